@@ -1,0 +1,31 @@
+package io.kongjava.pdk;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The phases Kong lets an external plugin implement, with the names Kong uses on the wire. */
+public enum Phase {
+    CERTIFICATE("certificate"),
+    REWRITE("rewrite"),
+    ACCESS("access"),
+    /** Declaring it turns on buffered proxying for every request where the plugin runs. */
+    RESPONSE("response"),
+    PREREAD("preread"),
+    /** Runs after the request, in a timer, on a snapshot of the request taken when the log phase began. */
+    LOG("log");
+
+    private final String kongName;
+
+    Phase(String kongName) {
+        this.kongName = kongName;
+    }
+
+    /** The name Kong sends as {@code EventName} and expects in a plugin's {@code Phases}. */
+    public String kongName() {
+        return kongName;
+    }
+
+    public static Optional<Phase> fromKongName(String name) {
+        return Arrays.stream(values()).filter(p -> p.kongName.equals(name)).findFirst();
+    }
+}
