@@ -1,0 +1,195 @@
+package io.kongjava.pdk.bridge;
+
+import io.kongjava.pdk.PdkException;
+import io.kongjava.pdk.internal.Wire;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Typed calls over a {@link Bridge}: builds Kong-safe argument lists and reads Kong's results leniently,
+ * turning a missing required result into a {@link PdkException} named after the Kong function.
+ */
+final class Calls {
+
+    private final Bridge bridge;
+
+    Calls(Bridge bridge) {
+        this.bridge = bridge;
+    }
+
+    /**
+     * The argument list for Kong: values in wire shape, trailing nulls dropped. A null before a non-null
+     * argument is a bug in this PDK (Kong's {@code unpack} would lose the later arguments).
+     */
+    static List<Object> args(String method, Object... args) {
+        int end = args.length;
+        while (end > 0 && args[end - 1] == null) {
+            end--;
+        }
+        List<Object> out = new ArrayList<>(end);
+        for (int i = 0; i < end; i++) {
+            if (args[i] == null) {
+                throw new IllegalArgumentException(method + ": argument " + (i + 1) + " is null but a later one is not;"
+                        + " Kong would lose the later arguments");
+            }
+            out.add(Wire.toWire(args[i]));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    Object call(String method, Object... args) throws PdkException {
+        return bridge.call(method, args(method, args));
+    }
+
+    void terminal(String method, Object... args) throws PdkException {
+        bridge.callTerminal(method, args(method, args));
+    }
+
+    static PdkException noValue(String method) {
+        return new PdkException(method, "Kong returned no value (the call failed in Kong, see Kong's error log)");
+    }
+
+    static PdkException unexpected(String method, Object value) {
+        return new PdkException(method, "unexpected result from Kong: " + describe(value));
+    }
+
+    private static String describe(Object value) {
+        if (value == null) {
+            return "nil";
+        }
+        String s = value instanceof byte[] b ? "bin[" + b.length + "]" : String.valueOf(value);
+        if (s.length() > 200) {
+            s = s.substring(0, 200) + "...";
+        }
+        return value.getClass().getSimpleName() + " " + s;
+    }
+
+    String text(String method, Object... args) throws PdkException {
+        Object v = call(method, args);
+        if (v == null) {
+            throw noValue(method);
+        }
+        String s = Wire.textLenient(v);
+        if (s == null) {
+            throw unexpected(method, v);
+        }
+        return s;
+    }
+
+    Optional<String> optionalText(String method, Object... args) throws PdkException {
+        Object v = call(method, args);
+        if (v == null || Boolean.FALSE.equals(v)) {
+            return Optional.empty();
+        }
+        String s = Wire.textLenient(v);
+        if (s == null) {
+            throw unexpected(method, v);
+        }
+        return Optional.of(s);
+    }
+
+    long integer(String method, Object... args) throws PdkException {
+        Object v = call(method, args);
+        if (v == null) {
+            throw noValue(method);
+        }
+        Long l = Wire.integer(v);
+        if (l == null) {
+            Double d = Wire.number(v);
+            if (d == null || !Double.isFinite(d)) {
+                throw unexpected(method, v);
+            }
+            return Math.round(d);
+        }
+        return l;
+    }
+
+    int intValue(String method, Object... args) throws PdkException {
+        long l = integer(method, args);
+        if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+            throw new PdkException(method, "value out of int range: " + l);
+        }
+        return (int) l;
+    }
+
+    double number(String method, Object... args) throws PdkException {
+        Object v = call(method, args);
+        if (v == null) {
+            throw noValue(method);
+        }
+        Double d = Wire.number(v);
+        if (d == null) {
+            throw unexpected(method, v);
+        }
+        return d;
+    }
+
+    /** A boolean Kong always returns. */
+    boolean bool(String method, Object... args) throws PdkException {
+        Object v = call(method, args);
+        if (v == null) {
+            throw noValue(method);
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw unexpected(method, v);
+    }
+
+    /** Kong's {@code true} or {@code nil, err} (the error is dropped on the way): false unless true. */
+    boolean succeeded(String method, Object... args) throws PdkException {
+        Object v = call(method, args);
+        return v != null && !Boolean.FALSE.equals(v);
+    }
+
+    /** A call whose result Kong does not define (setters): anything is accepted. */
+    void run(String method, Object... args) throws PdkException {
+        call(method, args);
+    }
+
+    Map<String, List<String>> multimap(String method, Object... args) throws PdkException {
+        Object v = call(method, args);
+        if (v == null) {
+            throw noValue(method);
+        }
+        Map<String, List<String>> m = Wire.multimap(v);
+        if (m == null) {
+            throw unexpected(method, v);
+        }
+        return m;
+    }
+
+    byte[] bytes(String method, Object... args) throws PdkException {
+        Object v = call(method, args);
+        if (v == null) {
+            throw noValue(method);
+        }
+        byte[] b = Wire.bytes(v);
+        if (b == null) {
+            throw unexpected(method, v);
+        }
+        return b;
+    }
+
+    Map<String, Object> map(String method, Object... args) throws PdkException {
+        Object v = call(method, args);
+        if (v == null) {
+            throw noValue(method);
+        }
+        Map<String, Object> m = Wire.map(v);
+        if (m == null) {
+            throw unexpected(method, v);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> frozen = (Map<String, Object>) Wire.freeze(m);
+        return frozen;
+    }
+
+    /** Any value, read-only, empty when Kong returned nil. */
+    Optional<Object> value(String method, Object... args) throws PdkException {
+        return Optional.ofNullable(Wire.freeze(call(method, args)));
+    }
+}

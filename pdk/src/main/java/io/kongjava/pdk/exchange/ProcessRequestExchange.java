@@ -1,0 +1,142 @@
+package io.kongjava.pdk.exchange;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The process-wide {@link RequestExchange}: a concurrent map of stages that forgets an entry
+ * {@code retainAfterCompletion} after its stage completed, or {@code maxAge} after it was published if it
+ * never completes.
+ *
+ * <p>Expired entries are swept by the calling threads themselves (at most once per sweep interval, by
+ * whichever call comes first), so the exchange owns no thread that could leak or keep a JVM alive, and an
+ * idle exchange costs nothing. Lookups never return an expired entry even between sweeps.
+ */
+public final class ProcessRequestExchange implements RequestExchange {
+
+    /** Long enough for Kong's log timer to run after the response; short enough to hold little memory. */
+    public static final Duration DEFAULT_RETAIN_AFTER_COMPLETION = Duration.ofMinutes(2);
+    /** Longer than any sane streamed response (Kong's own proxy timeouts are 60 s per read). */
+    public static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(30);
+
+    private static final ProcessRequestExchange SHARED =
+            new ProcessRequestExchange(DEFAULT_RETAIN_AFTER_COMPLETION, DEFAULT_MAX_AGE, System::nanoTime);
+
+    private record Key(String requestId, String key) {
+    }
+
+    private static final class Entry {
+        final CompletionStage<?> stage;
+        final long publishedAt;
+        volatile long completedAt = Long.MIN_VALUE;
+
+        Entry(CompletionStage<?> stage, long publishedAt) {
+            this.stage = stage;
+            this.publishedAt = publishedAt;
+        }
+    }
+
+    private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
+    private final long retainNanos;
+    private final long maxAgeNanos;
+    private final long sweepIntervalNanos;
+    private final LongSupplier nanoTime;
+    private final AtomicLong nextSweep;
+
+    /** The exchange shared by every plugin of this process ({@code kong.exchange()}). */
+    public static ProcessRequestExchange shared() {
+        return SHARED;
+    }
+
+    /**
+     * An exchange with its own expiry; {@code nanoTime} is the clock ({@code System::nanoTime} outside
+     * tests).
+     */
+    public ProcessRequestExchange(Duration retainAfterCompletion, Duration maxAge, LongSupplier nanoTime) {
+        if (retainAfterCompletion.isNegative() || maxAge.isNegative() || maxAge.compareTo(retainAfterCompletion) < 0) {
+            throw new IllegalArgumentException("need 0 <= retainAfterCompletion <= maxAge");
+        }
+        this.retainNanos = retainAfterCompletion.toNanos();
+        this.maxAgeNanos = maxAge.toNanos();
+        this.sweepIntervalNanos = Math.max(1, Math.min(retainNanos, Duration.ofSeconds(10).toNanos()) / 2);
+        this.nanoTime = Objects.requireNonNull(nanoTime);
+        this.nextSweep = new AtomicLong(nanoTime.getAsLong() + sweepIntervalNanos);
+    }
+
+    @Override
+    public void publish(String requestId, String key, CompletionStage<?> value) {
+        Objects.requireNonNull(requestId, "requestId");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        long now = nanoTime.getAsLong();
+        sweepIfDue(now);
+        Entry entry = new Entry(value, now);
+        entries.put(new Key(requestId, key), entry);
+        value.whenComplete((v, e) -> entry.completedAt = nanoTime.getAsLong());
+    }
+
+    @Override
+    public Optional<CompletionStage<?>> lookup(String requestId, String key) {
+        long now = nanoTime.getAsLong();
+        sweepIfDue(now);
+        Key k = new Key(requestId, key);
+        Entry entry = entries.get(k);
+        if (entry == null) {
+            return Optional.empty();
+        }
+        if (expired(entry, now)) {
+            entries.remove(k, entry);
+            return Optional.empty();
+        }
+        return Optional.of(entry.stage);
+    }
+
+    @Override
+    public Optional<Object> await(String requestId, String key, Duration timeout) throws InterruptedException {
+        Optional<CompletionStage<?>> stage = lookup(requestId, key);
+        if (stage.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            long nanos = Math.max(0, timeout.toNanos());
+            return Optional.ofNullable(stage.get().toCompletableFuture().get(nanos, TimeUnit.NANOSECONDS));
+        } catch (ExecutionException | TimeoutException | CancellationException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Entries currently held (expired ones may be counted until the next sweep). */
+    public int size() {
+        return entries.size();
+    }
+
+    /** Forgets every expired entry now. */
+    public void sweep() {
+        long now = nanoTime.getAsLong();
+        entries.entrySet().removeIf(e -> expired(e.getValue(), now));
+    }
+
+    private void sweepIfDue(long now) {
+        long due = nextSweep.get();
+        if (now - due >= 0 && nextSweep.compareAndSet(due, now + sweepIntervalNanos)) {
+            entries.entrySet().removeIf(e -> expired(e.getValue(), now));
+        }
+    }
+
+    private boolean expired(Entry entry, long now) {
+        long completedAt = entry.completedAt;
+        if (completedAt != Long.MIN_VALUE && now - completedAt > retainNanos) {
+            return true;
+        }
+        return now - entry.publishedAt > maxAgeNanos;
+    }
+}

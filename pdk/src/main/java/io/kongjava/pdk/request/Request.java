@@ -1,0 +1,114 @@
+package io.kongjava.pdk.request;
+
+import io.kongjava.pdk.PdkException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code kong.request}: the request as the client sent it (changes for the upstream go through
+ * {@code kong.service.request}).
+ *
+ * <p>Phases: rewrite, access and response. In the log timer only {@code get_header}, {@code get_headers},
+ * {@code get_uri_captures} and {@code get_start_time} work (from Kong's snapshot); every other getter
+ * raises there, so read the serialized log record instead. Header names are case-insensitive; multimaps
+ * are keyed by the lower-case names Kong reports.
+ */
+public interface Request {
+
+    /** {@code kong.request.get_scheme()}: {@code http} or {@code https}. */
+    String getScheme() throws PdkException;
+
+    /** {@code kong.request.get_host()}: the host name, lower case, without port. */
+    String getHost() throws PdkException;
+
+    /** {@code kong.request.get_port()}: the port the request came in on. */
+    int getPort() throws PdkException;
+
+    /** {@code kong.request.get_forwarded_scheme()}: honours X-Forwarded-Proto from trusted proxies. */
+    String getForwardedScheme() throws PdkException;
+
+    /** {@code kong.request.get_forwarded_host()}. */
+    String getForwardedHost() throws PdkException;
+
+    /** {@code kong.request.get_forwarded_port()}. */
+    int getForwardedPort() throws PdkException;
+
+    /** {@code kong.request.get_forwarded_path()}. */
+    String getForwardedPath() throws PdkException;
+
+    /** {@code kong.request.get_forwarded_prefix()}: the prefix stripped by the route, if any. */
+    Optional<String> getForwardedPrefix() throws PdkException;
+
+    /** {@code kong.request.get_http_version()}: e.g. 1.1 or 2.0. */
+    double getHttpVersion() throws PdkException;
+
+    /** {@code kong.request.get_method()}: e.g. {@code GET}. */
+    String getMethod() throws PdkException;
+
+    /** {@code kong.request.get_path()}: the normalized path, without query. */
+    String getPath() throws PdkException;
+
+    /** {@code kong.request.get_raw_path()}: the path as sent (not normalized). */
+    String getRawPath() throws PdkException;
+
+    /** {@code kong.request.get_path_with_query()}. */
+    String getPathWithQuery() throws PdkException;
+
+    /** {@code kong.request.get_raw_query()}: the query string without {@code ?}; empty string if none. */
+    String getRawQuery() throws PdkException;
+
+    /**
+     * {@code kong.request.get_query_arg(name)}: the first value of a query argument; {@code ""} for a flag
+     * without value ({@code ?debug}); empty when absent.
+     */
+    Optional<String> getQueryArg(String name) throws PdkException;
+
+    /** {@code kong.request.get_query()}: every query argument (Kong's default limit: 100). */
+    Map<String, List<String>> getQuery() throws PdkException;
+
+    /** {@code kong.request.get_query(max_args)}. */
+    Map<String, List<String>> getQuery(int maxArgs) throws PdkException;
+
+    /** {@code kong.request.get_header(name)}: the first value; empty when absent. */
+    Optional<String> getHeader(String name) throws PdkException;
+
+    /** {@code kong.request.get_headers()}: every header (Kong's default limit: 100). */
+    Map<String, List<String>> getHeaders() throws PdkException;
+
+    /** {@code kong.request.get_headers(max_headers)}. */
+    Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException;
+
+    /**
+     * {@code kong.request.get_raw_body(0)}: the whole body, however large (Kong reads a body buffered to a
+     * temp file only when given a size; without one it fails the phase, so a size is always sent).
+     * Empty array when the request has no body.
+     */
+    byte[] getRawBody() throws PdkException;
+
+    /**
+     * {@code kong.request.get_raw_body(max)}: the body, read from nginx's temp file only if it is at most
+     * {@code maxAllowedFileSize} bytes ({@code 0} = no limit).
+     *
+     * @throws PdkException when Kong could not give the body (e.g. larger than the limit)
+     */
+    byte[] getRawBody(long maxAllowedFileSize) throws PdkException;
+
+    /**
+     * {@code kong.request.get_body()}: the body parsed by Kong according to its Content-Type (JSON, form,
+     * multipart): a {@code Map}, a {@code List} or text; empty when Kong cannot parse it.
+     */
+    Optional<Object> getBody() throws PdkException;
+
+    /** {@code kong.request.get_body(mimetype)}: parses as {@code mimetype} whatever the Content-Type says. */
+    Optional<Object> getBody(String mimetype) throws PdkException;
+
+    /** {@code kong.request.get_body(mimetype, max_args, max_allowed_file_size)}; {@code null} mimetype = Content-Type. */
+    Optional<Object> getBody(String mimetype, int maxArgs, long maxAllowedFileSize) throws PdkException;
+
+    /** {@code kong.request.get_start_time()}: when Kong received the request, in ms since the epoch. */
+    long getStartTime() throws PdkException;
+
+    /** {@code kong.request.get_uri_captures()}. */
+    UriCaptures getUriCaptures() throws PdkException;
+}

@@ -1,0 +1,418 @@
+package io.kongjava.pdk.schema;
+
+import io.kongjava.pdk.schema.ConfigModel.CollectionShape;
+import io.kongjava.pdk.schema.ConfigModel.EnumShape;
+import io.kongjava.pdk.schema.ConfigModel.Field;
+import io.kongjava.pdk.schema.ConfigModel.MapShape;
+import io.kongjava.pdk.schema.ConfigModel.RecordShape;
+import io.kongjava.pdk.schema.ConfigModel.Scalar;
+import io.kongjava.pdk.schema.ConfigModel.Shape;
+import java.lang.reflect.InvocationTargetException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
+
+/** Kong's config JSON (decoded) to Java values, with Kong's validation rules and wording. */
+final class Binding {
+
+    /** Returned for a value that failed; the error is already recorded. */
+    static final Object INVALID = new Object();
+
+    private Binding() {
+    }
+
+    static Object bindRecord(RecordShape shape, Object raw, String path, Map<String, String> errors) {
+        Map<?, ?> map;
+        if (raw instanceof Map<?, ?> m) {
+            map = m;
+        } else if (raw instanceof List<?> l && l.isEmpty()) {
+            map = Map.of();
+        } else {
+            errors.putIfAbsent(label(path), "expected a record");
+            return INVALID;
+        }
+        int errorsBefore = errors.size();
+        Object[] args = new Object[shape.fields().size()];
+        Map<String, Object> bound = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            Field field = shape.fields().get(i);
+            Object value = bindValue(field, map.get(field.kongName()), join(path, field.kongName()), errors);
+            args[i] = value;
+            bound.put(field.kongName(), value);
+        }
+        for (EntityCheck check : shape.checks()) {
+            checkEntity(check, bound, path, errors);
+        }
+        if (errors.size() > errorsBefore) {
+            return INVALID;
+        }
+        try {
+            return shape.constructor().newInstance(args);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            errors.putIfAbsent(join(path, "@entity"), cause.getMessage() != null ? cause.getMessage() : cause.toString());
+            return INVALID;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot construct " + shape.javaType().getName(), e);
+        }
+    }
+
+    /** Binds one field's raw value (null = absent) to the Java value its component holds. */
+    static Object bindValue(Field field, Object raw, String path, Map<String, String> errors) {
+        if (raw == null && field.hasDefault()) {
+            raw = field.defaultValue();
+        }
+        if (raw == null) {
+            if (field.required()) {
+                if (field.shape() instanceof RecordShape record) {
+                    // Kong expands a missing required record to obtain its nested defaults.
+                    return hold(field, bindRecord(record, Map.of(), path, errors));
+                }
+                errors.putIfAbsent(path, "required field missing");
+                return INVALID;
+            }
+            return absent(field);
+        }
+        Object value = convert(field.shape(), raw, path, errors, field);
+        if (value == INVALID) {
+            return INVALID;
+        }
+        return hold(field, value);
+    }
+
+    private static Object absent(Field field) {
+        return switch (field.holder()) {
+            case OPTIONAL -> Optional.empty();
+            case OPTIONAL_INT -> OptionalInt.empty();
+            case OPTIONAL_LONG -> OptionalLong.empty();
+            case OPTIONAL_DOUBLE -> OptionalDouble.empty();
+            case BOXED -> null;
+            case PLAIN -> switch (field.shape()) {
+                case CollectionShape c -> c.set() ? java.util.Set.of() : List.of();
+                case MapShape m -> Map.of();
+                default -> null;
+            };
+        };
+    }
+
+    private static Object hold(Field field, Object value) {
+        if (value == INVALID) {
+            return INVALID;
+        }
+        return switch (field.holder()) {
+            case OPTIONAL -> Optional.of(value);
+            case OPTIONAL_INT -> OptionalInt.of((Integer) value);
+            case OPTIONAL_LONG -> OptionalLong.of((Long) value);
+            case OPTIONAL_DOUBLE -> OptionalDouble.of((Double) value);
+            case BOXED, PLAIN -> value;
+        };
+    }
+
+    private static Object convert(Shape shape, Object raw, String path, Map<String, String> errors, Field field) {
+        ConfigModel.Constraints c = field.constraints();
+        switch (shape) {
+            case Scalar s -> {
+                Object v = scalar(s, raw);
+                if (v == null) {
+                    errors.putIfAbsent(path, typeError(s.kongType()));
+                    return INVALID;
+                }
+                String error = validateScalar(raw, c);
+                if (error != null) {
+                    errors.putIfAbsent(path, error);
+                    return INVALID;
+                }
+                return v;
+            }
+            case EnumShape e -> {
+                if (!(raw instanceof String s)) {
+                    errors.putIfAbsent(path, "expected a string");
+                    return INVALID;
+                }
+                Object constant = e.constantsByKongName().get(s);
+                if (constant == null) {
+                    errors.putIfAbsent(path, "expected one of: " + String.join(", ", e.constantsByKongName().keySet()));
+                    return INVALID;
+                }
+                return constant;
+            }
+            case CollectionShape col -> {
+                if (!(raw instanceof List<?> list)) {
+                    errors.putIfAbsent(path, col.set() ? "expected a set" : "expected an array");
+                    return INVALID;
+                }
+                String lengthError = validateLength(list.size(), c);
+                if (lengthError != null) {
+                    errors.putIfAbsent(path, lengthError);
+                    return INVALID;
+                }
+                Collection<Object> out = col.set() ? new LinkedHashSet<>() : new ArrayList<>(list.size());
+                boolean ok = true;
+                for (int i = 0; i < list.size(); i++) {
+                    Object element = elementValue(col.elements(), list.get(i), path + "." + (i + 1), errors, c);
+                    if (element == INVALID) {
+                        ok = false;
+                    } else {
+                        out.add(element);
+                    }
+                }
+                if (!ok) {
+                    return INVALID;
+                }
+                return col.set() ? Collections.unmodifiableSet((LinkedHashSet<Object>) out) : Collections.unmodifiableList((List<Object>) out);
+            }
+            case MapShape m -> {
+                Map<?, ?> map;
+                if (raw instanceof Map<?, ?> mm) {
+                    map = mm;
+                } else if (raw instanceof List<?> l && l.isEmpty()) {
+                    map = Map.of();
+                } else {
+                    errors.putIfAbsent(path, "expected a map");
+                    return INVALID;
+                }
+                String lengthError = validateLength(map.size(), c);
+                if (lengthError != null) {
+                    errors.putIfAbsent(path, lengthError);
+                    return INVALID;
+                }
+                Map<String, Object> out = new LinkedHashMap<>();
+                boolean ok = true;
+                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    String key = String.valueOf(entry.getKey());
+                    Object value = elementValue(m.values(), entry.getValue(), path + "." + key, errors, c);
+                    if (value == INVALID) {
+                        ok = false;
+                    } else {
+                        out.put(key, value);
+                    }
+                }
+                return ok ? Collections.unmodifiableMap(out) : INVALID;
+            }
+            case RecordShape r -> {
+                return bindRecord(r, raw, path, errors);
+            }
+        }
+    }
+
+    /** An element of an array/set or a value of a map; the field's value constraints apply to it. */
+    private static Object elementValue(Shape shape, Object raw, String path, Map<String, String> errors,
+                                       ConfigModel.Constraints c) {
+        if (raw == null) {
+            errors.putIfAbsent(path, typeError(shape.kongType()));
+            return INVALID;
+        }
+        ConfigModel.Constraints elementConstraints = new ConfigModel.Constraints(c.oneOf(), c.between(), c.gt(),
+                null, null, c.match(), c.matchRegex(), false, false, null);
+        Field element = new Field("", "", shape, ConfigModel.Holder.PLAIN, true, ConfigModel.NO_DEFAULT, elementConstraints);
+        return convert(shape, raw, path, errors, element);
+    }
+
+    private static Object scalar(Scalar s, Object raw) {
+        Class<?> t = s.javaType();
+        return switch (s.kongType()) {
+            case STRING -> raw instanceof String str ? str : null;
+            case BOOLEAN -> raw instanceof Boolean b ? b : null;
+            case INTEGER -> {
+                BigInteger big = integral(raw);
+                if (big == null) {
+                    yield null;
+                }
+                if (t == BigInteger.class) {
+                    yield big;
+                }
+                long min;
+                long max;
+                if (t == int.class || t == Integer.class) {
+                    min = Integer.MIN_VALUE;
+                    max = Integer.MAX_VALUE;
+                } else if (t == short.class || t == Short.class) {
+                    min = Short.MIN_VALUE;
+                    max = Short.MAX_VALUE;
+                } else if (t == byte.class || t == Byte.class) {
+                    min = Byte.MIN_VALUE;
+                    max = Byte.MAX_VALUE;
+                } else {
+                    min = Long.MIN_VALUE;
+                    max = Long.MAX_VALUE;
+                }
+                if (big.compareTo(BigInteger.valueOf(min)) < 0 || big.compareTo(BigInteger.valueOf(max)) > 0) {
+                    yield null;
+                }
+                long v = big.longValue();
+                if (t == int.class || t == Integer.class) {
+                    yield (int) v;
+                }
+                if (t == short.class || t == Short.class) {
+                    yield (short) v;
+                }
+                if (t == byte.class || t == Byte.class) {
+                    yield (byte) v;
+                }
+                yield v;
+            }
+            case NUMBER -> {
+                if (!(raw instanceof Number n)) {
+                    yield null;
+                }
+                if (t == BigDecimal.class) {
+                    yield n instanceof Long || n instanceof Integer ? BigDecimal.valueOf(n.longValue()) : new BigDecimal(n.toString());
+                }
+                if (t == float.class || t == Float.class) {
+                    yield n.floatValue();
+                }
+                yield n.doubleValue();
+            }
+            default -> null;
+        };
+    }
+
+    private static BigInteger integral(Object raw) {
+        if (raw instanceof Long || raw instanceof Integer || raw instanceof Short || raw instanceof Byte) {
+            return BigInteger.valueOf(((Number) raw).longValue());
+        }
+        if (raw instanceof BigInteger b) {
+            return b;
+        }
+        if (raw instanceof Double || raw instanceof Float) {
+            double d = ((Number) raw).doubleValue();
+            if (Double.isFinite(d) && d == Math.rint(d)) {
+                return new BigDecimal(d).toBigInteger();
+            }
+        }
+        if (raw instanceof BigDecimal bd) {
+            try {
+                return bd.toBigIntegerExact();
+            } catch (ArithmeticException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static String typeError(ConfigModel.KongType type) {
+        return switch (type) {
+            case INTEGER -> "expected an integer";
+            case ARRAY -> "expected an array";
+            default -> "expected a " + type.kongName();
+        };
+    }
+
+    /** Kong's validators in Kong's order: one_of, gt, between, len_min, len_max, match. */
+    private static String validateScalar(Object raw, ConfigModel.Constraints c) {
+        if (c.oneOf() != null) {
+            boolean found = false;
+            for (Object option : c.oneOf()) {
+                if (sameValue(option, raw)) {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                return "expected one of: " + c.oneOf().stream().map(String::valueOf).collect(Collectors.joining(", "));
+            }
+        }
+        if (raw instanceof Number n) {
+            double d = n.doubleValue();
+            if (c.gt() != null && !(d > c.gt())) {
+                return "value must be greater than " + number(c.gt());
+            }
+            if (c.between() != null && (d < c.between()[0] || d > c.between()[1])) {
+                return "value should be between " + number(c.between()[0]) + " and " + number(c.between()[1]);
+            }
+        }
+        if (raw instanceof String s) {
+            String lengthError = validateLength(s.length(), c);
+            if (lengthError != null) {
+                return lengthError;
+            }
+            if (c.matchRegex() != null && !c.matchRegex().matcher(s).find()) {
+                return "invalid value: " + s;
+            }
+        }
+        return null;
+    }
+
+    private static String validateLength(int length, ConfigModel.Constraints c) {
+        if (c.lenMin() != null && length < c.lenMin()) {
+            return "length must be at least " + c.lenMin();
+        }
+        if (c.lenMax() != null && length > c.lenMax()) {
+            return "length must be at most " + c.lenMax();
+        }
+        return null;
+    }
+
+    private static boolean sameValue(Object option, Object raw) {
+        if (option instanceof Number a && raw instanceof Number b) {
+            return a.doubleValue() == b.doubleValue();
+        }
+        return option.equals(raw);
+    }
+
+    static String number(double d) {
+        Object v = ConfigModel.integralOrDouble(d);
+        return String.valueOf(v);
+    }
+
+    private static void checkEntity(EntityCheck check, Map<String, Object> bound, String path, Map<String, String> errors) {
+        String[] fields = check.fields();
+        int set = 0;
+        for (String name : fields) {
+            if (isNonEmpty(bound.get(name))) {
+                set++;
+            }
+        }
+        boolean ok = switch (check.kind()) {
+            case MUTUALLY_REQUIRED -> set == 0 || set == fields.length;
+            case MUTUALLY_EXCLUSIVE -> set <= 1;
+            case AT_LEAST_ONE_OF -> set >= 1;
+            case ONLY_ONE_OF -> set == 1;
+        };
+        if (ok) {
+            return;
+        }
+        String quoted = java.util.Arrays.stream(fields).map(f -> "'" + f + "'").collect(Collectors.joining(", "));
+        String message = switch (check.kind()) {
+            case MUTUALLY_REQUIRED -> "all or none of these fields must be set: ";
+            case MUTUALLY_EXCLUSIVE -> "only one or none of these fields must be set: ";
+            case AT_LEAST_ONE_OF -> "at least one of these fields must be non-empty: ";
+            case ONLY_ONE_OF -> "exactly one of these fields must be non-empty: ";
+        };
+        errors.putIfAbsent(join(path, "@entity"), message + quoted);
+    }
+
+    /** Kong's is_nonempty: not null, not an empty string, table or Optional. */
+    private static boolean isNonEmpty(Object value) {
+        return switch (value) {
+            case null -> false;
+            case Optional<?> o -> o.isPresent() && isNonEmpty(o.get());
+            case OptionalInt o -> o.isPresent();
+            case OptionalLong o -> o.isPresent();
+            case OptionalDouble o -> o.isPresent();
+            case String s -> !s.isEmpty();
+            case Collection<?> c -> !c.isEmpty();
+            case Map<?, ?> m -> !m.isEmpty();
+            default -> value != INVALID;
+        };
+    }
+
+    static String join(String path, String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    private static String label(String path) {
+        return path.isEmpty() ? "config" : path;
+    }
+}
