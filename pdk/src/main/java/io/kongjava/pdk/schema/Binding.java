@@ -52,7 +52,7 @@ final class Binding {
             bound.put(field.kongName(), value);
         }
         for (EntityCheck check : shape.checks()) {
-            checkEntity(check, bound, path, errors);
+            checkEntity(check, shape, map, path, errors);
         }
         if (errors.size() > errorsBefore) {
             return INVALID;
@@ -366,11 +366,11 @@ final class Binding {
         return String.valueOf(v);
     }
 
-    private static void checkEntity(EntityCheck check, Map<String, Object> bound, String path, Map<String, String> errors) {
+    private static void checkEntity(EntityCheck check, RecordShape shape, Map<?, ?> raw, String path, Map<String, String> errors) {
         String[] fields = check.fields();
         int set = 0;
         for (String name : fields) {
-            if (isNonEmpty(bound.get(name))) {
+            if (isNonEmpty(rawAt(shape, raw, name))) {
                 set++;
             }
         }
@@ -393,18 +393,46 @@ final class Binding {
         errors.putIfAbsent(join(path, "@entity"), message + quoted);
     }
 
-    /** Kong's is_nonempty: not null, not an empty string, table or Optional. */
+    /**
+     * The value Kong's entity check sees at a (dotted) field path: the input with defaults filled in, a
+     * missing required record expanded, null for anything absent.
+     */
+    private static Object rawAt(RecordShape shape, Object raw, String dottedPath) {
+        String[] parts = dottedPath.split("\\.");
+        RecordShape current = shape;
+        Object value = raw;
+        for (int i = 0; i < parts.length; i++) {
+            Map<?, ?> map = value instanceof Map<?, ?> m ? m : value instanceof List<?> l && l.isEmpty() ? Map.of() : null;
+            Field field = current == null ? null : current.field(parts[i]);
+            if (map == null || field == null) {
+                return null;
+            }
+            value = map.get(parts[i]);
+            if (value == null && field.hasDefault()) {
+                value = field.defaultValue();
+            }
+            if (i == parts.length - 1) {
+                return value;
+            }
+            if (!(field.shape() instanceof RecordShape next)) {
+                return null;
+            }
+            if (value == null && field.required()) {
+                value = Map.of();
+            }
+            current = next;
+        }
+        return value;
+    }
+
+    /** Kong's is_nonempty: not null, not an empty string or table. */
     private static boolean isNonEmpty(Object value) {
         return switch (value) {
             case null -> false;
-            case Optional<?> o -> o.isPresent() && isNonEmpty(o.get());
-            case OptionalInt o -> o.isPresent();
-            case OptionalLong o -> o.isPresent();
-            case OptionalDouble o -> o.isPresent();
             case String s -> !s.isEmpty();
             case Collection<?> c -> !c.isEmpty();
             case Map<?, ?> m -> !m.isEmpty();
-            default -> value != INVALID;
+            default -> true;
         };
     }
 

@@ -77,6 +77,15 @@ final class ConfigModel {
         public KongType kongType() {
             return KongType.RECORD;
         }
+
+        Field field(String kongName) {
+            for (Field f : fields) {
+                if (f.kongName().equals(kongName)) {
+                    return f;
+                }
+            }
+            return null;
+        }
     }
 
     /** How a component holds a value that may be absent. */
@@ -139,7 +148,7 @@ final class ConfigModel {
         List<EntityCheck> checks = List.of(type.getAnnotationsByType(EntityCheck.class));
         for (EntityCheck check : checks) {
             for (String name : check.fields()) {
-                if (!names.contains(name)) {
+                if (!pathExists(fields, name)) {
                     throw new IllegalArgumentException(type.getName() + ": entity check " + check.kind().kongName()
                             + " names unknown field '" + name + "' (use Kong field names, e.g. " + names + ")");
                 }
@@ -159,6 +168,21 @@ final class ConfigModel {
         inProgress.remove(type);
         RECORDS.put(type, shape);
         return shape;
+    }
+
+    /** Whether a Kong field path ({@code header_name}, or {@code auth.header_name} into a nested record) exists. */
+    private static boolean pathExists(List<Field> fields, String path) {
+        int dot = path.indexOf('.');
+        String head = dot < 0 ? path : path.substring(0, dot);
+        for (Field f : fields) {
+            if (f.kongName().equals(head)) {
+                if (dot < 0) {
+                    return true;
+                }
+                return f.shape() instanceof RecordShape r && pathExists(r.fields(), path.substring(dot + 1));
+            }
+        }
+        return false;
     }
 
     private static Field buildField(Class<?> owner, RecordComponent component, Set<Class<?>> inProgress) {
@@ -242,6 +266,10 @@ final class ConfigModel {
             if (b.min() > b.max()) {
                 throw new IllegalArgumentException(where + ": @Between min > max");
             }
+            if (!(ConfigModel.integralOrDouble(b.min()) instanceof Long) || !(ConfigModel.integralOrDouble(b.max()) instanceof Long)) {
+                // Kong's metaschema declares between as an array of integers, even on number fields.
+                throw new IllegalArgumentException(where + ": @Between needs whole numbers (Kong's metaschema accepts only integers); use @Gt or validate() for fractions");
+            }
             between = new double[] {b.min(), b.max()};
         }
         Double gt = null;
@@ -277,6 +305,9 @@ final class ConfigModel {
             throw new IllegalArgumentException(where + ": @Referenceable needs a string field (or strings in an array, set or map)");
         }
         Description d = component.getAnnotation(Description.class);
+        if (d != null && (d.value().length() < 10 || d.value().length() > 500)) {
+            throw new IllegalArgumentException(where + ": @Description must have 10 to 500 characters (Kong's metaschema)");
+        }
         return new Constraints(oneOf, between, gt, lenMin, lenMax, match, regex, referenceable,
                 component.isAnnotationPresent(Encrypted.class), d != null ? d.value() : null);
     }

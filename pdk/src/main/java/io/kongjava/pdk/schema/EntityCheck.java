@@ -13,8 +13,9 @@ import java.lang.annotation.Target;
  * @EntityCheck(kind = EntityCheck.Kind.MUTUALLY_REQUIRED, fields = {"header_name", "header_value"})
  * record Auth(Optional<String> headerName, Optional<String> headerValue) {}
  * }</pre>
- * A field counts as set when it is present and not null (for {@code AT_LEAST_ONE_OF} and
- * {@code ONLY_ONE_OF}: also not an empty string, array or map, as Kong's "non-empty" wording says).
+ * Fields are Kong names, or dotted paths into nested records ({@code "auth.header_name"}), as in Kong.
+ * As in Kong, a field counts as set when it is present (after defaults) and not null, not an empty string,
+ * not an empty array or map.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

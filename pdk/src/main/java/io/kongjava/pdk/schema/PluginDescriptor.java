@@ -83,7 +83,7 @@ public record PluginDescriptor(String name, String version, int priority, List<P
         todo.add(pluginClass);
         while (!todo.isEmpty()) {
             Class<?> type = todo.poll();
-            if (type == null || type == Object.class || type == KongPlugin.class || !seen.add(type)) {
+            if (type == Object.class || type == KongPlugin.class || !seen.add(type)) {
                 continue;
             }
             for (Method method : type.getDeclaredMethods()) {
@@ -95,7 +95,9 @@ public record PluginDescriptor(String name, String version, int priority, List<P
                     Phase.fromKongName(method.getName()).ifPresent(found::add);
                 }
             }
-            todo.add(type.getSuperclass());
+            if (type.getSuperclass() != null) {
+                todo.add(type.getSuperclass());
+            }
             todo.addAll(List.of(type.getInterfaces()));
         }
         return List.copyOf(new ArrayList<>(found));

@@ -1,0 +1,99 @@
+package io.kongjava.pdk.exchange;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class ProcessRequestExchangeTest {
+
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final ProcessRequestExchange exchange =
+            new ProcessRequestExchange(Duration.ofSeconds(60), Duration.ofMinutes(10), now::get);
+
+    private void advance(Duration d) {
+        now.addAndGet(d.toNanos());
+    }
+
+    @Test
+    void aLogHandlerReceivesWhatTheProxyPublishedWhenItCompletes() throws Exception {
+        CompletableFuture<Object> usage = new CompletableFuture<>();
+        exchange.publish("req-1", "ai", usage);
+
+        Thread producer = Thread.ofVirtual().start(() -> usage.complete(Map.of("prompt_tokens", 12)));
+        assertThat(exchange.await("req-1", "ai", Duration.ofSeconds(5))).contains(Map.of("prompt_tokens", 12));
+        producer.join();
+    }
+
+    @Test
+    void nothingPublishedFailedOrLateIsEmpty() throws Exception {
+        assertThat(exchange.await("req-x", "ai", Duration.ofMillis(1))).isEmpty();
+
+        exchange.publish("req-2", "ai", CompletableFuture.failedFuture(new IllegalStateException("stream broke")));
+        assertThat(exchange.await("req-2", "ai", Duration.ofSeconds(1))).isEmpty();
+
+        exchange.publish("req-3", "ai", new CompletableFuture<>());
+        assertThat(exchange.await("req-3", "ai", Duration.ofMillis(20))).isEmpty();
+
+        exchange.publish("req-4", "ai", CompletableFuture.completedFuture(null));
+        assertThat(exchange.await("req-4", "ai", Duration.ofSeconds(1))).isEmpty();
+    }
+
+    @Test
+    void keysOfOneRequestAreIndependentAndRepublishingReplaces() throws Exception {
+        exchange.publish("req", "a", CompletableFuture.completedFuture("first"));
+        exchange.publish("req", "b", CompletableFuture.completedFuture("other"));
+        exchange.publish("req", "a", CompletableFuture.completedFuture("second"));
+        assertThat(exchange.await("req", "a", Duration.ZERO)).contains("second");
+        assertThat(exchange.await("req", "b", Duration.ZERO)).contains("other");
+    }
+
+    @Test
+    void completedEntriesAreForgottenAfterTheRetention() {
+        exchange.publish("req", "ai", CompletableFuture.completedFuture("v"));
+        advance(Duration.ofSeconds(59));
+        assertThat(exchange.lookup("req", "ai")).isPresent();
+        advance(Duration.ofSeconds(2));
+        assertThat(exchange.lookup("req", "ai")).isEmpty();
+        assertThat(exchange.size()).isZero();
+    }
+
+    @Test
+    void entriesThatNeverCompleteAreForgottenAfterTheMaximumAge() {
+        exchange.publish("abandoned", "ai", new CompletableFuture<>());
+        advance(Duration.ofMinutes(9));
+        assertThat(exchange.lookup("abandoned", "ai")).isPresent();
+        advance(Duration.ofMinutes(2));
+        assertThat(exchange.lookup("abandoned", "ai")).isEmpty();
+    }
+
+    @Test
+    void publishingSweepsExpiredEntriesOfOtherRequests() {
+        for (int i = 0; i < 100; i++) {
+            exchange.publish("old-" + i, "ai", CompletableFuture.completedFuture(i));
+        }
+        advance(Duration.ofMinutes(2));
+        exchange.publish("new", "ai", CompletableFuture.completedFuture("v"));
+        assertThat(exchange.size()).isEqualTo(1);
+    }
+
+    @Test
+    void retentionCountsFromCompletionNotPublication() {
+        CompletableFuture<Object> stream = new CompletableFuture<>();
+        exchange.publish("long", "ai", stream);
+        advance(Duration.ofMinutes(5));
+        stream.complete("done");
+        advance(Duration.ofSeconds(30));
+        assertThat(exchange.lookup("long", "ai")).isPresent();
+        advance(Duration.ofSeconds(31));
+        assertThat(exchange.lookup("long", "ai")).isEmpty();
+    }
+
+    @Test
+    void sharedIsOneInstance() {
+        assertThat(ProcessRequestExchange.shared()).isSameAs(ProcessRequestExchange.shared());
+    }
+}
