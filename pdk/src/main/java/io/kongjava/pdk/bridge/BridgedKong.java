@@ -375,8 +375,17 @@ final class BridgedKong implements Kong {
 
         @Override
         public Optional<Object> getBody(String mimetype, int maxArgs, long maxAllowedFileSize) throws PdkException {
-            // Kong reads a nil mimetype as "use Content-Type"; an empty string means the same and keeps Args hole-free.
-            return calls.value("kong.request.get_body", mimetype == null ? "" : mimetype, maxArgs, maxAllowedFileSize);
+            // Kong reads a nil mimetype as "use Content-Type", but a nil before max_args would be lost
+            // in Args, so the Content-Type is looked up first (Kong answers nil without one too).
+            String type = mimetype;
+            if (type == null) {
+                Optional<String> contentType = firstText(calls, "kong.request.get_header", "Content-Type");
+                if (contentType.isEmpty()) {
+                    return Optional.empty();
+                }
+                type = contentType.get();
+            }
+            return calls.value("kong.request.get_body", type, maxArgs, maxAllowedFileSize);
         }
 
         @Override
@@ -659,7 +668,16 @@ final class BridgedKong implements Kong {
 
         @Override
         public Optional<Object> getBody(String mimetype, int maxArgs) throws PdkException {
-            return calls.value("kong.service.response.get_body", mimetype == null ? "" : mimetype, maxArgs);
+            // See Request.getBody: no nil before max_args.
+            String type = mimetype;
+            if (type == null) {
+                Optional<String> contentType = firstText(calls, "kong.service.response.get_header", "Content-Type");
+                if (contentType.isEmpty()) {
+                    return Optional.empty();
+                }
+                type = contentType.get();
+            }
+            return calls.value("kong.service.response.get_body", type, maxArgs);
         }
     }
 

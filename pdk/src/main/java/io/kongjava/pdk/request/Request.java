@@ -103,7 +103,11 @@ public interface Request {
     /** {@code kong.request.get_body(mimetype)}: parses as {@code mimetype} whatever the Content-Type says. */
     Optional<Object> getBody(String mimetype) throws PdkException;
 
-    /** {@code kong.request.get_body(mimetype, max_args, max_allowed_file_size)}; {@code null} mimetype = Content-Type. */
+    /**
+     * {@code kong.request.get_body(mimetype, max_args, max_allowed_file_size)}. A {@code null} mimetype
+     * means the request's Content-Type, read with one more call (Kong cannot receive a nil before the
+     * other arguments); empty when there is none.
+     */
     Optional<Object> getBody(String mimetype, int maxArgs, long maxAllowedFileSize) throws PdkException;
 
     /** {@code kong.request.get_start_time()}: when Kong received the request, in ms since the epoch. */

@@ -172,14 +172,18 @@ class KongPdkTest {
         void bodyIsReadOnlyWireShapeAndEmptyTablesArriveAsLists() throws PdkException {
             bridge.answer("kong.request.get_body", Map.of("model", "claude", "max_tokens", 1024L))
                     .answer("kong.request.get_body", List.of())
-                    .answer("kong.request.get_body", null);
+                    .answer("kong.request.get_header", "application/x-www-form-urlencoded")
+                    .answer("kong.request.get_body", Map.of("a", "1"));
             assertThat(kong.request().getBody()).contains(Map.of("model", "claude", "max_tokens", 1024L));
             assertThat(kong.request().getBody("application/json", 100, 0)).contains(List.of());
-            assertThat(kong.request().getBody(null, 100, 0)).isEmpty();
+            assertThat(kong.request().getBody(null, 10, 0)).contains(Map.of("a", "1"));
+            assertThat(kong.request().getBody(null, 10, 0)).isEmpty();
             assertThat(bridge.calls()).containsExactly(
                     Call.of("kong.request.get_body"),
                     Call.of("kong.request.get_body", "application/json", 100L, 0L),
-                    Call.of("kong.request.get_body", "", 100L, 0L));
+                    Call.of("kong.request.get_header", "Content-Type"),
+                    Call.of("kong.request.get_body", "application/x-www-form-urlencoded", 10L, 0L),
+                    Call.of("kong.request.get_header", "Content-Type"));
         }
 
         @Test
@@ -531,8 +535,9 @@ class KongPdkTest {
         @Test
         void sharedCtxValuesAreReadOnly() throws PdkException {
             bridge.answer("kong.ctx.shared.get", new java.util.ArrayList<>(List.of("a")));
-            Object value = kong.ctx().shared().get("k").orElseThrow();
-            assertThatThrownBy(() -> ((List<Object>) value).add("b")).isInstanceOf(UnsupportedOperationException.class);
+            @SuppressWarnings("unchecked")
+        List<Object> value = (List<Object>) kong.ctx().shared().get("k").orElseThrow();
+            assertThatThrownBy(() -> value.add("b")).isInstanceOf(UnsupportedOperationException.class);
         }
 
         @Test

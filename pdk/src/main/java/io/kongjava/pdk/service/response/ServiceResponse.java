@@ -32,6 +32,9 @@ public interface ServiceResponse {
     /** {@code kong.service.response.get_body()}: parsed by Content-Type; empty when unparseable. */
     Optional<Object> getBody() throws PdkException;
 
-    /** {@code kong.service.response.get_body(mimetype, max_args)}; {@code null} mimetype = Content-Type. */
+    /**
+     * {@code kong.service.response.get_body(mimetype, max_args)}. A {@code null} mimetype means the
+     * response's Content-Type, read with one more call; empty when there is none.
+     */
     Optional<Object> getBody(String mimetype, int maxArgs) throws PdkException;
 }
