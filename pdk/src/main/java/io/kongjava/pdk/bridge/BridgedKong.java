@@ -356,10 +356,10 @@ final class BridgedKong implements Kong {
         }
 
         @Override public Map<String, List<String>> getQuery() throws PdkException { return calls.multimap("kong.request.get_query"); }
-        @Override public Map<String, List<String>> getQuery(int maxArgs) throws PdkException { return calls.multimap("kong.request.get_query", maxArgs); }
+        @Override public Map<String, List<String>> getQuery(int maxArgs) throws PdkException { return calls.multimap("kong.request.get_query", limit("kong.request.get_query", maxArgs)); }
         @Override public Optional<String> getHeader(String name) throws PdkException { return firstText(calls, "kong.request.get_header", required(name, "name")); }
         @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap("kong.request.get_headers"); }
-        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap("kong.request.get_headers", maxHeaders); }
+        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap("kong.request.get_headers", limit("kong.request.get_headers", maxHeaders)); }
         @Override public byte[] getRawBody() throws PdkException { return getRawBody(0); }
 
         @Override
@@ -447,7 +447,7 @@ final class BridgedKong implements Kong {
         @Override public int getStatus() throws PdkException { return calls.intValue("kong.response.get_status"); }
         @Override public Optional<String> getHeader(String name) throws PdkException { return firstText(calls, "kong.response.get_header", required(name, "name")); }
         @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap("kong.response.get_headers"); }
-        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap("kong.response.get_headers", maxHeaders); }
+        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap("kong.response.get_headers", limit("kong.response.get_headers", maxHeaders)); }
         @Override public String getSource() throws PdkException { return calls.text("kong.response.get_source"); }
         @Override public void setStatus(int status) throws PdkException { calls.run("kong.response.set_status", checkStatus("kong.response.set_status", status, 100)); }
         @Override public void setHeader(String name, String value) throws PdkException { calls.run("kong.response.set_header", required(name, "name"), required(value, "value")); }
@@ -534,6 +534,14 @@ final class BridgedKong implements Kong {
             }
             return Map.copyOf(m);
         }
+    }
+
+    /** Kong raises (killing the phase) for limits outside 1..1000; refuse them here with a clear message. */
+    static int limit(String method, int max) {
+        if (max < 1 || max > 1000) {
+            throw new IllegalArgumentException(method + ": the limit must be between 1 and 1000, got " + max);
+        }
+        return max;
     }
 
     static int checkStatus(String method, int status, int min) {
@@ -662,7 +670,7 @@ final class BridgedKong implements Kong {
         @Override public int getStatus() throws PdkException { return calls.intValue("kong.service.response.get_status"); }
         @Override public Optional<String> getHeader(String name) throws PdkException { return firstText(calls, "kong.service.response.get_header", required(name, "name")); }
         @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap("kong.service.response.get_headers"); }
-        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap("kong.service.response.get_headers", maxHeaders); }
+        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap("kong.service.response.get_headers", limit("kong.service.response.get_headers", maxHeaders)); }
         @Override public byte[] getRawBody() throws PdkException { return calls.bytes("kong.service.response.get_raw_body"); }
         @Override public Optional<Object> getBody() throws PdkException { return calls.value("kong.service.response.get_body"); }
 

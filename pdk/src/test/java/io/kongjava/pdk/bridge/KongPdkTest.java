@@ -83,6 +83,13 @@ class KongPdkTest {
         }
 
         @Test
+        void limitsKongWouldRaiseOnAreRefusedLocally() {
+            assertThatThrownBy(() -> kong.request().getHeaders(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 1 and 1000");
+            assertThatThrownBy(() -> kong.request().getQuery(1001)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(bridge.calls()).isEmpty();
+        }
+
+        @Test
         void queryFlagsHaveNoValues() throws PdkException {
             bridge.answer("kong.request.get_query", Map.of("debug", List.of(), "a", List.of("1", "2")));
             assertThat(kong.request().getQuery()).containsOnly(
