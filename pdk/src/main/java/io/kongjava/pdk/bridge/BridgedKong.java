@@ -26,7 +26,6 @@ import io.kongjava.pdk.service.Service;
 import io.kongjava.pdk.service.request.ServiceRequest;
 import io.kongjava.pdk.service.response.ServiceResponse;
 import io.kongjava.pdk.vault.Vault;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -716,9 +715,5 @@ final class BridgedKong implements Kong {
         public Map<String, Object> update(Map<String, Object> options) throws PdkException {
             return calls.map("kong.vault.update", required(options, "options"));
         }
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

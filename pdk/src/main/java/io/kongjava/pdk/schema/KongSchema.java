@@ -5,7 +5,6 @@ import io.kongjava.pdk.schema.ConfigModel.CollectionShape;
 import io.kongjava.pdk.schema.ConfigModel.Constraints;
 import io.kongjava.pdk.schema.ConfigModel.EnumShape;
 import io.kongjava.pdk.schema.ConfigModel.Field;
-import io.kongjava.pdk.schema.ConfigModel.KongType;
 import io.kongjava.pdk.schema.ConfigModel.MapShape;
 import io.kongjava.pdk.schema.ConfigModel.RecordShape;
 import io.kongjava.pdk.schema.ConfigModel.Shape;
