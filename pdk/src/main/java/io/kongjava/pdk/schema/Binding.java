@@ -436,6 +436,59 @@ final class Binding {
         };
     }
 
+    /** The Kong-shaped form of a bound value: the inverse of binding. */
+    static Object unbind(Shape shape, Object value) {
+        if (value == null) {
+            return null;
+        }
+        return switch (shape) {
+            case Scalar s -> switch (s.kongType()) {
+                case INTEGER -> ((Number) value).longValue();
+                case NUMBER -> ((Number) value).doubleValue();
+                default -> value;
+            };
+            case EnumShape e -> e.constantsByKongName().entrySet().stream()
+                    .filter(en -> en.getValue() == value).map(Map.Entry::getKey).findFirst().orElseThrow();
+            case CollectionShape c -> {
+                List<Object> out = new ArrayList<>();
+                for (Object element : (Collection<?>) value) {
+                    out.add(unbind(c.elements(), element));
+                }
+                yield out;
+            }
+            case MapShape m -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                ((Map<?, ?>) value).forEach((k, v) -> out.put(String.valueOf(k), unbind(m.values(), v)));
+                yield out;
+            }
+            case RecordShape r -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                java.lang.reflect.RecordComponent[] components = r.javaType().getRecordComponents();
+                for (int i = 0; i < components.length; i++) {
+                    Field field = r.fields().get(i);
+                    Object held;
+                    try {
+                        java.lang.reflect.Method accessor = components[i].getAccessor();
+                        accessor.setAccessible(true);
+                        held = accessor.invoke(value);
+                    } catch (ReflectiveOperationException ex) {
+                        throw new IllegalStateException("cannot read " + components[i], ex);
+                    }
+                    Object content = switch (held) {
+                        case null -> null;
+                        case Optional<?> o -> o.orElse(null);
+                        case OptionalInt o -> o.isPresent() ? o.getAsInt() : null;
+                        case OptionalLong o -> o.isPresent() ? o.getAsLong() : null;
+                        case OptionalDouble o -> o.isPresent() ? o.getAsDouble() : null;
+                        default -> held;
+                    };
+                    out.put(field.kongName(), unbind(field.shape(), content));
+                }
+                yield out;
+            }
+        };
+    }
+
     static String join(String path, String name) {
         return path.isEmpty() ? name : path + "." + name;
     }

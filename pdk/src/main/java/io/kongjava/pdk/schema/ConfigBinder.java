@@ -46,4 +46,17 @@ public final class ConfigBinder {
         }
         return recordType.cast(bound);
     }
+
+    /**
+     * The configuration as Kong would send it for {@code config}: Kong field names, enums by their Kong
+     * names, absent values as {@code null} (a key with a null value), integers as {@link Long}, numbers as
+     * {@link Double}. {@code bind(type, toKong(config))} gives back an equal record. Meant for tests and
+     * tools that start from a record (e.g. a test kit's StartInstance).
+     */
+    public static Map<String, Object> toKong(Record config) {
+        ConfigModel.RecordShape shape = ConfigModel.record(config.getClass());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) Binding.unbind(shape, config);
+        return map;
+    }
 }

@@ -257,6 +257,25 @@ class ConfigBinderTest {
     }
 
     @Test
+    void toKongIsTheInverseOfBind() throws InvalidConfigException {
+        Map<String, Object> kong = json("""
+                {"route_type":"llm/v1/chat","auth":null,
+                 "model":{"provider":"anthropic","name":null,"options":{"max_tokens":1024,"input_cost":3.0,"output_cost":null,
+                          "temperature":null,"top_p":null,"top_k":null,"anthropic_version":"2023-06-01",
+                          "azure_api_version":"2023-05-15","upstream_url":null}},
+                 "logging":{"log_statistics":true,"log_payloads":false},
+                 "response_streaming":"allow","max_request_body_size":8192,"model_name_header":true,"llm_format":"anthropic"}""");
+        AiProxyLikeConfig bound = ConfigBinder.bind(AiProxyLikeConfig.class, kong);
+
+        Map<String, Object> back = ConfigBinder.toKong(bound);
+
+        assertThat(back).isEqualTo(kong);
+        assertThat(ConfigBinder.bind(AiProxyLikeConfig.class, back)).isEqualTo(bound);
+        Lists lists = new Lists(List.of("a"), Set.of("x"), Map.of("w", 2), List.of(new Lists.Item("i", 3)), List.of("GET"));
+        assertThat(ConfigBinder.bind(Lists.class, ConfigBinder.toKong(lists))).isEqualTo(lists);
+    }
+
+    @Test
     void nullConfigIsAnEmptyOne() {
         assertThatThrownBy(() -> ConfigBinder.bind(FileLogLikeConfig.class, null)).isInstanceOf(InvalidConfigException.class);
     }
