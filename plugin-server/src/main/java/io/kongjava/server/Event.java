@@ -1,0 +1,116 @@
+package io.kongjava.server;
+
+import io.kongjava.pdk.PdkException;
+import io.kongjava.pdk.bridge.Bridge;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One phase of one plugin instance for one request. The plugin runs on its own virtual thread and calls the
+ * PDK through this event's {@link Bridge}; each call becomes the answer to Kong's pending HandleEvent or
+ * Step, and the plugin's thread waits until Kong's next Step brings the result. Kong may send those Steps
+ * on any connection: the event is found by its id, never by connection.
+ */
+final class Event implements Bridge {
+
+    /** What the plugin's thread hands to the connection waiting on Kong's behalf. */
+    sealed interface Outgoing {
+        record PdkCall(String method, List<Object> args, boolean terminal) implements Outgoing {
+        }
+
+        record Done() implements Outgoing {
+        }
+    }
+
+    private static final Object NIL = new Object();
+
+    final long id;
+    final PluginInstance instance;
+    final String phase;
+    private final Duration stepTimeout;
+    private final LinkedBlockingQueue<Outgoing> outgoing = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Object> steps = new LinkedBlockingQueue<>();
+    private volatile String endedBy;
+
+    Event(long id, PluginInstance instance, String phase, Duration stepTimeout) {
+        this.id = id;
+        this.instance = instance;
+        this.phase = phase;
+        this.stepTimeout = stepTimeout;
+    }
+
+    boolean ended() {
+        return endedBy != null;
+    }
+
+    /** Marks the event over; later PDK calls from the plugin fail with a message naming why. */
+    void end(String reason) {
+        if (endedBy == null) {
+            endedBy = reason;
+        }
+    }
+
+    /** The next thing the plugin does, waiting at most {@code limit}; {@code null} when it took longer. */
+    Outgoing awaitOutgoing(Duration limit) throws InterruptedException {
+        return outgoing.poll(limit.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Kong's Step: resumes the plugin's thread with the result of its PDK call. */
+    void deliverStep(Object data) {
+        steps.add(data == null ? NIL : data);
+    }
+
+    void pluginReturned() {
+        outgoing.add(new Outgoing.Done());
+    }
+
+    @Override
+    public Object call(String method, List<?> args) throws PdkException {
+        checkOpen(method);
+        steps.clear();
+        outgoing.add(new Outgoing.PdkCall(method, wireArgs(args), false));
+        Object data;
+        try {
+            data = steps.poll(stepTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            end("interrupted");
+            throw new PdkException(method, "interrupted while waiting for Kong's answer", e);
+        }
+        if (data == null) {
+            end("no Step from Kong within " + stepTimeout.toSeconds() + " s");
+            throw new PdkException(method, "Kong sent no answer within " + stepTimeout.toSeconds()
+                    + " s (Kong abandons an event when a PDK function raises); the event is over");
+        }
+        return data == NIL ? null : data;
+    }
+
+    @Override
+    public void callTerminal(String method, List<?> args) throws PdkException {
+        checkOpen(method);
+        end(method + " was called");
+        outgoing.add(new Outgoing.PdkCall(method, wireArgs(args), true));
+    }
+
+    private void checkOpen(String method) throws PdkException {
+        String reason = endedBy;
+        if (reason != null) {
+            throw new PdkException(method, "the " + phase + " event of " + instance.name() + " is over (" + reason + ")");
+        }
+    }
+
+    /** Kong spreads Args with unpack(): trailing nils are dropped, a nil before a value would lose the rest. */
+    private static List<Object> wireArgs(List<?> args) {
+        List<Object> copy = new ArrayList<>(args == null ? List.of() : args);
+        while (!copy.isEmpty() && copy.getLast() == null) {
+            copy.removeLast();
+        }
+        if (copy.contains(null)) {
+            throw new IllegalArgumentException("a PDK call cannot send nil before another argument (Kong would drop the rest): " + copy);
+        }
+        return copy;
+    }
+}

@@ -1,0 +1,253 @@
+package io.kongjava.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
+
+/**
+ * {@code kong-java-pluginserver}: the process Kong starts ({@code pluginserver_<name>_start_cmd}) and queries
+ * ({@code _query_cmd}). Flags follow Kong's other plugin servers.
+ */
+public final class Main {
+
+    public static final String SERVER_NAME = "kong-java-pluginserver";
+    public static final String VERSION = "0.1.0";
+    private static final String DEFAULT_PREFIX = "/usr/local/kong";
+
+    private static final String USAGE = """
+            Usage: %1$s [options]
+
+            Serves Java Kong plugins over Kong's external plugin protocol (MsgPack:1) on a Unix socket.
+
+              -p, --kong-prefix, -kong-prefix DIR
+                                    Kong's prefix; the default socket is DIR/%1$s.socket
+                                    (default prefix %2$s)
+              -s, --socket PATH     the Unix socket to listen on (overrides the prefix default)
+              -d, --plugins-directory, -plugins-directory DIR
+                                    load plugin jars from DIR (plugins on the class path are always loaded)
+              --dump-plugin-info, -dump-plugin-info NAME
+                                    print NAME's plugin info as a JSON array of one element and exit
+                                    (what Kong 3.9+ needs as pluginserver_<name>_query_cmd)
+              --dump-all-plugins, -dump-all-plugins
+                                    print every plugin's info as a JSON array and exit
+              -dump, --dump         print {"Protocol":"MsgPack:1","Plugins":[...]} and exit
+              --instance-idle-timeout SECONDS
+                                    forget instances unused this long (default 600; Kong restarts them on demand)
+              --verbose             log debug lines
+              -v, --version         print the version and exit
+              -h, --help            print this help and exit
+
+            Logs go to stderr, one line each; the dumps write only JSON to stdout.
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command line; returns the exit status. Serving blocks until the process is stopped. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println(SERVER_NAME + ": " + e.getMessage());
+            err.println("Try '" + SERVER_NAME + " --help'.");
+            return 2;
+        }
+        configureLogging(options.verbose());
+        if (options.help()) {
+            out.printf(USAGE, SERVER_NAME, DEFAULT_PREFIX);
+            return 0;
+        }
+        if (options.version()) {
+            out.println(SERVER_NAME + " " + VERSION);
+            return 0;
+        }
+        PluginCatalog catalog;
+        try {
+            catalog = PluginCatalog.load(options.pluginsDirectory());
+        } catch (IOException e) {
+            err.println(SERVER_NAME + ": " + e.getMessage());
+            return 1;
+        }
+        if (options.dumpPluginInfo() != null || options.dumpAll() || options.dumpObject()) {
+            return dump(options, catalog, out, err);
+        }
+        return serve(options, catalog, err);
+    }
+
+    private static int dump(Options options, PluginCatalog catalog, PrintStream out, PrintStream err) {
+        List<Object> infos = new ArrayList<>();
+        if (options.dumpPluginInfo() != null) {
+            var plugin = catalog.find(options.dumpPluginInfo());
+            if (plugin.isEmpty()) {
+                err.println(SERVER_NAME + ": no plugin named " + options.dumpPluginInfo() + "; this server has: "
+                        + catalog.all().stream().map(PluginCatalog.LoadedPlugin::name).toList());
+                return 1;
+            }
+            infos.add(plugin.get().descriptor().toDumpInfo());
+        } else {
+            catalog.all().forEach(p -> infos.add(p.descriptor().toDumpInfo()));
+        }
+        Object document = options.dumpObject() ? Map.of("Protocol", "MsgPack:1", "Plugins", infos) : infos;
+        try {
+            out.write((new ObjectMapper().writeValueAsString(document) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            err.println(SERVER_NAME + ": cannot write the dump: " + e.getMessage());
+            return 1;
+        }
+        return 0;
+    }
+
+    private static int serve(Options options, PluginCatalog catalog, PrintStream err) {
+        System.Logger log = System.getLogger(Main.class.getName());
+        if (catalog.all().isEmpty()) {
+            log.log(Level.WARNING, "no plugins found; Kong will get \"no plugin named ...\" for every instance");
+        }
+        Path socket = options.socket() != null ? options.socket()
+                : options.prefix().resolve(SERVER_NAME + ".socket");
+        PluginServer server = new PluginServer(socket, catalog, ProcessRequestExchange.shared(),
+                new PluginServer.Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), options.instanceIdleTimeout(), true));
+        try {
+            server.start();
+        } catch (IOException e) {
+            err.println(SERVER_NAME + ": cannot listen on " + socket + ": " + e.getMessage());
+            return 1;
+        }
+        log.log(Level.INFO, SERVER_NAME + " " + VERSION + " pid " + ProcessHandle.current().pid() + " serving "
+                + catalog.all().stream().map(p -> p.name() + " " + p.descriptor().version()).toList());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            catalog.all().forEach(p -> {
+                try {
+                    p.plugin().shutdown();
+                } catch (RuntimeException e) {
+                    log.log(Level.WARNING, "plugin " + p.name() + " failed to shut down: " + e);
+                }
+            });
+            stopped.countDown();
+        }, "shutdown"));
+        watchParent(log);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /**
+     * Kong sends SIGTERM when it stops, but a worker that dies abruptly leaves its server orphaned; exit when
+     * the parent goes away so the next worker's server can take the socket.
+     */
+    private static void watchParent(System.Logger log) {
+        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        if (parent == null || parent.pid() == 1) {
+            return;
+        }
+        Thread.ofVirtual().name("parent-watch").start(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                var current = ProcessHandle.current().parent();
+                if (!parent.isAlive() || current.isEmpty() || current.get().pid() != parent.pid()) {
+                    log.log(Level.WARNING, "parent process " + parent.pid() + " is gone; exiting");
+                    System.exit(0);
+                }
+            }
+        });
+    }
+
+    private static void configureLogging(boolean verbose) {
+        Logger root = Logger.getLogger("");
+        for (Handler handler : root.getHandlers()) {
+            root.removeHandler(handler);
+        }
+        ConsoleHandler handler = new ConsoleHandler();
+        handler.setFormatter(new OneLineFormatter());
+        java.util.logging.Level level = verbose ? java.util.logging.Level.FINE : java.util.logging.Level.INFO;
+        handler.setLevel(level);
+        root.setLevel(level);
+        root.addHandler(handler);
+    }
+
+    /** The parsed command line. */
+    record Options(Path prefix, Path socket, Path pluginsDirectory, String dumpPluginInfo, boolean dumpAll,
+                   boolean dumpObject, Duration instanceIdleTimeout, boolean verbose, boolean version, boolean help) {
+
+        static Options parse(String[] args) {
+            Path prefix = Path.of(DEFAULT_PREFIX);
+            Path socket = null;
+            Path plugins = null;
+            String dumpInfo = null;
+            boolean dumpAll = false;
+            boolean dumpObject = false;
+            Duration idle = Duration.ofMinutes(10);
+            boolean verbose = false;
+            boolean version = false;
+            boolean help = false;
+            java.util.Deque<String> rest = new java.util.ArrayDeque<>();
+            for (String arg : args) {
+                int eq = arg.indexOf('=');
+                if (arg.startsWith("-") && eq > 0) {
+                    rest.add(arg.substring(0, eq));
+                    rest.add(arg.substring(eq + 1));
+                } else {
+                    rest.add(arg);
+                }
+            }
+            while (!rest.isEmpty()) {
+                String option = rest.poll();
+                switch (option) {
+                    case "-p", "--kong-prefix", "-kong-prefix" -> prefix = Path.of(value(rest, option));
+                    case "-s", "--socket", "-socket" -> socket = Path.of(value(rest, option));
+                    case "-d", "--plugins-directory", "-plugins-directory" -> plugins = Path.of(value(rest, option));
+                    case "--dump-plugin-info", "-dump-plugin-info" -> dumpInfo = value(rest, option);
+                    case "--dump-all-plugins", "-dump-all-plugins" -> dumpAll = true;
+                    case "-dump", "--dump" -> dumpObject = true;
+                    case "--instance-idle-timeout" -> {
+                        String seconds = value(rest, option);
+                        try {
+                            idle = Duration.ofSeconds(Long.parseLong(seconds));
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException(option + " needs whole seconds, got " + seconds);
+                        }
+                    }
+                    case "--verbose" -> verbose = true;
+                    case "-v", "--version", "-version" -> version = true;
+                    case "-h", "--help", "-help" -> help = true;
+                    default -> throw new IllegalArgumentException("unknown option " + option);
+                }
+            }
+            return new Options(prefix, socket, plugins, dumpInfo, dumpAll, dumpObject, idle, verbose, version, help);
+        }
+
+        private static String value(java.util.Deque<String> rest, String option) {
+            String value = rest.poll();
+            if (value == null || value.isEmpty()) {
+                throw new IllegalArgumentException(option + " needs a value");
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.kongjava.server;
+
+import io.kongjava.pdk.KongPlugin;
+import io.kongjava.pdk.schema.PluginDescriptor;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The plugins this server serves: every {@link KongPlugin} found by {@link ServiceLoader} on the class path
+ * and in the jars of the plugins directory. A plugin that cannot be loaded or described is logged and left
+ * out; it never stops the others.
+ */
+public final class PluginCatalog {
+
+    private static final System.Logger LOG = System.getLogger(PluginCatalog.class.getName());
+
+    /** A plugin with what Kong learns about it from the dump. */
+    public record LoadedPlugin(KongPlugin<?> plugin, PluginDescriptor descriptor) {
+        public String name() {
+            return descriptor.name();
+        }
+    }
+
+    private final Map<String, LoadedPlugin> plugins;
+
+    private PluginCatalog(Map<String, LoadedPlugin> plugins) {
+        this.plugins = plugins;
+    }
+
+    public static PluginCatalog of(Collection<? extends KongPlugin<?>> plugins) {
+        Map<String, LoadedPlugin> byName = new TreeMap<>();
+        for (KongPlugin<?> plugin : plugins) {
+            add(byName, plugin);
+        }
+        return new PluginCatalog(byName);
+    }
+
+    /** Plugins on the class path plus those in {@code pluginsDirectory}'s jars (which may be {@code null}). */
+    public static PluginCatalog load(Path pluginsDirectory) throws IOException {
+        ClassLoader loader = PluginCatalog.class.getClassLoader();
+        if (pluginsDirectory != null) {
+            if (!Files.isDirectory(pluginsDirectory)) {
+                throw new IOException("plugins directory " + pluginsDirectory + " does not exist or is not a directory");
+            }
+            List<URL> jars = new ArrayList<>();
+            try (Stream<Path> files = Files.list(pluginsDirectory)) {
+                for (Path jar : files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList()) {
+                    jars.add(toUrl(jar));
+                }
+            }
+            loader = new URLClassLoader("kong-plugins", jars.toArray(URL[]::new), loader);
+        }
+        Map<String, LoadedPlugin> byName = new TreeMap<>();
+        var providers = ServiceLoader.load(KongPlugin.class, loader).iterator();
+        while (true) {
+            KongPlugin<?> plugin;
+            try {
+                if (!providers.hasNext()) {
+                    break;
+                }
+                plugin = providers.next();
+            } catch (ServiceConfigurationError e) {
+                LOG.log(Level.ERROR, "a plugin could not be loaded and is skipped: " + e.getMessage());
+                continue;
+            }
+            add(byName, plugin);
+        }
+        return new PluginCatalog(byName);
+    }
+
+    private static void add(Map<String, LoadedPlugin> byName, KongPlugin<?> plugin) {
+        PluginDescriptor descriptor;
+        try {
+            descriptor = PluginDescriptor.of(plugin);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "plugin " + plugin.getClass().getName() + " is skipped: " + e.getMessage());
+            return;
+        }
+        LoadedPlugin previous = byName.putIfAbsent(descriptor.name(), new LoadedPlugin(plugin, descriptor));
+        if (previous != null) {
+            LOG.log(Level.WARNING, "duplicate plugin name " + descriptor.name() + ": " + plugin.getClass().getName()
+                    + " is ignored, " + previous.plugin().getClass().getName() + " is kept");
+        }
+    }
+
+    private static URL toUrl(Path jar) throws IOException {
+        try {
+            return jar.toUri().toURL();
+        } catch (MalformedURLException e) {
+            throw new IOException("bad plugin jar path " + jar, e);
+        }
+    }
+
+    public Optional<LoadedPlugin> find(String name) {
+        return Optional.ofNullable(plugins.get(name));
+    }
+
+    public Collection<LoadedPlugin> all() {
+        return plugins.values();
+    }
+}

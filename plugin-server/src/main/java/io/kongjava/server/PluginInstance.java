@@ -1,0 +1,39 @@
+package io.kongjava.server;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** One instance Kong started: a plugin with one validated configuration. */
+final class PluginInstance {
+
+    final long id;
+    final PluginCatalog.LoadedPlugin plugin;
+    final Record config;
+    final Map<String, Object> kongConfig;
+    final double startTime;
+    final AtomicInteger activeEvents = new AtomicInteger();
+    volatile long lastUsedNanos = System.nanoTime();
+
+    PluginInstance(long id, PluginCatalog.LoadedPlugin plugin, Record config, Map<String, Object> kongConfig) {
+        this.id = id;
+        this.plugin = plugin;
+        this.config = config;
+        this.kongConfig = kongConfig;
+        this.startTime = System.currentTimeMillis() / 1000.0;
+    }
+
+    String name() {
+        return plugin.name();
+    }
+
+    Map<String, Object> status(boolean withStartTime) {
+        Map<String, Object> status = new java.util.LinkedHashMap<>();
+        status.put("Name", name());
+        status.put("Id", id);
+        status.put("Config", kongConfig);
+        if (withStartTime) {
+            status.put("StartTime", startTime);
+        }
+        return status;
+    }
+}

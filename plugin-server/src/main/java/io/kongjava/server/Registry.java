@@ -1,0 +1,100 @@
+package io.kongjava.server;
+
+import java.lang.System.Logger.Level;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Instances and events of this server. Instance ids start from a random base so that ids Kong cached before a
+ * restart do not name another configuration afterwards (Kong issue #8370); they stay below 2^31 for
+ * ProtoBuf-minded tools. Idle instances are expired: Kong never closes instances of deleted plugins and
+ * starts a fresh one on demand after "no plugin instance".
+ */
+final class Registry {
+
+    private static final System.Logger LOG = System.getLogger(Registry.class.getName());
+
+    private final Map<Long, PluginInstance> instances = new ConcurrentHashMap<>();
+    private final Map<Long, Event> events = new ConcurrentHashMap<>();
+    private final AtomicLong instanceIds;
+    private final AtomicLong eventIds;
+    private final Duration instanceIdleTimeout;
+
+    Registry(Duration instanceIdleTimeout) {
+        SecureRandom random = new SecureRandom();
+        this.instanceIds = new AtomicLong(1 + random.nextInt(1 << 30));
+        this.eventIds = new AtomicLong(1 + random.nextInt(1 << 30));
+        this.instanceIdleTimeout = instanceIdleTimeout;
+    }
+
+    long nextInstanceId() {
+        long id = instanceIds.incrementAndGet();
+        if (id >= Integer.MAX_VALUE) {
+            instanceIds.set(1);
+            id = instanceIds.incrementAndGet();
+        }
+        return id;
+    }
+
+    long nextEventId() {
+        return eventIds.incrementAndGet();
+    }
+
+    void addInstance(PluginInstance instance) {
+        instances.put(instance.id, instance);
+    }
+
+    PluginInstance instance(long id) {
+        PluginInstance instance = instances.get(id);
+        if (instance != null) {
+            instance.lastUsedNanos = System.nanoTime();
+        }
+        return instance;
+    }
+
+    PluginInstance removeInstance(long id) {
+        return instances.remove(id);
+    }
+
+    Collection<PluginInstance> instances() {
+        return instances.values();
+    }
+
+    void addEvent(Event event) {
+        events.put(event.id, event);
+        event.instance.activeEvents.incrementAndGet();
+    }
+
+    Event event(long id) {
+        return events.get(id);
+    }
+
+    void removeEvent(Event event) {
+        if (events.remove(event.id, event)) {
+            event.instance.activeEvents.decrementAndGet();
+            event.instance.lastUsedNanos = System.nanoTime();
+        }
+    }
+
+    int eventCount() {
+        return events.size();
+    }
+
+    /** Forgets instances unused for longer than the idle timeout that have no event in flight. */
+    int expireIdleInstances() {
+        long now = System.nanoTime();
+        int expired = 0;
+        for (PluginInstance instance : instances.values()) {
+            if (instance.activeEvents.get() == 0 && now - instance.lastUsedNanos > instanceIdleTimeout.toNanos()
+                    && instances.remove(instance.id, instance)) {
+                expired++;
+                LOG.log(Level.DEBUG, () -> "expired idle instance #" + instance.id + " of " + instance.name());
+            }
+        }
+        return expired;
+    }
+}

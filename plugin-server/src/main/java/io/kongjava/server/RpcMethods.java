@@ -1,0 +1,275 @@
+package io.kongjava.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.pdk.InvalidConfigException;
+import io.kongjava.pdk.KongPlugin;
+import io.kongjava.pdk.Phase;
+import io.kongjava.pdk.bridge.KongPdk;
+import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.pdk.schema.ConfigBinder;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The MsgPack:1 methods Kong calls, with Kong's argument and result shapes. Every failure becomes an error
+ * string for Kong; nothing a request carries can stop the server.
+ */
+final class RpcMethods {
+
+    private static final System.Logger LOG = System.getLogger(RpcMethods.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_LONG_FOR_INTS);
+
+    /** An error answered to Kong as the response's error string. */
+    static final class RpcError extends Exception {
+        RpcError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final PluginCatalog catalog;
+    private final Registry registry;
+    private final RequestExchange exchange;
+    private final Duration replyTimeout;
+    private final Duration stepTimeout;
+
+    RpcMethods(PluginCatalog catalog, Registry registry, RequestExchange exchange, Duration replyTimeout, Duration stepTimeout) {
+        this.catalog = catalog;
+        this.registry = registry;
+        this.exchange = exchange;
+        this.replyTimeout = replyTimeout;
+        this.stepTimeout = stepTimeout;
+    }
+
+    Object dispatch(String method, Object argument) throws RpcError, InterruptedException {
+        return switch (method) {
+            case "plugin.StartInstance" -> startInstance(argument);
+            case "plugin.InstanceStatus" -> instance(argument).status(true);
+            case "plugin.CloseInstance" -> closeInstance(argument);
+            case "plugin.HandleEvent" -> handleEvent(argument);
+            case "plugin.Step", "plugin.StepError", "plugin.StepMultiMap", "plugin.StepCredential",
+                    "plugin.StepConsumer", "plugin.StepRoute", "plugin.StepService", "plugin.StepMemoryStats" -> step(method, argument);
+            case "plugin.GetStatus" -> status();
+            case "plugin.GetPluginInfo" -> pluginInfo(argument);
+            default -> throw new RpcError("method " + method + " not implemented");
+        };
+    }
+
+    private Map<String, Object> startInstance(Object argument) throws RpcError {
+        Map<?, ?> request = map(argument, "plugin.StartInstance");
+        if (!(request.get("Name") instanceof String name)) {
+            throw new RpcError("plugin.StartInstance needs a string Name");
+        }
+        PluginCatalog.LoadedPlugin plugin = catalog.find(name)
+                .orElseThrow(() -> new RpcError("no plugin named " + name + " in this server"));
+        Map<String, Object> kongConfig = decodeConfig(name, request.get("Config"));
+        Record config = bind(plugin, kongConfig);
+        PluginInstance instance = new PluginInstance(registry.nextInstanceId(), plugin, config, kongConfig);
+        registry.addInstance(instance);
+        LOG.log(Level.INFO, () -> "started instance #" + instance.id + " of " + name);
+        return instance.status(true);
+    }
+
+    private static Map<String, Object> decodeConfig(String name, Object config) throws RpcError {
+        String text = switch (config) {
+            case String s -> s;
+            case byte[] bytes -> new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+            case null -> "{}";
+            default -> throw new RpcError("plugin.StartInstance Config for " + name + " must be JSON text");
+        };
+        try {
+            Object decoded = JSON.readValue(text, Object.class);
+            if (decoded instanceof Map<?, ?> map) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> typed = (Map<String, Object>) map;
+                return typed;
+            }
+            if (decoded instanceof List<?> list && list.isEmpty()) {
+                return new LinkedHashMap<>();
+            }
+            throw new RpcError("config for " + name + " must be a JSON object");
+        } catch (JsonProcessingException e) {
+            throw new RpcError("config for " + name + " is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Record bind(PluginCatalog.LoadedPlugin loaded, Map<String, Object> kongConfig) throws RpcError {
+        KongPlugin plugin = loaded.plugin();
+        try {
+            Record config = ConfigBinder.bind(plugin.configType(), kongConfig);
+            plugin.validate(config);
+            return config;
+        } catch (InvalidConfigException e) {
+            throw new RpcError("invalid config for plugin " + loaded.name() + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "plugin " + loaded.name() + " failed to bind or validate its config", e);
+            throw new RpcError("plugin " + loaded.name() + " could not start an instance: " + e);
+        }
+    }
+
+    private Map<String, Object> closeInstance(Object argument) throws RpcError {
+        long id = id(argument, "plugin.CloseInstance");
+        PluginInstance instance = registry.removeInstance(id);
+        if (instance == null) {
+            throw noInstance(id);
+        }
+        LOG.log(Level.DEBUG, () -> "closed instance #" + id + " of " + instance.name());
+        return instance.status(false);
+    }
+
+    private PluginInstance instance(Object argument) throws RpcError {
+        long id = id(argument, "plugin.InstanceStatus");
+        PluginInstance instance = registry.instance(id);
+        if (instance == null) {
+            throw noInstance(id);
+        }
+        return instance;
+    }
+
+    private Map<String, Object> handleEvent(Object argument) throws RpcError, InterruptedException {
+        Map<?, ?> request = map(argument, "plugin.HandleEvent");
+        long instanceId = id(request.get("InstanceId"), "plugin.HandleEvent InstanceId");
+        if (!(request.get("EventName") instanceof String eventName)) {
+            throw new RpcError("plugin.HandleEvent needs a string EventName");
+        }
+        PluginInstance instance = registry.instance(instanceId);
+        if (instance == null) {
+            throw noInstance(instanceId);
+        }
+        Phase phase = Phase.fromKongName(eventName)
+                .orElseThrow(() -> new RpcError("unknown event " + eventName + " (external plugins have certificate, rewrite, access, response, preread and log)"));
+        long eventId = registry.nextEventId();
+        if (!instance.plugin.descriptor().phases().contains(phase)) {
+            return answer(eventId, "ret");
+        }
+        Event event = new Event(eventId, instance, eventName, stepTimeout);
+        registry.addEvent(event);
+        Thread.ofVirtual().name(instance.name() + "-" + eventName + "-" + eventId).start(() -> runPhase(event, phase));
+        return next(event);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void runPhase(Event event, Phase phase) {
+        KongPlugin plugin = event.instance.plugin.plugin();
+        Record config = event.instance.config;
+        var kong = KongPdk.over(event, exchange);
+        try {
+            switch (phase) {
+                case CERTIFICATE -> plugin.certificate(kong, config);
+                case REWRITE -> plugin.rewrite(kong, config);
+                case ACCESS -> plugin.access(kong, config);
+                case RESPONSE -> plugin.response(kong, config);
+                case PREREAD -> plugin.preread(kong, config);
+                case LOG -> plugin.log(kong, config);
+            }
+        } catch (Throwable e) {
+            if (!event.ended()) {
+                LOG.log(Level.WARNING, "plugin " + event.instance.name() + " failed in " + event.phase
+                        + " (event #" + event.id + "): " + e, e);
+            } else {
+                LOG.log(Level.DEBUG, () -> "plugin " + event.instance.name() + " stopped after its event ended: " + e);
+            }
+        } finally {
+            event.end("the phase returned");
+            event.pluginReturned();
+        }
+    }
+
+    private Map<String, Object> step(String method, Object argument) throws RpcError, InterruptedException {
+        Map<?, ?> request = map(argument, method);
+        long eventId = id(request.get("EventId"), method + " EventId");
+        Event event = registry.event(eventId);
+        if (event == null) {
+            throw new RpcError("no event #" + eventId + " (it finished, timed out or never existed)");
+        }
+        Object data = request.get("Data");
+        if ("plugin.StepError".equals(method)) {
+            LOG.log(Level.WARNING, "Kong reported a PDK error to " + event.instance.name() + ": " + data);
+            data = null;
+        }
+        event.deliverStep(data);
+        return next(event);
+    }
+
+    /** Waits for the plugin's next PDK call or its return, and turns it into Kong's {EventId, Data}. */
+    private Map<String, Object> next(Event event) throws RpcError, InterruptedException {
+        Event.Outgoing outgoing = event.awaitOutgoing(replyTimeout);
+        if (outgoing == null) {
+            event.end("it did not answer within " + replyTimeout.toSeconds() + " s");
+            registry.removeEvent(event);
+            throw new RpcError("plugin " + event.instance.name() + " did not answer within " + replyTimeout.toSeconds()
+                    + " s in " + event.phase + " (event #" + event.id + " abandoned)");
+        }
+        return switch (outgoing) {
+            case Event.Outgoing.Done done -> {
+                registry.removeEvent(event);
+                yield answer(event.id, "ret");
+            }
+            case Event.Outgoing.PdkCall call -> {
+                if (call.terminal()) {
+                    registry.removeEvent(event);
+                }
+                Map<String, Object> data = new LinkedHashMap<>();
+                data.put("Method", call.method());
+                data.put("Args", call.args());
+                yield answer(event.id, data);
+            }
+        };
+    }
+
+    private static Map<String, Object> answer(long eventId, Object data) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("EventId", eventId);
+        answer.put("Data", data);
+        return answer;
+    }
+
+    private Map<String, Object> status() {
+        Map<String, Object> plugins = new LinkedHashMap<>();
+        for (PluginCatalog.LoadedPlugin plugin : catalog.all()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("Name", plugin.name());
+            entry.put("Instances", registry.instances().stream()
+                    .filter(i -> i.plugin == plugin).map(i -> (Object) i.status(true)).toList());
+            plugins.put(plugin.name(), entry);
+        }
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("Pid", ProcessHandle.current().pid());
+        status.put("Plugins", plugins);
+        return status;
+    }
+
+    private Map<String, Object> pluginInfo(Object argument) throws RpcError {
+        if (!(argument instanceof String name)) {
+            throw new RpcError("plugin.GetPluginInfo needs a plugin name");
+        }
+        return catalog.find(name).orElseThrow(() -> new RpcError("no plugin named " + name + " in this server"))
+                .descriptor().toDumpInfo();
+    }
+
+    private static RpcError noInstance(long id) {
+        return new RpcError("no plugin instance #" + id);
+    }
+
+    private static Map<?, ?> map(Object argument, String what) throws RpcError {
+        if (argument instanceof Map<?, ?> map) {
+            return map;
+        }
+        throw new RpcError(what + " needs a map argument, got " + (argument == null ? "nil" : argument.getClass().getSimpleName()));
+    }
+
+    private static long id(Object value, String what) throws RpcError {
+        if (value instanceof Long id) {
+            return id;
+        }
+        if (value instanceof Double d && d == Math.rint(d)) {
+            return d.longValue();
+        }
+        throw new RpcError(what + " must be an integer id, got " + (value == null ? "nil" : value));
+    }
+}

@@ -1,0 +1,128 @@
+package io.kongjava.protocol;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessagePacker;
+import org.msgpack.core.MessageUnpacker;
+
+/**
+ * Converts between MessagePack and the Java values both sides of the protocol use: {@code null},
+ * {@link Boolean}, {@link Long} (every integer width), {@link Double} (float32 and float64), {@link String}
+ * (msgpack str), {@code byte[]} (msgpack bin), {@link List} and {@link Map} (insertion order kept).
+ */
+public final class MsgPackValues {
+
+    /** Largest str, bin, array or map accepted from a peer, so a corrupt header cannot ask for gigabytes. */
+    public static final int DEFAULT_MAX_LENGTH = 256 * 1024 * 1024;
+
+    private MsgPackValues() {
+    }
+
+    public static void pack(MessagePacker packer, Object value) throws IOException {
+        switch (value) {
+            case null -> packer.packNil();
+            case String s -> packer.packString(s);
+            case byte[] bytes -> {
+                packer.packBinaryHeader(bytes.length);
+                packer.writePayload(bytes);
+            }
+            case Boolean b -> packer.packBoolean(b);
+            case Long l -> packer.packLong(l);
+            case Integer i -> packer.packInt(i);
+            case Short s -> packer.packShort(s);
+            case Byte b -> packer.packByte(b);
+            case BigInteger big -> packer.packBigInteger(big);
+            case Double d -> packer.packDouble(d);
+            case Float f -> packer.packDouble(f);
+            case List<?> list -> {
+                packer.packArrayHeader(list.size());
+                for (Object element : list) {
+                    pack(packer, element);
+                }
+            }
+            case Map<?, ?> map -> {
+                packer.packMapHeader(map.size());
+                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    pack(packer, entry.getKey());
+                    pack(packer, entry.getValue());
+                }
+            }
+            case Enum<?> e -> packer.packString(e.name().toLowerCase(java.util.Locale.ROOT));
+            case CharSequence cs -> packer.packString(cs.toString());
+            default -> throw new IllegalArgumentException(
+                    "cannot send a " + value.getClass().getName() + " to Kong; use null, Boolean, Long, Double, String, byte[], List or Map");
+        }
+    }
+
+    public static Object unpack(MessageUnpacker unpacker) throws IOException {
+        return unpack(unpacker, DEFAULT_MAX_LENGTH);
+    }
+
+    public static Object unpack(MessageUnpacker unpacker, int maxLength) throws IOException {
+        MessageFormat format = unpacker.getNextFormat();
+        switch (format.getValueType()) {
+            case NIL -> {
+                unpacker.unpackNil();
+                return null;
+            }
+            case BOOLEAN -> {
+                return unpacker.unpackBoolean();
+            }
+            case INTEGER -> {
+                if (format == MessageFormat.UINT64) {
+                    BigInteger big = unpacker.unpackBigInteger();
+                    return big.bitLength() < 64 ? (Object) big.longValue() : (Object) big.doubleValue();
+                }
+                return unpacker.unpackLong();
+            }
+            case FLOAT -> {
+                return unpacker.unpackDouble();
+            }
+            case STRING -> {
+                int length = checked(unpacker.unpackRawStringHeader(), maxLength, "str");
+                return new String(unpacker.readPayload(length), StandardCharsets.UTF_8);
+            }
+            case BINARY -> {
+                int length = checked(unpacker.unpackBinaryHeader(), maxLength, "bin");
+                return unpacker.readPayload(length);
+            }
+            case ARRAY -> {
+                int size = checked(unpacker.unpackArrayHeader(), maxLength, "array");
+                List<Object> list = new ArrayList<>(Math.min(size, 1024));
+                for (int i = 0; i < size; i++) {
+                    list.add(unpack(unpacker, maxLength));
+                }
+                return list;
+            }
+            case MAP -> {
+                int size = checked(unpacker.unpackMapHeader(), maxLength, "map");
+                Map<Object, Object> map = new LinkedHashMap<>(Math.min(size, 1024) * 2);
+                for (int i = 0; i < size; i++) {
+                    Object key = unpack(unpacker, maxLength);
+                    map.put(key instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : key, unpack(unpacker, maxLength));
+                }
+                return map;
+            }
+            case EXTENSION -> {
+                // Kong decodes ext types to nil; do the same rather than fail.
+                var header = unpacker.unpackExtensionTypeHeader();
+                unpacker.readPayload(checked(header.getLength(), maxLength, "ext"));
+                return null;
+            }
+            default -> throw new ProtocolException("unknown MessagePack type " + format);
+        }
+    }
+
+    private static int checked(int length, int maxLength, String what) throws ProtocolException {
+        if (length < 0 || length > maxLength) {
+            throw new ProtocolException(what + " of " + Integer.toUnsignedString(length) + " elements/bytes exceeds the limit of " + maxLength);
+        }
+        return length;
+    }
+}

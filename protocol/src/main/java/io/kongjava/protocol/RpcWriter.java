@@ -1,0 +1,36 @@
+package io.kongjava.protocol;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+
+/** Writes MsgPack:1 messages, each as one write so that a message is never interleaved with another. */
+public final class RpcWriter {
+
+    private final OutputStream out;
+
+    public RpcWriter(OutputStream out) {
+        this.out = out;
+    }
+
+    public synchronized void write(RpcMessage message) throws IOException {
+        out.write(encode(message));
+        out.flush();
+    }
+
+    public static byte[] encode(RpcMessage message) {
+        List<Object> array = switch (message) {
+            case RpcMessage.Request r -> java.util.Arrays.asList((long) RpcMessage.REQUEST, r.msgid(), r.method(), r.params());
+            case RpcMessage.Response r -> java.util.Arrays.asList((long) RpcMessage.RESPONSE, r.msgid(), r.error(), r.failed() ? null : r.result());
+            case RpcMessage.Notification n -> java.util.Arrays.asList((long) RpcMessage.NOTIFICATION, n.label(), n.value());
+        };
+        try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
+            MsgPackValues.pack(packer, array);
+            return packer.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory packing failed", e);
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package io.kongjava.protocol.kong;
+
+import io.kongjava.protocol.ProtocolException;
+import io.kongjava.protocol.RpcMessage;
+import io.kongjava.protocol.RpcReader;
+import io.kongjava.protocol.RpcWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Kong's side of MsgPack:1, behaving as Kong's {@code mp_rpc.lua} does: every call checks a connection out
+ * of a keep-alive pool for the socket (connecting when the pool is empty), sends one request, reads
+ * notifications until the response with its msgid, and returns the connection to the pool. Calls of one
+ * event may therefore travel on different connections. Thread-safe.
+ */
+public final class KongRpcClient implements AutoCloseable {
+
+    /** Kong's cosocket default: connect, send and read timeouts of 60 s. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path socket;
+    private final Duration timeout;
+    private final BlockingQueue<Connection> pool;
+    private final AtomicLong msgids = new AtomicLong();
+    private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile Object serverPid;
+    private volatile boolean closed;
+
+    public KongRpcClient(Path socket) {
+        this(socket, DEFAULT_TIMEOUT, 256);
+    }
+
+    /**
+     * @param poolSize connections kept open between calls (Kong's {@code lua_socket_pool_size}, 256
+     *                 since 3.5); further connections are closed after their call
+     */
+    public KongRpcClient(Path socket, Duration timeout, int poolSize) {
+        this.socket = socket;
+        this.timeout = timeout;
+        this.pool = new ArrayBlockingQueue<>(poolSize);
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** The pid the server last announced with a {@code serverPid} notification, or {@code null}. */
+    public Object serverPid() {
+        return serverPid;
+    }
+
+    /**
+     * Calls {@code method} (e.g. {@code plugin.HandleEvent}) with Kong's single argument.
+     *
+     * @throws RpcErrorException when the server answers with an error string
+     * @throws IOException when the socket fails, times out, or the answer is not a well-formed response
+     */
+    public Object call(String method, Object argument) throws IOException, RpcErrorException {
+        long msgid = msgids.incrementAndGet();
+        Connection connection = checkout();
+        boolean reusable = false;
+        try {
+            java.util.ArrayList<Object> params = new java.util.ArrayList<>(1);
+            params.add(argument);
+            connection.writer.write(new RpcMessage.Request(msgid, method, params));
+            RpcMessage.Response response = awaitResponse(connection, msgid, method);
+            reusable = true;
+            if (response.failed()) {
+                throw new RpcErrorException(method, response.error());
+            }
+            return response.result();
+        } finally {
+            if (reusable && !closed && pool.offer(connection)) {
+                connection.lastUsed = System.nanoTime();
+            } else {
+                connection.close();
+            }
+        }
+    }
+
+    private RpcMessage.Response awaitResponse(Connection connection, long msgid, String method) throws IOException {
+        while (true) {
+            RpcMessage message = connection.readWithTimeout(timeout);
+            switch (message) {
+                case null -> throw new IOException("plugin server closed the connection before answering " + method);
+                case RpcMessage.Notification n -> {
+                    if (RpcMessage.Notification.SERVER_PID.equals(n.label())) {
+                        serverPid = n.value();
+                    }
+                }
+                case RpcMessage.Response r -> {
+                    if (r.msgid() != msgid) {
+                        throw new ProtocolException("response msgid " + r.msgid() + " does not match request " + msgid + " (" + method + ")");
+                    }
+                    return r;
+                }
+                case RpcMessage.Request r -> throw new ProtocolException("plugin server sent a request (" + r.method() + "); only Kong sends requests");
+            }
+        }
+    }
+
+    private Connection checkout() throws IOException {
+        if (closed) {
+            throw new IOException("client closed");
+        }
+        Connection idle;
+        while ((idle = pool.poll()) != null) {
+            if (System.nanoTime() - idle.lastUsed < TimeUnit.SECONDS.toNanos(60) && idle.channel.isOpen()) {
+                return idle;
+            }
+            idle.close();
+        }
+        SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        return new Connection(channel);
+    }
+
+    /**
+     * Runs one event as Kong's plugin.lua does: {@code HandleEvent}, then one Step per PDK call until the
+     * server answers {@code "ret"}, the plugin ends the request, or a PDK function raises.
+     */
+    public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) throws IOException, RpcErrorException {
+        Map<String, Object> start = new LinkedHashMap<>();
+        start.put("InstanceId", instanceId);
+        start.put("EventName", eventName);
+        Object reply = call("plugin.HandleEvent", start);
+        int calls = 0;
+        while (true) {
+            if (!(reply instanceof Map<?, ?> answer)) {
+                throw new ProtocolException("event answer must be a map, got " + reply);
+            }
+            Object eventId = answer.get("EventId");
+            Object data = answer.get("Data");
+            if ("ret".equals(data)) {
+                return new EventOutcome.Returned(calls);
+            }
+            if (!(data instanceof Map<?, ?> pdkCall) || !(pdkCall.get("Method") instanceof String method)) {
+                throw new ProtocolException("event Data must be \"ret\" or {Method, Args}, got " + data);
+            }
+            calls++;
+            Object rawArgs = pdkCall.get("Args");
+            List<Object> args = rawArgs instanceof List<?> list ? new java.util.ArrayList<>(list)
+                    : rawArgs == null ? List.of() : List.of(rawArgs);
+            PdkHandler.PdkAnswer result = kong.answer(method, args);
+            switch (result) {
+                case PdkHandler.PdkAnswer.Terminal t -> {
+                    return new EventOutcome.Terminated(calls, method);
+                }
+                case PdkHandler.PdkAnswer.Raised r -> {
+                    return new EventOutcome.Raised(calls, method, r.message());
+                }
+                case PdkHandler.PdkAnswer.Value v -> {
+                    Map<String, Object> step = new LinkedHashMap<>();
+                    step.put("EventId", eventId);
+                    if (v.value() != null) {
+                        step.put("Data", v.value());
+                    }
+                    reply = call(StepMethods.forPdkMethod(method), step);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Connection idle;
+        while ((idle = pool.poll()) != null) {
+            idle.close();
+        }
+        readers.shutdownNow();
+    }
+
+    private final class Connection {
+        final SocketChannel channel;
+        final RpcWriter writer;
+        final RpcReader reader;
+        volatile long lastUsed = System.nanoTime();
+
+        Connection(SocketChannel channel) {
+            this.channel = channel;
+            OutputStream out = Channels.newOutputStream(channel);
+            InputStream in = Channels.newInputStream(channel);
+            this.writer = new RpcWriter(out);
+            this.reader = new RpcReader(in);
+        }
+
+        RpcMessage readWithTimeout(Duration limit) throws IOException {
+            // Unix-domain channels have no SO_TIMEOUT; read on a virtual thread and give up after the limit.
+            Future<RpcMessage> pending = readers.submit(reader::read);
+            try {
+                return pending.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                close();
+                throw new SocketTimeoutException("no data from the plugin server within " + limit.toMillis() + " ms");
+            } catch (java.util.concurrent.ExecutionException e) {
+                close();
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                close();
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the plugin server", e);
+            }
+        }
+
+        void close() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing a broken connection: nothing left to do
+            }
+        }
+    }
+}
