@@ -34,12 +34,23 @@ final class Event implements Bridge {
     private final LinkedBlockingQueue<Outgoing> outgoing = new LinkedBlockingQueue<>();
     private final LinkedBlockingQueue<Object> steps = new LinkedBlockingQueue<>();
     private volatile String endedBy;
+    private volatile boolean abandonedByKong;
 
     Event(long id, PluginInstance instance, String phase, Duration stepTimeout) {
         this.id = id;
         this.instance = instance;
         this.phase = phase;
         this.stepTimeout = stepTimeout;
+    }
+
+    /** Kong stopped stepping this event (a PDK function raised in Kong, or Kong timed out): nobody waits for it. */
+    boolean abandonedByKong() {
+        return abandonedByKong;
+    }
+
+    void abandon(String reason) {
+        abandonedByKong = true;
+        end(reason);
     }
 
     boolean ended() {
@@ -81,6 +92,7 @@ final class Event implements Bridge {
             throw new PdkException(method, "interrupted while waiting for Kong's answer", e);
         }
         if (data == null) {
+            abandonedByKong = true;
             end("no Step from Kong within " + stepTimeout.toSeconds() + " s");
             throw new PdkException(method, "Kong sent no answer within " + stepTimeout.toSeconds()
                     + " s (Kong abandons an event when a PDK function raises); the event is over");

@@ -177,6 +177,9 @@ final class RpcMethods {
         } finally {
             event.end("the phase returned");
             event.pluginReturned();
+            if (event.abandonedByKong()) {
+                registry.removeEvent(event);
+            }
         }
     }
 
@@ -200,7 +203,7 @@ final class RpcMethods {
     private Map<String, Object> next(Event event) throws RpcError, InterruptedException {
         Event.Outgoing outgoing = event.awaitOutgoing(replyTimeout);
         if (outgoing == null) {
-            event.end("it did not answer within " + replyTimeout.toSeconds() + " s");
+            event.abandon("it did not answer within " + replyTimeout.toSeconds() + " s");
             registry.removeEvent(event);
             throw new RpcError("plugin " + event.instance.name() + " did not answer within " + replyTimeout.toSeconds()
                     + " s in " + event.phase + " (event #" + event.id + " abandoned)");

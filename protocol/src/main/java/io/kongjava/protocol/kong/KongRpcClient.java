@@ -75,32 +75,65 @@ public final class KongRpcClient implements AutoCloseable {
      */
     public Object call(String method, Object argument) throws IOException, RpcErrorException {
         long msgid = msgids.incrementAndGet();
+        java.util.ArrayList<Object> params = new java.util.ArrayList<>(1);
+        params.add(argument);
+        RpcMessage.Request request = new RpcMessage.Request(msgid, method, params);
         Connection connection = checkout();
-        boolean reusable = false;
+        RpcMessage.Response response;
         try {
-            java.util.ArrayList<Object> params = new java.util.ArrayList<>(1);
-            params.add(argument);
-            connection.writer.write(new RpcMessage.Request(msgid, method, params));
-            RpcMessage.Response response = awaitResponse(connection, msgid, method);
-            reusable = true;
-            if (response.failed()) {
-                throw new RpcErrorException(method, response.error());
+            response = exchange(connection, request);
+        } catch (StaleConnectionException e) {
+            // nginx drops pooled connections the peer closed (e.g. a restarted server); do the same
+            connection.close();
+            connection = connect();
+            response = exchange(connection, request);
+        }
+        if (!closed && pool.offer(connection)) {
+            connection.lastUsed = System.nanoTime();
+        } else {
+            connection.close();
+        }
+        if (response.failed()) {
+            throw new RpcErrorException(method, response.error());
+        }
+        return response.result();
+    }
+
+    /** A pooled connection turned out to be closed by the server before it read our request. */
+    private static final class StaleConnectionException extends IOException {
+        StaleConnectionException(Throwable cause) {
+            super(cause);
+        }
+    }
+
+    private RpcMessage.Response exchange(Connection connection, RpcMessage.Request request) throws IOException {
+        try {
+            try {
+                connection.writer.write(request);
+            } catch (IOException e) {
+                if (connection.reused) {
+                    throw new StaleConnectionException(e);
+                }
+                throw e;
             }
-            return response.result();
-        } finally {
-            if (reusable && !closed && pool.offer(connection)) {
-                connection.lastUsed = System.nanoTime();
-            } else {
-                connection.close();
+            return awaitResponse(connection, request.msgid(), request.method());
+        } catch (StaleConnectionException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            connection.close();
+            if (connection.reused && connection.nothingRead && !(e instanceof ProtocolException)) {
+                throw new StaleConnectionException(e);
             }
+            throw e;
         }
     }
 
     private RpcMessage.Response awaitResponse(Connection connection, long msgid, String method) throws IOException {
         while (true) {
             RpcMessage message = connection.readWithTimeout(timeout);
+            connection.nothingRead = false;
             switch (message) {
-                case null -> throw new IOException("plugin server closed the connection before answering " + method);
+                case null -> throw new java.io.EOFException("plugin server closed the connection before answering " + method);
                 case RpcMessage.Notification n -> {
                     if (RpcMessage.Notification.SERVER_PID.equals(n.label())) {
                         serverPid = n.value();
@@ -124,12 +157,17 @@ public final class KongRpcClient implements AutoCloseable {
         Connection idle;
         while ((idle = pool.poll()) != null) {
             if (System.nanoTime() - idle.lastUsed < TimeUnit.SECONDS.toNanos(60) && idle.channel.isOpen()) {
+                idle.reused = true;
+                idle.nothingRead = true;
                 return idle;
             }
             idle.close();
         }
-        SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
-        return new Connection(channel);
+        return connect();
+    }
+
+    private Connection connect() throws IOException {
+        return new Connection(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
     }
 
     /**
@@ -193,6 +231,8 @@ public final class KongRpcClient implements AutoCloseable {
         final RpcWriter writer;
         final RpcReader reader;
         volatile long lastUsed = System.nanoTime();
+        boolean reused;
+        boolean nothingRead = true;
 
         Connection(SocketChannel channel) {
             this.channel = channel;

@@ -1,0 +1,310 @@
+package io.kongjava.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.protocol.RpcMessage;
+import io.kongjava.protocol.RpcReader;
+import io.kongjava.protocol.RpcWriter;
+import io.kongjava.protocol.kong.EventOutcome;
+import io.kongjava.protocol.kong.KongPluginInstances;
+import io.kongjava.protocol.kong.KongPluginInstances.PluginEntity;
+import io.kongjava.protocol.kong.KongRpcClient;
+import io.kongjava.protocol.kong.RpcErrorException;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PluginServerTest {
+
+    private Path dir;
+    private PluginServer server;
+    private KongRpcClient kong;
+
+    @BeforeEach
+    void start() throws IOException {
+        GreeterPlugin.OBSERVED.clear();
+        dir = Files.createTempDirectory("kjp");
+        server = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMinutes(10), true));
+        kong = new KongRpcClient(server.socketPath(), Duration.ofSeconds(10), 16);
+    }
+
+    private PluginServer startServer(PluginServer.Settings settings) throws IOException {
+        return new PluginServer(dir.resolve("java.socket"), PluginCatalog.of(List.of(new GreeterPlugin())),
+                ProcessRequestExchange.shared(), settings).start();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        kong.close();
+        server.close();
+        Files.deleteIfExists(dir.resolve("java.socket"));
+        Files.deleteIfExists(dir);
+    }
+
+    @Test
+    void startInstanceAnswersWithKongsShape() throws Exception {
+        Map<?, ?> status = (Map<?, ?>) kong.call("plugin.StartInstance", startRequest("{\"greeting\":\"hi\",\"__seq__\":4,\"route_id\":null}"));
+
+        assertThat(status.get("Name")).isEqualTo("test-greeter");
+        assertThat(status.get("Id")).isInstanceOf(Long.class);
+        assertThat((Long) status.get("Id")).isBetween(1L, (long) Integer.MAX_VALUE);
+        assertThat(((Map<?, ?>) status.get("Config")).get("greeting")).isEqualTo("hi");
+        assertThat(status.get("StartTime")).isInstanceOf(Double.class);
+        assertThat(kong.serverPid()).isEqualTo(ProcessHandle.current().pid());
+    }
+
+    @Test
+    void anAccessEventTurnsEachPdkCallIntoAStep() throws Exception {
+        long id = startInstance("{\"greeting\":\"hello\",\"extra_calls\":2}");
+        FakeKong request = new FakeKong(Map.of("x-name", List.of("ann")));
+
+        EventOutcome outcome = kong.handleEvent(id, "access", request);
+
+        assertThat(outcome).isEqualTo(new EventOutcome.Returned(4));
+        assertThat(request.calls).containsExactly(
+                "kong.request.get_headers[]",
+                "kong.request.get_header[x-name]",
+                "kong.request.get_header[x-name]",
+                "kong.response.set_header[x-greeting, hello ann]");
+        assertThat(server.eventsInFlight()).isZero();
+    }
+
+    @Test
+    void exitEndsTheEventWithoutWaitingForAStepAndLaterCallsFailInThePlugin() throws Exception {
+        long id = startInstance("{\"deny_header\":\"x-block\"}");
+        FakeKong request = new FakeKong(Map.of("x-block", List.of("1")));
+
+        EventOutcome outcome = kong.handleEvent(id, "access", request);
+
+        assertThat(outcome).isEqualTo(new EventOutcome.Terminated(2, "kong.response.exit"));
+        assertThat(request.calls.getLast()).isEqualTo("kong.response.exit[403, denied, {x-denied=yes}]");
+        assertThat(GreeterPlugin.OBSERVED.poll(5, TimeUnit.SECONDS)).contains("after exit: kong.request.get_method").contains("is over");
+        assertThat(server.eventsInFlight()).isZero();
+    }
+
+    @Test
+    void aPhaseThePluginDoesNotImplementReturnsAtOnce() throws Exception {
+        long id = startInstance("{}");
+
+        assertThat(kong.handleEvent(id, "rewrite", new FakeKong(Map.of()))).isEqualTo(new EventOutcome.Returned(0));
+    }
+
+    @Test
+    void theLogPhaseGetsKongsSerializedRecordAsText() throws Exception {
+        long id = startInstance("{}");
+
+        kong.handleEvent(id, "log", new FakeKong(Map.of()));
+
+        assertThat(GreeterPlugin.OBSERVED.poll(5, TimeUnit.SECONDS)).isEqualTo("log: {\"request\":{\"id\":\"r1\"}}");
+    }
+
+    @Test
+    void aPluginThatThrowsEndsItsEventAndTheServerGoesOn() throws Exception {
+        long failing = startInstance("{\"fail\":true}");
+        long healthy = startInstance("{}");
+
+        assertThat(kong.handleEvent(failing, "access", new FakeKong(Map.of()))).isEqualTo(new EventOutcome.Returned(0));
+        assertThat(kong.handleEvent(healthy, "access", new FakeKong(Map.of()))).isInstanceOf(EventOutcome.Returned.class);
+    }
+
+    @Test
+    void unknownOrClosedInstancesAnswerNoPluginInstanceSoKongStartsThemAgain() throws Exception {
+        long id = startInstance("{}");
+        kong.call("plugin.CloseInstance", id);
+
+        assertThatThrownBy(() -> kong.handleEvent(id, "access", new FakeKong(Map.of())))
+                .isInstanceOfSatisfying(RpcErrorException.class, e -> {
+                    assertThat(e.isNoPluginInstance()).isTrue();
+                    assertThat(e.error()).isEqualTo("no plugin instance #" + id);
+                });
+        assertThatThrownBy(() -> kong.call("plugin.InstanceStatus", 12345L)).hasMessageContaining("no plugin instance #12345");
+        assertThatThrownBy(() -> kong.call("plugin.CloseInstance", id)).hasMessageContaining("no plugin instance");
+    }
+
+    @Test
+    void kongReCreatesInstancesAfterTheServerRestarts() throws Exception {
+        KongPluginInstances instances = new KongPluginInstances(kong);
+        PluginEntity plugin = new PluginEntity("5f0c6a4e-0000-4000-8000-000000000001", "test-greeter", Map.of("greeting", "hey"), 1);
+        long before = instances.instanceFor(plugin);
+
+        server.close();
+        server = startServer(PluginServer.Settings.defaults());
+        FakeKong request = new FakeKong(Map.of());
+        EventOutcome outcome = instances.runPhase(plugin, "access", request);
+
+        assertThat(outcome).isInstanceOf(EventOutcome.Returned.class);
+        assertThat(request.calls).contains("kong.response.set_header[x-greeting, hey world]");
+        assertThat(instances.instanceFor(plugin)).isNotEqualTo(before);
+    }
+
+    @Test
+    void aConfigChangeGivesANewInstanceAndClosesTheOldOne() throws Exception {
+        KongPluginInstances instances = new KongPluginInstances(kong);
+        long first = instances.instanceFor(new PluginEntity("p1", "test-greeter", Map.of("greeting", "a"), 1));
+        long second = instances.instanceFor(new PluginEntity("p1", "test-greeter", Map.of("greeting", "b"), 2));
+
+        assertThat(second).isNotEqualTo(first);
+        assertThatThrownBy(() -> kong.call("plugin.InstanceStatus", first)).hasMessageContaining("no plugin instance");
+        assertThat(((Map<?, ?>) ((Map<?, ?>) kong.call("plugin.InstanceStatus", second)).get("Config")).get("greeting")).isEqualTo("b");
+    }
+
+    @Test
+    void invalidConfigsAreRefusedWithKongStyleMessages() {
+        assertThatThrownBy(() -> startInstance("{\"extra_calls\":\"many\"}"))
+                .hasMessageContaining("invalid config for plugin test-greeter").hasMessageContaining("extra_calls");
+        assertThatThrownBy(() -> startInstance("{\"greeting\":\" \"}")).hasMessageContaining("greeting: must not be blank");
+        assertThatThrownBy(() -> startInstance("{not json")).hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> kong.call("plugin.StartInstance", Map.of("Name", "nope", "Config", "{}")))
+                .hasMessageContaining("no plugin named nope");
+    }
+
+    @Test
+    void stepsOfOneEventMayArriveOnOtherConnections() throws Exception {
+        long id = startInstance("{}");
+        try (KongRpcClient other = new KongRpcClient(server.socketPath(), Duration.ofSeconds(10), 1)) {
+            Map<?, ?> first = (Map<?, ?>) kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "access"));
+            assertThat(first.get("Data")).isEqualTo(Map.of("Method", "kong.request.get_headers", "Args", List.of()));
+
+            Map<String, Object> step = new LinkedHashMap<>();
+            step.put("EventId", first.get("EventId"));
+            step.put("Data", Map.of());
+            Map<?, ?> second = (Map<?, ?>) other.call("plugin.StepMultiMap", step);
+            assertThat(((Map<?, ?>) second.get("Data")).get("Method")).isEqualTo("kong.response.set_header");
+
+            Map<?, ?> last = (Map<?, ?>) kong.call("plugin.Step", Map.of("EventId", first.get("EventId")));
+            assertThat(last.get("Data")).isEqualTo("ret");
+        }
+    }
+
+    @Test
+    void badCallsGetAnErrorAndTheConnectionStaysUsable() {
+        assertThatThrownBy(() -> kong.call("plugin.Teleport", 1L)).hasMessageContaining("method plugin.Teleport not implemented");
+        assertThatThrownBy(() -> kong.call("plugin.Step", Map.of("EventId", 999_999_999_999L))).hasMessageContaining("no event #999999999999");
+        assertThatThrownBy(() -> kong.call("plugin.HandleEvent", "access")).hasMessageContaining("needs a map argument");
+        assertThatThrownBy(() -> kong.call("plugin.HandleEvent", Map.of("InstanceId", "x", "EventName", "access")))
+                .hasMessageContaining("must be an integer id");
+    }
+
+    @Test
+    void unknownEventNamesAreRefused() throws Exception {
+        long id = startInstance("{}");
+
+        assertThatThrownBy(() -> kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "body_filter")))
+                .hasMessageContaining("unknown event body_filter");
+    }
+
+    @Test
+    void malformedBytesCloseThatConnectionOnly() throws Exception {
+        try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(server.socketPath()))) {
+            raw.write(ByteBuffer.wrap(new byte[] {(byte) 0x93, 0x00, (byte) 0xc1, 0x01}));
+            ByteBuffer buffer = ByteBuffer.allocate(16);
+            assertThat(raw.read(buffer)).isEqualTo(-1);
+        }
+
+        assertThat(startInstance("{}")).isPositive();
+    }
+
+    @Test
+    void aRequestSplitAcrossWritesIsAnswered() throws Exception {
+        byte[] request = RpcWriter.encode(new RpcMessage.Request(77, "plugin.GetPluginInfo", List.of("test-greeter")));
+        try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(server.socketPath()))) {
+            for (byte b : request) {
+                raw.write(ByteBuffer.wrap(new byte[] {b}));
+            }
+            RpcReader reader = new RpcReader(Channels.newInputStream(raw));
+            assertThat(reader.read()).isInstanceOf(RpcMessage.Notification.class);
+            RpcMessage.Response response = (RpcMessage.Response) reader.read();
+            assertThat(response.msgid()).isEqualTo(77);
+            assertThat(((Map<?, ?>) response.result()).get("Name")).isEqualTo("test-greeter");
+        }
+    }
+
+    @Test
+    void anEventWhoseStepNeverComesIsFreed() throws Exception {
+        server.close();
+        server = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofMinutes(10), true));
+        long id = startInstance("{}");
+
+        kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "access"));
+        assertThat(server.eventsInFlight()).isEqualTo(1);
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.eventsInFlight() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(server.eventsInFlight()).isZero();
+    }
+
+    @Test
+    void manyConcurrentEventsOverManyConnections() throws Exception {
+        long id = startInstance("{\"extra_calls\":3}");
+        List<Callable<EventOutcome>> work = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            work.add(() -> kong.handleEvent(id, "access", new FakeKong(Map.of("x-name", List.of("n")))));
+        }
+        try (ExecutorService clients = Executors.newFixedThreadPool(64)) {
+            for (Future<EventOutcome> result : clients.invokeAll(work)) {
+                assertThat(result.get()).isEqualTo(new EventOutcome.Returned(5));
+            }
+        }
+        assertThat(server.eventsInFlight()).isZero();
+    }
+
+    @Test
+    void theSocketIsOwnerOnlyAndAStaleFileIsReplaced() throws Exception {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.socketPath()))).isEqualTo("rw-------");
+
+        server.close();
+        Files.writeString(server.socketPath(), "stale");
+        server = startServer(PluginServer.Settings.defaults());
+
+        assertThat(startInstance("{}")).isPositive();
+    }
+
+    @Test
+    void idleInstancesExpireAndKongGetsNoPluginInstance() throws Exception {
+        server.close();
+        server = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(200), true));
+        long id = startInstance("{}");
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.instanceCount() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+
+        assertThatThrownBy(() -> kong.call("plugin.InstanceStatus", id)).hasMessageContaining("no plugin instance");
+    }
+
+    private long startInstance(String configJson) throws IOException, RpcErrorException {
+        return (Long) ((Map<?, ?>) kong.call("plugin.StartInstance", startRequest(configJson))).get("Id");
+    }
+
+    private static Map<String, Object> startRequest(String configJson) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("Name", "test-greeter");
+        request.put("Config", configJson);
+        return request;
+    }
+}
