@@ -1,0 +1,89 @@
+package io.kongjava.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void dumpPluginInfoPrintsOnlyAJsonArrayWithThatOnePlugin() throws Exception {
+        assertThat(run("--dump-plugin-info", "test-greeter")).isZero();
+
+        List<?> dump = new ObjectMapper().readValue(out.toString(StandardCharsets.UTF_8), List.class);
+        assertThat(dump).hasSize(1);
+        Map<?, ?> info = (Map<?, ?>) dump.getFirst();
+        assertThat(info.get("Name")).isEqualTo("test-greeter");
+        assertThat(info.get("Version")).isEqualTo("1.2.3");
+        assertThat(info.get("Priority")).isEqualTo(1000);
+        assertThat(info.get("Phases")).isEqualTo(List.of("access", "log"));
+        Map<?, ?> schema = (Map<?, ?>) info.get("Schema");
+        assertThat(schema.get("name")).isEqualTo("test-greeter");
+        assertThat(out.toString(StandardCharsets.UTF_8)).endsWith("\n").doesNotContain("INFO").doesNotContain("info ");
+    }
+
+    @Test
+    void kongStyleSingleDashFlagsWork() throws Exception {
+        assertThat(run("-kong-prefix", "/tmp", "-dump-plugin-info", "test-greeter")).isZero();
+        assertThat(new ObjectMapper().readValue(out.toString(StandardCharsets.UTF_8), List.class)).hasSize(1);
+    }
+
+    @Test
+    void dumpObjectAnnouncesTheProtocol() throws Exception {
+        assertThat(run("-dump")).isZero();
+
+        Map<?, ?> dump = new ObjectMapper().readValue(out.toString(StandardCharsets.UTF_8), Map.class);
+        assertThat(dump.get("Protocol")).isEqualTo("MsgPack:1");
+        assertThat((List<?>) dump.get("Plugins")).isNotEmpty();
+    }
+
+    @Test
+    void dumpAllPluginsPrintsAnArray() throws Exception {
+        assertThat(run("--dump-all-plugins")).isZero();
+        assertThat(new ObjectMapper().readValue(out.toString(StandardCharsets.UTF_8), List.class)).isNotEmpty();
+    }
+
+    @Test
+    void anUnknownPluginNameFailsWithTheNamesThatExist() {
+        assertThat(run("--dump-plugin-info", "nope")).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no plugin named nope").contains("test-greeter");
+    }
+
+    @Test
+    void badOptionsExitWithUsageHelp() {
+        assertThat(run("--frobnicate")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --frobnicate").contains("--help");
+        err.reset();
+        assertThat(run("--socket")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--socket needs a value");
+    }
+
+    @Test
+    void versionAndHelp() {
+        assertThat(run("-v")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("kong-java-pluginserver ");
+        out.reset();
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--dump-plugin-info").contains("--kong-prefix");
+    }
+
+    @Test
+    void aMissingPluginsDirectoryIsAClearError() {
+        assertThat(run("-d", "/nonexistent/plugins", "--dump-all-plugins")).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("/nonexistent/plugins");
+    }
+}
