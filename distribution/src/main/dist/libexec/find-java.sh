@@ -1,0 +1,40 @@
+# Sourced by the launchers. Finds a Java runtime >= 21 without relying on the environment: Kong starts plugin
+# servers through `/bin/sh -c exec ...` as the nginx user with no PATH and no JAVA_HOME.
+# Sets JAVA to the java executable, or prints why not and exits 1.
+
+KJP_MIN_JAVA=21
+
+kjp_java_version() {
+  # The major version of the runtime at $1, read from its release file (no JVM start needed).
+  _release="$1/release"
+  [ -r "$_release" ] || return 1
+  _v=$(sed -n 's/^JAVA_VERSION="\([0-9][0-9]*\).*/\1/p' "$_release" | head -n 1)
+  [ -n "$_v" ] || return 1
+  echo "$_v"
+}
+
+kjp_try_home() {
+  [ -n "$1" ] && [ -x "$1/bin/java" ] || return 1
+  _major=$(kjp_java_version "$1") || return 1
+  [ "$_major" -ge "$KJP_MIN_JAVA" ] || return 1
+  JAVA="$1/bin/java"
+  return 0
+}
+
+kjp_find_java() {
+  kjp_try_home "${KONG_JAVA_HOME:-}" && return 0
+  kjp_try_home "${JAVA_HOME:-}" && return 0
+  if [ -r "$KJP_HOME/libexec/java-home" ]; then
+    kjp_try_home "$(cat "$KJP_HOME/libexec/java-home")" && return 0
+  fi
+  for _home in /opt/java/openjdk /usr/lib/jvm/* /usr/local/openjdk-* /usr/java/* /opt/jdk*; do
+    kjp_try_home "$_home" && return 0
+  done
+  _path_java=$(PATH="${PATH:-/usr/local/bin:/usr/bin:/bin}" command -v java 2>/dev/null || true)
+  if [ -n "$_path_java" ]; then
+    _resolved=$(readlink -f "$_path_java" 2>/dev/null || echo "$_path_java")
+    kjp_try_home "$(dirname "$(dirname "$_resolved")")" && return 0
+  fi
+  echo "$(basename "$0"): no Java runtime >= $KJP_MIN_JAVA found; install one (e.g. /usr/lib/jvm/...) or set KONG_JAVA_HOME" >&2
+  exit 1
+}
