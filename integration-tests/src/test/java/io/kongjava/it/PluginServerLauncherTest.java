@@ -1,0 +1,81 @@
+package io.kongjava.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.protocol.kong.KongRpcClient;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The launcher as Kong runs it: through {@code /bin/sh -c "exec <cmd>"} with an empty environment (no PATH,
+ * no JAVA_HOME), for the query command and for the server itself.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PluginServerLauncherTest {
+
+    private static Process kongStyle(String command) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", "exec " + command);
+        builder.environment().clear();
+        return builder.redirectError(ProcessBuilder.Redirect.PIPE).start();
+    }
+
+    @Test
+    void theQueryCommandPrintsOnlyJsonWithAnEmptyEnvironment() throws Exception {
+        Process dump = kongStyle(Distribution.bin("kong-java-pluginserver") + " --dump-all-plugins");
+        String out = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(dump.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(dump.waitFor()).as("exit status; stderr: %s", err).isZero();
+        assertThat(new ObjectMapper().readValue(out, List.class)).isNotNull();
+    }
+
+    @Test
+    void theServerStartsWithAnEmptyEnvironmentListensOwnerOnlyAndCleansUpOnSigterm() throws Exception {
+        Path prefix = Files.createTempDirectory("kjp-launch");
+        Path socket = prefix.resolve("kong-java-pluginserver.socket");
+        Process server = kongStyle(Distribution.bin("kong-java-pluginserver") + " -kong-prefix " + prefix);
+        try {
+            awaitSocket(socket, server);
+            try (KongRpcClient kong = new KongRpcClient(socket, Duration.ofSeconds(5), 2)) {
+                Map<?, ?> status = (Map<?, ?>) kong.call("plugin.GetStatus", null);
+                assertThat(status.get("Pid")).isEqualTo(server.pid());
+            }
+            assertThat(Files.getPosixFilePermissions(socket)).hasSize(2);
+        } finally {
+            server.destroy();
+            assertThat(server.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(socket).doesNotExist();
+        Files.deleteIfExists(prefix);
+    }
+
+    static void awaitSocket(Path socket, Process process) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(socket)) {
+                try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                    return;
+                } catch (IOException notYet) {
+                    // binding in progress
+                }
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("exited with " + process.exitValue() + ": "
+                        + new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("no socket at " + socket + " within 20 s");
+    }
+}
