@@ -1,0 +1,123 @@
+package io.kongjava.emulation;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Everything Kong knows about one request that the PDK can read or change: the client's request, the
+ * upstream request being built, the response, the request context and what plugins recorded. The gateway
+ * fills it from a live request; the test kit from a fake one.
+ */
+public final class KongRequest {
+
+    /** The request as the client sent it (read-only to plugins). */
+    public String method = "GET";
+    public String scheme = "http";
+    public String host = "localhost";
+    public int port = 8000;
+    /** The path as received, without the query. */
+    public String path = "/";
+    /** The query string without {@code ?}; empty when none. */
+    public String rawQuery = "";
+    public final Map<String, List<String>> headers = new LinkedHashMap<>();
+    public byte[] body = new byte[0];
+    public String clientIp = "127.0.0.1";
+    public int clientPort = 40000;
+    public double httpVersion = 1.1;
+    public long startedAtMillis = System.currentTimeMillis();
+    public String requestId = UUID.randomUUID().toString().replace("-", "");
+    /** Kong buffers bodies above client_body_buffer_size (8 KiB) to a temp file. */
+    public int clientBodyBufferSize = 8192;
+
+    /** Matched entities as Kong's serializer prints them; {@code null} when none. */
+    public Map<String, Object> route;
+    public Map<String, Object> service;
+    public Map<String, Object> consumer;
+    public Map<String, Object> credential;
+    /** Prefix the route stripped ({@code kong.request.get_forwarded_prefix}), if any. */
+    public String strippedPrefix;
+    public String pluginId = UUID.randomUUID().toString();
+
+    /** The request Kong will send upstream, as plugins change it. */
+    public final Upstream upstream = new Upstream();
+
+    /** The response to the client. */
+    public int responseStatus;
+    public final Map<String, List<String>> responseHeaders = new LinkedHashMap<>();
+    /** {@code service}, {@code exit} or {@code error}. */
+    public String responseSource = "service";
+    /** Set when a plugin called kong.response.exit/error. */
+    public Exit exit;
+
+    /** The upstream's response when Kong buffered it (response phase), else {@code null}. */
+    public UpstreamResponse upstreamResponse;
+
+    public final Map<String, Object> ctxShared = new LinkedHashMap<>();
+    public final Map<String, Object> nginxCtx = new LinkedHashMap<>();
+    public final Map<String, String> nginxVars = new LinkedHashMap<>();
+    public final List<SerializeValue> serializeValues = new ArrayList<>();
+    public final List<LogLine> logLines = new ArrayList<>();
+
+    /** Figures the serialized log record reports; the gateway sets them as the request runs. */
+    public long responseSize;
+    public long requestSize;
+    public double latencyKong;
+    public double latencyProxy = -1;
+    public double latencyRequest;
+    public double latencyReceive;
+    public String upstreamStatus = "";
+    public String upstreamUri = "";
+    public final List<Map<String, Object>> tries = new ArrayList<>();
+
+    public record Exit(int status, byte[] body, Map<String, List<String>> headers) {
+    }
+
+    public record UpstreamResponse(int status, Map<String, List<String>> headers, byte[] body) {
+    }
+
+    public record SerializeValue(String key, Object value, String mode) {
+    }
+
+    public record LogLine(String level, String message) {
+    }
+
+    /** The upstream request being built. */
+    public static final class Upstream {
+        public String scheme = "http";
+        public String host;
+        public int port = 80;
+        public String method;
+        public String path;
+        /** {@code null}: the client's query goes upstream unchanged. */
+        public String rawQuery;
+        public final Map<String, List<String>> headers = new LinkedHashMap<>();
+        /** {@code null}: the client's body goes upstream unchanged. */
+        public byte[] body;
+        /** Set by kong.service.set_target: bypasses the service's host. */
+        public String targetHost;
+        public int targetPort;
+        public boolean buffering;
+        public int retries = 5;
+        public int connectTimeoutMs = 60_000;
+        public int writeTimeoutMs = 60_000;
+        public int readTimeoutMs = 60_000;
+        public Boolean tlsVerify;
+    }
+
+    public String header(String name) {
+        List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+        return values == null || values.isEmpty() ? null : values.getFirst();
+    }
+
+    public void addHeader(String name, String value) {
+        headers.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(value);
+    }
+
+    public String pathWithQuery() {
+        return rawQuery.isEmpty() ? path : path + "?" + rawQuery;
+    }
+}

@@ -1,0 +1,136 @@
+package io.kongjava.emulation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.protocol.kong.PdkHandler.PdkAnswer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PdkEmulatorTest {
+
+    private final KongRequest request = new KongRequest();
+    private final PdkEmulator kong = new PdkEmulator(request).phase("access");
+
+    private Object value(String method, Object... args) {
+        PdkAnswer answer = kong.answer(method, Arrays.asList(args));
+        assertThat(answer).as(method).isInstanceOf(PdkAnswer.Value.class);
+        return ((PdkAnswer.Value) answer).value();
+    }
+
+    @Test
+    void requestGettersAnswerFromTheClientRequest() {
+        request.method = "POST";
+        request.path = "/anything/v1/messages";
+        request.rawQuery = "beta=true&flag";
+        request.addHeader("X-Name", "ann");
+        request.addHeader("X-Name", "bob");
+
+        assertThat(value("kong.request.get_method")).isEqualTo("POST");
+        assertThat(value("kong.request.get_path_with_query")).isEqualTo("/anything/v1/messages?beta=true&flag");
+        assertThat(value("kong.request.get_header", "x-name")).isEqualTo("ann");
+        assertThat(value("kong.request.get_headers")).isEqualTo(Map.of("x-name", List.of("ann", "bob")));
+        assertThat(value("kong.request.get_query")).isEqualTo(Map.of("beta", List.of("true"), "flag", List.of()));
+        assertThat(value("kong.request.get_query_arg", "flag")).isEqualTo(true);
+        assertThat(value("kong.request.get_header", "missing")).isNull();
+    }
+
+    @Test
+    void anEmptyMultimapIsAMapButOtherEmptyTablesAreLists() {
+        assertThat(value("kong.request.get_headers")).isEqualTo(Map.of());
+        value("kong.ctx.shared.set", "k", Map.of());
+        assertThat(value("kong.ctx.shared.get", "k")).isEqualTo(List.of());
+    }
+
+    @Test
+    void aBodyOver8KiBNeedsTheSizeArgumentOrThePhaseDies() {
+        request.body = new byte[10_000];
+
+        assertThat(kong.answer("kong.request.get_raw_body", List.of())).isInstanceOf(PdkAnswer.Raised.class);
+        assertThat((byte[]) value("kong.request.get_raw_body", 0L)).hasSize(10_000);
+        assertThat(value("kong.request.get_raw_body", 5_000L)).isNull();
+    }
+
+    @Test
+    void callsOutsideTheirPhasesRaiseLikeKong() {
+        kong.phase("log");
+        assertThat(kong.answer("kong.request.get_method", List.of()))
+                .isEqualTo(new PdkAnswer.Raised("API disabled in the context of log (Kong runs external log handlers in a timer)"));
+        assertThat(kong.answer("kong.request.get_header", List.of("x"))).isInstanceOf(PdkAnswer.Value.class);
+
+        kong.phase("access");
+        assertThat(kong.answer("kong.log.serialize", List.of())).isInstanceOf(PdkAnswer.Raised.class);
+        assertThat(kong.answer("kong.service.response.get_raw_body", List.of())).isInstanceOf(PdkAnswer.Raised.class);
+    }
+
+    @Test
+    void exitIsTerminalAndRecordsTheResponse() {
+        PdkAnswer answer = kong.answer("kong.response.exit", List.of(403L, Map.of("message", "no"), Map.of("X-Why", "test")));
+
+        assertThat(answer).isInstanceOf(PdkAnswer.Terminal.class);
+        assertThat(request.exit.status()).isEqualTo(403);
+        assertThat(new String(request.exit.body(), StandardCharsets.UTF_8)).isEqualTo("{\"message\":\"no\"}");
+        assertThat(request.exit.headers().get("x-why")).isEqualTo(List.of("test"));
+        assertThat(request.exit.headers()).containsKey("content-type");
+    }
+
+    @Test
+    void errorBuildsKongsMessageBody() {
+        kong.answer("kong.response.error", List.of(503L));
+
+        assertThat(new String(request.exit.body(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"message\":\"The upstream server is currently unavailable\"}");
+    }
+
+    @Test
+    void serviceRequestChangesAreRecordedForTheUpstream() {
+        value("kong.service.set_target", "127.0.0.1", 9999L);
+        value("kong.service.request.set_scheme", "http");
+        value("kong.service.request.set_path", "/v1/messages");
+        value("kong.service.request.set_header", "x-api-key", "secret");
+        value("kong.service.request.clear_header", "authorization");
+
+        assertThat(request.upstream.targetHost).isEqualTo("127.0.0.1");
+        assertThat(request.upstream.targetPort).isEqualTo(9999);
+        assertThat(request.upstream.path).isEqualTo("/v1/messages");
+        assertThat(request.upstream.headers.get("x-api-key")).isEqualTo(List.of("secret"));
+        assertThat(request.upstream.headers.get("authorization")).isEmpty();
+    }
+
+    @Test
+    void serializeIsKongsRecordWithSerializeValuesAppliedAndAuthorizationRedacted() throws Exception {
+        request.addHeader("Authorization", "Bearer x");
+        request.addHeader("User-Agent", "claude-cli/2.0 (external, cli)");
+        request.responseStatus = 200;
+        value("kong.log.set_serialize_value", "ai.proxy.meta.provider_name", "anthropic");
+        value("kong.log.set_serialize_value", "request.headers.user-agent", "changed", Map.of("mode", "replace"));
+        value("kong.log.set_serialize_value", "response.missing.x", "no", Map.of("mode", "replace"));
+
+        kong.phase("log");
+        Map<?, ?> record = new ObjectMapper().readValue((String) value("kong.log.serialize"), Map.class);
+
+        Map<?, ?> headers = (Map<?, ?>) ((Map<?, ?>) record.get("request")).get("headers");
+        assertThat(headers.get("authorization")).isEqualTo("REDACTED");
+        assertThat(headers.get("user-agent")).isEqualTo("changed");
+        assertThat(((Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) record.get("ai")).get("proxy")).get("meta")).get("provider_name")).isEqualTo("anthropic");
+        assertThat(((Map<?, ?>) record.get("response")).containsKey("missing")).isFalse();
+        assertThat(record.get("source")).isEqualTo("upstream");
+        assertThat(record.get("workspace_name")).isEqualTo("default");
+    }
+
+    @Test
+    void unknownFunctionsAnswerNothingAndAreLogged() {
+        assertThat(value("kong.request.teleport")).isNull();
+        assertThat(request.logLines).contains(new KongRequest.LogLine("err", "could not find pdk method: kong.request.teleport"));
+    }
+
+    @Test
+    void envVaultReferencesReadTheEnvironment() {
+        assertThat(Vaults.resolve("{vault://env/path}")).isEqualTo(System.getenv("PATH"));
+        assertThat(Vaults.resolve("{vault://aws/x}")).isNull();
+        assertThat(Vaults.resolve("plain")).isNull();
+    }
+}
