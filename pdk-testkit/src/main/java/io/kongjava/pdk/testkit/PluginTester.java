@@ -1,0 +1,209 @@
+package io.kongjava.pdk.testkit;
+
+import io.kongjava.emulation.KongRequest;
+import io.kongjava.emulation.PdkEmulator;
+import io.kongjava.pdk.InvalidConfigException;
+import io.kongjava.pdk.Kong;
+import io.kongjava.pdk.KongPlugin;
+import io.kongjava.pdk.PdkException;
+import io.kongjava.pdk.Phase;
+import io.kongjava.pdk.bridge.Bridge;
+import io.kongjava.pdk.bridge.KongPdk;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.pdk.schema.ConfigBinder;
+import io.kongjava.pdk.schema.PluginDescriptor;
+import io.kongjava.protocol.MsgPackValues;
+import io.kongjava.protocol.kong.PdkHandler.PdkAnswer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+
+/**
+ * Runs a plugin's phases in process against Kong's emulated PDK, the way Kong would for one request, so a
+ * plugin can be unit-tested without Kong. Every value crosses a MessagePack round trip, as on the wire.
+ *
+ * <pre>{@code
+ * TestRun run = PluginTester.of(new HelloPlugin())
+ *         .configJson("{\"message\":\"hi\"}")
+ *         .run(TestRequest.get("http://localhost:8000/hello").header("x-name", "ann"));
+ * assertThat(run.responseHeaders()).containsEntry("x-hello", List.of("hi ann"));
+ * }</pre>
+ */
+public final class PluginTester<C extends Record> {
+
+    private final KongPlugin<C> plugin;
+    private final PluginDescriptor descriptor;
+    private C config;
+    private RequestExchange exchange = ProcessRequestExchange.shared();
+
+    private PluginTester(KongPlugin<C> plugin) {
+        this.plugin = plugin;
+        this.descriptor = PluginDescriptor.of(plugin);
+    }
+
+    public static <C extends Record> PluginTester<C> of(KongPlugin<C> plugin) {
+        return new PluginTester<>(plugin);
+    }
+
+    /** Uses {@code config} as given (no schema defaults applied), after the plugin's own validate(). */
+    public PluginTester<C> config(C config) throws InvalidConfigException {
+        plugin.validate(config);
+        this.config = config;
+        return this;
+    }
+
+    /** Binds Kong's config JSON exactly as the plugin server does (defaults, rules, validate()). */
+    public PluginTester<C> configJson(String kongConfigJson) throws InvalidConfigException {
+        Map<String, Object> decoded = Json.parseObject(kongConfigJson);
+        C bound = ConfigBinder.bind(plugin.configType(), decoded);
+        plugin.validate(bound);
+        this.config = bound;
+        return this;
+    }
+
+    public PluginTester<C> exchange(RequestExchange exchange) {
+        this.exchange = exchange;
+        return this;
+    }
+
+    public PluginDescriptor descriptor() {
+        return descriptor;
+    }
+
+    /**
+     * Runs the plugin's phases in Kong's order for one request: rewrite, access, response (only when the
+     * request carries an upstream response), then log. After an exit, Kong skips to the log phase.
+     */
+    public TestRun run(TestRequest request) {
+        List<Phase> phases = new ArrayList<>();
+        for (Phase phase : List.of(Phase.REWRITE, Phase.ACCESS, Phase.RESPONSE, Phase.LOG)) {
+            if (descriptor.phases().contains(phase)) {
+                phases.add(phase);
+            }
+        }
+        return run(request, phases.toArray(Phase[]::new));
+    }
+
+    /** Runs exactly the given phases (those the plugin does not implement are skipped, as Kong would). */
+    public TestRun run(TestRequest request, Phase... phases) {
+        if (config == null) {
+            throw new IllegalStateException("give the plugin a config first: config(...) or configJson(...)");
+        }
+        KongRequest state = request.toKongRequest();
+        PdkEmulator emulator = new PdkEmulator(state);
+        List<TestRun.Failure> failures = new ArrayList<>();
+        List<Phase> ran = new ArrayList<>();
+        for (Phase phase : phases) {
+            if (!descriptor.phases().contains(phase)) {
+                continue;
+            }
+            if (state.exit != null && phase != Phase.LOG) {
+                continue;
+            }
+            if (phase == Phase.RESPONSE && state.upstreamResponse == null) {
+                continue;
+            }
+            if (phase == Phase.RESPONSE || phase == Phase.LOG) {
+                prepareResponse(state);
+            }
+            emulator.phase(phase.kongName());
+            InProcessBridge bridge = new InProcessBridge(emulator);
+            Kong kong = KongPdk.over(bridge, exchange);
+            ran.add(phase);
+            try {
+                invoke(phase, kong);
+            } catch (Exception | AssertionError e) {
+                failures.add(new TestRun.Failure(phase, e));
+            }
+        }
+        return new TestRun(state, emulator.calls(), failures, ran);
+    }
+
+    private static void prepareResponse(KongRequest state) {
+        if (state.exit != null) {
+            state.responseStatus = state.exit.status();
+            state.exit.headers().forEach(state.responseHeaders::putIfAbsent);
+        } else if (state.upstreamResponse != null) {
+            state.responseStatus = state.upstreamResponse.status();
+            state.upstreamResponse.headers().forEach(state.responseHeaders::putIfAbsent);
+            state.upstreamStatus = String.valueOf(state.upstreamResponse.status());
+        } else if (state.responseStatus == 0) {
+            state.responseStatus = 200;
+        }
+    }
+
+    private void invoke(Phase phase, Kong kong) throws PdkException {
+        switch (phase) {
+            case CERTIFICATE -> plugin.certificate(kong, config);
+            case REWRITE -> plugin.rewrite(kong, config);
+            case ACCESS -> plugin.access(kong, config);
+            case RESPONSE -> plugin.response(kong, config);
+            case PREREAD -> plugin.preread(kong, config);
+            case LOG -> plugin.log(kong, config);
+        }
+    }
+
+    /** The plugin server's bridge, minus the socket: values take a MessagePack round trip each way. */
+    private static final class InProcessBridge implements Bridge {
+        private final PdkEmulator kong;
+        private String endedBy;
+
+        InProcessBridge(PdkEmulator kong) {
+            this.kong = kong;
+        }
+
+        @Override
+        public Object call(String method, List<?> args) throws PdkException {
+            checkOpen(method);
+            PdkAnswer answer = kong.answer(method, wire(args));
+            return switch (answer) {
+                case PdkAnswer.Value value -> roundTrip(value.value());
+                case PdkAnswer.Terminal terminal -> {
+                    endedBy = method + " was called";
+                    yield null;
+                }
+                case PdkAnswer.Raised raised -> {
+                    endedBy = "Kong raised in " + method;
+                    throw new PdkException(method, "Kong raised: " + raised.message()
+                            + " (in Kong this kills the phase handler and the request goes on without it)");
+                }
+            };
+        }
+
+        @Override
+        public void callTerminal(String method, List<?> args) throws PdkException {
+            checkOpen(method);
+            PdkAnswer answer = kong.answer(method, wire(args));
+            if (answer instanceof PdkAnswer.Raised raised) {
+                endedBy = "Kong raised in " + method;
+                throw new PdkException(method, "Kong raised: " + raised.message());
+            }
+            endedBy = method + " was called";
+        }
+
+        private void checkOpen(String method) throws PdkException {
+            if (endedBy != null) {
+                throw new PdkException(method, "the event is over (" + endedBy + ")");
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<Object> wire(List<?> args) {
+            Object copy = roundTrip(args == null ? List.of() : args);
+            return (List<Object>) copy;
+        }
+
+        private static Object roundTrip(Object value) {
+            try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
+                MsgPackValues.pack(packer, value);
+                return MsgPackValues.unpack(MessagePack.newDefaultUnpacker(packer.toByteArray()));
+            } catch (IOException e) {
+                throw new IllegalStateException("value cannot cross the wire: " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.kongjava.pdk.testkit;
+
+import io.kongjava.emulation.KongRequest;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** A client request as Kong would receive it, and optionally the upstream's answer for the response phase. */
+public final class TestRequest {
+
+    private final String method;
+    private final URI url;
+    private final Map<String, List<String>> headers = new LinkedHashMap<>();
+    private byte[] body = new byte[0];
+    private String clientIp = "127.0.0.1";
+    private KongRequest.UpstreamResponse upstreamResponse;
+    private Map<String, Object> route;
+    private Map<String, Object> service;
+
+    private TestRequest(String method, String url) {
+        this.method = method;
+        this.url = URI.create(url);
+    }
+
+    public static TestRequest get(String url) {
+        return new TestRequest("GET", url);
+    }
+
+    public static TestRequest post(String url, String body) {
+        return new TestRequest("POST", url).body(body);
+    }
+
+    public static TestRequest of(String method, String url) {
+        return new TestRequest(method.toUpperCase(Locale.ROOT), url);
+    }
+
+    public TestRequest header(String name, String value) {
+        headers.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(value);
+        return this;
+    }
+
+    public TestRequest body(String text) {
+        return body(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public TestRequest body(byte[] bytes) {
+        this.body = bytes.clone();
+        return this;
+    }
+
+    public TestRequest clientIp(String ip) {
+        this.clientIp = ip;
+        return this;
+    }
+
+    /** What the upstream answers, for plugins with a response phase (Kong buffers it for them). */
+    public TestRequest upstreamResponse(int status, Map<String, List<String>> headers, String body) {
+        this.upstreamResponse = new KongRequest.UpstreamResponse(status, headers, body.getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
+    public TestRequest route(Map<String, Object> route) {
+        this.route = route;
+        return this;
+    }
+
+    public TestRequest service(Map<String, Object> service) {
+        this.service = service;
+        return this;
+    }
+
+    KongRequest toKongRequest() {
+        KongRequest request = new KongRequest();
+        request.method = method;
+        request.scheme = url.getScheme() == null ? "http" : url.getScheme();
+        request.host = url.getHost() == null ? "localhost" : url.getHost();
+        request.port = url.getPort() > 0 ? url.getPort() : "https".equals(request.scheme) ? 443 : 80;
+        request.path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        request.rawQuery = url.getRawQuery() == null ? "" : url.getRawQuery();
+        headers.forEach((name, values) -> request.headers.put(name, new ArrayList<>(values)));
+        if (!request.headers.containsKey("host")) {
+            request.headers.put("host", List.of(request.host + (url.getPort() > 0 ? ":" + url.getPort() : "")));
+        }
+        request.body = body;
+        request.clientIp = clientIp;
+        request.route = route;
+        request.service = service;
+        request.upstreamResponse = upstreamResponse;
+        request.requestSize = body.length;
+        return request;
+    }
+}

@@ -1,0 +1,78 @@
+package io.kongjava.pdk.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kongjava.pdk.Kong;
+import io.kongjava.pdk.KongPlugin;
+import io.kongjava.pdk.PdkException;
+import io.kongjava.pdk.Phase;
+import io.kongjava.pdk.schema.Default;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PluginTesterTest {
+
+    /** Blocks requests without a key, tags the upstream request, and logs what it saw. */
+    static final class KeyCheck implements KongPlugin<KeyCheck.Config> {
+        record Config(@Default("x-key") String header) {
+        }
+
+        @Override public String name() { return "key-check"; }
+        @Override public String version() { return "1.0.0"; }
+        @Override public int priority() { return 1000; }
+        @Override public Class<Config> configType() { return Config.class; }
+
+        @Override
+        public void access(Kong kong, Config config) throws PdkException {
+            if (kong.request().getHeader(config.header()).isEmpty()) {
+                kong.response().exitJson(401, Map.of("message", "key required"), Map.of());
+                return;
+            }
+            kong.service().request().setHeader("x-checked", "yes");
+            kong.service().request().clearHeader(config.header());
+            kong.log().setSerializeValue("key_check.passed", true);
+        }
+
+        @Override
+        public void log(Kong kong, Config config) throws PdkException {
+            kong.log().info("logged " + kong.log().serialize().length() + " bytes");
+            kong.request().getMethod(); // raises in Kong's log timer
+        }
+    }
+
+    @Test
+    void anExitEndsTheRequestAndOnlyTheLogPhaseFollows() throws Exception {
+        TestRun run = PluginTester.of(new KeyCheck()).configJson("{}").run(TestRequest.get("http://localhost/x"));
+
+        assertThat(run.exit()).hasValueSatisfying(exit -> {
+            assertThat(exit.status()).isEqualTo(401);
+            assertThat(exit.body()).isEqualTo("{\"message\":\"key required\"}");
+        });
+        assertThat(run.phasesRun()).containsExactly(Phase.ACCESS, Phase.LOG);
+        assertThat(run.serialized().get("source")).isEqualTo("kong");
+    }
+
+    @Test
+    void upstreamChangesAndSerializeValuesAreVisible() throws Exception {
+        TestRun run = PluginTester.of(new KeyCheck()).configJson("{\"header\":\"x-api\"}")
+                .run(TestRequest.get("http://localhost/x").header("X-Api", "k"));
+
+        assertThat(run.exit()).isEmpty();
+        assertThat(run.upstream().headers.get("x-checked")).isEqualTo(List.of("yes"));
+        assertThat(run.upstream().headers.get("x-api")).isEmpty();
+        assertThat(run.serialized().get("key_check")).isEqualTo(Map.of("passed", true));
+    }
+
+    @Test
+    void callsKongRefusesInAPhaseAreReportedAsFailures() throws Exception {
+        TestRun run = PluginTester.of(new KeyCheck()).configJson("{}")
+                .run(TestRequest.get("http://localhost/x").header("x-key", "k"));
+
+        assertThat(run.logs()).anySatisfy(line -> assertThat(line.message()).startsWith("logged "));
+        assertThat(run.failures()).singleElement().satisfies(failure -> {
+            assertThat(failure.phase()).isEqualTo(Phase.LOG);
+            assertThat(failure.error()).hasMessageContaining("kong.request.get_method").hasMessageContaining("API disabled");
+        });
+    }
+}
