@@ -18,6 +18,7 @@ kjp_try_home() {
   _major=$(kjp_java_version "$1") || return 1
   [ "$_major" -ge "$KJP_MIN_JAVA" ] || return 1
   JAVA="$1/bin/java"
+  KJP_JAVA_MAJOR="$_major"
   return 0
 }
 
@@ -37,4 +38,11 @@ kjp_find_java() {
   fi
   echo "$(basename "$0"): no Java runtime >= $KJP_MIN_JAVA found; install one (e.g. /usr/lib/jvm/...) or set KONG_JAVA_HOME" >&2
   exit 1
+}
+
+kjp_runtime_opts() {
+  # msgpack-core reads buffers through sun.misc.Unsafe; JDK 24+ warns at every start unless allowed.
+  if [ "${KJP_JAVA_MAJOR:-0}" -ge 24 ]; then
+    echo "--sun-misc-unsafe-memory-access=allow"
+  fi
 }

@@ -33,6 +33,7 @@ public final class KongPluginInstances {
 
     private final KongRpcClient client;
     private final Map<String, Started> instances = new ConcurrentHashMap<>();
+    private final Map<String, Object> claims = new ConcurrentHashMap<>();
 
     public KongPluginInstances(KongRpcClient client) {
         this.client = client;
@@ -57,7 +58,7 @@ public final class KongPluginInstances {
                 if (!e.isNoPluginInstance()) {
                     throw e;
                 }
-                instances.remove(plugin.id());
+                instances.remove(plugin.id(), new Started(instanceId, plugin.seq()));
                 last = e;
             }
         }
@@ -70,6 +71,18 @@ public final class KongPluginInstances {
         if (started != null && started.seq == plugin.seq()) {
             return started.instanceId;
         }
+        // Like Kong's claim on the plugin id: one start per entity, other requests wait for it and reuse it
+        // (two concurrent starts would close each other's instance and send requests "no plugin instance").
+        synchronized (claims.computeIfAbsent(plugin.id(), key -> new Object())) {
+            started = instances.get(plugin.id());
+            if (started != null && started.seq == plugin.seq()) {
+                return started.instanceId;
+            }
+            return replace(plugin);
+        }
+    }
+
+    private long replace(PluginEntity plugin) throws IOException, RpcErrorException {
         long id = startInstance(plugin);
         Started previous = instances.put(plugin.id(), new Started(id, plugin.seq()));
         if (previous != null && previous.instanceId != id) {

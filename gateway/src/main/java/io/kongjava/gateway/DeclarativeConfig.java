@@ -1,0 +1,292 @@
+package io.kongjava.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.kongjava.emulation.Vaults;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A decK / DB-less {@code kong.yaml} ({@code _format_version: "3.0"}): services, their routes, and plugins
+ * on the global, service and route levels. Plugin configs are checked against the schema each plugin
+ * server dumped, with defaults filled in, as Kong does when it loads the file.
+ */
+public final class DeclarativeConfig {
+
+    public record Service(String id, String name, String protocol, String host, int port, String path,
+                          int connectTimeout, int readTimeout, int writeTimeout, int retries, Map<String, Object> entity) {
+    }
+
+    public record Route(String id, String name, List<String> paths, List<String> methods, List<String> hosts,
+                        boolean stripPath, boolean preserveHost, Service service, Map<String, Object> entity) {
+    }
+
+    /** A configured plugin; {@code serviceId}/{@code routeId} null when not scoped to one. */
+    public record PluginEntity(String id, String name, Map<String, Object> config, String serviceId, String routeId) {
+    }
+
+    public final List<Service> services = new ArrayList<>();
+    public final List<Route> routes = new ArrayList<>();
+    public final List<PluginEntity> plugins = new ArrayList<>();
+
+    private final Path file;
+
+    private DeclarativeConfig(Path file) {
+        this.file = file;
+    }
+
+    /**
+     * @param schemas the {@code Schema} of every plugin the plugin servers provide, by plugin name
+     * @param enabled the names in kong.conf's {@code plugins} (besides {@code bundled})
+     */
+    public static DeclarativeConfig load(Path file, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
+        DeclarativeConfig config = new DeclarativeConfig(file);
+        Map<String, Object> root;
+        try {
+            Object parsed = new ObjectMapper(new YAMLFactory()).readValue(Files.readString(file, StandardCharsets.UTF_8), Object.class);
+            if (!(parsed instanceof Map<?, ?>)) {
+                throw new ConfigException(file + ": expected a mapping at the top level");
+            }
+            root = cast(parsed);
+        } catch (JsonProcessingException e) {
+            var location = e.getLocation();
+            throw new ConfigException(file + (location != null ? ":" + location.getLineNr() : "") + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        }
+        Object version = root.get("_format_version");
+        if (!"3.0".equals(String.valueOf(version)) && !"2.1".equals(String.valueOf(version))) {
+            throw new ConfigException(file + ": _format_version: expected \"3.0\", got " + version);
+        }
+        for (String key : root.keySet()) {
+            if (!List.of("_format_version", "_transform", "_workspace", "services", "routes", "plugins", "consumers", "upstreams").contains(key)) {
+                throw new ConfigException(file + ": " + key + ": unknown entity type");
+            }
+        }
+        List<Object> services = list(root.get("services"), file + ": services");
+        for (int i = 0; i < services.size(); i++) {
+            config.addService(cast(services.get(i)), "services[" + i + "]", schemas, enabled);
+        }
+        List<Object> routes = list(root.get("routes"), file + ": routes");
+        for (int i = 0; i < routes.size(); i++) {
+            Map<String, Object> route = cast(routes.get(i));
+            Service service = null;
+            if (route.get("service") != null) {
+                Object ref = route.get("service") instanceof Map<?, ?> m ? ((Map<?, ?>) m).get("name") != null ? ((Map<?, ?>) m).get("name") : ((Map<?, ?>) m).get("id") : route.get("service");
+                service = config.services.stream().filter(s -> s.name().equals(ref) || s.id().equals(ref)).findFirst()
+                        .orElseThrow(() -> new ConfigException(file + ": routes[" + (config.routes.size()) + "].service: no service " + ref));
+            }
+            config.addRoute(route, service, "routes[" + i + "]", schemas, enabled);
+        }
+        List<Object> plugins = list(root.get("plugins"), file + ": plugins");
+        for (int i = 0; i < plugins.size(); i++) {
+            config.addPlugin(cast(plugins.get(i)), null, null, "plugins[" + i + "]", schemas, enabled);
+        }
+        return config;
+    }
+
+    private void addService(Map<String, Object> s, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
+        String name = string(s.get("name"), null);
+        String protocol = string(s.get("protocol"), "http");
+        String host = string(s.get("host"), null);
+        int port = -1;
+        String path = string(s.get("path"), null);
+        if (s.get("url") != null) {
+            URI url = URI.create(string(s.get("url"), ""));
+            protocol = url.getScheme();
+            host = url.getHost();
+            port = url.getPort();
+            path = url.getRawPath() == null || url.getRawPath().isEmpty() ? null : url.getRawPath();
+        }
+        if (host == null) {
+            throw new ConfigException(file + ": " + where + ".host: required field missing");
+        }
+        if (port < 0) {
+            port = s.get("port") instanceof Number n ? n.intValue() : "https".equals(protocol) ? 443 : 80;
+        }
+        String id = string(s.get("id"), uuid("service:" + (name != null ? name : where)));
+        Map<String, Object> entity = new LinkedHashMap<>();
+        entity.put("id", id);
+        if (name != null) {
+            entity.put("name", name);
+        }
+        entity.put("protocol", protocol);
+        entity.put("host", host);
+        entity.put("port", (long) port);
+        if (path != null) {
+            entity.put("path", path);
+        }
+        int connect = intValue(s.get("connect_timeout"), 60000);
+        int read = intValue(s.get("read_timeout"), 60000);
+        int write = intValue(s.get("write_timeout"), 60000);
+        int retries = intValue(s.get("retries"), 5);
+        entity.put("connect_timeout", (long) connect);
+        entity.put("read_timeout", (long) read);
+        entity.put("write_timeout", (long) write);
+        entity.put("retries", (long) retries);
+        entity.put("enabled", true);
+        entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
+        Service service = new Service(id, name == null ? id : name, protocol, host, port, path, connect, read, write, retries, entity);
+        services.add(service);
+        List<Object> routes = list(s.get("routes"), file + ": " + where + ".routes");
+        for (int i = 0; i < routes.size(); i++) {
+            addRoute(cast(routes.get(i)), service, where + ".routes[" + i + "]", schemas, enabled);
+        }
+        List<Object> plugins = list(s.get("plugins"), file + ": " + where + ".plugins");
+        for (int i = 0; i < plugins.size(); i++) {
+            addPlugin(cast(plugins.get(i)), id, null, where + ".plugins[" + i + "]", schemas, enabled);
+        }
+    }
+
+    private void addRoute(Map<String, Object> r, Service service, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
+        String name = string(r.get("name"), null);
+        List<String> paths = strings(r.get("paths"), where + ".paths");
+        List<String> methods = strings(r.get("methods"), where + ".methods").stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
+        List<String> hosts = strings(r.get("hosts"), where + ".hosts").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        if (paths.isEmpty() && methods.isEmpty() && hosts.isEmpty()) {
+            throw new ConfigException(file + ": " + where + ": must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'");
+        }
+        for (String path : paths) {
+            if (!path.startsWith("/") && !path.startsWith("~")) {
+                throw new ConfigException(file + ": " + where + ".paths: should start with: / (fixed path) or ~/ (regex path)");
+            }
+        }
+        String id = string(r.get("id"), uuid("route:" + (name != null ? name : where)));
+        boolean strip = !(r.get("strip_path") instanceof Boolean b) || b;
+        boolean preserve = r.get("preserve_host") instanceof Boolean b && b;
+        Map<String, Object> entity = new LinkedHashMap<>();
+        entity.put("id", id);
+        if (name != null) {
+            entity.put("name", name);
+        }
+        entity.put("paths", paths);
+        if (!methods.isEmpty()) {
+            entity.put("methods", methods);
+        }
+        if (!hosts.isEmpty()) {
+            entity.put("hosts", hosts);
+        }
+        entity.put("protocols", List.of("http", "https"));
+        entity.put("strip_path", strip);
+        entity.put("preserve_host", preserve);
+        entity.put("path_handling", "v0");
+        entity.put("regex_priority", 0L);
+        entity.put("https_redirect_status_code", 426L);
+        entity.put("request_buffering", true);
+        entity.put("response_buffering", true);
+        if (service != null) {
+            entity.put("service", Map.of("id", service.id()));
+        }
+        entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
+        routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, strip, preserve, service, entity));
+        List<Object> plugins = list(r.get("plugins"), file + ": " + where + ".plugins");
+        for (int i = 0; i < plugins.size(); i++) {
+            addPlugin(cast(plugins.get(i)), service == null ? null : null, id, where + ".plugins[" + i + "]", schemas, enabled);
+        }
+    }
+
+    private void addPlugin(Map<String, Object> p, String serviceId, String routeId, String where,
+                           Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
+        String name = string(p.get("name"), null);
+        if (name == null) {
+            throw new ConfigException(file + ": " + where + ".name: required field missing");
+        }
+        if (p.get("enabled") instanceof Boolean b && !b) {
+            return;
+        }
+        if (!enabled.contains(name)) {
+            throw new ConfigException(file + ": " + where + ": plugin '" + name + "' not enabled; add it to the 'plugins' configuration property");
+        }
+        Map<String, Object> schema = schemas.get(name);
+        if (schema == null) {
+            throw new ConfigException(name + " plugin is enabled but not installed; no plugin found (no plugin server dumped it)");
+        }
+        Map<String, Object> given = p.get("config") == null ? new LinkedHashMap<>() : cast(p.get("config"));
+        List<String> errors = new ArrayList<>();
+        Map<String, Object> config = SchemaCheck.apply(configFields(schema), resolveReferences(given, where + ".config"), "", errors);
+        if (!errors.isEmpty()) {
+            throw new ConfigException(file + ": " + where + ".config (" + name + "): " + String.join("; ", errors));
+        }
+        String id = string(p.get("id"), uuid("plugin:" + name + ":" + serviceId + ":" + routeId + ":" + where));
+        plugins.add(new PluginEntity(id, name, config, serviceId, routeId));
+    }
+
+    /** Kong resolves {@code {vault://env/NAME}} references in referenceable fields when it loads the config. */
+    private Map<String, Object> resolveReferences(Map<String, Object> config, String where) throws ConfigException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> entry : config.entrySet()) {
+            Object value = entry.getValue();
+            if (value instanceof Map<?, ?> nested) {
+                value = resolveReferences(cast(nested), where + "." + entry.getKey());
+            } else if (Vaults.isReference(value)) {
+                String secret = Vaults.resolve((String) value);
+                if (secret == null) {
+                    throw new ConfigException(file + ": " + where + "." + entry.getKey() + ": could not resolve vault reference "
+                            + value + " (for {vault://env/NAME} set the environment variable NAME in upper case with _ for -)");
+                }
+                value = secret;
+            }
+            out.put(entry.getKey(), value);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> configFields(Map<String, Object> schema) {
+        for (Object field : (List<Object>) schema.getOrDefault("fields", List.of())) {
+            Map<String, Object> f = (Map<String, Object>) field;
+            if (f.get("config") instanceof Map<?, ?> config) {
+                return (List<Object>) ((Map<String, Object>) config).getOrDefault("fields", List.of());
+            }
+        }
+        return List.of();
+    }
+
+    private static String uuid(String seed) {
+        return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    private static int intValue(Object value, int defaultValue) {
+        return value instanceof Number n ? n.intValue() : defaultValue;
+    }
+
+    private static String string(Object value, String defaultValue) {
+        return value == null ? defaultValue : String.valueOf(value);
+    }
+
+    private List<String> strings(Object value, String where) throws ConfigException {
+        List<String> out = new ArrayList<>();
+        for (Object element : list(value, file + ": " + where)) {
+            out.add(String.valueOf(element));
+        }
+        return out;
+    }
+
+    private static List<Object> list(Object value, String where) throws ConfigException {
+        if (value == null) {
+            return List.of();
+        }
+        if (value instanceof List<?> l) {
+            return new ArrayList<>(l);
+        }
+        throw new ConfigException(where + ": expected an array");
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> cast(Object value) throws ConfigException {
+        if (value instanceof Map<?, ?> map) {
+            return (Map<String, Object>) map;
+        }
+        throw new ConfigException("expected a mapping, got " + value);
+    }
+}

@@ -1,0 +1,460 @@
+package io.kongjava.gateway;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.kongjava.emulation.KongErrors;
+import io.kongjava.emulation.KongRequest;
+import io.kongjava.emulation.PdkEmulator;
+import io.kongjava.protocol.kong.EventOutcome;
+import io.kongjava.protocol.kong.KongPluginInstances;
+import io.kongjava.protocol.kong.KongRpcClient;
+import io.kongjava.protocol.kong.RpcErrorException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.Headers;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Kong's proxy path for external plugins, without Kong: route matching, the plugins' phases in priority
+ * order through the MsgPack:1 protocol (PDK calls answered from the live request), proxying with the
+ * upstream response streamed chunk by chunk (buffered only when a plugin has a response phase or asked for
+ * buffering, as Kong does), and the log phase after the response, on a snapshot, in the background.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+    private static final String VIA = "1.1 kong-java-gateway";
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
+            "transfer-encoding", "upgrade", "content-length", "host");
+
+    /** A plugin the gateway runs: its entity, what its server dumped, and the client for that server. */
+    record ConfiguredPlugin(DeclarativeConfig.PluginEntity entity, PluginServerProcesses.Dumped dumped, KongPluginInstances instances) {
+        KongPluginInstances.PluginEntity rpcEntity() {
+            return new KongPluginInstances.PluginEntity(entity.id(), entity.name(), entity.config(), 1);
+        }
+
+        boolean has(String phase) {
+            return dumped.phases().contains(phase);
+        }
+    }
+
+    private final DeclarativeConfig config;
+    private final Router router;
+    private final Map<String, PluginServerProcesses.Dumped> dumps;
+    private final Map<Path, KongPluginInstances> instancesBySocket = new ConcurrentHashMap<>();
+    private final OkHttpClient upstreamClient;
+    private final long maxBodySize;
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private HttpServer server;
+
+    public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize) {
+        this.config = config;
+        this.router = new Router(config.routes);
+        this.dumps = dumps;
+        this.maxBodySize = maxBodySize;
+        this.upstreamClient = new OkHttpClient.Builder()
+                .protocols(List.of(Protocol.HTTP_1_1))
+                .followRedirects(false)
+                .retryOnConnectionFailure(false)
+                .connectionPool(new ConnectionPool(256, 60, TimeUnit.SECONDS))
+                .dispatcher(new okhttp3.Dispatcher(workers))
+                .build();
+        upstreamClient.dispatcher().setMaxRequests(4096);
+        upstreamClient.dispatcher().setMaxRequestsPerHost(4096);
+    }
+
+    public Gateway start(InetSocketAddress listen) throws IOException {
+        server = HttpServer.create(listen, 1024);
+        server.setExecutor(workers);
+        server.createContext("/", this::handle);
+        server.start();
+        LOG.log(Level.INFO, "proxy listening on " + server.getAddress());
+        return this;
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    private KongPluginInstances instancesFor(PluginServerProcesses.Dumped dumped) {
+        return instancesBySocket.computeIfAbsent(dumped.entry().socket(),
+                socket -> new KongPluginInstances(new KongRpcClient(socket, KongRpcClient.DEFAULT_TIMEOUT, 256)));
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        long startNanos = System.nanoTime();
+        KongRequest state = new KongRequest();
+        try (exchange) {
+            readRequest(exchange, state);
+            if (state.body.length > maxBodySize) {
+                sendKongError(exchange, state, 413, "Request size limit exceeded");
+                return;
+            }
+            Optional<Router.Match> match = router.match(state.method, state.header("host"), state.path);
+            if (match.isEmpty()) {
+                sendKongError(exchange, state, 404, "no Route matched with those values");
+                return;
+            }
+            DeclarativeConfig.Route route = match.get().route();
+            DeclarativeConfig.Service service = route.service();
+            state.route = route.entity();
+            state.service = service == null ? null : service.entity();
+            if (route.stripPath()) {
+                state.strippedPrefix = match.get().matchedPrefix();
+            }
+            List<ConfiguredPlugin> plugins = pluginsFor(route);
+            PdkEmulator kong = new PdkEmulator(state);
+            for (String phase : List.of("rewrite", "access")) {
+                for (ConfiguredPlugin plugin : plugins) {
+                    if (!plugin.has(phase) || ("rewrite".equals(phase) && (plugin.entity().routeId() != null || plugin.entity().serviceId() != null))) {
+                        continue;
+                    }
+                    if (!runPhase(plugin, phase, kong)) {
+                        sendKongError(exchange, state, 500, "An unexpected error occurred");
+                        scheduleLog(plugins, state, kong, startNanos);
+                        return;
+                    }
+                    if (state.exit != null) {
+                        break;
+                    }
+                }
+                if (state.exit != null) {
+                    break;
+                }
+            }
+            state.latencyKong = millisSince(startNanos);
+            if (state.exit != null) {
+                sendExit(exchange, state);
+            } else if (service == null) {
+                sendKongError(exchange, state, 503, "no Service found with those values");
+            } else {
+                proxy(exchange, state, route, service, plugins, kong, startNanos);
+            }
+            scheduleLog(plugins, state, kong, startNanos);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, () -> "client connection ended: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "request failed", e);
+        }
+    }
+
+    /** Runs one phase of one plugin; false when Kong would answer 500 (a raised PDK call or an unreachable server). */
+    private boolean runPhase(ConfiguredPlugin plugin, String phase, PdkEmulator kong) {
+        try {
+            EventOutcome outcome = plugin.instances().runPhase(plugin.rpcEntity(), phase, kong.phase(phase));
+            if (outcome instanceof EventOutcome.Raised raised) {
+                LOG.log(Level.ERROR, "[" + plugin.entity().name() + "] " + phase + ": " + raised.method() + " raised: " + raised.message());
+                // In rewrite and access Kong answers 500; in response and log the error is only logged.
+                return !"rewrite".equals(phase) && !"access".equals(phase);
+            }
+            return true;
+        } catch (RpcErrorException e) {
+            // Kong 3.7+ logs the error and goes on without the plugin (fail-open).
+            LOG.log(Level.ERROR, "[" + plugin.entity().name() + "] " + phase + ": " + e.getMessage());
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "[" + plugin.entity().name() + "] " + phase + ": plugin server unreachable: " + e.getMessage());
+            return false;
+        }
+    }
+
+    private List<ConfiguredPlugin> pluginsFor(DeclarativeConfig.Route route) {
+        Map<String, DeclarativeConfig.PluginEntity> byName = new LinkedHashMap<>();
+        String serviceId = route.service() == null ? null : route.service().id();
+        for (DeclarativeConfig.PluginEntity p : config.plugins) {
+            if (p.routeId() == null && p.serviceId() == null) {
+                byName.putIfAbsent(p.name(), p);
+            }
+        }
+        for (DeclarativeConfig.PluginEntity p : config.plugins) {
+            if (p.serviceId() != null && p.serviceId().equals(serviceId) && p.routeId() == null) {
+                byName.put(p.name(), p);
+            }
+        }
+        for (DeclarativeConfig.PluginEntity p : config.plugins) {
+            if (route.id().equals(p.routeId())) {
+                byName.put(p.name(), p);
+            }
+        }
+        List<ConfiguredPlugin> plugins = new ArrayList<>();
+        for (DeclarativeConfig.PluginEntity entity : byName.values()) {
+            PluginServerProcesses.Dumped dumped = dumps.get(entity.name());
+            plugins.add(new ConfiguredPlugin(entity, dumped, instancesFor(dumped)));
+        }
+        plugins.sort(Comparator.comparingLong((ConfiguredPlugin p) -> p.dumped().priority()).reversed());
+        return plugins;
+    }
+
+    private void readRequest(HttpExchange exchange, KongRequest state) throws IOException {
+        state.method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
+        String rawPath = exchange.getRequestURI().getRawPath();
+        state.path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
+        state.rawQuery = exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery();
+        exchange.getRequestHeaders().forEach((name, values) -> state.headers.put(name.toLowerCase(Locale.ROOT), new ArrayList<>(values)));
+        String host = state.header("host");
+        state.host = host == null ? exchange.getLocalAddress().getHostString() : host.replaceFirst(":\\d+$", "");
+        state.port = exchange.getLocalAddress().getPort();
+        state.clientIp = exchange.getRemoteAddress().getAddress().getHostAddress();
+        state.clientPort = exchange.getRemoteAddress().getPort();
+        state.requestId = UUID.randomUUID().toString().replace("-", "");
+        try (InputStream in = exchange.getRequestBody()) {
+            state.body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodySize + 1));
+        }
+        state.requestSize = state.body.length + state.pathWithQuery().length() + 16;
+    }
+
+    private void proxy(HttpExchange exchange, KongRequest state, DeclarativeConfig.Route route, DeclarativeConfig.Service service,
+                       List<ConfiguredPlugin> plugins, PdkEmulator kong, long startNanos) throws IOException {
+        KongRequest.Upstream up = state.upstream;
+        String scheme = up.scheme != null && (up.targetHost != null || !"http".equals(up.scheme)) ? up.scheme : service.protocol();
+        String host = up.targetHost != null ? up.targetHost : service.host();
+        int port = up.targetHost != null ? up.targetPort : service.port();
+        String path = up.path != null ? up.path : upstreamPath(route, service, state);
+        String query = up.rawQuery != null ? up.rawQuery : state.rawQuery;
+        state.upstreamUri = query.isEmpty() ? path : path + "?" + query;
+        String url = scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + state.upstreamUri;
+
+        Headers.Builder headers = new Headers.Builder();
+        Map<String, List<String>> outgoing = new LinkedHashMap<>(state.headers);
+        up.headers.forEach(outgoing::put);
+        outgoing.forEach((name, values) -> {
+            if (!HOP_BY_HOP.contains(name)) {
+                values.forEach(v -> headers.addUnsafeNonAscii(name, v));
+            }
+        });
+        headers.set("host", route.preserveHost() && state.header("host") != null ? state.header("host") : host);
+        headers.set("x-forwarded-for", state.clientIp);
+        headers.set("x-forwarded-proto", state.scheme);
+        headers.set("x-forwarded-host", state.host);
+        headers.set("x-forwarded-port", String.valueOf(state.port));
+        headers.set("x-forwarded-path", state.path);
+        headers.set("x-real-ip", state.clientIp);
+        headers.set("x-kong-request-id", state.requestId);
+        byte[] body = up.body != null ? up.body : state.body;
+        String method = up.method != null ? up.method : state.method;
+        RequestBody requestBody = body.length == 0 && !okhttp3.internal.http.HttpMethod.requiresRequestBody(method) ? null : RequestBody.create(body, null);
+        Request request = new Request.Builder().url(url).headers(headers.build()).method(method, requestBody).build();
+
+        boolean buffered = up.buffering || plugins.stream().anyMatch(p -> p.has("response"));
+        OkHttpClient client = upstreamClient.newBuilder()
+                .connectTimeout(Duration.ofMillis(up.targetHost != null ? up.connectTimeoutMs : service.connectTimeout()))
+                .readTimeout(Duration.ofMillis(Math.max(up.readTimeoutMs, service.readTimeout())))
+                .writeTimeout(Duration.ofMillis(service.writeTimeout()))
+                .build();
+        long sentNanos = System.nanoTime();
+        state.tries.add(Map.of("ip", host, "port", (long) port, "balancer_start", System.currentTimeMillis(), "balancer_latency", 0L));
+        Response response;
+        try {
+            response = client.newCall(request).execute();
+        } catch (ConnectException | UnknownHostException e) {
+            state.upstreamStatus = "502";
+            sendKongError(exchange, state, 502, "An invalid response was received from the upstream server");
+            return;
+        } catch (SocketTimeoutException e) {
+            state.upstreamStatus = "504";
+            sendKongError(exchange, state, 504, "The upstream server is timing out");
+            return;
+        } catch (IOException e) {
+            state.upstreamStatus = "502";
+            sendKongError(exchange, state, 502, "An invalid response was received from the upstream server");
+            return;
+        }
+        try (response) {
+            state.latencyProxy = millisSince(sentNanos);
+            state.upstreamStatus = String.valueOf(response.code());
+            Map<String, List<String>> responseHeaders = new LinkedHashMap<>();
+            for (String name : response.headers().names()) {
+                String lower = name.toLowerCase(Locale.ROOT);
+                if (!HOP_BY_HOP.contains(lower) || "content-length".equals(lower)) {
+                    responseHeaders.put(lower, new ArrayList<>(response.headers(name)));
+                }
+            }
+            if (buffered) {
+                byte[] bytes = response.body().bytes();
+                state.latencyProxy = millisSince(sentNanos);
+                state.upstreamResponse = new KongRequest.UpstreamResponse(response.code(), responseHeaders, bytes);
+                state.responseStatus = response.code();
+                state.responseHeaders.putAll(mergeHeaders(responseHeaders, state.responseHeaders));
+                for (ConfiguredPlugin plugin : plugins) {
+                    if (plugin.has("response") && state.exit == null) {
+                        runPhase(plugin, "response", kong);
+                    }
+                }
+                if (state.exit != null) {
+                    sendExit(exchange, state);
+                    return;
+                }
+                responseHeaders.remove("content-length");
+                send(exchange, state, state.responseStatus, mergeHeaders(responseHeaders, state.responseHeaders), bytes, startNanos, sentNanos);
+                return;
+            }
+            state.responseStatus = response.code();
+            Map<String, List<String>> merged = mergeHeaders(responseHeaders, state.responseHeaders);
+            String contentLength = first(merged.remove("content-length"));
+            addKongHeaders(merged, state, startNanos, sentNanos);
+            merged.forEach((name, values) -> values.forEach(v -> exchange.getResponseHeaders().add(name, v)));
+            state.responseHeaders.clear();
+            state.responseHeaders.putAll(merged);
+            long length = contentLength == null ? 0 : Long.parseLong(contentLength);
+            boolean noBody = "HEAD".equals(state.method) || response.code() == 204 || response.code() == 304;
+            exchange.sendResponseHeaders(response.code(), noBody ? -1 : length == 0 && contentLength != null ? -1 : length);
+            long receiveStart = System.nanoTime();
+            if (!noBody) {
+                try (InputStream in = response.body().byteStream(); OutputStream out = exchange.getResponseBody()) {
+                    byte[] buffer = new byte[16 * 1024];
+                    int n;
+                    while ((n = in.read(buffer)) > 0) {
+                        out.write(buffer, 0, n);
+                        out.flush();
+                        state.responseSize += n;
+                    }
+                } catch (IOException e) {
+                    // the client went away or the upstream broke mid-body: stop, and let the log phase record it
+                    LOG.log(Level.DEBUG, () -> "streaming ended early: " + e.getMessage());
+                }
+            }
+            state.latencyReceive = millisSince(receiveStart);
+        }
+    }
+
+    private static String upstreamPath(DeclarativeConfig.Route route, DeclarativeConfig.Service service, KongRequest state) {
+        String remainder = route.stripPath() && state.strippedPrefix != null ? state.path.substring(state.strippedPrefix.length()) : state.path;
+        String base = service.path();
+        if (base == null) {
+            return remainder.isEmpty() ? "/" : remainder.startsWith("/") ? remainder : "/" + remainder;
+        }
+        if (remainder.isEmpty()) {
+            return base;
+        }
+        if (base.endsWith("/") && remainder.startsWith("/")) {
+            return base + remainder.substring(1);
+        }
+        if (!base.endsWith("/") && !remainder.startsWith("/")) {
+            return base + "/" + remainder;
+        }
+        return base + remainder;
+    }
+
+    private static Map<String, List<String>> mergeHeaders(Map<String, List<String>> upstream, Map<String, List<String>> fromPlugins) {
+        Map<String, List<String>> merged = new LinkedHashMap<>(upstream);
+        fromPlugins.forEach((name, values) -> {
+            if (values.isEmpty()) {
+                merged.remove(name);
+            } else {
+                merged.put(name, values);
+            }
+        });
+        return merged;
+    }
+
+    private void addKongHeaders(Map<String, List<String>> headers, KongRequest state, long startNanos, long sentNanos) {
+        headers.put("x-kong-upstream-latency", List.of(String.valueOf((long) state.latencyProxy)));
+        headers.put("x-kong-proxy-latency", List.of(String.valueOf(TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos))));
+        headers.put("via", List.of(VIA));
+        headers.put("x-kong-request-id", List.of(state.requestId));
+    }
+
+    private void send(HttpExchange exchange, KongRequest state, int status, Map<String, List<String>> headers, byte[] body,
+                      long startNanos, long sentNanos) throws IOException {
+        Map<String, List<String>> all = new LinkedHashMap<>(headers);
+        addKongHeaders(all, state, startNanos, sentNanos);
+        writeResponse(exchange, state, status, all, body);
+    }
+
+    private void sendExit(HttpExchange exchange, KongRequest state) throws IOException {
+        Map<String, List<String>> headers = mergeHeaders(state.exit.headers(), state.responseHeaders);
+        headers.put("x-kong-response-latency", List.of(String.valueOf((long) state.latencyKong)));
+        headers.put("x-kong-request-id", List.of(state.requestId));
+        state.responseSource = "exit";
+        writeResponse(exchange, state, state.exit.status(), headers, state.exit.body());
+    }
+
+    private void sendKongError(HttpExchange exchange, KongRequest state, int status, String message) throws IOException {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        headers.put("content-type", List.of("application/json; charset=utf-8"));
+        headers.put("x-kong-request-id", List.of(state.requestId));
+        state.responseSource = "error";
+        String text = message == null ? KongErrors.defaultMessage(status) : message;
+        byte[] body = ("{\n  \"message\":\"" + text.replace("\"", "\\\"") + "\",\n  \"request_id\":\"" + state.requestId + "\"\n}")
+                .getBytes(StandardCharsets.UTF_8);
+        writeResponse(exchange, state, status, headers, body);
+    }
+
+    private static void writeResponse(HttpExchange exchange, KongRequest state, int status, Map<String, List<String>> headers, byte[] body) throws IOException {
+        state.responseStatus = status;
+        state.responseHeaders.clear();
+        state.responseHeaders.putAll(headers);
+        headers.forEach((name, values) -> {
+            if (!HOP_BY_HOP.contains(name)) {
+                values.forEach(v -> exchange.getResponseHeaders().add(name, v));
+            }
+        });
+        boolean noBody = body.length == 0 || "HEAD".equals(state.method);
+        exchange.sendResponseHeaders(status, noBody ? -1 : body.length);
+        if (!noBody) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+        state.responseSize = body.length;
+    }
+
+    /** Kong runs external log handlers after the response, in a timer, on what it saved of the request. */
+    private void scheduleLog(List<ConfiguredPlugin> plugins, KongRequest state, PdkEmulator kong, long startNanos) {
+        state.latencyRequest = millisSince(startNanos);
+        List<ConfiguredPlugin> loggers = plugins.stream().filter(p -> p.has("log")).toList();
+        if (loggers.isEmpty()) {
+            return;
+        }
+        workers.submit(() -> {
+            for (ConfiguredPlugin plugin : loggers) {
+                runPhase(plugin, "log", kong);
+            }
+        });
+    }
+
+    private static double millisSince(long startNanos) {
+        return Math.round((System.nanoTime() - startNanos) / 10_000.0) / 100.0;
+    }
+
+    private static String first(List<String> values) {
+        return values == null || values.isEmpty() ? null : values.getFirst();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(0);
+        }
+        instancesBySocket.values().forEach(i -> i.client().close());
+        upstreamClient.dispatcher().cancelAll();
+        workers.shutdownNow();
+    }
+}

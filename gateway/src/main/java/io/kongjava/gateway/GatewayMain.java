@@ -1,0 +1,169 @@
+package io.kongjava.gateway;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * {@code kong-java-gateway -c kong.conf}: starts the plugin servers kong.conf names, loads its declarative
+ * config, and serves the proxy, as {@code kong start} would for external plugins.
+ */
+public final class GatewayMain {
+
+    private static final String USAGE = """
+            Usage: kong-java-gateway -c KONG_CONF
+
+            Runs Kong's side of the external plugin protocol without Kong: reads kong.conf (with KONG_<KEY>
+            environment overrides) and its declarative_config (a decK kong.yaml), starts and supervises the
+            plugin servers of pluginserver_names, and proxies proxy_listen through the configured plugins.
+            Relative paths in kong.conf are resolved against its directory.
+
+              -c, --conf FILE   kong.conf to use
+              -h, --help        print this help
+            """;
+
+    private GatewayMain() {
+    }
+
+    public static void main(String[] args) {
+        configureLogging();
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path confFile = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "-c", "--conf" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("kong-java-gateway: -c needs a file");
+                        return 2;
+                    }
+                    confFile = Path.of(args[++i]);
+                }
+                case "-h", "--help" -> {
+                    out.print(USAGE);
+                    return 0;
+                }
+                default -> {
+                    err.println("kong-java-gateway: unknown option " + args[i] + "\n" + USAGE);
+                    return 2;
+                }
+            }
+        }
+        if (confFile == null) {
+            err.print(USAGE);
+            return 2;
+        }
+        try {
+            Running running = start(confFile, System.getenv());
+            Runtime.getRuntime().addShutdownHook(new Thread(running::close, "shutdown"));
+            out.println("kong-java-gateway: proxy on http://" + running.gateway().address().getHostString() + ":"
+                    + running.gateway().address().getPort() + " (Ctrl-C to stop)");
+            new CountDownLatch(1).await();
+            return 0;
+        } catch (ConfigException e) {
+            err.println("Error: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println("Error: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    /** A started gateway with its plugin servers. */
+    public record Running(Gateway gateway, PluginServerProcesses processes) implements AutoCloseable {
+        @Override
+        public void close() {
+            gateway.close();
+            processes.close();
+        }
+    }
+
+    /** Loads the configuration, starts the plugin servers and the proxy; what tests and the CLI share. */
+    public static Running start(Path confFile, Map<String, String> environment) throws ConfigException, IOException {
+        System.Logger log = System.getLogger(GatewayMain.class.getName());
+        KongConf conf = KongConf.load(confFile, environment);
+        Files.createDirectories(conf.prefix());
+        List<KongConf.PluginServerEntry> entries = conf.pluginServers();
+        Map<String, PluginServerProcesses.Dumped> dumps = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> schemas = new LinkedHashMap<>();
+        for (KongConf.PluginServerEntry entry : entries) {
+            PluginServerProcesses.Dumped dumped = PluginServerProcesses.query(entry);
+            dumps.put(dumped.pluginName(), dumped);
+            schemas.put(dumped.pluginName(), dumped.schema());
+        }
+        List<String> enabled = new ArrayList<>();
+        for (String name : conf.list("plugins")) {
+            if ("bundled".equals(name) || "off".equals(name)) {
+                continue;
+            }
+            if (!dumps.containsKey(name)) {
+                throw new ConfigException(name + " plugin is enabled but not installed; no plugin found");
+            }
+            enabled.add(name);
+        }
+        String declarative = conf.get("declarative_config", null);
+        if (declarative == null) {
+            throw new ConfigException(conf.file() + ": declarative_config is required (the local gateway runs DB-less)");
+        }
+        DeclarativeConfig config = DeclarativeConfig.load(conf.resolve(declarative), schemas, enabled);
+        PluginServerProcesses processes = new PluginServerProcesses();
+        processes.start(entries);
+        try {
+            PluginServerProcesses.awaitSockets(entries, Duration.ofSeconds(30));
+            Gateway gateway = new Gateway(config, dumps, conf.size("nginx_http_client_max_body_size", 1024 * 1024))
+                    .start(conf.proxyListen());
+            log.log(Level.INFO, "serving " + config.routes.size() + " route(s) with plugins " + dumps.keySet());
+            return new Running(gateway, processes);
+        } catch (ConfigException | IOException | RuntimeException e) {
+            processes.close();
+            throw e;
+        }
+    }
+
+    private static void configureLogging() {
+        Logger root = Logger.getLogger("");
+        for (var handler : root.getHandlers()) {
+            root.removeHandler(handler);
+        }
+        ConsoleHandler handler = new ConsoleHandler();
+        handler.setFormatter(new Formatter() {
+            @Override
+            public String format(LogRecord record) {
+                String level = switch (record.getLevel().getName()) {
+                    case "SEVERE" -> "error";
+                    case "WARNING" -> "warn";
+                    case "INFO" -> "info";
+                    default -> "debug";
+                };
+                String text = "[gateway] " + level + " " + formatMessage(record) + System.lineSeparator();
+                if (record.getThrown() != null) {
+                    var trace = new java.io.StringWriter();
+                    record.getThrown().printStackTrace(new java.io.PrintWriter(trace));
+                    text += trace;
+                }
+                return text;
+            }
+        });
+        root.addHandler(handler);
+    }
+}

@@ -1,0 +1,156 @@
+package io.kongjava.gateway;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * kong.conf as {@code kong start} reads it: {@code key = value} lines, {@code #} comments, and
+ * {@code KONG_<KEY>} environment variables overriding the file (matched case-insensitively).
+ */
+public final class KongConf {
+
+    /** A plugin-server entry, with Kong 3.9+'s defaults resolved. */
+    public record PluginServerEntry(String name, Path socket, String startCmd, String queryCmd) {
+    }
+
+    private final Path file;
+    private final Map<String, String> values;
+
+    private KongConf(Path file, Map<String, String> values) {
+        this.file = file;
+        this.values = values;
+    }
+
+    public static KongConf load(Path file, Map<String, String> environment) throws ConfigException {
+        Map<String, String> values = new LinkedHashMap<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = stripComment(lines.get(i)).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException(file + ":" + (i + 1) + ": expected 'key = value', got '" + line + "'");
+            }
+            String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+            if (!key.matches("[a-z0-9_]+")) {
+                throw new ConfigException(file + ":" + (i + 1) + ": invalid key '" + key + "'");
+            }
+            values.put(key, line.substring(eq + 1).strip());
+        }
+        environment.forEach((name, value) -> {
+            if (name.regionMatches(true, 0, "KONG_", 0, 5) && name.length() > 5) {
+                values.put(name.substring(5).toLowerCase(Locale.ROOT), value.strip());
+            }
+        });
+        return new KongConf(file.toAbsolutePath(), values);
+    }
+
+    /** Kong allows {@code #} in values when escaped as {@code \#}. */
+    private static String stripComment(String line) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '\\' && i + 1 < line.length() && line.charAt(i + 1) == '#') {
+                out.append('#');
+                i++;
+            } else if (c == '#') {
+                break;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public String get(String key, String defaultValue) {
+        String value = values.get(key);
+        return value == null || value.isEmpty() ? defaultValue : value;
+    }
+
+    public List<String> list(String key) {
+        List<String> out = new ArrayList<>();
+        for (String part : get(key, "").split(",")) {
+            if (!part.isBlank()) {
+                out.add(part.strip());
+            }
+        }
+        return out;
+    }
+
+    public Path prefix() {
+        return Path.of(get("prefix", "/usr/local/kong"));
+    }
+
+    /** Resolves {@code path} against the directory of kong.conf when it is relative. */
+    public Path resolve(String path) {
+        Path p = Path.of(path);
+        return p.isAbsolute() ? p : file.getParent().resolve(p).normalize();
+    }
+
+    /** {@code proxy_listen}'s first address: host and port. */
+    public java.net.InetSocketAddress proxyListen() throws ConfigException {
+        String first = list("proxy_listen").stream().findFirst().orElse("0.0.0.0:8000").split("\\s+")[0];
+        int colon = first.lastIndexOf(':');
+        if (colon < 0) {
+            throw new ConfigException(file + ": proxy_listen '" + first + "' needs host:port");
+        }
+        try {
+            return new java.net.InetSocketAddress(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(file + ": proxy_listen '" + first + "' has an invalid port");
+        }
+    }
+
+    /** The pluginserver entries as Kong 3.9+ resolves them (default socket under the prefix). */
+    public List<PluginServerEntry> pluginServers() throws ConfigException {
+        List<PluginServerEntry> entries = new ArrayList<>();
+        for (String name : list("pluginserver_names")) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            String key = "pluginserver_" + lower.replace('-', '_') + "_";
+            Path socket = Path.of(get(key + "socket", prefix().resolve(lower + ".socket").toString()));
+            String start = get(key + "start_cmd", null);
+            String query = get(key + "query_cmd", null);
+            Path defaultBin = Path.of("/usr/local/bin", lower);
+            if (start == null && Files.isExecutable(defaultBin)) {
+                start = defaultBin.toString();
+            }
+            if (query == null) {
+                if (!Files.isExecutable(defaultBin)) {
+                    throw new ConfigException("query_command undefined for pluginserver " + lower);
+                }
+                query = defaultBin + " -dump";
+            }
+            entries.add(new PluginServerEntry(lower, socket, start, query));
+        }
+        return entries;
+    }
+
+    /** A setting of Kong's size syntax ({@code 16m}, {@code 8k}) in bytes. */
+    public long size(String key, long defaultBytes) {
+        String value = get(key, null);
+        if (value == null) {
+            return defaultBytes;
+        }
+        String v = value.toLowerCase(Locale.ROOT);
+        long unit = v.endsWith("k") ? 1024 : v.endsWith("m") ? 1024 * 1024 : v.endsWith("g") ? 1024L * 1024 * 1024 : 1;
+        String digits = unit == 1 ? v : v.substring(0, v.length() - 1);
+        return Long.parseLong(digits.strip()) * unit;
+    }
+}

@@ -1,0 +1,67 @@
+package io.kongjava.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** The gateway scenarios with our plugin server, started from the distribution as Kong would start it. */
+class JavaLocalGatewayTest extends LocalGatewayScenarios {
+
+    @Override
+    protected String pluginServerConf(Path prefix) {
+        String bin = Distribution.bin("kong-java-pluginserver").toString();
+        return """
+                pluginserver_names = java-hello
+                pluginserver_java_hello_socket = %1$s/kong-java-pluginserver.socket
+                pluginserver_java_hello_start_cmd = %2$s -kong-prefix %1$s
+                pluginserver_java_hello_query_cmd = %2$s --dump-plugin-info java-hello
+                """.formatted(prefix, bin);
+    }
+
+    @Override
+    protected String pluginName() {
+        return "java-hello";
+    }
+
+    @Override
+    protected String language() {
+        return "Java";
+    }
+
+    @Test
+    void fiftyKeepAliveClientsTenThousandRequestsNoneFails() throws Exception {
+        int clients = 50;
+        int perClient = 200;
+        List<Callable<Integer>> work = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            work.add(() -> {
+                int ok = 0;
+                for (int i = 0; i < perClient; i++) {
+                    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxyPort + "/hello/load")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() == 200 && response.headers().firstValue("x-hello-from-java").isPresent()) {
+                        ok++;
+                    }
+                }
+                return ok;
+            });
+        }
+        int succeeded = 0;
+        try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+            for (Future<Integer> result : pool.invokeAll(work)) {
+                succeeded += result.get();
+            }
+        }
+        assertThat(succeeded).isEqualTo(clients * perClient);
+    }
+}
