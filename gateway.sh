@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The main job: Kong's Claude Code how-to on the local gateway (no Kong needed). Builds the distribution,
+# then runs bin/kong-java-gateway with kong-config/kong.conf and kong-config/kong.yaml, the same files a
+# real Kong uses; only the paths that point into the Docker image are overridden (KONG_ variables, as
+# `kong start` honours them) to point at this checkout.
+#
+#   ANTHROPIC_API_KEY=sk-... ./gateway.sh
+#   ANTHROPIC_BASE_URL=http://localhost:8000/anything claude
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$PWD
+dist=$root/distribution/target/kong-java-pdk
+prefix=${KONG_PREFIX:-$root/target/kong-prefix}
+
+echo "gateway.sh: building the distribution (mvn -DskipTests package)..." >&2
+mvn -B -q -ntp -DskipTests package
+
+mkdir -p "$prefix"
+server="$dist/bin/kong-java-pluginserver"
+export KONG_PREFIX=$prefix
+export KONG_DECLARATIVE_CONFIG=${KONG_DECLARATIVE_CONFIG:-$root/kong-config/kong.yaml}
+export KONG_PROXY_LISTEN=${KONG_PROXY_LISTEN:-127.0.0.1:8000}
+export KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET=$prefix/kong-java-pluginserver.socket
+export KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD="$server -kong-prefix $prefix"
+export KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD="$server --dump-plugin-info java-ai-proxy"
+export KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET=$prefix/kong-java-pluginserver.socket
+export KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD="$server --dump-plugin-info java-file-log"
+exec "$dist/bin/kong-java-gateway" -c "$root/kong-config/kong.conf"
