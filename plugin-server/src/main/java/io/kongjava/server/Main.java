@@ -124,14 +124,7 @@ public final class Main {
                 : options.prefix().resolve(SERVER_NAME + ".socket");
         PluginServer server = new PluginServer(socket, catalog, ProcessRequestExchange.shared(),
                 new PluginServer.Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), options.instanceIdleTimeout(), true));
-        try {
-            server.start();
-        } catch (IOException e) {
-            err.println(SERVER_NAME + ": cannot listen on " + socket + ": " + e.getMessage());
-            return 1;
-        }
-        log.log(Level.INFO, SERVER_NAME + " " + VERSION + " pid " + ProcessHandle.current().pid() + " serving "
-                + catalog.all().stream().map(p -> p.name() + " " + p.descriptor().version()).toList());
+        // Registered before binding: a SIGTERM that arrives while we start must still remove the socket.
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -144,6 +137,14 @@ public final class Main {
             });
             stopped.countDown();
         }, "shutdown"));
+        try {
+            server.start();
+        } catch (IOException e) {
+            err.println(SERVER_NAME + ": cannot listen on " + socket + ": " + e.getMessage());
+            return 1;
+        }
+        log.log(Level.INFO, SERVER_NAME + " " + VERSION + " pid " + ProcessHandle.current().pid() + " serving "
+                + catalog.all().stream().map(p -> p.name() + " " + p.descriptor().version()).toList());
         watchParent(log);
         try {
             stopped.await();

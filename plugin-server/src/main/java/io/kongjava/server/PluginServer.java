@@ -57,7 +57,10 @@ public final class PluginServer implements AutoCloseable {
     }
 
     /** Binds the socket (replacing a stale file from a crashed run) and starts accepting. */
-    public PluginServer start() throws IOException {
+    public synchronized PluginServer start() throws IOException {
+        if (closed) {
+            throw new IOException("the server is shutting down");
+        }
         Path dir = socketPath.getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             throw new IOException("socket directory " + dir + " does not exist");
@@ -158,7 +161,7 @@ public final class PluginServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         try {
             if (server != null) {
