@@ -17,6 +17,7 @@ public final class TestRequest {
     private final Map<String, List<String>> headers = new LinkedHashMap<>();
     private byte[] body = new byte[0];
     private String clientIp = "127.0.0.1";
+    private String requestId;
     private KongRequest.UpstreamResponse upstreamResponse;
     private Map<String, Object> route;
     private Map<String, Object> service;
@@ -57,6 +58,12 @@ public final class TestRequest {
         return this;
     }
 
+    /** Kong's request id ({@code request.id} in the log record); random when not given. */
+    public TestRequest requestId(String id) {
+        this.requestId = id;
+        return this;
+    }
+
     /** What the upstream answers, for plugins with a response phase (Kong buffers it for them). */
     public TestRequest upstreamResponse(int status, Map<String, List<String>> headers, String body) {
         this.upstreamResponse = new KongRequest.UpstreamResponse(status, headers, body.getBytes(StandardCharsets.UTF_8));
@@ -87,6 +94,9 @@ public final class TestRequest {
         }
         request.body = body;
         request.clientIp = clientIp;
+        if (requestId != null) {
+            request.requestId = requestId;
+        }
         request.route = route;
         request.service = service;
         request.upstreamResponse = upstreamResponse;

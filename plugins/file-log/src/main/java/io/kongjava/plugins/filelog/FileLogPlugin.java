@@ -1,0 +1,204 @@
+package io.kongjava.plugins.filelog;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kongjava.pdk.InvalidConfigException;
+import io.kongjava.pdk.Kong;
+import io.kongjava.pdk.KongPlugin;
+import io.kongjava.pdk.PdkException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * {@code java-file-log}: Kong's file-log as an external plugin. Each request writes one JSON line: Kong's
+ * serialized log record, plus the {@code ai} block java-ai-proxy measured for that request. That block is
+ * handed over inside this plugin server (Kong runs external log phases later, on a snapshot taken before
+ * java-ai-proxy's figures exist).
+ */
+public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
+
+    private static final System.Logger LOG = System.getLogger(FileLogPlugin.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Kong's rule: no * & % \ or backtick anywhere, no white space at either end, at least two characters. */
+    private static final Pattern VALID_FILENAME = Pattern.compile("^[^\\s*&%\\\\`][^*&%\\\\`]*[^\\s*&%\\\\`]$");
+    private static final Pattern OCTAL_MODE = Pattern.compile("^0?[0-7]{3}$");
+    /** The key java-ai-proxy publishes its per-request block under, in kong.exchange(). */
+    static final String AI_KEY = "ai";
+
+    /** Reasons already reported, so a broken disk does not flood the log; cleared by a successful write. */
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public String name() {
+        return "java-file-log";
+    }
+
+    @Override
+    public String version() {
+        return "0.1.0";
+    }
+
+    @Override
+    public int priority() {
+        return 9;
+    }
+
+    @Override
+    public Class<FileLogConfig> configType() {
+        return FileLogConfig.class;
+    }
+
+    @Override
+    public void validate(FileLogConfig config) throws InvalidConfigException {
+        if (!VALID_FILENAME.matcher(config.path()).matches()) {
+            throw new InvalidConfigException("path", "not a valid filename");
+        }
+        if (!config.customFieldsByLua().isEmpty()) {
+            throw new InvalidConfigException("custom_fields_by_lua", "Lua cannot run in the Java plugin server; "
+                    + "use custom_fields (a value, or $field.path to copy a field of the log record)");
+        }
+        if (!OCTAL_MODE.matcher(config.mode()).matches()) {
+            throw new InvalidConfigException("mode", "expected file permissions in octal, e.g. 0644");
+        }
+        for (String key : config.customFields().keySet()) {
+            if (key.isEmpty()) {
+                throw new InvalidConfigException("custom_fields", "length must be at least 1");
+            }
+        }
+    }
+
+    @Override
+    public void log(Kong kong, FileLogConfig config) throws PdkException {
+        String line;
+        try {
+            line = render(kong, config);
+        } catch (JsonProcessingException e) {
+            kong.log().err("[file-log] cannot read the log record: " + e.getOriginalMessage());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        FileAppender.Outcome outcome = FileAppender.forPath(config.path())
+                .append(line.getBytes(StandardCharsets.UTF_8), config.reopen(), permissions(config.mode()));
+        if (outcome.written()) {
+            reported.clear();
+        } else if (reported.add(config.path() + ": " + outcome.failure())) {
+            String message = "[file-log] failed to open the file: " + outcome.failure() + " (" + config.path() + ")";
+            LOG.log(Level.ERROR, message);
+            kong.log().err(message);
+        }
+    }
+
+    String render(Kong kong, FileLogConfig config) throws PdkException, JsonProcessingException, InterruptedException {
+        JsonNode parsed = JSON.readTree(kong.log().serialize());
+        if (!(parsed instanceof ObjectNode record)) {
+            throw new JsonProcessingException("kong.log.serialize did not return a JSON object") { };
+        }
+        String requestId = record.path("request").path("id").asText("");
+        if (!requestId.isEmpty()) {
+            Optional<Object> ai = kong.exchange().await(requestId, AI_KEY, Duration.ofMillis(config.aiWaitMs()));
+            if (ai.isPresent() && ai.get() instanceof Map<?, ?> block) {
+                mergeAi(record, block);
+            }
+        }
+        redact(record, "authorization");
+        redact(record, "proxy-authorization");
+        applyCustomFields(record, config.customFields());
+        return JSON.writeValueAsString(record) + "\n";
+    }
+
+    private static void mergeAi(ObjectNode record, Map<?, ?> block) {
+        Object redactHeaders = block.get("redact_headers");
+        if (redactHeaders instanceof List<?> names) {
+            names.forEach(name -> redact(record, String.valueOf(name)));
+        }
+        JsonNode measured = JSON.valueToTree(block);
+        if (measured instanceof ObjectNode object) {
+            object.remove("redact_headers");
+            JsonNode existing = record.get("ai");
+            record.set("ai", existing instanceof ObjectNode existingObject ? deepMerge(existingObject, object) : object);
+        }
+    }
+
+    private static ObjectNode deepMerge(ObjectNode target, ObjectNode source) {
+        source.properties().forEach(entry -> {
+            JsonNode current = target.get(entry.getKey());
+            if (current instanceof ObjectNode currentObject && entry.getValue() instanceof ObjectNode sourceObject) {
+                deepMerge(currentObject, sourceObject);
+            } else {
+                target.set(entry.getKey(), entry.getValue());
+            }
+        });
+        return target;
+    }
+
+    private static void redact(ObjectNode record, String header) {
+        JsonNode headers = record.path("request").path("headers");
+        String name = header.toLowerCase(java.util.Locale.ROOT);
+        if (headers instanceof ObjectNode object && object.has(name)) {
+            object.put(name, "REDACTED");
+        }
+    }
+
+    private static void applyCustomFields(ObjectNode record, Map<String, String> fields) {
+        if (fields.isEmpty()) {
+            return;
+        }
+        ObjectNode original = record.deepCopy();
+        fields.forEach((key, value) -> {
+            JsonNode resolved;
+            if (value.startsWith("$$")) {
+                resolved = JSON.getNodeFactory().textNode(value.substring(1));
+            } else if (value.startsWith("$")) {
+                resolved = lookup(original, value.substring(1));
+            } else {
+                resolved = JSON.getNodeFactory().textNode(value);
+            }
+            set(record, key, resolved);
+        });
+    }
+
+    private static JsonNode lookup(JsonNode node, String dottedPath) {
+        JsonNode current = node;
+        for (String part : dottedPath.split("\\.")) {
+            current = current.path(part);
+        }
+        return current.isMissingNode() ? JSON.getNodeFactory().nullNode() : current;
+    }
+
+    private static void set(ObjectNode record, String dottedKey, JsonNode value) {
+        String[] parts = dottedKey.split("\\.");
+        ObjectNode node = record;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode child = node.get(parts[i]);
+            node = child instanceof ObjectNode childObject ? childObject : node.putObject(parts[i]);
+        }
+        node.set(parts[parts.length - 1], value);
+    }
+
+    static Set<PosixFilePermission> permissions(String octal) {
+        int bits = Integer.parseInt(octal, 8);
+        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+                PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        for (int i = 0; i < order.length; i++) {
+            if ((bits & (1 << i)) != 0) {
+                set.add(order[i]);
+            }
+        }
+        return set;
+    }
+}
