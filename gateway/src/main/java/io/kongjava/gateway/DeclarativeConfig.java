@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.UUID;
 
 /**
@@ -40,9 +41,11 @@ public final class DeclarativeConfig {
     public final List<PluginEntity> plugins = new ArrayList<>();
 
     private final Path file;
+    private final UnaryOperator<String> environment;
 
-    private DeclarativeConfig(Path file) {
+    private DeclarativeConfig(Path file, UnaryOperator<String> environment) {
         this.file = file;
+        this.environment = environment;
     }
 
     /**
@@ -50,7 +53,13 @@ public final class DeclarativeConfig {
      * @param enabled the names in kong.conf's {@code plugins} (besides {@code bundled})
      */
     public static DeclarativeConfig load(Path file, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
-        DeclarativeConfig config = new DeclarativeConfig(file);
+        return load(file, schemas, enabled, System::getenv);
+    }
+
+    /** As above, with {@code environment} answering the env vault ({@code {vault://env/NAME}}). */
+    public static DeclarativeConfig load(Path file, Map<String, Map<String, Object>> schemas, List<String> enabled,
+                                         UnaryOperator<String> environment) throws ConfigException {
+        DeclarativeConfig config = new DeclarativeConfig(file, environment);
         Map<String, Object> root;
         try {
             Object parsed = new ObjectMapper(new YAMLFactory()).readValue(Files.readString(file, StandardCharsets.UTF_8), Object.class);
@@ -229,7 +238,7 @@ public final class DeclarativeConfig {
             if (value instanceof Map<?, ?> nested) {
                 value = resolveReferences(cast(nested), where + "." + entry.getKey());
             } else if (Vaults.isReference(value)) {
-                String secret = Vaults.resolve((String) value);
+                String secret = Vaults.resolve((String) value, environment);
                 if (secret == null) {
                     throw new ConfigException(file + ": " + where + "." + entry.getKey() + ": could not resolve vault reference "
                             + value + " (for {vault://env/NAME} set the environment variable NAME in upper case with _ for -)");

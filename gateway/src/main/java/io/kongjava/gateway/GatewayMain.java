@@ -125,7 +125,8 @@ public final class GatewayMain {
         if (declarative == null) {
             throw new ConfigException(conf.file() + ": declarative_config is required (the local gateway runs DB-less)");
         }
-        DeclarativeConfig config = DeclarativeConfig.load(conf.resolve(declarative), schemas, enabled);
+        DeclarativeConfig config = DeclarativeConfig.load(conf.resolve(declarative), schemas, enabled,
+                name -> environment.containsKey(name) ? environment.get(name) : System.getenv(name));
         PluginServerProcesses processes = new PluginServerProcesses();
         processes.start(entries);
         try {

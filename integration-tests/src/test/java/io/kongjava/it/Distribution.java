@@ -11,6 +11,11 @@ final class Distribution {
     private Distribution() {
     }
 
+    /** The checkout's top directory (tests run in integration-tests/). */
+    static Path repositoryRoot() {
+        return Path.of("..").toAbsolutePath().normalize();
+    }
+
     static Path bin(String name) {
         Path bin = HOME.resolve("bin").resolve(name);
         if (!Files.isExecutable(bin)) {

@@ -1,6 +1,7 @@
 package io.kongjava.emulation;
 
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
  * Kong's env vault: {@code {vault://env/anthropic-api-key}} reads the environment variable
@@ -18,6 +19,11 @@ public final class Vaults {
 
     /** The secret a reference names, or {@code null} when it cannot be resolved. */
     public static String resolve(String reference) {
+        return resolve(reference, System::getenv);
+    }
+
+    /** As {@link #resolve(String)}, reading variables through {@code environment} (which may return null). */
+    public static String resolve(String reference, UnaryOperator<String> environment) {
         if (!isReference(reference)) {
             return null;
         }
@@ -30,6 +36,6 @@ public final class Vaults {
         if (slash >= 0) {
             name = name.substring(0, slash);
         }
-        return System.getenv(name.toUpperCase(Locale.ROOT).replace('-', '_'));
+        return environment.apply(name.toUpperCase(Locale.ROOT).replace('-', '_'));
     }
 }

@@ -1,0 +1,330 @@
+package io.kongjava.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.kongjava.gateway.GatewayMain;
+import io.kongjava.testing.anthropic.FakeAnthropic;
+import io.kongjava.testing.anthropic.RecordedRequest;
+import io.kongjava.testing.anthropic.Reply;
+import io.kongjava.testing.anthropic.Usage;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Kong's Claude Code how-to on the local gateway, with the repository's own kong-config/kong.conf and
+ * kong-config/kong.yaml. Only what points outside this machine is changed: the Docker paths (through
+ * KONG_ variables, as gateway.sh does), the file-log path, and the Anthropic URL, which points at a
+ * fake Messages API.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ClaudeCodeHowToTest {
+
+    static final String REAL_KEY = "sk-ant-api03-the-operators-real-key-0123456789";
+    static final String PINNED_MODEL = "claude-sonnet-4-5-20250929";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    FakeAnthropic anthropic;
+    GatewayMain.Running gateway;
+    Path dir;
+    Path logFile;
+    int proxyPort;
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeAll
+    void startTheHowTo() throws Exception {
+        anthropic = FakeAnthropic.start().requireApiKey(REAL_KEY);
+        dir = Files.createTempDirectory("claude-how-to");
+        logFile = dir.resolve("claude.json");
+        proxyPort = LocalGatewayScenarios.freePort();
+        Path repo = Distribution.repositoryRoot();
+        Path yaml = dir.resolve("kong.yaml");
+        Files.writeString(yaml, pointedAtTheFake(Files.readString(repo.resolve("kong-config/kong.yaml")), LocalGatewayScenarios.freePort()));
+        Path prefix = dir.resolve("prefix");
+        String server = Distribution.bin("kong-java-pluginserver").toString();
+        Map<String, String> env = Map.of(
+                "KONG_PREFIX", prefix.toString(),
+                "KONG_DECLARATIVE_CONFIG", yaml.toString(),
+                "KONG_PROXY_LISTEN", "127.0.0.1:" + proxyPort,
+                "KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET", prefix + "/kong-java-pluginserver.socket",
+                "KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD", server + " -kong-prefix " + prefix,
+                "KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy",
+                "KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET", prefix + "/kong-java-pluginserver.socket",
+                "KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD", server + " --dump-plugin-info java-file-log",
+                "ANTHROPIC_API_KEY", REAL_KEY);
+        gateway = GatewayMain.start(repo.resolve("kong-config/kong.conf"), env);
+    }
+
+    /** The how-to's kong.yaml with the fake as Anthropic, the log in the test's directory, and a route to a dead provider. */
+    String pointedAtTheFake(String kongYaml, int deadPort) throws Exception {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        ObjectNode root = (ObjectNode) yaml.readTree(kongYaml);
+        ObjectNode service = (ObjectNode) root.path("services").get(0);
+        ObjectNode deadService = service.deepCopy();
+        for (JsonNode plugin : service.path("plugins")) {
+            ObjectNode config = (ObjectNode) plugin.path("config");
+            switch (plugin.path("name").asText()) {
+                case "java-ai-proxy" -> ((ObjectNode) config.path("model").path("options")).put("upstream_url", anthropic.url());
+                case "java-file-log" -> config.put("path", logFile.toString());
+                default -> { }
+            }
+        }
+        deadService.put("name", "dead-provider");
+        ((ObjectNode) deadService.path("routes").get(0)).put("name", "dead").set("paths", JSON.createArrayNode().add("/dead"));
+        for (JsonNode plugin : deadService.path("plugins")) {
+            ObjectNode config = (ObjectNode) plugin.path("config");
+            switch (plugin.path("name").asText()) {
+                case "java-ai-proxy" -> ((ObjectNode) config.path("model").path("options")).put("upstream_url", "http://127.0.0.1:" + deadPort);
+                case "java-file-log" -> config.put("path", logFile.toString());
+                default -> { }
+            }
+        }
+        ((ArrayNode) root.path("services")).add(deadService);
+        return yaml.writeValueAsString(root);
+    }
+
+    @AfterAll
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        anthropic.close();
+    }
+
+    @BeforeEach
+    void forgetEarlierRequests() throws Exception {
+        while (anthropic.takeRequest(Duration.ZERO).isPresent()) {
+            // drained
+        }
+    }
+
+    HttpResponse<String> post(String path, String body, String contentType) throws Exception {
+        return http.send(claudeCodeRequest(path, body, contentType).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpRequest.Builder claudeCodeRequest(String path, String body, String contentType) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxyPort + path))
+                .header("x-api-key", "sk-dummy-from-claude-code")
+                .header("anthropic-version", "2023-06-01")
+                .header("anthropic-beta", "claude-code-20250219,interleaved-thinking-2025-05-14")
+                .header("content-type", contentType)
+                .header("user-agent", "claude-cli/2.0.0 (external, cli)")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    static String message(String model, boolean stream) {
+        return """
+                {"model":"%s","max_tokens":1024,"stream":%s,"system":[{"type":"text","text":"You are Claude Code.","cache_control":{"type":"ephemeral"}}],
+                 "messages":[{"role":"user","content":"What is 2+2?"}],
+                 "tools":[{"name":"Bash","description":"Run a command","input_schema":{"type":"object","properties":{"command":{"type":"string"}}}}]}"""
+                .formatted(model, stream);
+    }
+
+    /** The log line file-log wrote for this request, waiting for Kong's later log phase. */
+    JsonNode logLine(String requestId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(logFile)) {
+                for (String line : Files.readAllLines(logFile)) {
+                    JsonNode entry = JSON.readTree(line);
+                    if (entry.path("request").path("id").asText().equals(requestId)) {
+                        return entry;
+                    }
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no log line for request " + requestId + " in " + logFile);
+    }
+
+    @Test
+    void aMessageReachesAnthropicWithTheOperatorsKeyAndIsLoggedWithExactUsage() throws Exception {
+        anthropic.enqueue(Reply.text("4").usage(Usage.of(21, 5).withCache(300, 1200)));
+
+        HttpResponse<String> response = post("/anything/v1/messages?beta=true", message(PINNED_MODEL, false), "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).path("content").get(0).path("text").asText()).isEqualTo("4");
+        assertThat(response.headers().firstValue("x-kong-llm-model")).hasValue("anthropic/" + PINNED_MODEL);
+        RecordedRequest upstream = anthropic.takeRequest();
+        assertThat(upstream.target()).isEqualTo("/v1/messages?beta=true");
+        assertThat(upstream.header("x-api-key")).hasValue(REAL_KEY);
+        assertThat(upstream.header("anthropic-version")).hasValue("2023-06-01");
+        assertThat(upstream.header("anthropic-beta")).hasValue("claude-code-20250219,interleaved-thinking-2025-05-14");
+        assertThat(upstream.header("x-kong-java-relay-ticket")).isEmpty();
+        assertThat(upstream.json()).isEqualTo(JSON.readTree(message(PINNED_MODEL, false)));
+
+        JsonNode line = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow());
+        JsonNode usage = line.path("ai").path("proxy").path("usage");
+        assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(21 + 300 + 1200);
+        assertThat(usage.path("completion_tokens").asLong()).isEqualTo(5);
+        assertThat(usage.path("total_tokens").asLong()).isEqualTo(1526);
+        assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(1200);
+        JsonNode meta = line.path("ai").path("proxy").path("meta");
+        assertThat(meta.path("provider_name").asText()).isEqualTo("anthropic");
+        assertThat(meta.path("request_model").asText()).isEqualTo(PINNED_MODEL);
+        assertThat(meta.path("response_model").asText()).isEqualTo(PINNED_MODEL);
+        assertThat(meta.path("request_mode").asText()).isEqualTo("oneshot");
+        assertThat(meta.path("llm_latency").asLong()).isEqualTo(usage.path("time_to_first_token").asLong());
+        assertThat(usage.path("time_per_token").asDouble()).isEqualTo(meta.path("llm_latency").asDouble() / 5);
+        assertThat(line.path("response").path("status").asInt()).isEqualTo(200);
+        assertThat(line.path("request").path("uri").asText()).isEqualTo("/anything/v1/messages?beta=true");
+        assertThat(line.path("request").path("headers").path("x-api-key").asText()).isNotEqualTo("sk-dummy-from-claude-code");
+        assertThat(line.path("request").path("headers").path("x-kong-java-relay-ticket").asText("REDACTED")).doesNotContain("-");
+        assertThat(Files.readString(logFile)).doesNotContain(REAL_KEY);
+    }
+
+    @Test
+    void aStreamArrivesEventByEventAndItsTokensAreCountedOnce() throws Exception {
+        anthropic.enqueue(Reply.text("one two three four five six").usage(Usage.of(40, 6)).eventDelay(Duration.ofMillis(150)));
+
+        long sent = System.nanoTime();
+        HttpResponse<InputStream> response = http.send(claudeCodeRequest("/anything/v1/messages?beta=true", message(PINNED_MODEL, true),
+                "application/json").build(), HttpResponse.BodyHandlers.ofInputStream());
+        List<String> events = new ArrayList<>();
+        long firstEventMillis = -1;
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            for (String l = reader.readLine(); l != null; l = reader.readLine()) {
+                if (l.startsWith("event: ")) {
+                    if (firstEventMillis < 0) {
+                        firstEventMillis = (System.nanoTime() - sent) / 1_000_000;
+                    }
+                    events.add(l.substring(7));
+                }
+            }
+        }
+        long lastEventMillis = (System.nanoTime() - sent) / 1_000_000;
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+        assertThat(events.getFirst()).isEqualTo("message_start");
+        assertThat(events.getLast()).isEqualTo("message_stop");
+        // 15 events 150 ms apart: buffering would deliver the first one together with the last.
+        assertThat(lastEventMillis - firstEventMillis).isGreaterThan(1000);
+
+        JsonNode line = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow());
+        JsonNode usage = line.path("ai").path("proxy").path("usage");
+        assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(40);
+        assertThat(usage.path("completion_tokens").asLong()).as("message_start's provisional count is not added").isEqualTo(6);
+        JsonNode meta = line.path("ai").path("proxy").path("meta");
+        assertThat(meta.path("request_mode").asText()).isEqualTo("stream");
+        assertThat(meta.path("outcome").asText()).isEqualTo("complete");
+        assertThat(usage.path("time_to_first_token").asLong()).isPositive().isLessThan(meta.path("llm_latency").asLong());
+    }
+
+    @Test
+    void countTokensGoesToItsOwnEndpointAndIsNotBilled() throws Exception {
+        String body = "{\"model\":\"" + PINNED_MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"count me\"}]}";
+
+        HttpResponse<String> response = post("/anything/v1/messages/count_tokens?beta=true", body, "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        long counted = JSON.readTree(response.body()).path("input_tokens").asLong();
+        assertThat(anthropic.takeRequest().target()).isEqualTo("/v1/messages/count_tokens?beta=true");
+        JsonNode usage = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("usage");
+        assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(counted);
+        assertThat(usage.path("completion_tokens").asLong()).isZero();
+        assertThat(usage.path("cost").asDouble()).isZero();
+    }
+
+    @Test
+    void theModelIsPinnedWhateverTheContentTypeSays() throws Exception {
+        for (String contentType : List.of("application/json", "text/plain", "application/x-www-form-urlencoded")) {
+            HttpResponse<String> response = post("/anything/v1/messages", message("claude-opus-4-1", false), contentType);
+
+            assertThat(response.statusCode()).as(contentType).isEqualTo(400);
+            assertThat(JSON.readTree(response.body()).path("error").path("message").asText())
+                    .isEqualTo("cannot use own model - must be: " + PINNED_MODEL);
+        }
+        HttpResponse<String> garbage = post("/anything/v1/messages", "model=claude-opus-4-1", "application/x-www-form-urlencoded");
+        assertThat(garbage.statusCode()).isEqualTo(400);
+        assertThat(anthropic.takeRequest(Duration.ofMillis(300))).isEmpty();
+    }
+
+    @Test
+    void aBodyOverMaxRequestBodySizeIsRefusedWith413() throws Exception {
+        String big = message(PINNED_MODEL, false).replace("What is 2+2?", "x".repeat(600_000));
+
+        HttpResponse<String> response = post("/anything/v1/messages", big, "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(JSON.readTree(response.body()).path("error").path("type").asText()).isEqualTo("request_too_large");
+        assertThat(anthropic.takeRequest(Duration.ofMillis(300))).isEmpty();
+    }
+
+    @Test
+    void aClaudeCodeSizedBodyOverKongs8KiBBufferGoesThrough() throws Exception {
+        String big = message(PINNED_MODEL, false).replace("What is 2+2?", "y".repeat(200_000));
+
+        HttpResponse<String> response = post("/anything/v1/messages", big, "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(anthropic.takeRequest().body().length).isEqualTo(big.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    @Test
+    void anthropicsErrorsReachTheClientUnchangedAndAreLogged() throws Exception {
+        anthropic.enqueue(Reply.error(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit")
+                .header("retry-after", "17"));
+
+        HttpResponse<String> response = post("/anything/v1/messages", message(PINNED_MODEL, false), "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(429);
+        assertThat(response.headers().firstValue("retry-after")).hasValue("17");
+        assertThat(JSON.readTree(response.body()).path("error").path("type").asText()).isEqualTo("rate_limit_error");
+        JsonNode meta = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("meta");
+        assertThat(meta.path("outcome").asText()).isEqualTo("upstream_error");
+        assertThat(meta.path("upstream_status").asInt()).isEqualTo(429);
+    }
+
+    @Test
+    void aStreamThatBreaksOffEndsWithAnErrorEventAndIsLoggedAsTruncated() throws Exception {
+        anthropic.enqueue(Reply.text("one two three four").usage(Usage.of(9, 4)).truncatedAfterEvents(5));
+
+        HttpResponse<String> response = post("/anything/v1/messages", message(PINNED_MODEL, true), "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("event: message_start").doesNotContain("event: message_stop")
+                .doesNotContain("drops here").endsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\","
+                        + "\"message\":\"java-ai-proxy: the upstream stream ended before message_stop\"}}\n\n");
+        JsonNode proxy = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy");
+        assertThat(proxy.path("meta").path("outcome").asText()).isEqualTo("truncated");
+        assertThat(proxy.path("usage").path("prompt_tokens").asLong()).isEqualTo(9);
+    }
+
+    @Test
+    void aDeadProviderGetsKongs502AndTheKeyAppearsNowhere() throws Exception {
+        HttpResponse<String> response = post("/dead/v1/messages", message(PINNED_MODEL, false), "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(JSON.readTree(response.body()).path("message").asText()).isEqualTo("An invalid response was received from the upstream server");
+        assertThat(response.body()).doesNotContain(REAL_KEY);
+        JsonNode meta = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("meta");
+        assertThat(meta.path("outcome").asText()).isEqualTo("upstream_unreachable");
+        assertThat(Files.readString(logFile)).doesNotContain(REAL_KEY);
+    }
+}

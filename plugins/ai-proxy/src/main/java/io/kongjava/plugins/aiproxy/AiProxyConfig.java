@@ -1,0 +1,84 @@
+package io.kongjava.plugins.aiproxy;
+
+import io.kongjava.pdk.schema.Between;
+import io.kongjava.pdk.schema.Default;
+import io.kongjava.pdk.schema.Description;
+import io.kongjava.pdk.schema.Encrypted;
+import io.kongjava.pdk.schema.EntityCheck;
+import io.kongjava.pdk.schema.Gt;
+import io.kongjava.pdk.schema.OneOf;
+import io.kongjava.pdk.schema.Referenceable;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+
+/**
+ * Kong's ai-proxy configuration, field for field, for the provider this plugin serves (anthropic).
+ *
+ * @param routeType           {@code llm/v1/chat}, or {@code preserve} to forward the client's path as is
+ * @param llmFormat           what the client speaks: {@code anthropic} (Messages API, passed through) or
+ *                            {@code openai} (chat completions, translated both ways)
+ * @param maxRequestBodySize  bytes; 0 = no limit
+ */
+public record AiProxyConfig(
+        @OneOf({"llm/v1/chat", "preserve"}) String routeType,
+        @Default("openai") @OneOf({"openai", "anthropic"}) String llmFormat,
+        Optional<Auth> auth,
+        Model model,
+        Logging logging,
+        @Default("allow") @OneOf({"allow", "deny", "always"}) String responseStreaming,
+        @Default("1048576") @Between(min = 0, max = 2147483647) int maxRequestBodySize,
+        @Default("true") boolean modelNameHeader) {
+
+    public boolean nativeFormat() {
+        return llmFormat.equals("anthropic");
+    }
+
+    public boolean preserve() {
+        return routeType.equals("preserve");
+    }
+
+    @EntityCheck(kind = EntityCheck.Kind.MUTUALLY_REQUIRED, fields = {"header_name", "header_value"})
+    @EntityCheck(kind = EntityCheck.Kind.MUTUALLY_REQUIRED, fields = {"param_name", "param_value", "param_location"})
+    public record Auth(
+            @Referenceable Optional<String> headerName,
+            @Referenceable @Encrypted Optional<String> headerValue,
+            @Referenceable Optional<String> paramName,
+            @Referenceable @Encrypted Optional<String> paramValue,
+            @OneOf({"query", "body"}) Optional<String> paramLocation,
+            @Default("false") boolean allowOverride) {
+    }
+
+    public record Model(
+            @OneOf({"anthropic"}) String provider,
+            @Description("Pins the model: requests naming another model are refused.") Optional<String> name,
+            Optional<Options> options) {
+    }
+
+    public record Options(
+            OptionalInt maxTokens,
+            @Gt(0) @Description("Currency units per 1,000,000 prompt tokens.") OptionalDouble inputCost,
+            @Gt(0) @Description("Currency units per 1,000,000 completion tokens.") OptionalDouble outputCost,
+            @Gt(0) @Description("Per 1,000,000 tokens read from the prompt cache; input_cost when unset.") OptionalDouble cacheReadCost,
+            @Gt(0) @Description("Per 1,000,000 tokens written to the prompt cache; input_cost when unset.") OptionalDouble cacheWriteCost,
+            @Between(min = 0, max = 5) OptionalDouble temperature,
+            @Between(min = 0, max = 1) OptionalDouble topP,
+            @Between(min = 0, max = 500) OptionalInt topK,
+            Optional<String> anthropicVersion,
+            Optional<String> upstreamUrl,
+            Optional<String> upstreamPath) {
+
+        static final Options NONE = new Options(OptionalInt.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
+                OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
+                OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    public record Logging(
+            @Default("false") boolean logStatistics,
+            @Default("false") boolean logPayloads) {
+    }
+
+    Options options() {
+        return model.options().orElse(Options.NONE);
+    }
+}

@@ -1,0 +1,320 @@
+package io.kongjava.plugins.aiproxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kongjava.pdk.InvalidConfigException;
+import io.kongjava.pdk.Kong;
+import io.kongjava.pdk.KongPlugin;
+import io.kongjava.pdk.PdkException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Kong's ai-proxy for Anthropic, as an external plugin: Claude Code (or any Messages API client) and
+ * OpenAI chat clients through Kong, streamed, with exact token statistics.
+ *
+ * <p>The access phase checks the request as Kong's ai-proxy does (body size, JSON, prompts, the pinned
+ * model, the streaming policy), then sends it through the {@link Relay}, which calls Anthropic and
+ * measures the exchange. The measured {@code ai} block is published in {@code kong.exchange()} under
+ * the request's id for java-file-log, because Kong runs external log phases later, on a snapshot.
+ */
+public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
+
+    /** The exchange key java-file-log reads the block from. */
+    public static final String AI_KEY = "ai";
+    static final String DEFAULT_UPSTREAM = "https://api.anthropic.com";
+
+    private static final System.Logger LOG = System.getLogger(AiProxyPlugin.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public String name() {
+        return "java-ai-proxy";
+    }
+
+    @Override
+    public String version() {
+        return "0.1.0";
+    }
+
+    /** Kong's ai-proxy priority: after authentication plugins, before loggers. */
+    @Override
+    public int priority() {
+        return 770;
+    }
+
+    @Override
+    public Class<AiProxyConfig> configType() {
+        return AiProxyConfig.class;
+    }
+
+    @Override
+    public void validate(AiProxyConfig config) throws InvalidConfigException {
+        Map<String, String> errors = new LinkedHashMap<>();
+        AiProxyConfig.Options options = config.options();
+        if (options.anthropicVersion().filter(v -> !v.isBlank()).isEmpty()) {
+            errors.put("@entity", "must set 'model.options.anthropic_version' for anthropic provider");
+        }
+        options.upstreamUrl().ifPresent(url -> urlProblem(url).ifPresent(problem -> errors.put("model.options.upstream_url", problem)));
+        config.auth().flatMap(AiProxyConfig.Auth::paramLocation).filter("body"::equals).ifPresent(location ->
+                errors.put("auth.param_location", "the anthropic provider takes no credentials in the body; use 'query' or a header"));
+        if (!errors.isEmpty()) {
+            throw new InvalidConfigException(errors);
+        }
+        if (options.upstreamPath().isPresent()) {
+            LOG.log(Level.WARNING, "llm: config.model.options.upstream_path is deprecated, please use config.model.options.upstream_url instead");
+        }
+    }
+
+    static Optional<String> urlProblem(String url) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            return Optional.of("could not parse url. " + e.getMessage());
+        }
+        if (uri.getScheme() == null) {
+            return Optional.of("missing scheme in url");
+        }
+        if (!uri.getScheme().equals("http") && !uri.getScheme().equals("https")) {
+            return Optional.of("unsupported scheme '" + uri.getScheme() + "' in url; use http or https");
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            return Optional.of("missing host in url");
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void access(Kong kong, AiProxyConfig config) throws PdkException {
+        long start = System.nanoTime();
+        String requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
+                .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
+        String pluginId = kong.plugin().getId();
+        CompletableFuture<Map<String, Object>> analytics = new CompletableFuture<>();
+        kong.exchange().publish(requestId, AI_KEY, analytics);
+        String model = config.model().name().orElse(null);
+        try {
+            Prepared prepared = prepare(kong, config);
+            model = prepared.model();
+            ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.model(),
+                    prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, analytics);
+            Relay relay = relay();
+            String ticket = relay.admit(call);
+            kong.service().request().setScheme("http");
+            kong.service().setTarget("127.0.0.1", relay.port());
+            kong.service().request().setPath(Relay.PATH);
+            kong.service().request().setHeader(Relay.TICKET_HEADER, ticket);
+        } catch (Rejection rejection) {
+            analytics.complete(Analytics.rejected(pluginId, config, model, start));
+            kong.response().exit(rejection.status, errorBody(config, rejection),
+                    Map.of("Content-Type", List.of("application/json; charset=utf-8")));
+        } catch (PdkException | RuntimeException e) {
+            analytics.complete(null);
+            throw e;
+        }
+    }
+
+    private static Relay relay() throws PdkException {
+        try {
+            return Relay.shared();
+        } catch (IOException e) {
+            throw new PdkException("java-ai-proxy", "cannot start the relay listener: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void shutdown() {
+        Relay.closeShared();
+    }
+
+    /** What the access phase decided about a request. */
+    record Prepared(ProxyCall.Endpoint endpoint, String model, boolean stream, boolean includeStreamUsage, URI upstream, byte[] body) {
+    }
+
+    static Prepared prepare(Kong kong, AiProxyConfig config) throws PdkException, Rejection {
+        String path = kong.request().getPath();
+        ProxyCall.Endpoint endpoint = endpoint(config, path);
+        byte[] body = readBody(kong, config);
+        ObjectNode json = null;
+        if (body.length > 0) {
+            try {
+                JsonNode parsed = JSON.readTree(body);
+                json = parsed instanceof ObjectNode object ? object : null;
+            } catch (IOException notJson) {
+                json = null;
+            }
+        }
+        if (json == null && endpoint != ProxyCall.Endpoint.PRESERVE) {
+            // Whatever the Content-Type says: a body we cannot read is never forwarded, so the model pin holds.
+            throw new Rejection(400, "invalid_request_error", "request body doesn't contain valid prompts");
+        }
+        String model = effectiveModel(config, json);
+        boolean stream = json != null && json.path("stream").asBoolean(false);
+        if (endpoint != ProxyCall.Endpoint.PRESERVE) {
+            validatePrompts(endpoint, json);
+            if (model == null) {
+                throw new Rejection(400, "invalid_request_error", "model parameter not found in request, nor in gateway configuration");
+            }
+        }
+        if (endpoint == ProxyCall.Endpoint.COUNT_TOKENS) {
+            stream = false;
+        } else if (config.responseStreaming().equals("deny") && stream) {
+            throw new Rejection(400, "invalid_request_error", "response streaming is not enabled for this LLM");
+        } else if (config.responseStreaming().equals("always") && endpoint == ProxyCall.Endpoint.CHAT_COMPLETIONS) {
+            stream = true;
+        }
+        byte[] upstreamBody = body;
+        boolean includeUsage = false;
+        if (endpoint == ProxyCall.Endpoint.CHAT_COMPLETIONS) {
+            upstreamBody = OpenAiTranslation.toAnthropicRequest(json, model, config.options(), stream).toString()
+                    .getBytes(StandardCharsets.UTF_8);
+            includeUsage = json.path("stream_options").path("include_usage").asBoolean(false);
+        } else if (json != null && model != null && !json.path("model").isTextual()) {
+            json.put("model", model);
+            upstreamBody = json.toString().getBytes(StandardCharsets.UTF_8);
+        }
+        return new Prepared(endpoint, model, stream, includeUsage, upstream(config, endpoint, path), upstreamBody);
+    }
+
+    static ProxyCall.Endpoint endpoint(AiProxyConfig config, String path) throws Rejection {
+        if (config.preserve()) {
+            return ProxyCall.Endpoint.PRESERVE;
+        }
+        if (!config.nativeFormat()) {
+            return ProxyCall.Endpoint.CHAT_COMPLETIONS;
+        }
+        String trimmed = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+        if (trimmed.endsWith("/v1/messages")) {
+            return ProxyCall.Endpoint.MESSAGES;
+        }
+        if (trimmed.endsWith("/v1/messages/count_tokens")) {
+            return ProxyCall.Endpoint.COUNT_TOKENS;
+        }
+        throw new Rejection(404, "not_found_error",
+                "java-ai-proxy serves /v1/messages and /v1/messages/count_tokens on this route, not " + path);
+    }
+
+    private static byte[] readBody(Kong kong, AiProxyConfig config) throws PdkException, Rejection {
+        long limit = config.maxRequestBodySize();
+        if (limit > 0) {
+            Optional<String> declared = kong.request().getHeader("content-length");
+            if (declared.isPresent()) {
+                try {
+                    long length = Long.parseLong(declared.get().trim());
+                    if (length > limit) {
+                        throw tooLarge(length, limit);
+                    }
+                } catch (NumberFormatException ignored) {
+                    // Kong itself refuses a malformed Content-Length; read and measure instead
+                }
+            }
+        }
+        byte[] body;
+        try {
+            // With a size, Kong also reads a body nginx spooled to a file (anything over 8 KB by default).
+            body = kong.request().getRawBody(limit > 0 ? limit + 1 : Integer.MAX_VALUE);
+        } catch (PdkException e) {
+            if (limit > 0 && e.getMessage() != null && e.getMessage().contains("too big")) {
+                throw tooLarge(-1, limit);
+            }
+            throw e;
+        }
+        if (body == null) {
+            return new byte[0];
+        }
+        if (limit > 0 && body.length > limit) {
+            throw tooLarge(body.length, limit);
+        }
+        return body;
+    }
+
+    private static Rejection tooLarge(long length, long limit) {
+        return new Rejection(413, "request_too_large", "request body is too large"
+                + (length >= 0 ? " (" + length + " bytes)" : "") + "; max_request_body_size is " + limit + " bytes");
+    }
+
+    /** Kong's model rules: the configured name wins; a client naming another model is refused. */
+    static String effectiveModel(AiProxyConfig config, ObjectNode json) throws Rejection {
+        String configured = config.model().name().filter(n -> !n.isEmpty()).orElse(null);
+        JsonNode requested = json == null ? null : json.get("model");
+        if (requested != null && !requested.isNull() && !requested.isTextual()) {
+            throw new Rejection(400, "invalid_request_error", "model must be a string");
+        }
+        String asked = requested == null || requested.isNull() ? "" : requested.asText();
+        if (configured == null) {
+            return asked.isEmpty() ? null : asked;
+        }
+        if (!asked.isEmpty() && !asked.equals(configured)) {
+            throw new Rejection(400, "invalid_request_error", "cannot use own model - must be: " + configured);
+        }
+        return configured;
+    }
+
+    private static void validatePrompts(ProxyCall.Endpoint endpoint, ObjectNode json) throws Rejection {
+        JsonNode messages = json.get("messages");
+        boolean hasMessages = messages != null && messages.isArray() && !messages.isEmpty();
+        if (endpoint == ProxyCall.Endpoint.CHAT_COMPLETIONS && json.has("prompt")) {
+            throw new Rejection(400, "invalid_request_error", hasMessages ? "request matches multiple LLM request formats"
+                    : "[llm/v1/completions] message format is not compatible with [llm/v1/chat] route type");
+        }
+        if (!hasMessages) {
+            throw new Rejection(400, "invalid_request_error", "request body doesn't contain valid prompts");
+        }
+    }
+
+    static URI upstream(AiProxyConfig config, ProxyCall.Endpoint endpoint, String clientPath) {
+        AiProxyConfig.Options options = config.options();
+        URI base = URI.create(options.upstreamUrl().orElse(DEFAULT_UPSTREAM));
+        String basePath = base.getRawPath() == null ? "" : base.getRawPath();
+        String path;
+        if (options.upstreamPath().isPresent()) {
+            path = options.upstreamPath().get();
+        } else {
+            path = switch (endpoint) {
+                case PRESERVE -> clientPath;
+                case CHAT_COMPLETIONS -> basePath.isEmpty() || basePath.equals("/") ? "/v1/messages" : basePath;
+                case MESSAGES, COUNT_TOKENS -> {
+                    String prefix = basePath;
+                    int messages = prefix.indexOf("/v1/messages");
+                    if (messages >= 0) {
+                        prefix = prefix.substring(0, messages);
+                    }
+                    if (prefix.endsWith("/")) {
+                        prefix = prefix.substring(0, prefix.length() - 1);
+                    }
+                    yield prefix + (endpoint == ProxyCall.Endpoint.MESSAGES ? "/v1/messages" : "/v1/messages/count_tokens");
+                }
+            };
+        }
+        if (!path.startsWith("/")) {
+            path = "/" + path;
+        }
+        int port = base.getPort() > 0 ? base.getPort() : base.getScheme().equals("http") ? 80 : 443;
+        return URI.create(base.getScheme() + "://" + base.getHost() + ":" + port + path);
+    }
+
+    /** Kong's error body, with Anthropic's {@code type} fields added for clients of the Messages API. */
+    static String errorBody(AiProxyConfig config, Rejection rejection) {
+        ObjectNode root = JSON.createObjectNode();
+        if (config.nativeFormat()) {
+            root.put("type", "error");
+        }
+        ObjectNode error = root.putObject("error");
+        if (config.nativeFormat()) {
+            error.put("type", rejection.type);
+        }
+        error.put("message", rejection.getMessage());
+        return root.toString();
+    }
+}

@@ -1,0 +1,130 @@
+package io.kongjava.plugins.aiproxy;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code ai} block of a request's log line, in Kong's shape ({@code ai.proxy.meta},
+ * {@code ai.proxy.usage}, {@code ai.proxy.payload}), plus {@code redact_headers}: the request headers
+ * java-file-log must hide (the auth header and the relay ticket).
+ */
+final class Analytics {
+
+    static final String PROVIDER = "anthropic";
+    static final String UNSPECIFIED = "UNSPECIFIED";
+
+    private Analytics() {
+    }
+
+    static Map<String, Object> block(ProxyCall call, Meter meter, Outcome outcome, int upstreamStatus, String requestPayload) {
+        AiProxyConfig config = call.config();
+        Map<String, Object> proxy = new LinkedHashMap<>();
+        if (config.logging().logStatistics()) {
+            proxy.put("meta", meta(call.pluginId(), call.requestModel(), meter, call.stream() ? "stream" : "oneshot",
+                    call.endpoint().label, outcome, upstreamStatus));
+            proxy.put("usage", usage(call, meter));
+        }
+        if (config.logging().logPayloads()) {
+            Map<String, Object> payload = new LinkedHashMap<>();
+            payload.put("request", requestPayload);
+            payload.put("response", meter.responsePayload());
+            proxy.put("payload", payload);
+        }
+        Map<String, Object> block = new LinkedHashMap<>();
+        if (!proxy.isEmpty()) {
+            block.put("proxy", proxy);
+        }
+        block.put("redact_headers", redactHeaders(config));
+        return block;
+    }
+
+    /** The block of a request refused before any upstream call: zero tokens, as Kong logs it. */
+    static Map<String, Object> rejected(String pluginId, AiProxyConfig config, String requestModel, long startNanos) {
+        Map<String, Object> proxy = new LinkedHashMap<>();
+        if (config.logging().logStatistics()) {
+            Meter meter = new Meter(startNanos, 0);
+            meter.end();
+            proxy.put("meta", meta(pluginId, requestModel, meter, "oneshot", null, Outcome.REJECTED, 0));
+            Map<String, Object> usage = new LinkedHashMap<>();
+            usage.put("prompt_tokens", 0L);
+            usage.put("completion_tokens", 0L);
+            usage.put("total_tokens", 0L);
+            usage.put("cost", 0.0);
+            proxy.put("usage", usage);
+        }
+        Map<String, Object> block = new LinkedHashMap<>();
+        if (!proxy.isEmpty()) {
+            block.put("proxy", proxy);
+        }
+        block.put("redact_headers", redactHeaders(config));
+        return block;
+    }
+
+    private static Map<String, Object> meta(String pluginId, String requestModel, Meter meter, String mode, String requestType,
+                                            Outcome outcome, int upstreamStatus) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        String model = requestModel == null || requestModel.isEmpty() ? UNSPECIFIED : requestModel;
+        meta.put("plugin_id", pluginId);
+        meta.put("provider_name", PROVIDER);
+        meta.put("request_model", model);
+        meta.put("response_model", meter.responseModel() != null ? meter.responseModel() : model);
+        meta.put("llm_latency", meter.latencyMillis());
+        meta.put("request_mode", mode);
+        if (requestType != null) {
+            meta.put("request_type", requestType);
+        }
+        meta.put("outcome", outcome.label);
+        if (upstreamStatus > 0) {
+            meta.put("upstream_status", upstreamStatus);
+        }
+        if (meter.stopReason() != null) {
+            meta.put("stop_reason", meter.stopReason());
+        }
+        return meta;
+    }
+
+    private static Map<String, Object> usage(ProxyCall call, Meter meter) {
+        boolean counting = call.endpoint() == ProxyCall.Endpoint.COUNT_TOKENS;
+        long prompt = meter.promptTokens();
+        long completion = counting ? 0 : meter.completionTokens();
+        long latency = meter.latencyMillis();
+        Map<String, Object> usage = new LinkedHashMap<>();
+        usage.put("prompt_tokens", prompt);
+        usage.put("completion_tokens", completion);
+        usage.put("total_tokens", prompt + completion);
+        usage.put("cost", counting ? 0.0 : cost(call.config().options(), meter, completion));
+        usage.put("time_per_token", completion == 0 ? 0.0 : (double) latency / completion);
+        long firstToken = meter.timeToFirstTokenMillis();
+        usage.put("time_to_first_token", call.stream() ? Math.max(firstToken, 0) : latency);
+        Map<String, Object> promptDetails = new LinkedHashMap<>();
+        if (meter.cacheReadTokens() > 0 || meter.cacheCreationTokens() > 0) {
+            promptDetails.put("cached_tokens", meter.cacheReadTokens());
+            promptDetails.put("cache_creation_tokens", meter.cacheCreationTokens());
+        }
+        usage.put("prompt_tokens_details", promptDetails);
+        usage.put("completion_tokens_details", new LinkedHashMap<>());
+        return usage;
+    }
+
+    /** Kong's rule: a cost only when both input_cost and output_cost are set; cache tokens at their own price if set. */
+    static double cost(AiProxyConfig.Options options, Meter meter, long completion) {
+        if (options.inputCost().isEmpty() || options.outputCost().isEmpty()) {
+            return 0.0;
+        }
+        double input = options.inputCost().getAsDouble();
+        double perMillion = meter.inputTokens() * input
+                + meter.cacheCreationTokens() * options.cacheWriteCost().orElse(input)
+                + meter.cacheReadTokens() * options.cacheReadCost().orElse(input)
+                + completion * options.outputCost().getAsDouble();
+        return perMillion / 1_000_000;
+    }
+
+    private static List<String> redactHeaders(AiProxyConfig config) {
+        List<String> names = new ArrayList<>();
+        config.auth().flatMap(AiProxyConfig.Auth::headerName).ifPresent(name -> names.add(name.toLowerCase(java.util.Locale.ROOT)));
+        names.add(Relay.TICKET_HEADER);
+        return names;
+    }
+}

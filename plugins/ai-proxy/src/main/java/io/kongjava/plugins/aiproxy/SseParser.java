@@ -1,0 +1,86 @@
+package io.kongjava.plugins.aiproxy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Server-sent events parsed incrementally from whatever chunks the network delivers: a line or an event
+ * may be split anywhere, even inside a UTF-8 character, and lines may end in LF or CRLF.
+ */
+final class SseParser {
+
+    /** Receives each complete event; {@code event} is {@code "message"} when the stream named none. */
+    interface Listener {
+        void onEvent(String event, String data);
+    }
+
+    private final Listener listener;
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+    private final StringBuilder data = new StringBuilder();
+    private String event;
+    private boolean hasData;
+
+    SseParser(Listener listener) {
+        this.listener = listener;
+    }
+
+    void feed(byte[] bytes, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            byte b = bytes[i];
+            if (b == '\n') {
+                endLine();
+            } else {
+                line.write(b);
+            }
+        }
+    }
+
+    /** Dispatches an event the stream ended without its blank line. */
+    void finish() {
+        if (line.size() > 0) {
+            endLine();
+        }
+        dispatch();
+    }
+
+    private void endLine() {
+        String text = line.toString(StandardCharsets.UTF_8);
+        line.reset();
+        if (text.endsWith("\r")) {
+            text = text.substring(0, text.length() - 1);
+        }
+        if (text.isEmpty()) {
+            dispatch();
+            return;
+        }
+        if (text.startsWith(":")) {
+            return;
+        }
+        int colon = text.indexOf(':');
+        String field = colon < 0 ? text : text.substring(0, colon);
+        String value = colon < 0 ? "" : text.substring(colon + 1);
+        if (value.startsWith(" ")) {
+            value = value.substring(1);
+        }
+        switch (field) {
+            case "event" -> event = value;
+            case "data" -> {
+                if (hasData) {
+                    data.append('\n');
+                }
+                data.append(value);
+                hasData = true;
+            }
+            default -> { }
+        }
+    }
+
+    private void dispatch() {
+        if (hasData) {
+            listener.onEvent(event == null ? "message" : event, data.toString());
+        }
+        event = null;
+        data.setLength(0);
+        hasData = false;
+    }
+}
