@@ -1,0 +1,274 @@
+package io.kongjava.plugins.aiproxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.pdk.InvalidConfigException;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.pdk.testkit.PluginTester;
+import io.kongjava.pdk.testkit.TestRequest;
+import io.kongjava.pdk.testkit.TestRun;
+import io.kongjava.testing.anthropic.FakeAnthropic;
+import io.kongjava.testing.anthropic.RecordedRequest;
+import io.kongjava.testing.anthropic.Reply;
+import io.kongjava.testing.anthropic.Usage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plugin's access phase on the test kit, and the relay it hands requests to, against the fake
+ * Anthropic API. {@link #kongForwards} plays Kong's proxying step: it sends the client's request to
+ * where the access phase pointed Kong.
+ */
+class AiProxyPluginTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String KEY = "sk-ant-real-key-for-tests";
+    static final String NATIVE = """
+            {"route_type":"llm/v1/chat","llm_format":"anthropic","max_request_body_size":524288,
+             "auth":{"header_name":"x-api-key","header_value":"%s"},
+             "model":{"provider":"anthropic","name":"claude-sonnet-4-5-20250929",
+                      "options":{"anthropic_version":"2023-06-01","upstream_url":"%s"}},
+             "logging":{"log_statistics":true,"log_payloads":true}}""";
+    static final String OPENAI = """
+            {"route_type":"llm/v1/chat",
+             "auth":{"header_name":"x-api-key","header_value":"%s"},
+             "model":{"provider":"anthropic","name":"claude-haiku-4-5",
+                      "options":{"anthropic_version":"2023-06-01","upstream_url":"%s","max_tokens":256,"input_cost":1.0,"output_cost":5.0}},
+             "logging":{"log_statistics":true}}""";
+
+    FakeAnthropic anthropic;
+    ProcessRequestExchange exchange;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        anthropic = FakeAnthropic.start().requireApiKey(KEY);
+        exchange = new ProcessRequestExchange(Duration.ofMinutes(1), Duration.ofMinutes(5), System::nanoTime);
+    }
+
+    @AfterEach
+    void stop() {
+        anthropic.close();
+    }
+
+    PluginTester<AiProxyConfig> plugin(String config) throws InvalidConfigException {
+        return PluginTester.of(new AiProxyPlugin()).configJson(config.formatted(KEY, anthropic.url())).exchange(exchange);
+    }
+
+    static TestRequest claudeCode(String path, String body) {
+        return TestRequest.post("http://localhost:8000" + path, body)
+                .header("content-type", "application/json")
+                .header("x-api-key", "sk-dummy")
+                .header("anthropic-version", "2023-06-01")
+                .header("anthropic-beta", "claude-code-20250219")
+                .requestId("req-" + System.nanoTime());
+    }
+
+    /** Kong's proxying: the client's request, with the upstream changes the plugin asked for, to its target. */
+    HttpResponse<String> kongForwards(TestRun run, String pathAndQuery, String body, Map<String, String> clientHeaders) throws Exception {
+        assertThat(run.exit()).isEmpty();
+        var upstream = run.upstream();
+        String query = pathAndQuery.contains("?") ? pathAndQuery.substring(pathAndQuery.indexOf('?')) : "";
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream.scheme + "://" + upstream.targetHost + ":"
+                + upstream.targetPort + upstream.path + query)).POST(HttpRequest.BodyPublishers.ofString(body));
+        clientHeaders.forEach(request::header);
+        upstream.headers.forEach((name, values) -> values.forEach(v -> request.setHeader(name, v)));
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> aiBlock(String requestId) throws Exception {
+        return (Map<String, Object>) exchange.await(requestId, AiProxyPlugin.AI_KEY, Duration.ofSeconds(5)).orElseThrow();
+    }
+
+    @Test
+    void theAccessPhasePointsKongAtTheRelayWithoutEverTouchingTheKey() throws Exception {
+        String body = "{\"model\":\"claude-sonnet-4-5-20250929\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages?beta=true", body));
+
+        assertThat(run.failures()).isEmpty();
+        assertThat(run.upstream().targetHost).isEqualTo("127.0.0.1");
+        assertThat(run.upstream().scheme).isEqualTo("http");
+        assertThat(run.upstream().headers).containsKey(Relay.TICKET_HEADER);
+        assertThat(run.upstream().headers.toString()).doesNotContain(KEY);
+        assertThat(run.pdkCalls()).anySatisfy(call -> assertThat(call).startsWith("kong.request.get_raw_body[524289]"))
+                .anySatisfy(call -> assertThat(call).startsWith("kong.service.set_target[127.0.0.1, "));
+    }
+
+    @Test
+    void aTicketWorksOnce() throws Exception {
+        String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body));
+        Map<String, String> client = Map.of("anthropic-version", "2023-06-01");
+
+        assertThat(kongForwards(run, "/anything/v1/messages", body, client).statusCode()).isEqualTo(200);
+        HttpResponse<String> replay = kongForwards(run, "/anything/v1/messages", body, client);
+        assertThat(replay.statusCode()).isEqualTo(403);
+        assertThat(replay.body()).contains("relay ticket").doesNotContain(KEY);
+        RecordedRequest seen = anthropic.takeRequest();
+        assertThat(seen.json().path("model").asText()).as("the pinned model fills a body without one").isEqualTo("claude-sonnet-4-5-20250929");
+        assertThat(anthropic.takeRequest(Duration.ofMillis(200))).isEmpty();
+    }
+
+    @Test
+    void refusalsUseKongsWordsAndAnthropicsErrorTypes() throws Exception {
+        PluginTester<AiProxyConfig> plugin = plugin(NATIVE);
+        record Case(String path, String body, int status, String type, String message) {
+        }
+        List<Case> cases = List.of(
+                new Case("/anything/v1/messages", "{\"model\":\"claude-opus-4-1\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                        400, "invalid_request_error", "cannot use own model - must be: claude-sonnet-4-5-20250929"),
+                new Case("/anything/v1/messages", "{\"messages\":[]}", 400, "invalid_request_error", "request body doesn't contain valid prompts"),
+                new Case("/anything/v1/messages", "[1,2]", 400, "invalid_request_error", "request body doesn't contain valid prompts"),
+                new Case("/anything/v1/messages", "", 400, "invalid_request_error", "request body doesn't contain valid prompts"),
+                new Case("/anything/v1/models", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 404, "not_found_error",
+                        "java-ai-proxy serves /v1/messages and /v1/messages/count_tokens on this route, not /anything/v1/models"));
+        for (Case c : cases) {
+            TestRun run = plugin.run(claudeCode(c.path(), c.body()));
+
+            TestRun.Exit exit = run.exit().orElseThrow(() -> new AssertionError("not refused: " + c));
+            assertThat(exit.status()).as(c.body()).isEqualTo(c.status());
+            JsonNode error = JSON.readTree(exit.body());
+            assertThat(error.path("type").asText()).isEqualTo("error");
+            assertThat(error.path("error").path("type").asText()).isEqualTo(c.type());
+            assertThat(error.path("error").path("message").asText()).isEqualTo(c.message());
+        }
+    }
+
+    @Test
+    void aRefusedRequestIsStillLoggedWithZeroTokens() throws Exception {
+        TestRequest request = claudeCode("/anything/v1/messages", "{\"model\":\"other\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")
+                .requestId("refused-1");
+        plugin(NATIVE).run(request);
+
+        Map<?, ?> meta = (Map<?, ?>) ((Map<?, ?>) aiBlock("refused-1").get("proxy")).get("meta");
+        assertThat(meta.get("outcome")).isEqualTo("rejected");
+        assertThat(meta.get("request_model")).isEqualTo("claude-sonnet-4-5-20250929");
+        assertThat(aiBlock("refused-1").get("redact_headers")).isEqualTo(List.of("x-api-key", Relay.TICKET_HEADER));
+    }
+
+    @Test
+    void streamingCanBeDenied() throws Exception {
+        String config = NATIVE.replace("\"max_request_body_size\":524288", "\"response_streaming\":\"deny\"");
+        TestRun run = plugin(config).run(claudeCode("/v1/messages", "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
+
+        assertThat(run.exit().orElseThrow().status()).isEqualTo(400);
+        assertThat(run.exit().orElseThrow().body()).contains("response streaming is not enabled for this LLM");
+    }
+
+    @Test
+    void anOpenAiClientIsTranslatedToAnthropicAndBack() throws Exception {
+        anthropic.enqueue(Reply.text("Paris.").usage(Usage.of(30, 2)));
+        String body = """
+                {"model":"claude-haiku-4-5","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Capital of France?"}],
+                 "tools":[{"type":"function","function":{"name":"lookup","description":"Look up","parameters":{"type":"object"}}}],
+                 "tool_choice":"required","temperature":0.2}""";
+        TestRequest request = TestRequest.post("http://localhost:8000/openai/v1/chat/completions", body)
+                .header("content-type", "application/json").requestId("openai-1");
+        TestRun run = plugin(OPENAI).run(request);
+
+        HttpResponse<String> response = kongForwards(run, "/openai/v1/chat/completions", body, Map.of());
+
+        JsonNode sent = anthropic.takeRequest().json();
+        assertThat(sent.path("system").get(0).path("text").asText()).isEqualTo("Be brief.");
+        assertThat(sent.path("messages")).hasSize(1);
+        assertThat(sent.path("max_tokens").asInt()).isEqualTo(256);
+        assertThat(sent.path("temperature").asDouble()).isEqualTo(0.2);
+        assertThat(sent.path("tools").get(0).path("input_schema").path("type").asText()).isEqualTo("object");
+        assertThat(sent.path("tool_choice").path("type").asText()).isEqualTo("any");
+        JsonNode completion = JSON.readTree(response.body());
+        assertThat(completion.path("object").asText()).isEqualTo("chat.completion");
+        assertThat(completion.path("choices").get(0).path("message").path("content").asText()).isEqualTo("Paris.");
+        assertThat(completion.path("choices").get(0).path("finish_reason").asText()).isEqualTo("stop");
+        assertThat(completion.path("usage").path("total_tokens").asInt()).isEqualTo(32);
+        Map<?, ?> usage = (Map<?, ?>) ((Map<?, ?>) aiBlock("openai-1").get("proxy")).get("usage");
+        assertThat(usage.get("cost")).isEqualTo((30 * 1.0 + 2 * 5.0) / 1e6);
+    }
+
+    @Test
+    void anOpenAiStreamBecomesChatCompletionChunksWithToolCallsAndUsage() throws Exception {
+        anthropic.enqueue(Reply.text("Let me check").usage(Usage.of(11, 7)).thenToolUse("toolu_9", "lookup", "{\"city\":\"Paris\"}"));
+        String body = """
+                {"messages":[{"role":"user","content":"Weather?"}],"stream":true,"stream_options":{"include_usage":true}}""";
+        TestRun run = plugin(OPENAI).run(TestRequest.post("http://localhost:8000/openai", body).requestId("openai-2"));
+
+        HttpResponse<String> response = kongForwards(run, "/openai", body, Map.of());
+
+        assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+        List<String> data = response.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        assertThat(data.getLast()).isEqualTo("[DONE]");
+        StringBuilder text = new StringBuilder();
+        StringBuilder arguments = new StringBuilder();
+        String finish = null;
+        JsonNode usage = null;
+        for (String chunk : data.subList(0, data.size() - 1)) {
+            JsonNode json = JSON.readTree(chunk);
+            assertThat(json.path("object").asText()).isEqualTo("chat.completion.chunk");
+            if (json.has("usage")) {
+                usage = json.path("usage");
+                continue;
+            }
+            JsonNode choice = json.path("choices").get(0);
+            text.append(choice.path("delta").path("content").asText(""));
+            arguments.append(choice.path("delta").path("tool_calls").path(0).path("function").path("arguments").asText(""));
+            if (!choice.path("finish_reason").isNull()) {
+                finish = choice.path("finish_reason").asText();
+            }
+        }
+        assertThat(text.toString()).isEqualTo("Let me check");
+        assertThat(JSON.readTree(arguments.toString()).path("city").asText()).isEqualTo("Paris");
+        assertThat(finish).isEqualTo("tool_calls");
+        assertThat(usage.path("completion_tokens").asInt()).isEqualTo(7);
+        assertThat(((Map<?, ?>) ((Map<?, ?>) aiBlock("openai-2").get("proxy")).get("meta")).get("request_mode")).isEqualTo("stream");
+    }
+
+    @Test
+    void kongStyleConfigErrors() {
+        record Bad(String config, String field, String message) {
+        }
+        String base = NATIVE.formatted(KEY, "http://127.0.0.1:1");
+        List<Bad> bad = List.of(
+                new Bad(base.replace("\"options\":{\"anthropic_version\":\"2023-06-01\",", "\"options\":{"), "@entity",
+                        "must set 'model.options.anthropic_version' for anthropic provider"),
+                new Bad(base.replace("\"provider\":\"anthropic\"", "\"provider\":\"openai\""), "model.provider", "expected one of: anthropic"),
+                new Bad(base.replace("http://127.0.0.1:1", "http:///v1"), "model.options.upstream_url", "missing host in url"),
+                new Bad(base.replace("http://127.0.0.1:1", "/v1/messages"), "model.options.upstream_url", "missing scheme in url"),
+                new Bad(base.replace("\"header_value\":\"" + KEY + "\"", "\"param_name\":\"key\""), "auth", "all or none"),
+                new Bad(base.replace("\"route_type\":\"llm/v1/chat\"", "\"route_type\":\"llm/v1/completions\""), "route_type", "expected one of"),
+                new Bad(base.replace("\"max_request_body_size\":524288", "\"max_request_body_size\":-1"), "max_request_body_size", "between"));
+        for (Bad b : bad) {
+            assertThatThrownBy(() -> PluginTester.of(new AiProxyPlugin()).configJson(b.config()))
+                    .as(b.config())
+                    .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors().entrySet())
+                            .anySatisfy(entry -> {
+                                assertThat(entry.getKey()).startsWith(b.field());
+                                assertThat(entry.getValue()).contains(b.message());
+                            }));
+        }
+    }
+
+    @Test
+    void theHowTosConfigIsAcceptedWithKongsDefaults() throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> kong = JSON.readValue(NATIVE.formatted(KEY, "https://api.anthropic.com"), Map.class);
+        AiProxyConfig config = io.kongjava.pdk.schema.ConfigBinder.bind(AiProxyConfig.class, kong);
+
+        assertThat(config.responseStreaming()).isEqualTo("allow");
+        assertThat(config.modelNameHeader()).isTrue();
+        assertThat(config.auth().flatMap(AiProxyConfig.Auth::headerName)).isEqualTo(Optional.of("x-api-key"));
+        assertThat(AiProxyPlugin.upstream(config, ProxyCall.Endpoint.COUNT_TOKENS, "/x").toString())
+                .isEqualTo("https://api.anthropic.com:443/v1/messages/count_tokens");
+    }
+}

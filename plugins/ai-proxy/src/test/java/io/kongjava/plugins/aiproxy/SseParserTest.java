@@ -1,0 +1,63 @@
+package io.kongjava.plugins.aiproxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SseParserTest {
+
+    private static final String STREAM = "event: message_start\ndata: {\"type\":\"message_start\"}\n\n"
+            + ": a comment\r\nevent: content_block_delta\r\ndata: {\"text\":\"héllo ✓\"}\r\n\r\n"
+            + "data: line one\ndata: line two\n\n"
+            + "event: message_stop\ndata: {}\n\n";
+
+    private static List<String> parse(byte[] bytes, int chunkSize) {
+        List<String> events = new ArrayList<>();
+        SseParser parser = new SseParser((event, data) -> events.add(event + "=" + data));
+        for (int i = 0; i < bytes.length; i += chunkSize) {
+            parser.feed(bytes, i, Math.min(chunkSize, bytes.length - i));
+        }
+        parser.finish();
+        return events;
+    }
+
+    @Test
+    void eventsAreTheSameHoweverTheNetworkSplitsTheBytes() {
+        byte[] bytes = STREAM.getBytes(StandardCharsets.UTF_8);
+        List<String> whole = parse(bytes, bytes.length);
+
+        assertThat(whole).containsExactly(
+                "message_start={\"type\":\"message_start\"}",
+                "content_block_delta={\"text\":\"héllo ✓\"}",
+                "message=line one\nline two",
+                "message_stop={}");
+        for (int size = 1; size < 17; size++) {
+            assertThat(parse(bytes, size)).as("chunks of %d bytes", size).isEqualTo(whole);
+        }
+    }
+
+    @Test
+    void anEventWithoutItsBlankLineIsDispatchedAtTheEnd() {
+        assertThat(parse("event: error\ndata: {\"x\":1}".getBytes(StandardCharsets.UTF_8), 4)).containsExactly("error={\"x\":1}");
+    }
+
+    @Test
+    void wholeEventsPassOnOnlyCompleteEvents() throws Exception {
+        UpstreamExchange.WholeEvents events = new UpstreamExchange.WholeEvents();
+        ByteArrayOutputStream client = new ByteArrayOutputStream();
+        byte[] first = "event: a\ndata: 1\n\nevent: b\ndata: {\"par".getBytes(StandardCharsets.UTF_8);
+
+        events.write(client, first, first.length);
+
+        assertThat(client.toString(StandardCharsets.UTF_8)).isEqualTo("event: a\ndata: 1\n\n");
+        assertThat(events.pendingBytes()).isPositive();
+        byte[] rest = "tial\":2}\r\n\r\n".getBytes(StandardCharsets.UTF_8);
+        events.write(client, rest, rest.length);
+        assertThat(client.toString(StandardCharsets.UTF_8)).endsWith("event: b\ndata: {\"partial\":2}\r\n\r\n");
+        assertThat(events.pendingBytes()).isZero();
+    }
+}
