@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.kongjava.gateway.GatewayMain;
 import io.kongjava.testing.anthropic.FakeAnthropic;
 import io.kongjava.testing.anthropic.RecordedRequest;
 import io.kongjava.testing.anthropic.Reply;
@@ -25,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,85 +29,34 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-/**
- * Kong's Claude Code how-to on the local gateway, with the repository's own kong-config/kong.conf and
- * kong-config/kong.yaml. Only what points outside this machine is changed: the Docker paths (through
- * KONG_ variables, as gateway.sh does), the file-log path, and the Anthropic URL, which points at a
- * fake Messages API.
- */
+/** The how-to's traffic, request by request, through {@link HowToGateway}: what Claude Code sends and what can go wrong. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClaudeCodeHowToTest {
 
     static final String REAL_KEY = "sk-ant-api03-the-operators-real-key-0123456789";
-    static final String PINNED_MODEL = "claude-sonnet-4-5-20250929";
+    static final String PINNED_MODEL = HowToGateway.PINNED_MODEL;
     static final ObjectMapper JSON = new ObjectMapper();
 
+    HowToGateway howTo;
     FakeAnthropic anthropic;
-    GatewayMain.Running gateway;
-    Path dir;
     Path logFile;
     int proxyPort;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     void startTheHowTo() throws Exception {
-        anthropic = FakeAnthropic.start().requireApiKey(REAL_KEY);
-        dir = Files.createTempDirectory("claude-how-to");
-        logFile = dir.resolve("claude.json");
-        proxyPort = LocalGatewayScenarios.freePort();
-        Path repo = Distribution.repositoryRoot();
-        Path yaml = dir.resolve("kong.yaml");
-        Files.writeString(yaml, pointedAtTheFake(Files.readString(repo.resolve("kong-config/kong.yaml")), LocalGatewayScenarios.freePort()));
-        Path prefix = dir.resolve("prefix");
-        String server = Distribution.bin("kong-java-pluginserver").toString();
-        Map<String, String> env = Map.of(
-                "KONG_PREFIX", prefix.toString(),
-                "KONG_DECLARATIVE_CONFIG", yaml.toString(),
-                "KONG_PROXY_LISTEN", "127.0.0.1:" + proxyPort,
-                "KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET", prefix + "/kong-java-pluginserver.socket",
-                "KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD", server + " -kong-prefix " + prefix,
-                "KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy",
-                "KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET", prefix + "/kong-java-pluginserver.socket",
-                "KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD", server + " --dump-plugin-info java-file-log",
-                "ANTHROPIC_API_KEY", REAL_KEY);
-        gateway = GatewayMain.start(repo.resolve("kong-config/kong.conf"), env);
-    }
-
-    /** The how-to's kong.yaml with the fake as Anthropic, the log in the test's directory, and a route to a dead provider. */
-    String pointedAtTheFake(String kongYaml, int deadPort) throws Exception {
-        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-        ObjectNode root = (ObjectNode) yaml.readTree(kongYaml);
-        ObjectNode service = (ObjectNode) root.path("services").get(0);
-        ObjectNode deadService = service.deepCopy();
-        for (JsonNode plugin : service.path("plugins")) {
-            ObjectNode config = (ObjectNode) plugin.path("config");
-            switch (plugin.path("name").asText()) {
-                case "java-ai-proxy" -> ((ObjectNode) config.path("model").path("options")).put("upstream_url", anthropic.url());
-                case "java-file-log" -> config.put("path", logFile.toString());
-                default -> { }
-            }
-        }
-        deadService.put("name", "dead-provider");
-        ((ObjectNode) deadService.path("routes").get(0)).put("name", "dead").set("paths", JSON.createArrayNode().add("/dead"));
-        for (JsonNode plugin : deadService.path("plugins")) {
-            ObjectNode config = (ObjectNode) plugin.path("config");
-            switch (plugin.path("name").asText()) {
-                case "java-ai-proxy" -> ((ObjectNode) config.path("model").path("options")).put("upstream_url", "http://127.0.0.1:" + deadPort);
-                case "java-file-log" -> config.put("path", logFile.toString());
-                default -> { }
-            }
-        }
-        ((ArrayNode) root.path("services")).add(deadService);
-        return yaml.writeValueAsString(root);
+        howTo = HowToGateway.start(REAL_KEY);
+        anthropic = howTo.anthropic;
+        logFile = howTo.logFile;
+        proxyPort = howTo.proxyPort;
     }
 
     @AfterAll
     void stop() {
-        if (gateway != null) {
-            gateway.close();
+        if (howTo != null) {
+            howTo.close();
         }
-        anthropic.close();
     }
 
     @BeforeEach
@@ -144,21 +88,8 @@ class ClaudeCodeHowToTest {
                 .formatted(model, stream);
     }
 
-    /** The log line file-log wrote for this request, waiting for Kong's later log phase. */
     JsonNode logLine(String requestId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(logFile)) {
-                for (String line : Files.readAllLines(logFile)) {
-                    JsonNode entry = JSON.readTree(line);
-                    if (entry.path("request").path("id").asText().equals(requestId)) {
-                        return entry;
-                    }
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no log line for request " + requestId + " in " + logFile);
+        return howTo.logLine(requestId);
     }
 
     @Test

@@ -1,0 +1,128 @@
+package io.kongjava.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.kongjava.gateway.GatewayMain;
+import io.kongjava.testing.anthropic.FakeAnthropic;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Kong's Claude Code how-to on the local gateway, with the repository's own kong-config/kong.conf and
+ * kong-config/kong.yaml. Only what points outside this machine is changed: the Docker paths (through
+ * KONG_ variables, as gateway.sh does), the file-log path, and the Anthropic URL, which points at a fake
+ * Messages API. A second service, {@code /dead}, is the same but points at a closed port.
+ */
+final class HowToGateway implements AutoCloseable {
+
+    static final String PINNED_MODEL = "claude-sonnet-4-5-20250929";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final FakeAnthropic anthropic;
+    final Path logFile;
+    final int proxyPort;
+    private final GatewayMain.Running gateway;
+
+    private HowToGateway(FakeAnthropic anthropic, Path logFile, int proxyPort, GatewayMain.Running gateway) {
+        this.anthropic = anthropic;
+        this.logFile = logFile;
+        this.proxyPort = proxyPort;
+        this.gateway = gateway;
+    }
+
+    /** Starts the fake provider (accepting only {@code realKey}) and the gateway, whose env vault holds the key. */
+    static HowToGateway start(String realKey) throws Exception {
+        FakeAnthropic anthropic = FakeAnthropic.start().requireApiKey(realKey);
+        try {
+            Path dir = Files.createTempDirectory("claude-how-to");
+            Path logFile = dir.resolve("claude.json");
+            int proxyPort = LocalGatewayScenarios.freePort();
+            Path repo = Distribution.repositoryRoot();
+            Path yaml = dir.resolve("kong.yaml");
+            Files.writeString(yaml, pointedAtTheFake(Files.readString(repo.resolve("kong-config/kong.yaml")), anthropic.url(), logFile,
+                    LocalGatewayScenarios.freePort()));
+            Path prefix = dir.resolve("prefix");
+            String server = Distribution.bin("kong-java-pluginserver").toString();
+            Map<String, String> env = Map.of(
+                    "KONG_PREFIX", prefix.toString(),
+                    "KONG_DECLARATIVE_CONFIG", yaml.toString(),
+                    "KONG_PROXY_LISTEN", "127.0.0.1:" + proxyPort,
+                    "KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET", prefix + "/kong-java-pluginserver.socket",
+                    "KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD", server + " -kong-prefix " + prefix,
+                    "KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy",
+                    "KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET", prefix + "/kong-java-pluginserver.socket",
+                    "KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD", server + " --dump-plugin-info java-file-log",
+                    "ANTHROPIC_API_KEY", realKey);
+            return new HowToGateway(anthropic, logFile, proxyPort, GatewayMain.start(repo.resolve("kong-config/kong.conf"), env));
+        } catch (Exception | Error e) {
+            anthropic.close();
+            throw e;
+        }
+    }
+
+    static String pointedAtTheFake(String kongYaml, String anthropicUrl, Path logFile, int deadPort) throws Exception {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        ObjectNode root = (ObjectNode) yaml.readTree(kongYaml);
+        ObjectNode service = (ObjectNode) root.path("services").get(0);
+        ObjectNode deadService = service.deepCopy();
+        repoint(service, anthropicUrl, logFile);
+        deadService.put("name", "dead-provider");
+        ((ObjectNode) deadService.path("routes").get(0)).put("name", "dead").set("paths", JSON.createArrayNode().add("/dead"));
+        repoint(deadService, "http://127.0.0.1:" + deadPort, logFile);
+        ((ArrayNode) root.path("services")).add(deadService);
+        return yaml.writeValueAsString(root);
+    }
+
+    private static void repoint(ObjectNode service, String anthropicUrl, Path logFile) {
+        for (JsonNode plugin : service.path("plugins")) {
+            ObjectNode config = (ObjectNode) plugin.path("config");
+            switch (plugin.path("name").asText()) {
+                case "java-ai-proxy" -> ((ObjectNode) config.path("model").path("options")).put("upstream_url", anthropicUrl);
+                case "java-file-log" -> config.put("path", logFile.toString());
+                default -> { }
+            }
+        }
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + proxyPort;
+    }
+
+    /** Every line file-log has written so far. */
+    List<JsonNode> logLines() throws Exception {
+        List<JsonNode> lines = new ArrayList<>();
+        if (Files.exists(logFile)) {
+            for (String line : Files.readAllLines(logFile)) {
+                lines.add(JSON.readTree(line));
+            }
+        }
+        return lines;
+    }
+
+    /** The line file-log wrote for this request, waiting for Kong's later log phase. */
+    JsonNode logLine(String requestId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            for (JsonNode entry : logLines()) {
+                if (entry.path("request").path("id").asText().equals(requestId)) {
+                    return entry;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no log line for request " + requestId + " in " + logFile);
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+        anthropic.close();
+    }
+}
