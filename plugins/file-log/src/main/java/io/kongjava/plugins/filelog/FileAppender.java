@@ -29,25 +29,34 @@ final class FileAppender {
 
     private static final ConcurrentHashMap<Path, FileAppender> APPENDERS = new ConcurrentHashMap<>();
 
-    /** Result of one append: empty reason on success. */
-    record Outcome(boolean written, String failure) {
-        static final Outcome OK = new Outcome(true, null);
+    /** Opens the file for appending; a seam so tests can stand in a disk that fills up. */
+    @FunctionalInterface
+    interface Opener {
+        FileChannel open(Path path) throws IOException;
+    }
+
+    /** Result of one append: on failure, what failed ("open" or "write") and the system's reason. */
+    record Outcome(boolean written, String stage, String failure) {
+        static final Outcome OK = new Outcome(true, null, null);
     }
 
     private final Path path;
+    private final Opener opener;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong lines = new AtomicLong();
     private FileChannel channel;
     private Object fileKey;
 
-    private FileAppender(Path path) {
+    FileAppender(Path path, Opener opener) {
         this.path = path;
+        this.opener = opener;
     }
 
     static FileAppender forPath(String path) {
         Path absolute = Path.of(path).toAbsolutePath().normalize();
-        return APPENDERS.computeIfAbsent(absolute, FileAppender::new);
+        return APPENDERS.computeIfAbsent(absolute,
+                p -> new FileAppender(p, target -> FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND)));
     }
 
     long failures() {
@@ -62,38 +71,78 @@ final class FileAppender {
         try {
             if (!lock.tryLock(5, TimeUnit.SECONDS)) {
                 failures.incrementAndGet();
-                return new Outcome(false, "timed out waiting for other writers of " + path);
+                return new Outcome(false, "write", "timed out waiting for other writers of " + path);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Outcome(false, "interrupted");
+            return new Outcome(false, "write", "interrupted");
         }
         try {
             if (channel != null && (reopen || !stillThere())) {
                 closeQuietly();
             }
             if (channel == null) {
-                open(mode);
+                try {
+                    open(mode);
+                } catch (IOException e) {
+                    closeQuietly();
+                    failures.incrementAndGet();
+                    return new Outcome(false, "open", reason(e));
+                }
             }
-            ByteBuffer buffer = ByteBuffer.wrap(line);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+            long before = -1;
+            try {
+                before = channel.size();
+                ByteBuffer buffer = ByteBuffer.wrap(line);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            } catch (IOException e) {
+                // A line cut short (disk full) must not stay in the file: the next line would be glued to it.
+                if (before >= 0) {
+                    try {
+                        channel.truncate(before);
+                    } catch (IOException ignored) {
+                        // the file may be gone or read-only now; nothing more can be done for it
+                    }
+                }
+                closeQuietly();
+                failures.incrementAndGet();
+                return new Outcome(false, "write", reason(e));
             }
             lines.incrementAndGet();
             if (reopen) {
                 closeQuietly();
             }
             return Outcome.OK;
-        } catch (IOException e) {
-            closeQuietly();
-            failures.incrementAndGet();
-            return new Outcome(false, reason(e));
         } finally {
             lock.unlock();
         }
     }
 
+    /**
+     * Opens the file at the path, creating it with {@code mode} (never its directory). Rotation may rename or
+     * delete the path between the steps of an open; then the open starts over, so the line is not lost and
+     * the channel is known to be the file the path names.
+     */
     private void open(Set<PosixFilePermission> mode) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                openOnce(mode);
+                return;
+            } catch (NoSuchFileException | RotatedWhileOpening e) {
+                closeQuietly();
+                if (attempt == 3 || !Files.isDirectory(path.toAbsolutePath().getParent())) {
+                    throw e instanceof RotatedWhileOpening ? new IOException("the file kept moving while being opened") : e;
+                }
+            }
+        }
+    }
+
+    private static final class RotatedWhileOpening extends IOException {
+    }
+
+    private void openOnce(Set<PosixFilePermission> mode) throws IOException {
         if (Files.isDirectory(path)) {
             throw new IOException("Is a directory");
         }
@@ -108,8 +157,13 @@ final class FileAppender {
             // set explicitly: the process umask must not decide who can read the log
             Files.setPosixFilePermissions(path, mode);
         }
-        channel = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        Object before = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        channel = opener.open(path);
+        Object after = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        if (!Objects.equals(before, after)) {
+            throw new RotatedWhileOpening();
+        }
+        fileKey = after;
     }
 
     /** Whether the path still names the file we have open (not renamed or deleted by log rotation). */

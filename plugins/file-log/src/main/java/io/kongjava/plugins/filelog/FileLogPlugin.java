@@ -36,8 +36,10 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
     /** The key java-ai-proxy publishes its per-request block under, in kong.exchange(). */
     static final String AI_KEY = "ai";
 
-    /** Reasons already reported, so a broken disk does not flood the log; cleared by a successful write. */
+    /** Failures already reported (path, stage and reason), so a broken disk does not flood the log. */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    /** Paths failing now, with the appender's failure count before the first failure. */
+    private final Map<String, Long> failingSince = new ConcurrentHashMap<>();
 
     @Override
     public String name() {
@@ -90,12 +92,23 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
             Thread.currentThread().interrupt();
             return;
         }
-        FileAppender.Outcome outcome = FileAppender.forPath(config.path())
-                .append(line.getBytes(StandardCharsets.UTF_8), config.reopen(), permissions(config.mode()));
+        FileAppender appender = FileAppender.forPath(config.path());
+        FileAppender.Outcome outcome = appender.append(line.getBytes(StandardCharsets.UTF_8), config.reopen(), permissions(config.mode()));
+        String path = config.path();
         if (outcome.written()) {
-            reported.clear();
-        } else if (reported.add(config.path() + ": " + outcome.failure())) {
-            String message = "[file-log] failed to open the file: " + outcome.failure() + " (" + config.path() + ")";
+            Long failedBefore = failingSince.remove(path);
+            reported.removeIf(key -> key.startsWith(path + "\u0000"));
+            if (failedBefore != null) {
+                String message = "[file-log] writing to " + path + " again; lines lost while it failed: "
+                        + (appender.failures() - failedBefore);
+                LOG.log(Level.WARNING, message);
+                kong.log().warn(message);
+            }
+            return;
+        }
+        failingSince.putIfAbsent(path, appender.failures() - 1);
+        if (reported.add(path + "\u0000" + outcome.stage() + outcome.failure())) {
+            String message = "[file-log] failed to " + outcome.stage() + " the file: " + outcome.failure() + " (" + path + ")";
             LOG.log(Level.ERROR, message);
             kong.log().err(message);
         }
@@ -127,6 +140,9 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
         JsonNode measured = JSON.valueToTree(block);
         if (measured instanceof ObjectNode object) {
             object.remove("redact_headers");
+            if (object.isEmpty()) {
+                return;
+            }
             JsonNode existing = record.get("ai");
             record.set("ai", existing instanceof ObjectNode existingObject ? deepMerge(existingObject, object) : object);
         }
