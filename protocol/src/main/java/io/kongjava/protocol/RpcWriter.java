@@ -9,6 +9,13 @@ import org.msgpack.core.MessagePack;
 /** Writes MsgPack:1 messages, each as one write so that a message is never interleaved with another. */
 public final class RpcWriter {
 
+    /**
+     * Most messages are a few hundred bytes; msgpack-core's default 8 KB first chunk cost more to allocate and
+     * zero than the encoding itself. Larger messages grow chunk by chunk; big strings and binaries are added
+     * at their own size.
+     */
+    private static final MessagePack.PackerConfig PACKER = new MessagePack.PackerConfig().withBufferSize(512);
+
     private final OutputStream out;
 
     public RpcWriter(OutputStream out) {
@@ -26,7 +33,7 @@ public final class RpcWriter {
             case RpcMessage.Response r -> java.util.Arrays.asList((long) RpcMessage.RESPONSE, r.msgid(), r.error(), r.failed() ? null : r.result());
             case RpcMessage.Notification n -> java.util.Arrays.asList((long) RpcMessage.NOTIFICATION, n.label(), n.value());
         };
-        try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
+        try (MessageBufferPacker packer = PACKER.newBufferPacker()) {
             MsgPackValues.pack(packer, array);
             return packer.toByteArray();
         } catch (IOException e) {

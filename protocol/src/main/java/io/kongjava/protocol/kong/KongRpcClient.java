@@ -16,13 +16,11 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -40,7 +38,8 @@ public final class KongRpcClient implements AutoCloseable {
     private final Duration timeout;
     private final BlockingQueue<Connection> pool;
     private final AtomicLong msgids = new AtomicLong();
-    private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+    private final Set<Connection> reading = ConcurrentHashMap.newKeySet();
+    private final Thread watchdog;
     private volatile Object serverPid;
     private volatile boolean closed;
 
@@ -56,6 +55,23 @@ public final class KongRpcClient implements AutoCloseable {
         this.socket = socket;
         this.timeout = timeout;
         this.pool = new ArrayBlockingQueue<>(poolSize);
+        long tick = Math.max(5, Math.min(100, timeout.toMillis() / 20));
+        this.watchdog = Thread.ofVirtual().name("kong-rpc-watchdog " + socket.getFileName()).start(() -> {
+            while (!closed) {
+                try {
+                    Thread.sleep(tick);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long now = System.nanoTime();
+                for (Connection connection : reading) {
+                    if (now - connection.deadline > 0) {
+                        connection.timedOut = true;
+                        connection.close();
+                    }
+                }
+            }
+        });
     }
 
     public Path socket() {
@@ -223,7 +239,7 @@ public final class KongRpcClient implements AutoCloseable {
         while ((idle = pool.poll()) != null) {
             idle.close();
         }
-        readers.shutdownNow();
+        watchdog.interrupt();
     }
 
     private final class Connection {
@@ -231,6 +247,8 @@ public final class KongRpcClient implements AutoCloseable {
         final RpcWriter writer;
         final RpcReader reader;
         volatile long lastUsed = System.nanoTime();
+        volatile long deadline;
+        volatile boolean timedOut;
         boolean reused;
         boolean nothingRead = true;
 
@@ -243,23 +261,20 @@ public final class KongRpcClient implements AutoCloseable {
         }
 
         RpcMessage readWithTimeout(Duration limit) throws IOException {
-            // Unix-domain channels have no SO_TIMEOUT; read on a virtual thread and give up after the limit.
-            Future<RpcMessage> pending = readers.submit(reader::read);
+            // Unix-domain channels have no SO_TIMEOUT. The read blocks on the caller's thread; the watchdog
+            // closes the channel of a read that outlives its deadline, which ends the blocked read.
+            deadline = System.nanoTime() + limit.toNanos();
+            reading.add(this);
             try {
-                return pending.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
+                return reader.read();
+            } catch (IOException e) {
                 close();
-                throw new SocketTimeoutException("no data from the plugin server within " + limit.toMillis() + " ms");
-            } catch (java.util.concurrent.ExecutionException e) {
-                close();
-                if (e.getCause() instanceof IOException io) {
-                    throw io;
+                if (timedOut) {
+                    throw new SocketTimeoutException("no data from the plugin server within " + limit.toMillis() + " ms");
                 }
-                throw new IOException(e.getCause());
-            } catch (InterruptedException e) {
-                close();
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for the plugin server", e);
+                throw e;
+            } finally {
+                reading.remove(this);
             }
         }
 
