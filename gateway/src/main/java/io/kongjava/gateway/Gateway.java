@@ -91,6 +91,12 @@ public final class Gateway implements AutoCloseable {
     }
 
     public Gateway start(InetSocketAddress listen) throws IOException {
+        // The JDK server leaves Nagle's algorithm on unless told otherwise: a streamed response's small writes
+        // (an SSE event, the last chunk) would then wait up to 40 ms for the peer's delayed ACK. Read once,
+        // when the JDK's server configuration loads, so it is set before the first server is created.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         server = HttpServer.create(listen, 1024);
         server.setExecutor(workers);
         server.createContext("/", this::handle);

@@ -77,6 +77,12 @@ final class Relay implements AutoCloseable {
     }
 
     static Relay start(int port, OkHttpClient http) throws IOException {
+        // The JDK server leaves Nagle's algorithm on unless told otherwise: a streamed response's small writes
+        // (an SSE event, the last chunk) would then wait up to 40 ms for the peer's delayed ACK. Read once,
+        // when the JDK's server configuration loads, so it is set before the first server is created.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
         Relay relay = new Relay(server, http);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());

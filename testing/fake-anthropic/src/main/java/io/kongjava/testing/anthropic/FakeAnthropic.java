@@ -64,6 +64,10 @@ public final class FakeAnthropic implements AutoCloseable {
     }
 
     public static FakeAnthropic start(int port) throws IOException {
+        // Like Anthropic's servers, send each SSE event at once (the JDK server keeps Nagle's algorithm on otherwise).
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
         FakeAnthropic fake = new FakeAnthropic(server);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
