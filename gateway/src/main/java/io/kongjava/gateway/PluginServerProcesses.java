@@ -146,6 +146,18 @@ public final class PluginServerProcesses implements AutoCloseable {
         }
     }
 
+    /** The pid of each running plugin server, by entry name (what Kong's error log prefixes lines with). */
+    public Map<String, Long> pids() {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        for (Supervisor supervisor : supervisors) {
+            Process p = supervisor.process;
+            if (p != null && p.isAlive()) {
+                pids.put(supervisor.entry.name(), p.pid());
+            }
+        }
+        return pids;
+    }
+
     @Override
     public void close() {
         closed = true;

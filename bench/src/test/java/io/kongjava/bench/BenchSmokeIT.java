@@ -1,0 +1,62 @@
+package io.kongjava.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmark programs in smoke mode (a fraction of a second each): they start the servers, drive real
+ * traffic and print every row. Their figures are not checked here; a benchmark is not a timed test.
+ */
+class BenchSmokeIT {
+
+    static String run(ThrowingMain main) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            main.run();
+        } finally {
+            System.setOut(original);
+        }
+        String output = captured.toString(StandardCharsets.UTF_8);
+        original.print(output);
+        return output;
+    }
+
+    interface ThrowingMain {
+        void run() throws Exception;
+    }
+
+    @Test
+    void pdkRoundTripDrivesOurServerKongsJsServerAndTheEcho() throws Exception {
+        String output = run(() -> PdkRoundTrip.main(new String[] {"--smoke"}));
+
+        assertThat(output).containsPattern("(?m)^echo +- +1 ").containsPattern("(?m)^java +20 +64 ");
+        if (!"true".equals(System.getenv("CI"))) {
+            return;
+        }
+        assertThat(output).as("CI installs Kong's JS plugin server, so it must be compared").containsPattern("(?m)^js +20 +64 ")
+                .contains("java events/s =");
+    }
+
+    @Test
+    void gatewayOverheadSendsTheHowToTrafficAndFileLogLosesNoLine() throws Exception {
+        String output = run(() -> GatewayOverhead.main(new String[] {"--smoke"}));
+
+        assertThat(output).containsPattern("(?m)^oneshot +gateway ").containsPattern("(?m)^stream +gateway ");
+        var counts = java.util.regex.Pattern.compile("file-log lines: (\\d+) for (\\d+) gateway requests, (\\d+) with ai usage").matcher(output);
+        assertThat(counts.find()).isTrue();
+        assertThat(counts.group(1)).isEqualTo(counts.group(2)).isEqualTo(counts.group(3));
+    }
+
+    @Test
+    void startupTimesTheQueryCommandAndTheFirstAccept() throws Exception {
+        String output = run(() -> Startup.main(new String[] {"--smoke"}));
+
+        assertThat(output).contains("default CDS  --dump-plugin-info:").contains("app CDS      --dump-plugin-info:");
+    }
+}
