@@ -3,6 +3,7 @@ package io.kongjava.gateway;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.snakeyaml.error.MarkedYAMLException;
 import io.kongjava.emulation.Vaults;
 import java.io.IOException;
 import java.net.URI;
@@ -68,8 +69,10 @@ public final class DeclarativeConfig {
             }
             root = cast(parsed);
         } catch (JsonProcessingException e) {
-            var location = e.getLocation();
-            throw new ConfigException(file + (location != null ? ":" + location.getLineNr() : "") + ": " + e.getOriginalMessage());
+            // The line of the YAML problem itself (the parser's location is that of the last good token).
+            int line = e instanceof MarkedYAMLException marked && marked.getProblemMark() != null ? marked.getProblemMark().getLine() + 1
+                    : e.getLocation() != null ? e.getLocation().getLineNr() : -1;
+            throw new ConfigException(file + (line > 0 ? ":" + line : "") + ": " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage());
         }
@@ -91,15 +94,31 @@ public final class DeclarativeConfig {
             Map<String, Object> route = cast(routes.get(i));
             Service service = null;
             if (route.get("service") != null) {
-                Object ref = route.get("service") instanceof Map<?, ?> m ? ((Map<?, ?>) m).get("name") != null ? ((Map<?, ?>) m).get("name") : ((Map<?, ?>) m).get("id") : route.get("service");
+                Object ref = reference(route.get("service"));
+                int index = i;
                 service = config.services.stream().filter(s -> s.name().equals(ref) || s.id().equals(ref)).findFirst()
-                        .orElseThrow(() -> new ConfigException(file + ": routes[" + (config.routes.size()) + "].service: no service " + ref));
+                        .orElseThrow(() -> new ConfigException(file + ": routes[" + index + "].service: no service " + ref));
             }
             config.addRoute(route, service, "routes[" + i + "]", schemas, enabled);
         }
         List<Object> plugins = list(root.get("plugins"), file + ": plugins");
         for (int i = 0; i < plugins.size(); i++) {
-            config.addPlugin(cast(plugins.get(i)), null, null, "plugins[" + i + "]", schemas, enabled);
+            Map<String, Object> plugin = cast(plugins.get(i));
+            int index = i;
+            // A top-level plugin may be scoped with service: and route: (by name or id), as in Kong's own files.
+            String serviceId = null;
+            if (plugin.get("service") != null) {
+                Object ref = reference(plugin.get("service"));
+                serviceId = config.services.stream().filter(s -> s.name().equals(ref) || s.id().equals(ref)).map(Service::id)
+                        .findFirst().orElseThrow(() -> new ConfigException(file + ": plugins[" + index + "].service: no service " + ref));
+            }
+            String routeId = null;
+            if (plugin.get("route") != null) {
+                Object ref = reference(plugin.get("route"));
+                routeId = config.routes.stream().filter(r -> r.name().equals(ref) || r.id().equals(ref)).map(Route::id)
+                        .findFirst().orElseThrow(() -> new ConfigException(file + ": plugins[" + index + "].route: no route " + ref));
+            }
+            config.addPlugin(plugin, serviceId, routeId, "plugins[" + i + "]", schemas, enabled);
         }
         return config;
     }
@@ -248,6 +267,14 @@ public final class DeclarativeConfig {
             out.put(entry.getKey(), value);
         }
         return out;
+    }
+
+    /** A foreign key as decK writes it: a name or id, or {@code {name: ...}} / {@code {id: ...}}. */
+    private static Object reference(Object value) {
+        if (value instanceof Map<?, ?> m) {
+            return m.get("name") != null ? m.get("name") : m.get("id");
+        }
+        return value;
     }
 
     @SuppressWarnings("unchecked")

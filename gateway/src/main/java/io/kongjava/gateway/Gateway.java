@@ -191,7 +191,11 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private List<ConfiguredPlugin> pluginsFor(DeclarativeConfig.Route route) {
+    /**
+     * The plugins that run for {@code route}, one per name as Kong's plugins iterator picks them (route and
+     * service, then route, then service, then global: the most specific wins), in priority order.
+     */
+    List<ConfiguredPlugin> pluginsFor(DeclarativeConfig.Route route) {
         Map<String, DeclarativeConfig.PluginEntity> byName = new LinkedHashMap<>();
         String serviceId = route.service() == null ? null : route.service().id();
         for (DeclarativeConfig.PluginEntity p : config.plugins) {
@@ -205,7 +209,12 @@ public final class Gateway implements AutoCloseable {
             }
         }
         for (DeclarativeConfig.PluginEntity p : config.plugins) {
-            if (route.id().equals(p.routeId())) {
+            if (route.id().equals(p.routeId()) && p.serviceId() == null) {
+                byName.put(p.name(), p);
+            }
+        }
+        for (DeclarativeConfig.PluginEntity p : config.plugins) {
+            if (route.id().equals(p.routeId()) && p.serviceId() != null && p.serviceId().equals(serviceId)) {
                 byName.put(p.name(), p);
             }
         }
@@ -242,7 +251,7 @@ public final class Gateway implements AutoCloseable {
         String scheme = up.scheme != null && (up.targetHost != null || !"http".equals(up.scheme)) ? up.scheme : service.protocol();
         String host = up.targetHost != null ? up.targetHost : service.host();
         int port = up.targetHost != null ? up.targetPort : service.port();
-        String path = up.path != null ? up.path : upstreamPath(route, service, state);
+        String path = up.path != null ? up.path : Router.upstreamPath(route.stripPath(), service.path(), state.path, state.strippedPrefix);
         String query = up.rawQuery != null ? up.rawQuery : state.rawQuery;
         state.upstreamUri = query.isEmpty() ? path : path + "?" + query;
         String url = scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + state.upstreamUri;
@@ -348,24 +357,6 @@ public final class Gateway implements AutoCloseable {
             }
             state.latencyReceive = millisSince(receiveStart);
         }
-    }
-
-    private static String upstreamPath(DeclarativeConfig.Route route, DeclarativeConfig.Service service, KongRequest state) {
-        String remainder = route.stripPath() && state.strippedPrefix != null ? state.path.substring(state.strippedPrefix.length()) : state.path;
-        String base = service.path();
-        if (base == null) {
-            return remainder.isEmpty() ? "/" : remainder.startsWith("/") ? remainder : "/" + remainder;
-        }
-        if (remainder.isEmpty()) {
-            return base;
-        }
-        if (base.endsWith("/") && remainder.startsWith("/")) {
-            return base + remainder.substring(1);
-        }
-        if (!base.endsWith("/") && !remainder.startsWith("/")) {
-            return base + "/" + remainder;
-        }
-        return base + remainder;
     }
 
     private static Map<String, List<String>> mergeHeaders(Map<String, List<String>> upstream, Map<String, List<String>> fromPlugins) {

@@ -21,14 +21,18 @@ public final class KongConf {
 
     private final Path file;
     private final Map<String, String> values;
+    /** Where each value came from: {@code kong.conf:LINE} or the environment variable, for error messages. */
+    private final Map<String, String> origins;
 
-    private KongConf(Path file, Map<String, String> values) {
+    private KongConf(Path file, Map<String, String> values, Map<String, String> origins) {
         this.file = file;
         this.values = values;
+        this.origins = origins;
     }
 
     public static KongConf load(Path file, Map<String, String> environment) throws ConfigException {
         Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> origins = new LinkedHashMap<>();
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
@@ -49,13 +53,16 @@ public final class KongConf {
                 throw new ConfigException(file + ":" + (i + 1) + ": invalid key '" + key + "'");
             }
             values.put(key, line.substring(eq + 1).strip());
+            origins.put(key, file + ":" + (i + 1));
         }
         environment.forEach((name, value) -> {
             if (name.regionMatches(true, 0, "KONG_", 0, 5) && name.length() > 5) {
-                values.put(name.substring(5).toLowerCase(Locale.ROOT), value.strip());
+                String key = name.substring(5).toLowerCase(Locale.ROOT);
+                values.put(key, value.strip());
+                origins.put(key, file + " (overridden by environment variable " + name + ")");
             }
         });
-        return new KongConf(file.toAbsolutePath(), values);
+        return new KongConf(file.toAbsolutePath(), values, origins);
     }
 
     /** Kong allows {@code #} in values when escaped as {@code \#}. */
@@ -73,6 +80,11 @@ public final class KongConf {
             }
         }
         return out.toString();
+    }
+
+    /** {@code FILE:LINE: KEY} (or the environment variable that set it), to start an error message with. */
+    private String where(String key) {
+        return origins.getOrDefault(key, file.toString()) + ": " + key;
     }
 
     public Path file() {
@@ -109,12 +121,12 @@ public final class KongConf {
         String first = list("proxy_listen").stream().findFirst().orElse("0.0.0.0:8000").split("\\s+")[0];
         int colon = first.lastIndexOf(':');
         if (colon < 0) {
-            throw new ConfigException(file + ": proxy_listen '" + first + "' needs host:port");
+            throw new ConfigException(where("proxy_listen") + ": '" + first + "' needs host:port");
         }
         try {
             return new java.net.InetSocketAddress(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)));
-        } catch (NumberFormatException e) {
-            throw new ConfigException(file + ": proxy_listen '" + first + "' has an invalid port");
+        } catch (IllegalArgumentException e) { // a port that is no number, or out of range
+            throw new ConfigException(where("proxy_listen") + ": '" + first + "' has an invalid port");
         }
     }
 
@@ -133,7 +145,8 @@ public final class KongConf {
             }
             if (query == null) {
                 if (!Files.isExecutable(defaultBin)) {
-                    throw new ConfigException("query_command undefined for pluginserver " + lower);
+                    throw new ConfigException(where("pluginserver_names") + ": query_command undefined for pluginserver " + lower
+                            + " (set " + key + "query_cmd)");
                 }
                 query = defaultBin + " -dump";
             }
@@ -143,7 +156,7 @@ public final class KongConf {
     }
 
     /** A setting of Kong's size syntax ({@code 16m}, {@code 8k}) in bytes. */
-    public long size(String key, long defaultBytes) {
+    public long size(String key, long defaultBytes) throws ConfigException {
         String value = get(key, null);
         if (value == null) {
             return defaultBytes;
@@ -151,6 +164,10 @@ public final class KongConf {
         String v = value.toLowerCase(Locale.ROOT);
         long unit = v.endsWith("k") ? 1024 : v.endsWith("m") ? 1024 * 1024 : v.endsWith("g") ? 1024L * 1024 * 1024 : 1;
         String digits = unit == 1 ? v : v.substring(0, v.length() - 1);
-        return Long.parseLong(digits.strip()) * unit;
+        try {
+            return Long.parseLong(digits.strip()) * unit;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(where(key) + ": '" + value + "' is not a size (expected a number, optionally with k, m or g)");
+        }
     }
 }

@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
 
 /**
  * Matches requests to routes much as Kong's router does: hosts and methods must match when set; paths match
- * by prefix, or as a regex when written {@code ~...}; among matches, routes with more conditions, then
- * regex paths, then the longest prefix win.
+ * by prefix, or as a regex when written {@code ~...}; among matches, routes with more conditions (methods,
+ * hosts, paths), then plain (not wildcard) hosts, then regex paths, then the longest prefix win: the order of
+ * Kong's {@code get_priority} (kong/router/transform.lua).
  */
 final class Router {
 
@@ -19,22 +20,24 @@ final class Router {
     record Match(DeclarativeConfig.Route route, String matchedPrefix) {
     }
 
-    private record Candidate(DeclarativeConfig.Route route, String path, Pattern regex, int weight) {
+    private record Candidate(DeclarativeConfig.Route route, String path, Pattern regex, long priority) {
     }
 
     private final List<Candidate> candidates = new ArrayList<>();
 
     Router(List<DeclarativeConfig.Route> routes) {
         for (DeclarativeConfig.Route route : routes) {
-            int conditions = (route.hosts().isEmpty() ? 0 : 1) + (route.methods().isEmpty() ? 0 : 1);
+            long conditions = (route.hosts().isEmpty() ? 0 : 1) + (route.methods().isEmpty() ? 0 : 1) + (route.paths().isEmpty() ? 0 : 1);
+            boolean plainHostsOnly = !route.hosts().isEmpty() && route.hosts().stream().noneMatch(h -> h.contains("*"));
             List<String> paths = route.paths().isEmpty() ? List.of("/") : route.paths();
             for (String path : paths) {
                 Pattern regex = path.startsWith("~") ? Pattern.compile(path.substring(1)) : null;
-                int weight = conditions * 1_000_000 + (regex != null ? 500_000 : 0) + path.length();
-                candidates.add(new Candidate(route, path, regex, weight));
+                long length = regex != null || route.paths().isEmpty() ? 0 : path.length() & 0x7FFFF;
+                long priority = conditions << 61 | (plainHostsOnly ? 1L << 60 : 0) | (regex != null ? 1L << 51 : 0) | length;
+                candidates.add(new Candidate(route, path, regex, priority));
             }
         }
-        candidates.sort(Comparator.comparingInt(Candidate::weight).reversed());
+        candidates.sort(Comparator.comparingLong(Candidate::priority).reversed());
     }
 
     Optional<Match> match(String method, String host, String path) {
@@ -57,6 +60,45 @@ final class Router {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The path Kong sends upstream ({@code get_upstream_uri_v0} in kong/router/utils.lua, path_handling v0):
+     * the service path joined with what is left of the request path once the matched prefix is stripped
+     * ({@code strip_path}), or with the whole request path. The query is not part of it.
+     *
+     * @param matchedPrefix the part of the path the route matched, or null when strip_path is off
+     */
+    static String upstreamPath(boolean stripPath, String servicePath, String requestPath, String matchedPrefix) {
+        String base = servicePath == null || servicePath.isEmpty() ? "/" : servicePath;
+        if (!stripPath || matchedPrefix == null) {
+            if (base.endsWith("/")) {
+                return base + requestPath.substring(1);
+            }
+            return requestPath.equals("/") ? base : base + requestPath;
+        }
+        String postfix = sanitizePostfix(requestPath.substring(matchedPrefix.length()));
+        if (base.endsWith("/")) {
+            if (postfix.isEmpty()) {
+                return base.equals("/") ? "/" : requestPath.endsWith("/") ? base : base.substring(0, base.length() - 1);
+            }
+            return postfix.startsWith("/") ? base.substring(0, base.length() - 1) + postfix : base + postfix;
+        }
+        if (postfix.isEmpty()) {
+            return requestPath.length() > 1 && requestPath.endsWith("/") ? base + "/" : base;
+        }
+        return postfix.startsWith("/") ? base + postfix : base + "/" + postfix;
+    }
+
+    /** Kong's {@code sanitize_uri_postfix}: a leftover {@code .}, {@code ..}, {@code ./} or {@code ../} is dropped. */
+    private static String sanitizePostfix(String postfix) {
+        if (postfix.equals(".") || postfix.equals("..")) {
+            return "";
+        }
+        if (postfix.startsWith("./")) {
+            return postfix.substring(2);
+        }
+        return postfix.startsWith("../") ? postfix.substring(3) : postfix;
     }
 
     private static boolean hostMatches(String pattern, String host) {

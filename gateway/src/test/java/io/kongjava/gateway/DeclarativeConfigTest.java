@@ -1,0 +1,391 @@
+package io.kongjava.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A decK / DB-less kong.yaml as Kong loads it: entities, plugins on every level, and the errors Kong refuses with. */
+class DeclarativeConfigTest {
+
+    private static final List<String> ENABLED = List.of("greeter", "java-file-log");
+
+    @TempDir
+    Path dir;
+
+    private Path write(String yaml) throws IOException {
+        Path file = dir.resolve("kong.yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private DeclarativeConfig load(String yaml) throws Exception {
+        return DeclarativeConfig.load(write(yaml), PluginSchemas.both(), ENABLED, name -> null);
+    }
+
+    private static DeclarativeConfig.Service service(DeclarativeConfig config, String name) {
+        return config.services.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static DeclarativeConfig.Route route(DeclarativeConfig config, String name) {
+        return config.routes.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void servicesRoutesAndPluginsOnEveryLevel() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    read_timeout: 600000
+                    routes:
+                      - name: claude-code
+                        paths: [/anything]
+                        plugins:
+                          - name: greeter
+                            config: {greeting: from-route}
+                    plugins:
+                      - name: greeter
+                        config: {greeting: from-service, times: 2}
+                  - name: echo
+                    host: echo.internal
+                    port: 8080
+                    path: /base
+                routes:
+                  - name: echo-route
+                    service: echo
+                    methods: [get, post]
+                    hosts: [Echo.Example.com]
+                    paths: [/echo]
+                    strip_path: false
+                    preserve_host: true
+                plugins:
+                  - name: greeter
+                  - name: java-file-log
+                    config: {path: /tmp/kong.json}
+                """);
+
+        DeclarativeConfig.Service anthropic = service(config, "anthropic");
+        assertThat(anthropic.protocol()).isEqualTo("https");
+        assertThat(anthropic.host()).isEqualTo("api.anthropic.com");
+        assertThat(anthropic.port()).as("https's port when the url has none").isEqualTo(443);
+        assertThat(anthropic.path()).isNull();
+        assertThat(anthropic.readTimeout()).isEqualTo(600000);
+        assertThat(anthropic.connectTimeout()).as("Kong's default").isEqualTo(60000);
+        assertThat(anthropic.writeTimeout()).isEqualTo(60000);
+        assertThat(anthropic.retries()).isEqualTo(5);
+
+        DeclarativeConfig.Service echo = service(config, "echo");
+        assertThat(echo.protocol()).isEqualTo("http");
+        assertThat(echo.host()).isEqualTo("echo.internal");
+        assertThat(echo.port()).isEqualTo(8080);
+        assertThat(echo.path()).isEqualTo("/base");
+
+        DeclarativeConfig.Route claude = route(config, "claude-code");
+        assertThat(claude.paths()).containsExactly("/anything");
+        assertThat(claude.methods()).isEmpty();
+        assertThat(claude.hosts()).isEmpty();
+        assertThat(claude.stripPath()).as("strip_path defaults to true").isTrue();
+        assertThat(claude.preserveHost()).isFalse();
+        assertThat(claude.service()).isEqualTo(anthropic);
+
+        DeclarativeConfig.Route echoRoute = route(config, "echo-route");
+        assertThat(echoRoute.methods()).containsExactly("GET", "POST");
+        assertThat(echoRoute.hosts()).containsExactly("echo.example.com");
+        assertThat(echoRoute.stripPath()).isFalse();
+        assertThat(echoRoute.preserveHost()).isTrue();
+        assertThat(echoRoute.service()).isEqualTo(echo);
+        assertThat(echoRoute.entity()).containsEntry("service", Map.of("id", echo.id()));
+
+        assertThat(config.plugins).extracting(p -> p.name() + " service=" + p.serviceId() + " route=" + p.routeId()
+                        + " greeting=" + p.config().get("greeting"))
+                .containsExactlyInAnyOrder(
+                        "greeter service=null route=" + claude.id() + " greeting=from-route",
+                        "greeter service=" + anthropic.id() + " route=null greeting=from-service",
+                        "greeter service=null route=null greeting=hello",
+                        "java-file-log service=null route=null greeting=null");
+    }
+
+    @Test
+    void pluginConfigsGetTheDefaultsOfTheDumpedSchema() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                    config:
+                      times: 3
+                """);
+
+        Map<String, Object> auth = new LinkedHashMap<>();
+        auth.put("header_name", "x-api-key");
+        auth.put("header_value", null);
+        assertThat(config.plugins).singleElement().satisfies(p ->
+                assertThat(p.config()).containsExactly(Map.entry("greeting", "hello"), Map.entry("times", 3), Map.entry("auth", auth)));
+    }
+
+    @Test
+    void aTopLevelPluginIsScopedByServiceAndRouteNames() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    routes:
+                      - name: claude-code
+                        paths: [/anything]
+                plugins:
+                  - name: greeter
+                    service: anthropic
+                    route: claude-code
+                  - name: java-file-log
+                    service: {name: anthropic}
+                    config: {path: /tmp/kong.json}
+                """);
+
+        String serviceId = service(config, "anthropic").id();
+        String routeId = route(config, "claude-code").id();
+        assertThat(config.plugins).extracting(p -> p.name() + " " + p.serviceId() + " " + p.routeId())
+                .containsExactly("greeter " + serviceId + " " + routeId, "java-file-log " + serviceId + " null");
+    }
+
+    @Test
+    void aDisabledPluginIsLeftOut() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                    enabled: false
+                """);
+
+        assertThat(config.plugins).isEmpty();
+    }
+
+    @Test
+    void envVaultReferencesAreResolvedThroughTheGivenEnvironment() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                    config:
+                      greeting: "{vault://env/greeting}"
+                      auth:
+                        header_value: "{vault://env/anthropic-api-key}"
+                """);
+        Map<String, String> environment = Map.of("ANTHROPIC_API_KEY", "sk-test-123", "GREETING", "hi");
+
+        DeclarativeConfig config = DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, environment::get);
+
+        Map<String, Object> pluginConfig = config.plugins.getFirst().config();
+        assertThat(pluginConfig).containsEntry("greeting", "hi");
+        assertThat(pluginConfig.get("auth")).isEqualTo(Map.of("header_name", "x-api-key", "header_value", "sk-test-123"));
+    }
+
+    // What Kong refuses to load: the error names the file and where in it.
+
+    @Test
+    void aYamlSyntaxErrorNamesTheFileAndTheLineOfTheProblem() throws Exception {
+        Path unclosed = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    routes: [ {name: claude-code, paths: [/anything] }
+                  - name: other
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(unclosed, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(unclosed + ":6: ")
+                .hasMessageContaining("expected ',' or ']'");
+
+        Path tab = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    routes:
+                      - name: claude-code
+                	paths: [/anything]
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(tab, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(tab + ":7: ")
+                .hasMessageContaining("TAB");
+    }
+
+    @Test
+    void aFormatVersionOtherThan30IsRefused() throws Exception {
+        for (String version : new String[] {"_format_version: \"4.0\"\n", "services: []\n"}) {
+            Path file = write(version);
+
+            assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
+                    .as(version)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(file + ": _format_version: expected \"3.0\"");
+        }
+    }
+
+    @Test
+    void anUnknownEntityTypeIsRefused() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                service:
+                  - name: typo
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file + ": service: unknown entity type");
+    }
+
+    @Test
+    void aRouteReferringToNoServiceIsRefusedWithItsIndex() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    routes:
+                      - name: nested
+                        paths: [/nested]
+                routes:
+                  - name: fine
+                    service: anthropic
+                    paths: [/fine]
+                  - name: dangling
+                    service: antropic
+                    paths: [/dangling]
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": routes[1].service: no service antropic");
+    }
+
+    @Test
+    void aPluginScopedToNothingIsRefused() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                  - name: greeter
+                    route: ghost
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": plugins[1].route: no route ghost");
+    }
+
+    @Test
+    void aRouteWithoutConditionsOrWithARelativePathIsRefused() throws Exception {
+        Path noConditions = write("""
+                _format_version: "3.0"
+                routes:
+                  - name: everything
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(noConditions, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(noConditions + ": routes[0]: must set one of 'methods', 'hosts', 'headers', 'paths', 'snis'");
+
+        Path relative = write("""
+                _format_version: "3.0"
+                routes:
+                  - name: relative
+                    paths: [anything]
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(relative, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(relative + ": routes[0].paths: should start with: / (fixed path) or ~/ (regex path)");
+    }
+
+    @Test
+    void aPluginMissingFromThePluginsPropertyIsRefused() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    plugins:
+                      - name: rate-limiting
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": services[0].plugins[0]: plugin 'rate-limiting' not enabled;"
+                        + " add it to the 'plugins' configuration property");
+    }
+
+    @Test
+    void anEnabledPluginThatNoServerDumpedIsRefused() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: java-ai-proxy
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), List.of("java-ai-proxy"), name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("java-ai-proxy plugin is enabled but not installed");
+    }
+
+    @Test
+    void aConfigThatBreaksTheSchemaNamesThePluginAndFields() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    routes:
+                      - name: claude-code
+                        paths: [/anything]
+                        plugins:
+                          - name: greeter
+                            config: {times: two, colour: blue}
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(file + ": services[0].routes[0].plugins[0].config (greeter): ")
+                .hasMessageContaining("times: expected an integer")
+                .hasMessageContaining("colour: unknown field");
+    }
+
+    @Test
+    void aMissingRequiredFieldIsRefused() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: java-file-log
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": plugins[0].config (java-file-log): path: required field missing");
+    }
+
+    @Test
+    void anUnresolvableVaultReferenceNamesTheFieldAndTheVariable() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                    config:
+                      auth:
+                        header_value: "{vault://env/anthropic-api-key}"
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, Map.<String, String>of()::get))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file + ": plugins[0].config.auth.header_value: could not resolve vault reference"
+                        + " {vault://env/anthropic-api-key}")
+                .hasMessageContaining("set the environment variable NAME in upper case with _ for -");
+    }
+}

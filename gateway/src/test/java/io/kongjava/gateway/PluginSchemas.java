@@ -1,0 +1,56 @@
+package io.kongjava.gateway;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Plugin schemas as plugin servers dump them ({@code Schema} of the query command's JSON), for tests. */
+final class PluginSchemas {
+
+    private PluginSchemas() {
+    }
+
+    /** {@code greeter}: two fields with defaults and an {@code auth} record whose header_value is referenceable. */
+    static final String GREETER = """
+            {"name": "greeter", "fields": [{"config": {"type": "record", "fields": [
+              {"greeting": {"type": "string", "default": "hello"}},
+              {"times": {"type": "integer", "default": 1}},
+              {"auth": {"type": "record", "required": true, "fields": [
+                {"header_name": {"type": "string", "default": "x-api-key"}},
+                {"header_value": {"type": "string", "referenceable": true}}]}}
+            ]}}]}
+            """;
+
+    /** {@code java-file-log}: one required field. */
+    static final String FILE_LOG = """
+            {"name": "java-file-log", "fields": [{"config": {"type": "record", "fields": [
+              {"path": {"type": "string", "required": true}}
+            ]}}]}
+            """;
+
+    /** A plugin whose config has one string field, {@code level}: where it was configured. */
+    static Map<String, Object> withLevel(String name) {
+        return parse("""
+                {"name": "%s", "fields": [{"config": {"type": "record", "fields": [
+                  {"level": {"type": "string"}}
+                ]}}]}
+                """.formatted(name));
+    }
+
+    static Map<String, Object> parse(String json) {
+        try {
+            return new ObjectMapper().readValue(json, new TypeReference<Map<String, Object>>() { });
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** The schemas of greeter and java-file-log, by plugin name. */
+    static Map<String, Map<String, Object>> both() {
+        Map<String, Map<String, Object>> schemas = new LinkedHashMap<>();
+        schemas.put("greeter", parse(GREETER));
+        schemas.put("java-file-log", parse(FILE_LOG));
+        return schemas;
+    }
+}

@@ -1,0 +1,237 @@
+package io.kongjava.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Which route Kong picks for a request, and the path it sends upstream. */
+class RouterTest {
+
+    @TempDir
+    Path dir;
+
+    /** A router over the routes of a kong.yaml fragment. */
+    private Router router(String routes) throws Exception {
+        return new Router(load("_format_version: \"3.0\"\n" + routes).routes);
+    }
+
+    private DeclarativeConfig load(String yaml) throws Exception {
+        Path file = dir.resolve("kong.yaml");
+        Files.writeString(file, yaml);
+        return DeclarativeConfig.load(file, Map.of(), List.of(), name -> null);
+    }
+
+    private static String routeFor(Router router, String method, String host, String path) {
+        return router.match(method, host, path).map(m -> m.route().name()).orElse(null);
+    }
+
+    @Test
+    void theLongestMatchingPrefixWins() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: root, paths: [/]}
+                  - {name: anything, paths: [/anything]}
+                  - {name: messages, paths: [/anything/v1/messages]}
+                """);
+
+        assertThat(routeFor(router, "POST", "localhost", "/anything/v1/messages")).isEqualTo("messages");
+        assertThat(routeFor(router, "POST", "localhost", "/anything/v1/messages/count_tokens")).isEqualTo("messages");
+        assertThat(routeFor(router, "GET", "localhost", "/anything/v1/models")).isEqualTo("anything");
+        assertThat(routeFor(router, "GET", "localhost", "/anythingelse")).as("a prefix is a plain string prefix").isEqualTo("anything");
+        assertThat(routeFor(router, "GET", "localhost", "/other")).isEqualTo("root");
+        assertThat(router.match("GET", "localhost", "/anything/v1/messages")).get()
+                .extracting(Router.Match::matchedPrefix).isEqualTo("/anything/v1/messages");
+    }
+
+    @Test
+    void methodsNarrowARoute() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: any, paths: [/api]}
+                  - {name: read, paths: [/api], methods: [GET]}
+                  - {name: write, paths: [/api], methods: [post, PUT]}
+                """);
+
+        assertThat(routeFor(router, "GET", "localhost", "/api/items")).isEqualTo("read");
+        assertThat(routeFor(router, "POST", "localhost", "/api/items")).isEqualTo("write");
+        assertThat(routeFor(router, "PUT", "localhost", "/api/items")).isEqualTo("write");
+        assertThat(routeFor(router, "DELETE", "localhost", "/api/items")).isEqualTo("any");
+    }
+
+    @Test
+    void hostsNarrowARoutePlainHostsBeatWildcards() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: fallback, paths: [/]}
+                  - {name: exact, paths: [/], hosts: [api.example.com]}
+                  - {name: subdomains, paths: [/], hosts: ["*.example.com"]}
+                  - {name: any-tld, paths: [/], hosts: [example.*]}
+                """);
+
+        assertThat(routeFor(router, "GET", "api.example.com:8000", "/")).as("the port is ignored").isEqualTo("exact");
+        assertThat(routeFor(router, "GET", "API.Example.COM", "/")).as("hosts are case-insensitive").isEqualTo("exact");
+        assertThat(routeFor(router, "GET", "www.example.com", "/")).isEqualTo("subdomains");
+        assertThat(routeFor(router, "GET", "example.org", "/")).isEqualTo("any-tld");
+        assertThat(routeFor(router, "GET", "elsewhere.net", "/")).isEqualTo("fallback");
+        assertThat(routeFor(router, "GET", null, "/")).isEqualTo("fallback");
+    }
+
+    @Test
+    void moreConditionsBeatALongerPath() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: long-path, paths: [/a/b/c]}
+                  - {name: host-and-path, paths: [/a], hosts: [example.com]}
+                """);
+
+        assertThat(routeFor(router, "GET", "example.com", "/a/b/c")).isEqualTo("host-and-path");
+        assertThat(routeFor(router, "GET", "other.com", "/a/b/c")).isEqualTo("long-path");
+    }
+
+    @Test
+    void aPathBeatsAMethodAsTheOnlyCondition() throws Exception {
+        // Kong counts paths as a condition too: one condition each, then the path length decides.
+        Router router = router("""
+                routes:
+                  - {name: all-gets, methods: [GET]}
+                  - {name: api, paths: [/api]}
+                """);
+
+        assertThat(routeFor(router, "GET", "localhost", "/api")).isEqualTo("api");
+        assertThat(routeFor(router, "POST", "localhost", "/api")).isEqualTo("api");
+        assertThat(routeFor(router, "GET", "localhost", "/other")).isEqualTo("all-gets");
+        assertThat(routeFor(router, "POST", "localhost", "/other")).isNull();
+    }
+
+    @Test
+    void regexPathsStartWithTildeAreAnchoredAtTheStartAndBeatPrefixes() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: users, paths: [/users]}
+                  - {name: user-by-id, paths: ['~/users/\\d+$']}
+                  - {name: model, paths: ['~/models/(?<name>[^/]+)']}
+                """);
+
+        assertThat(routeFor(router, "GET", "localhost", "/users/42")).isEqualTo("user-by-id");
+        assertThat(routeFor(router, "GET", "localhost", "/users/42/posts")).as("$ anchors the end").isEqualTo("users");
+        assertThat(routeFor(router, "GET", "localhost", "/users/ann")).isEqualTo("users");
+        assertThat(routeFor(router, "GET", "localhost", "/v1/users/42")).as("anchored at the start").isNull();
+        assertThat(router.match("GET", "localhost", "/models/claude/versions")).get()
+                .extracting(Router.Match::matchedPrefix).as("what the regex matched is the prefix").isEqualTo("/models/claude");
+    }
+
+    @Test
+    void noMatchingRouteGivesEmpty() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: only, paths: [/anything], methods: [POST], hosts: [api.example.com]}
+                """);
+
+        assertThat(router.match("POST", "api.example.com", "/anything")).isPresent();
+        assertThat(router.match("POST", "api.example.com", "/something")).isEmpty();
+        assertThat(router.match("GET", "api.example.com", "/anything")).isEmpty();
+        assertThat(router.match("POST", "www.example.com", "/anything")).isEmpty();
+        assertThat(router.match("POST", null, "/anything")).isEmpty();
+        assertThat(new Router(List.of()).match("GET", "localhost", "/")).isEmpty();
+    }
+
+    /** service path, route path, strip_path, request path, upstream path ({@code -} for no service path). */
+    @ParameterizedTest(name = "service {0} route {1} strip_path={2}: {3} -> {4}")
+    @CsvSource({
+            // Kong's documented table for path_handling v0
+            "/s,     /fv0,       false, /fv0req,                 /s/fv0req",
+            "/s,     /tv0,       true,  /tv0req,                 /s/req",
+            "/s,     /fv0/,      false, /fv0/req,                /s/fv0/req",
+            "/s,     /tv0/,      true,  /tv0/req,                /s/req",
+            "/s/,    /fv0,       false, /fv0req,                 /s/fv0req",
+            "/s/,    /tv0,       true,  /tv0req,                 /s/req",
+            "/s/,    /fv0/,      false, /fv0/req,                /s/fv0/req",
+            "/s/,    /tv0/,      true,  /tv0/req,                /s/req",
+            // the Claude Code how-to's route
+            "/base,  /anything,  true,  /anything/v1/messages,   /base/v1/messages",
+            "/base/, /anything,  true,  /anything/v1/messages,   /base/v1/messages",
+            "-,      /anything,  true,  /anything/v1/messages,   /v1/messages",
+            "-,      /anything,  false, /anything/v1/messages,   /anything/v1/messages",
+            // a request for the route's path itself keeps its trailing slash, or lack of one
+            "/base,  /anything,  true,  /anything,               /base",
+            "/base/, /anything,  true,  /anything,               /base",
+            "/base,  /anything,  true,  /anything/,              /base/",
+            "/base/, /anything,  true,  /anything/,              /base/",
+            "-,      /anything,  true,  /anything,               /",
+            "/base,  /,          false, /,                       /base",
+            "/base,  /,          true,  /x,                      /base/x",
+            // a regex path strips what it matched; a leading ../ left after the prefix is dropped
+            "/base,  ~/v\\d+,    true,  /v1/messages,            /base/messages",
+            "/base,  /anything/, true,  /anything/../etc,        /base/etc",
+    })
+    void theUpstreamPathJoinsTheServicePathWithWhatIsLeftAsKongDoes(String servicePath, String routePath, boolean stripPath,
+                                                                    String requestPath, String expected) {
+        String base = "-".equals(servicePath) ? null : servicePath;
+        DeclarativeConfig.Service service = new DeclarativeConfig.Service("s", "s", "http", "upstream", 80, base,
+                60000, 60000, 60000, 5, Map.of());
+        DeclarativeConfig.Route route = new DeclarativeConfig.Route("r", "r", List.of(routePath), List.of(), List.of(),
+                stripPath, false, service, Map.of());
+
+        Optional<Router.Match> match = new Router(List.of(route)).match("GET", "localhost", requestPath);
+
+        assertThat(match).isPresent();
+        String strippedPrefix = route.stripPath() ? match.get().matchedPrefix() : null;
+        assertThat(Router.upstreamPath(route.stripPath(), service.path(), requestPath, strippedPrefix)).isEqualTo(expected);
+    }
+
+    @Test
+    void theGatewayProxiesToTheJoinedPathAndKeepsTheQuery() throws Exception {
+        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        upstream.createContext("/", exchange -> {
+            byte[] body = exchange.getRequestURI().toString().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        upstream.start();
+        try {
+            DeclarativeConfig config = load("""
+                    _format_version: "3.0"
+                    services:
+                      - name: upstream
+                        url: http://127.0.0.1:%d/base
+                        routes:
+                          - name: claude-code
+                            paths: [/anything]
+                    """.formatted(upstream.getAddress().getPort()));
+            try (Gateway gateway = new Gateway(config, Map.of(), 1024 * 1024).start(new InetSocketAddress("127.0.0.1", 0))) {
+                String base = "http://127.0.0.1:" + gateway.address().getPort();
+
+                assertThat(get(base + "/anything/v1/messages?beta=true")).isEqualTo("/base/v1/messages?beta=true");
+                assertThat(get(base + "/anything/v1/messages?q=a%20b&beta=true&flag")).isEqualTo("/base/v1/messages?q=a%20b&beta=true&flag");
+                assertThat(get(base + "/anything")).isEqualTo("/base");
+            }
+        } finally {
+            upstream.stop(0);
+        }
+    }
+
+    private static String get(String url) throws IOException, InterruptedException {
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(url).isEqualTo(200);
+            return response.body();
+        }
+    }
+}
