@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,9 +40,24 @@ class JavaLocalGatewayTest extends LocalGatewayScenarios {
     }
 
     @Test
-    void fiftyKeepAliveClientsTenThousandRequestsNoneFails() throws Exception {
-        int clients = 50;
-        int perClient = 200;
+    void fiftyKeepAliveClientsTenThousandRequestsNoneFailsAndNothingLeaks() throws Exception {
+        assertThat(load(50, 200)).isEqualTo(50 * 200);
+        long server = gateway.processes().pids().values().iterator().next();
+        long serverFiles = openFiles(server);
+        long serverThreads = threads(server);
+        long gatewayFiles = openFiles(ProcessHandle.current().pid());
+        long gatewayThreads = threads(ProcessHandle.current().pid());
+
+        // A leak per request or per connection would show after another 2,000 requests; a steady state does not grow.
+        assertThat(load(50, 40)).isEqualTo(50 * 40);
+
+        assertThat(openFiles(server)).as("plugin server's open files").isLessThanOrEqualTo(serverFiles + 5);
+        assertThat(threads(server)).as("plugin server's threads").isLessThanOrEqualTo(serverThreads + 3);
+        assertThat(openFiles(ProcessHandle.current().pid())).as("gateway's open files").isLessThanOrEqualTo(gatewayFiles + 5);
+        assertThat(threads(ProcessHandle.current().pid())).as("gateway's threads").isLessThanOrEqualTo(gatewayThreads + 3);
+    }
+
+    private int load(int clients, int perClient) throws Exception {
         List<Callable<Integer>> work = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             work.add(() -> {
@@ -62,6 +78,17 @@ class JavaLocalGatewayTest extends LocalGatewayScenarios {
                 succeeded += result.get();
             }
         }
-        assertThat(succeeded).isEqualTo(clients * perClient);
+        return succeeded;
+    }
+
+    static long openFiles(long pid) throws Exception {
+        try (var files = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return files.count();
+        }
+    }
+
+    static long threads(long pid) throws Exception {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("Threads:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow();
     }
 }

@@ -136,6 +136,33 @@ abstract class LocalGatewayScenarios {
         }
     }
 
+    @Test
+    void aPluginServerThatDiesIsRespawnedAndItsPluginsRunAgain() throws Exception {
+        assertThat(get("/hello/before").headers().firstValue("x-hello-from-" + language().toLowerCase())).isPresent();
+        long firstPid = gateway.processes().pids().values().iterator().next();
+
+        ProcessHandle server = ProcessHandle.of(firstPid).orElseThrow();
+        server.destroyForcibly();
+        server.onExit().get(10, TimeUnit.SECONDS);
+
+        // As Kong's process.lua does: the server is started again, and the gateway re-creates the plugin's
+        // instance when the new server answers "no plugin instance".
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        HttpResponse<String> response = null;
+        while (System.nanoTime() < deadline) {
+            response = get("/hello/after");
+            if (response.statusCode() == 200) {
+                break;
+            }
+            assertThat(response.statusCode()).as("while the server is down, Kong's 500").isEqualTo(500);
+            assertThat(response.body()).contains("An unexpected error occurred");
+            Thread.sleep(100);
+        }
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-hello-from-" + language().toLowerCase())).isPresent();
+        assertThat(gateway.processes().pids().values()).doesNotContain(firstPid).hasSize(1);
+    }
+
     static int freePort() throws Exception {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
