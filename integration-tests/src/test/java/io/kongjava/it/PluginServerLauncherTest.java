@@ -25,8 +25,13 @@ import org.junit.jupiter.api.Timeout;
 class PluginServerLauncherTest {
 
     private static Process kongStyle(String command) throws IOException {
+        return kongStyle(command, Map.of());
+    }
+
+    private static Process kongStyle(String command, Map<String, String> environment) throws IOException {
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", "exec " + command);
         builder.environment().clear();
+        builder.environment().putAll(environment);
         return builder.redirectError(ProcessBuilder.Redirect.PIPE).start();
     }
 
@@ -38,6 +43,21 @@ class PluginServerLauncherTest {
 
         assertThat(dump.waitFor()).as("exit status; stderr: %s", err).isZero();
         assertThat(new ObjectMapper().readValue(out, List.class)).isNotNull();
+    }
+
+    @Test
+    void aClassDataArchiveTheJvmCannotUseLeavesTheQueryOutputPureJson() throws Exception {
+        Path corrupt = Files.createTempFile("kjp", ".jsa");
+        Files.write(corrupt, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        Process dump = kongStyle(Distribution.bin("kong-java-pluginserver") + " --dump-plugin-info java-file-log",
+                Map.of("KONG_JAVA_OPTS", "-XX:SharedArchiveFile=" + corrupt));
+        String out = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(dump.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(dump.waitFor()).as("exit status; stderr: %s", err).isZero();
+        assertThat(err).as("the JVM's complaint goes to stderr").contains("cds");
+        assertThat(new ObjectMapper().readValue(out, List.class)).hasSize(1);
+        Files.delete(corrupt);
     }
 
     @Test
