@@ -33,7 +33,9 @@ public final class GatewayOverhead {
 
     public static void main(String[] args) throws Exception {
         Duration measure = Duration.ofSeconds(10);
-        Duration warmup = Duration.ofSeconds(5);
+        // The gateway path crosses two JVMs (the gateway, and the plugin server with the relay): shorter warm-ups
+        // leave them half compiled.
+        Duration warmup = Duration.ofSeconds(15);
         int concurrency = 16;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {

@@ -36,11 +36,13 @@ public final class Startup {
         time(server + " --dump-plugin-info java-ai-proxy", appCds);
         time(server + " -kong-prefix " + dir + " --socket " + dir.resolve("warm.socket"), appCds, dir.resolve("warm.socket"));
 
-        for (var variant : List.of(Map.entry("default CDS", defaults), Map.entry("app CDS", appCds))) {
+        boolean shipped = Files.exists(Repository.root().resolve("distribution/target/kong-java-pdk/lib/kong-java-pdk.jsa"));
+        String asInstalled = shipped ? "launcher, with the distribution's archive" : "launcher (JDK's default CDS)";
+        for (var variant : List.of(Map.entry(asInstalled, defaults), Map.entry("archive made on first run (KONG_JAVA_OPTS)", appCds))) {
             double dump = median(runs, () -> time(server + " --dump-plugin-info java-ai-proxy", variant.getValue()));
             Path socket = dir.resolve("s.socket");
             double accept = median(runs, () -> time(server + " -kong-prefix " + dir + " --socket " + socket, variant.getValue(), socket));
-            System.out.printf("%-12s --dump-plugin-info: %4.0f ms   start until the socket accepts: %4.0f ms%n", variant.getKey(), dump, accept);
+            System.out.printf("%-44s --dump-plugin-info: %4.0f ms   start until the socket accepts: %4.0f ms%n", variant.getKey(), dump, accept);
         }
     }
 
