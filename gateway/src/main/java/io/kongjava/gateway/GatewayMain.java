@@ -28,7 +28,8 @@ public final class GatewayMain {
             Runs Kong's side of the external plugin protocol without Kong: reads kong.conf (with KONG_<KEY>
             environment overrides) and its declarative_config (a decK kong.yaml), starts and supervises the
             plugin servers of pluginserver_names, and proxies proxy_listen through the configured plugins.
-            Relative paths in kong.conf are resolved against its directory.
+            A relative declarative_config is resolved against the directory of kong.conf; a relative prefix,
+            as in Kong, against the working directory.
 
               -c, --conf FILE   kong.conf to use
               -h, --help        print this help
