@@ -1,0 +1,46 @@
+package io.kongjava.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** kong-config/ says the same thing twice, as kong.conf and as KONG_ variables: the two must not drift apart. */
+class KongConfigFilesTest {
+
+    static Map<String, String> settings(Path file, boolean environmentForm) throws Exception {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            String text = line.strip();
+            if (text.isEmpty() || text.startsWith("#")) {
+                continue;
+            }
+            int eq = text.indexOf('=');
+            String key = text.substring(0, eq).strip();
+            if (environmentForm) {
+                assertThat(key).as("%s: %s", file, line).startsWith("KONG_");
+                key = key.substring(5).toLowerCase(Locale.ROOT);
+            }
+            settings.put(key, text.substring(eq + 1).strip());
+        }
+        return settings;
+    }
+
+    @Test
+    void kongEnvIsKongConfAsEnvironmentVariables() throws Exception {
+        Path dir = Distribution.repositoryRoot().resolve("kong-config");
+
+        Map<String, String> conf = settings(dir.resolve("kong.conf"), false);
+        Map<String, String> env = settings(dir.resolve("kong.env"), true);
+
+        assertThat(env).isEqualTo(conf);
+        assertThat(conf).containsEntry("plugins", "bundled,java-ai-proxy,java-file-log")
+                .containsEntry("nginx_main_env", "ANTHROPIC_API_KEY")
+                .containsEntry("pluginserver_java_ai_proxy_socket", conf.get("pluginserver_java_file_log_socket"))
+                .doesNotContainKey("pluginserver_java_file_log_start_cmd");
+    }
+}
