@@ -5,8 +5,6 @@ import io.kongjava.pdk.bridge.Bridge;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One phase of one plugin instance for one request. The plugin runs on its own virtual thread and calls the
@@ -31,8 +29,8 @@ final class Event implements Bridge {
     final PluginInstance instance;
     final String phase;
     private final Duration stepTimeout;
-    private final LinkedBlockingQueue<Outgoing> outgoing = new LinkedBlockingQueue<>();
-    private final LinkedBlockingQueue<Object> steps = new LinkedBlockingQueue<>();
+    private final Mailbox<Outgoing> outgoing = new Mailbox<>();
+    private final Mailbox<Object> steps = new Mailbox<>();
     private volatile String endedBy;
     private volatile boolean abandonedByKong;
 
@@ -66,26 +64,26 @@ final class Event implements Bridge {
 
     /** The next thing the plugin does, waiting at most {@code limit}; {@code null} when it took longer. */
     Outgoing awaitOutgoing(Duration limit) throws InterruptedException {
-        return outgoing.poll(limit.toNanos(), TimeUnit.NANOSECONDS);
+        return outgoing.take(limit);
     }
 
     /** Kong's Step: resumes the plugin's thread with the result of its PDK call. */
     void deliverStep(Object data) {
-        steps.add(data == null ? NIL : data);
+        steps.put(data == null ? NIL : data);
     }
 
     void pluginReturned() {
-        outgoing.add(new Outgoing.Done());
+        outgoing.put(new Outgoing.Done());
     }
 
     @Override
     public Object call(String method, List<?> args) throws PdkException {
         checkOpen(method);
         steps.clear();
-        outgoing.add(new Outgoing.PdkCall(method, wireArgs(args), false));
+        outgoing.put(new Outgoing.PdkCall(method, wireArgs(args), false));
         Object data;
         try {
-            data = steps.poll(stepTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            data = steps.take(stepTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             end("interrupted");
@@ -104,7 +102,7 @@ final class Event implements Bridge {
     public void callTerminal(String method, List<?> args) throws PdkException {
         checkOpen(method);
         end(method + " was called");
-        outgoing.add(new Outgoing.PdkCall(method, wireArgs(args), true));
+        outgoing.put(new Outgoing.PdkCall(method, wireArgs(args), true));
     }
 
     private void checkOpen(String method) throws PdkException {
