@@ -26,6 +26,11 @@ final class PluginInstance {
         return plugin.name();
     }
 
+    /** The plugin entity's id, which Kong adds to every configuration it starts an instance with; or null. */
+    String pluginId() {
+        return kongConfig.get("__plugin_id") instanceof String id && !id.isEmpty() ? id : null;
+    }
+
     Map<String, Object> status(boolean withStartTime) {
         Map<String, Object> status = new java.util.LinkedHashMap<>();
         status.put("Name", name());

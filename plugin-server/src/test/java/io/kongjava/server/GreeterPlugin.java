@@ -14,7 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 public final class GreeterPlugin implements KongPlugin<GreeterPlugin.Config> {
 
     public record Config(@Default("hello") String greeting, @Default("0") int extraCalls,
-                         Optional<String> denyHeader, @Default("false") boolean fail) {
+                         Optional<String> denyHeader, @Default("false") boolean fail, @Default("false") boolean tellPluginId) {
     }
 
     /** What the plugin observed, for assertions. */
@@ -51,6 +51,9 @@ public final class GreeterPlugin implements KongPlugin<GreeterPlugin.Config> {
     public void access(Kong kong, Config config) throws PdkException {
         if (config.fail()) {
             throw new IllegalStateException("plugin bug on purpose");
+        }
+        if (config.tellPluginId()) {
+            kong.response().setHeader("x-plugin-id", kong.plugin().getId());
         }
         if (config.denyHeader().isPresent() && kong.request().getHeader(config.denyHeader().get()).isPresent()) {
             kong.response().exit(403, "denied", Map.of("x-denied", List.of("yes")));

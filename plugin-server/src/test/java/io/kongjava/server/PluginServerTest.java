@@ -92,6 +92,17 @@ class PluginServerTest {
     }
 
     @Test
+    void kongPluginGetIdIsAnsweredFromTheInstanceWithoutAStep() throws Exception {
+        long id = startInstance("{\"tell_plugin_id\":true,\"__plugin_id\":\"7f1d3a52-1c8e-4a8e-9d0b-2f6c1e5a9b10\"}");
+        FakeKong request = new FakeKong(Map.of());
+
+        kong.handleEvent(id, "access", request);
+
+        assertThat(request.calls).startsWith("kong.response.set_header[x-plugin-id, 7f1d3a52-1c8e-4a8e-9d0b-2f6c1e5a9b10]")
+                .noneMatch(call -> call.startsWith("kong.plugin.get_id"));
+    }
+
+    @Test
     void exitEndsTheEventWithoutWaitingForAStepAndLaterCallsFailInThePlugin() throws Exception {
         long id = startInstance("{\"deny_header\":\"x-block\"}");
         FakeKong request = new FakeKong(Map.of("x-block", List.of("1")));
