@@ -258,4 +258,40 @@ class ClaudeCodeHowToTest {
         assertThat(meta.path("outcome").asText()).isEqualTo("upstream_unreachable");
         assertThat(Files.readString(logFile)).doesNotContain(REAL_KEY);
     }
+
+    @Test
+    void aSilentProviderIsGivenUpAfterTheServicesReadTimeoutWithKongs504() throws Exception {
+        anthropic.enqueue(Reply.silence(Duration.ofSeconds(20)));
+
+        long sent = System.nanoTime();
+        HttpResponse<String> response = post("/slow/v1/messages", message(PINNED_MODEL, false), "application/json");
+        long tookMillis = (System.nanoTime() - sent) / 1_000_000;
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(JSON.readTree(response.body()).path("message").asText()).isEqualTo("The upstream server is timing out");
+        assertThat(tookMillis).as("the service's read_timeout, not the relay's default").isBetween(1000L, 6000L);
+        JsonNode meta = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("meta");
+        assertThat(meta.path("outcome").asText()).isEqualTo("upstream_timeout");
+    }
+
+    @Test
+    void aClientThatLeavesMidStreamEndsTheProviderCallAndTheLineSaysSo() throws Exception {
+        anthropic.enqueue(Reply.text("word ".repeat(40).strip()).usage(Usage.of(30, 40)).eventDelay(Duration.ofMillis(200)));
+
+        long sent = System.nanoTime();
+        HttpResponse<InputStream> response = http.send(claudeCodeRequest("/anything/v1/messages", message(PINNED_MODEL, true),
+                "application/json").build(), HttpResponse.BodyHandlers.ofInputStream());
+        String requestId = response.headers().firstValue("x-kong-request-id").orElseThrow();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            assertThat(reader.readLine()).isEqualTo("event: message_start");
+        }
+
+        JsonNode line = logLine(requestId);
+        long loggedAfterMillis = (System.nanoTime() - sent) / 1_000_000;
+        JsonNode meta = line.path("ai").path("proxy").path("meta");
+        assertThat(meta.path("outcome").asText()).isEqualTo("client_disconnected");
+        assertThat(meta.path("request_mode").asText()).isEqualTo("stream");
+        // about 45 events 200 ms apart: a relay that kept reading would log only after ~9 s
+        assertThat(loggedAfterMillis).isLessThan(6000);
+    }
 }

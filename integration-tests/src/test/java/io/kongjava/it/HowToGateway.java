@@ -18,11 +18,14 @@ import java.util.concurrent.TimeUnit;
  * Kong's Claude Code how-to on the local gateway, with the repository's own kong-config/kong.conf and
  * kong-config/kong.yaml. Only what points outside this machine is changed: the Docker paths (through
  * KONG_ variables, as gateway.sh does), the file-log path, and the Anthropic URL, which points at a fake
- * Messages API. A second service, {@code /dead}, is the same but points at a closed port.
+ * Messages API. A second service, {@code /dead}, is the same but points at a closed port; a third, {@code /slow},
+ * has a short read_timeout.
  */
 final class HowToGateway implements AutoCloseable {
 
     static final String PINNED_MODEL = "claude-sonnet-4-5-20250929";
+    /** The {@code /slow} route's service gives up on a silent provider after this long. */
+    static final int SLOW_READ_TIMEOUT_MS = 1500;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final FakeAnthropic anthropic;
@@ -77,6 +80,10 @@ final class HowToGateway implements AutoCloseable {
         ((ObjectNode) deadService.path("routes").get(0)).put("name", "dead").set("paths", JSON.createArrayNode().add("/dead"));
         repoint(deadService, "http://127.0.0.1:" + deadPort, logFile);
         ((ArrayNode) root.path("services")).add(deadService);
+        ObjectNode slowService = service.deepCopy();
+        slowService.put("name", "slow-provider").put("read_timeout", SLOW_READ_TIMEOUT_MS);
+        ((ObjectNode) slowService.path("routes").get(0)).put("name", "slow").set("paths", JSON.createArrayNode().add("/slow"));
+        ((ArrayNode) root.path("services")).add(slowService);
         return yaml.writeValueAsString(root);
     }
 

@@ -107,8 +107,9 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
         try {
             Prepared prepared = prepare(kong, config);
             model = prepared.model();
+            ProxyCall.Timeouts timeouts = ProxyCall.Timeouts.of(kong.router().getService());
             ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.model(),
-                    prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, analytics);
+                    prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, timeouts, analytics);
             Relay relay = relay();
             String ticket = relay.admit(call);
             kong.service().request().setScheme("http");

@@ -66,8 +66,8 @@ final class Relay implements AutoCloseable {
     }
 
     static OkHttpClient defaultClient() {
-        // Kong's service timeouts govern Kong -> relay; these govern relay -> provider. Non-streamed
-        // generations may take minutes before their first byte (Anthropic's SDKs wait 10 minutes).
+        // Each call sets the route's service timeouts (ProxyCall.Timeouts), as Kong applies them to its own
+        // side; these are only the client's defaults.
         return new OkHttpClient.Builder()
                 .connectTimeout(Duration.ofSeconds(30))
                 .writeTimeout(Duration.ofSeconds(60))

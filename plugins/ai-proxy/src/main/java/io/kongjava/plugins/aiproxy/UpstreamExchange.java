@@ -9,6 +9,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -58,7 +59,12 @@ final class UpstreamExchange {
     }
 
     void run() {
-        Call upstream = http.newCall(request());
+        ProxyCall.Timeouts timeouts = call.timeouts();
+        Call upstream = http.newBuilder()
+                .connectTimeout(Duration.ofMillis(timeouts.connectMillis()))
+                .writeTimeout(Duration.ofMillis(timeouts.writeMillis()))
+                .readTimeout(Duration.ofMillis(timeouts.relayReadMillis()))
+                .build().newCall(request());
         Response response;
         try {
             response = upstream.execute();
