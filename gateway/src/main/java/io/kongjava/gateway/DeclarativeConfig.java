@@ -77,6 +77,12 @@ public final class DeclarativeConfig {
             throw new ConfigException(file + ": cannot read: " + e.getMessage());
         }
         Object version = root.get("_format_version");
+        if (version != null && !(version instanceof String)) {
+            // Kong's schema types it as a string: an unquoted 3.0 is a YAML number and is refused.
+            throw new ConfigException(file + ": _format_version: expected a string, got "
+                    + (version instanceof Number ? "the number " : "") + version
+                    + " (write _format_version: \"3.0\", in quotes)");
+        }
         if (!"3.0".equals(String.valueOf(version)) && !"2.1".equals(String.valueOf(version))) {
             throw new ConfigException(file + ": _format_version: expected \"3.0\", got " + version);
         }

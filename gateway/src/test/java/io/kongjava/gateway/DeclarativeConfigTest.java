@@ -233,6 +233,19 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void aFormatVersionWrittenAsANumberIsRefused() throws Exception {
+        // YAML reads an unquoted 3.0 as a number; Kong's schema wants the string ("in '_format_version': expected a string").
+        Path file = write("""
+                _format_version: 3.0
+                services: []
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": _format_version: expected a string, got the number 3.0 (write _format_version: \"3.0\", in quotes)");
+    }
+
+    @Test
     void anUnknownEntityTypeIsRefused() throws Exception {
         Path file = write("""
                 _format_version: "3.0"
