@@ -235,9 +235,8 @@ public final class DeclarativeConfig {
         if (name == null) {
             throw new ConfigException(file + ": " + where + ".name: required field missing");
         }
-        if (p.get("enabled") instanceof Boolean b && !b) {
-            return;
-        }
+        // Kong validates a disabled plugin as any other (name enabled, config against the schema); it only does not run it.
+        boolean disabled = p.get("enabled") instanceof Boolean b && !b;
         if (!enabled.contains(name)) {
             throw new ConfigException(file + ": " + where + ": plugin '" + name + "' not enabled; add it to the 'plugins' configuration property");
         }
@@ -247,9 +246,13 @@ public final class DeclarativeConfig {
         }
         Map<String, Object> given = p.get("config") == null ? new LinkedHashMap<>() : cast(p.get("config"));
         List<String> errors = new ArrayList<>();
-        Map<String, Object> config = SchemaCheck.apply(configFields(schema), resolveReferences(given, where + ".config"), "", errors);
+        Map<String, Object> config = SchemaCheck.apply(configFields(schema), disabled ? given : resolveReferences(given, where + ".config"),
+                "", errors);
         if (!errors.isEmpty()) {
             throw new ConfigException(file + ": " + where + ".config (" + name + "): " + String.join("; ", errors));
+        }
+        if (disabled) {
+            return;
         }
         String id = string(p.get("id"), uuid("plugin:" + name + ":" + serviceId + ":" + routeId + ":" + where));
         plugins.add(new PluginEntity(id, name, config, serviceId, routeId));

@@ -163,9 +163,36 @@ class DeclarativeConfigTest {
                 plugins:
                   - name: greeter
                     enabled: false
+                    config:
+                      auth:
+                        header_value: "{vault://env/not-set}"
                 """);
 
-        assertThat(config.plugins).isEmpty();
+        assertThat(config.plugins).as("nor are its vault references resolved").isEmpty();
+    }
+
+    @Test
+    void aDisabledPluginIsStillValidatedAsKongDoes() throws Exception {
+        Path notEnabled = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: rate-limiting
+                    enabled: false
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(notEnabled, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(notEnabled + ": plugins[0]: plugin 'rate-limiting' not enabled; add it to the 'plugins' configuration property");
+
+        Path badConfig = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                    enabled: false
+                    config: {times: two}
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(badConfig, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(badConfig + ": plugins[0].config (greeter): times: expected an integer");
     }
 
     @Test
