@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,6 +44,8 @@ public final class DeclarativeConfig {
 
     private final Path file;
     private final UnaryOperator<String> environment;
+    /** Where each plugin was declared, by Kong's key for it (name, route, service): no two may share one. */
+    private final Map<List<String>, String> declaredPlugins = new LinkedHashMap<>();
 
     private DeclarativeConfig(Path file, UnaryOperator<String> environment) {
         this.file = file;
@@ -251,11 +254,28 @@ public final class DeclarativeConfig {
         if (!errors.isEmpty()) {
             throw new ConfigException(file + ": " + where + ".config (" + name + "): " + String.join("; ", errors));
         }
+        List<String> key = Arrays.asList(name, routeId, serviceId);
+        String earlier = declaredPlugins.putIfAbsent(key, where);
+        if (earlier != null) {
+            throw new ConfigException(file + ": " + where + ": uniqueness violation: plugin '" + name + "' already declared "
+                    + scope(serviceId, routeId) + " at " + earlier + " (Kong allows one plugin of a name per route, service and consumer)");
+        }
         if (disabled) {
             return;
         }
         String id = string(p.get("id"), uuid("plugin:" + name + ":" + serviceId + ":" + routeId + ":" + where));
         plugins.add(new PluginEntity(id, name, config, serviceId, routeId));
+    }
+
+    private String scope(String serviceId, String routeId) {
+        String route = routeId == null ? null
+                : "route '" + routes.stream().filter(r -> r.id().equals(routeId)).map(Route::name).findFirst().orElse(routeId) + "'";
+        String service = serviceId == null ? null
+                : "service '" + services.stream().filter(s -> s.id().equals(serviceId)).map(Service::name).findFirst().orElse(serviceId) + "'";
+        if (route == null && service == null) {
+            return "globally";
+        }
+        return "on " + (route == null ? service : service == null ? route : route + " and " + service);
     }
 
     /** Kong resolves {@code {vault://env/NAME}} references in referenceable fields when it loads the config. */

@@ -325,6 +325,61 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void theSamePluginTwiceOnOneScopeIsRefused() throws Exception {
+        // Kong's plugins are unique by name, route, service and consumer together.
+        Path global = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                  - name: greeter
+                    config: {times: 2}
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(global, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(global + ": plugins[1]: uniqueness violation: plugin 'greeter' already declared globally"
+                        + " at plugins[0] (Kong allows one plugin of a name per route, service and consumer)");
+
+        Path service = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    plugins:
+                      - name: greeter
+                        enabled: false
+                plugins:
+                  - name: greeter
+                    service: anthropic
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(service, PluginSchemas.both(), ENABLED, name -> null))
+                .as("a disabled plugin still takes its place")
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(service + ": plugins[0]: uniqueness violation: plugin 'greeter' already declared"
+                        + " on service 'anthropic' at services[0].plugins[0]");
+    }
+
+    @Test
+    void theSamePluginOnARouteAndOnThatRouteWithItsServiceAreTwoScopes() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    routes:
+                      - name: claude-code
+                        paths: [/anything]
+                        plugins:
+                          - name: greeter
+                plugins:
+                  - name: greeter
+                    route: claude-code
+                    service: anthropic
+                """);
+
+        assertThat(config.plugins).hasSize(2);
+    }
+
+    @Test
     void aRouteWithoutConditionsOrWithARelativePathIsRefused() throws Exception {
         Path noConditions = write("""
                 _format_version: "3.0"
