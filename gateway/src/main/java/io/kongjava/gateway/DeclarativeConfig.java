@@ -249,8 +249,9 @@ public final class DeclarativeConfig {
         }
         Map<String, Object> given = p.get("config") == null ? new LinkedHashMap<>() : cast(p.get("config"));
         List<String> errors = new ArrayList<>();
-        Map<String, Object> config = SchemaCheck.apply(configFields(schema), disabled ? given : resolveReferences(given, where + ".config"),
-                "", errors);
+        SchemaCheck.References references = disabled ? SchemaCheck.References.KEEP
+                : (path, reference) -> resolveReference(where + ".config." + path, reference);
+        Map<String, Object> config = SchemaCheck.apply(configFields(schema), given, "", errors, references);
         if (!errors.isEmpty()) {
             throw new ConfigException(file + ": " + where + ".config (" + name + "): " + String.join("; ", errors));
         }
@@ -279,23 +280,13 @@ public final class DeclarativeConfig {
     }
 
     /** Kong resolves {@code {vault://env/NAME}} references in referenceable fields when it loads the config. */
-    private Map<String, Object> resolveReferences(Map<String, Object> config, String where) throws ConfigException {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> entry : config.entrySet()) {
-            Object value = entry.getValue();
-            if (value instanceof Map<?, ?> nested) {
-                value = resolveReferences(cast(nested), where + "." + entry.getKey());
-            } else if (Vaults.isReference(value)) {
-                String secret = Vaults.resolve((String) value, environment);
-                if (secret == null) {
-                    throw new ConfigException(file + ": " + where + "." + entry.getKey() + ": could not resolve vault reference "
-                            + value + " (for {vault://env/NAME} set the environment variable NAME in upper case with _ for -)");
-                }
-                value = secret;
-            }
-            out.put(entry.getKey(), value);
+    private String resolveReference(String where, String reference) throws ConfigException {
+        String secret = Vaults.resolve(reference, environment);
+        if (secret == null) {
+            throw new ConfigException(file + ": " + where + ": could not resolve vault reference " + reference
+                    + " (for {vault://env/NAME} set the environment variable NAME in upper case with _ for -)");
         }
-        return out;
+        return secret;
     }
 
     /** A foreign key as decK writes it: a name or id, or {@code {name: ...}} / {@code {id: ...}}. */

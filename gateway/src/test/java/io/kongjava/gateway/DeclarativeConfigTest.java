@@ -196,7 +196,7 @@ class DeclarativeConfigTest {
     }
 
     @Test
-    void envVaultReferencesAreResolvedThroughTheGivenEnvironment() throws Exception {
+    void envVaultReferencesAreResolvedOnlyInFieldsTheSchemaMarksReferenceable() throws Exception {
         Path file = write("""
                 _format_version: "3.0"
                 plugins:
@@ -211,8 +211,32 @@ class DeclarativeConfigTest {
         DeclarativeConfig config = DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, environment::get);
 
         Map<String, Object> pluginConfig = config.plugins.getFirst().config();
-        assertThat(pluginConfig).containsEntry("greeting", "hi");
+        assertThat(pluginConfig).as("greeting is not referenceable: the text stays").containsEntry("greeting", "{vault://env/greeting}");
         assertThat(pluginConfig.get("auth")).isEqualTo(Map.of("header_name", "x-api-key", "header_value", "sk-test-123"));
+    }
+
+    @Test
+    void referenceableStringsInArraysSetsAndMapsAreResolvedToo() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: secrets
+                    config:
+                      tokens: ["{vault://env/token-a}", plain]
+                      keys: ["{vault://env/token-b}"]
+                      headers: {x-key: "{vault://env/token-b}"}
+                      labels: ["{vault://env/token-a}"]
+                """);
+        Map<String, String> environment = Map.of("TOKEN_A", "a-secret", "TOKEN_B", "b-secret");
+
+        DeclarativeConfig config = DeclarativeConfig.load(file, Map.of("secrets", PluginSchemas.parse(PluginSchemas.SECRETS)),
+                List.of("secrets"), environment::get);
+
+        assertThat(config.plugins.getFirst().config()).containsExactly(
+                Map.entry("tokens", List.of("a-secret", "plain")),
+                Map.entry("keys", List.of("b-secret")),
+                Map.entry("headers", Map.of("x-key", "b-secret")),
+                Map.entry("labels", List.of("{vault://env/token-a}")));
     }
 
     // What Kong refuses to load: the error names the file and where in it.
@@ -482,5 +506,17 @@ class DeclarativeConfigTest {
                 .hasMessageContaining(file + ": plugins[0].config.auth.header_value: could not resolve vault reference"
                         + " {vault://env/anthropic-api-key}")
                 .hasMessageContaining("set the environment variable NAME in upper case with _ for -");
+
+        Path inArray = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: secrets
+                    config:
+                      tokens: [plain, "{vault://env/token-a}"]
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(inArray, Map.of("secrets", PluginSchemas.parse(PluginSchemas.SECRETS)),
+                List.of("secrets"), Map.<String, String>of()::get))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(inArray + ": plugins[0].config.tokens[1]: could not resolve vault reference {vault://env/token-a}");
     }
 }
