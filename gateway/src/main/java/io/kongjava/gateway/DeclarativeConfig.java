@@ -22,7 +22,8 @@ import java.util.UUID;
 /**
  * A decK / DB-less {@code kong.yaml} ({@code _format_version: "3.0"}): services, their routes, and plugins
  * on the global, service and route levels. Plugin configs are checked against the schema each plugin
- * server dumped, with defaults filled in, as Kong does when it loads the file.
+ * server dumped, with defaults filled in, as Kong does when it loads the file. Consumers are refused: nothing here
+ * identifies them.
  */
 public final class DeclarativeConfig {
 
@@ -37,6 +38,10 @@ public final class DeclarativeConfig {
     /** A configured plugin; {@code serviceId}/{@code routeId} null when not scoped to one. */
     public record PluginEntity(String id, String name, Map<String, Object> config, String serviceId, String routeId) {
     }
+
+    /** Why consumers, and plugins scoped to one, are refused rather than their plugins being run for every request. */
+    private static final String NO_CONSUMERS = "consumers are not supported by the local gateway: it cannot identify"
+            + " the consumer of a request, so a consumer's plugins would run for everyone; use Kong for this file";
 
     public final List<Service> services = new ArrayList<>();
     public final List<Route> routes = new ArrayList<>();
@@ -93,6 +98,9 @@ public final class DeclarativeConfig {
             if (!List.of("_format_version", "_transform", "_workspace", "services", "routes", "plugins", "consumers", "upstreams").contains(key)) {
                 throw new ConfigException(file + ": " + key + ": unknown entity type");
             }
+        }
+        if (!list(root.get("consumers"), file + ": consumers").isEmpty()) {
+            throw new ConfigException(file + ": consumers: " + NO_CONSUMERS);
         }
         List<Object> services = list(root.get("services"), file + ": services");
         for (int i = 0; i < services.size(); i++) {
@@ -237,6 +245,9 @@ public final class DeclarativeConfig {
         String name = string(p.get("name"), null);
         if (name == null) {
             throw new ConfigException(file + ": " + where + ".name: required field missing");
+        }
+        if (p.get("consumer") != null) {
+            throw new ConfigException(file + ": " + where + ".consumer: " + NO_CONSUMERS);
         }
         // Kong validates a disabled plugin as any other (name enabled, config against the schema); it only does not run it.
         boolean disabled = p.get("enabled") instanceof Boolean b && !b;

@@ -404,6 +404,35 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void consumersAreRefusedRatherThanTheirPluginsRunningForEveryone() throws Exception {
+        // The local gateway cannot tell who a consumer is; a consumer-scoped plugin taken as global would run for all.
+        Path consumers = write("""
+                _format_version: "3.0"
+                consumers:
+                  - username: alice
+                plugins:
+                  - name: greeter
+                    consumer: alice
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(consumers, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(consumers + ": consumers: consumers are not supported by the local gateway");
+
+        Path scoped = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    plugins:
+                      - name: greeter
+                        consumer: {username: alice}
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(scoped, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(scoped + ": services[0].plugins[0].consumer: consumers are not supported by the local gateway");
+    }
+
+    @Test
     void aRouteWithoutConditionsOrWithARelativePathIsRefused() throws Exception {
         Path noConditions = write("""
                 _format_version: "3.0"
