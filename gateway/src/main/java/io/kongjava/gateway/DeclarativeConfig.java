@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +22,8 @@ import java.util.UUID;
 /**
  * A decK / DB-less {@code kong.yaml} ({@code _format_version: "3.0"}): services, their routes, and plugins
  * on the global, service and route levels. Plugin configs are checked against the schema each plugin
- * server dumped, with defaults filled in, as Kong does when it loads the file.
+ * server dumped, with defaults filled in, as Kong does when it loads the file. Consumers are refused: nothing here
+ * identifies them.
  */
 public final class DeclarativeConfig {
 
@@ -37,12 +39,18 @@ public final class DeclarativeConfig {
     public record PluginEntity(String id, String name, Map<String, Object> config, String serviceId, String routeId) {
     }
 
+    /** Why consumers, and plugins scoped to one, are refused rather than their plugins being run for every request. */
+    private static final String NO_CONSUMERS = "consumers are not supported by the local gateway: it cannot identify"
+            + " the consumer of a request, so a consumer's plugins would run for everyone; use Kong for this file";
+
     public final List<Service> services = new ArrayList<>();
     public final List<Route> routes = new ArrayList<>();
     public final List<PluginEntity> plugins = new ArrayList<>();
 
     private final Path file;
     private final UnaryOperator<String> environment;
+    /** Where each plugin was declared, by Kong's key for it (name, route, service): no two may share one. */
+    private final Map<List<String>, String> declaredPlugins = new LinkedHashMap<>();
 
     private DeclarativeConfig(Path file, UnaryOperator<String> environment) {
         this.file = file;
@@ -77,6 +85,12 @@ public final class DeclarativeConfig {
             throw new ConfigException(file + ": cannot read: " + e.getMessage());
         }
         Object version = root.get("_format_version");
+        if (version != null && !(version instanceof String)) {
+            // Kong's schema types it as a string: an unquoted 3.0 is a YAML number and is refused.
+            throw new ConfigException(file + ": _format_version: expected a string, got "
+                    + (version instanceof Number ? "the number " : "") + version
+                    + " (write _format_version: \"3.0\", in quotes)");
+        }
         if (!"3.0".equals(String.valueOf(version)) && !"2.1".equals(String.valueOf(version))) {
             throw new ConfigException(file + ": _format_version: expected \"3.0\", got " + version);
         }
@@ -84,6 +98,9 @@ public final class DeclarativeConfig {
             if (!List.of("_format_version", "_transform", "_workspace", "services", "routes", "plugins", "consumers", "upstreams").contains(key)) {
                 throw new ConfigException(file + ": " + key + ": unknown entity type");
             }
+        }
+        if (!list(root.get("consumers"), file + ": consumers").isEmpty()) {
+            throw new ConfigException(file + ": consumers: " + NO_CONSUMERS);
         }
         List<Object> services = list(root.get("services"), file + ": services");
         for (int i = 0; i < services.size(); i++) {
@@ -229,9 +246,11 @@ public final class DeclarativeConfig {
         if (name == null) {
             throw new ConfigException(file + ": " + where + ".name: required field missing");
         }
-        if (p.get("enabled") instanceof Boolean b && !b) {
-            return;
+        if (p.get("consumer") != null) {
+            throw new ConfigException(file + ": " + where + ".consumer: " + NO_CONSUMERS);
         }
+        // Kong validates a disabled plugin as any other (name enabled, config against the schema); it only does not run it.
+        boolean disabled = p.get("enabled") instanceof Boolean b && !b;
         if (!enabled.contains(name)) {
             throw new ConfigException(file + ": " + where + ": plugin '" + name + "' not enabled; add it to the 'plugins' configuration property");
         }
@@ -241,32 +260,44 @@ public final class DeclarativeConfig {
         }
         Map<String, Object> given = p.get("config") == null ? new LinkedHashMap<>() : cast(p.get("config"));
         List<String> errors = new ArrayList<>();
-        Map<String, Object> config = SchemaCheck.apply(configFields(schema), resolveReferences(given, where + ".config"), "", errors);
+        SchemaCheck.References references = disabled ? SchemaCheck.References.KEEP
+                : (path, reference) -> resolveReference(where + ".config." + path, reference);
+        Map<String, Object> config = SchemaCheck.apply(configFields(schema), given, "", errors, references);
         if (!errors.isEmpty()) {
             throw new ConfigException(file + ": " + where + ".config (" + name + "): " + String.join("; ", errors));
+        }
+        List<String> key = Arrays.asList(name, routeId, serviceId);
+        String earlier = declaredPlugins.putIfAbsent(key, where);
+        if (earlier != null) {
+            throw new ConfigException(file + ": " + where + ": uniqueness violation: plugin '" + name + "' already declared "
+                    + scope(serviceId, routeId) + " at " + earlier + " (Kong allows one plugin of a name per route, service and consumer)");
+        }
+        if (disabled) {
+            return;
         }
         String id = string(p.get("id"), uuid("plugin:" + name + ":" + serviceId + ":" + routeId + ":" + where));
         plugins.add(new PluginEntity(id, name, config, serviceId, routeId));
     }
 
-    /** Kong resolves {@code {vault://env/NAME}} references in referenceable fields when it loads the config. */
-    private Map<String, Object> resolveReferences(Map<String, Object> config, String where) throws ConfigException {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> entry : config.entrySet()) {
-            Object value = entry.getValue();
-            if (value instanceof Map<?, ?> nested) {
-                value = resolveReferences(cast(nested), where + "." + entry.getKey());
-            } else if (Vaults.isReference(value)) {
-                String secret = Vaults.resolve((String) value, environment);
-                if (secret == null) {
-                    throw new ConfigException(file + ": " + where + "." + entry.getKey() + ": could not resolve vault reference "
-                            + value + " (for {vault://env/NAME} set the environment variable NAME in upper case with _ for -)");
-                }
-                value = secret;
-            }
-            out.put(entry.getKey(), value);
+    private String scope(String serviceId, String routeId) {
+        String route = routeId == null ? null
+                : "route '" + routes.stream().filter(r -> r.id().equals(routeId)).map(Route::name).findFirst().orElse(routeId) + "'";
+        String service = serviceId == null ? null
+                : "service '" + services.stream().filter(s -> s.id().equals(serviceId)).map(Service::name).findFirst().orElse(serviceId) + "'";
+        if (route == null && service == null) {
+            return "globally";
         }
-        return out;
+        return "on " + (route == null ? service : service == null ? route : route + " and " + service);
+    }
+
+    /** Kong resolves {@code {vault://env/NAME}} references in referenceable fields when it loads the config. */
+    private String resolveReference(String where, String reference) throws ConfigException {
+        String secret = Vaults.resolve(reference, environment);
+        if (secret == null) {
+            throw new ConfigException(file + ": " + where + ": could not resolve vault reference " + reference
+                    + " (for {vault://env/NAME} set the environment variable NAME in upper case with _ for -)");
+        }
+        return secret;
     }
 
     /** A foreign key as decK writes it: a name or id, or {@code {name: ...}} / {@code {id: ...}}. */

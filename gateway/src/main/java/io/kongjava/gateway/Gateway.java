@@ -123,7 +123,7 @@ public final class Gateway implements AutoCloseable {
                 sendKongError(exchange, state, 413, "Request size limit exceeded");
                 return;
             }
-            Optional<Router.Match> match = router.match(state.method, state.header("host"), state.path);
+            Optional<Router.Match> match = router.match(state.method, state.header("host"), state.port, state.path);
             if (match.isEmpty()) {
                 sendKongError(exchange, state, 404, "no Route matched with those values");
                 return;

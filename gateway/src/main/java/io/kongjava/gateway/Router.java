@@ -9,7 +9,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Matches requests to routes much as Kong's router does: hosts and methods must match when set; paths match
+ * Matches requests to routes much as Kong's router does: hosts and methods must match when set (a host written
+ * with a port, only on that port); paths match
  * by prefix, or as a regex when written {@code ~...}; among matches, routes with more conditions (methods,
  * hosts, paths), then plain (not wildcard) hosts, then regex paths, then the longest prefix win: the order of
  * Kong's {@code get_priority} (kong/router/transform.lua).
@@ -20,7 +21,25 @@ final class Router {
     record Match(DeclarativeConfig.Route route, String matchedPrefix) {
     }
 
-    private record Candidate(DeclarativeConfig.Route route, String path, Pattern regex, long priority) {
+    private record Candidate(DeclarativeConfig.Route route, String path, Pattern regex, long priority, List<HostRule> hosts) {
+    }
+
+    /**
+     * A route's host: {@code example.com:8080} is the host and a port (Kong's {@code split_host_port}, and
+     * {@code http.host == "example.com" && net.dst.port == 8080}); without one, {@code port} is -1 and any port matches.
+     */
+    private record HostRule(String host, int port) {
+        static HostRule of(String entry) {
+            int colon = entry.indexOf(':');
+            if (colon > 0 && isPort(entry.substring(colon + 1))) {
+                return new HostRule(entry.substring(0, colon), Integer.parseInt(entry.substring(colon + 1)));
+            }
+            return new HostRule(entry, -1);
+        }
+
+        boolean matches(String requestHost, int requestPort) {
+            return (port < 0 || port == requestPort) && hostMatches(host, requestHost);
+        }
     }
 
     private final List<Candidate> candidates = new ArrayList<>();
@@ -29,25 +48,44 @@ final class Router {
         for (DeclarativeConfig.Route route : routes) {
             long conditions = (route.hosts().isEmpty() ? 0 : 1) + (route.methods().isEmpty() ? 0 : 1) + (route.paths().isEmpty() ? 0 : 1);
             boolean plainHostsOnly = !route.hosts().isEmpty() && route.hosts().stream().noneMatch(h -> h.contains("*"));
+            List<HostRule> hosts = route.hosts().stream().map(HostRule::of).toList();
             List<String> paths = route.paths().isEmpty() ? List.of("/") : route.paths();
             for (String path : paths) {
                 Pattern regex = path.startsWith("~") ? Pattern.compile(path.substring(1)) : null;
                 long length = regex != null || route.paths().isEmpty() ? 0 : path.length() & 0x7FFFF;
                 long priority = conditions << 61 | (plainHostsOnly ? 1L << 60 : 0) | (regex != null ? 1L << 51 : 0) | length;
-                candidates.add(new Candidate(route, path, regex, priority));
+                candidates.add(new Candidate(route, path, regex, priority, hosts));
             }
         }
         candidates.sort(Comparator.comparingLong(Candidate::priority).reversed());
     }
 
+    /** As {@link #match(String, String, int, String)} for a Host header that carries its port, if any. */
     Optional<Match> match(String method, String host, String path) {
-        String hostOnly = host == null ? "" : host.toLowerCase(Locale.ROOT).replaceFirst(":\\d+$", "");
+        return match(method, host, -1, path);
+    }
+
+    /**
+     * The route for a request.
+     *
+     * @param host       the Host header, with or without a port
+     * @param listenPort the port the request came in on: what a route host with a port is compared with when the
+     *                   Host header has none, as Kong does
+     */
+    Optional<Match> match(String method, String host, int listenPort, String path) {
+        String hostOnly = host == null ? "" : host.toLowerCase(Locale.ROOT);
+        int port = listenPort;
+        int colon = hostOnly.lastIndexOf(':');
+        if (colon >= 0 && isPort(hostOnly.substring(colon + 1))) {
+            port = Integer.parseInt(hostOnly.substring(colon + 1));
+            hostOnly = hostOnly.substring(0, colon);
+        }
         for (Candidate candidate : candidates) {
             DeclarativeConfig.Route route = candidate.route();
             if (!route.methods().isEmpty() && !route.methods().contains(method)) {
                 continue;
             }
-            if (!route.hosts().isEmpty() && route.hosts().stream().noneMatch(h -> hostMatches(h, hostOnly))) {
+            if (!candidate.hosts().isEmpty() && !anyMatches(candidate.hosts(), hostOnly, port)) {
                 continue;
             }
             if (candidate.regex() != null) {
@@ -99,6 +137,27 @@ final class Router {
             return postfix.substring(2);
         }
         return postfix.startsWith("../") ? postfix.substring(3) : postfix;
+    }
+
+    private static boolean anyMatches(List<HostRule> hosts, String host, int port) {
+        for (HostRule rule : hosts) {
+            if (rule.matches(host, port)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isPort(String digits) {
+        if (digits.isEmpty() || digits.length() > 5) {
+            return false;
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean hostMatches(String pattern, String host) {

@@ -1,18 +1,34 @@
 package io.kongjava.gateway;
 
+import io.kongjava.emulation.Vaults;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Kong's schema rules for plugin configs, applied to the schema a plugin server dumped: types, required, defaults, one_of, unknown fields. */
+/**
+ * Kong's schema rules for plugin configs, applied to the schema a plugin server dumped: types, required, defaults, one_of,
+ * unknown fields; and vault references resolved where the schema marks a string {@code referenceable}, alone or as the
+ * elements of an array or set or the values of a map (Kong's {@code process_auto_fields}). Anywhere else a reference is
+ * plain text.
+ */
 final class SchemaCheck {
+
+    /** Resolves a vault reference found in a referenceable field; {@code path} names the field, as {@code auth.header_value}. */
+    @FunctionalInterface
+    interface References {
+        String resolve(String path, String reference) throws ConfigException;
+
+        /** Leaves references as written (for a plugin Kong will not run). */
+        References KEEP = (path, reference) -> reference;
+    }
 
     private SchemaCheck() {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> apply(List<Object> fields, Map<String, Object> given, String prefix, List<String> errors) {
+    static Map<String, Object> apply(List<Object> fields, Map<String, Object> given, String prefix, List<String> errors,
+                                     References references) throws ConfigException {
         Map<String, Object> out = new LinkedHashMap<>();
         List<String> known = new ArrayList<>();
         for (Object element : fields) {
@@ -36,7 +52,7 @@ final class SchemaCheck {
                 out.put(name, null);
                 continue;
             }
-            out.put(name, check(type, field, value, path, errors));
+            out.put(name, check(type, field, value, path, errors, references));
         }
         for (String key : given.keySet()) {
             if (!known.contains(key)) {
@@ -47,9 +63,14 @@ final class SchemaCheck {
     }
 
     @SuppressWarnings("unchecked")
-    private static Object check(String type, Map<String, Object> field, Object value, String path, List<String> errors) {
+    private static Object check(String type, Map<String, Object> field, Object value, String path, List<String> errors,
+                                References references) throws ConfigException {
         switch (type) {
             case "string" -> {
+                if (Boolean.TRUE.equals(field.get("referenceable")) && Vaults.isReference(value)) {
+                    // Kong accepts a reference in a referenceable field without the field's other checks.
+                    return references.resolve(path, (String) value);
+                }
                 if (!(value instanceof String)) {
                     errors.add(path + ": expected a string");
                 } else if (field.get("one_of") instanceof List<?> allowed && !allowed.contains(value)) {
@@ -75,17 +96,32 @@ final class SchemaCheck {
                 if (!(value instanceof Map<?, ?> map)) {
                     errors.add(path + ": expected a record");
                 } else {
-                    return apply((List<Object>) field.getOrDefault("fields", List.of()), (Map<String, Object>) map, path + ".", errors);
+                    return apply((List<Object>) field.getOrDefault("fields", List.of()), (Map<String, Object>) map, path + ".", errors,
+                            references);
                 }
             }
             case "array", "set" -> {
-                if (!(value instanceof List<?>)) {
+                if (!(value instanceof List<?> list)) {
                     errors.add(path + ": expected an array");
+                } else if (referenceableStrings(field.get("elements"))) {
+                    List<Object> resolved = new ArrayList<>();
+                    for (int i = 0; i < list.size(); i++) {
+                        Object element = list.get(i);
+                        resolved.add(Vaults.isReference(element) ? references.resolve(path + "[" + i + "]", (String) element) : element);
+                    }
+                    return resolved;
                 }
             }
             case "map" -> {
                 if (!(value instanceof Map<?, ?>) && !(value instanceof List<?> l && l.isEmpty())) {
                     errors.add(path + ": expected a map");
+                } else if (value instanceof Map<?, ?> map && referenceableStrings(field.get("values"))) {
+                    Map<Object, Object> resolved = new LinkedHashMap<>();
+                    for (Map.Entry<?, ?> entry : map.entrySet()) {
+                        Object v = entry.getValue();
+                        resolved.put(entry.getKey(), Vaults.isReference(v) ? references.resolve(path + "." + entry.getKey(), (String) v) : v);
+                    }
+                    return resolved;
                 }
             }
             default -> {
@@ -93,5 +129,10 @@ final class SchemaCheck {
             }
         }
         return value;
+    }
+
+    /** Kong resolves the elements or values of a collection when they are strings marked referenceable. */
+    private static boolean referenceableStrings(Object elements) {
+        return elements instanceof Map<?, ?> e && "string".equals(e.get("type")) && Boolean.TRUE.equals(e.get("referenceable"));
     }
 }

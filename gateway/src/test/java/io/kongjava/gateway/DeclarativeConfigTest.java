@@ -163,13 +163,40 @@ class DeclarativeConfigTest {
                 plugins:
                   - name: greeter
                     enabled: false
+                    config:
+                      auth:
+                        header_value: "{vault://env/not-set}"
                 """);
 
-        assertThat(config.plugins).isEmpty();
+        assertThat(config.plugins).as("nor are its vault references resolved").isEmpty();
     }
 
     @Test
-    void envVaultReferencesAreResolvedThroughTheGivenEnvironment() throws Exception {
+    void aDisabledPluginIsStillValidatedAsKongDoes() throws Exception {
+        Path notEnabled = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: rate-limiting
+                    enabled: false
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(notEnabled, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(notEnabled + ": plugins[0]: plugin 'rate-limiting' not enabled; add it to the 'plugins' configuration property");
+
+        Path badConfig = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                    enabled: false
+                    config: {times: two}
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(badConfig, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(badConfig + ": plugins[0].config (greeter): times: expected an integer");
+    }
+
+    @Test
+    void envVaultReferencesAreResolvedOnlyInFieldsTheSchemaMarksReferenceable() throws Exception {
         Path file = write("""
                 _format_version: "3.0"
                 plugins:
@@ -184,8 +211,32 @@ class DeclarativeConfigTest {
         DeclarativeConfig config = DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, environment::get);
 
         Map<String, Object> pluginConfig = config.plugins.getFirst().config();
-        assertThat(pluginConfig).containsEntry("greeting", "hi");
+        assertThat(pluginConfig).as("greeting is not referenceable: the text stays").containsEntry("greeting", "{vault://env/greeting}");
         assertThat(pluginConfig.get("auth")).isEqualTo(Map.of("header_name", "x-api-key", "header_value", "sk-test-123"));
+    }
+
+    @Test
+    void referenceableStringsInArraysSetsAndMapsAreResolvedToo() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: secrets
+                    config:
+                      tokens: ["{vault://env/token-a}", plain]
+                      keys: ["{vault://env/token-b}"]
+                      headers: {x-key: "{vault://env/token-b}"}
+                      labels: ["{vault://env/token-a}"]
+                """);
+        Map<String, String> environment = Map.of("TOKEN_A", "a-secret", "TOKEN_B", "b-secret");
+
+        DeclarativeConfig config = DeclarativeConfig.load(file, Map.of("secrets", PluginSchemas.parse(PluginSchemas.SECRETS)),
+                List.of("secrets"), environment::get);
+
+        assertThat(config.plugins.getFirst().config()).containsExactly(
+                Map.entry("tokens", List.of("a-secret", "plain")),
+                Map.entry("keys", List.of("b-secret")),
+                Map.entry("headers", Map.of("x-key", "b-secret")),
+                Map.entry("labels", List.of("{vault://env/token-a}")));
     }
 
     // What Kong refuses to load: the error names the file and where in it.
@@ -230,6 +281,19 @@ class DeclarativeConfigTest {
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining(file + ": _format_version: expected \"3.0\"");
         }
+    }
+
+    @Test
+    void aFormatVersionWrittenAsANumberIsRefused() throws Exception {
+        // YAML reads an unquoted 3.0 as a number; Kong's schema wants the string ("in '_format_version': expected a string").
+        Path file = write("""
+                _format_version: 3.0
+                services: []
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": _format_version: expected a string, got the number 3.0 (write _format_version: \"3.0\", in quotes)");
     }
 
     @Test
@@ -282,6 +346,90 @@ class DeclarativeConfigTest {
         assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage(file + ": plugins[1].route: no route ghost");
+    }
+
+    @Test
+    void theSamePluginTwiceOnOneScopeIsRefused() throws Exception {
+        // Kong's plugins are unique by name, route, service and consumer together.
+        Path global = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                  - name: greeter
+                    config: {times: 2}
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(global, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(global + ": plugins[1]: uniqueness violation: plugin 'greeter' already declared globally"
+                        + " at plugins[0] (Kong allows one plugin of a name per route, service and consumer)");
+
+        Path service = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    plugins:
+                      - name: greeter
+                        enabled: false
+                plugins:
+                  - name: greeter
+                    service: anthropic
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(service, PluginSchemas.both(), ENABLED, name -> null))
+                .as("a disabled plugin still takes its place")
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(service + ": plugins[0]: uniqueness violation: plugin 'greeter' already declared"
+                        + " on service 'anthropic' at services[0].plugins[0]");
+    }
+
+    @Test
+    void theSamePluginOnARouteAndOnThatRouteWithItsServiceAreTwoScopes() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    routes:
+                      - name: claude-code
+                        paths: [/anything]
+                        plugins:
+                          - name: greeter
+                plugins:
+                  - name: greeter
+                    route: claude-code
+                    service: anthropic
+                """);
+
+        assertThat(config.plugins).hasSize(2);
+    }
+
+    @Test
+    void consumersAreRefusedRatherThanTheirPluginsRunningForEveryone() throws Exception {
+        // The local gateway cannot tell who a consumer is; a consumer-scoped plugin taken as global would run for all.
+        Path consumers = write("""
+                _format_version: "3.0"
+                consumers:
+                  - username: alice
+                plugins:
+                  - name: greeter
+                    consumer: alice
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(consumers, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(consumers + ": consumers: consumers are not supported by the local gateway");
+
+        Path scoped = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    plugins:
+                      - name: greeter
+                        consumer: {username: alice}
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(scoped, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(scoped + ": services[0].plugins[0].consumer: consumers are not supported by the local gateway");
     }
 
     @Test
@@ -387,5 +535,17 @@ class DeclarativeConfigTest {
                 .hasMessageContaining(file + ": plugins[0].config.auth.header_value: could not resolve vault reference"
                         + " {vault://env/anthropic-api-key}")
                 .hasMessageContaining("set the environment variable NAME in upper case with _ for -");
+
+        Path inArray = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: secrets
+                    config:
+                      tokens: [plain, "{vault://env/token-a}"]
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(inArray, Map.of("secrets", PluginSchemas.parse(PluginSchemas.SECRETS)),
+                List.of("secrets"), Map.<String, String>of()::get))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(inArray + ": plugins[0].config.tokens[1]: could not resolve vault reference {vault://env/token-a}");
     }
 }

@@ -29,6 +29,19 @@ final class PluginSchemas {
             ]}}]}
             """;
 
+    /**
+     * {@code secrets}: collections of strings, referenceable or not. As for Kong and the PDK's {@code @Referenceable},
+     * {@code referenceable} sits on the elements of an array or set and on the values of a map.
+     */
+    static final String SECRETS = """
+            {"name": "secrets", "fields": [{"config": {"type": "record", "fields": [
+              {"tokens": {"type": "array", "elements": {"type": "string", "referenceable": true}}},
+              {"keys": {"type": "set", "elements": {"type": "string", "referenceable": true}}},
+              {"headers": {"type": "map", "keys": {"type": "string"}, "values": {"type": "string", "referenceable": true}}},
+              {"labels": {"type": "array", "elements": {"type": "string"}}}
+            ]}}]}
+            """;
+
     /** A plugin whose config has one string field, {@code level}: where it was configured. */
     static Map<String, Object> withLevel(String name) {
         return parse("""

@@ -3,8 +3,13 @@ package io.kongjava.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -90,6 +95,58 @@ class RouterTest {
         assertThat(routeFor(router, "GET", "example.org", "/")).isEqualTo("any-tld");
         assertThat(routeFor(router, "GET", "elsewhere.net", "/")).isEqualTo("fallback");
         assertThat(routeFor(router, "GET", null, "/")).isEqualTo("fallback");
+    }
+
+    @Test
+    void aHostWithAPortMatchesOnlyThatPortAPlainHostAnyPort() throws Exception {
+        // As Kong's router (kong/router/transform.lua) reads hosts: "example.com:8080" is the host example.com and
+        // the port 8080, the port of the Host header or, when it has none, the port the request came in on.
+        Router router = router("""
+                routes:
+                  - {name: fallback, paths: [/]}
+                  - {name: on-8080, paths: [/], hosts: ["example.com:8080"]}
+                  - {name: subdomains-on-8443, paths: [/], hosts: ["*.example.com:8443"]}
+                  - {name: any-port, paths: [/], hosts: [api.example.com]}
+                """);
+
+        assertThat(routeFor(router, "GET", "example.com:8080", "/")).isEqualTo("on-8080");
+        assertThat(routeFor(router, "GET", "example.com:9090", "/")).isEqualTo("fallback");
+        assertThat(router.match("GET", "example.com", 8080, "/")).as("Host without a port, listening on 8080").get()
+                .extracting(m -> m.route().name()).isEqualTo("on-8080");
+        assertThat(router.match("GET", "example.com", 8000, "/")).get()
+                .extracting(m -> m.route().name()).isEqualTo("fallback");
+        assertThat(routeFor(router, "GET", "www.example.com:8443", "/")).isEqualTo("subdomains-on-8443");
+        assertThat(routeFor(router, "GET", "www.example.com:8080", "/")).isEqualTo("fallback");
+        assertThat(routeFor(router, "GET", "api.example.com:1234", "/")).isEqualTo("any-port");
+        assertThat(router.match("GET", "api.example.com", 8000, "/")).get()
+                .extracting(m -> m.route().name()).isEqualTo("any-port");
+    }
+
+    @Test
+    void theGatewayMatchesAHostWithoutAPortWithThePortItListensOn() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                routes:
+                  - name: on-this-port
+                    hosts: ["example.com:%d"]
+                """.formatted(port));
+        try (Gateway gateway = new Gateway(config, Map.of(), 1024).start(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+            assertThat(statusLine(port, "example.com")).as("matched; no service behind it").contains(" 503 ");
+            assertThat(statusLine(port, "example.com:" + port)).contains(" 503 ");
+            assertThat(statusLine(port, "example.com:1")).contains(" 404 ");
+        }
+    }
+
+    /** The status line the gateway answers a GET with {@code host} as the Host header (which HttpClient will not send as given). */
+    private static String statusLine(int port, String host) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
     }
 
     @Test
