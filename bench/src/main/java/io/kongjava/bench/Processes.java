@@ -1,8 +1,7 @@
 package io.kongjava.bench;
 
+import io.kongjava.gateway.PluginServerProcesses;
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,14 +31,7 @@ final class Processes implements AutoCloseable {
     }
 
     static boolean accepts(Path socket) {
-        if (!Files.exists(socket)) {
-            return false;
-        }
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return PluginServerProcesses.accepts(socket);
     }
 
     /** The java binary and class path of this JVM, to start helper processes like it. */

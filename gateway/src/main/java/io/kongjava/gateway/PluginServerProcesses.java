@@ -135,7 +135,8 @@ public final class PluginServerProcesses implements AutoCloseable {
         }
     }
 
-    static boolean accepts(Path socket) {
+    /** Whether a plugin server accepts connections on {@code socket} now. */
+    public static boolean accepts(Path socket) {
         if (!Files.exists(socket)) {
             return false;
         }

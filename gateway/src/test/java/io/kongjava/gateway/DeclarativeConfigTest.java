@@ -38,6 +38,12 @@ class DeclarativeConfigTest {
         return config.routes.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
     }
 
+    /** Loading {@code file} with both test plugins enabled fails with a ConfigException. */
+    static org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable> assertRefused(Path file) {
+        return assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class);
+    }
+
     @Test
     void servicesRoutesAndPluginsOnEveryLevel() throws Exception {
         DeclarativeConfig config = load("""
@@ -179,8 +185,7 @@ class DeclarativeConfigTest {
                   - name: rate-limiting
                     enabled: false
                 """);
-        assertThatThrownBy(() -> DeclarativeConfig.load(notEnabled, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(notEnabled)
                 .hasMessage(notEnabled + ": plugins[0]: plugin 'rate-limiting' not enabled; add it to the 'plugins' configuration property");
 
         Path badConfig = write("""
@@ -190,8 +195,7 @@ class DeclarativeConfigTest {
                     enabled: false
                     config: {times: two}
                 """);
-        assertThatThrownBy(() -> DeclarativeConfig.load(badConfig, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(badConfig)
                 .hasMessage(badConfig + ": plugins[0].config (greeter): times: expected an integer");
     }
 
@@ -251,8 +255,7 @@ class DeclarativeConfigTest {
                     routes: [ {name: claude-code, paths: [/anything] }
                   - name: other
                 """);
-        assertThatThrownBy(() -> DeclarativeConfig.load(unclosed, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(unclosed)
                 .hasMessageStartingWith(unclosed + ":6: ")
                 .hasMessageContaining("expected ',' or ']'");
 
@@ -265,8 +268,7 @@ class DeclarativeConfigTest {
                       - name: claude-code
                 	paths: [/anything]
                 """);
-        assertThatThrownBy(() -> DeclarativeConfig.load(tab, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(tab)
                 .hasMessageStartingWith(tab + ":7: ")
                 .hasMessageContaining("TAB");
     }
@@ -291,8 +293,7 @@ class DeclarativeConfigTest {
                 services: []
                 """);
 
-        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(file)
                 .hasMessage(file + ": _format_version: expected a string, got the number 3.0 (write _format_version: \"3.0\", in quotes)");
     }
 
@@ -304,8 +305,7 @@ class DeclarativeConfigTest {
                   - name: typo
                 """);
 
-        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(file)
                 .hasMessageContaining(file + ": service: unknown entity type");
     }
 
@@ -328,8 +328,7 @@ class DeclarativeConfigTest {
                     paths: [/dangling]
                 """);
 
-        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(file)
                 .hasMessage(file + ": routes[1].service: no service antropic");
     }
 
@@ -343,8 +342,7 @@ class DeclarativeConfigTest {
                     route: ghost
                 """);
 
-        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(file)
                 .hasMessage(file + ": plugins[1].route: no route ghost");
     }
 
@@ -358,8 +356,7 @@ class DeclarativeConfigTest {
                   - name: greeter
                     config: {times: 2}
                 """);
-        assertThatThrownBy(() -> DeclarativeConfig.load(global, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(global)
                 .hasMessage(global + ": plugins[1]: uniqueness violation: plugin 'greeter' already declared globally"
                         + " at plugins[0] (Kong allows one plugin of a name per route, service and consumer)");
 
@@ -414,8 +411,7 @@ class DeclarativeConfigTest {
                   - name: greeter
                     consumer: alice
                 """);
-        assertThatThrownBy(() -> DeclarativeConfig.load(consumers, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(consumers)
                 .hasMessageStartingWith(consumers + ": consumers: consumers are not supported by the local gateway");
 
         Path scoped = write("""
@@ -427,8 +423,7 @@ class DeclarativeConfigTest {
                       - name: greeter
                         consumer: {username: alice}
                 """);
-        assertThatThrownBy(() -> DeclarativeConfig.load(scoped, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(scoped)
                 .hasMessageStartingWith(scoped + ": services[0].plugins[0].consumer: consumers are not supported by the local gateway");
     }
 
@@ -439,8 +434,7 @@ class DeclarativeConfigTest {
                 routes:
                   - name: everything
                 """);
-        assertThatThrownBy(() -> DeclarativeConfig.load(noConditions, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(noConditions)
                 .hasMessageContaining(noConditions + ": routes[0]: must set one of 'methods', 'hosts', 'headers', 'paths', 'snis'");
 
         Path relative = write("""
@@ -449,8 +443,7 @@ class DeclarativeConfigTest {
                   - name: relative
                     paths: [anything]
                 """);
-        assertThatThrownBy(() -> DeclarativeConfig.load(relative, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(relative)
                 .hasMessageContaining(relative + ": routes[0].paths: should start with: / (fixed path) or ~/ (regex path)");
     }
 
@@ -465,8 +458,7 @@ class DeclarativeConfigTest {
                       - name: rate-limiting
                 """);
 
-        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(file)
                 .hasMessage(file + ": services[0].plugins[0]: plugin 'rate-limiting' not enabled;"
                         + " add it to the 'plugins' configuration property");
     }
@@ -499,8 +491,7 @@ class DeclarativeConfigTest {
                             config: {times: two, colour: blue}
                 """);
 
-        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(file)
                 .hasMessageStartingWith(file + ": services[0].routes[0].plugins[0].config (greeter): ")
                 .hasMessageContaining("times: expected an integer")
                 .hasMessageContaining("colour: unknown field");
@@ -514,8 +505,7 @@ class DeclarativeConfigTest {
                   - name: java-file-log
                 """);
 
-        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
-                .isInstanceOf(ConfigException.class)
+        assertRefused(file)
                 .hasMessage(file + ": plugins[0].config (java-file-log): path: required field missing");
     }
 
