@@ -187,6 +187,9 @@ public final class PluginServerProcesses implements AutoCloseable {
                     if (tz != null) {
                         env.put("TZ", tz);
                     }
+                    // Kong's nginx parent is recognised by the Java server; this gateway says so instead, so a
+                    // server it started does not outlive it.
+                    env.put("KONG_JAVA_EXIT_WITH_PARENT", "true");
                     process = builder.start();
                     long pid = process.pid();
                     LOG.log(Level.INFO, "[pluginserver] started, pid " + pid);

@@ -80,6 +80,54 @@ class PluginServerLauncherTest {
         Files.deleteIfExists(prefix);
     }
 
+    @Test
+    void aServerStartedFromAShellThatExitsKeepsServingButOneTiedToItsParentEnds() throws Exception {
+        // An operator's `nohup kong-java-pluginserver ... &` (Kong with no start_cmd): the shell goes away.
+        long survivor = startFromShortLivedShell(Map.of());
+        try {
+            Thread.sleep(2500); // the parent check runs every second
+            assertThat(ProcessHandle.of(survivor).map(ProcessHandle::isAlive)).contains(true);
+        } finally {
+            ProcessHandle.of(survivor).ifPresent(ProcessHandle::destroy);
+        }
+
+        // What Kong's nginx worker or the local gateway starts ends with it.
+        long tied = startFromShortLivedShell(Map.of("KONG_JAVA_EXIT_WITH_PARENT", "true"));
+        ProcessHandle handle = ProcessHandle.of(tied).orElseThrow();
+        assertThat(handle.onExit().toCompletableFuture().completeOnTimeout(null, 10, TimeUnit.SECONDS).join())
+                .as("the server tied to its parent exits after the parent").isNotNull();
+    }
+
+    /** Starts the server in the background of a shell that exits once it listens; returns the server's pid. */
+    private static long startFromShortLivedShell(Map<String, String> environment) throws Exception {
+        Path prefix = Files.createTempDirectory("kjp-orphan");
+        Path socket = prefix.resolve("kong-java-pluginserver.socket");
+        Process shell = kongStyle("/bin/sh -c '" + Distribution.bin("kong-java-pluginserver") + " -kong-prefix " + prefix
+                + " 2>/dev/null & while [ ! -S " + socket + " ]; do sleep 0.1; done; sleep 0.5'", environment);
+        awaitSocketFile(socket);
+        long pid;
+        try (KongRpcClient kong = new KongRpcClient(socket, Duration.ofSeconds(5), 2)) {
+            pid = ((Number) ((Map<?, ?>) kong.call("plugin.GetStatus", null)).get("Pid")).longValue();
+        }
+        assertThat(shell.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        return pid;
+    }
+
+    private static void awaitSocketFile(Path socket) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(socket)) {
+                try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                    return;
+                } catch (IOException notYet) {
+                    // binding in progress
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("no socket at " + socket + " within 20 s");
+    }
+
     static void awaitSocket(Path socket, Process process) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {

@@ -2,78 +2,102 @@ package io.kongjava.server;
 
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.bridge.Bridge;
+import io.kongjava.protocol.RpcMessage;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * One phase of one plugin instance for one request. The plugin runs on its own virtual thread and calls the
- * PDK through this event's {@link Bridge}; each call becomes the answer to Kong's pending HandleEvent or
- * Step, and the plugin's thread waits until Kong's next Step brings the result. Kong may send those Steps
- * on any connection: the event is found by its id, never by connection.
+ * One phase of one plugin instance for one request, run on the thread that read Kong's HandleEvent. Each
+ * PDK call is written as the answer to Kong's pending call, and the same thread then reads Kong's Step from
+ * that connection, which is where Kong's keep-alive pool almost always sends it: no thread hand-off on the
+ * common path. When another call arrives there instead, the connection goes to a worker and the event
+ * waits for its Step, which the thread reading it hands over together with its connection.
  */
 final class Event implements Bridge {
 
-    /** What the plugin's thread hands to the connection waiting on Kong's behalf. */
-    sealed interface Outgoing {
-        record PdkCall(String method, List<Object> args, boolean terminal) implements Outgoing {
-        }
+    /** What the server does for an event: hand a connection to a worker, and forget the event. */
+    interface Host {
+        /** Serves {@code connection} on a worker thread, starting with {@code first} when it is not null. */
+        void serveElsewhere(Connection connection, RpcMessage first);
 
-        record Done() implements Outgoing {
-        }
+        void eventEnded(Event event);
+
+        /** Closes a connection Kong has closed or that failed. */
+        void drop(Connection connection);
     }
 
-    private static final Object NIL = new Object();
+    private static final System.Logger LOG = System.getLogger(Event.class.getName());
+
+    private static final int RUNNING = 0;
+    private static final int WAITING = 1;
+    private static final int OVER = 2;
+
+    /** A Step read on another connection, with that connection, which now belongs to this event. */
+    private record Handover(Connection connection, long msgid, Object data) {
+    }
 
     final long id;
     final PluginInstance instance;
     final String phase;
     private final Duration stepTimeout;
-    private final Mailbox<Outgoing> outgoing = new Mailbox<>();
-    private final Mailbox<Object> steps = new Mailbox<>();
+    private final Host host;
+    private final AtomicInteger state = new AtomicInteger(RUNNING);
+    /** The connection the next answer goes to; taken (set to null) by whoever writes on it. */
+    private final AtomicReference<Connection> held;
+    private volatile long answerMsgid;
+    private volatile long runningSince = System.nanoTime();
+    private volatile Handover handover;
+    private volatile Connection waitingOn;
+    private volatile Thread thread;
     private volatile String endedBy;
-    private volatile boolean abandonedByKong;
 
-    Event(long id, PluginInstance instance, String phase, Duration stepTimeout) {
+    Event(long id, PluginInstance instance, String phase, Duration stepTimeout, Host host, Connection connection, long msgid) {
         this.id = id;
         this.instance = instance;
         this.phase = phase;
         this.stepTimeout = stepTimeout;
+        this.host = host;
+        this.held = new AtomicReference<>(connection);
+        this.answerMsgid = msgid;
     }
 
-    /** Kong stopped stepping this event (a PDK function raised in Kong, or Kong timed out): nobody waits for it. */
-    boolean abandonedByKong() {
-        return abandonedByKong;
-    }
-
-    void abandon(String reason) {
-        abandonedByKong = true;
-        end(reason);
-    }
-
-    boolean ended() {
-        return endedBy != null;
-    }
-
-    /** Marks the event over; later PDK calls from the plugin fail with a message naming why. */
-    void end(String reason) {
-        if (endedBy == null) {
-            endedBy = reason;
+    /**
+     * Runs the phase on this thread and answers Kong's last call with "ret". Returns the connection this
+     * thread should go on serving, or {@code null} when the event no longer holds one.
+     */
+    Connection run(PhaseBody body) {
+        thread = Thread.currentThread();
+        try {
+            body.run(this);
+        } catch (Throwable e) {
+            if (endedBy == null) {
+                LOG.log(Level.WARNING, "plugin " + instance.name() + " failed in " + phase + " (event #" + id + "): " + e, e);
+            } else {
+                LOG.log(Level.DEBUG, () -> "plugin " + instance.name() + " stopped after its event ended: " + e);
+            }
         }
+        end("the phase returned");
+        state.set(OVER);
+        host.eventEnded(this);
+        Connection connection = held.getAndSet(null);
+        if (connection == null) {
+            return null;
+        }
+        return answer(connection, "ret") ? connection : null;
     }
 
-    /** The next thing the plugin does, waiting at most {@code limit}; {@code null} when it took longer. */
-    Outgoing awaitOutgoing(Duration limit) throws InterruptedException {
-        return outgoing.take(limit);
-    }
-
-    /** Kong's Step: resumes the plugin's thread with the result of its PDK call. */
-    void deliverStep(Object data) {
-        steps.put(data == null ? NIL : data);
-    }
-
-    void pluginReturned() {
-        outgoing.put(new Outgoing.Done());
+    /** The plugin's phase method, given this event as its bridge. */
+    @FunctionalInterface
+    interface PhaseBody {
+        void run(Event event) throws Exception;
     }
 
     @Override
@@ -84,37 +108,199 @@ final class Event implements Bridge {
             // and every round trip saved counts on the request's path.
             return instance.pluginId();
         }
-        steps.clear();
-        outgoing.put(new Outgoing.PdkCall(method, wireArgs(args), false));
-        Object data;
-        try {
-            data = steps.take(stepTimeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            end("interrupted");
-            throw new PdkException(method, "interrupted while waiting for Kong's answer", e);
+        Connection connection = held.getAndSet(null);
+        if (connection == null) {
+            throw over(method);
         }
-        if (data == null) {
-            abandonedByKong = true;
-            end("no Step from Kong within " + stepTimeout.toSeconds() + " s");
-            throw new PdkException(method, "Kong sent no answer within " + stepTimeout.toSeconds()
-                    + " s (Kong abandons an event when a PDK function raises); the event is over");
+        // Published before the answer goes out: a Step that Kong sends on another connection must find where
+        // this thread waits, or its wake-up would be lost.
+        connection.clearWake();
+        waitingOn = connection;
+        state.set(WAITING);
+        if (!answer(connection, pdkCall(method, args))) {
+            waitingOn = null;
+            state.set(OVER);
+            end("Kong's connection failed");
+            throw new PdkException(method, "the connection to Kong failed; the event is over");
         }
-        return data == NIL ? null : data;
+        Object data = awaitStep(method, connection);
+        runningSince = System.nanoTime();
+        return data;
     }
 
     @Override
     public void callTerminal(String method, List<?> args) throws PdkException {
         checkOpen(method);
+        Connection connection = held.getAndSet(null);
+        if (connection == null) {
+            throw over(method);
+        }
         end(method + " was called");
-        outgoing.put(new Outgoing.PdkCall(method, wireArgs(args), true));
+        state.set(OVER);
+        host.eventEnded(this);
+        // Kong never answers an exit: the connection is free for Kong's next call as soon as this is written.
+        if (answer(connection, pdkCall(method, args))) {
+            host.serveElsewhere(connection, null);
+        }
+    }
+
+    /**
+     * A Step for this event read by another connection's thread: hands it over with that connection.
+     * {@code false} when the event is not waiting for one (that thread then answers Kong with an error).
+     */
+    boolean offerStep(Connection connection, long msgid, Object data) {
+        if (!state.compareAndSet(WAITING, RUNNING)) {
+            return false;
+        }
+        handover = new Handover(connection, msgid, data);
+        Connection reading = waitingOn;
+        if (reading != null) {
+            reading.wake();
+        }
+        Thread waiter = thread;
+        if (waiter != null) {
+            LockSupport.unpark(waiter);
+        }
+        return true;
+    }
+
+    /**
+     * Answers Kong with an error when the plugin has held Kong's call longer than {@code limit} (Kong gives
+     * up at 60 s and would log only a timeout); the plugin's later calls fail.
+     */
+    void expireIfSilent(Duration limit, long now) {
+        if (state.get() != RUNNING || now - runningSince < limit.toNanos()) {
+            return;
+        }
+        Connection connection = held.getAndSet(null);
+        if (connection == null) {
+            return;
+        }
+        String reason = "plugin " + instance.name() + " did not answer within " + limit.toSeconds() + " s in " + phase
+                + " (event #" + id + " abandoned)";
+        end("it did not answer within " + limit.toSeconds() + " s");
+        state.set(OVER);
+        host.eventEnded(this);
+        if (write(connection, RpcMessage.Response.failure(answerMsgid, reason))) {
+            host.serveElsewhere(connection, null);
+        }
+    }
+
+    boolean ended() {
+        return endedBy != null;
+    }
+
+    private Object awaitStep(String method, Connection connection) throws PdkException {
+        long deadline = System.nanoTime() + stepTimeout.toNanos();
+        try {
+            RpcMessage message = connection.read(true, deadline);
+            waitingOn = null;
+            if (message instanceof RpcMessage.Request request && isStepFor(request)) {
+                if (state.compareAndSet(WAITING, RUNNING)) {
+                    answerMsgid = request.msgid();
+                    held.set(connection);
+                    return request.argument() instanceof Map<?, ?> step ? stepData(request.method(), step.get("Data")) : null;
+                }
+                // The Step already came on another connection; this one is a duplicate.
+                write(connection, RpcMessage.Response.failure(request.msgid(), "event #" + id + " is not waiting for a Step"));
+                host.serveElsewhere(connection, null);
+            } else if (message == null) {
+                // Kong closed the connection instead of pooling it (its pool was full); the Step comes elsewhere.
+                host.drop(connection);
+            } else {
+                host.serveElsewhere(connection, message);
+            }
+        } catch (Connection.StoppedWaiting stopped) {
+            waitingOn = null;
+            host.serveElsewhere(connection, null);
+        } catch (IOException e) {
+            waitingOn = null;
+            LOG.log(Level.DEBUG, () -> "connection ended while event #" + id + " waited for its Step: " + e.getMessage());
+            host.drop(connection);
+        }
+        return awaitHandover(method, deadline);
+    }
+
+    private Object awaitHandover(String method, long deadline) throws PdkException {
+        while (true) {
+            Handover delivered = handover;
+            if (delivered != null) {
+                handover = null;
+                answerMsgid = delivered.msgid();
+                held.set(delivered.connection());
+                return delivered.data();
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0 && state.compareAndSet(WAITING, OVER)) {
+                end("no Step from Kong within " + stepTimeout.toSeconds() + " s");
+                throw new PdkException(method, "Kong sent no answer within " + stepTimeout.toSeconds()
+                        + " s (Kong abandons an event when a PDK function raises); the event is over");
+            }
+            LockSupport.parkNanos(this, Math.max(left, 1_000_000));
+            if (Thread.interrupted()) {
+                if (state.compareAndSet(WAITING, OVER)) {
+                    end("interrupted");
+                    Thread.currentThread().interrupt();
+                    throw new PdkException(method, "interrupted while waiting for Kong's answer");
+                }
+            }
+        }
+    }
+
+    private boolean isStepFor(RpcMessage.Request request) {
+        return request.method().startsWith("plugin.Step")
+                && request.argument() instanceof Map<?, ?> step
+                && step.get("EventId") instanceof Long eventId && eventId == id;
+    }
+
+    /** The value a Step carries; Kong's StepError (older Kong versions) means the PDK function failed. */
+    Object stepData(String method, Object data) {
+        if ("plugin.StepError".equals(method)) {
+            LOG.log(Level.WARNING, "Kong reported a PDK error to " + instance.name() + ": " + data);
+            return null;
+        }
+        return data;
+    }
+
+    private boolean answer(Connection connection, Object data) {
+        Map<String, Object> result = new LinkedHashMap<>(4);
+        result.put("EventId", id);
+        result.put("Data", data);
+        return write(connection, RpcMessage.Response.success(answerMsgid, result));
+    }
+
+    private boolean write(Connection connection, RpcMessage.Response response) {
+        try {
+            connection.write(response);
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, () -> "could not answer Kong for event #" + id + ": " + e.getMessage());
+            host.drop(connection);
+            return false;
+        }
+    }
+
+    private static Map<String, Object> pdkCall(String method, List<?> args) {
+        Map<String, Object> call = new LinkedHashMap<>(4);
+        call.put("Method", method);
+        call.put("Args", wireArgs(args));
+        return call;
+    }
+
+    private void end(String reason) {
+        if (endedBy == null) {
+            endedBy = reason;
+        }
     }
 
     private void checkOpen(String method) throws PdkException {
-        String reason = endedBy;
-        if (reason != null) {
-            throw new PdkException(method, "the " + phase + " event of " + instance.name() + " is over (" + reason + ")");
+        if (endedBy != null) {
+            throw over(method);
         }
+    }
+
+    private PdkException over(String method) {
+        return new PdkException(method, "the " + phase + " event of " + instance.name() + " is over (" + endedBy + ")");
     }
 
     /** Kong spreads Args with unpack(): trailing nils are dropped, a nil before a value would lose the rest. */

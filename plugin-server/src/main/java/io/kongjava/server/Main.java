@@ -25,6 +25,8 @@ public final class Main {
     public static final String SERVER_NAME = "kong-java-pluginserver";
     public static final String VERSION = "0.1.0";
     private static final String DEFAULT_PREFIX = "/usr/local/kong";
+    /** Set by a supervisor (the local gateway) whose plugin servers must not outlive it. */
+    public static final String EXIT_WITH_PARENT_ENV = "KONG_JAVA_EXIT_WITH_PARENT";
 
     private static final String USAGE = """
             Usage: %1$s [options]
@@ -45,6 +47,9 @@ public final class Main {
               -dump, --dump         print {"Protocol":"MsgPack:1","Plugins":[...]} and exit
               --instance-idle-timeout SECONDS
                                     forget instances unused this long (default 600; Kong restarts them on demand)
+              --exit-with-parent, --no-exit-with-parent
+                                    end when the process that started this one ends (default: only when
+                                    that is Kong's nginx, or %3$s=true)
               --verbose             log debug lines
               -v, --version         print the version and exit
               -h, --help            print this help and exit
@@ -71,7 +76,7 @@ public final class Main {
         }
         configureLogging(options.verbose());
         if (options.help()) {
-            out.printf(USAGE, SERVER_NAME, DEFAULT_PREFIX);
+            out.printf(USAGE, SERVER_NAME, DEFAULT_PREFIX, EXIT_WITH_PARENT_ENV);
             return 0;
         }
         if (options.version()) {
@@ -145,7 +150,7 @@ public final class Main {
         }
         log.log(Level.INFO, SERVER_NAME + " " + VERSION + " pid " + ProcessHandle.current().pid() + " serving "
                 + catalog.all().stream().map(p -> p.name() + " " + p.descriptor().version()).toList());
-        watchParent(log);
+        watchParent(log, options.exitWithParent());
         try {
             stopped.await();
         } catch (InterruptedException e) {
@@ -155,15 +160,38 @@ public final class Main {
     }
 
     /**
-     * Kong sends SIGTERM when it stops, but a worker that dies abruptly leaves its server orphaned; exit when
-     * the parent goes away so the next worker's server can take the socket.
+     * Kong sends SIGTERM when it stops, but a worker that dies abruptly leaves the server it spawned orphaned,
+     * and the next worker's server takes the socket; so a server Kong started exits when its parent goes away.
+     * One an operator started (systemd, nohup, a sidecar; Kong then has no start_cmd) must outlive the shell
+     * that launched it. Kong spawns from an nginx worker; the local gateway says so in the environment.
      */
-    private static void watchParent(System.Logger log) {
+    static boolean shouldExitWithParent(Boolean flag, String environment, String parentCommand) {
+        if (flag != null) {
+            return flag;
+        }
+        if (environment != null && !environment.isBlank()) {
+            return Boolean.parseBoolean(environment.trim()) || environment.trim().equals("1");
+        }
+        if (parentCommand == null) {
+            return false;
+        }
+        String name = Path.of(parentCommand).getFileName().toString();
+        return name.equals("nginx") || name.startsWith("openresty");
+    }
+
+    private static void watchParent(System.Logger log, Boolean flag) {
         ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
         if (parent == null || parent.pid() == 1) {
             return;
         }
-        Thread.ofVirtual().name("parent-watch").start(() -> {
+        String parentCommand = parent.info().command().orElse(null);
+        if (!shouldExitWithParent(flag, System.getenv(EXIT_WITH_PARENT_ENV), parentCommand)) {
+            log.log(Level.INFO, "started by " + (parentCommand == null ? "pid " + parent.pid() : parentCommand)
+                    + ": keeps running when it exits (--exit-with-parent or " + EXIT_WITH_PARENT_ENV + "=true to tie them)");
+            return;
+        }
+        log.log(Level.INFO, "exits when its parent, pid " + parent.pid() + " (" + parentCommand + "), goes away");
+        Thread.ofPlatform().daemon(true).name("parent-watch").start(() -> {
             while (true) {
                 try {
                     Thread.sleep(1000);
@@ -194,7 +222,8 @@ public final class Main {
 
     /** The parsed command line. */
     record Options(Path prefix, Path socket, Path pluginsDirectory, String dumpPluginInfo, boolean dumpAll,
-                   boolean dumpObject, Duration instanceIdleTimeout, boolean verbose, boolean version, boolean help) {
+                   boolean dumpObject, Duration instanceIdleTimeout, Boolean exitWithParent, boolean verbose,
+                   boolean version, boolean help) {
 
         static Options parse(String[] args) {
             Path prefix = Path.of(DEFAULT_PREFIX);
@@ -204,6 +233,7 @@ public final class Main {
             boolean dumpAll = false;
             boolean dumpObject = false;
             Duration idle = Duration.ofMinutes(10);
+            Boolean exitWithParent = null;
             boolean verbose = false;
             boolean version = false;
             boolean help = false;
@@ -234,13 +264,15 @@ public final class Main {
                             throw new IllegalArgumentException(option + " needs whole seconds, got " + seconds);
                         }
                     }
+                    case "--exit-with-parent", "-exit-with-parent" -> exitWithParent = true;
+                    case "--no-exit-with-parent", "-no-exit-with-parent" -> exitWithParent = false;
                     case "--verbose" -> verbose = true;
                     case "-v", "--version", "-version" -> version = true;
                     case "-h", "--help", "-help" -> help = true;
                     default -> throw new IllegalArgumentException("unknown option " + option);
                 }
             }
-            return new Options(prefix, socket, plugins, dumpInfo, dumpAll, dumpObject, idle, verbose, version, help);
+            return new Options(prefix, socket, plugins, dumpInfo, dumpAll, dumpObject, idle, exitWithParent, verbose, version, help);
         }
 
         private static String value(java.util.Deque<String> rest, String option) {

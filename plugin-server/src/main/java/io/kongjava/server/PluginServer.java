@@ -3,13 +3,10 @@ package io.kongjava.server;
 import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.protocol.ProtocolException;
 import io.kongjava.protocol.RpcMessage;
-import io.kongjava.protocol.RpcReader;
-import io.kongjava.protocol.RpcWriter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -17,15 +14,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Serves MsgPack:1 on a Unix socket: a virtual thread per connection reads Kong's requests one after the
- * other and answers each in order. Kong opens a connection per call from a keep-alive pool, so many
- * connections are open at once and each carries many calls over time.
+ * Serves MsgPack:1 on a Unix socket. Kong opens a connection per call from a keep-alive pool, so many
+ * connections are open at once and each carries many calls over time. Each connection is served by a
+ * platform thread with plain reads; a plugin's phase runs on the thread that read its HandleEvent, which
+ * also reads the Step that follows on the same connection, so a PDK call costs one write and one read.
  */
-public final class PluginServer implements AutoCloseable {
+public final class PluginServer implements AutoCloseable, Event.Host {
 
     private static final System.Logger LOG = System.getLogger(PluginServer.class.getName());
 
@@ -41,7 +45,8 @@ public final class PluginServer implements AutoCloseable {
     private final Registry registry;
     private final RpcMethods methods;
     private final Settings settings;
-    private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final ExecutorService workers;
     private ServerSocketChannel server;
     private volatile boolean closed;
 
@@ -49,7 +54,10 @@ public final class PluginServer implements AutoCloseable {
         this.socketPath = socketPath.toAbsolutePath();
         this.settings = settings;
         this.registry = new Registry(settings.instanceIdleTimeout());
-        this.methods = new RpcMethods(catalog, registry, exchange, settings.replyTimeout(), settings.stepTimeout());
+        this.methods = new RpcMethods(catalog, registry, exchange);
+        AtomicLong threads = new AtomicLong();
+        this.workers = Executors.newCachedThreadPool(task -> Thread.ofPlatform().daemon(true)
+                .name("kong-conn-" + threads.incrementAndGet()).unstarted(task));
     }
 
     public Path socketPath() {
@@ -74,7 +82,7 @@ public final class PluginServer implements AutoCloseable {
             LOG.log(Level.WARNING, "cannot restrict permissions of " + socketPath + " on this file system");
         }
         Thread.ofPlatform().name("accept " + socketPath.getFileName()).daemon(true).start(this::acceptLoop);
-        Thread.ofVirtual().name("expiry").start(this::expireLoop);
+        Thread.ofPlatform().name("housekeeping").daemon(true).start(this::housekeepingLoop);
         LOG.log(Level.INFO, "listening on " + socketPath);
         return this;
     }
@@ -82,9 +90,17 @@ public final class PluginServer implements AutoCloseable {
     private void acceptLoop() {
         while (!closed) {
             try {
-                SocketChannel connection = server.accept();
+                SocketChannel channel = server.accept();
+                Connection connection;
+                try {
+                    connection = new Connection(channel, settings.announcePid());
+                } catch (IOException e) {
+                    LOG.log(Level.ERROR, "cannot set up a connection: " + e.getMessage());
+                    channel.close();
+                    continue;
+                }
                 connections.add(connection);
-                Thread.ofVirtual().name("conn").start(() -> serve(connection));
+                serveElsewhere(connection, null);
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
@@ -95,59 +111,128 @@ public final class PluginServer implements AutoCloseable {
         }
     }
 
-    private void serve(SocketChannel connection) {
-        RpcReader reader = new RpcReader(Channels.newInputStream(connection));
-        RpcWriter writer = new RpcWriter(Channels.newOutputStream(connection));
-        boolean pidSent = !settings.announcePid();
-        try (connection) {
-            while (!closed) {
-                RpcMessage message = reader.read();
+    @Override
+    public void serveElsewhere(Connection connection, RpcMessage first) {
+        try {
+            workers.execute(() -> serve(connection, first));
+        } catch (RejectedExecutionException e) {
+            forget(connection);
+        }
+    }
+
+    @Override
+    public void eventEnded(Event event) {
+        registry.removeEvent(event);
+    }
+
+    /**
+     * Reads and answers Kong's calls on {@code connection} until Kong closes it or an event takes it with a
+     * Step it was waiting for. A HandleEvent runs the phase right here; the connection this thread holds
+     * afterwards may be another one, which it then goes on serving.
+     */
+    private void serve(Connection connection, RpcMessage first) {
+        Connection current = connection;
+        RpcMessage pending = first;
+        try {
+            while (current != null && !closed) {
+                RpcMessage message = pending != null ? pending : current.read(false, 0);
+                pending = null;
                 if (message == null) {
+                    forget(current);
                     return;
                 }
                 if (!(message instanceof RpcMessage.Request request)) {
                     throw new ProtocolException("expected a request, got " + message.getClass().getSimpleName());
                 }
-                RpcMessage.Response response = answer(request);
-                if (!pidSent) {
-                    writer.write(new RpcMessage.Notification(RpcMessage.Notification.SERVER_PID, ProcessHandle.current().pid()));
-                    pidSent = true;
-                }
-                writer.write(response);
+                current = handle(current, request);
             }
         } catch (ProtocolException e) {
             LOG.log(Level.WARNING, "closing a connection that sent a malformed message: " + e.getMessage());
+            forget(current);
         } catch (IOException e) {
             if (!closed) {
                 LOG.log(Level.DEBUG, () -> "connection ended: " + e.getMessage());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            connections.remove(connection);
+            forget(current);
         }
     }
 
-    private RpcMessage.Response answer(RpcMessage.Request request) throws InterruptedException {
+    /** Answers one call; returns the connection this thread holds afterwards, or null when it holds none. */
+    private Connection handle(Connection connection, RpcMessage.Request request) throws IOException {
+        String method = request.method();
         try {
-            return RpcMessage.Response.success(request.msgid(), methods.dispatch(request.method(), request.argument()));
+            if ("plugin.HandleEvent".equals(method)) {
+                return handleEvent(connection, request);
+            }
+            if (method.startsWith("plugin.Step")) {
+                return step(connection, request);
+            }
+            connection.write(RpcMessage.Response.success(request.msgid(), methods.dispatch(method, request.argument())));
         } catch (RpcMethods.RpcError e) {
-            LOG.log(Level.DEBUG, () -> request.method() + " failed: " + e.getMessage());
-            return RpcMessage.Response.failure(request.msgid(), e.getMessage());
+            LOG.log(Level.DEBUG, () -> method + " failed: " + e.getMessage());
+            connection.write(RpcMessage.Response.failure(request.msgid(), e.getMessage()));
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "internal error in " + request.method(), e);
-            return RpcMessage.Response.failure(request.msgid(), "internal error in " + request.method() + ": " + e);
+            LOG.log(Level.ERROR, "internal error in " + method, e);
+            connection.write(RpcMessage.Response.failure(request.msgid(), "internal error in " + method + ": " + e));
         }
+        return connection;
     }
 
-    private void expireLoop() {
+    private Connection handleEvent(Connection connection, RpcMessage.Request request) throws RpcMethods.RpcError, IOException {
+        RpcMethods.EventStart start = methods.eventStart(request.argument());
+        long eventId = registry.nextEventId();
+        if (start.body() == null) {
+            Map<String, Object> ret = new LinkedHashMap<>(4);
+            ret.put("EventId", eventId);
+            ret.put("Data", "ret");
+            connection.write(RpcMessage.Response.success(request.msgid(), ret));
+            return connection;
+        }
+        Event event = new Event(eventId, start.instance(), start.eventName(), settings.stepTimeout(), this, connection, request.msgid());
+        registry.addEvent(event);
+        return event.run(start.body());
+    }
+
+    private Connection step(Connection connection, RpcMessage.Request request) throws RpcMethods.RpcError {
+        Map<?, ?> argument = RpcMethods.map(request.argument(), request.method());
+        long eventId = RpcMethods.id(argument.get("EventId"), request.method() + " EventId");
+        Event event = registry.event(eventId);
+        if (event == null) {
+            throw new RpcMethods.RpcError("no event #" + eventId + " (it finished, timed out or never existed)");
+        }
+        if (!event.offerStep(connection, request.msgid(), event.stepData(request.method(), argument.get("Data")))) {
+            throw new RpcMethods.RpcError("event #" + eventId + " is not waiting for a Step");
+        }
+        return null;
+    }
+
+    private void housekeepingLoop() {
+        long expiryEvery = Math.max(1000, Math.min(30_000, settings.instanceIdleTimeout().toMillis() / 4));
+        long lastExpiry = System.nanoTime();
         while (!closed) {
             try {
-                Thread.sleep(Math.max(1000, Math.min(30_000, settings.instanceIdleTimeout().toMillis() / 4)));
+                Thread.sleep(Math.min(1000, expiryEvery));
             } catch (InterruptedException e) {
                 return;
             }
-            registry.expireIdleInstances();
+            long now = System.nanoTime();
+            registry.events().forEach(event -> event.expireIfSilent(settings.replyTimeout(), now));
+            if (now - lastExpiry >= expiryEvery * 1_000_000) {
+                registry.expireIdleInstances();
+                lastExpiry = now;
+            }
+        }
+    }
+
+    @Override
+    public void drop(Connection connection) {
+        forget(connection);
+    }
+
+    private void forget(Connection connection) {
+        if (connection != null) {
+            connections.remove(connection);
+            connection.close();
         }
     }
 
@@ -170,13 +255,8 @@ public final class PluginServer implements AutoCloseable {
         } catch (IOException ignored) {
             // already closed
         }
-        for (SocketChannel connection : connections) {
-            try {
-                connection.close();
-            } catch (IOException ignored) {
-                // closing on shutdown
-            }
-        }
+        connections.forEach(Connection::close);
+        workers.shutdownNow();
         try {
             Files.deleteIfExists(socketPath);
         } catch (IOException e) {

@@ -80,6 +80,10 @@ final class Registry {
         }
     }
 
+    Collection<Event> events() {
+        return events.values();
+    }
+
     int eventCount() {
         return events.size();
     }

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.KongPlugin;
+import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.Phase;
 import io.kongjava.pdk.bridge.KongPdk;
 import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.pdk.schema.ConfigBinder;
 import java.lang.System.Logger.Level;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,25 +34,19 @@ final class RpcMethods {
     private final PluginCatalog catalog;
     private final Registry registry;
     private final RequestExchange exchange;
-    private final Duration replyTimeout;
-    private final Duration stepTimeout;
 
-    RpcMethods(PluginCatalog catalog, Registry registry, RequestExchange exchange, Duration replyTimeout, Duration stepTimeout) {
+    RpcMethods(PluginCatalog catalog, Registry registry, RequestExchange exchange) {
         this.catalog = catalog;
         this.registry = registry;
         this.exchange = exchange;
-        this.replyTimeout = replyTimeout;
-        this.stepTimeout = stepTimeout;
     }
 
-    Object dispatch(String method, Object argument) throws RpcError, InterruptedException {
+    /** Every method but HandleEvent and the Steps, which the server routes to events. */
+    Object dispatch(String method, Object argument) throws RpcError {
         return switch (method) {
             case "plugin.StartInstance" -> startInstance(argument);
             case "plugin.InstanceStatus" -> instance(argument).status(true);
             case "plugin.CloseInstance" -> closeInstance(argument);
-            case "plugin.HandleEvent" -> handleEvent(argument);
-            case "plugin.Step", "plugin.StepError", "plugin.StepMultiMap", "plugin.StepCredential",
-                    "plugin.StepConsumer", "plugin.StepRoute", "plugin.StepService", "plugin.StepMemoryStats" -> step(method, argument);
             case "plugin.GetStatus" -> status();
             case "plugin.GetPluginInfo" -> pluginInfo(argument);
             default -> throw new RpcError("method " + method + " not implemented");
@@ -131,7 +125,11 @@ final class RpcMethods {
         return instance;
     }
 
-    private Map<String, Object> handleEvent(Object argument) throws RpcError, InterruptedException {
+    /** A HandleEvent's instance and phase; {@code body} is null when the plugin does not implement the phase. */
+    record EventStart(PluginInstance instance, String eventName, Event.PhaseBody body) {
+    }
+
+    EventStart eventStart(Object argument) throws RpcError {
         Map<?, ?> request = map(argument, "plugin.HandleEvent");
         long instanceId = id(request.get("InstanceId"), "plugin.HandleEvent InstanceId");
         if (!(request.get("EventName") instanceof String eventName)) {
@@ -143,93 +141,25 @@ final class RpcMethods {
         }
         Phase phase = Phase.fromKongName(eventName)
                 .orElseThrow(() -> new RpcError("unknown event " + eventName + " (external plugins have certificate, rewrite, access, response, preread and log)"));
-        long eventId = registry.nextEventId();
         if (!instance.plugin.descriptor().phases().contains(phase)) {
-            return answer(eventId, "ret");
+            return new EventStart(instance, eventName, null);
         }
-        Event event = new Event(eventId, instance, eventName, stepTimeout);
-        registry.addEvent(event);
-        Thread.ofVirtual().name(instance.name() + "-" + eventName + "-" + eventId).start(() -> runPhase(event, phase));
-        return next(event);
+        return new EventStart(instance, eventName, event -> runPhase(event, instance, phase));
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void runPhase(Event event, Phase phase) {
-        KongPlugin plugin = event.instance.plugin.plugin();
-        Record config = event.instance.config;
+    private void runPhase(Event event, PluginInstance instance, Phase phase) throws PdkException {
+        KongPlugin plugin = instance.plugin.plugin();
+        Record config = instance.config;
         var kong = KongPdk.over(event, exchange);
-        try {
-            switch (phase) {
-                case CERTIFICATE -> plugin.certificate(kong, config);
-                case REWRITE -> plugin.rewrite(kong, config);
-                case ACCESS -> plugin.access(kong, config);
-                case RESPONSE -> plugin.response(kong, config);
-                case PREREAD -> plugin.preread(kong, config);
-                case LOG -> plugin.log(kong, config);
-            }
-        } catch (Throwable e) {
-            if (!event.ended()) {
-                LOG.log(Level.WARNING, "plugin " + event.instance.name() + " failed in " + event.phase
-                        + " (event #" + event.id + "): " + e, e);
-            } else {
-                LOG.log(Level.DEBUG, () -> "plugin " + event.instance.name() + " stopped after its event ended: " + e);
-            }
-        } finally {
-            event.end("the phase returned");
-            event.pluginReturned();
-            if (event.abandonedByKong()) {
-                registry.removeEvent(event);
-            }
+        switch (phase) {
+            case CERTIFICATE -> plugin.certificate(kong, config);
+            case REWRITE -> plugin.rewrite(kong, config);
+            case ACCESS -> plugin.access(kong, config);
+            case RESPONSE -> plugin.response(kong, config);
+            case PREREAD -> plugin.preread(kong, config);
+            case LOG -> plugin.log(kong, config);
         }
-    }
-
-    private Map<String, Object> step(String method, Object argument) throws RpcError, InterruptedException {
-        Map<?, ?> request = map(argument, method);
-        long eventId = id(request.get("EventId"), method + " EventId");
-        Event event = registry.event(eventId);
-        if (event == null) {
-            throw new RpcError("no event #" + eventId + " (it finished, timed out or never existed)");
-        }
-        Object data = request.get("Data");
-        if ("plugin.StepError".equals(method)) {
-            LOG.log(Level.WARNING, "Kong reported a PDK error to " + event.instance.name() + ": " + data);
-            data = null;
-        }
-        event.deliverStep(data);
-        return next(event);
-    }
-
-    /** Waits for the plugin's next PDK call or its return, and turns it into Kong's {EventId, Data}. */
-    private Map<String, Object> next(Event event) throws RpcError, InterruptedException {
-        Event.Outgoing outgoing = event.awaitOutgoing(replyTimeout);
-        if (outgoing == null) {
-            event.abandon("it did not answer within " + replyTimeout.toSeconds() + " s");
-            registry.removeEvent(event);
-            throw new RpcError("plugin " + event.instance.name() + " did not answer within " + replyTimeout.toSeconds()
-                    + " s in " + event.phase + " (event #" + event.id + " abandoned)");
-        }
-        return switch (outgoing) {
-            case Event.Outgoing.Done done -> {
-                registry.removeEvent(event);
-                yield answer(event.id, "ret");
-            }
-            case Event.Outgoing.PdkCall call -> {
-                if (call.terminal()) {
-                    registry.removeEvent(event);
-                }
-                Map<String, Object> data = new LinkedHashMap<>();
-                data.put("Method", call.method());
-                data.put("Args", call.args());
-                yield answer(event.id, data);
-            }
-        };
-    }
-
-    private static Map<String, Object> answer(long eventId, Object data) {
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("EventId", eventId);
-        answer.put("Data", data);
-        return answer;
     }
 
     private Map<String, Object> status() {
@@ -259,14 +189,14 @@ final class RpcMethods {
         return new RpcError("no plugin instance #" + id);
     }
 
-    private static Map<?, ?> map(Object argument, String what) throws RpcError {
+    static Map<?, ?> map(Object argument, String what) throws RpcError {
         if (argument instanceof Map<?, ?> map) {
             return map;
         }
         throw new RpcError(what + " needs a map argument, got " + (argument == null ? "nil" : argument.getClass().getSimpleName()));
     }
 
-    private static long id(Object value, String what) throws RpcError {
+    static long id(Object value, String what) throws RpcError {
         if (value instanceof Long id) {
             return id;
         }

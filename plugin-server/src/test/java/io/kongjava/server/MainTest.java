@@ -86,4 +86,17 @@ class MainTest {
         assertThat(run("-d", "/nonexistent/plugins", "--dump-all-plugins")).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("/nonexistent/plugins");
     }
+
+    @Test
+    void aServerKongSpawnedEndsWithItsNginxWorkerButOneAnOperatorStartedKeepsRunning() {
+        assertThat(Main.shouldExitWithParent(null, null, "/usr/local/openresty/nginx/sbin/nginx")).isTrue();
+        assertThat(Main.shouldExitWithParent(null, null, "/usr/sbin/nginx")).isTrue();
+        assertThat(Main.shouldExitWithParent(null, null, "/usr/bin/bash")).isFalse();
+        assertThat(Main.shouldExitWithParent(null, null, "/usr/lib/systemd/systemd")).isFalse();
+        assertThat(Main.shouldExitWithParent(null, null, null)).isFalse();
+        // the local gateway says so in the environment; an explicit flag beats both
+        assertThat(Main.shouldExitWithParent(null, "true", "/usr/lib/jvm/temurin/bin/java")).isTrue();
+        assertThat(Main.shouldExitWithParent(false, "true", "/usr/sbin/nginx")).isFalse();
+        assertThat(Main.shouldExitWithParent(true, null, "/usr/bin/bash")).isTrue();
+    }
 }

@@ -210,6 +210,44 @@ class PluginServerTest {
     }
 
     @Test
+    void aStepOnAnotherConnectionIsAnsweredAtOnceWhileTheFirstStaysIdleInKongsPool() throws Exception {
+        long id = startInstance("{}");
+        try (KongRpcClient other = new KongRpcClient(server.socketPath(), Duration.ofSeconds(10), 1)) {
+            Map<?, ?> first = (Map<?, ?>) kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "access"));
+
+            long started = System.nanoTime();
+            Map<?, ?> second = (Map<?, ?>) other.call("plugin.StepMultiMap", Map.of("EventId", first.get("EventId"), "Data", Map.of()));
+
+            // The event's thread waited on the first connection, which Kong keeps idle; it must be woken, not
+            // left there until the 5 s step deadline.
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+            assertThat(((Map<?, ?>) second.get("Data")).get("Method")).isEqualTo("kong.response.set_header");
+            assertThat(((Map<?, ?>) other.call("plugin.Step", Map.of("EventId", first.get("EventId")))).get("Data")).isEqualTo("ret");
+        }
+    }
+
+    @Test
+    void aStepAfterKongClosedTheConnectionOfTheAnswerArrivesOnANewOne() throws Exception {
+        long id = startInstance("{}");
+        Object eventId;
+        // Kong closes a connection instead of pooling it when its pool is full.
+        try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(server.socketPath()))) {
+            raw.write(ByteBuffer.wrap(RpcWriter.encode(new RpcMessage.Request(5, "plugin.HandleEvent",
+                    List.of(Map.of("InstanceId", id, "EventName", "access"))))));
+            RpcReader reader = new RpcReader(Channels.newInputStream(raw));
+            assertThat(reader.read()).isInstanceOf(RpcMessage.Notification.class);
+            RpcMessage.Response answer = (RpcMessage.Response) reader.read();
+            eventId = ((Map<?, ?>) answer.result()).get("EventId");
+        }
+
+        Map<?, ?> next = (Map<?, ?>) kong.call("plugin.StepMultiMap", Map.of("EventId", eventId, "Data", Map.of()));
+
+        assertThat(((Map<?, ?>) next.get("Data")).get("Method")).isEqualTo("kong.response.set_header");
+        assertThat(((Map<?, ?>) kong.call("plugin.Step", Map.of("EventId", eventId))).get("Data")).isEqualTo("ret");
+        assertThat(server.eventsInFlight()).isZero();
+    }
+
+    @Test
     void badCallsGetAnErrorAndTheConnectionStaysUsable() {
         assertThatThrownBy(() -> kong.call("plugin.Teleport", 1L)).hasMessageContaining("method plugin.Teleport not implemented");
         assertThatThrownBy(() -> kong.call("plugin.Step", Map.of("EventId", 999_999_999_999L))).hasMessageContaining("no event #999999999999");

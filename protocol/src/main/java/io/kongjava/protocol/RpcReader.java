@@ -28,6 +28,14 @@ public final class RpcReader implements AutoCloseable {
     }
 
     /**
+     * Waits until the next message has started to arrive; {@code false} at a clean end of stream. An
+     * exception thrown by the stream while waiting leaves the reader usable.
+     */
+    public boolean awaitMessage() throws IOException {
+        return unpacker.hasNext();
+    }
+
+    /**
      * The next message, or {@code null} at a clean end of stream (between messages).
      *
      * @throws ProtocolException for malformed or truncated input
