@@ -38,8 +38,11 @@ final class Connection implements AutoCloseable {
     private boolean pidAnnounced;
     /** Set while the holder waits between messages: only then may a wake-up or deadline interrupt it. */
     private boolean betweenMessages;
+    private boolean wakeable;
     private long deadlineNanos;
     private volatile boolean wakeRequested;
+    /** This connection's key in the watcher of idle connections, once it has been idle. */
+    SelectionKey idleKey;
 
     Connection(SocketChannel channel, boolean announcePid) throws IOException {
         this.channel = channel;
@@ -51,12 +54,13 @@ final class Connection implements AutoCloseable {
     }
 
     /**
-     * Kong's next message; {@code null} when Kong closed the connection between messages. With
-     * {@code interruptible}, a {@link #wake()} or the deadline ({@code deadlineNanos}, on {@link System#nanoTime}'s
-     * clock; 0 for none) ends the wait with {@link StoppedWaiting}, but only before a message has started.
+     * Kong's next message; {@code null} when Kong closed the connection between messages. The deadline
+     * ({@code deadlineNanos}, on {@link System#nanoTime}'s clock; 0 for none) and, when {@code wakeable}, a
+     * {@link #wake()} end the wait with {@link StoppedWaiting}, but only before a message has started.
      */
-    RpcMessage read(boolean interruptible, long deadlineNanos) throws IOException {
-        betweenMessages = interruptible;
+    RpcMessage read(boolean wakeable, long deadlineNanos) throws IOException {
+        betweenMessages = true;
+        this.wakeable = wakeable;
         this.deadlineNanos = deadlineNanos;
         try {
             if (!reader.awaitMessage()) {
@@ -72,6 +76,11 @@ final class Connection implements AutoCloseable {
     void wake() {
         wakeRequested = true;
         selector.wakeup();
+    }
+
+    /** The socket, for the watcher of idle connections. */
+    SocketChannel channel() {
+        return channel;
     }
 
     void clearWake() {
@@ -136,7 +145,7 @@ final class Connection implements AutoCloseable {
                 }
                 long timeoutMillis = 0;
                 if (betweenMessages) {
-                    if (wakeRequested) {
+                    if (wakeable && wakeRequested) {
                         throw new StoppedWaiting(false);
                     }
                     if (deadlineNanos != 0) {

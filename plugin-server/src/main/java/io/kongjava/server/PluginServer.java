@@ -3,6 +3,8 @@ package io.kongjava.server;
 import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.protocol.ProtocolException;
 import io.kongjava.protocol.RpcMessage;
+import io.kongjava.protocol.RpcReader;
+import io.kongjava.protocol.RpcWriter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.StandardProtocolFamily;
@@ -15,12 +17,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +37,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PluginServer implements AutoCloseable, Event.Host {
 
     private static final System.Logger LOG = System.getLogger(PluginServer.class.getName());
+    /**
+     * How long a thread waits on a quiet connection before leaving it to {@link IdleConnections}: long enough
+     * that a busy connection keeps its thread (and its calls skip a hand-off), short enough that Kong's idle
+     * pool does not hold a thread per connection.
+     */
+    private static final long IDLE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** Settings with Kong-compatible defaults. */
     public record Settings(Duration replyTimeout, Duration stepTimeout, Duration instanceIdleTimeout, boolean announcePid) {
@@ -47,6 +58,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     private final Settings settings;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers;
+    private IdleConnections idle;
     private ServerSocketChannel server;
     private volatile boolean closed;
 
@@ -56,8 +68,9 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         this.registry = new Registry(settings.instanceIdleTimeout());
         this.methods = new RpcMethods(catalog, registry, exchange);
         AtomicLong threads = new AtomicLong();
-        this.workers = Executors.newCachedThreadPool(task -> Thread.ofPlatform().daemon(true)
-                .name("kong-conn-" + threads.incrementAndGet()).unstarted(task));
+        // Threads left over from a burst go away soon: each holds a stack.
+        this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                task -> Thread.ofPlatform().daemon(true).name("kong-conn-" + threads.incrementAndGet()).unstarted(task));
     }
 
     public Path socketPath() {
@@ -74,6 +87,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             throw new IOException("socket directory " + dir + " does not exist");
         }
         Files.deleteIfExists(socketPath);
+        idle = new IdleConnections(connection -> serveElsewhere(connection, null), this::forget);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socketPath), 4096);
         try {
@@ -83,6 +97,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         }
         Thread.ofPlatform().name("accept " + socketPath.getFileName()).daemon(true).start(this::acceptLoop);
         Thread.ofPlatform().name("housekeeping").daemon(true).start(this::housekeepingLoop);
+        Thread.ofPlatform().name("warm-up").daemon(true).start(this::warmUp);
         LOG.log(Level.INFO, "listening on " + socketPath);
         return this;
     }
@@ -135,7 +150,13 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         RpcMessage pending = first;
         try {
             while (current != null && !closed) {
-                RpcMessage message = pending != null ? pending : current.read(false, 0);
+                RpcMessage message;
+                try {
+                    message = pending != null ? pending : current.read(false, System.nanoTime() + IDLE_AFTER_NANOS);
+                } catch (Connection.StoppedWaiting quiet) {
+                    idle.park(current);
+                    return;
+                }
                 pending = null;
                 if (message == null) {
                     forget(current);
@@ -206,6 +227,27 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         return null;
     }
 
+    /**
+     * Loads and initialises what Kong's first StartInstance needs (JSON parsing, config binding, the wire
+     * codec) while Kong is still starting: done cold on Kong's first request, it took 50-180 ms.
+     */
+    private void warmUp() {
+        try {
+            byte[] wire = RpcWriter.encode(new RpcMessage.Request(1, "plugin.StartInstance", List.of(Map.of("Name", "", "Config", "{}"))));
+            new RpcReader(new java.io.ByteArrayInputStream(wire)).read();
+        } catch (IOException | RuntimeException ignored) {
+            // only classes were wanted
+        }
+        for (String name : methods.pluginNames()) {
+            try {
+                methods.dispatch("plugin.StartInstance", Map.of("Name", name, "Config", "{\"__warm_up__\":true}"));
+            } catch (RpcMethods.RpcError | RuntimeException expected) {
+                // a config without its required fields is refused; binding it loaded what binding needs
+            }
+        }
+        registry.instances().removeIf(instance -> instance.kongConfig.containsKey("__warm_up__"));
+    }
+
     private void housekeepingLoop() {
         long expiryEvery = Math.max(1000, Math.min(30_000, settings.instanceIdleTimeout().toMillis() / 4));
         long lastExpiry = System.nanoTime();
@@ -256,6 +298,9 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             // already closed
         }
         connections.forEach(Connection::close);
+        if (idle != null) {
+            idle.close();
+        }
         workers.shutdownNow();
         try {
             Files.deleteIfExists(socketPath);

@@ -41,6 +41,10 @@ final class RpcMethods {
         this.exchange = exchange;
     }
 
+    List<String> pluginNames() {
+        return catalog.all().stream().map(PluginCatalog.LoadedPlugin::name).toList();
+    }
+
     /** Every method but HandleEvent and the Steps, which the server routes to events. */
     Object dispatch(String method, Object argument) throws RpcError {
         return switch (method) {
