@@ -9,8 +9,8 @@ package io.kongjava.pdk;
  * {@code META-INF/services/io.kongjava.pdk.KongPlugin}) and needs a public no-argument constructor.
  *
  * <p>The phases Kong runs for the plugin are the phase methods the class overrides; Kong lets external
- * plugins have only these six. Each phase method runs on its own virtual thread and may call the PDK
- * through {@code kong} synchronously: every call is one round trip to Kong.
+ * plugins have only these six. Each phase method runs on a thread of its own, which may block, and calls
+ * the PDK through {@code kong} synchronously: every call is one round trip to Kong.
  *
  * <p>The configuration is a record. Kong's schema for the plugin (what Kong validates an Admin API or
  * decK config against) is derived from that record: see {@link io.kongjava.pdk.schema}.
@@ -62,6 +62,14 @@ public interface KongPlugin<C extends Record> {
      * request: only the calls answered from that snapshot work here (see {@link Phase#LOG}).
      */
     default void log(Kong kong, C config) throws PdkException {
+    }
+
+    /**
+     * Called once, in the background, when the plugin server starts, before or while Kong sends its first
+     * requests: a plugin may run its own PDK-free code paths here (parsing, rendering) so that those
+     * requests do not run them cold. It must have no effect outside the plugin: no files, no network.
+     */
+    default void warmUp() {
     }
 
     /** Called once when the plugin server stops. */

@@ -246,6 +246,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             }
         }
         registry.instances().removeIf(instance -> instance.kongConfig.containsKey("__warm_up__"));
+        methods.warmUpPlugins();
     }
 
     private void housekeepingLoop() {

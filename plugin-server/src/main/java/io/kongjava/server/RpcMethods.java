@@ -41,6 +41,16 @@ final class RpcMethods {
         this.exchange = exchange;
     }
 
+    void warmUpPlugins() {
+        for (PluginCatalog.LoadedPlugin plugin : catalog.all()) {
+            try {
+                plugin.plugin().warmUp();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "plugin " + plugin.name() + " failed to warm up: " + e);
+            }
+        }
+    }
+
     List<String> pluginNames() {
         return catalog.all().stream().map(PluginCatalog.LoadedPlugin::name).toList();
     }
