@@ -115,16 +115,38 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
     }
 
     String render(Kong kong, FileLogConfig config) throws PdkException, JsonProcessingException, InterruptedException {
-        ObjectNode record = parse(kong.log().serialize());
-        String requestId = record.path("request").path("id").asText("");
-        Map<?, ?> aiBlock = null;
-        if (!requestId.isEmpty()) {
-            Optional<Object> ai = kong.exchange().await(requestId, AI_KEY, Duration.ofMillis(config.aiWaitMs()));
-            if (ai.isPresent() && ai.get() instanceof Map<?, ?> block) {
-                aiBlock = block;
+        String serialized = kong.log().serialize();
+        Optional<SerializedRecord> scanned = config.customFields().isEmpty() ? SerializedRecord.scan(serialized) : Optional.empty();
+        if (scanned.isPresent()) {
+            return splice(scanned.get(), aiBlock(kong, scanned.get().requestId(), config));
+        }
+        ObjectNode record = parse(serialized);
+        return line(record, aiBlock(kong, record.path("request").path("id").asText(""), config), config);
+    }
+
+    private static Map<?, ?> aiBlock(Kong kong, String requestId, FileLogConfig config) throws PdkException, InterruptedException {
+        if (requestId.isEmpty()) {
+            return null;
+        }
+        Optional<Object> ai = kong.exchange().await(requestId, AI_KEY, Duration.ofMillis(config.aiWaitMs()));
+        return ai.isPresent() && ai.get() instanceof Map<?, ?> block ? block : null;
+    }
+
+    /** The line from Kong's own text, when no custom field needs the record as a tree. */
+    static String splice(SerializedRecord record, Map<?, ?> aiBlock) throws JsonProcessingException {
+        Set<String> redacted = new java.util.HashSet<>(List.of("authorization", "proxy-authorization"));
+        String aiJson = null;
+        if (aiBlock != null) {
+            if (aiBlock.get("redact_headers") instanceof List<?> names) {
+                names.forEach(name -> redacted.add(String.valueOf(name).toLowerCase(java.util.Locale.ROOT)));
+            }
+            Map<Object, Object> measured = new java.util.LinkedHashMap<>(aiBlock);
+            measured.remove("redact_headers");
+            if (!measured.isEmpty()) {
+                aiJson = JSON.writeValueAsString(measured);
             }
         }
-        return line(record, aiBlock, config);
+        return record.line(redacted, Set.of(), aiJson);
     }
 
     private static ObjectNode parse(String serialized) throws JsonProcessingException {
@@ -156,8 +178,10 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
         try (var sample = FileLogPlugin.class.getResourceAsStream("warm-up-record.json")) {
             String serialized = new String(sample.readAllBytes(), StandardCharsets.UTF_8);
             Map<?, ?> ai = JSON.readValue(serialized, Map.class).get("ai") instanceof Map<?, ?> block ? block : Map.of();
+            String plain = JSON.writeValueAsString(((ObjectNode) JSON.readTree(serialized)).without("ai"));
             for (int i = 0; i < 1500 && System.nanoTime() < deadline; i++) {
                 line(parse(serialized), ai, config);
+                splice(SerializedRecord.scan(plain).orElseThrow(), ai);
             }
         } catch (java.io.IOException | RuntimeException e) {
             LOG.log(Level.DEBUG, () -> "warm-up skipped: " + e);
