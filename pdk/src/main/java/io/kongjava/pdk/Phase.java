@@ -1,6 +1,7 @@
 package io.kongjava.pdk;
 
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
 
 /** The phases Kong lets an external plugin implement, with the names Kong uses on the wire. */
@@ -25,7 +26,10 @@ public enum Phase {
         return kongName;
     }
 
+    private static final Map<String, Phase> BY_KONG_NAME =
+            Arrays.stream(values()).collect(java.util.stream.Collectors.toUnmodifiableMap(p -> p.kongName, p -> p));
+
     public static Optional<Phase> fromKongName(String name) {
-        return Arrays.stream(values()).filter(p -> p.kongName.equals(name)).findFirst();
+        return Optional.ofNullable(name == null ? null : BY_KONG_NAME.get(name));
     }
 }

@@ -28,6 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class FileAppender {
 
     private static final ConcurrentHashMap<Path, FileAppender> APPENDERS = new ConcurrentHashMap<>();
+    /** The appender for each path as configured, so a line does not resolve its path again. */
+    private static final ConcurrentHashMap<String, FileAppender> BY_CONFIGURED_PATH = new ConcurrentHashMap<>();
 
     /** Opens the file for appending; a seam so tests can stand in a disk that fills up. */
     @FunctionalInterface
@@ -54,6 +56,11 @@ final class FileAppender {
     }
 
     static FileAppender forPath(String path) {
+        FileAppender known = BY_CONFIGURED_PATH.get(path);
+        return known != null ? known : BY_CONFIGURED_PATH.computeIfAbsent(path, FileAppender::resolve);
+    }
+
+    private static FileAppender resolve(String path) {
         Path absolute = Path.of(path).toAbsolutePath().normalize();
         return APPENDERS.computeIfAbsent(absolute,
                 p -> new FileAppender(p, target -> FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND)));
