@@ -179,8 +179,23 @@ public final class KongHarness implements AutoCloseable {
             }
             message.append('\n');
             failures.forEach(failure -> message.append("  ").append(failure).append('\n'));
-            message.append("--- output (last 60 lines) ---\n").append(tail(output, 60));
+            message.append("--- output (last 60 lines, repeated per-request errors left out) ---\n").append(tail(withoutRepeatedErrors(output), 60));
             throw new AssertionError(message.toString());
+        }
+
+        /** The output with at most three of the load driver's per-request error lines in a row. */
+        static String withoutRepeatedErrors(String output) {
+            StringBuilder kept = new StringBuilder();
+            int inARow = 0;
+            for (String line : output.split("\n")) {
+                inARow = line.contains("   error: ") ? inARow + 1 : 0;
+                if (inARow <= 3) {
+                    kept.append(line).append('\n');
+                } else if (inARow == 4) {
+                    kept.append("      (more error lines like these)\n");
+                }
+            }
+            return kept.toString();
         }
 
         /** The PASS line whose text contains {@code fragment}. */
