@@ -17,7 +17,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -49,7 +51,7 @@ public final class HarnessBench {
     }
 
     record Row(Scenario scenario, long requests, long failed, double rps, double p50Ms, double p99Ms, Timing handleEvent, Timing step,
-               long events, long lost, long rpcErrors, double cpuMicrosPerEvent, long rssMiB) {
+               long events, long lost, long rpcErrors, double cpuMicrosPerEvent, long rssMiB, Map<String, Long> rpcErrorKinds) {
     }
 
     private HarnessBench() {
@@ -102,6 +104,8 @@ public final class HarnessBench {
                     scenario.server(), scenario.plugin(), scenario.phase(), row.requests(), row.rps(), row.p50Ms(), row.p99Ms(),
                     row.handleEvent().p50Ms(), row.handleEvent().p99Ms(), row.step().p50Ms(), row.step().p99Ms(),
                     row.events(), row.lost(), row.failed(), row.rpcErrors(), row.cpuMicrosPerEvent(), row.rssMiB());
+            row.rpcErrorKinds().forEach((kind, count) -> System.out.printf("#   %s RPC errors as Kong's client reported them: %d x %s%n",
+                    scenario.plugin(), count, kind));
         }
         for (String phase : List.of("log", "access")) {
             Optional<Row> java = rows.stream().filter(r -> r.scenario().server().equals("java") && r.scenario().phase().equals(phase)).findFirst();
@@ -171,6 +175,7 @@ public final class HarnessBench {
 
             load(harness, kongSrc, runDir, port, warmup, concurrency);
             settle(adminUrl, eventKey, warmup);
+            settleLines(scenario, warmup); // the warm-up's last lines may still be on their way
             post(adminUrl + "/reset"); // forgets the warm-up's RPC timings (and counters)
             long linesBefore = lines(scenario);
             long eventsBefore = counts(adminUrl).path(eventKey).asLong();
@@ -189,11 +194,18 @@ public final class HarnessBench {
                     rpcErrors += counter.getValue().asLong();
                 }
             }
+            Map<String, Long> rpcErrorKinds = new TreeMap<>();
+            for (JsonNode event : get(adminUrl + "/events")) {
+                if (event.path("kind").asText().startsWith("rpc_")) {
+                    String err = event.path("err").asText();
+                    rpcErrorKinds.merge(event.path("method").asText() + ": " + (err.length() > 120 ? err.substring(0, 120) + "..." : err), 1L, Long::sum);
+                }
+            }
             JsonNode latency = status.path("rpc_latency_this_worker");
             double cpuMicros = (cpuAfter - cpuBefore) * 1e6 / clockTicksPerSecond() / Math.max(1, events);
             return new Row(scenario, result.path("requests").asLong(), result.path("failures").asLong(), result.path("rps").asDouble(),
                     result.path("p50_ms").asDouble(), result.path("p99_ms").asDouble(), Timing.of(latency.path("plugin.HandleEvent")),
-                    Timing.of(latency.path("plugin.Step")), events, lost, rpcErrors, cpuMicros, Machine.residentMiB(server.pid()));
+                    Timing.of(latency.path("plugin.Step")), events, lost, rpcErrors, cpuMicros, Machine.residentMiB(server.pid()), rpcErrorKinds);
         } finally {
             if (Files.exists(gw)) {
                 run(kongSrc, Duration.ofSeconds(20), harness.resolve("gateway.sh").toString(), "stop", "--run-dir", gw.toString());
