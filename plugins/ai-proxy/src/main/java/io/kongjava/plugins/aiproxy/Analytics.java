@@ -69,7 +69,9 @@ final class Analytics {
         meta.put("plugin_id", pluginId);
         meta.put("provider_name", PROVIDER);
         meta.put("request_model", model);
-        meta.put("response_model", meter.responseModel() != null ? meter.responseModel() : model);
+        if (meter.responseModel() != null) {
+            meta.put("response_model", meter.responseModel());
+        }
         meta.put("llm_latency", meter.latencyMillis());
         meta.put("request_mode", mode);
         if (requestType != null) {
