@@ -1,7 +1,11 @@
 package io.kongjava.plugins.aiproxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.Kong;
@@ -36,6 +40,14 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
 
     private static final System.Logger LOG = System.getLogger(AiProxyPlugin.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Reads a request body the way the most literal upstream parser could: a key given twice (at any depth) or
+     * anything after the top-level value is refused, so the body the pin checked is the body the provider reads.
+     */
+    private static final ObjectMapper STRICT_JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     @Override
     public String name() {
@@ -198,11 +210,22 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
         byte[] body = readBody(kong, config);
         ObjectNode json = null;
         if (body.length > 0) {
+            JsonNode parsed;
             try {
-                JsonNode parsed = JSON.readTree(body);
-                json = parsed instanceof ObjectNode object ? object : null;
+                parsed = STRICT_JSON.readTree(body);
+            } catch (StreamReadException e) {
+                if (String.valueOf(e.getOriginalMessage()).startsWith("Duplicate field")) {
+                    // {"model":"<other>","model":"<pinned>"}: a parser that keeps the first key would use the other model.
+                    throw new Rejection(400, "invalid_request_error", "request body has a duplicate key: " + duplicateKey(e));
+                }
+                parsed = null;
             } catch (IOException notJson) {
-                json = null;
+                parsed = null;
+            }
+            json = parsed instanceof ObjectNode object ? object : null;
+            if (json == null && config.model().name().filter(n -> !n.isEmpty()).isPresent()) {
+                // An array, a string or broken JSON: nothing to pin, so nothing to forward either (preserve included).
+                throw new Rejection(400, "invalid_request_error", "request body must be a JSON object");
             }
         }
         if (json == null && endpoint != ProxyCall.Endpoint.PRESERVE) {
@@ -241,6 +264,13 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
             rejection.requestModel = asked;
             throw rejection;
         }
+    }
+
+    private static String duplicateKey(StreamReadException e) {
+        String message = String.valueOf(e.getOriginalMessage());
+        int open = message.indexOf('\'');
+        int close = message.indexOf('\'', open + 1);
+        return open >= 0 && close > open ? message.substring(open + 1, close) : "?";
     }
 
     static ProxyCall.Endpoint endpoint(AiProxyConfig config, String path) throws Rejection {

@@ -108,6 +108,36 @@ class AiProxyPluginTest {
     }
 
     @Test
+    void theClientsCredentialsAreReplacedNotJoined() throws Exception {
+        String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body));
+        Map<String, String> client = Map.of("anthropic-version", "2023-06-01", "x-api-key", "sk-client-own",
+                "authorization", "Bearer sk-ant-oat01-clients-oauth-token", "proxy-authorization", "Basic Y2xpZW50");
+
+        assertThat(kongForwards(run, "/anything/v1/messages", body, client).statusCode()).isEqualTo(200);
+        RecordedRequest seen = anthropic.takeRequest();
+        assertThat(seen.header("x-api-key")).hasValue(KEY);
+        assertThat(seen.header("authorization")).isEmpty();
+        assertThat(seen.header("proxy-authorization")).isEmpty();
+    }
+
+    @Test
+    void withAllowOverrideTheClientsOwnCredentialsGoThrough() throws Exception {
+        String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        anthropic.close();
+        anthropic = FakeAnthropic.start();
+        TestRun run = plugin(NATIVE.replace("\"header_value\":\"%s\"", "\"header_value\":\"%s\",\"allow_override\":true"))
+                .run(claudeCode("/anything/v1/messages", body));
+        Map<String, String> client = Map.of("anthropic-version", "2023-06-01", "x-api-key", "sk-client-own",
+                "authorization", "Bearer sk-ant-oat01-clients-oauth-token");
+
+        assertThat(kongForwards(run, "/anything/v1/messages", body, client).statusCode()).isEqualTo(200);
+        RecordedRequest seen = anthropic.takeRequest();
+        assertThat(seen.header("x-api-key")).hasValue("sk-client-own");
+        assertThat(seen.header("authorization")).hasValue("Bearer sk-ant-oat01-clients-oauth-token");
+    }
+
+    @Test
     void aTicketWorksOnce() throws Exception {
         String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body));
@@ -131,7 +161,17 @@ class AiProxyPluginTest {
                 new Case("/anything/v1/messages", "{\"model\":\"claude-opus-4-1\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
                         400, "invalid_request_error", "cannot use own model - must be: claude-sonnet-4-5-20250929"),
                 new Case("/anything/v1/messages", "{\"messages\":[]}", 400, "invalid_request_error", "request body doesn't contain valid prompts"),
-                new Case("/anything/v1/messages", "[1,2]", 400, "invalid_request_error", "request body doesn't contain valid prompts"),
+                new Case("/anything/v1/messages", "[1,2]", 400, "invalid_request_error", "request body must be a JSON object"),
+                new Case("/anything/v1/messages", "\"claude-opus-4-1\"", 400, "invalid_request_error", "request body must be a JSON object"),
+                new Case("/anything/v1/messages",
+                        "{\"model\":\"claude-opus-4-1\",\"model\":\"claude-sonnet-4-5-20250929\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                        400, "invalid_request_error", "request body has a duplicate key: model"),
+                new Case("/anything/v1/messages",
+                        "{\"model\":\"claude-opus-4-1\",\"mod\\u0065l\":\"claude-sonnet-4-5-20250929\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                        400, "invalid_request_error", "request body has a duplicate key: model"),
+                new Case("/anything/v1/messages",
+                        "{\"model\":\"claude-sonnet-4-5-20250929\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} {\"model\":\"claude-opus-4-1\"}",
+                        400, "invalid_request_error", "request body must be a JSON object"),
                 new Case("/anything/v1/messages", "", 400, "invalid_request_error", "request body doesn't contain valid prompts"),
                 new Case("/anything/v1/models", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 404, "not_found_error",
                         "java-ai-proxy serves /v1/messages and /v1/messages/count_tokens on this route, not /anything/v1/models"));
