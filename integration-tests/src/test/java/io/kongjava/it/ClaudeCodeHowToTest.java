@@ -208,6 +208,44 @@ class ClaudeCodeHowToTest {
     }
 
     @Test
+    void aChunkedBodyOverMaxRequestBodySizeIsRefusedWith413Too() throws Exception {
+        byte[] big = message("claude-opus-4-1", false).replace("What is 2+2?", "x".repeat(600_000)).getBytes(StandardCharsets.UTF_8);
+        HttpRequest chunked = claudeCodeRequest("/anything/v1/messages", "", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build();
+
+        HttpResponse<String> response = http.send(chunked, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(JSON.readTree(response.body()).path("error").path("type").asText()).isEqualTo("request_too_large");
+        assertThat(anthropic.takeRequest(Duration.ofMillis(300))).as("nothing reaches the provider").isEmpty();
+    }
+
+    @Test
+    void aBodyNamingTheModelTwiceIsRefusedAndNothingReachesTheProvider() throws Exception {
+        String twice = message(PINNED_MODEL, false).replace("{\"model\":", "{\"model\":\"claude-opus-4-1\",\"model\":");
+
+        HttpResponse<String> response = post("/anything/v1/messages", twice, "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("error").path("message").asText()).isEqualTo("request body has a duplicate key: model");
+        assertThat(anthropic.takeRequest(Duration.ofMillis(300))).isEmpty();
+    }
+
+    @Test
+    void theClientsBearerTokenIsNotForwardedNextToTheOperatorsKey() throws Exception {
+        anthropic.enqueue(Reply.text("4"));
+        HttpRequest request = claudeCodeRequest("/anything/v1/messages", message(PINNED_MODEL, false), "application/json")
+                .header("authorization", "Bearer sk-ant-oat01-the-clients-own-token").build();
+
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        RecordedRequest upstream = anthropic.takeRequest();
+        assertThat(upstream.header("x-api-key")).hasValue(REAL_KEY);
+        assertThat(upstream.header("authorization")).isEmpty();
+    }
+
+    @Test
     void aClaudeCodeSizedBodyOverKongs8KiBBufferGoesThrough() throws Exception {
         String big = message(PINNED_MODEL, false).replace("What is 2+2?", "y".repeat(200_000));
 

@@ -53,7 +53,7 @@ final class HowToGateway implements AutoCloseable {
                     LocalGatewayScenarios.freePort()));
             Path prefix = dir.resolve("prefix");
             String server = Distribution.bin("kong-java-pluginserver").toString();
-            Map<String, String> env = Map.of(
+            Map<String, String> env = new java.util.HashMap<>(Map.of(
                     "KONG_PREFIX", prefix.toString(),
                     "KONG_DECLARATIVE_CONFIG", yaml.toString(),
                     "KONG_PROXY_LISTEN", "127.0.0.1:" + proxyPort,
@@ -62,7 +62,10 @@ final class HowToGateway implements AutoCloseable {
                     "KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy",
                     "KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET", prefix + "/kong-java-pluginserver.socket",
                     "KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD", server + " --dump-plugin-info java-file-log",
-                    "ANTHROPIC_API_KEY", realKey);
+                    "ANTHROPIC_API_KEY", realKey));
+            // Kong's default buffer rather than kong.conf's 16m: bodies over 8 KiB are then "in a file", where Kong's
+            // get_raw_body size rules bite, so the tests see what a Kong without the kong.conf line would do.
+            env.put("KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE", "8k");
             return new HowToGateway(anthropic, logFile, proxyPort, GatewayMain.start(repo.resolve("kong-config/kong.conf"), env));
         } catch (Exception | Error e) {
             anthropic.close();
@@ -88,6 +91,9 @@ final class HowToGateway implements AutoCloseable {
     }
 
     private static void repoint(ObjectNode service, String anthropicUrl, Path logFile) {
+        // kong.yaml's Service URL is a placeholder; here it is the fake too, so that a request Kong proxies without
+        // java-ai-proxy (a fail-open) would show up at the fake, and the tests that expect none would see it.
+        service.put("url", anthropicUrl);
         for (JsonNode plugin : service.path("plugins")) {
             ObjectNode config = (ObjectNode) plugin.path("config");
             switch (plugin.path("name").asText()) {
