@@ -125,7 +125,8 @@ class ClaudeCodeHowToTest {
         assertThat(line.path("response").path("status").asInt()).isEqualTo(200);
         assertThat(line.path("request").path("uri").asText()).isEqualTo("/anything/v1/messages?beta=true");
         assertThat(line.path("request").path("headers").path("x-api-key").asText()).isNotEqualTo("sk-dummy-from-claude-code");
-        assertThat(line.path("request").path("headers").path("x-kong-java-relay-ticket").asText("REDACTED")).doesNotContain("-");
+        assertThat(line.path("request").path("headers").has("x-kong-java-relay-ticket")).as("the ticket, not even as REDACTED").isFalse();
+        assertThat(Files.readString(logFile)).doesNotContain("x-kong-java-relay-ticket");
         assertThat(Files.readString(logFile)).doesNotContain(REAL_KEY);
     }
 
@@ -176,10 +177,15 @@ class ClaudeCodeHowToTest {
         assertThat(response.statusCode()).isEqualTo(200);
         long counted = JSON.readTree(response.body()).path("input_tokens").asLong();
         assertThat(anthropic.takeRequest().target()).isEqualTo("/v1/messages/count_tokens?beta=true");
-        JsonNode usage = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("usage");
-        assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(counted);
+        JsonNode proxy = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy");
+        JsonNode usage = proxy.path("usage");
+        assertThat(counted).isPositive();
+        assertThat(proxy.path("meta").path("counted_input_tokens").asLong()).as("the count, in its own field").isEqualTo(counted);
+        assertThat(usage.path("prompt_tokens").asLong()).as("a count consumes nothing").isZero();
+        assertThat(usage.path("total_tokens").asLong()).isZero();
         assertThat(usage.path("completion_tokens").asLong()).isZero();
         assertThat(usage.path("cost").asDouble()).isZero();
+        assertThat(usage.has("time_to_first_token")).as("no token came").isFalse();
     }
 
     @Test
@@ -190,6 +196,8 @@ class ClaudeCodeHowToTest {
             assertThat(response.statusCode()).as(contentType).isEqualTo(400);
             assertThat(JSON.readTree(response.body()).path("error").path("message").asText())
                     .isEqualTo("cannot use own model - must be: " + PINNED_MODEL);
+            JsonNode meta = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("meta");
+            assertThat(meta.path("request_model").asText()).as("what the client asked for").isEqualTo("claude-opus-4-1");
         }
         HttpResponse<String> garbage = post("/anything/v1/messages", "model=claude-opus-4-1", "application/x-www-form-urlencoded");
         assertThat(garbage.statusCode()).isEqualTo(400);
@@ -265,9 +273,13 @@ class ClaudeCodeHowToTest {
         assertThat(response.statusCode()).isEqualTo(429);
         assertThat(response.headers().firstValue("retry-after")).hasValue("17");
         assertThat(JSON.readTree(response.body()).path("error").path("type").asText()).isEqualTo("rate_limit_error");
-        JsonNode meta = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("meta");
+        JsonNode proxy = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy");
+        JsonNode meta = proxy.path("meta");
         assertThat(meta.path("outcome").asText()).isEqualTo("upstream_error");
         assertThat(meta.path("upstream_status").asInt()).isEqualTo(429);
+        assertThat(meta.path("request_model").asText()).isEqualTo(PINNED_MODEL);
+        assertThat(meta.has("response_model")).as("no response named a model").isFalse();
+        assertThat(proxy.path("usage").has("time_to_first_token")).as("no token came").isFalse();
     }
 
     @Test

@@ -59,8 +59,9 @@ public record AiProxyConfig(
             OptionalInt maxTokens,
             @Gt(0) @Description("Currency units per 1,000,000 prompt tokens.") OptionalDouble inputCost,
             @Gt(0) @Description("Currency units per 1,000,000 completion tokens.") OptionalDouble outputCost,
-            @Gt(0) @Description("Per 1,000,000 tokens read from the prompt cache; input_cost when unset.") OptionalDouble cacheReadCost,
-            @Gt(0) @Description("Per 1,000,000 tokens written to the prompt cache; input_cost when unset.") OptionalDouble cacheWriteCost,
+            @Gt(0) @Description("Per 1,000,000 tokens read from the prompt cache; 0.1 x input_cost when unset.") OptionalDouble cacheReadCost,
+            @Gt(0) @Description("Per 1,000,000 tokens written to the 5-minute prompt cache; 1.25 x input_cost when unset.") OptionalDouble cacheWriteCost,
+            @Gt(0) @Description("Per 1,000,000 tokens written to the 1-hour prompt cache; 2 x input_cost when unset.") OptionalDouble cacheWrite1hCost,
             @Between(min = 0, max = 5) OptionalDouble temperature,
             @Between(min = 0, max = 1) OptionalDouble topP,
             @Between(min = 0, max = 500) OptionalInt topK,
@@ -69,7 +70,7 @@ public record AiProxyConfig(
             Optional<String> upstreamPath) {
 
         static final Options NONE = new Options(OptionalInt.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
-                OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
+                OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
                 OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 

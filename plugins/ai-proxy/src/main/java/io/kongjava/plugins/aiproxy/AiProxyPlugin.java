@@ -144,7 +144,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
             kong.exchange().publish(requestId, AI_KEY, analytics);
             Prepared prepared = prepare(kong, config);
             ProxyCall.Timeouts timeouts = ProxyCall.Timeouts.of(kong.router().getService());
-            ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.model(),
+            ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.askedModel(), prepared.model(),
                     prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, timeouts, analytics);
             relay = relay();
             ticket = relay.admit(call);

@@ -192,9 +192,11 @@ final class UpstreamExchange {
         }
         JsonNode message = parse(body);
         if (message != null) {
-            meter.usage(message.get("usage"));
             if (call.endpoint() == ProxyCall.Endpoint.COUNT_TOKENS) {
-                meter.usage(JSON.createObjectNode().put("input_tokens", message.path("input_tokens").asLong()));
+                // A count, not a consumption: kept apart so that nothing summing usage adds it.
+                meter.counted(message.path("input_tokens").asLong(0));
+            } else {
+                meter.usage(message.get("usage"));
             }
             meter.responseModel(message.path("model").asText(null));
             meter.stopReason(message.path("stop_reason").asText(null));

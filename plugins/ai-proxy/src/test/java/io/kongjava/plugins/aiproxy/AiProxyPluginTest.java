@@ -197,7 +197,8 @@ class AiProxyPluginTest {
         assertThat(meta.get("outcome")).isEqualTo("rejected");
         assertThat(meta.get("request_model")).as("what the client asked for").isEqualTo("other");
         assertThat(meta.containsKey("response_model")).isFalse();
-        assertThat(aiBlock("refused-1").get("redact_headers")).isEqualTo(List.of("x-api-key", Relay.TICKET_HEADER));
+        assertThat(aiBlock("refused-1").get("redact_headers")).isEqualTo(List.of("x-api-key"));
+        assertThat(aiBlock("refused-1").get("drop_headers")).isEqualTo(List.of(Relay.TICKET_HEADER));
     }
 
     @Test
