@@ -1,6 +1,7 @@
 package io.kongjava.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -115,6 +116,8 @@ class ClaudeCodeHowToTest {
         assertThat(usage.path("completion_tokens").asLong()).isEqualTo(5);
         assertThat(usage.path("total_tokens").asLong()).isEqualTo(1526);
         assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(1200);
+        // kong.yaml's prices for claude-opus-5-5 (USD per million): input 4, 5-minute cache write 5, cache read 0.2, output 20
+        assertThat(usage.path("cost").asDouble()).isCloseTo((21 * 4.0 + 300 * 5.0 + 1200 * 0.2 + 5 * 20.0) / 1e6, within(1e-12));
         JsonNode meta = line.path("ai").path("proxy").path("meta");
         assertThat(meta.path("provider_name").asText()).isEqualTo("anthropic");
         assertThat(meta.path("request_model").asText()).isEqualTo(PINNED_MODEL);

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class HowToGateway implements AutoCloseable {
 
-    static final String PINNED_MODEL = "claude-sonnet-4-5-20250929";
+    /** What the tests pin through kong.yaml's {vault://env/anthropic-pinned-model}: gateway.sh's default. */
+    static final String PINNED_MODEL = "claude-opus-5-5";
     /** The {@code /slow} route's service gives up on a silent provider after this long. */
     static final int SLOW_READ_TIMEOUT_MS = 1500;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,6 +67,7 @@ final class HowToGateway implements AutoCloseable {
             // Kong's default buffer rather than kong.conf's 16m: bodies over 8 KiB are then "in a file", where Kong's
             // get_raw_body size rules bite, so the tests see what a Kong without the kong.conf line would do.
             env.put("KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE", "8k");
+            env.put("ANTHROPIC_PINNED_MODEL", PINNED_MODEL);
             return new HowToGateway(anthropic, logFile, proxyPort, GatewayMain.start(repo.resolve("kong-config/kong.conf"), env));
         } catch (Exception | Error e) {
             anthropic.close();

@@ -58,7 +58,7 @@ class KongConfigFilesTest {
 
         assertThat(env).isEqualTo(conf);
         assertThat(conf).containsEntry("plugins", "bundled,java-ai-proxy,java-file-log")
-                .containsEntry("nginx_main_env", "ANTHROPIC_API_KEY")
+                .containsEntry("nginx_main_env", "ANTHROPIC_API_KEY; env ANTHROPIC_PINNED_MODEL")
                 .containsEntry("pluginserver_java_ai_proxy_socket", conf.get("pluginserver_java_file_log_socket"))
                 .doesNotContainKey("pluginserver_java_file_log_start_cmd");
     }

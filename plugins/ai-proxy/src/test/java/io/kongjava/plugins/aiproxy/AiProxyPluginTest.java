@@ -138,6 +138,25 @@ class AiProxyPluginTest {
     }
 
     @Test
+    void thePinnedModelMayBeAVaultReference() throws Exception {
+        JsonNode schema = JSON.valueToTree(io.kongjava.pdk.schema.KongSchema.derive(new AiProxyPlugin()));
+        JsonNode model = null;
+        for (JsonNode field : schema.findValues("model")) {
+            if (field.path("type").asText().equals("record")) {
+                model = field;
+            }
+        }
+        assertThat(model).as("model record in " + schema).isNotNull();
+        JsonNode name = null;
+        for (JsonNode field : model.path("fields")) {
+            if (field.has("name")) {
+                name = field.get("name");
+            }
+        }
+        assertThat(name.path("referenceable").asBoolean()).as("model.name: " + name).isTrue();
+    }
+
+    @Test
     void aTicketWorksOnce() throws Exception {
         String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body));
