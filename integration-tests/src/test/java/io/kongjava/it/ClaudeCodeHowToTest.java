@@ -232,6 +232,17 @@ class ClaudeCodeHowToTest {
     }
 
     @Test
+    void anExceptionInTheAccessPhaseEndsTheRequestWithKongs500AndNothingReachesTheProvider() throws Exception {
+        HttpResponse<String> response = post("/broken/v1/messages", message(PINNED_MODEL, false), "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        JsonNode error = JSON.readTree(response.body());
+        assertThat(error.path("message").asText()).isEqualTo("An unexpected error occurred");
+        assertThat(error.path("request_id").asText()).isEqualTo(response.headers().firstValue("x-kong-request-id").orElseThrow());
+        assertThat(anthropic.takeRequest(Duration.ofMillis(300))).as("Kong did not fail open").isEmpty();
+    }
+
+    @Test
     void aBodyNamingTheModelTwiceIsRefusedAndNothingReachesTheProvider() throws Exception {
         String twice = message(PINNED_MODEL, false).replace("{\"model\":", "{\"model\":\"claude-opus-4-1\",\"model\":");
 

@@ -25,6 +25,12 @@ final class HowToGateway implements AutoCloseable {
 
     /** What the tests pin through kong.yaml's {vault://env/anthropic-pinned-model}: gateway.sh's default. */
     static final String PINNED_MODEL = "claude-opus-5-5";
+    /**
+     * The {@code /broken} route's java-ai-proxy has this (deprecated) upstream_path: Kong's schema takes any string,
+     * but no URL can be built from it, so the access phase throws for every request there. It stands for any
+     * unexpected exception in access; its Service URL is the fake, where a fail-open would show.
+     */
+    static final String BROKEN_UPSTREAM_PATH = "/v1/messages with a space";
     /** The {@code /slow} route's service gives up on a silent provider after this long. */
     static final int SLOW_READ_TIMEOUT_MS = 1500;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -89,6 +95,15 @@ final class HowToGateway implements AutoCloseable {
         slowService.put("name", "slow-provider").put("read_timeout", SLOW_READ_TIMEOUT_MS);
         ((ObjectNode) slowService.path("routes").get(0)).put("name", "slow").set("paths", JSON.createArrayNode().add("/slow"));
         ((ArrayNode) root.path("services")).add(slowService);
+        ObjectNode brokenService = service.deepCopy();
+        brokenService.put("name", "broken-plugin");
+        ((ObjectNode) brokenService.path("routes").get(0)).put("name", "broken").set("paths", JSON.createArrayNode().add("/broken"));
+        for (JsonNode plugin : brokenService.path("plugins")) {
+            if (plugin.path("name").asText().equals("java-ai-proxy")) {
+                ((ObjectNode) plugin.path("config").path("model").path("options")).put("upstream_path", BROKEN_UPSTREAM_PATH);
+            }
+        }
+        ((ArrayNode) root.path("services")).add(brokenService);
         return yaml.writeValueAsString(root);
     }
 

@@ -39,18 +39,25 @@ class KongClientFailClosedTest {
 
     FakeAnthropic anthropic;
     KongHarness kong;
+    /** The same, with an upstream_path no URL can be built from: java-ai-proxy's access phase throws for every request. */
+    KongHarness broken;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     void start() throws Exception {
         KongHarness.assumeAvailable();
         anthropic = FakeAnthropic.start().requireApiKey(KEY);
+        kong = start("");
+        broken = start(",\"upstream_path\":\"" + HowToGateway.BROKEN_UPSTREAM_PATH + "\"");
+    }
+
+    KongHarness start(String extraOptions) throws Exception {
         String aiProxy = """
                 {"route_type":"llm/v1/chat","llm_format":"anthropic","max_request_body_size":524288,
                  "auth":{"header_name":"x-api-key","header_value":"%s"},
-                 "model":{"provider":"anthropic","name":"%s","options":{"anthropic_version":"2023-06-01","upstream_url":"%s"}},
-                 "logging":{"log_statistics":true}}""".formatted(KEY, PINNED, anthropic.url());
-        kong = KongHarness.start(KongVersion.V3_9_3, List.of(KongHarness.Plugin.of("java-ai-proxy", aiProxy),
+                 "model":{"provider":"anthropic","name":"%s","options":{"anthropic_version":"2023-06-01","upstream_url":"%s"%s}},
+                 "logging":{"log_statistics":true}}""".formatted(KEY, PINNED, anthropic.url(), extraOptions);
+        return KongHarness.start(KongVersion.V3_9_3, List.of(KongHarness.Plugin.of("java-ai-proxy", aiProxy),
                 KongHarness.Plugin.of("java-file-log", "{\"path\": \"@RUN_DIR@/claude.json\"}")), anthropic.url(), 1);
     }
 
@@ -58,6 +65,9 @@ class KongClientFailClosedTest {
     void stop() {
         if (kong != null) {
             kong.close();
+        }
+        if (broken != null) {
+            broken.close();
         }
         if (anthropic != null) {
             anthropic.close();
@@ -125,6 +135,18 @@ class KongClientFailClosedTest {
         RecordedRequest seen = anthropic.takeRequest();
         assertThat(seen.body()).hasSize(body.length());
         assertThat(seen.header("x-api-key")).hasValue(KEY);
+    }
+
+    @Test
+    void anExceptionInTheAccessPhaseGetsKongs500AndNothingReachesTheProvider() throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(broken.proxyUrl() + "/v1/messages"))
+                .header("x-api-key", "sk-the-clients-own-key").header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(message(PINNED, "hi"))).build());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(500);
+        assertThat(JSON.readTree(response.body()).path("message").asText()).isEqualTo("An unexpected error occurred");
+        assertNothingReachedTheProvider();
+        assertThat(broken.counts("p.java-ai-proxy.rpc_err.")).as("the plugin answered; Kong did not skip it").isEmpty();
     }
 
     @Test
