@@ -4,7 +4,7 @@
 # real Kong uses; only the paths that point into the Docker image are overridden (KONG_ variables, as
 # `kong start` honours them) to point at this checkout.
 #
-#   ANTHROPIC_API_KEY=sk-... ./gateway.sh
+#   ANTHROPIC_API_KEY=sk-... ./gateway.sh            (ANTHROPIC_PINNED_MODEL=... to pin another model)
 #   ANTHROPIC_BASE_URL=http://localhost:8000/anything claude
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,6 +18,8 @@ mvn -B -q -ntp -DskipTests package
 mkdir -p "$prefix"
 server="$dist/bin/kong-java-pluginserver"
 export KONG_PREFIX=$prefix
+# The model the route pins (kong.yaml's {vault://env/anthropic-pinned-model}); Anthropic's current Opus by default.
+export ANTHROPIC_PINNED_MODEL=${ANTHROPIC_PINNED_MODEL:-claude-opus-5-5}
 export KONG_DECLARATIVE_CONFIG=${KONG_DECLARATIVE_CONFIG:-$root/kong-config/kong.yaml}
 export KONG_PROXY_LISTEN=${KONG_PROXY_LISTEN:-127.0.0.1:8000}
 export KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET=$prefix/kong-java-pluginserver.socket

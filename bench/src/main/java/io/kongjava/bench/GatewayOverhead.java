@@ -27,7 +27,7 @@ import java.util.Map;
  */
 public final class GatewayOverhead {
 
-    static final String MODEL = "claude-sonnet-4-5-20250929";
+    static final String MODEL = "claude-opus-5-5";
     static final String KEY = "sk-ant-bench-key";
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -182,16 +182,17 @@ public final class GatewayOverhead {
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
-        Map<String, String> env = Map.of(
-                "KONG_PREFIX", prefix.toString(),
-                "KONG_DECLARATIVE_CONFIG", kongYaml.toString(),
-                "KONG_PROXY_LISTEN", "127.0.0.1:" + port,
-                "KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET", prefix + "/kong-java-pluginserver.socket",
-                "KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD", server + " -kong-prefix " + prefix,
-                "KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy",
-                "KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET", prefix + "/kong-java-pluginserver.socket",
-                "KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD", server + " --dump-plugin-info java-file-log",
-                "ANTHROPIC_API_KEY", KEY);
+        Map<String, String> env = Map.ofEntries(
+                Map.entry("ANTHROPIC_PINNED_MODEL", MODEL),
+                Map.entry("KONG_PREFIX", prefix.toString()),
+                Map.entry("KONG_DECLARATIVE_CONFIG", kongYaml.toString()),
+                Map.entry("KONG_PROXY_LISTEN", "127.0.0.1:" + port),
+                Map.entry("KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET", prefix + "/kong-java-pluginserver.socket"),
+                Map.entry("KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD", server + " -kong-prefix " + prefix),
+                Map.entry("KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy"),
+                Map.entry("KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET", prefix + "/kong-java-pluginserver.socket"),
+                Map.entry("KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD", server + " --dump-plugin-info java-file-log"),
+                Map.entry("ANTHROPIC_API_KEY", KEY));
         return GatewayMain.start(root.resolve("kong-config/kong.conf"), env);
     }
 }

@@ -71,6 +71,8 @@ public final class Gateway implements AutoCloseable {
     private final Map<Path, KongPluginInstances> instancesBySocket = new ConcurrentHashMap<>();
     private final OkHttpClient upstreamClient;
     private final long maxBodySize;
+    /** nginx's client_body_buffer_size: bodies above it are "in a file", which changes get_raw_body's answers. */
+    private int bodyBufferSize = 8192;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private HttpServer server;
 
@@ -88,6 +90,12 @@ public final class Gateway implements AutoCloseable {
                 .build();
         upstreamClient.dispatcher().setMaxRequests(4096);
         upstreamClient.dispatcher().setMaxRequestsPerHost(4096);
+    }
+
+    /** kong.conf's {@code nginx_http_client_body_buffer_size} (Kong's default: 8k). */
+    public Gateway bodyBufferSize(long bytes) {
+        this.bodyBufferSize = (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes));
+        return this;
     }
 
     public Gateway start(InetSocketAddress listen) throws IOException {
@@ -117,6 +125,7 @@ public final class Gateway implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         long startNanos = System.nanoTime();
         KongRequest state = new KongRequest();
+        state.clientBodyBufferSize = bodyBufferSize;
         try (exchange) {
             readRequest(exchange, state);
             if (state.body.length > maxBodySize) {

@@ -133,6 +133,7 @@ public final class GatewayMain {
         try {
             PluginServerProcesses.awaitSockets(entries, Duration.ofSeconds(30));
             Gateway gateway = new Gateway(config, dumps, conf.size("nginx_http_client_max_body_size", 1024 * 1024))
+                    .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
                     .start(conf.proxyListen());
             log.log(Level.INFO, "serving " + config.routes.size() + " route(s) with plugins " + dumps.keySet());
             return new Running(gateway, processes);

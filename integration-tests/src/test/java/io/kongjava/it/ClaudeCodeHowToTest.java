@@ -1,6 +1,7 @@
 package io.kongjava.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -115,6 +116,8 @@ class ClaudeCodeHowToTest {
         assertThat(usage.path("completion_tokens").asLong()).isEqualTo(5);
         assertThat(usage.path("total_tokens").asLong()).isEqualTo(1526);
         assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(1200);
+        // kong.yaml's prices for claude-opus-5-5 (USD per million): input 4, 5-minute cache write 5, cache read 0.2, output 20
+        assertThat(usage.path("cost").asDouble()).isCloseTo((21 * 4.0 + 300 * 5.0 + 1200 * 0.2 + 5 * 20.0) / 1e6, within(1e-12));
         JsonNode meta = line.path("ai").path("proxy").path("meta");
         assertThat(meta.path("provider_name").asText()).isEqualTo("anthropic");
         assertThat(meta.path("request_model").asText()).isEqualTo(PINNED_MODEL);
@@ -125,7 +128,8 @@ class ClaudeCodeHowToTest {
         assertThat(line.path("response").path("status").asInt()).isEqualTo(200);
         assertThat(line.path("request").path("uri").asText()).isEqualTo("/anything/v1/messages?beta=true");
         assertThat(line.path("request").path("headers").path("x-api-key").asText()).isNotEqualTo("sk-dummy-from-claude-code");
-        assertThat(line.path("request").path("headers").path("x-kong-java-relay-ticket").asText("REDACTED")).doesNotContain("-");
+        assertThat(line.path("request").path("headers").has("x-kong-java-relay-ticket")).as("the ticket, not even as REDACTED").isFalse();
+        assertThat(Files.readString(logFile)).doesNotContain("x-kong-java-relay-ticket");
         assertThat(Files.readString(logFile)).doesNotContain(REAL_KEY);
     }
 
@@ -176,10 +180,15 @@ class ClaudeCodeHowToTest {
         assertThat(response.statusCode()).isEqualTo(200);
         long counted = JSON.readTree(response.body()).path("input_tokens").asLong();
         assertThat(anthropic.takeRequest().target()).isEqualTo("/v1/messages/count_tokens?beta=true");
-        JsonNode usage = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("usage");
-        assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(counted);
+        JsonNode proxy = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy");
+        JsonNode usage = proxy.path("usage");
+        assertThat(counted).isPositive();
+        assertThat(proxy.path("meta").path("counted_input_tokens").asLong()).as("the count, in its own field").isEqualTo(counted);
+        assertThat(usage.path("prompt_tokens").asLong()).as("a count consumes nothing").isZero();
+        assertThat(usage.path("total_tokens").asLong()).isZero();
         assertThat(usage.path("completion_tokens").asLong()).isZero();
         assertThat(usage.path("cost").asDouble()).isZero();
+        assertThat(usage.has("time_to_first_token")).as("no token came").isFalse();
     }
 
     @Test
@@ -190,6 +199,8 @@ class ClaudeCodeHowToTest {
             assertThat(response.statusCode()).as(contentType).isEqualTo(400);
             assertThat(JSON.readTree(response.body()).path("error").path("message").asText())
                     .isEqualTo("cannot use own model - must be: " + PINNED_MODEL);
+            JsonNode meta = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("meta");
+            assertThat(meta.path("request_model").asText()).as("what the client asked for").isEqualTo("claude-opus-4-1");
         }
         HttpResponse<String> garbage = post("/anything/v1/messages", "model=claude-opus-4-1", "application/x-www-form-urlencoded");
         assertThat(garbage.statusCode()).isEqualTo(400);
@@ -205,6 +216,55 @@ class ClaudeCodeHowToTest {
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(JSON.readTree(response.body()).path("error").path("type").asText()).isEqualTo("request_too_large");
         assertThat(anthropic.takeRequest(Duration.ofMillis(300))).isEmpty();
+    }
+
+    @Test
+    void aChunkedBodyOverMaxRequestBodySizeIsRefusedWith413Too() throws Exception {
+        byte[] big = message("claude-opus-4-1", false).replace("What is 2+2?", "x".repeat(600_000)).getBytes(StandardCharsets.UTF_8);
+        HttpRequest chunked = claudeCodeRequest("/anything/v1/messages", "", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build();
+
+        HttpResponse<String> response = http.send(chunked, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(JSON.readTree(response.body()).path("error").path("type").asText()).isEqualTo("request_too_large");
+        assertThat(anthropic.takeRequest(Duration.ofMillis(300))).as("nothing reaches the provider").isEmpty();
+    }
+
+    @Test
+    void anExceptionInTheAccessPhaseEndsTheRequestWithKongs500AndNothingReachesTheProvider() throws Exception {
+        HttpResponse<String> response = post("/broken/v1/messages", message(PINNED_MODEL, false), "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        JsonNode error = JSON.readTree(response.body());
+        assertThat(error.path("message").asText()).isEqualTo("An unexpected error occurred");
+        assertThat(error.path("request_id").asText()).isEqualTo(response.headers().firstValue("x-kong-request-id").orElseThrow());
+        assertThat(anthropic.takeRequest(Duration.ofMillis(300))).as("Kong did not fail open").isEmpty();
+    }
+
+    @Test
+    void aBodyNamingTheModelTwiceIsRefusedAndNothingReachesTheProvider() throws Exception {
+        String twice = message(PINNED_MODEL, false).replace("{\"model\":", "{\"model\":\"claude-opus-4-1\",\"model\":");
+
+        HttpResponse<String> response = post("/anything/v1/messages", twice, "application/json");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("error").path("message").asText()).isEqualTo("request body has a duplicate key: model");
+        assertThat(anthropic.takeRequest(Duration.ofMillis(300))).isEmpty();
+    }
+
+    @Test
+    void theClientsBearerTokenIsNotForwardedNextToTheOperatorsKey() throws Exception {
+        anthropic.enqueue(Reply.text("4"));
+        HttpRequest request = claudeCodeRequest("/anything/v1/messages", message(PINNED_MODEL, false), "application/json")
+                .header("authorization", "Bearer sk-ant-oat01-the-clients-own-token").build();
+
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        RecordedRequest upstream = anthropic.takeRequest();
+        assertThat(upstream.header("x-api-key")).hasValue(REAL_KEY);
+        assertThat(upstream.header("authorization")).isEmpty();
     }
 
     @Test
@@ -227,9 +287,13 @@ class ClaudeCodeHowToTest {
         assertThat(response.statusCode()).isEqualTo(429);
         assertThat(response.headers().firstValue("retry-after")).hasValue("17");
         assertThat(JSON.readTree(response.body()).path("error").path("type").asText()).isEqualTo("rate_limit_error");
-        JsonNode meta = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("meta");
+        JsonNode proxy = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy");
+        JsonNode meta = proxy.path("meta");
         assertThat(meta.path("outcome").asText()).isEqualTo("upstream_error");
         assertThat(meta.path("upstream_status").asInt()).isEqualTo(429);
+        assertThat(meta.path("request_model").asText()).isEqualTo(PINNED_MODEL);
+        assertThat(meta.has("response_model")).as("no response named a model").isFalse();
+        assertThat(proxy.path("usage").has("time_to_first_token")).as("no token came").isFalse();
     }
 
     @Test

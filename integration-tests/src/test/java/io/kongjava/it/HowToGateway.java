@@ -23,7 +23,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class HowToGateway implements AutoCloseable {
 
-    static final String PINNED_MODEL = "claude-sonnet-4-5-20250929";
+    /** What the tests pin through kong.yaml's {vault://env/anthropic-pinned-model}: gateway.sh's default. */
+    static final String PINNED_MODEL = "claude-opus-5-5";
+    /**
+     * The {@code /broken} route's java-ai-proxy has this (deprecated) upstream_path: Kong's schema takes any string,
+     * but no URL can be built from it, so the access phase throws for every request there. It stands for any
+     * unexpected exception in access; its Service URL is the fake, where a fail-open would show.
+     */
+    static final String BROKEN_UPSTREAM_PATH = "/v1/messages with a space";
     /** The {@code /slow} route's service gives up on a silent provider after this long. */
     static final int SLOW_READ_TIMEOUT_MS = 1500;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,7 +60,7 @@ final class HowToGateway implements AutoCloseable {
                     LocalGatewayScenarios.freePort()));
             Path prefix = dir.resolve("prefix");
             String server = Distribution.bin("kong-java-pluginserver").toString();
-            Map<String, String> env = Map.of(
+            Map<String, String> env = new java.util.HashMap<>(Map.of(
                     "KONG_PREFIX", prefix.toString(),
                     "KONG_DECLARATIVE_CONFIG", yaml.toString(),
                     "KONG_PROXY_LISTEN", "127.0.0.1:" + proxyPort,
@@ -62,7 +69,11 @@ final class HowToGateway implements AutoCloseable {
                     "KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy",
                     "KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET", prefix + "/kong-java-pluginserver.socket",
                     "KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD", server + " --dump-plugin-info java-file-log",
-                    "ANTHROPIC_API_KEY", realKey);
+                    "ANTHROPIC_API_KEY", realKey));
+            // Kong's default buffer rather than kong.conf's 16m: bodies over 8 KiB are then "in a file", where Kong's
+            // get_raw_body size rules bite, so the tests see what a Kong without the kong.conf line would do.
+            env.put("KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE", "8k");
+            env.put("ANTHROPIC_PINNED_MODEL", PINNED_MODEL);
             return new HowToGateway(anthropic, logFile, proxyPort, GatewayMain.start(repo.resolve("kong-config/kong.conf"), env));
         } catch (Exception | Error e) {
             anthropic.close();
@@ -84,10 +95,22 @@ final class HowToGateway implements AutoCloseable {
         slowService.put("name", "slow-provider").put("read_timeout", SLOW_READ_TIMEOUT_MS);
         ((ObjectNode) slowService.path("routes").get(0)).put("name", "slow").set("paths", JSON.createArrayNode().add("/slow"));
         ((ArrayNode) root.path("services")).add(slowService);
+        ObjectNode brokenService = service.deepCopy();
+        brokenService.put("name", "broken-plugin");
+        ((ObjectNode) brokenService.path("routes").get(0)).put("name", "broken").set("paths", JSON.createArrayNode().add("/broken"));
+        for (JsonNode plugin : brokenService.path("plugins")) {
+            if (plugin.path("name").asText().equals("java-ai-proxy")) {
+                ((ObjectNode) plugin.path("config").path("model").path("options")).put("upstream_path", BROKEN_UPSTREAM_PATH);
+            }
+        }
+        ((ArrayNode) root.path("services")).add(brokenService);
         return yaml.writeValueAsString(root);
     }
 
     private static void repoint(ObjectNode service, String anthropicUrl, Path logFile) {
+        // kong.yaml's Service URL is a placeholder; here it is the fake too, so that a request Kong proxies without
+        // java-ai-proxy (a fail-open) would show up at the fake, and the tests that expect none would see it.
+        service.put("url", anthropicUrl);
         for (JsonNode plugin : service.path("plugins")) {
             ObjectNode config = (ObjectNode) plugin.path("config");
             switch (plugin.path("name").asText()) {

@@ -2,6 +2,10 @@ package io.kongjava.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -31,6 +35,21 @@ class KongConfigFilesTest {
     }
 
     @Test
+    void theServiceUrlIsAPlaceholderSoAFailOpenCannotReachAProvider() throws Exception {
+        JsonNode yaml = new ObjectMapper(new YAMLFactory()).readTree(Distribution.repositoryRoot().resolve("kong-config/kong.yaml").toFile());
+
+        for (JsonNode service : yaml.path("services")) {
+            URI url = URI.create(service.path("url").asText());
+            assertThat(url.getHost()).as("Kong proxies here when a plugin fails open").endsWith(".invalid");
+            boolean proxied = false;
+            for (JsonNode plugin : service.path("plugins")) {
+                proxied |= plugin.path("name").asText().equals("java-ai-proxy");
+            }
+            assertThat(proxied).as("java-ai-proxy sends the requests of " + service.path("name")).isTrue();
+        }
+    }
+
+    @Test
     void kongEnvIsKongConfAsEnvironmentVariables() throws Exception {
         Path dir = Distribution.repositoryRoot().resolve("kong-config");
 
@@ -39,7 +58,7 @@ class KongConfigFilesTest {
 
         assertThat(env).isEqualTo(conf);
         assertThat(conf).containsEntry("plugins", "bundled,java-ai-proxy,java-file-log")
-                .containsEntry("nginx_main_env", "ANTHROPIC_API_KEY")
+                .containsEntry("nginx_main_env", "ANTHROPIC_API_KEY; env ANTHROPIC_PINNED_MODEL")
                 .containsEntry("pluginserver_java_ai_proxy_socket", conf.get("pluginserver_java_file_log_socket"))
                 .doesNotContainKey("pluginserver_java_file_log_start_cmd");
     }

@@ -64,7 +64,7 @@ class KongContainerHowToTest {
                 .withEnv(kongEnv(repo.resolve("kong-config/kong.env")))
                 .withEnv("KONG_DECLARATIVE_CONFIG", "/kong-it/kong.yaml")
                 .withEnv("ANTHROPIC_API_KEY", REAL_KEY)
-                .withEnv("KONG_NGINX_MAIN_ENV", "ANTHROPIC_API_KEY")
+                .withEnv("ANTHROPIC_PINNED_MODEL", HowToGateway.PINNED_MODEL)
                 .withCopyToContainer(Transferable.of(yaml.getBytes(StandardCharsets.UTF_8), 0644), "/kong-it/kong.yaml")
                 .withAccessToHost(true)
                 .withExposedPorts(8000, 8001)

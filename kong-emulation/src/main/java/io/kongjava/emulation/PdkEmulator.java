@@ -252,7 +252,10 @@ public final class PdkEmulator implements PdkHandler {
                 throw new Raise("request body did not fit into client body buffer, consider raising 'client_body_buffer_size'");
             }
             if (max > 0 && request.body.length > max) {
-                return null;
+                // Kong gets nil + "request body file too big: N > M", and its bridge fails to send nil as bin:
+                // a Lua error, the phase dies (500).
+                throw new Raise("request body file too big: " + request.body.length + " > " + max
+                        + " (and Kong's RPC bridge cannot send nil as bin: attempt to get length of local 'str' (a nil value))");
             }
         }
         return request.body;

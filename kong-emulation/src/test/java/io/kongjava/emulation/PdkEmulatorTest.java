@@ -51,7 +51,18 @@ class PdkEmulatorTest {
 
         assertThat(kong.answer("kong.request.get_raw_body", List.of())).isInstanceOf(PdkAnswer.Raised.class);
         assertThat((byte[]) value("kong.request.get_raw_body", 0L)).hasSize(10_000);
-        assertThat(value("kong.request.get_raw_body", 5_000L)).isNull();
+        assertThat(kong.answer("kong.request.get_raw_body", List.of(5_000L))).isInstanceOf(PdkAnswer.Raised.class)
+                .asString().contains("request body file too big: 10000 > 5000");
+        assertThat((byte[]) value("kong.request.get_raw_body", 10_000L)).hasSize(10_000);
+    }
+
+    @Test
+    void aBodyWithinTheBufferIsAnsweredWhateverTheSizeArgument() {
+        request.clientBodyBufferSize = 16 * 1024 * 1024;
+        request.body = new byte[600_000];
+
+        assertThat((byte[]) value("kong.request.get_raw_body", 5_000L)).hasSize(600_000);
+        assertThat((byte[]) value("kong.request.get_raw_body")).hasSize(600_000);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.kongjava.pdk.schema.Description;
 import io.kongjava.pdk.schema.Encrypted;
 import io.kongjava.pdk.schema.EntityCheck;
 import io.kongjava.pdk.schema.Gt;
+import io.kongjava.pdk.schema.KongName;
 import io.kongjava.pdk.schema.OneOf;
 import io.kongjava.pdk.schema.Referenceable;
 import java.util.Optional;
@@ -51,7 +52,7 @@ public record AiProxyConfig(
 
     public record Model(
             @OneOf({"anthropic"}) String provider,
-            @Description("Pins the model: requests naming another model are refused.") Optional<String> name,
+            @Referenceable @Description("Pins the model: requests naming another model are refused. May be a vault reference, e.g. {vault://env/anthropic-pinned-model}.") Optional<String> name,
             Optional<Options> options) {
     }
 
@@ -59,8 +60,9 @@ public record AiProxyConfig(
             OptionalInt maxTokens,
             @Gt(0) @Description("Currency units per 1,000,000 prompt tokens.") OptionalDouble inputCost,
             @Gt(0) @Description("Currency units per 1,000,000 completion tokens.") OptionalDouble outputCost,
-            @Gt(0) @Description("Per 1,000,000 tokens read from the prompt cache; input_cost when unset.") OptionalDouble cacheReadCost,
-            @Gt(0) @Description("Per 1,000,000 tokens written to the prompt cache; input_cost when unset.") OptionalDouble cacheWriteCost,
+            @Gt(0) @Description("Per 1,000,000 tokens read from the prompt cache; 0.1 x input_cost when unset.") OptionalDouble cacheReadCost,
+            @Gt(0) @Description("Per 1,000,000 tokens written to the 5-minute prompt cache; 1.25 x input_cost when unset.") OptionalDouble cacheWriteCost,
+            @KongName("cache_write_1h_cost") @Gt(0) @Description("Per 1,000,000 tokens written to the 1-hour prompt cache; 2 x input_cost when unset.") OptionalDouble cacheWrite1hCost,
             @Between(min = 0, max = 5) OptionalDouble temperature,
             @Between(min = 0, max = 1) OptionalDouble topP,
             @Between(min = 0, max = 500) OptionalInt topK,
@@ -69,7 +71,7 @@ public record AiProxyConfig(
             Optional<String> upstreamPath) {
 
         static final Options NONE = new Options(OptionalInt.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
-                OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
+                OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
                 OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 

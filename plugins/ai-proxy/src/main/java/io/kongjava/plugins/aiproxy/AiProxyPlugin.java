@@ -1,7 +1,11 @@
 package io.kongjava.plugins.aiproxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.Kong;
@@ -36,6 +40,14 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
 
     private static final System.Logger LOG = System.getLogger(AiProxyPlugin.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Reads a request body the way the most literal upstream parser could: a key given twice (at any depth) or
+     * anything after the top-level value is refused, so the body the pin checked is the body the provider reads.
+     */
+    private static final ObjectMapper STRICT_JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     @Override
     public String name() {
@@ -95,40 +107,89 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
         return Optional.empty();
     }
 
+    /** Where the access phase gets the relay from; a test can make it fail. */
+    @FunctionalInterface
+    interface RelaySource {
+        Relay get() throws IOException;
+    }
+
+    private final RelaySource relays;
+
+    public AiProxyPlugin() {
+        this(Relay::shared);
+    }
+
+    AiProxyPlugin(RelaySource relays) {
+        this.relays = relays;
+    }
+
+    /**
+     * Fails closed. Kong fails open: when an external plugin's access phase errors, Kong logs it and proxies the
+     * request anyway, to the Service's URL, without the pin, the key swap or the size limit. So every way this
+     * phase can go wrong ends the request here, through {@code kong.response.exit}, and nothing reaches the
+     * provider. Only when Kong cannot take the exit either (the event is gone) does the error propagate.
+     */
     @Override
     public void access(Kong kong, AiProxyConfig config) throws PdkException {
         long start = System.nanoTime();
-        String requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
-                .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
-        String pluginId = kong.plugin().getId();
         CompletableFuture<Map<String, Object>> analytics = new CompletableFuture<>();
-        kong.exchange().publish(requestId, AI_KEY, analytics);
-        String model = config.model().name().orElse(null);
+        String requestId = null;
+        String pluginId = null;
+        Relay relay = null;
+        String ticket = null;
         try {
+            requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
+                    .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
+            pluginId = kong.plugin().getId();
+            kong.exchange().publish(requestId, AI_KEY, analytics);
             Prepared prepared = prepare(kong, config);
-            model = prepared.model();
             ProxyCall.Timeouts timeouts = ProxyCall.Timeouts.of(kong.router().getService());
-            ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.model(),
+            ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.askedModel(), prepared.model(),
                     prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, timeouts, analytics);
-            Relay relay = relay();
-            String ticket = relay.admit(call);
+            relay = relay();
+            ticket = relay.admit(call);
             kong.service().request().setScheme("http");
             kong.service().setTarget("127.0.0.1", relay.port());
             kong.service().request().setPath(Relay.PATH);
             kong.service().request().setHeader(Relay.TICKET_HEADER, ticket);
         } catch (Rejection rejection) {
-            analytics.complete(Analytics.rejected(pluginId, config, model, start));
-            kong.response().exit(rejection.status, errorBody(config, rejection),
-                    Map.of("Content-Type", List.of("application/json; charset=utf-8")));
-        } catch (PdkException | RuntimeException e) {
+            analytics.complete(Analytics.rejected(pluginId, config, rejection.requestModel, start));
+            kong.response().exit(rejection.status, errorBody(config, rejection), JSON_CONTENT);
+        } catch (Throwable failure) {
+            if (ticket != null) {
+                relay.revoke(ticket);
+            }
             analytics.complete(null);
-            throw e;
+            LOG.log(Level.ERROR, "java-ai-proxy: request " + requestId + " refused with 500, its access phase failed: "
+                    + scrub(config, String.valueOf(failure)));
+            kong.response().exit(500, internalErrorBody(requestId), JSON_CONTENT);
         }
     }
 
-    private static Relay relay() throws PdkException {
+    private static final Map<String, List<String>> JSON_CONTENT = Map.of("Content-Type", List.of("application/json; charset=utf-8"));
+
+    /** Kong's own answer to an error inside a plugin. */
+    static String internalErrorBody(String requestId) {
+        ObjectNode body = JSON.createObjectNode().put("message", "An unexpected error occurred");
+        if (requestId != null) {
+            body.put("request_id", requestId);
+        }
+        return body.toString();
+    }
+
+    /** Replaces the configured credentials in a text that may be logged. */
+    static String scrub(AiProxyConfig config, String text) {
+        String scrubbed = text;
+        for (String secret : config.auth().map(auth -> java.util.stream.Stream.of(auth.headerValue(), auth.paramValue())
+                .flatMap(Optional::stream).filter(s -> !s.isEmpty()).toList()).orElse(List.of())) {
+            scrubbed = scrubbed.replace(secret, "[REDACTED]");
+        }
+        return scrubbed;
+    }
+
+    private Relay relay() throws PdkException {
         try {
-            return Relay.shared();
+            return relays.get();
         } catch (IOException e) {
             throw new PdkException("java-ai-proxy", "cannot start the relay listener: " + e.getMessage(), e);
         }
@@ -140,7 +201,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
     }
 
     /** What the access phase decided about a request. */
-    record Prepared(ProxyCall.Endpoint endpoint, String model, boolean stream, boolean includeStreamUsage, URI upstream, byte[] body) {
+    record Prepared(ProxyCall.Endpoint endpoint, String askedModel, String model, boolean stream, boolean includeStreamUsage, URI upstream, byte[] body) {
     }
 
     static Prepared prepare(Kong kong, AiProxyConfig config) throws PdkException, Rejection {
@@ -149,43 +210,67 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
         byte[] body = readBody(kong, config);
         ObjectNode json = null;
         if (body.length > 0) {
+            JsonNode parsed;
             try {
-                JsonNode parsed = JSON.readTree(body);
-                json = parsed instanceof ObjectNode object ? object : null;
+                parsed = STRICT_JSON.readTree(body);
+            } catch (StreamReadException e) {
+                if (String.valueOf(e.getOriginalMessage()).startsWith("Duplicate field")) {
+                    // {"model":"<other>","model":"<pinned>"}: a parser that keeps the first key would use the other model.
+                    throw new Rejection(400, "invalid_request_error", "request body has a duplicate key: " + duplicateKey(e));
+                }
+                parsed = null;
             } catch (IOException notJson) {
-                json = null;
+                parsed = null;
+            }
+            json = parsed instanceof ObjectNode object ? object : null;
+            if (json == null && config.model().name().filter(n -> !n.isEmpty()).isPresent()) {
+                // An array, a string or broken JSON: nothing to pin, so nothing to forward either (preserve included).
+                throw new Rejection(400, "invalid_request_error", "request body must be a JSON object");
             }
         }
         if (json == null && endpoint != ProxyCall.Endpoint.PRESERVE) {
             // Whatever the Content-Type says: a body we cannot read is never forwarded, so the model pin holds.
             throw new Rejection(400, "invalid_request_error", "request body doesn't contain valid prompts");
         }
-        String model = effectiveModel(config, json);
-        boolean stream = json != null && json.path("stream").asBoolean(false);
-        if (endpoint != ProxyCall.Endpoint.PRESERVE) {
-            validatePrompts(endpoint, json);
-            if (model == null) {
-                throw new Rejection(400, "invalid_request_error", "model parameter not found in request, nor in gateway configuration");
+        String asked = json != null && json.path("model").isTextual() ? json.get("model").asText() : null;
+        try {
+            String model = effectiveModel(config, json);
+            boolean stream = json != null && json.path("stream").asBoolean(false);
+            if (endpoint != ProxyCall.Endpoint.PRESERVE) {
+                validatePrompts(endpoint, json);
+                if (model == null) {
+                    throw new Rejection(400, "invalid_request_error", "model parameter not found in request, nor in gateway configuration");
+                }
             }
+            if (endpoint == ProxyCall.Endpoint.COUNT_TOKENS) {
+                stream = false;
+            } else if (config.responseStreaming().equals("deny") && stream) {
+                throw new Rejection(400, "invalid_request_error", "response streaming is not enabled for this LLM");
+            } else if (config.responseStreaming().equals("always") && endpoint == ProxyCall.Endpoint.CHAT_COMPLETIONS) {
+                stream = true;
+            }
+            byte[] upstreamBody = body;
+            boolean includeUsage = false;
+            if (endpoint == ProxyCall.Endpoint.CHAT_COMPLETIONS) {
+                upstreamBody = OpenAiTranslation.toAnthropicRequest(json, model, config.options(), stream).toString()
+                        .getBytes(StandardCharsets.UTF_8);
+                includeUsage = json.path("stream_options").path("include_usage").asBoolean(false);
+            } else if (json != null && model != null && !json.path("model").isTextual()) {
+                json.put("model", model);
+                upstreamBody = json.toString().getBytes(StandardCharsets.UTF_8);
+            }
+            return new Prepared(endpoint, asked, model, stream, includeUsage, upstream(config, endpoint, path), upstreamBody);
+        } catch (Rejection rejection) {
+            rejection.requestModel = asked;
+            throw rejection;
         }
-        if (endpoint == ProxyCall.Endpoint.COUNT_TOKENS) {
-            stream = false;
-        } else if (config.responseStreaming().equals("deny") && stream) {
-            throw new Rejection(400, "invalid_request_error", "response streaming is not enabled for this LLM");
-        } else if (config.responseStreaming().equals("always") && endpoint == ProxyCall.Endpoint.CHAT_COMPLETIONS) {
-            stream = true;
-        }
-        byte[] upstreamBody = body;
-        boolean includeUsage = false;
-        if (endpoint == ProxyCall.Endpoint.CHAT_COMPLETIONS) {
-            upstreamBody = OpenAiTranslation.toAnthropicRequest(json, model, config.options(), stream).toString()
-                    .getBytes(StandardCharsets.UTF_8);
-            includeUsage = json.path("stream_options").path("include_usage").asBoolean(false);
-        } else if (json != null && model != null && !json.path("model").isTextual()) {
-            json.put("model", model);
-            upstreamBody = json.toString().getBytes(StandardCharsets.UTF_8);
-        }
-        return new Prepared(endpoint, model, stream, includeUsage, upstream(config, endpoint, path), upstreamBody);
+    }
+
+    private static String duplicateKey(StreamReadException e) {
+        String message = String.valueOf(e.getOriginalMessage());
+        int open = message.indexOf('\'');
+        int close = message.indexOf('\'', open + 1);
+        return open >= 0 && close > open ? message.substring(open + 1, close) : "?";
     }
 
     static ProxyCall.Endpoint endpoint(AiProxyConfig config, String path) throws Rejection {
@@ -206,30 +291,36 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
                 "java-ai-proxy serves /v1/messages and /v1/messages/count_tokens on this route, not " + path);
     }
 
+    /**
+     * The body, however the client framed it. Kong's {@code get_raw_body(max)} answers a body nginx spooled to a
+     * file (anything over {@code client_body_buffer_size}) that is larger than {@code max} with nil, and Kong's
+     * RPC bridge cannot send nil as bytes: the event dies with a Lua error. A declared Content-Length is checked
+     * first; the body is then asked for with 0 (no limit), which Kong always answers, and measured here, so a
+     * chunked body over the limit gets the same 413 as a declared one. nginx's {@code client_max_body_size}
+     * bounds what Kong reads at all.
+     */
     private static byte[] readBody(Kong kong, AiProxyConfig config) throws PdkException, Rejection {
         long limit = config.maxRequestBodySize();
-        if (limit > 0) {
-            Optional<String> declared = kong.request().getHeader("content-length");
-            if (declared.isPresent()) {
-                try {
-                    long length = Long.parseLong(declared.get().trim());
-                    if (length > limit) {
-                        throw tooLarge(length, limit);
-                    }
-                } catch (NumberFormatException ignored) {
-                    // Kong itself refuses a malformed Content-Length; read and measure instead
-                }
+        Optional<String> declared = kong.request().getHeader("content-length");
+        if (limit > 0 && declared.isPresent()) {
+            long length;
+            try {
+                length = Long.parseLong(declared.get().trim());
+            } catch (NumberFormatException malformed) {
+                throw new Rejection(400, "invalid_request_error", "invalid Content-Length header");
+            }
+            if (length > limit) {
+                throw tooLarge(length, limit);
             }
         }
         byte[] body;
         try {
-            // With a size, Kong also reads a body nginx spooled to a file (anything over 8 KB by default).
-            body = kong.request().getRawBody(limit > 0 ? limit + 1 : Integer.MAX_VALUE);
+            body = kong.request().getRawBody(0);
         } catch (PdkException e) {
             if (limit > 0 && e.getMessage() != null && e.getMessage().contains("too big")) {
                 throw tooLarge(-1, limit);
             }
-            throw e;
+            throw new Rejection(400, "invalid_request_error", "the request body could not be read");
         }
         if (body == null) {
             return new byte[0];

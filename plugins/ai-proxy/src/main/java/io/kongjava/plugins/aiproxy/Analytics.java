@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * The {@code ai} block of a request's log line, in Kong's shape ({@code ai.proxy.meta},
  * {@code ai.proxy.usage}, {@code ai.proxy.payload}), plus {@code redact_headers}: the request headers
- * java-file-log must hide (the auth header and the relay ticket).
+ * java-file-log must hide (the auth header), and {@code drop_headers}: those it must leave out altogether (the relay
+ * ticket, which Kong's serializer sees because the access phase set it on the request).
  */
 final class Analytics {
 
@@ -22,8 +23,12 @@ final class Analytics {
         AiProxyConfig config = call.config();
         Map<String, Object> proxy = new LinkedHashMap<>();
         if (config.logging().logStatistics()) {
-            proxy.put("meta", meta(call.pluginId(), call.requestModel(), meter, call.stream() ? "stream" : "oneshot",
-                    call.endpoint().label, outcome, upstreamStatus));
+            Map<String, Object> meta = meta(call.pluginId(), call.askedModel(), meter, call.stream() ? "stream" : "oneshot",
+                    call.endpoint().label, outcome, upstreamStatus);
+            if (meter.countedTokens() >= 0) {
+                meta.put("counted_input_tokens", meter.countedTokens());
+            }
+            proxy.put("meta", meta);
             proxy.put("usage", usage(call, meter));
         }
         if (config.logging().logPayloads()) {
@@ -37,6 +42,7 @@ final class Analytics {
             block.put("proxy", proxy);
         }
         block.put("redact_headers", redactHeaders(config));
+        block.put("drop_headers", List.of(Relay.TICKET_HEADER));
         return block;
     }
 
@@ -59,6 +65,7 @@ final class Analytics {
             block.put("proxy", proxy);
         }
         block.put("redact_headers", redactHeaders(config));
+        block.put("drop_headers", List.of(Relay.TICKET_HEADER));
         return block;
     }
 
@@ -69,7 +76,9 @@ final class Analytics {
         meta.put("plugin_id", pluginId);
         meta.put("provider_name", PROVIDER);
         meta.put("request_model", model);
-        meta.put("response_model", meter.responseModel() != null ? meter.responseModel() : model);
+        if (meter.responseModel() != null) {
+            meta.put("response_model", meter.responseModel());
+        }
         meta.put("llm_latency", meter.latencyMillis());
         meta.put("request_mode", mode);
         if (requestType != null) {
@@ -86,8 +95,9 @@ final class Analytics {
     }
 
     private static Map<String, Object> usage(ProxyCall call, Meter meter) {
+        // count_tokens consumes nothing: its answer is in meta.counted_input_tokens, its usage is zero.
         boolean counting = call.endpoint() == ProxyCall.Endpoint.COUNT_TOKENS;
-        long prompt = meter.promptTokens();
+        long prompt = counting ? 0 : meter.promptTokens();
         long completion = counting ? 0 : meter.completionTokens();
         long latency = meter.latencyMillis();
         Map<String, Object> usage = new LinkedHashMap<>();
@@ -97,9 +107,12 @@ final class Analytics {
         usage.put("cost", counting ? 0.0 : cost(call.config().options(), meter, completion));
         usage.put("time_per_token", completion == 0 ? 0.0 : (double) latency / completion);
         long firstToken = meter.timeToFirstTokenMillis();
-        usage.put("time_to_first_token", call.stream() ? Math.max(firstToken, 0) : latency);
+        if (!counting && firstToken >= 0) {
+            // Only when a token came; a oneshot answer arrives whole, so its first token is its last byte.
+            usage.put("time_to_first_token", call.stream() ? firstToken : latency);
+        }
         Map<String, Object> promptDetails = new LinkedHashMap<>();
-        if (meter.cacheReadTokens() > 0 || meter.cacheCreationTokens() > 0) {
+        if (!counting && (meter.cacheReadTokens() > 0 || meter.cacheCreationTokens() > 0)) {
             promptDetails.put("cached_tokens", meter.cacheReadTokens());
             promptDetails.put("cache_creation_tokens", meter.cacheCreationTokens());
         }
@@ -108,23 +121,35 @@ final class Analytics {
         return usage;
     }
 
-    /** Kong's rule: a cost only when both input_cost and output_cost are set; cache tokens at their own price if set. */
+    /** Anthropic's multipliers of the input price, for cache prices the config leaves unset. */
+    static final double CACHE_WRITE_5M = 1.25;
+    static final double CACHE_WRITE_1H = 2.0;
+    static final double CACHE_READ = 0.1;
+
+    /**
+     * The cost whenever a price is configured (an unset input or output price counts as 0), with Anthropic's cache
+     * tiers priced apart: 5-minute writes, 1-hour writes and reads each at their own price, or at Anthropic's
+     * multiple of input_cost when unset. Kong's own formula prices every prompt token at input_cost.
+     */
     static double cost(AiProxyConfig.Options options, Meter meter, long completion) {
-        if (options.inputCost().isEmpty() || options.outputCost().isEmpty()) {
+        if (options.inputCost().isEmpty() && options.outputCost().isEmpty() && options.cacheReadCost().isEmpty()
+                && options.cacheWriteCost().isEmpty() && options.cacheWrite1hCost().isEmpty()) {
             return 0.0;
         }
-        double input = options.inputCost().getAsDouble();
+        double input = options.inputCost().orElse(0);
+        long writes1h = meter.cacheCreation1hTokens();
+        long writes5m = meter.cacheCreationTokens() - writes1h;
         double perMillion = meter.inputTokens() * input
-                + meter.cacheCreationTokens() * options.cacheWriteCost().orElse(input)
-                + meter.cacheReadTokens() * options.cacheReadCost().orElse(input)
-                + completion * options.outputCost().getAsDouble();
+                + writes5m * options.cacheWriteCost().orElse(input * CACHE_WRITE_5M)
+                + writes1h * options.cacheWrite1hCost().orElse(input * CACHE_WRITE_1H)
+                + meter.cacheReadTokens() * options.cacheReadCost().orElse(input * CACHE_READ)
+                + completion * options.outputCost().orElse(0);
         return perMillion / 1_000_000;
     }
 
     private static List<String> redactHeaders(AiProxyConfig config) {
         List<String> names = new ArrayList<>();
         config.auth().flatMap(AiProxyConfig.Auth::headerName).ifPresent(name -> names.add(name.toLowerCase(java.util.Locale.ROOT)));
-        names.add(Relay.TICKET_HEADER);
         return names;
     }
 }

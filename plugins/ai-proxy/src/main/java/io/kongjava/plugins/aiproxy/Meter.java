@@ -17,6 +17,9 @@ final class Meter {
     private long cacheCreationTokens;
     private long cacheReadTokens;
     private long outputTokens;
+    /** Of the cache writes, those for the 1-hour cache ({@code usage.cache_creation.ephemeral_1h_input_tokens}). */
+    private long cacheCreation1hTokens;
+    private long countedTokens = -1;
     private boolean usageSeen;
     private String responseModel;
     private String stopReason;
@@ -39,6 +42,24 @@ final class Meter {
         cacheCreationTokens = replace(usage, "cache_creation_input_tokens", cacheCreationTokens);
         cacheReadTokens = replace(usage, "cache_read_input_tokens", cacheReadTokens);
         outputTokens = replace(usage, "output_tokens", outputTokens);
+        JsonNode breakdown = usage.get("cache_creation");
+        if (breakdown != null && breakdown.isObject()) {
+            cacheCreation1hTokens = replace(breakdown, "ephemeral_1h_input_tokens", cacheCreation1hTokens);
+        }
+    }
+
+    /** The answer of a count_tokens call. */
+    synchronized void counted(long tokens) {
+        countedTokens = tokens;
+    }
+
+    /** The answer of a count_tokens call; {@code -1} when there was none. */
+    synchronized long countedTokens() {
+        return countedTokens;
+    }
+
+    synchronized long cacheCreation1hTokens() {
+        return Math.min(cacheCreation1hTokens, cacheCreationTokens);
     }
 
     private static long replace(JsonNode usage, String field, long current) {

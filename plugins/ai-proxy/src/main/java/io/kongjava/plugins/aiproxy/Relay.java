@@ -106,6 +106,14 @@ final class Relay implements AutoCloseable {
         return ticket;
     }
 
+    /** Withdraws a ticket whose request will not come (the access phase failed after admitting it). */
+    void revoke(String ticket) {
+        Admitted admitted = tickets.remove(ticket);
+        if (admitted != null) {
+            admitted.call().analytics().complete(null);
+        }
+    }
+
     /** Tickets admitted and not yet used or expired. */
     int pendingTickets() {
         return tickets.size();

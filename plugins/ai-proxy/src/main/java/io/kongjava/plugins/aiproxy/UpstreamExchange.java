@@ -41,6 +41,8 @@ final class UpstreamExchange {
     private static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "transfer-encoding", "connection",
             "keep-alive", "te", "trailer", "upgrade", "proxy-connection", "proxy-authorization", "accept-encoding", "expect",
             Relay.TICKET_HEADER);
+    /** Headers that carry a client's own credentials to Anthropic (x-api-key, or Authorization: Bearer for OAuth). */
+    static final List<String> CLIENT_CREDENTIALS = List.of("authorization", "x-api-key", "proxy-authorization");
     private static final Set<String> NOT_RETURNED = Set.of("content-length", "transfer-encoding", "connection", "keep-alive",
             "content-encoding", "trailer", "upgrade");
 
@@ -119,6 +121,11 @@ final class UpstreamExchange {
                 values.forEach(value -> headers.addUnsafeNonAscii(lower, value));
             }
         });
+        if (auth != null && !auth.allowOverride() && (auth.headerName().isPresent() || auth.paramName().isPresent())) {
+            // The operator's credentials replace the client's, all of them: a client's Bearer token (an Anthropic
+            // OAuth token included) next to the injected key would reach the provider too.
+            CLIENT_CREDENTIALS.forEach(headers::removeAll);
+        }
         if (auth != null && auth.headerName().isPresent()) {
             String name = auth.headerName().get();
             if (!(auth.allowOverride() && headers.get(name) != null)) {
@@ -185,9 +192,11 @@ final class UpstreamExchange {
         }
         JsonNode message = parse(body);
         if (message != null) {
-            meter.usage(message.get("usage"));
             if (call.endpoint() == ProxyCall.Endpoint.COUNT_TOKENS) {
-                meter.usage(JSON.createObjectNode().put("input_tokens", message.path("input_tokens").asLong()));
+                // A count, not a consumption: kept apart so that nothing summing usage adds it.
+                meter.counted(message.path("input_tokens").asLong(0));
+            } else {
+                meter.usage(message.get("usage"));
             }
             meter.responseModel(message.path("model").asText(null));
             meter.stopReason(message.path("stop_reason").asText(null));

@@ -103,8 +103,57 @@ class AiProxyPluginTest {
         assertThat(run.upstream().scheme).isEqualTo("http");
         assertThat(run.upstream().headers).containsKey(Relay.TICKET_HEADER);
         assertThat(run.upstream().headers.toString()).doesNotContain(KEY);
-        assertThat(run.pdkCalls()).anySatisfy(call -> assertThat(call).startsWith("kong.request.get_raw_body[524289]"))
+        assertThat(run.pdkCalls()).anySatisfy(call -> assertThat(call).startsWith("kong.request.get_raw_body[0]"))
                 .anySatisfy(call -> assertThat(call).startsWith("kong.service.set_target[127.0.0.1, "));
+    }
+
+    @Test
+    void theClientsCredentialsAreReplacedNotJoined() throws Exception {
+        String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body));
+        Map<String, String> client = Map.of("anthropic-version", "2023-06-01", "x-api-key", "sk-client-own",
+                "authorization", "Bearer sk-ant-oat01-clients-oauth-token", "proxy-authorization", "Basic Y2xpZW50");
+
+        assertThat(kongForwards(run, "/anything/v1/messages", body, client).statusCode()).isEqualTo(200);
+        RecordedRequest seen = anthropic.takeRequest();
+        assertThat(seen.header("x-api-key")).hasValue(KEY);
+        assertThat(seen.header("authorization")).isEmpty();
+        assertThat(seen.header("proxy-authorization")).isEmpty();
+    }
+
+    @Test
+    void withAllowOverrideTheClientsOwnCredentialsGoThrough() throws Exception {
+        String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        anthropic.close();
+        anthropic = FakeAnthropic.start();
+        TestRun run = plugin(NATIVE.replace("\"header_value\":\"%s\"", "\"header_value\":\"%s\",\"allow_override\":true"))
+                .run(claudeCode("/anything/v1/messages", body));
+        Map<String, String> client = Map.of("anthropic-version", "2023-06-01", "x-api-key", "sk-client-own",
+                "authorization", "Bearer sk-ant-oat01-clients-oauth-token");
+
+        assertThat(kongForwards(run, "/anything/v1/messages", body, client).statusCode()).isEqualTo(200);
+        RecordedRequest seen = anthropic.takeRequest();
+        assertThat(seen.header("x-api-key")).hasValue("sk-client-own");
+        assertThat(seen.header("authorization")).hasValue("Bearer sk-ant-oat01-clients-oauth-token");
+    }
+
+    @Test
+    void thePinnedModelMayBeAVaultReference() throws Exception {
+        JsonNode schema = JSON.valueToTree(io.kongjava.pdk.schema.KongSchema.derive(new AiProxyPlugin()));
+        JsonNode model = null;
+        for (JsonNode field : schema.findValues("model")) {
+            if (field.path("type").asText().equals("record")) {
+                model = field;
+            }
+        }
+        assertThat(model).as("model record in " + schema).isNotNull();
+        JsonNode name = null;
+        for (JsonNode field : model.path("fields")) {
+            if (field.has("name")) {
+                name = field.get("name");
+            }
+        }
+        assertThat(name.path("referenceable").asBoolean()).as("model.name: " + name).isTrue();
     }
 
     @Test
@@ -131,7 +180,17 @@ class AiProxyPluginTest {
                 new Case("/anything/v1/messages", "{\"model\":\"claude-opus-4-1\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
                         400, "invalid_request_error", "cannot use own model - must be: claude-sonnet-4-5-20250929"),
                 new Case("/anything/v1/messages", "{\"messages\":[]}", 400, "invalid_request_error", "request body doesn't contain valid prompts"),
-                new Case("/anything/v1/messages", "[1,2]", 400, "invalid_request_error", "request body doesn't contain valid prompts"),
+                new Case("/anything/v1/messages", "[1,2]", 400, "invalid_request_error", "request body must be a JSON object"),
+                new Case("/anything/v1/messages", "\"claude-opus-4-1\"", 400, "invalid_request_error", "request body must be a JSON object"),
+                new Case("/anything/v1/messages",
+                        "{\"model\":\"claude-opus-4-1\",\"model\":\"claude-sonnet-4-5-20250929\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                        400, "invalid_request_error", "request body has a duplicate key: model"),
+                new Case("/anything/v1/messages",
+                        "{\"model\":\"claude-opus-4-1\",\"mod\\u0065l\":\"claude-sonnet-4-5-20250929\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                        400, "invalid_request_error", "request body has a duplicate key: model"),
+                new Case("/anything/v1/messages",
+                        "{\"model\":\"claude-sonnet-4-5-20250929\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} {\"model\":\"claude-opus-4-1\"}",
+                        400, "invalid_request_error", "request body must be a JSON object"),
                 new Case("/anything/v1/messages", "", 400, "invalid_request_error", "request body doesn't contain valid prompts"),
                 new Case("/anything/v1/models", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 404, "not_found_error",
                         "java-ai-proxy serves /v1/messages and /v1/messages/count_tokens on this route, not /anything/v1/models"));
@@ -155,8 +214,10 @@ class AiProxyPluginTest {
 
         Map<?, ?> meta = (Map<?, ?>) ((Map<?, ?>) aiBlock("refused-1").get("proxy")).get("meta");
         assertThat(meta.get("outcome")).isEqualTo("rejected");
-        assertThat(meta.get("request_model")).isEqualTo("claude-sonnet-4-5-20250929");
-        assertThat(aiBlock("refused-1").get("redact_headers")).isEqualTo(List.of("x-api-key", Relay.TICKET_HEADER));
+        assertThat(meta.get("request_model")).as("what the client asked for").isEqualTo("other");
+        assertThat(meta.containsKey("response_model")).isFalse();
+        assertThat(aiBlock("refused-1").get("redact_headers")).isEqualTo(List.of("x-api-key"));
+        assertThat(aiBlock("refused-1").get("drop_headers")).isEqualTo(List.of(Relay.TICKET_HEADER));
     }
 
     @Test

@@ -31,16 +31,33 @@ class MeterTest {
     }
 
     @Test
-    void costFollowsKongsRuleAndPricesTheCacheSeparatelyWhenConfigured() throws Exception {
+    void costPricesAnthropicsCacheTiersApartWheneverAPriceIsConfigured() throws Exception {
         Meter meter = new Meter(System.nanoTime(), 0);
-        meter.usage(JSON.readTree("{\"input_tokens\":1000,\"cache_creation_input_tokens\":2000,\"cache_read_input_tokens\":10000,\"output_tokens\":500}"));
-        AiProxyConfig.Options both = options(Map.of("input_cost", 3.0, "output_cost", 15.0));
-        AiProxyConfig.Options withCache = options(Map.of("input_cost", 3.0, "output_cost", 15.0, "cache_read_cost", 0.3, "cache_write_cost", 3.75));
-        AiProxyConfig.Options inputOnly = options(Map.of("input_cost", 3.0));
+        meter.usage(JSON.readTree("""
+                {"input_tokens":1000,"cache_creation_input_tokens":2000,"cache_read_input_tokens":10000,"output_tokens":500,
+                 "cache_creation":{"ephemeral_5m_input_tokens":1500,"ephemeral_1h_input_tokens":500}}"""));
+        AiProxyConfig.Options opus55 = options(Map.of("input_cost", 4.0, "output_cost", 20.0, "cache_write_cost", 5.0,
+                "cache_write_1h_cost", 9.0, "cache_read_cost", 0.2));
+        AiProxyConfig.Options inputAndOutput = options(Map.of("input_cost", 4.0, "output_cost", 20.0));
+        AiProxyConfig.Options inputOnly = options(Map.of("input_cost", 4.0));
+        AiProxyConfig.Options none = options(Map.of());
 
-        assertThat(Analytics.cost(both, meter, 500)).isCloseTo((13000 * 3.0 + 500 * 15.0) / 1e6, within(1e-12));
-        assertThat(Analytics.cost(withCache, meter, 500)).isCloseTo((1000 * 3.0 + 2000 * 3.75 + 10000 * 0.3 + 500 * 15.0) / 1e6, within(1e-12));
-        assertThat(Analytics.cost(inputOnly, meter, 500)).isZero();
+        assertThat(Analytics.cost(opus55, meter, 500))
+                .isCloseTo((1000 * 4.0 + 1500 * 5.0 + 500 * 9.0 + 10000 * 0.2 + 500 * 20.0) / 1e6, within(1e-12));
+        assertThat(Analytics.cost(inputAndOutput, meter, 500)).as("Anthropic's multipliers of input_cost")
+                .isCloseTo((1000 * 4.0 + 1500 * 4.0 * 1.25 + 500 * 4.0 * 2 + 10000 * 4.0 * 0.1 + 500 * 20.0) / 1e6, within(1e-12));
+        assertThat(Analytics.cost(inputOnly, meter, 500)).isCloseTo((1000 * 4.0 + 1500 * 5.0 + 500 * 8.0 + 10000 * 0.4) / 1e6, within(1e-12));
+        assertThat(Analytics.cost(none, meter, 500)).isZero();
+    }
+
+    @Test
+    void aCountIsNotUsage() {
+        Meter meter = new Meter(System.nanoTime(), 0);
+        meter.counted(42);
+
+        assertThat(meter.countedTokens()).isEqualTo(42);
+        assertThat(meter.promptTokens()).isZero();
+        assertThat(meter.timeToFirstTokenMillis()).isEqualTo(-1);
     }
 
     private static AiProxyConfig.Options options(Map<String, Object> options) throws Exception {

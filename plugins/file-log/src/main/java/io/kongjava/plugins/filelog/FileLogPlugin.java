@@ -28,6 +28,9 @@ import java.util.regex.Pattern;
  */
 public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
 
+    /** java-ai-proxy's relay ticket header (Relay.TICKET_HEADER), never written to a line. */
+    static final String RELAY_TICKET_HEADER = "x-kong-java-relay-ticket";
+
     private static final System.Logger LOG = System.getLogger(FileLogPlugin.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Kong's rule: no * & % \ or backtick anywhere, no white space at either end, at least two characters. */
@@ -135,18 +138,23 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
     /** The line from Kong's own text, when no custom field needs the record as a tree. */
     static String splice(SerializedRecord record, Map<?, ?> aiBlock) throws JsonProcessingException {
         Set<String> redacted = new java.util.HashSet<>(List.of("authorization", "proxy-authorization"));
+        Set<String> dropped = new java.util.HashSet<>(List.of(RELAY_TICKET_HEADER));
         String aiJson = null;
         if (aiBlock != null) {
             if (aiBlock.get("redact_headers") instanceof List<?> names) {
                 names.forEach(name -> redacted.add(String.valueOf(name).toLowerCase(java.util.Locale.ROOT)));
             }
+            if (aiBlock.get("drop_headers") instanceof List<?> names) {
+                names.forEach(name -> dropped.add(String.valueOf(name).toLowerCase(java.util.Locale.ROOT)));
+            }
             Map<Object, Object> measured = new java.util.LinkedHashMap<>(aiBlock);
             measured.remove("redact_headers");
+            measured.remove("drop_headers");
             if (!measured.isEmpty()) {
                 aiJson = JSON.writeValueAsString(measured);
             }
         }
-        return record.line(redacted, Set.of(), aiJson);
+        return record.line(redacted, dropped, aiJson);
     }
 
     private static ObjectNode parse(String serialized) throws JsonProcessingException {
@@ -163,6 +171,9 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
         }
         redact(record, "authorization");
         redact(record, "proxy-authorization");
+        // java-ai-proxy's relay ticket is set on the request in access, so Kong's serializer lists it; it is left
+        // out even when the ai block did not come (not even as REDACTED: it says nothing to a reader of the log).
+        drop(record, RELAY_TICKET_HEADER);
         applyCustomFields(record, config.customFields());
         return JSON.writeValueAsString(record) + "\n";
     }
@@ -193,9 +204,14 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
         if (redactHeaders instanceof List<?> names) {
             names.forEach(name -> redact(record, String.valueOf(name)));
         }
+        Object dropHeaders = block.get("drop_headers");
+        if (dropHeaders instanceof List<?> names) {
+            names.forEach(name -> drop(record, String.valueOf(name)));
+        }
         JsonNode measured = JSON.valueToTree(block);
         if (measured instanceof ObjectNode object) {
             object.remove("redact_headers");
+            object.remove("drop_headers");
             if (object.isEmpty()) {
                 return;
             }
@@ -214,6 +230,12 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
             }
         });
         return target;
+    }
+
+    private static void drop(ObjectNode record, String header) {
+        if (record.path("request").path("headers") instanceof ObjectNode headers) {
+            headers.remove(header.toLowerCase(java.util.Locale.ROOT));
+        }
     }
 
     private static void redact(ObjectNode record, String header) {

@@ -19,12 +19,14 @@ class SerializedRecordTest {
     private static final FileLogConfig CONFIG = new FileLogConfig("/tmp/x.log", false, Map.of(), Map.of(), "0644", 0);
     private static final Map<String, Object> AI = Map.of(
             "proxy", Map.of("usage", Map.of("prompt_tokens", 17, "completion_tokens", 7), "meta", Map.of("request_model", "m")),
-            "redact_headers", List.of("X-Api-Key"));
+            "redact_headers", List.of("X-Api-Key"), "drop_headers", List.of("X-Drop-Me"));
 
     @ParameterizedTest
     @ValueSource(strings = {
             "{\"request\":{\"id\":\"r1\",\"headers\":{\"host\":\"h\",\"authorization\":\"Bearer a\",\"x-api-key\":\"k\",\"accept\":\"*/*\"}},\"status\":200}",
             "{\"request\":{\"headers\":{\"authorization\":\"Bearer a\"},\"id\":\"r1\"}}",
+            "{\"request\":{\"headers\":{\"x-kong-java-relay-ticket\":\"t\",\"x-drop-me\":\"d\",\"host\":\"h\",\"x-drop-me2\":\"e\"}}}",
+            "{\"request\":{\"headers\":{\"host\":\"h\",\"x-kong-java-relay-ticket\":\"t\"}}}",
             "{\"request\":{\"headers\":{\"proxy-authorization\":[\"a\",\"b\"],\"x-multi\":[\"1\",\"2\"]}},\"tries\":[{\"ip\":\"1.2.3.4\"}]}",
             "{ \"request\" : { \"headers\" : { \"authorization\" : \"a\" , \"x\" : { \"nested\" : [1, 2] } } } , \"n\" : 1.5e3 }",
             "{\"request\":{\"headers\":{}},\"x\":\"\\\"authorization\\\":\\\"not a header\\\"\"}",
