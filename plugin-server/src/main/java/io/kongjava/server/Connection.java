@@ -29,6 +29,11 @@ final class Connection implements AutoCloseable {
             super(timedOut ? "deadline passed" : "woken");
             this.timedOut = timedOut;
         }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this; // thrown for control flow, thousands of times a second under load
+        }
     }
 
     private final SocketChannel channel;
