@@ -15,6 +15,9 @@ final class ServerMetrics implements ServerObserver {
     static final double[] SECOND_BUCKETS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
             1, 2.5, 5, 10, 30, 60};
 
+    static final java.util.List<String> ERROR_KINDS = java.util.List.of("plugin_exception", "event_timeout", "connection_lost",
+            "rpc_error", "internal_error", "protocol_error");
+
     private final Counter events;
     private final Histogram eventDuration;
     private final Histogram pdkCalls;
@@ -39,6 +42,10 @@ final class ServerMetrics implements ServerObserver {
         errors = Counter.builder().name("kong_java_errors")
                 .help("Errors by kind: a phase that threw or timed out, a lost connection, an error answered to Kong")
                 .labelNames("kind").register(registry);
+        // Every kind from 0, so that rate() and alerts see the first error.
+        for (String kind : ERROR_KINDS) {
+            errors.initLabelValues(kind);
+        }
         GaugeWithCallback.builder().name("kong_java_instances").help("Plugin instances alive, by plugin")
                 .labelNames("plugin")
                 .callback(callback -> server.instancesByPlugin().forEach((plugin, count) -> callback.call(count, plugin)))
