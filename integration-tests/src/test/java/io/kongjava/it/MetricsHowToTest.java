@@ -40,6 +40,7 @@ class MetricsHowToTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     HowToGateway howTo;
+    OtlpReceiver otlp;
     int metricsPort;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     final List<JsonNode> lines = new ArrayList<>();
@@ -47,7 +48,8 @@ class MetricsHowToTest {
     @BeforeAll
     void sendTheHowTosTraffic() throws Exception {
         metricsPort = LocalGatewayScenarios.freePort();
-        howTo = HowToGateway.start(REAL_KEY, "--metrics-listen 127.0.0.1:" + metricsPort);
+        otlp = new OtlpReceiver();
+        howTo = HowToGateway.start(REAL_KEY, "--metrics-listen 127.0.0.1:" + metricsPort + " --otlp-endpoint " + otlp.url());
         howTo.anthropic.enqueue(Reply.text("4").usage(Usage.of(21, 5).withCache(300, 1200)));
         howTo.anthropic.enqueue(Reply.text("four").usage(Usage.of(10, 3)));
         howTo.anthropic.enqueue(Reply.text("one two three").usage(Usage.of(40, 6)).eventDelay(Duration.ofMillis(20)));
@@ -66,6 +68,9 @@ class MetricsHowToTest {
     void stop() {
         if (howTo != null) {
             howTo.close();
+        }
+        if (otlp != null) {
+            otlp.close();
         }
     }
 
@@ -136,6 +141,32 @@ class MetricsHowToTest {
         assertThat(samples.sum("kong_java_file_log_lines_lost_total", Map.of())).isZero();
         assertThat(samples.sum("jvm_memory_used_bytes", Map.of("area", "heap"))).isPositive();
         assertThat(samples.has("jvm_gc_collection_seconds_count")).isTrue();
+    }
+
+    @Test
+    void eachAiRequestIsOneGenAiSpanSentOverOtlp() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (otlp.spans.size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(otlp.spans).hasSize(3);
+        assertThat(otlp.contentTypes).allSatisfy(type -> assertThat(type).isEqualTo("application/x-protobuf"));
+        for (JsonNode line : lines) {
+            String requestId = line.path("request").path("id").asText();
+            OtlpReceiver.ReceivedSpan span = otlp.spans.stream().filter(s -> requestId.equals(s.attributes().get("kong.request.id")))
+                    .findFirst().orElseThrow(() -> new AssertionError("no span for request " + requestId + " in " + otlp.spans));
+            JsonNode usage = line.path("ai").path("proxy").path("usage");
+            JsonNode meta = line.path("ai").path("proxy").path("meta");
+            assertThat(span.name()).isEqualTo("chat " + MODEL);
+            assertThat(span.attributes()).containsEntry("gen_ai.operation.name", "chat")
+                    .containsEntry("gen_ai.provider.name", "anthropic")
+                    .containsEntry("gen_ai.request.model", MODEL)
+                    .containsEntry("gen_ai.response.model", meta.path("response_model").asText())
+                    .containsEntry("gen_ai.usage.input_tokens", usage.path("prompt_tokens").asLong())
+                    .containsEntry("gen_ai.usage.output_tokens", usage.path("completion_tokens").asLong())
+                    .containsEntry("gen_ai.response.finish_reasons", List.of("end_turn"))
+                    .containsEntry("gen_ai.server.time_to_first_token", usage.path("time_to_first_token").asDouble() / 1000);
+        }
     }
 
     /** Metric names in PromQL expressions: identifiers followed by a selector, a range or a closing parenthesis. */
