@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (see bench/README.md). Builds what they need first.
 #
-#   bench/run.sh [all|codec|pdk|gateway|startup] [--smoke]
+#   bench/run.sh [all|codec|pdk|gateway|startup|harness] [--smoke]
 #
 # --smoke runs each for a fraction of a second: it proves the programs work, the figures mean nothing.
 set -euo pipefail
@@ -37,6 +37,7 @@ case "$what" in
   pdk) java_run io.kongjava.bench.PdkRoundTrip "$@" ;;
   gateway) java_run io.kongjava.bench.GatewayOverhead "$@" ;;
   startup) java_run io.kongjava.bench.Startup "$@" ;;
+  harness) java_run io.kongjava.bench.HarnessBench "$@" ;;
   all)
     java_run io.kongjava.bench.Startup "$@"
     echo
@@ -44,6 +45,8 @@ case "$what" in
     echo
     java_run io.kongjava.bench.GatewayOverhead "$@"
     echo
+    java_run io.kongjava.bench.HarnessBench "$@"
+    echo
     codec ;;
-  *) echo "bench/run.sh: unknown benchmark $what (all, codec, pdk, gateway, startup)" >&2; exit 2 ;;
+  *) echo "bench/run.sh: unknown benchmark $what (all, codec, pdk, gateway, startup, harness)" >&2; exit 2 ;;
 esac

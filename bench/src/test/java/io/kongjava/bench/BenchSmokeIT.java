@@ -54,6 +54,22 @@ class BenchSmokeIT {
     }
 
     @Test
+    void harnessBenchDrivesOurServerAndKongsJsServerThroughKongsOwnClient() throws Exception {
+        String output = run(() -> HarnessBench.main(new String[] {"--smoke"}));
+
+        if (output.contains("# skipped: ")) {
+            return; // no kong-harness or nginx here; under CI=true the program fails instead
+        }
+        assertThat(output).containsPattern("(?m)^java +java-file-log +log +200 ").containsPattern("(?m)^java +java-hello +access +200 ");
+        if (!"true".equals(System.getenv("CI"))) {
+            return;
+        }
+        assertThat(output).as("CI installs Kong's JS plugin server, so it must be compared")
+                .containsPattern("(?m)^js +js-file-log +log +200 ").containsPattern("(?m)^js +js-hello +access +200 ")
+                .contains("log phase: java req/s =").contains("access phase: java req/s =");
+    }
+
+    @Test
     void startupTimesTheQueryCommandAndTheFirstAccept() throws Exception {
         String output = run(() -> Startup.main(new String[] {"--smoke"}));
 

@@ -47,8 +47,14 @@ abstract class KongSideScenarios {
 
     @AfterEach
     void disconnect() throws Exception {
-        kong.close();
-        stopServer();
+        // kong is null when startServer() skipped the test (an assumption) or failed: only the server is left
+        try {
+            if (kong != null) {
+                kong.close();
+            }
+        } finally {
+            stopServer();
+        }
     }
 
     @Test

@@ -1,0 +1,401 @@
+package io.kongjava.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.gateway.PluginServerProcesses;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Kong's own plugin-server client (kong-harness: Kong's unmodified Lua under Debian's nginx) drives our server
+ * and Kong's JS server (kong-pdk) with the same plugin logic, one after the other in one run:
+ * java-file-log / js-file-log (log phase: serialize, append one JSON line) and java-hello / js-hello (access
+ * phase: read a header, set two). Per row: requests/s and latency at the client, HandleEvent and Step round
+ * trips as Kong's mp_rpc saw them (the harness's /status), CPU per event of the server process
+ * (/proc/PID/stat before and after), events lost, RPC errors, and the server's resident memory.
+ *
+ * <pre>bench/run.sh harness [--requests 3000] [--concurrency 50] [--warmup 500] [--kong 3.10-dev|3.9.3] [--smoke]</pre>
+ */
+public final class HarnessBench {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration SETTLE = Duration.ofSeconds(60);
+
+    /** A server and the plugin it runs: how to start it, how Kong queries it, and the phase its events are. */
+    record Scenario(String server, String plugin, String phase, List<String> startCommand, Path socket, String queryCmd,
+                    String configJson, boolean writesLines) {
+    }
+
+    record Timing(long n, double p50Ms, double p99Ms) {
+        static Timing of(JsonNode latency) {
+            return new Timing(latency.path("n").asLong(), latency.path("p50_ms").asDouble(Double.NaN), latency.path("p99_ms").asDouble(Double.NaN));
+        }
+    }
+
+    record Row(Scenario scenario, long requests, long failed, double rps, double p50Ms, double p99Ms, Timing handleEvent, Timing step,
+               long events, long lost, long rpcErrors, double cpuMicrosPerEvent, long rssMiB, Map<String, Long> rpcErrorKinds) {
+    }
+
+    private HarnessBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int requests = 3000;
+        int concurrency = 50;
+        int warmup = 500;
+        String kong = "3.10-dev";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--requests" -> requests = Integer.parseInt(args[++i]);
+                case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--kong" -> kong = args[++i];
+                case "--smoke" -> {
+                    requests = 200;
+                    warmup = 50;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (--requests N, --concurrency C, --warmup N, --kong 3.10-dev|3.9.3, --smoke)");
+            }
+        }
+        System.out.println("# Kong's client (kong-harness) against each plugin server (" + Machine.describe() + ")");
+        Optional<String> missing = missing(kong);
+        if (missing.isPresent()) {
+            if ("true".equals(System.getenv("CI"))) {
+                throw new IllegalStateException("CI must provide kong-harness and nginx: " + missing.get());
+            }
+            System.out.println("# skipped: " + missing.get());
+            return;
+        }
+        Path harness = harnessHome();
+        Path kongSrc = harness.resolve("kong-src").resolve(kong);
+        System.out.printf("# Kong %s (commit %s), one nginx worker; %d requests by %d clients after %d warm-up requests per row%n",
+                kong, Files.readString(kongSrc.resolve("KONG_COMMIT")).strip().substring(0, 12), requests, concurrency, warmup);
+        System.out.println("# client latency and req/s include nginx, the echo upstream and the load driver, all on the same cores;"
+                + " HandleEvent/Step are Kong's mp_rpc round trips; CPU is the server process's user+system time per event");
+
+        Path dir = Files.createTempDirectory("kjp-harness-bench");
+        List<Scenario> scenarios = scenarios(dir);
+        System.out.printf("%-5s %-14s %-6s %6s %8s %8s %8s %17s %17s %7s %5s %6s %8s %8s %8s%n", "srv", "plugin", "phase", "reqs", "req/s",
+                "p50 ms", "p99 ms", "HandleEvent p50/99", "Step p50/99 ms", "events", "lost", "failed", "rpc-err", "CPU us/ev", "RSS MiB");
+        List<Row> rows = new ArrayList<>();
+        for (Scenario scenario : scenarios) {
+            Row row = measure(harness, kongSrc, dir, scenario, requests, concurrency, warmup);
+            rows.add(row);
+            System.out.printf("%-5s %-14s %-6s %6d %8.0f %8.2f %8.2f %8.2f/%-8.2f %8.2f/%-8.2f %7d %5d %6d %8d %8.1f %8d%n",
+                    scenario.server(), scenario.plugin(), scenario.phase(), row.requests(), row.rps(), row.p50Ms(), row.p99Ms(),
+                    row.handleEvent().p50Ms(), row.handleEvent().p99Ms(), row.step().p50Ms(), row.step().p99Ms(),
+                    row.events(), row.lost(), row.failed(), row.rpcErrors(), row.cpuMicrosPerEvent(), row.rssMiB());
+            row.rpcErrorKinds().forEach((kind, count) -> System.out.printf("#   %s RPC errors as Kong's client reported them: %d x %s%n",
+                    scenario.plugin(), count, kind));
+        }
+        for (String phase : List.of("log", "access")) {
+            Optional<Row> java = rows.stream().filter(r -> r.scenario().server().equals("java") && r.scenario().phase().equals(phase)).findFirst();
+            Optional<Row> js = rows.stream().filter(r -> r.scenario().server().equals("js") && r.scenario().phase().equals(phase)).findFirst();
+            if (java.isPresent() && js.isPresent()) {
+                System.out.printf("%s phase: java req/s = %.2fx js; java CPU per event = %.2fx js; HandleEvent p50 java %.2f ms, js %.2f ms%n",
+                        phase, java.get().rps() / js.get().rps(), java.get().cpuMicrosPerEvent() / js.get().cpuMicrosPerEvent(),
+                        java.get().handleEvent().p50Ms(), js.get().handleEvent().p50Ms());
+            }
+        }
+    }
+
+    static List<Scenario> scenarios(Path dir) throws IOException {
+        Path root = Repository.root();
+        String java = Repository.bin("kong-java-pluginserver").toString();
+        Path javaPrefix = Files.createDirectories(dir.resolve("java"));
+        List<String> javaStart = List.of(java, "-kong-prefix", javaPrefix.toString(), "--socket", javaPrefix + "/java.sock");
+        List<Scenario> scenarios = new ArrayList<>();
+        scenarios.add(new Scenario("java", "java-file-log", "log", javaStart, javaPrefix.resolve("java.sock"),
+                java + " --dump-plugin-info java-file-log", "{\"path\": \"" + dir.resolve("java-file-log.log") + "\"}", true));
+        Path jsServer = root.resolve("testing/js-pluginserver/node_modules/kong-pdk/bin/kong-js-pluginserver");
+        Optional<Path> node = onPath("node");
+        boolean js = Files.exists(jsServer) && node.isPresent();
+        if (js) {
+            scenarios.add(jsScenario(dir, node.get(), jsServer, root.resolve("bench/js-file-log"), "js-file-log", "log",
+                    "{\"path\": \"" + dir.resolve("js-file-log.log") + "\"}", true));
+        }
+        scenarios.add(new Scenario("java", "java-hello", "access", javaStart, javaPrefix.resolve("java.sock"),
+                java + " --dump-plugin-info java-hello", "{\"message\": \"bench\"}", false));
+        if (js) {
+            scenarios.add(jsScenario(dir, node.get(), jsServer, root.resolve("testing/js-pluginserver/hello"), "js-hello", "access",
+                    "{\"message\": \"bench\"}", false));
+        } else {
+            System.out.println("# js: skipped, Kong's JS plugin server is not installed (./test.sh or cd testing/js-pluginserver && npm ci)");
+        }
+        return scenarios;
+    }
+
+    private static Scenario jsScenario(Path dir, Path node, Path jsServer, Path plugins, String plugin, String phase, String config,
+                                       boolean writesLines) throws IOException {
+        Path prefix = Files.createDirectories(dir.resolve("js-" + plugin));
+        return new Scenario("js", plugin, phase,
+                List.of(node.toString(), jsServer.toString(), "--plugins-directory", plugins.toString(), "--kong-prefix", prefix.toString()),
+                prefix.resolve("js_pluginserver.sock"),
+                node + " " + jsServer + " --plugins-directory " + plugins + " --dump-all-plugins", config, writesLines);
+    }
+
+    static Row measure(Path harness, Path kongSrc, Path dir, Scenario scenario, int requests, int concurrency, int warmup) throws Exception {
+        Path runDir = Files.createDirectories(dir.resolve("run-" + scenario.plugin()));
+        Files.deleteIfExists(scenario.socket());
+        Process server = new ProcessBuilder(Stream.concat(Stream.of("setsid"), scenario.startCommand().stream()).toList())
+                .redirectErrorStream(true).redirectOutput(runDir.resolve("server.log").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        Path gw = runDir.resolve("gw");
+        try {
+            awaitSocket(scenario.socket(), server, runDir.resolve("server.log"));
+            Path config = runDir.resolve("config.json");
+            Files.writeString(config, scenario.configJson());
+            int port = freePort();
+            int admin = freePort();
+            run(kongSrc, Duration.ofSeconds(60), harness.resolve("gateway.sh").toString(), "start", "--run-dir", gw.toString(),
+                    "--port", Integer.toString(port), "--admin-port", Integer.toString(admin), "--echo-port", Integer.toString(freePort()),
+                    "--baseline-port", Integer.toString(freePort()), "--socket", scenario.socket().toString(),
+                    "--plugin", scenario.plugin(), "--config", config.toString(), "--query-cmd", scenario.queryCmd());
+            String adminUrl = "http://127.0.0.1:" + admin;
+            String eventKey = "p." + scenario.plugin() + ".event." + scenario.phase();
+
+            load(harness, kongSrc, runDir, port, warmup, concurrency);
+            settle(adminUrl, eventKey, warmup);
+            settleLines(scenario, warmup); // the warm-up's last lines may still be on their way
+            post(adminUrl + "/reset"); // forgets the warm-up's RPC timings (and counters)
+            long linesBefore = lines(scenario);
+            long eventsBefore = counts(adminUrl).path(eventKey).asLong();
+            long cpuBefore = cpuTicks(server.pid());
+
+            JsonNode result = load(harness, kongSrc, runDir, port, requests, concurrency);
+            long eventsAfter = settle(adminUrl, eventKey, eventsBefore + requests);
+            long linesAfter = settleLines(scenario, linesBefore + requests);
+            long cpuAfter = cpuTicks(server.pid());
+            JsonNode status = get(adminUrl + "/status");
+            long events = eventsAfter - eventsBefore;
+            long lost = scenario.writesLines() ? requests - (linesAfter - linesBefore) : requests - events;
+            long rpcErrors = 0;
+            for (var counter : status.path("counts").properties()) {
+                if (counter.getKey().startsWith("p." + scenario.plugin() + ".rpc_err.")) {
+                    rpcErrors += counter.getValue().asLong();
+                }
+            }
+            Map<String, Long> rpcErrorKinds = new TreeMap<>();
+            for (JsonNode event : get(adminUrl + "/events")) {
+                if (event.path("kind").asText().startsWith("rpc_")) {
+                    String err = event.path("err").asText();
+                    rpcErrorKinds.merge(event.path("method").asText() + ": " + (err.length() > 120 ? err.substring(0, 120) + "..." : err), 1L, Long::sum);
+                }
+            }
+            JsonNode latency = status.path("rpc_latency_this_worker");
+            double cpuMicros = (cpuAfter - cpuBefore) * 1e6 / clockTicksPerSecond() / Math.max(1, events);
+            return new Row(scenario, result.path("requests").asLong(), result.path("failures").asLong(), result.path("rps").asDouble(),
+                    result.path("p50_ms").asDouble(), result.path("p99_ms").asDouble(), Timing.of(latency.path("plugin.HandleEvent")),
+                    Timing.of(latency.path("plugin.Step")), events, lost, rpcErrors, cpuMicros, Machine.residentMiB(server.pid()), rpcErrorKinds);
+        } finally {
+            if (Files.exists(gw)) {
+                run(kongSrc, Duration.ofSeconds(20), harness.resolve("gateway.sh").toString(), "stop", "--run-dir", gw.toString());
+            }
+            killGroup(server);
+        }
+    }
+
+    /** N requests by C clients through the gateway with the harness's load driver; its JSON summary. */
+    private static JsonNode load(Path harness, Path kongSrc, Path runDir, int port, int total, int concurrency) throws Exception {
+        Path out = runDir.resolve("load.json");
+        run(kongSrc, Duration.ofMinutes(10), "python3", harness.resolve("load.py").toString(), "--url", "http://127.0.0.1:" + port + "/bench",
+                "--sequential", "0", "--concurrency", Integer.toString(concurrency), "--total", Integer.toString(total), "--json", out.toString());
+        return JSON.readTree(out.toFile()).get(0);
+    }
+
+    /** Waits until Kong's client has sent {@code expected} events (log events run later, in timers); the count reached. */
+    private static long settle(String adminUrl, String eventKey, long expected) throws Exception {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        long seen = counts(adminUrl).path(eventKey).asLong();
+        long stableSince = System.nanoTime();
+        while (seen < expected && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            long now = counts(adminUrl).path(eventKey).asLong();
+            if (now != seen) {
+                seen = now;
+                stableSince = System.nanoTime();
+            } else if (System.nanoTime() - stableSince > TimeUnit.SECONDS.toNanos(10)) {
+                break; // nothing moved for 10 s: those events are lost, not late
+            }
+        }
+        return seen;
+    }
+
+    /** Waits until the plugin has written {@code expected} lines (its events may still run); the count reached. */
+    private static long settleLines(Scenario scenario, long expected) throws Exception {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        long seen = lines(scenario);
+        long stableSince = System.nanoTime();
+        while (scenario.writesLines() && seen < expected && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            long now = lines(scenario);
+            if (now != seen) {
+                seen = now;
+                stableSince = System.nanoTime();
+            } else if (System.nanoTime() - stableSince > TimeUnit.SECONDS.toNanos(10)) {
+                break;
+            }
+        }
+        return seen;
+    }
+
+    private static long lines(Scenario scenario) throws IOException {
+        if (!scenario.writesLines()) {
+            return 0;
+        }
+        Path file = Path.of(JSON.readTree(scenario.configJson()).path("path").asText());
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        try (Stream<String> lines = Files.lines(file)) {
+            return lines.count();
+        }
+    }
+
+    private static JsonNode counts(String adminUrl) throws Exception {
+        return get(adminUrl + "/status").path("counts");
+    }
+
+    private static JsonNode get(String url) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("GET " + url + " answered " + response.statusCode());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    private static void post(String url) throws Exception {
+        HTTP.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.discarding());
+    }
+
+    /** user + system clock ticks of {@code pid} (all its threads), from /proc/PID/stat. */
+    static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        // the command name (field 2) may hold spaces; fields after its closing parenthesis are fixed
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private static long ticksPerSecond;
+
+    static synchronized long clockTicksPerSecond() throws IOException, InterruptedException {
+        if (ticksPerSecond == 0) {
+            Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(getconf.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            getconf.waitFor();
+            ticksPerSecond = out.matches("\\d+") ? Long.parseLong(out) : 100;
+        }
+        return ticksPerSecond;
+    }
+
+    private static void run(Path kongSrc, Duration timeout, String... command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().put("KONG_SRC", kongSrc.toString());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new IOException(String.join(" ", command) + " did not end within " + timeout);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + process.exitValue() + ":\n" + output);
+        }
+    }
+
+    private static void awaitSocket(Path socket, Process server, Path log) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!PluginServerProcesses.accepts(socket)) {
+            if (!server.isAlive()) {
+                throw new IOException("the plugin server exited with " + server.exitValue() + ":\n" + Files.readString(log));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the plugin server does not accept on " + socket + " after 30 s:\n" + Files.readString(log));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** TERM, then KILL, to the process group the server leads (setsid made it a leader). */
+    private static void killGroup(Process leader) throws InterruptedException {
+        for (String signal : List.of("TERM", "KILL")) {
+            try {
+                new ProcessBuilder("kill", "-" + signal, "--", "-" + leader.pid()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                return;
+            }
+            if (signal.equals("TERM") && leader.waitFor(10, TimeUnit.SECONDS)) {
+                return;
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------------------------
+    // where the harness is (as integration-tests' KongHarness finds it)
+
+    static Path harnessHome() {
+        String override = System.getenv("KONG_HARNESS");
+        if (override != null && !override.isBlank()) {
+            return Path.of(override).toAbsolutePath().normalize();
+        }
+        Path root = Repository.root();
+        for (Path dir = root.getParent(); dir != null; dir = dir.getParent()) {
+            if (Files.isDirectory(dir.resolve("shared/kong-harness"))) {
+                return dir.resolve("shared/kong-harness");
+            }
+        }
+        return root.resolve("../shared/kong-harness").normalize();
+    }
+
+    static Optional<String> missing(String kong) {
+        Path home = harnessHome();
+        if (!Files.isExecutable(home.resolve("gateway.sh")) || !Files.isRegularFile(home.resolve("load.py"))) {
+            return Optional.of("kong-harness not found at " + home + " (set KONG_HARNESS or put it at ../shared/kong-harness)");
+        }
+        if (!Files.isRegularFile(home.resolve("kong-src").resolve(kong).resolve("kong/runloop/plugin_servers/rpc/mp_rpc.lua"))) {
+            return Optional.of("kong-harness has no Kong sources in kong-src/" + kong);
+        }
+        for (String command : List.of("nginx", "python3", "setsid", "curl")) {
+            if (onPath(command).isEmpty()) {
+                return Optional.of("kong-harness needs " + command + "; install with " + home + "/setup.sh --packages-only");
+            }
+        }
+        if (!Files.isRegularFile(Path.of("/usr/lib/nginx/modules/ngx_http_lua_module.so"))) {
+            return Optional.of("kong-harness needs libnginx-mod-http-lua; install with " + home + "/setup.sh --packages-only");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Path> onPath(String command) {
+        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
+        return Stream.of(path.split(":")).filter(d -> !d.isEmpty()).map(d -> Path.of(d, command)).filter(Files::isExecutable).findFirst();
+    }
+}
