@@ -84,10 +84,12 @@ final class AiMetrics implements ProcessRequestExchange.Observer {
         tokens.labelValues(with(labels, "total_tokens")).inc(block.totalTokens());
         tokens.labelValues(with(labels, "cached_tokens")).inc(block.cachedTokens());
         tokens.labelValues(with(labels, "cache_creation_tokens")).inc(block.cacheCreationTokens());
-        if (block.latencyMillis() >= 0) {
+        // A request java-ai-proxy refused never reached the provider: its zero latency is no provider's.
+        boolean reachedProvider = !"rejected".equals(block.outcome());
+        if (reachedProvider && block.latencyMillis() >= 0) {
             providerLatency.labelValues(labels).observe(block.latencyMillis());
         }
-        if (block.timeToFirstTokenMillis() >= 0) {
+        if (reachedProvider && block.timeToFirstTokenMillis() >= 0) {
             timeToFirstToken.labelValues(labels).observe(block.timeToFirstTokenMillis());
         }
         alsoTo.accept(block);

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("unchecked")
 class MetricsProviderTest {
 
     private final ProcessRequestExchange exchange = new ProcessRequestExchange(Duration.ofMinutes(1), Duration.ofMinutes(5), System::nanoTime);
@@ -122,6 +123,21 @@ class MetricsProviderTest {
         assertThat(span.getAttributes().get(AiTraces.FINISH_REASONS)).containsExactly("end_turn");
         assertThat(span.getAttributes().get(AiTraces.TIME_TO_FIRST_TOKEN)).isEqualTo(0.9);
         assertThat(span.getEndEpochNanos() - span.getStartEpochNanos()).isEqualTo(1_500_000_000L);
+    }
+
+    @Test
+    void aRefusedRequestCountsWithItsZeroTokensButHasNoProviderLatency() throws Exception {
+        Map<String, Object> refused = new java.util.HashMap<>(block("claude-x", 0, 0, 0, 0, null, 0));
+        Map<String, Object> proxy = new java.util.HashMap<>((Map<String, Object>) refused.get("proxy"));
+        Map<String, Object> meta = new java.util.HashMap<>((Map<String, Object>) proxy.get("meta"));
+        meta.put("outcome", "rejected");
+        proxy.put("meta", meta);
+        refused.put("proxy", proxy);
+        exchange.publish("r1", "ai", CompletableFuture.completedFuture(refused));
+        Samples samples = Samples.parse(scrape());
+        assertThat(samples.sum("ai_llm_requests_total", Map.of("ai_model", "claude-x"))).isEqualTo(1.0);
+        assertThat(samples.sum("ai_llm_tokens_total", Map.of("ai_model", "claude-x"))).isZero();
+        assertThat(samples.sum("ai_llm_provider_latency_ms_count", Map.of("ai_model", "claude-x"))).isZero();
     }
 
     @Test
