@@ -190,9 +190,14 @@ class MetricsHowToTest {
         Samples samples = scrapeUntil("kong_java_events_total", Map.of("plugin", "java-file-log", "phase", "log"), 3);
         assertThat(asked).allSatisfy(name -> assertThat(samples.has(name)).as(name + " on the endpoint").isTrue());
         assertThat(dashboard.path("panels").size()).isGreaterThan(10);
+        assertThat(dashboard.path("templating").path("list").findValuesAsText("name")).contains("datasource");
         for (JsonNode panel : dashboard.path("panels")) {
             assertThat(panel.path("title").asText()).isNotBlank();
             assertThat(panel.path("gridPos").path("w").asInt()).isBetween(1, 24);
+            if (!panel.path("type").asText().equals("row")) {
+                assertThat(panel.path("datasource").path("uid").asText()).as(panel.path("title").asText()).isEqualTo("${datasource}");
+                assertThat(panel.path("targets").findValuesAsText("expr")).as(panel.path("title").asText()).isNotEmpty();
+            }
         }
     }
 }
