@@ -40,13 +40,13 @@ final class AiMetrics implements ProcessRequestExchange.Observer {
     AiMetrics(PrometheusRegistry registry, Consumer<AiBlock> alsoTo) {
         this.alsoTo = alsoTo;
         String[] labels = LABELS.toArray(String[]::new);
-        requests = Counter.builder().name("ai_llm_requests").help("AI requests total per ai_provider in Kong")
+        requests = Counter.builder().name("ai_llm_requests").help("AI requests answered through java-ai-proxy, by provider and model")
                 .labelNames(labels).register(registry);
-        cost = Counter.builder().name("ai_llm_cost").help("AI requests cost per ai_provider/cache in Kong")
+        cost = Counter.builder().name("ai_llm_cost").help("Cost of AI requests at the model's configured prices per million tokens")
                 .labelNames(labels).register(registry);
-        tokens = Counter.builder().name("ai_llm_tokens").help("AI requests tokens per ai_provider/cache in Kong")
+        tokens = Counter.builder().name("ai_llm_tokens").help("Tokens of AI requests, by token_type")
                 .labelNames(with(labels, "token_type")).register(registry);
-        providerLatency = Histogram.builder().name("ai_llm_provider_latency_ms").help("LLM response latency per ai_provider in Kong")
+        providerLatency = Histogram.builder().name("ai_llm_provider_latency_ms").help("Milliseconds from the request to the provider's last byte")
                 .labelNames(labels).classicOnly().classicUpperBounds(MILLISECOND_BUCKETS).register(registry);
         timeToFirstToken = Histogram.builder().name("ai_llm_time_to_first_token_ms")
                 .help("Time from the request to the provider's first token (a oneshot answer's whole latency)")
