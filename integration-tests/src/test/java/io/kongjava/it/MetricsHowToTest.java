@@ -120,6 +120,7 @@ class MetricsHowToTest {
         assertThat(samples.sum("ai_llm_time_to_first_token_ms_count", kong())).isEqualTo(3);
         assertThat(samples.sum("kong_java_ai_streams_open", Map.of())).isZero();
         assertThat(samples.sum("kong_java_ai_requests_unmeasured_total", Map.of())).isZero();
+        assertThat(samples.sum("kong_java_ai_outcomes_total", Map.of("ai_model", MODEL, "outcome", "complete"))).isEqualTo(3);
     }
 
     @Test

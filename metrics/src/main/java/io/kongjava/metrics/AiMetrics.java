@@ -34,6 +34,7 @@ final class AiMetrics implements ProcessRequestExchange.Observer {
     private final Histogram providerLatency;
     private final Histogram timeToFirstToken;
     private final Counter unmeasured;
+    private final Counter outcomes;
     private final AtomicLong open = new AtomicLong();
     private final Consumer<AiBlock> alsoTo;
 
@@ -54,6 +55,9 @@ final class AiMetrics implements ProcessRequestExchange.Observer {
         unmeasured = Counter.builder().name("kong_java_ai_requests_unmeasured")
                 .help("AI requests whose block carried no figures (the access phase failed, or statistics are off)")
                 .register(registry);
+        outcomes = Counter.builder().name("kong_java_ai_outcomes")
+                .help("AI requests by how the provider call ended (complete, upstream_error, truncated, rejected, ...)")
+                .labelNames("ai_provider", "ai_model", "outcome").register(registry);
         GaugeWithCallback.builder().name("kong_java_ai_streams_open")
                 .help("AI requests admitted whose provider answer has not ended yet (relay streams open)")
                 .callback(callback -> callback.call(open.get())).register(registry);
@@ -78,6 +82,7 @@ final class AiMetrics implements ProcessRequestExchange.Observer {
     private void record(AiBlock block) {
         String[] labels = {block.provider(), block.requestModel(), "", "", "", "", WORKSPACE};
         requests.labelValues(labels).inc();
+        outcomes.labelValues(block.provider(), block.requestModel(), block.outcome() == null ? "unknown" : block.outcome()).inc();
         cost.labelValues(labels).inc(block.cost());
         tokens.labelValues(with(labels, "prompt_tokens")).inc(block.promptTokens());
         tokens.labelValues(with(labels, "completion_tokens")).inc(block.completionTokens());

@@ -138,6 +138,7 @@ class MetricsProviderTest {
         assertThat(samples.sum("ai_llm_requests_total", Map.of("ai_model", "claude-x"))).isEqualTo(1.0);
         assertThat(samples.sum("ai_llm_tokens_total", Map.of("ai_model", "claude-x"))).isZero();
         assertThat(samples.sum("ai_llm_provider_latency_ms_count", Map.of("ai_model", "claude-x"))).isZero();
+        assertThat(samples.sum("kong_java_ai_outcomes_total", Map.of("ai_model", "claude-x", "outcome", "rejected"))).isEqualTo(1.0);
     }
 
     @Test
