@@ -5,6 +5,7 @@
 # `kong start` honours them) to point at this checkout.
 #
 #   ANTHROPIC_API_KEY=sk-... ./gateway.sh            (ANTHROPIC_PINNED_MODEL=... to pin another model)
+#   KONG_JAVA_METRICS_LISTEN=127.0.0.1:9542 ANTHROPIC_API_KEY=sk-... ./gateway.sh   # plus Prometheus metrics
 #   ANTHROPIC_BASE_URL=http://localhost:8000/anything claude
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,7 +24,8 @@ export ANTHROPIC_PINNED_MODEL=${ANTHROPIC_PINNED_MODEL:-claude-opus-5-5}
 export KONG_DECLARATIVE_CONFIG=${KONG_DECLARATIVE_CONFIG:-$root/kong-config/kong.yaml}
 export KONG_PROXY_LISTEN=${KONG_PROXY_LISTEN:-127.0.0.1:8000}
 export KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET=$prefix/kong-java-pluginserver.socket
-export KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD="$server -kong-prefix $prefix"
+# The gateway gives the server an nginx worker's empty environment: the metrics settings go on its command line.
+export KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD="$server -kong-prefix $prefix${KONG_JAVA_METRICS_LISTEN:+ --metrics-listen $KONG_JAVA_METRICS_LISTEN}${KONG_JAVA_OTLP_ENDPOINT:+ --otlp-endpoint $KONG_JAVA_OTLP_ENDPOINT}"
 export KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD="$server --dump-plugin-info java-ai-proxy"
 export KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET=$prefix/kong-java-pluginserver.socket
 export KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD="$server --dump-plugin-info java-file-log"

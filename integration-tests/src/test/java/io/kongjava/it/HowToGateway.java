@@ -49,6 +49,11 @@ final class HowToGateway implements AutoCloseable {
 
     /** Starts the fake provider (accepting only {@code realKey}) and the gateway, whose env vault holds the key. */
     static HowToGateway start(String realKey) throws Exception {
+        return start(realKey, "");
+    }
+
+    /** As {@link #start(String)}, with {@code serverFlags} added to the plugin server's start command. */
+    static HowToGateway start(String realKey, String serverFlags) throws Exception {
         FakeAnthropic anthropic = FakeAnthropic.start().requireApiKey(realKey);
         try {
             Path dir = Files.createTempDirectory("claude-how-to");
@@ -65,7 +70,7 @@ final class HowToGateway implements AutoCloseable {
                     "KONG_DECLARATIVE_CONFIG", yaml.toString(),
                     "KONG_PROXY_LISTEN", "127.0.0.1:" + proxyPort,
                     "KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET", prefix + "/kong-java-pluginserver.socket",
-                    "KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD", server + " -kong-prefix " + prefix,
+                    "KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD", server + " -kong-prefix " + prefix + (serverFlags.isEmpty() ? "" : " " + serverFlags),
                     "KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy",
                     "KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET", prefix + "/kong-java-pluginserver.socket",
                     "KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD", server + " --dump-plugin-info java-file-log",

@@ -277,6 +277,12 @@ public final class KongHarness implements AutoCloseable {
      * {@code workers} nginx workers.
      */
     public static KongHarness start(KongVersion version, List<Plugin> plugins, String upstream, int workers) throws Exception {
+        return start(version, plugins, upstream, workers, Map.of());
+    }
+
+    /** As {@link #start(KongVersion, List, String, int)}, with {@code serverEnv} added to the plugin server's environment. */
+    public static KongHarness start(KongVersion version, List<Plugin> plugins, String upstream, int workers,
+                                    Map<String, String> serverEnv) throws Exception {
         assumeAvailable();
         if (plugins.isEmpty()) {
             throw new IllegalArgumentException("at least one plugin is needed");
@@ -286,7 +292,7 @@ public final class KongHarness implements AutoCloseable {
         Files.createDirectories(prefix);
         Path socket = prefix.resolve("java.sock");
         Process server = startInOwnGroup(List.of(pluginServer().toString(), "-kong-prefix", prefix.toString(), "--socket", socket.toString()),
-                runDir.resolve("server.log"), Map.of());
+                runDir.resolve("server.log"), serverEnv);
         KongHarness harness = null;
         try {
             awaitSocket(socket, server, runDir.resolve("server.log"));

@@ -32,6 +32,10 @@ final class Event implements Bridge {
 
         /** Closes a connection Kong has closed or that failed. */
         void drop(Connection connection);
+
+        default ServerObserver observer() {
+            return ServerObserver.NONE;
+        }
     }
 
     private static final System.Logger LOG = System.getLogger(Event.class.getName());
@@ -58,6 +62,8 @@ final class Event implements Bridge {
     private volatile Connection waitingOn;
     private volatile Thread thread;
     private volatile String endedBy;
+    /** How the event ended, for the metrics: set by whatever ended it first. */
+    private volatile String outcome;
 
     Event(long id, PluginInstance instance, String phase, Duration stepTimeout, Host host, Connection connection, long msgid) {
         this.id = id;
@@ -75,16 +81,19 @@ final class Event implements Bridge {
      */
     Connection run(PhaseBody body) {
         thread = Thread.currentThread();
+        long started = System.nanoTime();
         try {
             body.run(this);
         } catch (Throwable e) {
             if (endedBy == null) {
+                outcome = "error";
                 LOG.log(Level.WARNING, "plugin " + instance.name() + " failed in " + phase + " (event #" + id + "): " + e, e);
             } else {
                 LOG.log(Level.DEBUG, () -> "plugin " + instance.name() + " stopped after its event ended: " + e);
             }
         }
         end("the phase returned");
+        host.observer().eventEnded(instance.name(), phase, System.nanoTime() - started, outcome == null ? "ok" : outcome);
         state.set(OVER);
         host.eventEnded(this);
         Connection connection = held.getAndSet(null);
@@ -117,14 +126,17 @@ final class Event implements Bridge {
         connection.clearWake();
         waitingOn = connection;
         state.set(WAITING);
+        long sent = System.nanoTime();
         if (!answer(connection, pdkCall(method, args))) {
             waitingOn = null;
             state.set(OVER);
+            outcome("connection_lost");
             end("Kong's connection failed");
             throw new PdkException(method, "the connection to Kong failed; the event is over");
         }
         Object data = awaitStep(method, connection);
         runningSince = System.nanoTime();
+        host.observer().pdkCall(instance.name(), phase, method, runningSince - sent);
         return data;
     }
 
@@ -135,6 +147,7 @@ final class Event implements Bridge {
         if (connection == null) {
             throw over(method);
         }
+        outcome("exit");
         end(method + " was called");
         state.set(OVER);
         host.eventEnded(this);
@@ -178,6 +191,7 @@ final class Event implements Bridge {
         }
         String reason = "plugin " + instance.name() + " did not answer within " + limit.toSeconds() + " s in " + phase
                 + " (event #" + id + " abandoned)";
+        outcome("timeout");
         end("it did not answer within " + limit.toSeconds() + " s");
         state.set(OVER);
         host.eventEnded(this);
@@ -232,6 +246,7 @@ final class Event implements Bridge {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0 && state.compareAndSet(WAITING, OVER)) {
+                outcome("timeout");
                 end("no Step from Kong within " + stepTimeout.toSeconds() + " s");
                 throw new PdkException(method, "Kong sent no answer within " + stepTimeout.toSeconds()
                         + " s (Kong abandons an event when a PDK function raises); the event is over");
@@ -285,6 +300,12 @@ final class Event implements Bridge {
         call.put("Method", method);
         call.put("Args", wireArgs(args));
         return call;
+    }
+
+    private void outcome(String how) {
+        if (outcome == null) {
+            outcome = how;
+        }
     }
 
     private void end(String reason) {

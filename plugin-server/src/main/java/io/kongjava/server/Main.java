@@ -27,6 +27,10 @@ public final class Main {
     private static final String DEFAULT_PREFIX = "/usr/local/kong";
     /** Set by a supervisor (the local gateway) whose plugin servers must not outlive it. */
     public static final String EXIT_WITH_PARENT_ENV = "KONG_JAVA_EXIT_WITH_PARENT";
+    /** host:port of the Prometheus endpoint when the flag is not given; unset means no endpoint. */
+    public static final String METRICS_LISTEN_ENV = "KONG_JAVA_METRICS_LISTEN";
+    /** OTLP/HTTP traces URL when the flag is not given; unset means no traces. */
+    public static final String OTLP_ENDPOINT_ENV = "KONG_JAVA_OTLP_ENDPOINT";
 
     private static final String USAGE = """
             Usage: %1$s [options]
@@ -50,6 +54,11 @@ public final class Main {
               --exit-with-parent, --no-exit-with-parent
                                     end when the process that started this one ends (default: only when
                                     that is Kong's nginx, or %3$s=true)
+              --metrics-listen HOST:PORT
+                                    serve Prometheus metrics on http://HOST:PORT/metrics (default: off,
+                                    or %4$s); a bare PORT binds 127.0.0.1
+              --otlp-endpoint URL   send a trace span per AI request over OTLP/HTTP to URL, e.g.
+                                    http://127.0.0.1:4318/v1/traces (default: off, or %5$s)
               --verbose             log debug lines
               -v, --version         print the version and exit
               -h, --help            print this help and exit
@@ -76,7 +85,7 @@ public final class Main {
         }
         configureLogging(options.verbose());
         if (options.help()) {
-            out.printf(USAGE, SERVER_NAME, DEFAULT_PREFIX, EXIT_WITH_PARENT_ENV);
+            out.printf(USAGE, SERVER_NAME, DEFAULT_PREFIX, EXIT_WITH_PARENT_ENV, METRICS_LISTEN_ENV, OTLP_ENDPOINT_ENV);
             return 0;
         }
         if (options.version()) {
@@ -129,10 +138,22 @@ public final class Main {
                 : options.prefix().resolve(SERVER_NAME + ".socket");
         PluginServer server = new PluginServer(socket, catalog, ProcessRequestExchange.shared(),
                 new PluginServer.Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), options.instanceIdleTimeout(), true));
+        AutoCloseable metrics;
+        try {
+            metrics = attachMetrics(options, server);
+        } catch (IOException | RuntimeException e) {
+            err.println(SERVER_NAME + ": cannot start metrics: " + e.getMessage());
+            return 1;
+        }
         // Registered before binding: a SIGTERM that arrives while we start must still remove the socket.
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            try {
+                metrics.close();
+            } catch (Exception e) {
+                log.log(Level.WARNING, "metrics failed to stop: " + e);
+            }
             catalog.all().forEach(p -> {
                 try {
                     p.plugin().shutdown();
@@ -157,6 +178,22 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The metrics module (a jar in lib/), when the flags or the environment ask for metrics or traces. */
+    private static AutoCloseable attachMetrics(Options options, PluginServer server) throws IOException {
+        String listen = options.metricsListen() != null ? options.metricsListen() : blankToNull(System.getenv(METRICS_LISTEN_ENV));
+        String otlp = options.otlpEndpoint() != null ? options.otlpEndpoint() : blankToNull(System.getenv(OTLP_ENDPOINT_ENV));
+        if (listen == null && otlp == null) {
+            return () -> { };
+        }
+        ServerObserver.Provider provider = java.util.ServiceLoader.load(ServerObserver.Provider.class).findFirst()
+                .orElseThrow(() -> new IOException("metrics were asked for but kong-java-metrics is not on the class path"));
+        return provider.attach(server, listen, otlp);
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
     }
 
     /**
@@ -223,7 +260,7 @@ public final class Main {
     /** The parsed command line. */
     record Options(Path prefix, Path socket, Path pluginsDirectory, String dumpPluginInfo, boolean dumpAll,
                    boolean dumpObject, Duration instanceIdleTimeout, Boolean exitWithParent, boolean verbose,
-                   boolean version, boolean help) {
+                   boolean version, boolean help, String metricsListen, String otlpEndpoint) {
 
         static Options parse(String[] args) {
             Path prefix = Path.of(DEFAULT_PREFIX);
@@ -237,6 +274,8 @@ public final class Main {
             boolean verbose = false;
             boolean version = false;
             boolean help = false;
+            String metricsListen = null;
+            String otlpEndpoint = null;
             java.util.Deque<String> rest = new java.util.ArrayDeque<>();
             for (String arg : args) {
                 int eq = arg.indexOf('=');
@@ -266,13 +305,16 @@ public final class Main {
                     }
                     case "--exit-with-parent", "-exit-with-parent" -> exitWithParent = true;
                     case "--no-exit-with-parent", "-no-exit-with-parent" -> exitWithParent = false;
+                    case "--metrics-listen", "-metrics-listen" -> metricsListen = value(rest, option);
+                    case "--otlp-endpoint", "-otlp-endpoint" -> otlpEndpoint = value(rest, option);
                     case "--verbose" -> verbose = true;
                     case "-v", "--version", "-version" -> version = true;
                     case "-h", "--help", "-help" -> help = true;
                     default -> throw new IllegalArgumentException("unknown option " + option);
                 }
             }
-            return new Options(prefix, socket, plugins, dumpInfo, dumpAll, dumpObject, idle, exitWithParent, verbose, version, help);
+            return new Options(prefix, socket, plugins, dumpInfo, dumpAll, dumpObject, idle, exitWithParent, verbose, version, help,
+                    metricsListen, otlpEndpoint);
         }
 
         private static String value(java.util.Deque<String> rest, String option) {

@@ -61,6 +61,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     private IdleConnections idle;
     private ServerSocketChannel server;
     private volatile boolean closed;
+    private volatile ServerObserver observer = ServerObserver.NONE;
 
     public PluginServer(Path socketPath, PluginCatalog catalog, RequestExchange exchange, Settings settings) {
         this.socketPath = socketPath.toAbsolutePath();
@@ -75,6 +76,17 @@ public final class PluginServer implements AutoCloseable, Event.Host {
 
     public Path socketPath() {
         return socketPath;
+    }
+
+    /** Reports events, PDK calls, instances and errors to {@code observer} from now on. */
+    public void observe(ServerObserver observer) {
+        this.observer = observer;
+        methods.observer = observer;
+    }
+
+    @Override
+    public ServerObserver observer() {
+        return observer;
     }
 
     /** Binds the socket (replacing a stale file from a crashed run) and starts accepting. */
@@ -168,6 +180,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
                 current = handle(current, request);
             }
         } catch (ProtocolException e) {
+            observer.error("protocol_error");
             LOG.log(Level.WARNING, "closing a connection that sent a malformed message: " + e.getMessage());
             forget(current);
         } catch (IOException e) {
@@ -190,9 +203,11 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             }
             connection.write(RpcMessage.Response.success(request.msgid(), methods.dispatch(method, request.argument())));
         } catch (RpcMethods.RpcError e) {
+            observer.error("rpc_error");
             LOG.log(Level.DEBUG, () -> method + " failed: " + e.getMessage());
             connection.write(RpcMessage.Response.failure(request.msgid(), e.getMessage()));
         } catch (RuntimeException e) {
+            observer.error("internal_error");
             LOG.log(Level.ERROR, "internal error in " + method, e);
             connection.write(RpcMessage.Response.failure(request.msgid(), "internal error in " + method + ": " + e));
         }
@@ -261,7 +276,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             long now = System.nanoTime();
             registry.events().forEach(event -> event.expireIfSilent(settings.replyTimeout(), now));
             if (now - lastExpiry >= expiryEvery * 1_000_000) {
-                registry.expireIdleInstances();
+                registry.expireIdleInstances(instance -> observer.instanceClosed(instance.name(), "expired"));
                 lastExpiry = now;
             }
         }
@@ -280,12 +295,25 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     }
 
     /** Events in flight, for tests and status. */
-    int eventsInFlight() {
+    public int eventsInFlight() {
         return registry.eventCount();
     }
 
-    int instanceCount() {
+    public int instanceCount() {
         return registry.instances().size();
+    }
+
+    /** Kong's connections open now. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** Instances per plugin name, every plugin of the catalog included. */
+    public Map<String, Integer> instancesByPlugin() {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        methods.pluginNames().forEach(name -> counts.put(name, 0));
+        registry.instances().forEach(instance -> counts.merge(instance.name(), 1, Integer::sum));
+        return counts;
     }
 
     @Override

@@ -89,13 +89,14 @@ final class Registry {
     }
 
     /** Forgets instances unused for longer than the idle timeout that have no event in flight. */
-    int expireIdleInstances() {
+    int expireIdleInstances(java.util.function.Consumer<PluginInstance> expiredOne) {
         long now = System.nanoTime();
         int expired = 0;
         for (PluginInstance instance : instances.values()) {
             if (instance.activeEvents.get() == 0 && now - instance.lastUsedNanos > instanceIdleTimeout.toNanos()
                     && instances.remove(instance.id, instance)) {
                 expired++;
+                expiredOne.accept(instance);
                 LOG.log(Level.DEBUG, () -> "expired idle instance #" + instance.id + " of " + instance.name());
             }
         }

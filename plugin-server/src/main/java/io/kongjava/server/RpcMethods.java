@@ -34,6 +34,7 @@ final class RpcMethods {
     private final PluginCatalog catalog;
     private final Registry registry;
     private final RequestExchange exchange;
+    volatile ServerObserver observer = ServerObserver.NONE;
 
     RpcMethods(PluginCatalog catalog, Registry registry, RequestExchange exchange) {
         this.catalog = catalog;
@@ -78,6 +79,9 @@ final class RpcMethods {
         Record config = bind(plugin, kongConfig);
         PluginInstance instance = new PluginInstance(registry.nextInstanceId(), plugin, config, kongConfig);
         registry.addInstance(instance);
+        if (!kongConfig.containsKey("__warm_up__")) {
+            observer.instanceStarted(name);
+        }
         LOG.log(Level.INFO, () -> "started instance #" + instance.id + " of " + name);
         return instance.status(true);
     }
@@ -126,6 +130,7 @@ final class RpcMethods {
         if (instance == null) {
             throw noInstance(id);
         }
+        observer.instanceClosed(instance.name(), "closed");
         LOG.log(Level.DEBUG, () -> "closed instance #" + id + " of " + instance.name());
         return instance.status(false);
     }

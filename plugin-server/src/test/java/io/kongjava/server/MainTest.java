@@ -73,6 +73,16 @@ class MainTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void metricsAskedForWithoutTheMetricsModuleIsAClearError() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("main-test");
+        assertThat(run("--metrics-listen", "127.0.0.1:0", "--socket", dir.resolve("s.sock").toString())).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot start metrics").contains("kong-java-metrics is not on the class path");
+        assertThat(run("--metrics-listen")).isEqualTo(2);
+        assertThat(run("--otlp-endpoint")).isEqualTo(2);
+    }
+
+    @Test
     void versionAndHelp() {
         assertThat(run("-v")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("kong-java-pluginserver ");

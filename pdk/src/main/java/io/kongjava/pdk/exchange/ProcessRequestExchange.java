@@ -34,6 +34,19 @@ public final class ProcessRequestExchange implements RequestExchange {
     private record Key(String requestId, String key) {
     }
 
+    /**
+     * Told of every stage published and of its completion (the metrics module reads java-ai-proxy's {@code ai}
+     * block this way). Called on the publishing and the completing threads: must be quick and must not throw.
+     */
+    public interface Observer {
+        void published(String requestId, String key);
+
+        /** {@code value} is null when the stage failed or completed with null. */
+        void completed(String requestId, String key, Object value);
+    }
+
+    private final java.util.List<Observer> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private static final class Entry {
         final CompletionStage<?> stage;
         final long publishedAt;
@@ -81,7 +94,11 @@ public final class ProcessRequestExchange implements RequestExchange {
         sweepIfDue(now);
         Entry entry = new Entry(value, now);
         entries.put(new Key(requestId, key), entry);
-        value.whenComplete((v, e) -> entry.completedAt = nanoTime.getAsLong());
+        observers.forEach(o -> o.published(requestId, key));
+        value.whenComplete((v, e) -> {
+            entry.completedAt = nanoTime.getAsLong();
+            observers.forEach(o -> o.completed(requestId, key, e == null ? v : null));
+        });
     }
 
     @Override
@@ -112,6 +129,12 @@ public final class ProcessRequestExchange implements RequestExchange {
         } catch (ExecutionException | TimeoutException | CancellationException e) {
             return Optional.empty();
         }
+    }
+
+    /** Tells {@code observer} of every stage published from now on; closing the result stops that. */
+    public AutoCloseable observe(Observer observer) {
+        observers.add(Objects.requireNonNull(observer, "observer"));
+        return () -> observers.remove(observer);
     }
 
     /** Entries currently held (expired ones may be counted until the next sweep). */

@@ -1,5 +1,6 @@
 package io.kongjava.plugins.filelog;
 
+import io.kongjava.pdk.metrics.PluginCounters;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,8 +64,13 @@ final class FileAppender {
 
     private static FileAppender resolve(String path) {
         Path absolute = Path.of(path).toAbsolutePath().normalize();
-        return APPENDERS.computeIfAbsent(absolute,
-                p -> new FileAppender(p, target -> FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND)));
+        return APPENDERS.computeIfAbsent(absolute, p -> {
+            FileAppender appender = new FileAppender(p, target -> FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+            Map<String, String> labels = Map.of("path", p.toString());
+            PluginCounters.register("kong_java_file_log_lines_written", "Lines java-file-log appended", labels, appender::lines);
+            PluginCounters.register("kong_java_file_log_lines_lost", "Lines java-file-log could not append", labels, appender::failures);
+            return appender;
+        });
     }
 
     long failures() {
