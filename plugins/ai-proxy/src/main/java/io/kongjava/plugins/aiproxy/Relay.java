@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 
 /**
@@ -73,6 +74,9 @@ final class Relay implements AutoCloseable {
                 .writeTimeout(Duration.ofSeconds(60))
                 .readTimeout(Duration.ofMinutes(10))
                 .followRedirects(false)
+                // Concurrent streams each hold a connection; OkHttp keeps 5 idle by default, so a burst closed and
+                // reopened the rest (a connect, a TLS handshake to the provider and a thread each time).
+                .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
                 .build();
     }
 
