@@ -62,6 +62,7 @@ public final class HarnessBench {
         int concurrency = 50;
         int warmup = 500;
         String kong = "3.10-dev";
+        boolean hog = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--requests" -> requests = Integer.parseInt(args[++i]);
@@ -72,8 +73,9 @@ public final class HarnessBench {
                     requests = 200;
                     warmup = 50;
                 }
+                case "--hog" -> hog = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--requests N, --concurrency C, --warmup N, --kong 3.10-dev|3.9.3, --smoke)");
+                        + " (--requests N, --concurrency C, --warmup N, --kong 3.10-dev|3.9.3, --hog, --smoke)");
             }
         }
         System.out.println("# Kong's client (kong-harness) against each plugin server (" + Machine.describe() + ")");
@@ -94,6 +96,24 @@ public final class HarnessBench {
 
         Path dir = Files.createTempDirectory("kjp-harness-bench");
         List<Scenario> scenarios = scenarios(dir);
+        // A busy loop in its own process, beside Kong, the servers and the load driver on the same cores: what a
+        // build or a noisy neighbour does to the plugin server's answers (ended with the run).
+        Process cpuHog = hog ? new ProcessBuilder("sh", "-c", "while :; do :; done").start() : null;
+        if (hog) {
+            System.out.println("# a CPU hog (one busy shell loop, pid " + cpuHog.pid() + ") runs beside every row");
+        }
+        try {
+            runRows(harness, kongSrc, dir, scenarios, requests, concurrency, warmup);
+            howTo(harness, kongSrc, dir, requests, concurrency);
+        } finally {
+            if (cpuHog != null) {
+                cpuHog.destroyForcibly();
+            }
+        }
+    }
+
+    private static void runRows(Path harness, Path kongSrc, Path dir, List<Scenario> scenarios, int requests, int concurrency,
+                                int warmup) throws Exception {
         System.out.printf("%-5s %-14s %-6s %6s %8s %8s %8s %17s %17s %7s %5s %6s %8s %8s %8s%n", "srv", "plugin", "phase", "reqs", "req/s",
                 "p50 ms", "p99 ms", "HandleEvent p50/99", "Step p50/99 ms", "events", "lost", "failed", "rpc-err", "CPU us/ev", "RSS MiB");
         List<Row> rows = new ArrayList<>();
@@ -116,6 +136,83 @@ public final class HarnessBench {
                         java.get().handleEvent().p50Ms(), js.get().handleEvent().p50Ms());
             }
         }
+    }
+
+    /**
+     * The how-to's layout, java-ai-proxy and java-file-log on one server, through the harness's own how-to suite
+     * with its burst (half of the requests streamed, 8 SSE events 50 ms apart from its fake Anthropic API). Java
+     * only: kong-pdk has no AI proxy to compare with. CPU and peak resident memory are the server's over the
+     * whole suite, start-up included.
+     */
+    static void howTo(Path harness, Path kongSrc, Path dir, int requests, int concurrency) throws Exception {
+        Path prefix = Files.createDirectories(dir.resolve("howto"));
+        String server = Repository.bin("kong-java-pluginserver").toString();
+        Path socket = prefix.resolve("java.sock");
+        List<String> command = List.of(harness.resolve("run-conformance.sh").toString(),
+                server + " -kong-prefix " + prefix + " --socket " + socket, socket.toString(), "--suite", "howto",
+                "--query-cmd", server + " --dump-plugin-info {plugin}", "--burst", Integer.toString(requests),
+                "--burst-clients", Integer.toString(concurrency), "--port", Integer.toString(freeRun(5)),
+                "--howto-model", "claude-opus-5-5");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().put("KONG_SRC", kongSrc.toString());
+        Process suite = builder.start();
+        long[] last = {0, 0, 0}; // cpu ticks, VmHWM kB, pid
+        Thread sampler = Thread.ofPlatform().daemon(true).start(() -> {
+            while (suite.isAlive()) {
+                ProcessHandle.allProcesses()
+                        .filter(p -> p.info().commandLine().orElse("").contains("io.kongjava.server.Main") && p.info().commandLine().orElse("").contains(socket.toString()))
+                        .findFirst().ifPresent(p -> {
+                            try {
+                                last[0] = cpuTicks(p.pid());
+                                last[1] = Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status")).stream()
+                                        .filter(l -> l.startsWith("VmHWM:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0);
+                            } catch (IOException gone) {
+                                // the suite stopped it
+                            }
+                        });
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        String output = new String(suite.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        suite.waitFor();
+        sampler.join();
+        Files.writeString(dir.resolve("howto-suite.txt"), output);
+        var summary = java.util.regex.Pattern.compile("(\\d+) passed, (\\d+) failed").matcher(output);
+        var burst = java.util.regex.Pattern.compile("burst\\(\\d+ by \\d+\\)\\s+n=(\\d+)\\s+p50=\\s*([\\d.]+) p90=\\s*[\\d.]+ p99=\\s*([\\d.]+) max=\\s*[\\d.]+ rps=\\s*(\\d+) failures=(\\d+)").matcher(output);
+        System.out.printf("%nhow-to (java-ai-proxy + java-file-log on one server, harness suite howto, %d requests by %d clients, half streamed):%n",
+                requests, concurrency);
+        if (burst.find()) {
+            System.out.printf("  client: %s req/s, p50 %s ms, p99 %s ms, failed %s%n", burst.group(4), burst.group(2), burst.group(3), burst.group(5));
+        }
+        output.lines().filter(l -> l.matches("\\s+plugin\\.(HandleEvent|Step\\w*)\\s.*")).forEach(l -> System.out.println("  Kong's mp_rpc: " + l.strip()));
+        output.lines().filter(l -> l.startsWith("FAIL")).forEach(l -> System.out.println("  " + l));
+        long events = 2L * (requests + 3);
+        System.out.printf("  server: CPU %.1f us per event (incl. start-up; %d events), peak RSS %d MiB; suite: %s%n",
+                last[0] * 10_000.0 / events, events, last[1] / 1024, summary.find() ? summary.group(0) : "no summary (see " + dir.resolve("howto-suite.txt") + ")");
+    }
+
+    /** The first of {@code count} consecutive free ports (the harness takes PORT to PORT+4). */
+    private static int freeRun(int count) throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int first = freePort();
+            boolean free = true;
+            for (int i = 1; i < count && free; i++) {
+                try (ServerSocket probe = new ServerSocket(first + i, 1, InetAddress.getLoopbackAddress())) {
+                    free = probe.isBound();
+                } catch (IOException taken) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return first;
+            }
+        }
+        throw new IOException("no run of " + count + " free ports");
     }
 
     static List<Scenario> scenarios(Path dir) throws IOException {
