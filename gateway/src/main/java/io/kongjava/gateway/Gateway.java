@@ -13,10 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,6 +51,35 @@ public final class Gateway implements AutoCloseable {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
             "transfer-encoding", "upgrade", "content-length", "host");
 
+    /**
+     * nginx's {@code large_client_header_buffers} (Kong keeps nginx's default, {@code 4 8k}): the request line
+     * must fit one buffer (else 414), each header line one buffer, and all of them the buffers together (else 400).
+     */
+    public record HeaderLimits(int buffers, int bufferSize) {
+        public static final HeaderLimits NGINX_DEFAULT = new HeaderLimits(4, 8 * 1024);
+
+        int total() {
+            return buffers * bufferSize;
+        }
+    }
+
+    static {
+        // The JDK server drops the connection without an answer beyond its own limits (200 headers, 380 KB).
+        // Lifted well above nginx's, so that the gateway answers as Kong does. Read once, when the JDK's
+        // server configuration loads: before the first HttpServer of the JVM.
+        setIfAbsent("sun.net.httpserver.maxReqHeaders", "100000");
+        setIfAbsent("sun.net.httpserver.maxReqHeaderSize", String.valueOf(4 * 1024 * 1024));
+        // Nagle's algorithm would hold a streamed response's small writes (an SSE event, the last chunk) up to
+        // 40 ms for the peer's delayed ACK.
+        setIfAbsent("sun.net.httpserver.nodelay", "true");
+    }
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
+    }
+
     /** A plugin the gateway runs: its entity, what its server dumped, and the client for that server. */
     record ConfiguredPlugin(DeclarativeConfig.PluginEntity entity, PluginServerProcesses.Dumped dumped, KongPluginInstances instances) {
         KongPluginInstances.PluginEntity rpcEntity() {
@@ -71,19 +97,27 @@ public final class Gateway implements AutoCloseable {
     private final Map<Path, KongPluginInstances> instancesBySocket = new ConcurrentHashMap<>();
     private final OkHttpClient upstreamClient;
     private final long maxBodySize;
+    private final HeaderLimits headerLimits;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private HttpServer server;
 
     public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize) {
+        this(config, dumps, maxBodySize, HeaderLimits.NGINX_DEFAULT);
+    }
+
+    public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize, HeaderLimits headerLimits) {
         this.config = config;
+        this.headerLimits = headerLimits;
         this.router = new Router(config.routes);
         this.dumps = dumps;
         this.maxBodySize = maxBodySize;
         this.upstreamClient = new OkHttpClient.Builder()
                 .protocols(List.of(Protocol.HTTP_1_1))
                 .followRedirects(false)
-                .retryOnConnectionFailure(false)
+                .retryOnConnectionFailure(false) // UpstreamAttempts retries as nginx and Kong do
                 .connectionPool(new ConnectionPool(256, 60, TimeUnit.SECONDS))
+                .eventListenerFactory(UpstreamAttempts.LISTENERS)
+                .addNetworkInterceptor(UpstreamAttempts.CLOSE_AFTER_HTTP_1_0)
                 .dispatcher(new okhttp3.Dispatcher(workers))
                 .build();
         upstreamClient.dispatcher().setMaxRequests(4096);
@@ -91,12 +125,6 @@ public final class Gateway implements AutoCloseable {
     }
 
     public Gateway start(InetSocketAddress listen) throws IOException {
-        // The JDK server leaves Nagle's algorithm on unless told otherwise: a streamed response's small writes
-        // (an SSE event, the last chunk) would then wait up to 40 ms for the peer's delayed ACK. Read once,
-        // when the JDK's server configuration loads, so it is set before the first server is created.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
         server = HttpServer.create(listen, 1024);
         server.setExecutor(workers);
         server.createContext("/", this::handle);
@@ -118,6 +146,14 @@ public final class Gateway implements AutoCloseable {
         long startNanos = System.nanoTime();
         KongRequest state = new KongRequest();
         try (exchange) {
+            int tooLarge = headerTooLarge(exchange);
+            if (tooLarge != 0) {
+                readRequestHead(exchange, state);
+                // nginx closes the connection after refusing a request head; the body, if any, is not read.
+                exchange.getResponseHeaders().set("Connection", "close");
+                sendKongError(exchange, state, tooLarge, tooLarge == 414 ? "URI too long" : "Bad request");
+                return;
+            }
             readRequest(exchange, state);
             if (state.body.length > maxBodySize) {
                 sendKongError(exchange, state, 413, "Request size limit exceeded");
@@ -132,6 +168,13 @@ public final class Gateway implements AutoCloseable {
             DeclarativeConfig.Service service = route.service();
             state.route = route.entity();
             state.service = service == null ? null : service.entity();
+            if (service != null) {
+                // Kong starts the balancer data from the Service; kong.service.set_retries / set_timeouts change it.
+                state.upstream.retries = service.retries();
+                state.upstream.connectTimeoutMs = service.connectTimeout();
+                state.upstream.writeTimeoutMs = service.writeTimeout();
+                state.upstream.readTimeoutMs = service.readTimeout();
+            }
             if (route.stripPath()) {
                 state.strippedPrefix = match.get().matchedPrefix();
             }
@@ -168,6 +211,13 @@ public final class Gateway implements AutoCloseable {
             LOG.log(Level.DEBUG, () -> "client connection ended: " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "request failed", e);
+            if (exchange.getResponseCode() == -1) { // nothing sent yet: Kong's 500 rather than a dropped connection
+                try {
+                    sendKongError(exchange, state, 500, "An unexpected error occurred");
+                } catch (IOException | RuntimeException ignored) {
+                    // the client is gone
+                }
+            }
         }
     }
 
@@ -227,7 +277,35 @@ public final class Gateway implements AutoCloseable {
         return plugins;
     }
 
+    /** 414 or 400 when the request head exceeds {@link HeaderLimits} as nginx counts it, else 0. */
+    private int headerTooLarge(HttpExchange exchange) {
+        int requestLine = exchange.getRequestMethod().length() + exchange.getRequestURI().toString().length()
+                + exchange.getProtocol().length() + 4;
+        if (requestLine > headerLimits.bufferSize()) {
+            return 414;
+        }
+        long total = requestLine;
+        for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
+            for (String value : header.getValue()) {
+                int line = header.getKey().length() + 2 + value.length() + 2;
+                if (line > headerLimits.bufferSize()) {
+                    return 400;
+                }
+                total += line;
+            }
+        }
+        return total > headerLimits.total() ? 400 : 0;
+    }
+
     private void readRequest(HttpExchange exchange, KongRequest state) throws IOException {
+        readRequestHead(exchange, state);
+        try (InputStream in = exchange.getRequestBody()) {
+            state.body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodySize + 1));
+        }
+        state.requestSize = state.body.length + state.pathWithQuery().length() + 16;
+    }
+
+    private void readRequestHead(HttpExchange exchange, KongRequest state) {
         state.method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
         String rawPath = exchange.getRequestURI().getRawPath();
         state.path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
@@ -239,10 +317,6 @@ public final class Gateway implements AutoCloseable {
         state.clientIp = exchange.getRemoteAddress().getAddress().getHostAddress();
         state.clientPort = exchange.getRemoteAddress().getPort();
         state.requestId = UUID.randomUUID().toString().replace("-", "");
-        try (InputStream in = exchange.getRequestBody()) {
-            state.body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodySize + 1));
-        }
-        state.requestSize = state.body.length + state.pathWithQuery().length() + 16;
     }
 
     private void proxy(HttpExchange exchange, KongRequest state, DeclarativeConfig.Route route, DeclarativeConfig.Service service,
@@ -279,26 +353,18 @@ public final class Gateway implements AutoCloseable {
 
         boolean buffered = up.buffering || plugins.stream().anyMatch(p -> p.has("response"));
         OkHttpClient client = upstreamClient.newBuilder()
-                .connectTimeout(Duration.ofMillis(up.targetHost != null ? up.connectTimeoutMs : service.connectTimeout()))
-                .readTimeout(Duration.ofMillis(Math.max(up.readTimeoutMs, service.readTimeout())))
-                .writeTimeout(Duration.ofMillis(service.writeTimeout()))
+                .connectTimeout(Duration.ofMillis(up.connectTimeoutMs))
+                .readTimeout(Duration.ofMillis(up.readTimeoutMs))
+                .writeTimeout(Duration.ofMillis(up.writeTimeoutMs))
                 .build();
         long sentNanos = System.nanoTime();
-        state.tries.add(Map.of("ip", host, "port", (long) port, "balancer_start", System.currentTimeMillis(), "balancer_latency", 0L));
         Response response;
         try {
-            response = client.newCall(request).execute();
-        } catch (ConnectException | UnknownHostException e) {
-            state.upstreamStatus = "502";
-            sendKongError(exchange, state, 502, "An invalid response was received from the upstream server");
-            return;
-        } catch (SocketTimeoutException e) {
-            state.upstreamStatus = "504";
-            sendKongError(exchange, state, 504, "The upstream server is timing out");
-            return;
-        } catch (IOException e) {
-            state.upstreamStatus = "502";
-            sendKongError(exchange, state, 502, "An invalid response was received from the upstream server");
+            response = UpstreamAttempts.execute(client, request, up.retries, host, port, state.tries);
+        } catch (UpstreamAttempts.Failed failed) {
+            state.upstreamStatus = String.valueOf(failed.status());
+            LOG.log(Level.ERROR, failed.getMessage());
+            sendKongError(exchange, state, failed.status(), KongErrors.defaultMessage(failed.status()));
             return;
         }
         try (response) {

@@ -132,7 +132,9 @@ public final class GatewayMain {
         processes.start(entries);
         try {
             PluginServerProcesses.awaitSockets(entries, Duration.ofSeconds(30));
-            Gateway gateway = new Gateway(config, dumps, conf.size("nginx_http_client_max_body_size", 1024 * 1024))
+            // Kong's default client_max_body_size is 0: no limit (nginx would spill to a file; here it is memory).
+            long maxBody = conf.size("nginx_http_client_max_body_size", 0);
+            Gateway gateway = new Gateway(config, dumps, maxBody == 0 ? Integer.MAX_VALUE - 9 : maxBody, conf.headerLimits())
                     .start(conf.proxyListen());
             log.log(Level.INFO, "serving " + config.routes.size() + " route(s) with plugins " + dumps.keySet());
             return new Running(gateway, processes);

@@ -155,12 +155,38 @@ public final class KongConf {
         return entries;
     }
 
+    /**
+     * nginx's {@code large_client_header_buffers} as kong.conf injects it ({@code nginx_proxy_...} for the proxy
+     * server block, else {@code nginx_http_...}); nginx's default {@code 4 8k} when neither is set.
+     */
+    public Gateway.HeaderLimits headerLimits() throws ConfigException {
+        String key = values.containsKey("nginx_proxy_large_client_header_buffers") ? "nginx_proxy_large_client_header_buffers"
+                : "nginx_http_large_client_header_buffers";
+        String value = get(key, null);
+        if (value == null) {
+            return Gateway.HeaderLimits.NGINX_DEFAULT;
+        }
+        String[] parts = value.strip().split("\\s+");
+        if (parts.length != 2 || !parts[0].matches("[1-9][0-9]*")) {
+            throw new ConfigException(where(key) + ": '" + value + "' is not 'NUMBER SIZE' (as nginx's default '4 8k')");
+        }
+        long size = parseSize(key, parts[1]);
+        if (size < 1 || size > Integer.MAX_VALUE / 1024) {
+            throw new ConfigException(where(key) + ": '" + value + "' has a buffer size out of range");
+        }
+        return new Gateway.HeaderLimits(Integer.parseInt(parts[0]), (int) size);
+    }
+
     /** A setting of Kong's size syntax ({@code 16m}, {@code 8k}) in bytes. */
     public long size(String key, long defaultBytes) throws ConfigException {
         String value = get(key, null);
         if (value == null) {
             return defaultBytes;
         }
+        return parseSize(key, value);
+    }
+
+    private long parseSize(String key, String value) throws ConfigException {
         String v = value.toLowerCase(Locale.ROOT);
         long unit = v.endsWith("k") ? 1024 : v.endsWith("m") ? 1024 * 1024 : v.endsWith("g") ? 1024L * 1024 * 1024 : 1;
         String digits = unit == 1 ? v : v.substring(0, v.length() - 1);
