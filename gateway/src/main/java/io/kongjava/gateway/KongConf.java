@@ -21,11 +21,14 @@ public final class KongConf {
 
     private final Path file;
     private final Map<String, String> values;
+    /** Keys of the file that Kong does not know, each with the closest it knows: Kong ignores them silently. */
+    private final List<String> warnings;
     /** Where each value came from: {@code kong.conf:LINE} or the environment variable, for error messages. */
     private final Map<String, String> origins;
 
-    private KongConf(Path file, Map<String, String> values, Map<String, String> origins) {
+    private KongConf(Path file, Map<String, String> values, Map<String, String> origins, List<String> warnings) {
         this.file = file;
+        this.warnings = List.copyOf(warnings);
         this.values = values;
         this.origins = origins;
     }
@@ -33,6 +36,7 @@ public final class KongConf {
     public static KongConf load(Path file, Map<String, String> environment) throws ConfigException {
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, String> origins = new LinkedHashMap<>();
+        List<String> warnings = new ArrayList<>();
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
@@ -54,6 +58,11 @@ public final class KongConf {
             }
             values.put(key, line.substring(eq + 1).strip());
             origins.put(key, file + ":" + (i + 1));
+            if (!KnownKeys.isKnown(key)) {
+                String closest = KnownKeys.closest(key);
+                warnings.add(file + ":" + (i + 1) + ": unknown property '" + key + "'"
+                        + (closest == null ? "" : ", did you mean '" + closest + "'?") + " (Kong ignores it)");
+            }
         }
         environment.forEach((name, value) -> {
             if (name.regionMatches(true, 0, "KONG_", 0, 5) && name.length() > 5) {
@@ -62,7 +71,12 @@ public final class KongConf {
                 origins.put(key, file + " (overridden by environment variable " + name + ")");
             }
         });
-        return new KongConf(file.toAbsolutePath(), values, origins);
+        return new KongConf(file.toAbsolutePath(), values, origins, warnings);
+    }
+
+    /** The file's keys Kong does not know, as {@code FILE:LINE: unknown property 'KEY', did you mean 'CLOSEST'?}. */
+    public List<String> warnings() {
+        return warnings;
     }
 
     /** Kong allows {@code #} in values when escaped as {@code \#}. */
@@ -83,7 +97,7 @@ public final class KongConf {
     }
 
     /** {@code FILE:LINE: KEY} (or the environment variable that set it), to start an error message with. */
-    private String where(String key) {
+    String where(String key) {
         return origins.getOrDefault(key, file.toString()) + ": " + key;
     }
 
