@@ -48,8 +48,9 @@ public final class Gateway implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     private static final String VIA = "1.1 kong-java-gateway";
+    /** Not forwarded either way; {@code expect} because the gateway answers {@code 100-continue} itself, as nginx does. */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
-            "transfer-encoding", "upgrade", "content-length", "host");
+            "transfer-encoding", "upgrade", "content-length", "host", "expect");
 
     /**
      * nginx's {@code large_client_header_buffers} (Kong keeps nginx's default, {@code 4 8k}): the request line
@@ -99,7 +100,9 @@ public final class Gateway implements AutoCloseable {
     private final long maxBodySize;
     private final HeaderLimits headerLimits;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    /** The JDK's server, when chosen with {@code -Dkong.java.gateway.server=jdk}; otherwise {@link #front}. */
     private HttpServer server;
+    private VirtualThreadHttpServer front;
 
     public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize) {
         this(config, dumps, maxBodySize, HeaderLimits.NGINX_DEFAULT);
@@ -125,16 +128,21 @@ public final class Gateway implements AutoCloseable {
     }
 
     public Gateway start(InetSocketAddress listen) throws IOException {
-        server = HttpServer.create(listen, 1024);
-        server.setExecutor(workers);
-        server.createContext("/", this::handle);
-        server.start();
-        LOG.log(Level.INFO, "proxy listening on " + server.getAddress());
+        if ("jdk".equals(System.getProperty("kong.java.gateway.server"))) {
+            server = HttpServer.create(listen, 1024);
+            server.setExecutor(workers);
+            server.createContext("/", this::handle);
+            server.start();
+        } else {
+            front = new VirtualThreadHttpServer(listen, 1024, headerLimits, this::handle,
+                    (status, message) -> kongErrorBody(message, UUID.randomUUID().toString().replace("-", "")));
+        }
+        LOG.log(Level.INFO, "proxy listening on " + address());
         return this;
     }
 
     public InetSocketAddress address() {
-        return server.getAddress();
+        return front != null ? front.address() : server.getAddress();
     }
 
     private KongPluginInstances instancesFor(PluginServerProcesses.Dumped dumped) {
@@ -465,9 +473,13 @@ public final class Gateway implements AutoCloseable {
         headers.put("x-kong-request-id", List.of(state.requestId));
         state.responseSource = "error";
         String text = message == null ? KongErrors.defaultMessage(status) : message;
-        byte[] body = ("{\n  \"message\":\"" + text.replace("\"", "\\\"") + "\",\n  \"request_id\":\"" + state.requestId + "\"\n}")
+        writeResponse(exchange, state, status, headers, kongErrorBody(text, state.requestId));
+    }
+
+    /** Kong's JSON error body. */
+    static byte[] kongErrorBody(String message, String requestId) {
+        return ("{\n  \"message\":\"" + message.replace("\"", "\\\"") + "\",\n  \"request_id\":\"" + requestId + "\"\n}")
                 .getBytes(StandardCharsets.UTF_8);
-        writeResponse(exchange, state, status, headers, body);
     }
 
     private static void writeResponse(HttpExchange exchange, KongRequest state, int status, Map<String, List<String>> headers, byte[] body) throws IOException {
@@ -515,6 +527,9 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         if (server != null) {
             server.stop(0);
+        }
+        if (front != null) {
+            front.close();
         }
         instancesBySocket.values().forEach(i -> i.client().close());
         upstreamClient.dispatcher().cancelAll();
