@@ -30,7 +30,7 @@ for round in $(seq 1 "$rounds"); do
   python3 "$client" "http://127.0.0.1:$up_port/v1/messages" --label "direct oneshot"
   python3 "$client" "http://127.0.0.1:$up_port/v1/messages" --stream --label "direct stream"
   echo "wrk c=16 direct: $(wrk -t2 -c16 -d6s -s "$work/post.lua" "http://127.0.0.1:$up_port/v1/messages" | awk '/Requests\/sec/ {print $2}') req/s"
-  for stack in "jdk okhttp" "jdk vt" "vt okhttp" "vt vt"; do
+  for stack in ${STACKS:-"jdk okhttp" "jdk vt" "vt okhttp" "vt okhttp0" "vt vt"}; do
     set -- $stack
     port=$(free_port)
     "$JAVA" -XX:+UseSerialGC -cp "$cp" io.kongjava.bench.ProxyStacks "$1" "$2" "$port" "$up_port" >"$work/proxy-$1-$2.log" 2>&1 &

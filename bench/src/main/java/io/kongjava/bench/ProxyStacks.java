@@ -34,9 +34,9 @@ import okhttp3.Response;
  * request through the gateway pays for its front server and its upstream client.
  *
  * <pre>java ... io.kongjava.bench.ProxyStacks SERVER CLIENT LISTEN_PORT UPSTREAM_PORT</pre>
- * SERVER: {@code jdk} (com.sun.net.httpserver, the gateway's today) or {@code vt} (blocking sockets, a
- * virtual thread per connection). CLIENT: {@code okhttp} (the gateway's today) or {@code vt} (blocking
- * pooled sockets). Only what the benchmark sends is handled: Content-Length bodies in, Content-Length or
+ * SERVER: {@code jdk} (com.sun.net.httpserver) or {@code vt} (blocking sockets, a virtual thread per
+ * connection). CLIENT: {@code okhttp} (the gateway's, 60 s read and write timeouts), {@code okhttp0} (the same
+ * without timeouts: Okio's AsyncTimeout queue unused) or {@code vt} (blocking pooled sockets). Only what the benchmark sends is handled: Content-Length bodies in, Content-Length or
  * chunked bodies out.
  */
 public final class ProxyStacks {
@@ -62,7 +62,8 @@ public final class ProxyStacks {
         int listen = Integer.parseInt(args[2]);
         int upstreamPort = Integer.parseInt(args[3]);
         Upstream upstream = switch (client) {
-            case "okhttp" -> okhttp(upstreamPort);
+            case "okhttp" -> okhttp(upstreamPort, 60_000);
+            case "okhttp0" -> okhttp(upstreamPort, 0); // no Okio timeouts: no AsyncTimeout queue, the lock only
             case "vt" -> new RawClient(upstreamPort);
             default -> throw new IllegalArgumentException("client " + client);
         };
@@ -194,8 +195,9 @@ public final class ProxyStacks {
 
     // --- upstream clients ---
 
-    static Upstream okhttp(int port) {
+    static Upstream okhttp(int port, int timeoutMs) {
         OkHttpClient client = new OkHttpClient.Builder().protocols(List.of(Protocol.HTTP_1_1)).retryOnConnectionFailure(false)
+                .readTimeout(java.time.Duration.ofMillis(timeoutMs)).writeTimeout(java.time.Duration.ofMillis(timeoutMs))
                 .connectionPool(new ConnectionPool(256, 60, TimeUnit.SECONDS)).build();
         client.dispatcher().setMaxRequestsPerHost(4096);
         return (request, answer) -> {
