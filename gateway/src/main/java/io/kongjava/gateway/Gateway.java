@@ -16,7 +16,6 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -30,13 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import okhttp3.ConnectionPool;
-import okhttp3.Headers;
-import okhttp3.OkHttpClient;
-import okhttp3.Protocol;
-import okhttp3.Request;
-import okhttp3.RequestBody;
-import okhttp3.Response;
 
 /**
  * Kong's proxy path for external plugins, without Kong: route matching, the plugins' phases in priority
@@ -96,7 +88,7 @@ public final class Gateway implements AutoCloseable {
     private final Router router;
     private final Map<String, PluginServerProcesses.Dumped> dumps;
     private final Map<Path, KongPluginInstances> instancesBySocket = new ConcurrentHashMap<>();
-    private final OkHttpClient upstreamClient;
+    private final UpstreamClient upstreamClient = new UpstreamClient();
     private final long maxBodySize;
     private final HeaderLimits headerLimits;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
@@ -114,17 +106,6 @@ public final class Gateway implements AutoCloseable {
         this.router = new Router(config.routes);
         this.dumps = dumps;
         this.maxBodySize = maxBodySize;
-        this.upstreamClient = new OkHttpClient.Builder()
-                .protocols(List.of(Protocol.HTTP_1_1))
-                .followRedirects(false)
-                .retryOnConnectionFailure(false) // UpstreamAttempts retries as nginx and Kong do
-                .connectionPool(new ConnectionPool(256, 60, TimeUnit.SECONDS))
-                .eventListenerFactory(UpstreamAttempts.LISTENERS)
-                .addNetworkInterceptor(UpstreamAttempts.CLOSE_AFTER_HTTP_1_0)
-                .dispatcher(new okhttp3.Dispatcher(workers))
-                .build();
-        upstreamClient.dispatcher().setMaxRequests(4096);
-        upstreamClient.dispatcher().setMaxRequestsPerHost(4096);
     }
 
     public Gateway start(InetSocketAddress listen) throws IOException {
@@ -336,39 +317,41 @@ public final class Gateway implements AutoCloseable {
         String path = up.path != null ? up.path : Router.upstreamPath(route.stripPath(), service.path(), state.path, state.strippedPrefix);
         String query = up.rawQuery != null ? up.rawQuery : state.rawQuery;
         state.upstreamUri = query.isEmpty() ? path : path + "?" + query;
-        String url = scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + state.upstreamUri;
 
-        Headers.Builder headers = new Headers.Builder();
-        Map<String, List<String>> outgoing = new LinkedHashMap<>(state.headers);
-        up.headers.forEach(outgoing::put);
-        outgoing.forEach((name, values) -> {
+        Map<String, List<String>> outgoing = new LinkedHashMap<>();
+        state.headers.forEach((name, values) -> {
             if (!HOP_BY_HOP.contains(name)) {
-                values.forEach(v -> headers.addUnsafeNonAscii(name, v));
+                outgoing.put(name, values);
             }
         });
-        headers.set("host", route.preserveHost() && state.header("host") != null ? state.header("host") : host);
-        headers.set("x-forwarded-for", state.clientIp);
-        headers.set("x-forwarded-proto", state.scheme);
-        headers.set("x-forwarded-host", state.host);
-        headers.set("x-forwarded-port", String.valueOf(state.port));
-        headers.set("x-forwarded-path", state.path);
-        headers.set("x-real-ip", state.clientIp);
-        headers.set("x-kong-request-id", state.requestId);
+        up.headers.forEach((name, values) -> {
+            if (!HOP_BY_HOP.contains(name)) {
+                outgoing.put(name, values);
+            }
+        });
+        String hostHeader = route.preserveHost() && state.header("host") != null ? state.header("host")
+                : port == ("https".equals(scheme) ? 443 : 80) ? host : (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        outgoing.put("host", List.of(hostHeader));
+        outgoing.put("connection", List.of("keep-alive")); // Kong's template: proxy_set_header Connection $upstream_connection
+        outgoing.put("x-forwarded-for", List.of(state.clientIp));
+        outgoing.put("x-forwarded-proto", List.of(state.scheme));
+        outgoing.put("x-forwarded-host", List.of(state.host));
+        outgoing.put("x-forwarded-port", List.of(String.valueOf(state.port)));
+        outgoing.put("x-forwarded-path", List.of(state.path));
+        outgoing.put("x-real-ip", List.of(state.clientIp));
+        outgoing.put("x-kong-request-id", List.of(state.requestId));
+        List<String[]> headers = new ArrayList<>();
+        outgoing.forEach((name, values) -> values.forEach(v -> headers.add(new String[] {name, v.replace("\r", "").replace("\n", "")})));
         byte[] body = up.body != null ? up.body : state.body;
         String method = up.method != null ? up.method : state.method;
-        RequestBody requestBody = body.length == 0 && !okhttp3.internal.http.HttpMethod.requiresRequestBody(method) ? null : RequestBody.create(body, null);
-        Request request = new Request.Builder().url(url).headers(headers.build()).method(method, requestBody).build();
 
         boolean buffered = up.buffering || plugins.stream().anyMatch(p -> p.has("response"));
-        OkHttpClient client = upstreamClient.newBuilder()
-                .connectTimeout(Duration.ofMillis(up.connectTimeoutMs))
-                .readTimeout(Duration.ofMillis(up.readTimeoutMs))
-                .writeTimeout(Duration.ofMillis(up.writeTimeoutMs))
-                .build();
         long sentNanos = System.nanoTime();
-        Response response;
+        UpstreamClient.Response response;
         try {
-            response = UpstreamAttempts.execute(client, request, up.retries, host, port, state.tries);
+            UpstreamAttempts.Request request = new UpstreamAttempts.Request(new UpstreamClient.Address("https".equals(scheme), host, port),
+                    method, state.upstreamUri, headers, body, up.connectTimeoutMs, up.readTimeoutMs);
+            response = UpstreamAttempts.execute(upstreamClient, request, up.retries, state.tries);
         } catch (UpstreamAttempts.Failed failed) {
             state.upstreamStatus = String.valueOf(failed.status());
             LOG.log(Level.ERROR, failed.getMessage());
@@ -377,19 +360,23 @@ public final class Gateway implements AutoCloseable {
         }
         try (response) {
             state.latencyProxy = millisSince(sentNanos);
-            state.upstreamStatus = String.valueOf(response.code());
+            int code = response.status;
+            state.upstreamStatus = String.valueOf(code);
             Map<String, List<String>> responseHeaders = new LinkedHashMap<>();
-            for (String name : response.headers().names()) {
-                String lower = name.toLowerCase(Locale.ROOT);
+            for (String[] header : response.headers) {
+                String lower = header[0].toLowerCase(Locale.ROOT);
                 if (!HOP_BY_HOP.contains(lower) || "content-length".equals(lower)) {
-                    responseHeaders.put(lower, new ArrayList<>(response.headers(name)));
+                    responseHeaders.computeIfAbsent(lower, k -> new ArrayList<>()).add(header[1]);
                 }
             }
+            if (response.header("transfer-encoding") != null) {
+                responseHeaders.remove("content-length"); // RFC 9112: the chunked coding wins; the length is not the body's
+            }
             if (buffered) {
-                byte[] bytes = response.body().bytes();
+                byte[] bytes = response.body.readAllBytes();
                 state.latencyProxy = millisSince(sentNanos);
-                state.upstreamResponse = new KongRequest.UpstreamResponse(response.code(), responseHeaders, bytes);
-                state.responseStatus = response.code();
+                state.upstreamResponse = new KongRequest.UpstreamResponse(code, responseHeaders, bytes);
+                state.responseStatus = code;
                 state.responseHeaders.putAll(mergeHeaders(responseHeaders, state.responseHeaders));
                 for (ConfiguredPlugin plugin : plugins) {
                     if (plugin.has("response") && state.exit == null) {
@@ -404,7 +391,7 @@ public final class Gateway implements AutoCloseable {
                 send(exchange, state, state.responseStatus, mergeHeaders(responseHeaders, state.responseHeaders), bytes, startNanos, sentNanos);
                 return;
             }
-            state.responseStatus = response.code();
+            state.responseStatus = code;
             Map<String, List<String>> merged = mergeHeaders(responseHeaders, state.responseHeaders);
             String contentLength = first(merged.remove("content-length"));
             addKongHeaders(merged, state, startNanos, sentNanos);
@@ -412,11 +399,11 @@ public final class Gateway implements AutoCloseable {
             state.responseHeaders.clear();
             state.responseHeaders.putAll(merged);
             long length = contentLength == null ? 0 : Long.parseLong(contentLength);
-            boolean noBody = "HEAD".equals(state.method) || response.code() == 204 || response.code() == 304;
-            exchange.sendResponseHeaders(response.code(), noBody ? -1 : length == 0 && contentLength != null ? -1 : length);
+            boolean noBody = "HEAD".equals(state.method) || code == 204 || code == 304;
+            exchange.sendResponseHeaders(code, noBody ? -1 : length == 0 && contentLength != null ? -1 : length);
             long receiveStart = System.nanoTime();
             if (!noBody) {
-                try (InputStream in = response.body().byteStream(); OutputStream out = exchange.getResponseBody()) {
+                try (InputStream in = response.body; OutputStream out = exchange.getResponseBody()) {
                     byte[] buffer = new byte[16 * 1024];
                     int n;
                     while ((n = in.read(buffer)) > 0) {
@@ -532,7 +519,7 @@ public final class Gateway implements AutoCloseable {
             front.close();
         }
         instancesBySocket.values().forEach(i -> i.client().close());
-        upstreamClient.dispatcher().cancelAll();
+        upstreamClient.close();
         workers.shutdownNow();
     }
 }

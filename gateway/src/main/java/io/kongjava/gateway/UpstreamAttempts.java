@@ -1,22 +1,9 @@
 package io.kongjava.gateway;
 
-import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.InetSocketAddress;
-import java.net.Proxy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import okhttp3.Call;
-import okhttp3.Connection;
-import okhttp3.EventListener;
-import okhttp3.Interceptor;
-import okhttp3.OkHttpClient;
-import okhttp3.Protocol;
-import okhttp3.Request;
-import okhttp3.Response;
-import okhttp3.internal.connection.RealConnection;
 
 /**
  * Sends a request to the Service as Kong's balancer and nginx's upstream module do:
@@ -28,7 +15,8 @@ import okhttp3.internal.connection.RealConnection;
  *       (nginx without {@code non_idempotent}). Before that (connection refused, connect timeout) they are.</li>
  *   <li>A failure on a reused keep-alive connection costs no try: nginx gives the try back when a cached
  *       connection fails with an error, since the server may just have closed it.</li>
- *   <li>An HTTP/1.0 response ends its connection, as nginx treats it: the connection is not reused.</li>
+ *   <li>An HTTP/1.0 response ends its connection, as nginx treats it: the connection is not reused
+ *       ({@link UpstreamClient}).</li>
  *   <li>When the tries run out: 502 after an error, 504 after a timeout, each with Kong's message.</li>
  * </ul>
  * Each attempt is recorded in Kong's {@code tries} log field; a failed one with {@code state} and {@code code}.
@@ -39,6 +27,11 @@ final class UpstreamAttempts {
     static final Set<String> NON_IDEMPOTENT = Set.of("POST", "LOCK", "PATCH");
     /** Free retries on stale keep-alive connections are bounded by the pool a request could meet. */
     private static final int MAX_STALE_CONNECTIONS = 64;
+
+    /** What goes upstream, the same on every try. */
+    record Request(UpstreamClient.Address address, String method, String target, List<String[]> headers, byte[] body,
+                   int connectTimeoutMs, int readTimeoutMs) {
+    }
 
     /** The upstream could not be reached or did not answer in time, after every try Kong would make. */
     static final class Failed extends Exception {
@@ -54,84 +47,44 @@ final class UpstreamAttempts {
         }
     }
 
-    /** What one attempt did, as nginx's upstream module tracks it; attached to the attempt's request as a tag. */
-    static final class Trace extends EventListener {
-        private volatile boolean connecting;
-        private volatile boolean reused;
-        private volatile boolean requestSent;
-
-        @Override
-        public void connectStart(Call call, InetSocketAddress address, Proxy proxy) {
-            connecting = true;
-        }
-
-        @Override
-        public void connectionAcquired(Call call, Connection connection) {
-            reused = !connecting;
-        }
-
-        @Override
-        public void requestHeadersStart(Call call) {
-            requestSent = true;
-        }
-    }
-
-    static final EventListener.Factory LISTENERS = call -> {
-        Trace trace = call.request().tag(Trace.class);
-        return trace == null ? EventListener.NONE : trace;
-    };
-
-    /**
-     * nginx keeps an upstream connection only after an HTTP/1.1 response without {@code Connection: close};
-     * OkHttp would reuse an HTTP/1.0 server's connection, which the server has closed (python's http.server).
-     */
-    static final Interceptor CLOSE_AFTER_HTTP_1_0 = chain -> {
-        Response response = chain.proceed(chain.request());
-        if (response.protocol() == Protocol.HTTP_1_0 && chain.connection() instanceof RealConnection connection) {
-            connection.noNewExchanges();
-        }
-        return response;
-    };
-
     private UpstreamAttempts() {
     }
 
     /**
-     * Executes {@code request} with up to {@code retries} further tries; appends one entry per attempt to {@code tries}.
+     * Sends {@code request} with up to {@code retries} further tries; appends one entry per try to {@code tries}.
      *
-     * @throws Failed when no try got a response header; its status is the one Kong answers with
+     * @throws Failed when no try got a response head; its status is the one Kong answers with
      */
-    static Response execute(OkHttpClient client, Request request, int retries, String host, int port,
-                            List<Map<String, Object>> tries) throws Failed {
+    static UpstreamClient.Response execute(UpstreamClient client, Request request, int retries, List<Map<String, Object>> tries)
+            throws Failed {
         int counted = 0;
         int stale = 0;
         while (true) {
-            Trace trace = new Trace();
             Map<String, Object> attempt = new LinkedHashMap<>();
-            attempt.put("ip", host);
-            attempt.put("port", (long) port);
+            attempt.put("ip", request.address().host());
+            attempt.put("port", (long) request.address().port());
             attempt.put("balancer_start", System.currentTimeMillis());
             attempt.put("balancer_latency", 0L);
             tries.add(attempt);
             try {
-                return client.newCall(request.newBuilder().tag(Trace.class, trace).build()).execute();
-            } catch (IOException e) {
-                // OkHttp reports its read and write timeouts as SocketTimeoutException, a subclass.
-                boolean timeout = e instanceof InterruptedIOException;
-                int status = timeout ? 504 : 502;
+                return client.send(request.address(), request.method(), request.target(), request.headers(), request.body(),
+                        request.connectTimeoutMs(), request.readTimeoutMs());
+            } catch (UpstreamClient.AttemptFailed e) {
+                int status = e.timeout ? 504 : 502;
                 attempt.put("state", "failed");
                 attempt.put("code", (long) status);
-                boolean retryable = !trace.requestSent || !NON_IDEMPOTENT.contains(request.method());
-                if (trace.reused && !timeout && stale < MAX_STALE_CONNECTIONS) {
+                boolean retryable = !e.requestSent || !NON_IDEMPOTENT.contains(request.method());
+                if (e.reused && !e.timeout && stale < MAX_STALE_CONNECTIONS) {
                     stale++;
                 } else {
                     counted++;
                 }
                 if (!retryable || counted > retries) {
+                    int total = counted + stale;
                     String why = !retryable ? "not retried: " + request.method() + " is not idempotent and was sent"
-                            : "after " + (counted + stale) + " tr" + (counted + stale == 1 ? "y" : "ies");
-                    throw new Failed(status, (timeout ? "upstream timed out" : "upstream connection failed") + " (" + e.getMessage()
-                            + ") while proxying to " + host + ":" + port + ", " + why);
+                            : "after " + total + " tr" + (total == 1 ? "y" : "ies");
+                    throw new Failed(status, (e.timeout ? "upstream timed out" : "upstream connection failed") + " (" + e.getMessage()
+                            + ") while proxying to " + request.address().host() + ":" + request.address().port() + ", " + why);
                 }
             }
         }

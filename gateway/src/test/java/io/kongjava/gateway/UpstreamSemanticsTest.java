@@ -101,21 +101,20 @@ class UpstreamSemanticsTest {
     }
 
     @Test
-    void aPostOnAKeepAliveConnectionTheUpstreamDroppedIsNotSentTwice() throws Exception {
-        // nginx does not pass a POST, PATCH or LOCK to another try once it was sent (no `non_idempotent`):
-        // the upstream may have acted on it. Kong answers 502 with its message.
+    void aPostIsNotSentOnAKeepAliveConnectionTheUpstreamHasClosed() throws Exception {
+        // nginx notices when the upstream closes an idle keep-alive connection and does not use it; the
+        // gateway looks before reusing one. A POST that was sent is never sent twice (whenTheRetriesRunOut...).
         upstream = new RawUpstream((request, out) -> {
             out.write(response("HTTP/1.1 200 OK", "", "ok"));
             return false;
         });
-        start("retries: 5");
+        start("retries: 0");
 
-        assertThat(send("POST", "/svc", "first").statusCode()).isEqualTo(200);
-        HttpResponse<String> second = send("POST", "/svc", "second");
-        assertThat(second.statusCode()).isEqualTo(502);
-        assertThat(second.body()).contains("\"message\":\"An invalid response was received from the upstream server\"");
-        assertThat(upstream.bodies).containsExactly("first"); // "second" went to a closed connection, once
-        assertThat(send("POST", "/svc", "third").statusCode()).isEqualTo(200); // on a new connection
+        for (String body : List.of("first", "second", "third")) {
+            assertThat(send("POST", "/svc", body).statusCode()).isEqualTo(200);
+        }
+        assertThat(upstream.bodies).containsExactly("first", "second", "third");
+        assertThat(upstream.connections.get()).isEqualTo(3);
     }
 
     // --- connection errors and the Service's retries ---
