@@ -94,8 +94,17 @@ final class UpstreamClient implements AutoCloseable {
         }
     }
 
-    private final SSLSocketFactory tls = (SSLSocketFactory) SSLSocketFactory.getDefault();
+    private final SSLSocketFactory tls;
     private final Map<Address, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
+
+    /** With the JVM's trust store, as the gateway runs it. */
+    UpstreamClient() {
+        this((SSLSocketFactory) SSLSocketFactory.getDefault());
+    }
+
+    UpstreamClient(SSLSocketFactory tls) {
+        this.tls = tls;
+    }
 
     /**
      * One try: {@code headers} as they go upstream (Host included), a body sent with its length.

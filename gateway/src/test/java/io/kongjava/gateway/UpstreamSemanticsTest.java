@@ -201,6 +201,21 @@ class UpstreamSemanticsTest {
     }
 
     @Test
+    void aGetWithABodyIsForwardedWithItAndTheHostCarriesTheServicePort() throws Exception {
+        // Elasticsearch-style searches: nginx forwards the body of any method. Kong's Host is host:port
+        // when the port is not the scheme's default.
+        upstream = new RawUpstream((request, out) -> {
+            out.write(response("HTTP/1.1 200 OK", "", request.method() + " " + request.header("host") + " " + request.body()));
+            return true;
+        });
+        start("retries: 5");
+
+        HttpResponse<String> response = send("GET", "/svc", "{\"query\":{}}");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("GET 127.0.0.1:" + upstream.port() + " {\"query\":{}}");
+    }
+
+    @Test
     void aHeaderLongerThanNginxsBufferIsRefusedWith400AndKongsMessage() throws Exception {
         upstream = new RawUpstream((request, out) -> {
             out.write(response("HTTP/1.1 200 OK", "", "reached"));
