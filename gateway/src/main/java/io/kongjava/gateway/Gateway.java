@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -40,6 +41,7 @@ public final class Gateway implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     private static final String VIA = "1.1 kong-java-gateway";
+    private static final Pattern PORT_SUFFIX = Pattern.compile(":\\d+$");
     /** Not forwarded either way; {@code expect} because the gateway answers {@code 100-continue} itself, as nginx does. */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
             "transfer-encoding", "upgrade", "content-length", "host", "expect");
@@ -301,7 +303,7 @@ public final class Gateway implements AutoCloseable {
         state.rawQuery = exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery();
         exchange.getRequestHeaders().forEach((name, values) -> state.headers.put(name.toLowerCase(Locale.ROOT), new ArrayList<>(values)));
         String host = state.header("host");
-        state.host = host == null ? exchange.getLocalAddress().getHostString() : host.replaceFirst(":\\d+$", "");
+        state.host = host == null ? exchange.getLocalAddress().getHostString() : PORT_SUFFIX.matcher(host).replaceFirst("");
         state.port = exchange.getLocalAddress().getPort();
         state.clientIp = exchange.getRemoteAddress().getAddress().getHostAddress();
         state.clientPort = exchange.getRemoteAddress().getPort();

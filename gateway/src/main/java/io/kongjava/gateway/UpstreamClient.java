@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -39,6 +40,10 @@ final class UpstreamClient implements AutoCloseable {
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final int MAX_IDLE_PER_ADDRESS = 256;
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
+    private static final Pattern IP_ADDRESS = Pattern.compile("[0-9.]+|.*:.*");
+    private static final Pattern STATUS = Pattern.compile("[0-9]{3}");
+    private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
+    private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
 
     record Address(boolean tls, String host, int port) {
     }
@@ -167,7 +172,7 @@ final class UpstreamClient implements AutoCloseable {
                 SSLSocket ssl = (SSLSocket) tls.createSocket(socket, address.host(), address.port(), true);
                 SSLParameters parameters = ssl.getSSLParameters();
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
-                if (!address.host().matches("[0-9.]+|.*:.*")) {
+                if (!IP_ADDRESS.matcher(address.host()).matches()) {
                     parameters.setServerNames(List.of(new SNIHostName(address.host())));
                 }
                 ssl.setSSLParameters(parameters);
@@ -238,7 +243,7 @@ final class UpstreamClient implements AutoCloseable {
                     throw new IOException("the upstream closed the connection without an answer");
                 }
                 String[] parts = statusLine.split(" ", 3);
-                if (parts.length < 2 || !parts[0].startsWith("HTTP/1.") || !parts[1].matches("[0-9]{3}")) {
+                if (parts.length < 2 || !parts[0].startsWith("HTTP/1.") || !STATUS.matcher(parts[1]).matches()) {
                     throw new IOException("an invalid status line from the upstream: " + abbreviate(statusLine));
                 }
                 int status = Integer.parseInt(parts[1]);
@@ -266,7 +271,7 @@ final class UpstreamClient implements AutoCloseable {
                     body = new FixedBody(0);
                 } else if (encoding != null && encoding.toLowerCase(Locale.ROOT).endsWith("chunked")) {
                     body = new ChunkedBody();
-                } else if (length != null && length.matches("[0-9]{1,18}")) {
+                } else if (length != null && LENGTH.matcher(length).matches()) {
                     body = new FixedBody(Long.parseLong(length));
                 } else {
                     keepAlive = false; // the end of the connection ends the body
@@ -368,7 +373,7 @@ final class UpstreamClient implements AutoCloseable {
                 if (chunk == 0) {
                     String size = line();
                     String hex = size == null ? "" : size.split(";", 2)[0].strip();
-                    if (!hex.matches("[0-9a-fA-F]{1,15}")) {
+                    if (!CHUNK_SIZE.matcher(hex).matches()) {
                         throw new IOException("an invalid chunk size from the upstream");
                     }
                     chunk = Long.parseLong(hex, 16);

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 
@@ -49,6 +50,9 @@ final class VirtualThreadHttpServer implements AutoCloseable {
     private static final long DRAIN_LIMIT = 64 * 1024;
     private static final Set<String> NO_BODY_STATUS = Set.of("204", "304");
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    private static final Pattern METHOD = Pattern.compile("[A-Z]+");
+    private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
+    private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
 
     /** The answer to a request refused before it reaches the handler: status, message; returns the body and its type. */
     interface Refusal extends BiFunction<Integer, String, byte[]> {
@@ -204,7 +208,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
                 }
             } while (requestLine.isEmpty());
             String[] parts = requestLine.split(" ");
-            if (parts.length != 3 || !parts[0].matches("[A-Z]+") || !(parts[2].equals("HTTP/1.1") || parts[2].equals("HTTP/1.0"))) {
+            if (parts.length != 3 || !METHOD.matcher(parts[0]).matches() || !(parts[2].equals("HTTP/1.1") || parts[2].equals("HTTP/1.0"))) {
                 throw new Refused(400, "Bad request");
             }
             Headers headers = new Headers();
@@ -293,7 +297,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
                     requestBody = new ChunkedInput(in);
                 }
             } else if (lengths != null) {
-                if (lengths.size() != 1 || !lengths.getFirst().matches("[0-9]{1,18}")) {
+                if (lengths.size() != 1 || !LENGTH.matcher(lengths.getFirst()).matches()) {
                     refusal = new Refused(400, "Bad request");
                 } else {
                     requestBody = new FixedInput(in, Long.parseLong(lengths.getFirst()));
@@ -591,7 +595,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
                     throw new IOException("the client closed the connection in a chunked body");
                 }
                 String hex = size.split(";", 2)[0].strip();
-                if (!hex.matches("[0-9a-fA-F]{1,15}")) {
+                if (!CHUNK_SIZE.matcher(hex).matches()) {
                     throw new Refused(400, "Bad request");
                 }
                 chunkRemaining = Long.parseLong(hex, 16);
