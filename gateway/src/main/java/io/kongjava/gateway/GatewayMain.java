@@ -111,7 +111,12 @@ public final class GatewayMain {
         Map<String, PluginServerProcesses.Dumped> dumps = new LinkedHashMap<>();
         Map<String, Map<String, Object>> schemas = new LinkedHashMap<>();
         for (KongConf.PluginServerEntry entry : entries) {
-            PluginServerProcesses.Dumped dumped = PluginServerProcesses.query(entry);
+            PluginServerProcesses.Dumped dumped;
+            try {
+                dumped = PluginServerProcesses.query(entry);
+            } catch (ConfigException e) {
+                throw new ConfigException(conf.queryCmdOrigin(entry) + ": " + e.getMessage());
+            }
             dumps.put(dumped.pluginName(), dumped);
             schemas.put(dumped.pluginName(), dumped.schema());
         }
@@ -134,7 +139,7 @@ public final class GatewayMain {
         PluginServerProcesses processes = new PluginServerProcesses();
         processes.start(entries);
         try {
-            processes.awaitSockets(entries, Duration.ofSeconds(30));
+            processes.awaitSockets(entries, Duration.ofSeconds(30), conf::startCmdOrigin);
             // Kong's default client_max_body_size is 0: no limit (nginx would spill to a file; here it is memory).
             long maxBody = conf.size("nginx_http_client_max_body_size", 0);
             InetSocketAddress listen = conf.proxyListen();

@@ -191,6 +191,18 @@ public final class KongConf {
         return new Gateway.HeaderLimits(Integer.parseInt(parts[0]), (int) size);
     }
 
+    /** {@code FILE:LINE: KEY} of an entry's start command, or of pluginserver_names when Kong's default path supplied it. */
+    String startCmdOrigin(PluginServerEntry entry) {
+        String key = "pluginserver_" + entry.name().replace('-', '_') + "_start_cmd";
+        return where(values.containsKey(key) ? key : "pluginserver_names");
+    }
+
+    /** {@code FILE:LINE: KEY} of an entry's query command, as {@link #startCmdOrigin}. */
+    String queryCmdOrigin(PluginServerEntry entry) {
+        String key = "pluginserver_" + entry.name().replace('-', '_') + "_query_cmd";
+        return where(values.containsKey(key) ? key : "pluginserver_names");
+    }
+
     /** A setting of Kong's size syntax ({@code 16m}, {@code 8k}) in bytes. */
     public long size(String key, long defaultBytes) throws ConfigException {
         String value = get(key, null);

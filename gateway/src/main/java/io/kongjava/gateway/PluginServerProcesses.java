@@ -122,14 +122,16 @@ public final class PluginServerProcesses implements AutoCloseable {
      * server that exits before its socket accepts fails the start at once, with its exit status and last output:
      * Kong would restart it every second and log little more than the status.
      */
-    public void awaitSockets(List<KongConf.PluginServerEntry> entries, Duration limit) throws ConfigException {
+    public void awaitSockets(List<KongConf.PluginServerEntry> entries, Duration limit,
+                             java.util.function.Function<KongConf.PluginServerEntry, String> startCmdOrigin) throws ConfigException {
         long deadline = System.nanoTime() + limit.toNanos();
         for (KongConf.PluginServerEntry entry : entries) {
             while (!accepts(entry.socket())) {
                 for (Supervisor supervisor : supervisors) {
                     Supervisor.Exit exit = supervisor.firstExit;
                     if (exit != null && supervisor.entry.socket().equals(entry.socket())) {
-                        throw new ConfigException("plugin server " + supervisor.entry.name() + " exited with status " + exit.status()
+                        throw new ConfigException(startCmdOrigin.apply(supervisor.entry) + ": plugin server " + supervisor.entry.name()
+                                + " exited with status " + exit.status()
                                 + exit.meaning() + " before accepting on " + entry.socket() + "\n  start_cmd: "
                                 + supervisor.entry.startCmd() + (exit.output().isEmpty() ? "\n  (it printed nothing)"
                                 : "\n  its last output:\n    " + String.join("\n    ", exit.output())));

@@ -127,6 +127,26 @@ class FrontServerTest {
         assertThat(upstream.requests.get()).isZero();
     }
 
+    @Test
+    void theJdkServerCanStillBeChosenAndRefusesOversizedHeadsTheSameWay() throws Exception {
+        System.setProperty("kong.java.gateway.server", "jdk");
+        Gateway jdk;
+        try {
+            jdk = new Gateway(DeclarativeConfig.load(dir.resolve("kong.yaml"), Map.of(), List.of()), Map.of(), 1 << 20)
+                    .start(new InetSocketAddress("127.0.0.1", 0));
+        } finally {
+            System.clearProperty("kong.java.gateway.server");
+        }
+        try (jdk; Socket socket = new Socket("127.0.0.1", jdk.address().getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /svc HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
+                    + "GET /svc HTTP/1.1\r\nHost: x\r\nX-Large: " + "a".repeat(10 * 1024) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answers).startsWith("HTTP/1.1 200 OK").contains("POST hi").contains("HTTP/1.1 400 Bad Request")
+                    .contains("\"message\":\"Bad request\"");
+        }
+    }
+
     /** A client connection read line by line. */
     private final class Connection implements AutoCloseable {
         private final Socket socket = new Socket("127.0.0.1", gateway.address().getPort());

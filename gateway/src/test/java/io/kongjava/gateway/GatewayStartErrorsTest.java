@@ -55,8 +55,8 @@ class GatewayStartErrorsTest {
         long started = System.nanoTime();
         assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("plugin server hello exited with status 127 (command not found) before accepting on "
-                        + dir.resolve("hello.sock"))
+                .hasMessageStartingWith(conf.toAbsolutePath() + ":8: pluginserver_hello_start_cmd: plugin server hello exited with status 127"
+                        + " (command not found) before accepting on " + dir.resolve("hello.sock"))
                 .hasMessageContaining("start_cmd: " + dir.resolve("no-such-dir/kong-java-pluginserver"))
                 .hasMessageContaining("not found"); // what /bin/sh printed
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
@@ -71,7 +71,8 @@ class GatewayStartErrorsTest {
 
         assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("plugin server hello exited with status 1 before accepting on ")
+                .hasMessageStartingWith(conf.toAbsolutePath() + ":8: pluginserver_hello_start_cmd: plugin server hello exited with status 1"
+                        + " before accepting on ")
                 .hasMessageContaining("its last output:\n    Error: Unable to access jarfile /opt/kong-java-pdk/lib/missing.jar");
     }
 
@@ -91,5 +92,16 @@ class GatewayStartErrorsTest {
                     .hasMessageStartingWith(conf.toAbsolutePath() + ":3: proxy_listen: cannot listen on 127.0.0.1:" + busy.getLocalPort()
                             + ": Address already in use");
         }
+    }
+
+    @Test
+    void aQueryCmdThatPrintsNoJsonNamesItsLine() throws Exception {
+        Path conf = confWithStartCmd("/bin/true");
+        Files.writeString(conf, Files.readString(conf).replaceAll("pluginserver_hello_query_cmd = .*", "pluginserver_hello_query_cmd = echo usage: server"));
+
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(conf.toAbsolutePath() + ":7: pluginserver_hello_query_cmd: failed loading external plugins: hello's query"
+                        + " command did not print JSON");
     }
 }
