@@ -178,7 +178,7 @@ final class UpstreamClient implements AutoCloseable {
                 ssl.setSSLParameters(parameters);
                 ssl.setSoTimeout(connectTimeoutMs);
                 ssl.startHandshake();
-                return new Connection(address, null, ssl);
+                return new Connection(address, channel, ssl);
             }
             return new Connection(address, channel, socket);
         } catch (IOException | RuntimeException e) {
@@ -200,7 +200,7 @@ final class UpstreamClient implements AutoCloseable {
 
     private final class Connection {
         final Address address;
-        /** For plain connections, to look for a close without reading in blocking mode; null for TLS. */
+        /** The TCP connection under the socket (under TLS too), to look for a close without blocking. */
         final SocketChannel channel;
         final Socket socket;
         final InputStream in;
@@ -216,10 +216,13 @@ final class UpstreamClient implements AutoCloseable {
             this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
         }
 
-        /** nginx drops an idle upstream connection when the server closes it; this looks before reuse. */
+        /**
+         * nginx drops an idle upstream connection when the server closes it; this looks before reuse. Any byte
+         * on an idle connection means it cannot be used: a close, or under TLS a close_notify alert.
+         */
         boolean peerStillOpen() {
-            if (channel == null) {
-                return !socket.isClosed();
+            if (socket.isClosed() || socket.isInputShutdown()) {
+                return false;
             }
             try {
                 if (in.available() > 0) {

@@ -38,6 +38,8 @@ class UpstreamClientTest {
     private UpstreamClient client;
     private final AtomicInteger handshakes = new AtomicInteger();
     private final Queue<String> serverNames = new ConcurrentLinkedQueue<>();
+    /** Whether the upstream closes each connection after one answer while promising keep-alive. */
+    private volatile boolean closeAfterOne;
 
     @BeforeEach
     void startTlsUpstream() throws Exception {
@@ -94,6 +96,9 @@ class UpstreamClientTest {
                 }
                 socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure".getBytes(StandardCharsets.ISO_8859_1));
                 socket.getOutputStream().flush();
+                if (closeAfterOne) {
+                    return;
+                }
             }
         } catch (Exception e) {
             // the client closed, or refused the certificate
@@ -129,5 +134,18 @@ class UpstreamClientTest {
                 .isInstanceOf(UpstreamClient.AttemptFailed.class)
                 .hasCauseInstanceOf(javax.net.ssl.SSLHandshakeException.class)
                 .satisfies(e -> assertThat(((UpstreamClient.AttemptFailed) e).requestSent).isFalse());
+    }
+
+    @Test
+    void anHttpsConnectionTheServerClosedIsNotUsedForTheNextRequest() throws Exception {
+        closeAfterOne = true; // the server promises keep-alive, then closes (close_notify, FIN)
+        assertThat(get("localhost")).isEqualTo("secure");
+        Thread.sleep(100); // the close reaches the client's side
+        // a POST cannot be retried once sent: it must not be sent on the closed connection
+        try (UpstreamClient.Response response = client.send(new UpstreamClient.Address(true, "localhost", server.getLocalPort()), "POST",
+                "/", List.<String[]>of(new String[] {"host", "localhost"}), "x".getBytes(StandardCharsets.UTF_8), 5_000, 5_000)) {
+            assertThat(response.status).isEqualTo(200);
+        }
+        assertThat(handshakes.get()).isEqualTo(2);
     }
 }
