@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -90,6 +89,8 @@ public final class Gateway implements AutoCloseable {
     private final Router router;
     private final Map<String, PluginServerProcesses.Dumped> dumps;
     private final Map<Path, KongPluginInstances> instancesBySocket = new ConcurrentHashMap<>();
+    /** The configuration does not change while the gateway runs: each route's plugins are resolved once. */
+    private final Map<String, List<ConfiguredPlugin>> pluginsByRoute = new ConcurrentHashMap<>();
     private final UpstreamClient upstreamClient = new UpstreamClient();
     private final long maxBodySize;
     private final HeaderLimits headerLimits;
@@ -118,7 +119,7 @@ public final class Gateway implements AutoCloseable {
             server.start();
         } else {
             front = new VirtualThreadHttpServer(listen, 1024, headerLimits, this::handle,
-                    (status, message) -> kongErrorBody(message, UUID.randomUUID().toString().replace("-", "")));
+                    (status, message) -> kongErrorBody(message, newRequestId()));
         }
         LOG.log(Level.INFO, "proxy listening on " + address());
         return this;
@@ -169,7 +170,7 @@ public final class Gateway implements AutoCloseable {
             if (route.stripPath()) {
                 state.strippedPrefix = match.get().matchedPrefix();
             }
-            List<ConfiguredPlugin> plugins = pluginsFor(route);
+            List<ConfiguredPlugin> plugins = pluginsByRoute.computeIfAbsent(route.id(), id -> pluginsFor(route));
             PdkEmulator kong = new PdkEmulator(state);
             for (String phase : List.of("rewrite", "access")) {
                 for (ConfiguredPlugin plugin : plugins) {
@@ -307,7 +308,7 @@ public final class Gateway implements AutoCloseable {
         state.port = exchange.getLocalAddress().getPort();
         state.clientIp = exchange.getRemoteAddress().getAddress().getHostAddress();
         state.clientPort = exchange.getRemoteAddress().getPort();
-        state.requestId = UUID.randomUUID().toString().replace("-", "");
+        state.requestId = newRequestId();
     }
 
     private void proxy(HttpExchange exchange, KongRequest state, DeclarativeConfig.Route route, DeclarativeConfig.Service service,
@@ -502,6 +503,15 @@ public final class Gateway implements AutoCloseable {
                 runPhase(plugin, "log", kong);
             }
         });
+    }
+
+    /**
+     * 32 hex digits, as Kong's request ids. Not a secret, so not from SecureRandom, whose shared lock
+     * every request would take.
+     */
+    static String newRequestId() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        return java.util.HexFormat.of().toHexDigits(random.nextLong()) + java.util.HexFormat.of().toHexDigits(random.nextLong());
     }
 
     private static double millisSince(long startNanos) {
