@@ -33,7 +33,9 @@ import javax.net.ssl.SSLSocketFactory;
  * {@code Connection: close} that was read to its end, for at most 60 s idle (Kong's
  * {@code upstream_keepalive_idle_timeout}). Before a plain connection is reused, it checks that the server
  * has not closed it meanwhile, as nginx notices a closed idle connection. One {@link #send} is one try;
- * {@link UpstreamAttempts} decides about the next.
+ * {@link UpstreamAttempts} decides about the next. The connect and read timeouts are the Service's; a write
+ * timeout is not enforced (a blocking socket write has none), which matters only for an upstream that stops
+ * reading a large request body.
  */
 final class UpstreamClient implements AutoCloseable {
 

@@ -54,7 +54,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
     private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
 
-    /** The answer to a request refused before it reaches the handler: status, message; returns the body and its type. */
+    /** The JSON body answering a request refused before it reaches the handler, from its status and message. */
     interface Refusal extends BiFunction<Integer, String, byte[]> {
     }
 
