@@ -353,7 +353,7 @@ public final class Gateway implements AutoCloseable {
         UpstreamClient.Response response;
         try {
             UpstreamAttempts.Request request = new UpstreamAttempts.Request(new UpstreamClient.Address("https".equals(scheme), host, port),
-                    method, state.upstreamUri, headers, body, up.connectTimeoutMs, up.readTimeoutMs);
+                    method, state.upstreamUri, headers, body, up.connectTimeoutMs, up.writeTimeoutMs, up.readTimeoutMs);
             response = UpstreamAttempts.execute(upstreamClient, request, up.retries, state.tries);
         } catch (UpstreamAttempts.Failed failed) {
             state.upstreamStatus = String.valueOf(failed.status());

@@ -30,7 +30,7 @@ final class UpstreamAttempts {
 
     /** What goes upstream, the same on every try. */
     record Request(UpstreamClient.Address address, String method, String target, List<String[]> headers, byte[] body,
-                   int connectTimeoutMs, int readTimeoutMs) {
+                   int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) {
     }
 
     /** The upstream could not be reached or did not answer in time, after every try Kong would make. */
@@ -68,7 +68,7 @@ final class UpstreamAttempts {
             tries.add(attempt);
             try {
                 return client.send(request.address(), request.method(), request.target(), request.headers(), request.body(),
-                        request.connectTimeoutMs(), request.readTimeoutMs());
+                        request.connectTimeoutMs(), request.writeTimeoutMs(), request.readTimeoutMs());
             } catch (UpstreamClient.AttemptFailed e) {
                 int status = e.timeout ? 504 : 502;
                 attempt.put("state", "failed");

@@ -33,15 +33,17 @@ import javax.net.ssl.SSLSocketFactory;
  * {@code Connection: close} that was read to its end, for at most 60 s idle (Kong's
  * {@code upstream_keepalive_idle_timeout}). Before a plain connection is reused, it checks that the server
  * has not closed it meanwhile, as nginx notices a closed idle connection. One {@link #send} is one try;
- * {@link UpstreamAttempts} decides about the next. The connect and read timeouts are the Service's; a write
- * timeout is not enforced (a blocking socket write has none), which matters only for an upstream that stops
- * reading a large request body.
+ * {@link UpstreamAttempts} decides about the next. The connect, write and read timeouts are the Service's:
+ * a blocking socket has no write timeout, so a body larger than what the socket buffers surely take is
+ * written in pieces, each under a watchdog that closes the connection when the piece takes too long.
  */
 final class UpstreamClient implements AutoCloseable {
 
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final int MAX_IDLE_PER_ADDRESS = 256;
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
+    /** Written without a watchdog: the socket's send buffer takes this much at once. */
+    private static final int UNGUARDED_WRITE = 64 * 1024;
     private static final Pattern IP_ADDRESS = Pattern.compile("[0-9.]+|.*:.*");
     private static final Pattern STATUS = Pattern.compile("[0-9]{3}");
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
@@ -102,6 +104,8 @@ final class UpstreamClient implements AutoCloseable {
     }
 
     private final SSLSocketFactory tls;
+    private final java.util.concurrent.ScheduledExecutorService watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("upstream-write-timeout").factory());
     private final Map<Address, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
 
     /** With the JVM's trust store, as the gateway runs it. */
@@ -119,7 +123,7 @@ final class UpstreamClient implements AutoCloseable {
      * @throws AttemptFailed when no answer head came back
      */
     Response send(Address address, String method, String target, List<String[]> headers, byte[] body,
-                  int connectTimeoutMs, int readTimeoutMs) throws AttemptFailed {
+                  int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) throws AttemptFailed {
         Connection connection = pooled(address);
         boolean reused = connection != null;
         boolean sent = false;
@@ -138,14 +142,41 @@ final class UpstreamClient implements AutoCloseable {
             head.append("\r\n");
             sent = true;
             connection.out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            connection.out.write(body);
-            connection.out.flush();
+            if (body.length <= UNGUARDED_WRITE) {
+                connection.out.write(body);
+                connection.out.flush();
+            } else {
+                writeGuarded(connection, body, writeTimeoutMs);
+            }
             return connection.readResponse(method);
         } catch (IOException e) {
             if (connection != null) {
                 connection.close();
             }
             throw new AttemptFailed(e, sent, reused);
+        }
+    }
+
+    /** Kong's write_timeout is between two successive writes: each piece of the body gets that long. */
+    private void writeGuarded(Connection connection, byte[] body, int writeTimeoutMs) throws IOException {
+        connection.out.flush();
+        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+        for (int offset = 0; offset < body.length; offset += UNGUARDED_WRITE) {
+            java.util.concurrent.ScheduledFuture<?> alarm = watchdog.schedule(() -> {
+                timedOut.set(true);
+                connection.close();
+            }, writeTimeoutMs, TimeUnit.MILLISECONDS);
+            try {
+                connection.out.write(body, offset, Math.min(UNGUARDED_WRITE, body.length - offset));
+                connection.out.flush();
+            } catch (IOException e) {
+                if (timedOut.get()) {
+                    throw new java.net.SocketTimeoutException("writing the request body timed out after " + writeTimeoutMs + " ms");
+                }
+                throw e;
+            } finally {
+                alarm.cancel(false);
+            }
         }
     }
 
@@ -191,6 +222,7 @@ final class UpstreamClient implements AutoCloseable {
 
     @Override
     public void close() {
+        watchdog.shutdownNow();
         idle.values().forEach(connections -> connections.forEach(Connection::close));
         idle.clear();
     }

@@ -113,7 +113,7 @@ class UpstreamClientTest {
 
     private String get(String host) throws Exception {
         try (UpstreamClient.Response response = client.send(new UpstreamClient.Address(true, host, server.getLocalPort()), "GET", "/",
-                List.<String[]>of(new String[] {"host", host}), new byte[0], 5_000, 5_000)) {
+                List.<String[]>of(new String[] {"host", host}), new byte[0], 5_000, 5_000, 5_000)) {
             assertThat(response.status).isEqualTo(200);
             return new String(response.body.readAllBytes(), StandardCharsets.UTF_8);
         }
@@ -143,7 +143,7 @@ class UpstreamClientTest {
         Thread.sleep(100); // the close reaches the client's side
         // a POST cannot be retried once sent: it must not be sent on the closed connection
         try (UpstreamClient.Response response = client.send(new UpstreamClient.Address(true, "localhost", server.getLocalPort()), "POST",
-                "/", List.<String[]>of(new String[] {"host", "localhost"}), "x".getBytes(StandardCharsets.UTF_8), 5_000, 5_000)) {
+                "/", List.<String[]>of(new String[] {"host", "localhost"}), "x".getBytes(StandardCharsets.UTF_8), 5_000, 5_000, 5_000)) {
             assertThat(response.status).isEqualTo(200);
         }
         assertThat(handshakes.get()).isEqualTo(2);

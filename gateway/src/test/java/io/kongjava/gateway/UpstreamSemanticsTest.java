@@ -184,6 +184,28 @@ class UpstreamSemanticsTest {
         assertThat(upstream.requests.get()).isEqualTo(3); // once: the POST was sent
     }
 
+    @Test
+    void anUpstreamThatStopsReadingTheBodyGets504AfterTheWriteTimeout() throws Exception {
+        // an upstream that accepts and reads nothing: the body fills the socket buffers, then the writes wait
+        try (ServerSocket deaf = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket socket = deaf.accept()) {
+                    Thread.sleep(10_000);
+                } catch (Exception e) {
+                    // the test is over
+                }
+            });
+            gateway = new Gateway(config("url: http://127.0.0.1:" + deaf.getLocalPort() + "\n    write_timeout: 300\n    retries: 2"),
+                    Map.of(), 64L << 20).start(new InetSocketAddress("127.0.0.1", 0));
+
+            long started = System.nanoTime();
+            HttpResponse<String> post = send("POST", "/svc", "x".repeat(48 << 20));
+            assertThat(post.statusCode()).isEqualTo(504);
+            assertThat(post.body()).contains("\"message\":\"The upstream server is timing out\"");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8)); // once: a POST that was sent
+        }
+    }
+
     // --- request bodies and heads ---
 
     @Test
