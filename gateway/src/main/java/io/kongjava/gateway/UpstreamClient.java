@@ -1,6 +1,5 @@
 package io.kongjava.gateway;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -237,7 +236,7 @@ final class UpstreamClient implements AutoCloseable {
         /** The TCP connection under the socket (under TLS too), to look for a close without blocking. */
         final SocketChannel channel;
         final Socket socket;
-        final InputStream in;
+        final HttpInput in;
         final OutputStream out;
         long idleSince;
         boolean keepAlive;
@@ -246,7 +245,7 @@ final class UpstreamClient implements AutoCloseable {
             this.address = address;
             this.channel = channel;
             this.socket = socket;
-            this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            this.in = new HttpInput(socket.getInputStream(), 16 * 1024);
             this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
         }
 
@@ -339,20 +338,11 @@ final class UpstreamClient implements AutoCloseable {
         }
 
         private String line() throws IOException {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
-            int c;
-            while ((c = in.read()) != '\n') {
-                if (c < 0) {
-                    return bytes.size() == 0 ? null : bytes.toString(StandardCharsets.ISO_8859_1);
-                }
-                if (c != '\r') {
-                    if (bytes.size() > MAX_RESPONSE_HEAD) {
-                        throw new IOException("a response line over " + MAX_RESPONSE_HEAD + " bytes from the upstream");
-                    }
-                    bytes.write(c);
-                }
+            try {
+                return in.readLine(MAX_RESPONSE_HEAD);
+            } catch (HttpInput.LineTooLong e) {
+                throw new IOException("a response line over " + MAX_RESPONSE_HEAD + " bytes from the upstream");
             }
-            return bytes.toString(StandardCharsets.ISO_8859_1);
         }
 
         private final class FixedBody extends InputStream implements Bounded {

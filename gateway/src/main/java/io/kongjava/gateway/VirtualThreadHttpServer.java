@@ -4,7 +4,6 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
@@ -97,7 +96,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
 
     private void serve(Socket socket) {
         try (socket) {
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            InputStream in = new HttpInput(socket.getInputStream(), 16 * 1024);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             boolean keepAlive = true;
             while (keepAlive && !closed) {
@@ -236,6 +235,13 @@ final class VirtualThreadHttpServer implements AutoCloseable {
 
         /** One CRLF (or bare LF) terminated line of at most {@code max} bytes; null at the end of the stream. */
         private static String line(InputStream in, int max, int status, String message) throws IOException {
+            if (in instanceof HttpInput input) {
+                try {
+                    return input.readLine(max);
+                } catch (HttpInput.LineTooLong e) {
+                    throw new Refused(status, message);
+                }
+            }
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
             int c;
             while ((c = in.read()) != '\n') {
@@ -556,8 +562,8 @@ final class VirtualThreadHttpServer implements AutoCloseable {
         @Override
         public long skip(long n) throws IOException {
             long skipped = 0;
-            byte[] buffer = new byte[8192];
-            while (skipped < n) {
+            byte[] buffer = remaining == 0 ? null : new byte[(int) Math.min(8192, remaining)];
+            while (skipped < n && remaining > 0) {
                 int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
                 if (r < 0) {
                     break;
@@ -565,6 +571,14 @@ final class VirtualThreadHttpServer implements AutoCloseable {
                 skipped += r;
             }
             return skipped;
+        }
+
+        /** Allocates the body's size once, not in 16 KB steps as InputStream's would. */
+        @Override
+        public byte[] readNBytes(int len) throws IOException {
+            byte[] body = new byte[(int) Math.min(len, remaining)];
+            int read = readNBytes(body, 0, body.length);
+            return read == body.length ? body : java.util.Arrays.copyOf(body, read);
         }
     }
 
