@@ -9,13 +9,13 @@
 # keep-alive requests to the upstream directly and to each route, non-streamed and streamed, and wrk
 # (when installed) measures requests/s at concurrency 16 for direct and the how-to.
 # GATEWAY_JAVA_OPTS and PLUGINSERVER_JAVA_OPTS pass JVM options (a JFR recording, say) to each JVM.
-# ONLY_ROUTES (e.g. "none anything") limits the routes measured.
+# ONLY_ROUTES (e.g. "none anything") limits the routes measured; DIST runs another distribution tree.
 # Build first: mvn -B -q -ntp -o -DskipTests package -pl distribution,testing/fake-anthropic -am
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
 root=$PWD
-dist=$root/distribution/target/kong-java-pdk
+dist=${DIST:-$root/distribution/target/kong-java-pdk}
 fake_jar=$(ls "$root"/testing/fake-anthropic/target/kong-java-fake-anthropic-*.jar | head -1)
 . "$dist/libexec/find-java.sh"
 KJP_HOME=$dist kjp_find_java
