@@ -403,7 +403,9 @@ public final class Gateway implements AutoCloseable {
             state.responseHeaders.putAll(merged);
             long length = contentLength == null ? 0 : Long.parseLong(contentLength);
             boolean noBody = "HEAD".equals(state.method) || code == 204 || code == 304;
-            exchange.sendResponseHeaders(code, noBody ? -1 : length == 0 && contentLength != null ? -1 : length);
+            // A HEAD answer keeps the upstream's Content-Length, as nginx passes it (the front sends no body for HEAD).
+            boolean headWithLength = "HEAD".equals(state.method) && length > 0 && front != null;
+            exchange.sendResponseHeaders(code, headWithLength ? length : noBody ? -1 : length == 0 && contentLength != null ? -1 : length);
             long receiveStart = System.nanoTime();
             if (!noBody) {
                 try (InputStream in = response.body; OutputStream out = exchange.getResponseBody()) {

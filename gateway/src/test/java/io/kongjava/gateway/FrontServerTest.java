@@ -37,6 +37,10 @@ class FrontServerTest {
     void start() throws Exception {
         upstream = new UpstreamSemanticsTest.RawUpstream((request, out) -> {
             String text = request.method() + " " + request.body();
+            if (request.method().equals("HEAD")) { // the length of what a GET would get, and no body
+                out.write("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+                return true;
+            }
             if (request.headers().containsKey("x-stream")) { // an answer of unknown length: chunked to the client
                 out.write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(text.length()) + "\r\n" + text
                         + "\r\n0\r\n\r\n").getBytes(StandardCharsets.UTF_8));
@@ -125,6 +129,21 @@ class FrontServerTest {
             assertThat(c.rest()).startsWith("HTTP/1.1 400");
         }
         assertThat(upstream.requests.get()).isZero();
+    }
+
+    @Test
+    void aHeadAnswerKeepsTheUpstreamsLengthAndHasNoBody() throws Exception {
+        try (Connection c = new Connection()) {
+            c.send("HEAD /svc HTTP/1.1\r\nHost: x\r\n\r\n");
+            StringBuilder head = new StringBuilder();
+            String line;
+            while (!(line = c.line()).isEmpty()) {
+                head.append(line).append("\n");
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("content-length: 1234");
+            c.send("POST /svc HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok");
+            assertThat(c.answer()).as("no body came after the HEAD answer").startsWith("HTTP/1.1 200 OK").endsWith("POST ok");
+        }
     }
 
     @Test
