@@ -49,6 +49,8 @@ public final class DeclarativeConfig {
 
     private final Path file;
     private final UnaryOperator<String> environment;
+    /** The line of each key and array element of the file, by its path ({@code services[0].routes[1].paths}). */
+    private Map<String, Integer> lines = Map.of();
     /** Where each plugin was declared, by Kong's key for it (name, route, service): no two may share one. */
     private final Map<List<String>, String> declaredPlugins = new LinkedHashMap<>();
 
@@ -71,7 +73,9 @@ public final class DeclarativeConfig {
         DeclarativeConfig config = new DeclarativeConfig(file, environment);
         Map<String, Object> root;
         try {
-            Object parsed = new ObjectMapper(new YAMLFactory()).readValue(Files.readString(file, StandardCharsets.UTF_8), Object.class);
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            Object parsed = new ObjectMapper(new YAMLFactory()).readValue(text, Object.class);
+            config.lines = YamlLines.index(text);
             if (!(parsed instanceof Map<?, ?>)) {
                 throw new ConfigException(file + ": expected a mapping at the top level");
             }
@@ -87,53 +91,56 @@ public final class DeclarativeConfig {
         Object version = root.get("_format_version");
         if (version != null && !(version instanceof String)) {
             // Kong's schema types it as a string: an unquoted 3.0 is a YAML number and is refused.
-            throw new ConfigException(file + ": _format_version: expected a string, got "
+            throw new ConfigException(config.at("_format_version") + ": expected a string, got "
                     + (version instanceof Number ? "the number " : "") + version
                     + " (write _format_version: \"3.0\", in quotes)");
         }
+        if (version == null) {
+            throw new ConfigException(config.at("_format_version") + ": required field missing (write _format_version: \"3.0\")");
+        }
         if (!"3.0".equals(String.valueOf(version)) && !"2.1".equals(String.valueOf(version))) {
-            throw new ConfigException(file + ": _format_version: expected \"3.0\", got " + version);
+            throw new ConfigException(config.at("_format_version") + ": expected \"3.0\", got " + version);
         }
         for (String key : root.keySet()) {
             if (!List.of("_format_version", "_transform", "_workspace", "services", "routes", "plugins", "consumers", "upstreams").contains(key)) {
-                throw new ConfigException(file + ": " + key + ": unknown entity type");
+                throw new ConfigException(config.at(key) + ": unknown entity type");
             }
         }
-        if (!list(root.get("consumers"), file + ": consumers").isEmpty()) {
-            throw new ConfigException(file + ": consumers: " + NO_CONSUMERS);
+        if (!config.list(root.get("consumers"), "consumers").isEmpty()) {
+            throw new ConfigException(config.at("consumers") + ": " + NO_CONSUMERS);
         }
-        List<Object> services = list(root.get("services"), file + ": services");
+        List<Object> services = config.list(root.get("services"), "services");
         for (int i = 0; i < services.size(); i++) {
-            config.addService(cast(services.get(i)), "services[" + i + "]", schemas, enabled);
+            config.addService(config.cast(services.get(i), "services[" + i + "]"), "services[" + i + "]", schemas, enabled);
         }
-        List<Object> routes = list(root.get("routes"), file + ": routes");
+        List<Object> routes = config.list(root.get("routes"), "routes");
         for (int i = 0; i < routes.size(); i++) {
-            Map<String, Object> route = cast(routes.get(i));
+            Map<String, Object> route = config.cast(routes.get(i), "routes[" + i + "]");
             Service service = null;
             if (route.get("service") != null) {
                 Object ref = reference(route.get("service"));
                 int index = i;
                 service = config.services.stream().filter(s -> s.name().equals(ref) || s.id().equals(ref)).findFirst()
-                        .orElseThrow(() -> new ConfigException(file + ": routes[" + index + "].service: no service " + ref));
+                        .orElseThrow(() -> new ConfigException(config.at("routes[" + index + "].service") + ": no service " + ref));
             }
             config.addRoute(route, service, "routes[" + i + "]", schemas, enabled);
         }
-        List<Object> plugins = list(root.get("plugins"), file + ": plugins");
+        List<Object> plugins = config.list(root.get("plugins"), "plugins");
         for (int i = 0; i < plugins.size(); i++) {
-            Map<String, Object> plugin = cast(plugins.get(i));
+            Map<String, Object> plugin = config.cast(plugins.get(i), "plugins[" + i + "]");
             int index = i;
             // A top-level plugin may be scoped with service: and route: (by name or id), as in Kong's own files.
             String serviceId = null;
             if (plugin.get("service") != null) {
                 Object ref = reference(plugin.get("service"));
                 serviceId = config.services.stream().filter(s -> s.name().equals(ref) || s.id().equals(ref)).map(Service::id)
-                        .findFirst().orElseThrow(() -> new ConfigException(file + ": plugins[" + index + "].service: no service " + ref));
+                        .findFirst().orElseThrow(() -> new ConfigException(config.at("plugins[" + index + "].service") + ": no service " + ref));
             }
             String routeId = null;
             if (plugin.get("route") != null) {
                 Object ref = reference(plugin.get("route"));
                 routeId = config.routes.stream().filter(r -> r.name().equals(ref) || r.id().equals(ref)).map(Route::id)
-                        .findFirst().orElseThrow(() -> new ConfigException(file + ": plugins[" + index + "].route: no route " + ref));
+                        .findFirst().orElseThrow(() -> new ConfigException(config.at("plugins[" + index + "].route") + ": no route " + ref));
             }
             config.addPlugin(plugin, serviceId, routeId, "plugins[" + i + "]", schemas, enabled);
         }
@@ -154,7 +161,7 @@ public final class DeclarativeConfig {
             path = url.getRawPath() == null || url.getRawPath().isEmpty() ? null : url.getRawPath();
         }
         if (host == null) {
-            throw new ConfigException(file + ": " + where + ".host: required field missing");
+            throw new ConfigException(at(where + ".host") + ": required field missing");
         }
         if (port < 0) {
             port = s.get("port") instanceof Number n ? n.intValue() : "https".equals(protocol) ? 443 : 80;
@@ -183,13 +190,13 @@ public final class DeclarativeConfig {
         entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
         Service service = new Service(id, name == null ? id : name, protocol, host, port, path, connect, read, write, retries, entity);
         services.add(service);
-        List<Object> routes = list(s.get("routes"), file + ": " + where + ".routes");
+        List<Object> routes = list(s.get("routes"), where + ".routes");
         for (int i = 0; i < routes.size(); i++) {
-            addRoute(cast(routes.get(i)), service, where + ".routes[" + i + "]", schemas, enabled);
+            addRoute(cast(routes.get(i), where + ".routes[" + i + "]"), service, where + ".routes[" + i + "]", schemas, enabled);
         }
-        List<Object> plugins = list(s.get("plugins"), file + ": " + where + ".plugins");
+        List<Object> plugins = list(s.get("plugins"), where + ".plugins");
         for (int i = 0; i < plugins.size(); i++) {
-            addPlugin(cast(plugins.get(i)), id, null, where + ".plugins[" + i + "]", schemas, enabled);
+            addPlugin(cast(plugins.get(i), where + ".plugins[" + i + "]"), id, null, where + ".plugins[" + i + "]", schemas, enabled);
         }
     }
 
@@ -199,11 +206,11 @@ public final class DeclarativeConfig {
         List<String> methods = strings(r.get("methods"), where + ".methods").stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
         List<String> hosts = strings(r.get("hosts"), where + ".hosts").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
         if (paths.isEmpty() && methods.isEmpty() && hosts.isEmpty()) {
-            throw new ConfigException(file + ": " + where + ": must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'");
+            throw new ConfigException(at(where) + ": must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'");
         }
         for (String path : paths) {
             if (!path.startsWith("/") && !path.startsWith("~")) {
-                throw new ConfigException(file + ": " + where + ".paths: should start with: / (fixed path) or ~/ (regex path)");
+                throw new ConfigException(at(where + ".paths") + ": should start with: / (fixed path) or ~/ (regex path)");
             }
         }
         String id = string(r.get("id"), uuid("route:" + (name != null ? name : where)));
@@ -234,9 +241,9 @@ public final class DeclarativeConfig {
         }
         entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
         routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, strip, preserve, service, entity));
-        List<Object> plugins = list(r.get("plugins"), file + ": " + where + ".plugins");
+        List<Object> plugins = list(r.get("plugins"), where + ".plugins");
         for (int i = 0; i < plugins.size(); i++) {
-            addPlugin(cast(plugins.get(i)), service == null ? null : null, id, where + ".plugins[" + i + "]", schemas, enabled);
+            addPlugin(cast(plugins.get(i), where + ".plugins[" + i + "]"), null, id, where + ".plugins[" + i + "]", schemas, enabled);
         }
     }
 
@@ -244,32 +251,39 @@ public final class DeclarativeConfig {
                            Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
         String name = string(p.get("name"), null);
         if (name == null) {
-            throw new ConfigException(file + ": " + where + ".name: required field missing");
+            throw new ConfigException(at(where + ".name") + ": required field missing");
         }
         if (p.get("consumer") != null) {
-            throw new ConfigException(file + ": " + where + ".consumer: " + NO_CONSUMERS);
+            throw new ConfigException(at(where + ".consumer") + ": " + NO_CONSUMERS);
         }
         // Kong validates a disabled plugin as any other (name enabled, config against the schema); it only does not run it.
         boolean disabled = p.get("enabled") instanceof Boolean b && !b;
         if (!enabled.contains(name)) {
-            throw new ConfigException(file + ": " + where + ": plugin '" + name + "' not enabled; add it to the 'plugins' configuration property");
+            throw new ConfigException(at(where) + ": plugin '" + name + "' not enabled; add it to the 'plugins' configuration property");
         }
         Map<String, Object> schema = schemas.get(name);
         if (schema == null) {
-            throw new ConfigException(name + " plugin is enabled but not installed; no plugin found (no plugin server dumped it)");
+            throw new ConfigException(at(where) + ": " + name + " plugin is enabled but not installed; no plugin found (no plugin server dumped it)");
         }
-        Map<String, Object> given = p.get("config") == null ? new LinkedHashMap<>() : cast(p.get("config"));
+        Map<String, Object> given = p.get("config") == null ? new LinkedHashMap<>() : cast(p.get("config"), where + ".config");
         List<String> errors = new ArrayList<>();
         SchemaCheck.References references = disabled ? SchemaCheck.References.KEEP
                 : (path, reference) -> resolveReference(where + ".config." + path, reference);
         Map<String, Object> config = SchemaCheck.apply(configFields(schema), given, "", errors, references);
         if (!errors.isEmpty()) {
-            throw new ConfigException(file + ": " + where + ".config (" + name + "): " + String.join("; ", errors));
+            // One line per error, each at the line of its field: "kong.yaml:12: plugins[0].config.model.name (java-ai-proxy): ..."
+            List<String> located = new ArrayList<>();
+            for (String error : errors) {
+                int colon = error.indexOf(": ");
+                String path = where + ".config." + error.substring(0, colon);
+                located.add(at(path) + " (" + name + "): " + error.substring(colon + 2));
+            }
+            throw new ConfigException(String.join("\n", located));
         }
         List<String> key = Arrays.asList(name, routeId, serviceId);
         String earlier = declaredPlugins.putIfAbsent(key, where);
         if (earlier != null) {
-            throw new ConfigException(file + ": " + where + ": uniqueness violation: plugin '" + name + "' already declared "
+            throw new ConfigException(at(where) + ": uniqueness violation: plugin '" + name + "' already declared "
                     + scope(serviceId, routeId) + " at " + earlier + " (Kong allows one plugin of a name per route, service and consumer)");
         }
         if (disabled) {
@@ -294,7 +308,7 @@ public final class DeclarativeConfig {
     private String resolveReference(String where, String reference) throws ConfigException {
         String secret = Vaults.resolve(reference, environment);
         if (secret == null) {
-            throw new ConfigException(file + ": " + where + ": could not resolve vault reference " + reference
+            throw new ConfigException(at(where) + ": could not resolve vault reference " + reference
                     + " (for {vault://env/NAME} set the environment variable NAME in upper case with _ for -)");
         }
         return secret;
@@ -333,27 +347,46 @@ public final class DeclarativeConfig {
 
     private List<String> strings(Object value, String where) throws ConfigException {
         List<String> out = new ArrayList<>();
-        for (Object element : list(value, file + ": " + where)) {
+        for (Object element : list(value, where)) {
             out.add(String.valueOf(element));
         }
         return out;
     }
 
-    private static List<Object> list(Object value, String where) throws ConfigException {
+    private List<Object> list(Object value, String path) throws ConfigException {
         if (value == null) {
             return List.of();
         }
         if (value instanceof List<?> l) {
             return new ArrayList<>(l);
         }
-        throw new ConfigException(where + ": expected an array");
+        throw new ConfigException(at(path) + ": expected an array");
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> cast(Object value) throws ConfigException {
+    private Map<String, Object> cast(Object value, String path) throws ConfigException {
         if (value instanceof Map<?, ?> map) {
             return (Map<String, Object>) map;
         }
-        throw new ConfigException("expected a mapping, got " + value);
+        throw new ConfigException(at(path) + ": expected a mapping, got " + value);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Object value) {
+        return (Map<String, Object>) value;
+    }
+
+    /**
+     * {@code FILE:LINE: PATH}, the start of an error message. A key that is missing has no line: its closest
+     * enclosing key or element has, as {@code services[0]} for {@code services[0].host}.
+     */
+    private String at(String path) {
+        for (String enclosing = path; !enclosing.isEmpty(); enclosing = YamlLines.parent(enclosing)) {
+            Integer line = lines.get(enclosing);
+            if (line != null) {
+                return file + ":" + line + ": " + path;
+            }
+        }
+        return file + ": " + path;
     }
 }

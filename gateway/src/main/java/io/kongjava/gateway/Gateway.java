@@ -13,13 +13,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -28,18 +24,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import okhttp3.ConnectionPool;
-import okhttp3.Headers;
-import okhttp3.OkHttpClient;
-import okhttp3.Protocol;
-import okhttp3.Request;
-import okhttp3.RequestBody;
-import okhttp3.Response;
 
 /**
  * Kong's proxy path for external plugins, without Kong: route matching, the plugins' phases in priority
@@ -51,8 +40,39 @@ public final class Gateway implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     private static final String VIA = "1.1 kong-java-gateway";
+    private static final Pattern PORT_SUFFIX = Pattern.compile(":\\d+$");
+    /** Not forwarded either way; {@code expect} because the gateway answers {@code 100-continue} itself, as nginx does. */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
-            "transfer-encoding", "upgrade", "content-length", "host");
+            "transfer-encoding", "upgrade", "content-length", "host", "expect");
+
+    /**
+     * nginx's {@code large_client_header_buffers} (Kong keeps nginx's default, {@code 4 8k}): the request line
+     * must fit one buffer (else 414), each header line one buffer, and all of them the buffers together (else 400).
+     */
+    public record HeaderLimits(int buffers, int bufferSize) {
+        public static final HeaderLimits NGINX_DEFAULT = new HeaderLimits(4, 8 * 1024);
+
+        int total() {
+            return buffers * bufferSize;
+        }
+    }
+
+    static {
+        // The JDK server drops the connection without an answer beyond its own limits (200 headers, 380 KB).
+        // Lifted well above nginx's, so that the gateway answers as Kong does. Read once, when the JDK's
+        // server configuration loads: before the first HttpServer of the JVM.
+        setIfAbsent("sun.net.httpserver.maxReqHeaders", "100000");
+        setIfAbsent("sun.net.httpserver.maxReqHeaderSize", String.valueOf(4 * 1024 * 1024));
+        // Nagle's algorithm would hold a streamed response's small writes (an SSE event, the last chunk) up to
+        // 40 ms for the peer's delayed ACK.
+        setIfAbsent("sun.net.httpserver.nodelay", "true");
+    }
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
+    }
 
     /** A plugin the gateway runs: its entity, what its server dumped, and the client for that server. */
     record ConfiguredPlugin(DeclarativeConfig.PluginEntity entity, PluginServerProcesses.Dumped dumped, KongPluginInstances instances) {
@@ -69,27 +89,28 @@ public final class Gateway implements AutoCloseable {
     private final Router router;
     private final Map<String, PluginServerProcesses.Dumped> dumps;
     private final Map<Path, KongPluginInstances> instancesBySocket = new ConcurrentHashMap<>();
-    private final OkHttpClient upstreamClient;
+    /** The configuration does not change while the gateway runs: each route's plugins are resolved once. */
+    private final Map<String, List<ConfiguredPlugin>> pluginsByRoute = new ConcurrentHashMap<>();
+    private final UpstreamClient upstreamClient = new UpstreamClient();
     private final long maxBodySize;
     /** nginx's client_body_buffer_size: bodies above it are "in a file", which changes get_raw_body's answers. */
     private int bodyBufferSize = 8192;
+    private final HeaderLimits headerLimits;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    /** The JDK's server, when chosen with {@code -Dkong.java.gateway.server=jdk}; otherwise {@link #front}. */
     private HttpServer server;
+    private VirtualThreadHttpServer front;
 
     public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize) {
+        this(config, dumps, maxBodySize, HeaderLimits.NGINX_DEFAULT);
+    }
+
+    public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize, HeaderLimits headerLimits) {
         this.config = config;
+        this.headerLimits = headerLimits;
         this.router = new Router(config.routes);
         this.dumps = dumps;
         this.maxBodySize = maxBodySize;
-        this.upstreamClient = new OkHttpClient.Builder()
-                .protocols(List.of(Protocol.HTTP_1_1))
-                .followRedirects(false)
-                .retryOnConnectionFailure(false)
-                .connectionPool(new ConnectionPool(256, 60, TimeUnit.SECONDS))
-                .dispatcher(new okhttp3.Dispatcher(workers))
-                .build();
-        upstreamClient.dispatcher().setMaxRequests(4096);
-        upstreamClient.dispatcher().setMaxRequestsPerHost(4096);
     }
 
     /** kong.conf's {@code nginx_http_client_body_buffer_size} (Kong's default: 8k). */
@@ -99,22 +120,21 @@ public final class Gateway implements AutoCloseable {
     }
 
     public Gateway start(InetSocketAddress listen) throws IOException {
-        // The JDK server leaves Nagle's algorithm on unless told otherwise: a streamed response's small writes
-        // (an SSE event, the last chunk) would then wait up to 40 ms for the peer's delayed ACK. Read once,
-        // when the JDK's server configuration loads, so it is set before the first server is created.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
+        if ("jdk".equals(System.getProperty("kong.java.gateway.server"))) {
+            server = HttpServer.create(listen, 1024);
+            server.setExecutor(workers);
+            server.createContext("/", this::handle);
+            server.start();
+        } else {
+            front = new VirtualThreadHttpServer(listen, 1024, headerLimits, this::handle,
+                    (status, message) -> kongErrorBody(message, newRequestId()));
         }
-        server = HttpServer.create(listen, 1024);
-        server.setExecutor(workers);
-        server.createContext("/", this::handle);
-        server.start();
-        LOG.log(Level.INFO, "proxy listening on " + server.getAddress());
+        LOG.log(Level.INFO, "proxy listening on " + address());
         return this;
     }
 
     public InetSocketAddress address() {
-        return server.getAddress();
+        return front != null ? front.address() : server.getAddress();
     }
 
     private KongPluginInstances instancesFor(PluginServerProcesses.Dumped dumped) {
@@ -127,6 +147,14 @@ public final class Gateway implements AutoCloseable {
         KongRequest state = new KongRequest();
         state.clientBodyBufferSize = bodyBufferSize;
         try (exchange) {
+            int tooLarge = headerTooLarge(exchange);
+            if (tooLarge != 0) {
+                readRequestHead(exchange, state);
+                // nginx closes the connection after refusing a request head; the body, if any, is not read.
+                exchange.getResponseHeaders().set("Connection", "close");
+                sendKongError(exchange, state, tooLarge, tooLarge == 414 ? "URI too long" : "Bad request");
+                return;
+            }
             readRequest(exchange, state);
             if (state.body.length > maxBodySize) {
                 sendKongError(exchange, state, 413, "Request size limit exceeded");
@@ -141,10 +169,17 @@ public final class Gateway implements AutoCloseable {
             DeclarativeConfig.Service service = route.service();
             state.route = route.entity();
             state.service = service == null ? null : service.entity();
+            if (service != null) {
+                // Kong starts the balancer data from the Service; kong.service.set_retries / set_timeouts change it.
+                state.upstream.retries = service.retries();
+                state.upstream.connectTimeoutMs = service.connectTimeout();
+                state.upstream.writeTimeoutMs = service.writeTimeout();
+                state.upstream.readTimeoutMs = service.readTimeout();
+            }
             if (route.stripPath()) {
                 state.strippedPrefix = match.get().matchedPrefix();
             }
-            List<ConfiguredPlugin> plugins = pluginsFor(route);
+            List<ConfiguredPlugin> plugins = pluginsByRoute.computeIfAbsent(route.id(), id -> pluginsFor(route));
             PdkEmulator kong = new PdkEmulator(state);
             for (String phase : List.of("rewrite", "access")) {
                 for (ConfiguredPlugin plugin : plugins) {
@@ -177,6 +212,13 @@ public final class Gateway implements AutoCloseable {
             LOG.log(Level.DEBUG, () -> "client connection ended: " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "request failed", e);
+            if (exchange.getResponseCode() == -1) { // nothing sent yet: Kong's 500 rather than a dropped connection
+                try {
+                    sendKongError(exchange, state, 500, "An unexpected error occurred");
+                } catch (IOException | RuntimeException ignored) {
+                    // the client is gone
+                }
+            }
         }
     }
 
@@ -236,22 +278,46 @@ public final class Gateway implements AutoCloseable {
         return plugins;
     }
 
+    /** 414 or 400 when the request head exceeds {@link HeaderLimits} as nginx counts it, else 0. */
+    private int headerTooLarge(HttpExchange exchange) {
+        int requestLine = exchange.getRequestMethod().length() + exchange.getRequestURI().toString().length()
+                + exchange.getProtocol().length() + 4;
+        if (requestLine > headerLimits.bufferSize()) {
+            return 414;
+        }
+        long total = requestLine;
+        for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
+            for (String value : header.getValue()) {
+                int line = header.getKey().length() + 2 + value.length() + 2;
+                if (line > headerLimits.bufferSize()) {
+                    return 400;
+                }
+                total += line;
+            }
+        }
+        return total > headerLimits.total() ? 400 : 0;
+    }
+
     private void readRequest(HttpExchange exchange, KongRequest state) throws IOException {
+        readRequestHead(exchange, state);
+        try (InputStream in = exchange.getRequestBody()) {
+            state.body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodySize + 1));
+        }
+        state.requestSize = state.body.length + state.pathWithQuery().length() + 16;
+    }
+
+    private void readRequestHead(HttpExchange exchange, KongRequest state) {
         state.method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
         String rawPath = exchange.getRequestURI().getRawPath();
         state.path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
         state.rawQuery = exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery();
         exchange.getRequestHeaders().forEach((name, values) -> state.headers.put(name.toLowerCase(Locale.ROOT), new ArrayList<>(values)));
         String host = state.header("host");
-        state.host = host == null ? exchange.getLocalAddress().getHostString() : host.replaceFirst(":\\d+$", "");
+        state.host = host == null ? exchange.getLocalAddress().getHostString() : PORT_SUFFIX.matcher(host).replaceFirst("");
         state.port = exchange.getLocalAddress().getPort();
         state.clientIp = exchange.getRemoteAddress().getAddress().getHostAddress();
         state.clientPort = exchange.getRemoteAddress().getPort();
-        state.requestId = UUID.randomUUID().toString().replace("-", "");
-        try (InputStream in = exchange.getRequestBody()) {
-            state.body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodySize + 1));
-        }
-        state.requestSize = state.body.length + state.pathWithQuery().length() + 16;
+        state.requestId = newRequestId();
     }
 
     private void proxy(HttpExchange exchange, KongRequest state, DeclarativeConfig.Route route, DeclarativeConfig.Service service,
@@ -263,68 +329,66 @@ public final class Gateway implements AutoCloseable {
         String path = up.path != null ? up.path : Router.upstreamPath(route.stripPath(), service.path(), state.path, state.strippedPrefix);
         String query = up.rawQuery != null ? up.rawQuery : state.rawQuery;
         state.upstreamUri = query.isEmpty() ? path : path + "?" + query;
-        String url = scheme + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + state.upstreamUri;
 
-        Headers.Builder headers = new Headers.Builder();
-        Map<String, List<String>> outgoing = new LinkedHashMap<>(state.headers);
-        up.headers.forEach(outgoing::put);
-        outgoing.forEach((name, values) -> {
+        Map<String, List<String>> outgoing = new LinkedHashMap<>();
+        state.headers.forEach((name, values) -> {
             if (!HOP_BY_HOP.contains(name)) {
-                values.forEach(v -> headers.addUnsafeNonAscii(name, v));
+                outgoing.put(name, values);
             }
         });
-        headers.set("host", route.preserveHost() && state.header("host") != null ? state.header("host") : host);
-        headers.set("x-forwarded-for", state.clientIp);
-        headers.set("x-forwarded-proto", state.scheme);
-        headers.set("x-forwarded-host", state.host);
-        headers.set("x-forwarded-port", String.valueOf(state.port));
-        headers.set("x-forwarded-path", state.path);
-        headers.set("x-real-ip", state.clientIp);
-        headers.set("x-kong-request-id", state.requestId);
+        up.headers.forEach((name, values) -> {
+            if (!HOP_BY_HOP.contains(name)) {
+                outgoing.put(name, values);
+            }
+        });
+        String hostHeader = route.preserveHost() && state.header("host") != null ? state.header("host")
+                : port == ("https".equals(scheme) ? 443 : 80) ? host : (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        outgoing.put("host", List.of(hostHeader));
+        outgoing.put("connection", List.of("keep-alive")); // Kong's template: proxy_set_header Connection $upstream_connection
+        outgoing.put("x-forwarded-for", List.of(state.clientIp));
+        outgoing.put("x-forwarded-proto", List.of(state.scheme));
+        outgoing.put("x-forwarded-host", List.of(state.host));
+        outgoing.put("x-forwarded-port", List.of(String.valueOf(state.port)));
+        outgoing.put("x-forwarded-path", List.of(state.path));
+        outgoing.put("x-real-ip", List.of(state.clientIp));
+        outgoing.put("x-kong-request-id", List.of(state.requestId));
+        List<String[]> headers = new ArrayList<>();
+        outgoing.forEach((name, values) -> values.forEach(v -> headers.add(new String[] {name, v.replace("\r", "").replace("\n", "")})));
         byte[] body = up.body != null ? up.body : state.body;
         String method = up.method != null ? up.method : state.method;
-        RequestBody requestBody = body.length == 0 && !okhttp3.internal.http.HttpMethod.requiresRequestBody(method) ? null : RequestBody.create(body, null);
-        Request request = new Request.Builder().url(url).headers(headers.build()).method(method, requestBody).build();
 
         boolean buffered = up.buffering || plugins.stream().anyMatch(p -> p.has("response"));
-        OkHttpClient client = upstreamClient.newBuilder()
-                .connectTimeout(Duration.ofMillis(up.targetHost != null ? up.connectTimeoutMs : service.connectTimeout()))
-                .readTimeout(Duration.ofMillis(Math.max(up.readTimeoutMs, service.readTimeout())))
-                .writeTimeout(Duration.ofMillis(service.writeTimeout()))
-                .build();
         long sentNanos = System.nanoTime();
-        state.tries.add(Map.of("ip", host, "port", (long) port, "balancer_start", System.currentTimeMillis(), "balancer_latency", 0L));
-        Response response;
+        UpstreamClient.Response response;
         try {
-            response = client.newCall(request).execute();
-        } catch (ConnectException | UnknownHostException e) {
-            state.upstreamStatus = "502";
-            sendKongError(exchange, state, 502, "An invalid response was received from the upstream server");
-            return;
-        } catch (SocketTimeoutException e) {
-            state.upstreamStatus = "504";
-            sendKongError(exchange, state, 504, "The upstream server is timing out");
-            return;
-        } catch (IOException e) {
-            state.upstreamStatus = "502";
-            sendKongError(exchange, state, 502, "An invalid response was received from the upstream server");
+            UpstreamAttempts.Request request = new UpstreamAttempts.Request(new UpstreamClient.Address("https".equals(scheme), host, port),
+                    method, state.upstreamUri, headers, body, up.connectTimeoutMs, up.writeTimeoutMs, up.readTimeoutMs);
+            response = UpstreamAttempts.execute(upstreamClient, request, up.retries, state.tries);
+        } catch (UpstreamAttempts.Failed failed) {
+            state.upstreamStatus = String.valueOf(failed.status());
+            LOG.log(Level.ERROR, failed.getMessage());
+            sendKongError(exchange, state, failed.status(), KongErrors.defaultMessage(failed.status()));
             return;
         }
         try (response) {
             state.latencyProxy = millisSince(sentNanos);
-            state.upstreamStatus = String.valueOf(response.code());
+            int code = response.status;
+            state.upstreamStatus = String.valueOf(code);
             Map<String, List<String>> responseHeaders = new LinkedHashMap<>();
-            for (String name : response.headers().names()) {
-                String lower = name.toLowerCase(Locale.ROOT);
+            for (String[] header : response.headers) {
+                String lower = header[0].toLowerCase(Locale.ROOT);
                 if (!HOP_BY_HOP.contains(lower) || "content-length".equals(lower)) {
-                    responseHeaders.put(lower, new ArrayList<>(response.headers(name)));
+                    responseHeaders.computeIfAbsent(lower, k -> new ArrayList<>()).add(header[1]);
                 }
             }
+            if (response.header("transfer-encoding") != null) {
+                responseHeaders.remove("content-length"); // RFC 9112: the chunked coding wins; the length is not the body's
+            }
             if (buffered) {
-                byte[] bytes = response.body().bytes();
+                byte[] bytes = response.body.readAllBytes();
                 state.latencyProxy = millisSince(sentNanos);
-                state.upstreamResponse = new KongRequest.UpstreamResponse(response.code(), responseHeaders, bytes);
-                state.responseStatus = response.code();
+                state.upstreamResponse = new KongRequest.UpstreamResponse(code, responseHeaders, bytes);
+                state.responseStatus = code;
                 state.responseHeaders.putAll(mergeHeaders(responseHeaders, state.responseHeaders));
                 for (ConfiguredPlugin plugin : plugins) {
                     if (plugin.has("response") && state.exit == null) {
@@ -339,7 +403,7 @@ public final class Gateway implements AutoCloseable {
                 send(exchange, state, state.responseStatus, mergeHeaders(responseHeaders, state.responseHeaders), bytes, startNanos, sentNanos);
                 return;
             }
-            state.responseStatus = response.code();
+            state.responseStatus = code;
             Map<String, List<String>> merged = mergeHeaders(responseHeaders, state.responseHeaders);
             String contentLength = first(merged.remove("content-length"));
             addKongHeaders(merged, state, startNanos, sentNanos);
@@ -347,11 +411,13 @@ public final class Gateway implements AutoCloseable {
             state.responseHeaders.clear();
             state.responseHeaders.putAll(merged);
             long length = contentLength == null ? 0 : Long.parseLong(contentLength);
-            boolean noBody = "HEAD".equals(state.method) || response.code() == 204 || response.code() == 304;
-            exchange.sendResponseHeaders(response.code(), noBody ? -1 : length == 0 && contentLength != null ? -1 : length);
+            boolean noBody = "HEAD".equals(state.method) || code == 204 || code == 304;
+            // A HEAD answer keeps the upstream's Content-Length, as nginx passes it (the front sends no body for HEAD).
+            boolean headWithLength = "HEAD".equals(state.method) && length > 0 && front != null;
+            exchange.sendResponseHeaders(code, headWithLength ? length : noBody ? -1 : length == 0 && contentLength != null ? -1 : length);
             long receiveStart = System.nanoTime();
             if (!noBody) {
-                try (InputStream in = response.body().byteStream(); OutputStream out = exchange.getResponseBody()) {
+                try (InputStream in = response.body; OutputStream out = exchange.getResponseBody()) {
                     byte[] buffer = new byte[16 * 1024];
                     int n;
                     while ((n = in.read(buffer)) > 0) {
@@ -408,9 +474,13 @@ public final class Gateway implements AutoCloseable {
         headers.put("x-kong-request-id", List.of(state.requestId));
         state.responseSource = "error";
         String text = message == null ? KongErrors.defaultMessage(status) : message;
-        byte[] body = ("{\n  \"message\":\"" + text.replace("\"", "\\\"") + "\",\n  \"request_id\":\"" + state.requestId + "\"\n}")
+        writeResponse(exchange, state, status, headers, kongErrorBody(text, state.requestId));
+    }
+
+    /** Kong's JSON error body. */
+    static byte[] kongErrorBody(String message, String requestId) {
+        return ("{\n  \"message\":\"" + message.replace("\"", "\\\"") + "\",\n  \"request_id\":\"" + requestId + "\"\n}")
                 .getBytes(StandardCharsets.UTF_8);
-        writeResponse(exchange, state, status, headers, body);
     }
 
     private static void writeResponse(HttpExchange exchange, KongRequest state, int status, Map<String, List<String>> headers, byte[] body) throws IOException {
@@ -446,6 +516,15 @@ public final class Gateway implements AutoCloseable {
         });
     }
 
+    /**
+     * 32 hex digits, as Kong's request ids. Not a secret, so not from SecureRandom, whose shared lock
+     * every request would take.
+     */
+    static String newRequestId() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        return java.util.HexFormat.of().toHexDigits(random.nextLong()) + java.util.HexFormat.of().toHexDigits(random.nextLong());
+    }
+
     private static double millisSince(long startNanos) {
         return Math.round((System.nanoTime() - startNanos) / 10_000.0) / 100.0;
     }
@@ -459,8 +538,11 @@ public final class Gateway implements AutoCloseable {
         if (server != null) {
             server.stop(0);
         }
+        if (front != null) {
+            front.close();
+        }
         instancesBySocket.values().forEach(i -> i.client().close());
-        upstreamClient.dispatcher().cancelAll();
+        upstreamClient.close();
         workers.shutdownNow();
     }
 }

@@ -2,6 +2,8 @@ package io.kongjava.gateway;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,12 +105,18 @@ public final class GatewayMain {
     public static Running start(Path confFile, Map<String, String> environment) throws ConfigException, IOException {
         System.Logger log = System.getLogger(GatewayMain.class.getName());
         KongConf conf = KongConf.load(confFile, environment);
+        conf.warnings().forEach(warning -> log.log(Level.WARNING, warning));
         Files.createDirectories(conf.prefix());
         List<KongConf.PluginServerEntry> entries = conf.pluginServers();
         Map<String, PluginServerProcesses.Dumped> dumps = new LinkedHashMap<>();
         Map<String, Map<String, Object>> schemas = new LinkedHashMap<>();
         for (KongConf.PluginServerEntry entry : entries) {
-            PluginServerProcesses.Dumped dumped = PluginServerProcesses.query(entry);
+            PluginServerProcesses.Dumped dumped;
+            try {
+                dumped = PluginServerProcesses.query(entry);
+            } catch (ConfigException e) {
+                throw new ConfigException(conf.queryCmdOrigin(entry) + ": " + e.getMessage());
+            }
             dumps.put(dumped.pluginName(), dumped);
             schemas.put(dumped.pluginName(), dumped.schema());
         }
@@ -131,10 +139,20 @@ public final class GatewayMain {
         PluginServerProcesses processes = new PluginServerProcesses();
         processes.start(entries);
         try {
-            PluginServerProcesses.awaitSockets(entries, Duration.ofSeconds(30));
-            Gateway gateway = new Gateway(config, dumps, conf.size("nginx_http_client_max_body_size", 1024 * 1024))
-                    .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
-                    .start(conf.proxyListen());
+            processes.awaitSockets(entries, Duration.ofSeconds(30), conf::startCmdOrigin);
+            // Kong's default client_max_body_size is 0: no limit (nginx would spill to a file; here it is memory).
+            long maxBody = conf.size("nginx_http_client_max_body_size", 0);
+            InetSocketAddress listen = conf.proxyListen();
+            Gateway gateway;
+            try {
+                gateway = new Gateway(config, dumps, maxBody == 0 ? Integer.MAX_VALUE - 9 : maxBody, conf.headerLimits())
+                        .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
+                        .start(listen);
+            } catch (BindException e) {
+                throw new ConfigException(conf.where("proxy_listen") + ": cannot listen on " + listen.getHostString() + ":" + listen.getPort()
+                        + ": " + e.getMessage() + (e.getMessage() != null && e.getMessage().contains("in use")
+                        ? " (another process has this port: stop it or choose another proxy_listen)" : ""));
+            }
             log.log(Level.INFO, "serving " + config.routes.size() + " route(s) with plugins " + dumps.keySet());
             return new Running(gateway, processes);
         } catch (ConfigException | IOException | RuntimeException e) {

@@ -21,11 +21,14 @@ public final class KongConf {
 
     private final Path file;
     private final Map<String, String> values;
+    /** Keys of the file that Kong does not know, each with the closest it knows: Kong ignores them silently. */
+    private final List<String> warnings;
     /** Where each value came from: {@code kong.conf:LINE} or the environment variable, for error messages. */
     private final Map<String, String> origins;
 
-    private KongConf(Path file, Map<String, String> values, Map<String, String> origins) {
+    private KongConf(Path file, Map<String, String> values, Map<String, String> origins, List<String> warnings) {
         this.file = file;
+        this.warnings = List.copyOf(warnings);
         this.values = values;
         this.origins = origins;
     }
@@ -33,6 +36,7 @@ public final class KongConf {
     public static KongConf load(Path file, Map<String, String> environment) throws ConfigException {
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, String> origins = new LinkedHashMap<>();
+        List<String> warnings = new ArrayList<>();
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
@@ -54,6 +58,11 @@ public final class KongConf {
             }
             values.put(key, line.substring(eq + 1).strip());
             origins.put(key, file + ":" + (i + 1));
+            if (!KnownKeys.isKnown(key)) {
+                String closest = KnownKeys.closest(key);
+                warnings.add(file + ":" + (i + 1) + ": unknown property '" + key + "'"
+                        + (closest == null ? "" : ", did you mean '" + closest + "'?") + " (Kong ignores it)");
+            }
         }
         environment.forEach((name, value) -> {
             if (name.regionMatches(true, 0, "KONG_", 0, 5) && name.length() > 5) {
@@ -62,7 +71,12 @@ public final class KongConf {
                 origins.put(key, file + " (overridden by environment variable " + name + ")");
             }
         });
-        return new KongConf(file.toAbsolutePath(), values, origins);
+        return new KongConf(file.toAbsolutePath(), values, origins, warnings);
+    }
+
+    /** The file's keys Kong does not know, as {@code FILE:LINE: unknown property 'KEY', did you mean 'CLOSEST'?}. */
+    public List<String> warnings() {
+        return warnings;
     }
 
     /** Kong allows {@code #} in values when escaped as {@code \#}. */
@@ -83,7 +97,7 @@ public final class KongConf {
     }
 
     /** {@code FILE:LINE: KEY} (or the environment variable that set it), to start an error message with. */
-    private String where(String key) {
+    String where(String key) {
         return origins.getOrDefault(key, file.toString()) + ": " + key;
     }
 
@@ -155,12 +169,50 @@ public final class KongConf {
         return entries;
     }
 
+    /**
+     * nginx's {@code large_client_header_buffers} as kong.conf injects it ({@code nginx_proxy_...} for the proxy
+     * server block, else {@code nginx_http_...}); nginx's default {@code 4 8k} when neither is set.
+     */
+    public Gateway.HeaderLimits headerLimits() throws ConfigException {
+        String key = values.containsKey("nginx_proxy_large_client_header_buffers") ? "nginx_proxy_large_client_header_buffers"
+                : "nginx_http_large_client_header_buffers";
+        String value = get(key, null);
+        if (value == null) {
+            return Gateway.HeaderLimits.NGINX_DEFAULT;
+        }
+        String[] parts = value.strip().split("\\s+");
+        if (parts.length != 2 || !parts[0].matches("[1-9][0-9]*")) {
+            throw new ConfigException(where(key) + ": '" + value + "' is not 'NUMBER SIZE' (as nginx's default '4 8k')");
+        }
+        long size = parseSize(key, parts[1]);
+        if (size < 1 || size > Integer.MAX_VALUE / 1024) {
+            throw new ConfigException(where(key) + ": '" + value + "' has a buffer size out of range");
+        }
+        return new Gateway.HeaderLimits(Integer.parseInt(parts[0]), (int) size);
+    }
+
+    /** {@code FILE:LINE: KEY} of an entry's start command, or of pluginserver_names when Kong's default path supplied it. */
+    String startCmdOrigin(PluginServerEntry entry) {
+        String key = "pluginserver_" + entry.name().replace('-', '_') + "_start_cmd";
+        return where(values.containsKey(key) ? key : "pluginserver_names");
+    }
+
+    /** {@code FILE:LINE: KEY} of an entry's query command, as {@link #startCmdOrigin}. */
+    String queryCmdOrigin(PluginServerEntry entry) {
+        String key = "pluginserver_" + entry.name().replace('-', '_') + "_query_cmd";
+        return where(values.containsKey(key) ? key : "pluginserver_names");
+    }
+
     /** A setting of Kong's size syntax ({@code 16m}, {@code 8k}) in bytes. */
     public long size(String key, long defaultBytes) throws ConfigException {
         String value = get(key, null);
         if (value == null) {
             return defaultBytes;
         }
+        return parseSize(key, value);
+    }
+
+    private long parseSize(String key, String value) throws ConfigException {
         String v = value.toLowerCase(Locale.ROOT);
         long unit = v.endsWith("k") ? 1024 : v.endsWith("m") ? 1024 * 1024 : v.endsWith("g") ? 1024L * 1024 * 1024 : 1;
         String digits = unit == 1 ? v : v.substring(0, v.length() - 1);

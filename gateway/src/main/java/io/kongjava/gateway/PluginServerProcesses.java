@@ -117,11 +117,26 @@ public final class PluginServerProcesses implements AutoCloseable {
         }
     }
 
-    /** Waits until every socket accepts connections (Kong 3.5+ does not wait; we do, to serve no 500s). */
-    public static void awaitSockets(List<KongConf.PluginServerEntry> entries, Duration limit) throws ConfigException {
+    /**
+     * Waits until every socket accepts connections (Kong 3.5+ does not wait; we do, to serve no 500s). A plugin
+     * server that exits before its socket accepts fails the start at once, with its exit status and last output:
+     * Kong would restart it every second and log little more than the status.
+     */
+    public void awaitSockets(List<KongConf.PluginServerEntry> entries, Duration limit,
+                             java.util.function.Function<KongConf.PluginServerEntry, String> startCmdOrigin) throws ConfigException {
         long deadline = System.nanoTime() + limit.toNanos();
         for (KongConf.PluginServerEntry entry : entries) {
             while (!accepts(entry.socket())) {
+                for (Supervisor supervisor : supervisors) {
+                    Supervisor.Exit exit = supervisor.firstExit;
+                    if (exit != null && supervisor.entry.socket().equals(entry.socket())) {
+                        throw new ConfigException(startCmdOrigin.apply(supervisor.entry) + ": plugin server " + supervisor.entry.name()
+                                + " exited with status " + exit.status()
+                                + exit.meaning() + " before accepting on " + entry.socket() + "\n  start_cmd: "
+                                + supervisor.entry.startCmd() + (exit.output().isEmpty() ? "\n  (it printed nothing)"
+                                : "\n  its last output:\n    " + String.join("\n    ", exit.output())));
+                    }
+                }
                 if (System.nanoTime() > deadline) {
                     throw new ConfigException("plugin server " + entry.name() + " does not accept on " + entry.socket() + " after " + limit.toSeconds() + " s");
                 }
@@ -168,8 +183,22 @@ public final class PluginServerProcesses implements AutoCloseable {
     }
 
     private final class Supervisor {
+        /** How a run ended: its status, what the status means when the shell gave it one, and its last lines. */
+        record Exit(int status, List<String> output) {
+            String meaning() {
+                return switch (status) {
+                    case 126 -> " (found but not executable)";
+                    case 127 -> " (command not found)";
+                    default -> status > 128 && status < 160 ? " (killed by signal " + (status - 128) + ")" : "";
+                };
+            }
+        }
+
+        private static final int OUTPUT_LINES_KEPT = 20;
         private final KongConf.PluginServerEntry entry;
         private volatile Process process;
+        /** The first run's end, if it ended: what the start waits on instead of a timeout. */
+        private volatile Exit firstExit;
 
         Supervisor(KongConf.PluginServerEntry entry) {
             this.entry = entry;
@@ -193,15 +222,23 @@ public final class PluginServerProcesses implements AutoCloseable {
                     process = builder.start();
                     long pid = process.pid();
                     LOG.log(Level.INFO, "[pluginserver] started, pid " + pid);
+                    java.util.ArrayDeque<String> lastLines = new java.util.ArrayDeque<>();
                     try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                         String line;
                         while ((line = out.readLine()) != null) {
                             if (!line.isBlank()) {
                                 System.err.println("[" + entry.name() + ":" + pid + "] " + line);
+                                if (lastLines.size() == OUTPUT_LINES_KEPT) {
+                                    lastLines.removeFirst();
+                                }
+                                lastLines.addLast(line);
                             }
                         }
                     }
                     int status = process.waitFor();
+                    if (firstExit == null) {
+                        firstExit = new Exit(status, List.copyOf(lastLines));
+                    }
                     if (!closed) {
                         LOG.log(status == 127 ? Level.ERROR : Level.WARNING, "external pluginserver '" + entry.name() + "' terminated: exit " + status
                                 + (status == 127 ? " (command not found)" : ""));

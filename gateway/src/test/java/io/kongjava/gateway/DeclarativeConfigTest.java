@@ -186,7 +186,7 @@ class DeclarativeConfigTest {
                     enabled: false
                 """);
         assertRefused(notEnabled)
-                .hasMessage(notEnabled + ": plugins[0]: plugin 'rate-limiting' not enabled; add it to the 'plugins' configuration property");
+                .hasMessage(notEnabled + ":3: plugins[0]: plugin 'rate-limiting' not enabled; add it to the 'plugins' configuration property");
 
         Path badConfig = write("""
                 _format_version: "3.0"
@@ -196,7 +196,7 @@ class DeclarativeConfigTest {
                     config: {times: two}
                 """);
         assertRefused(badConfig)
-                .hasMessage(badConfig + ": plugins[0].config (greeter): times: expected an integer");
+                .hasMessage(badConfig + ":5: plugins[0].config.times (greeter): expected an integer");
     }
 
     @Test
@@ -275,14 +275,15 @@ class DeclarativeConfigTest {
 
     @Test
     void aFormatVersionOtherThan30IsRefused() throws Exception {
-        for (String version : new String[] {"_format_version: \"4.0\"\n", "services: []\n"}) {
-            Path file = write(version);
+        Path other = write("_format_version: \"4.0\"\n");
+        assertThatThrownBy(() -> DeclarativeConfig.load(other, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(other + ":1: _format_version: expected \"3.0\", got 4.0");
 
-            assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null))
-                    .as(version)
-                    .isInstanceOf(ConfigException.class)
-                    .hasMessageContaining(file + ": _format_version: expected \"3.0\"");
-        }
+        Path missing = write("services: []\n");
+        assertThatThrownBy(() -> DeclarativeConfig.load(missing, PluginSchemas.both(), ENABLED, name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(missing + ": _format_version: required field missing (write _format_version: \"3.0\")");
     }
 
     @Test
@@ -294,7 +295,7 @@ class DeclarativeConfigTest {
                 """);
 
         assertRefused(file)
-                .hasMessage(file + ": _format_version: expected a string, got the number 3.0 (write _format_version: \"3.0\", in quotes)");
+                .hasMessage(file + ":1: _format_version: expected a string, got the number 3.0 (write _format_version: \"3.0\", in quotes)");
     }
 
     @Test
@@ -306,7 +307,7 @@ class DeclarativeConfigTest {
                 """);
 
         assertRefused(file)
-                .hasMessageContaining(file + ": service: unknown entity type");
+                .hasMessageContaining(file + ":2: service: unknown entity type");
     }
 
     @Test
@@ -329,7 +330,7 @@ class DeclarativeConfigTest {
                 """);
 
         assertRefused(file)
-                .hasMessage(file + ": routes[1].service: no service antropic");
+                .hasMessage(file + ":13: routes[1].service: no service antropic");
     }
 
     @Test
@@ -343,7 +344,7 @@ class DeclarativeConfigTest {
                 """);
 
         assertRefused(file)
-                .hasMessage(file + ": plugins[1].route: no route ghost");
+                .hasMessage(file + ":5: plugins[1].route: no route ghost");
     }
 
     @Test
@@ -357,7 +358,7 @@ class DeclarativeConfigTest {
                     config: {times: 2}
                 """);
         assertRefused(global)
-                .hasMessage(global + ": plugins[1]: uniqueness violation: plugin 'greeter' already declared globally"
+                .hasMessage(global + ":4: plugins[1]: uniqueness violation: plugin 'greeter' already declared globally"
                         + " at plugins[0] (Kong allows one plugin of a name per route, service and consumer)");
 
         Path service = write("""
@@ -375,7 +376,7 @@ class DeclarativeConfigTest {
         assertThatThrownBy(() -> DeclarativeConfig.load(service, PluginSchemas.both(), ENABLED, name -> null))
                 .as("a disabled plugin still takes its place")
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith(service + ": plugins[0]: uniqueness violation: plugin 'greeter' already declared"
+                .hasMessageStartingWith(service + ":9: plugins[0]: uniqueness violation: plugin 'greeter' already declared"
                         + " on service 'anthropic' at services[0].plugins[0]");
     }
 
@@ -412,7 +413,7 @@ class DeclarativeConfigTest {
                     consumer: alice
                 """);
         assertRefused(consumers)
-                .hasMessageStartingWith(consumers + ": consumers: consumers are not supported by the local gateway");
+                .hasMessageStartingWith(consumers + ":2: consumers: consumers are not supported by the local gateway");
 
         Path scoped = write("""
                 _format_version: "3.0"
@@ -424,7 +425,7 @@ class DeclarativeConfigTest {
                         consumer: {username: alice}
                 """);
         assertRefused(scoped)
-                .hasMessageStartingWith(scoped + ": services[0].plugins[0].consumer: consumers are not supported by the local gateway");
+                .hasMessageStartingWith(scoped + ":7: services[0].plugins[0].consumer: consumers are not supported by the local gateway");
     }
 
     @Test
@@ -435,7 +436,7 @@ class DeclarativeConfigTest {
                   - name: everything
                 """);
         assertRefused(noConditions)
-                .hasMessageContaining(noConditions + ": routes[0]: must set one of 'methods', 'hosts', 'headers', 'paths', 'snis'");
+                .hasMessageContaining(noConditions + ":3: routes[0]: must set one of 'methods', 'hosts', 'headers', 'paths', 'snis'");
 
         Path relative = write("""
                 _format_version: "3.0"
@@ -444,7 +445,7 @@ class DeclarativeConfigTest {
                     paths: [anything]
                 """);
         assertRefused(relative)
-                .hasMessageContaining(relative + ": routes[0].paths: should start with: / (fixed path) or ~/ (regex path)");
+                .hasMessageContaining(relative + ":4: routes[0].paths: should start with: / (fixed path) or ~/ (regex path)");
     }
 
     @Test
@@ -459,7 +460,7 @@ class DeclarativeConfigTest {
                 """);
 
         assertRefused(file)
-                .hasMessage(file + ": services[0].plugins[0]: plugin 'rate-limiting' not enabled;"
+                .hasMessage(file + ":6: services[0].plugins[0]: plugin 'rate-limiting' not enabled;"
                         + " add it to the 'plugins' configuration property");
     }
 
@@ -492,9 +493,8 @@ class DeclarativeConfigTest {
                 """);
 
         assertRefused(file)
-                .hasMessageStartingWith(file + ": services[0].routes[0].plugins[0].config (greeter): ")
-                .hasMessageContaining("times: expected an integer")
-                .hasMessageContaining("colour: unknown field");
+                .hasMessage(file + ":10: services[0].routes[0].plugins[0].config.times (greeter): expected an integer\n"
+                        + file + ":10: services[0].routes[0].plugins[0].config.colour (greeter): unknown field");
     }
 
     @Test
@@ -506,7 +506,7 @@ class DeclarativeConfigTest {
                 """);
 
         assertRefused(file)
-                .hasMessage(file + ": plugins[0].config (java-file-log): path: required field missing");
+                .hasMessage(file + ":3: plugins[0].config.path (java-file-log): required field missing");
     }
 
     @Test
@@ -522,7 +522,7 @@ class DeclarativeConfigTest {
 
         assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, Map.<String, String>of()::get))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining(file + ": plugins[0].config.auth.header_value: could not resolve vault reference"
+                .hasMessageContaining(file + ":6: plugins[0].config.auth.header_value: could not resolve vault reference"
                         + " {vault://env/anthropic-api-key}")
                 .hasMessageContaining("set the environment variable NAME in upper case with _ for -");
 
@@ -536,6 +536,39 @@ class DeclarativeConfigTest {
         assertThatThrownBy(() -> DeclarativeConfig.load(inArray, Map.of("secrets", PluginSchemas.parse(PluginSchemas.SECRETS)),
                 List.of("secrets"), Map.<String, String>of()::get))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining(inArray + ": plugins[0].config.tokens[1]: could not resolve vault reference {vault://env/token-a}");
+                .hasMessageContaining(inArray + ":5: plugins[0].config.tokens[1]: could not resolve vault reference {vault://env/token-a}");
+    }
+
+    @Test
+    void everyErrorNamesTheLineOfItsKeyOrOfTheEntryMissingIt() throws Exception {
+        Path wrongType = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+                    routes:
+                      - name: claude-code
+                        hosts: localhost
+                """);
+        assertRefused(wrongType).hasMessage(wrongType + ":7: services[0].routes[0].hosts: expected an array");
+
+        Path missing = write("""
+                _format_version: "3.0"
+                services:
+                  - name: anthropic
+                    url: https://api.anthropic.com
+
+                  - name: no-host
+                    port: 8080
+                """);
+        // a missing key has no line of its own: the entry that lacks it has
+        assertRefused(missing).hasMessage(missing + ":6: services[1].host: required field missing");
+
+        Path notAMapping = write("""
+                _format_version: "3.0"
+                plugins:
+                  - java-file-log
+                """);
+        assertRefused(notAMapping).hasMessage(notAMapping + ":3: plugins[0]: expected a mapping, got java-file-log");
     }
 }

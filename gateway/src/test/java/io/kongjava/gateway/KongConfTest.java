@@ -257,4 +257,48 @@ class KongConfTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(missing + ": cannot read");
     }
+
+    @Test
+    void aMisspeltKeyIsReportedWithItsLineAndTheClosestKeyKongKnows() throws Exception {
+        // Kong ignores a key it does not know: this proxy_listen typo would leave Kong on its default port.
+        KongConf conf = load("""
+                database = off
+                proxy_listne = 127.0.0.1:9000
+                nginx_htpp_client_max_body_size = 16m
+                pluginserver_names = java-ai-proxy
+                declarative_confg = kong.yaml
+                completely_unrelated_setting = 1
+                """);
+
+        Path file = dir.resolve("kong.conf");
+        assertThat(conf.warnings()).containsExactly(
+                file + ":2: unknown property 'proxy_listne', did you mean 'proxy_listen'? (Kong ignores it)",
+                file + ":3: unknown property 'nginx_htpp_client_max_body_size', did you mean 'nginx_http_client_max_body_size'? (Kong ignores it)",
+                file + ":5: unknown property 'declarative_confg', did you mean 'declarative_config'? (Kong ignores it)",
+                file + ":6: unknown property 'completely_unrelated_setting' (Kong ignores it)");
+        assertThat(conf.get("proxy_listne", null)).as("still read, as Kong reads it: into nothing").isEqualTo("127.0.0.1:9000");
+    }
+
+    @Test
+    void nginxDirectivesPluginServerEntriesAndTheProjectsOwnKongConfGiveNoWarning() throws Exception {
+        KongConf conf = load("""
+                nginx_http_large_client_header_buffers = 4 16k
+                nginx_proxy_proxy_buffering = off
+                nginx_main_env = ANTHROPIC_API_KEY
+                pluginserver_java_ai_proxy_start_cmd = /opt/kong-java-pdk/bin/kong-java-pluginserver
+                upstream_keepalive_pool_size = 60
+                """);
+        assertThat(conf.warnings()).isEmpty();
+
+        Path shipped = Path.of("..", "kong-config", "kong.conf");
+        assumeThat(Files.exists(shipped)).as("kong-config/kong.conf next to this module").isTrue();
+        assertThat(KongConf.load(shipped, Map.of()).warnings()).isEmpty();
+    }
+
+    @Test
+    void kongEnvironmentVariablesAreNotCheckedBecauseOtherToolsShareThePrefix() throws Exception {
+        // KONG_JAVA_OPTS is the launcher's, not Kong's: only the file's keys are checked.
+        KongConf conf = KongConf.load(write("database = off\n"), Map.of("KONG_JAVA_OPTS", "-Xmx256m"));
+        assertThat(conf.warnings()).isEmpty();
+    }
 }

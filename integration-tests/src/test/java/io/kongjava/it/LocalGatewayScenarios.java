@@ -105,7 +105,8 @@ abstract class LocalGatewayScenarios {
         assertThat(sent.query()).isEqualTo("x=1");
         assertThat(sent.header("x-kong-request-id")).isEqualTo(response.headers().firstValue("x-kong-request-id").orElseThrow());
         assertThat(sent.header("x-forwarded-path")).isEqualTo("/hello/world");
-        assertThat(sent.header("host")).isEqualTo("127.0.0.1");
+        // Kong's Host is the service's host, with its port when that is not the scheme's default
+        assertThat(sent.header("host")).isEqualTo("127.0.0.1:" + upstream.port());
     }
 
     @Test

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Gateway overhead measured from outside the JVMs (bench/README.md, "Measured from outside").
+#
+#   bench/external/overhead.sh [ROUNDS]
+#
+# Starts the fake Anthropic upstream (its own JVM) and bin/kong-java-gateway from the distribution with
+# four routes on one service: /none (no plugin), /log (java-file-log), /proxy (java-ai-proxy) and
+# /anything (both: the how-to). Then, ROUNDS times (default 3), a Python client sends sequential
+# keep-alive requests to the upstream directly and to each route, non-streamed and streamed, and wrk
+# (when installed) measures requests/s at concurrency 16 for direct and the how-to.
+# GATEWAY_JAVA_OPTS and PLUGINSERVER_JAVA_OPTS pass JVM options (a JFR recording, say) to each JVM.
+# ONLY_ROUTES (e.g. "none anything") limits the routes measured; DIST runs another distribution tree.
+# Build first: mvn -B -q -ntp -o -DskipTests package -pl distribution,testing/fake-anthropic -am
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${1:-3}
+root=$PWD
+dist=${DIST:-$root/distribution/target/kong-java-pdk}
+fake_jar=$(ls "$root"/testing/fake-anthropic/target/kong-java-fake-anthropic-*.jar | head -1)
+. "$dist/libexec/find-java.sh"
+KJP_HOME=$dist kjp_find_java
+work=$(mktemp -d /tmp/kjp-external.XXXXXX)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+up_port=$(free_port); gw_port=$(free_port)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+"$JAVA" -XX:+UseSerialGC -cp "$fake_jar:$dist/lib/*" io.kongjava.testing.anthropic.FakeAnthropic "$up_port" >"$work/fake.log" 2>&1 &
+pids+=($!)
+mkdir -p "$work/prefix"
+cat >"$work/kong.yaml" <<YAML
+_format_version: "3.0"
+services:
+  - name: fake
+    url: http://127.0.0.1:$up_port
+    routes:
+      - name: none
+        paths: [/none]
+      - name: log
+        paths: [/log]
+        plugins:
+          - name: java-file-log
+            config: {path: $work/log.json}
+      - name: proxy
+        paths: [/proxy]
+        plugins:
+          - name: java-ai-proxy
+            config:
+              route_type: llm/v1/chat
+              llm_format: anthropic
+              auth: {header_name: x-api-key, header_value: sk-ant-bench-key}
+              model:
+                provider: anthropic
+                name: claude-sonnet-4-5-20250929
+                options: {anthropic_version: "2023-06-01", upstream_url: "http://127.0.0.1:$up_port"}
+              logging: {log_statistics: true}
+      - name: howto
+        paths: [/anything]
+        plugins:
+          - name: java-ai-proxy
+            config:
+              route_type: llm/v1/chat
+              llm_format: anthropic
+              auth: {header_name: x-api-key, header_value: sk-ant-bench-key}
+              model:
+                provider: anthropic
+                name: claude-sonnet-4-5-20250929
+                options: {anthropic_version: "2023-06-01", upstream_url: "http://127.0.0.1:$up_port"}
+              logging: {log_statistics: true}
+          - name: java-file-log
+            config: {path: $work/claude.json}
+YAML
+server=$dist/bin/kong-java-pluginserver
+cat >"$work/kong.conf" <<CONF
+prefix = $work/prefix
+proxy_listen = 127.0.0.1:$gw_port
+declarative_config = kong.yaml
+plugins = bundled,java-ai-proxy,java-file-log
+pluginserver_names = java-ai-proxy,java-file-log
+pluginserver_java_ai_proxy_socket = $work/prefix/kong-java-pluginserver.socket
+pluginserver_java_ai_proxy_start_cmd = env KONG_JAVA_OPTS="${PLUGINSERVER_JAVA_OPTS:-}" $server -kong-prefix $work/prefix
+pluginserver_java_ai_proxy_query_cmd = env -u KONG_JAVA_OPTS $server --dump-plugin-info java-ai-proxy
+pluginserver_java_file_log_socket = $work/prefix/kong-java-pluginserver.socket
+pluginserver_java_file_log_query_cmd = env -u KONG_JAVA_OPTS $server --dump-plugin-info java-file-log
+CONF
+KONG_JAVA_OPTS="${GATEWAY_JAVA_OPTS:-}" "$dist/bin/kong-java-gateway" -c "$work/kong.conf" >"$work/gateway.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 300); do
+  curl -s -o /dev/null "http://127.0.0.1:$gw_port/none" && break
+  kill -0 "${pids[1]}" 2>/dev/null || { echo "gateway did not start:" >&2; cat "$work/gateway.log" >&2; exit 1; }
+  sleep 0.1
+done
+echo "# $(nproc) cores, $(uname -r), $("$JAVA" -version 2>&1 | head -1); upstream :$up_port, gateway :$gw_port; logs in $work"
+client=$root/bench/external/client.py
+body='{"model":"claude-sonnet-4-5-20250929","max_tokens":256,"stream":false,"messages":[{"role":"user","content":"Say hi in five words."}]}'
+printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["content-type"] = "application/json"\nwrk.headers["x-api-key"] = "sk-ant-bench-key"\nwrk.headers["anthropic-version"] = "2023-06-01"\n' \
+  "'$body'" >"$work/post.lua"
+for round in $(seq 1 "$rounds"); do
+  echo "## round $round"
+  for stream in "" "--stream"; do
+    python3 "$client" "http://127.0.0.1:$up_port/v1/messages" $stream --label "direct ${stream:-oneshot}"
+    for route in ${ONLY_ROUTES:-none log proxy anything}; do
+      python3 "$client" "http://127.0.0.1:$gw_port/$route/v1/messages" $stream --label "$route ${stream:-oneshot}"
+    done
+  done
+  if command -v wrk >/dev/null; then
+    for target in "direct http://127.0.0.1:$up_port/v1/messages" "none http://127.0.0.1:$gw_port/none/v1/messages" \
+                  "howto http://127.0.0.1:$gw_port/anything/v1/messages"; do
+      set -- $target
+      rps=$(wrk -t2 -c16 -d8s -s "$work/post.lua" "$2" | awk '/Requests\/sec/ {print $2}')
+      echo "wrk c=16 $1: $rps req/s"
+    done
+  fi
+done

@@ -1,0 +1,138 @@
+package io.kongjava.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A buffered stream for HTTP/1.1 on one connection, used by one thread at a time: unlike
+ * {@link java.io.BufferedInputStream} it takes no lock per byte, and it reads a line from its buffer at once.
+ */
+final class HttpInput extends InputStream {
+
+    /** A line longer than the reader allows. */
+    static final class LineTooLong extends IOException {
+        LineTooLong(int max) {
+            super("a line over " + max + " bytes");
+        }
+    }
+
+    private final InputStream raw;
+    private final byte[] buffer;
+    private int position;
+    private int limit;
+
+    HttpInput(InputStream raw, int size) {
+        this.raw = raw;
+        this.buffer = new byte[size];
+    }
+
+    private boolean fill() throws IOException {
+        int n = raw.read(buffer, 0, buffer.length);
+        if (n <= 0) {
+            return false;
+        }
+        position = 0;
+        limit = n;
+        return true;
+    }
+
+    /**
+     * The next line without its CR LF (or bare LF; CRs are dropped), in ISO-8859-1; null at the end of the
+     * stream before any byte; a last line without LF as it is.
+     *
+     * @throws LineTooLong when the line holds more than {@code max} bytes
+     */
+    String readLine(int max) throws IOException {
+        byte[] collected = null;
+        int length = 0;
+        while (true) {
+            if (position == limit && !fill()) {
+                return collected == null ? null : new String(collected, 0, length, StandardCharsets.ISO_8859_1);
+            }
+            int end = position;
+            while (end < limit && buffer[end] != '\n') {
+                end++;
+            }
+            boolean found = end < limit;
+            if (collected == null && found) {
+                int stop = end;
+                if (stop > position && buffer[stop - 1] == '\r') {
+                    stop--;
+                }
+                if (stop - position > max) {
+                    throw new LineTooLong(max);
+                }
+                if (indexOfCr(position, stop) < 0) { // the usual case: the whole line is in the buffer
+                    String line = new String(buffer, position, stop - position, StandardCharsets.ISO_8859_1);
+                    position = end + 1;
+                    return line;
+                }
+            }
+            if (collected == null) {
+                collected = new byte[Math.min(max, 1024) + 1];
+            }
+            for (int i = position; i < end; i++) {
+                if (buffer[i] != '\r') {
+                    if (length >= max) {
+                        throw new LineTooLong(max);
+                    }
+                    if (length == collected.length) {
+                        collected = java.util.Arrays.copyOf(collected, Math.min(max + 1, collected.length * 2));
+                    }
+                    collected[length++] = buffer[i];
+                }
+            }
+            position = found ? end + 1 : end;
+            if (found) {
+                return new String(collected, 0, length, StandardCharsets.ISO_8859_1);
+            }
+        }
+    }
+
+    private int indexOfCr(int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (buffer[i] == '\r') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public int read() throws IOException {
+        if (position == limit && !fill()) {
+            return -1;
+        }
+        return buffer[position++] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        if (position == limit) {
+            if (len >= buffer.length) {
+                return raw.read(b, off, len); // a large read goes straight to the socket
+            }
+            if (!fill()) {
+                return -1;
+            }
+        }
+        int n = Math.min(len, limit - position);
+        System.arraycopy(buffer, position, b, off, n);
+        position += n;
+        return n;
+    }
+
+    @Override
+    public int available() throws IOException {
+        return limit - position;
+    }
+
+    @Override
+    public void close() throws IOException {
+        raw.close();
+    }
+}

@@ -1,0 +1,92 @@
+package io.kongjava.gateway;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Sends a request to the Service as Kong's balancer and nginx's upstream module do:
+ * <ul>
+ *   <li>A connection error or a timeout before the response header is tried again, up to the Service's
+ *       {@code retries} more times (Kong's default 5; {@code kong.service.set_retries} changes it). nginx's
+ *       {@code proxy_next_upstream} default is {@code error timeout}, and Kong does not change it.</li>
+ *   <li>POST, PATCH and LOCK are not idempotent: once any of the request was sent they are not tried again
+ *       (nginx without {@code non_idempotent}). Before that (connection refused, connect timeout) they are.</li>
+ *   <li>A failure on a reused keep-alive connection costs no try: nginx gives the try back when a cached
+ *       connection fails with an error, since the server may just have closed it.</li>
+ *   <li>An HTTP/1.0 response ends its connection, as nginx treats it: the connection is not reused
+ *       ({@link UpstreamClient}).</li>
+ *   <li>When the tries run out: 502 after an error, 504 after a timeout, each with Kong's message.</li>
+ * </ul>
+ * Each attempt is recorded in Kong's {@code tries} log field; a failed one with {@code state} and {@code code}.
+ */
+final class UpstreamAttempts {
+
+    /** nginx's non-idempotent methods (ngx_http_upstream: POST, LOCK, PATCH). */
+    static final Set<String> NON_IDEMPOTENT = Set.of("POST", "LOCK", "PATCH");
+    /** Free retries on stale keep-alive connections are bounded by the pool a request could meet. */
+    private static final int MAX_STALE_CONNECTIONS = 64;
+
+    /** What goes upstream, the same on every try. */
+    record Request(UpstreamClient.Address address, String method, String target, List<String[]> headers, byte[] body,
+                   int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) {
+    }
+
+    /** The upstream could not be reached or did not answer in time, after every try Kong would make. */
+    static final class Failed extends Exception {
+        private final int status;
+
+        Failed(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        int status() {
+            return status;
+        }
+    }
+
+    private UpstreamAttempts() {
+    }
+
+    /**
+     * Sends {@code request} with up to {@code retries} further tries; appends one entry per try to {@code tries}.
+     *
+     * @throws Failed when no try got a response head; its status is the one Kong answers with
+     */
+    static UpstreamClient.Response execute(UpstreamClient client, Request request, int retries, List<Map<String, Object>> tries)
+            throws Failed {
+        int counted = 0;
+        int stale = 0;
+        while (true) {
+            Map<String, Object> attempt = new LinkedHashMap<>();
+            attempt.put("ip", request.address().host());
+            attempt.put("port", (long) request.address().port());
+            attempt.put("balancer_start", System.currentTimeMillis());
+            attempt.put("balancer_latency", 0L);
+            tries.add(attempt);
+            try {
+                return client.send(request.address(), request.method(), request.target(), request.headers(), request.body(),
+                        request.connectTimeoutMs(), request.writeTimeoutMs(), request.readTimeoutMs());
+            } catch (UpstreamClient.AttemptFailed e) {
+                int status = e.timeout ? 504 : 502;
+                attempt.put("state", "failed");
+                attempt.put("code", (long) status);
+                boolean retryable = !e.requestSent || !NON_IDEMPOTENT.contains(request.method());
+                if (e.reused && !e.timeout && stale < MAX_STALE_CONNECTIONS) {
+                    stale++;
+                } else {
+                    counted++;
+                }
+                if (!retryable || counted > retries) {
+                    int total = counted + stale;
+                    String why = !retryable ? "not retried: " + request.method() + " is not idempotent and was sent"
+                            : "after " + total + " tr" + (total == 1 ? "y" : "ies");
+                    throw new Failed(status, (e.timeout ? "upstream timed out" : "upstream connection failed") + " (" + e.getMessage()
+                            + ") while proxying to " + request.address().host() + ":" + request.address().port() + ", " + why);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,453 @@
+package io.kongjava.gateway;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * The gateway's upstream client: HTTP/1.1 over blocking sockets on the caller's (virtual) thread, with a
+ * keep-alive pool per address. Chosen by measurement over OkHttp (bench/README.md): no lock shared by all
+ * calls, no hand-off. It keeps an upstream connection as nginx does: only after an HTTP/1.1 answer without
+ * {@code Connection: close} that was read to its end, for at most 60 s idle (Kong's
+ * {@code upstream_keepalive_idle_timeout}). Before a plain connection is reused, it checks that the server
+ * has not closed it meanwhile, as nginx notices a closed idle connection. One {@link #send} is one try;
+ * {@link UpstreamAttempts} decides about the next. The connect, write and read timeouts are the Service's:
+ * a blocking socket has no write timeout, so a body larger than what the socket buffers surely take is
+ * written in pieces, each under a watchdog that closes the connection when the piece takes too long.
+ */
+final class UpstreamClient implements AutoCloseable {
+
+    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final int MAX_IDLE_PER_ADDRESS = 256;
+    private static final int MAX_RESPONSE_HEAD = 64 * 1024;
+    /** Written without a watchdog: the socket's send buffer takes this much at once. */
+    private static final int UNGUARDED_WRITE = 64 * 1024;
+    private static final Pattern IP_ADDRESS = Pattern.compile("[0-9.]+|.*:.*");
+    private static final Pattern STATUS = Pattern.compile("[0-9]{3}");
+    private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
+    private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
+
+    record Address(boolean tls, String host, int port) {
+    }
+
+    /** Why one try failed, with what nginx's retry rules need to know. */
+    static final class AttemptFailed extends Exception {
+        final boolean requestSent;
+        final boolean reused;
+        final boolean timeout;
+
+        AttemptFailed(IOException cause, boolean requestSent, boolean reused) {
+            super(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage(), cause);
+            this.requestSent = requestSent;
+            this.reused = reused;
+            this.timeout = cause instanceof InterruptedIOException;
+        }
+    }
+
+    /** An answer: its status, headers in order as received, and its body, read from the connection. */
+    static final class Response implements Closeable {
+        final int status;
+        final boolean http10;
+        final List<String[]> headers;
+        final InputStream body;
+        private final Connection connection;
+        private boolean done;
+
+        Response(int status, boolean http10, List<String[]> headers, InputStream body, Connection connection) {
+            this.status = status;
+            this.http10 = http10;
+            this.headers = headers;
+            this.body = body;
+            this.connection = connection;
+        }
+
+        String header(String name) {
+            for (String[] h : headers) {
+                if (h[0].equalsIgnoreCase(name)) {
+                    return h[1];
+                }
+            }
+            return null;
+        }
+
+        /** Gives the connection back when the body was read to its end and it may carry another request. */
+        @Override
+        public void close() {
+            if (done) {
+                return;
+            }
+            done = true;
+            connection.finish(body instanceof Bounded bounded && bounded.complete());
+        }
+    }
+
+    private final SSLSocketFactory tls;
+    private final java.util.concurrent.ScheduledExecutorService watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("upstream-write-timeout").factory());
+    private final Map<Address, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
+
+    /** With the JVM's trust store, as the gateway runs it. */
+    UpstreamClient() {
+        this((SSLSocketFactory) SSLSocketFactory.getDefault());
+    }
+
+    UpstreamClient(SSLSocketFactory tls) {
+        this.tls = tls;
+    }
+
+    /**
+     * One try: {@code headers} as they go upstream (Host included), a body sent with its length.
+     *
+     * @throws AttemptFailed when no answer head came back
+     */
+    Response send(Address address, String method, String target, List<String[]> headers, byte[] body,
+                  int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) throws AttemptFailed {
+        Connection connection = pooled(address);
+        boolean reused = connection != null;
+        boolean sent = false;
+        try {
+            if (connection == null) {
+                connection = connect(address, connectTimeoutMs);
+            }
+            connection.socket.setSoTimeout(readTimeoutMs);
+            StringBuilder head = new StringBuilder(512).append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+            for (String[] h : headers) {
+                head.append(h[0]).append(": ").append(h[1]).append("\r\n");
+            }
+            if (body.length > 0 || method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
+                head.append("Content-Length: ").append(body.length).append("\r\n");
+            }
+            head.append("\r\n");
+            sent = true;
+            connection.out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            if (body.length <= UNGUARDED_WRITE) {
+                connection.out.write(body);
+                connection.out.flush();
+            } else {
+                writeGuarded(connection, body, writeTimeoutMs);
+            }
+            return connection.readResponse(method);
+        } catch (IOException e) {
+            if (connection != null) {
+                connection.close();
+            }
+            throw new AttemptFailed(e, sent, reused);
+        }
+    }
+
+    /** Kong's write_timeout is between two successive writes: each piece of the body gets that long. */
+    private void writeGuarded(Connection connection, byte[] body, int writeTimeoutMs) throws IOException {
+        connection.out.flush();
+        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+        for (int offset = 0; offset < body.length; offset += UNGUARDED_WRITE) {
+            java.util.concurrent.ScheduledFuture<?> alarm = watchdog.schedule(() -> {
+                timedOut.set(true);
+                connection.close();
+            }, writeTimeoutMs, TimeUnit.MILLISECONDS);
+            try {
+                connection.out.write(body, offset, Math.min(UNGUARDED_WRITE, body.length - offset));
+                connection.out.flush();
+            } catch (IOException e) {
+                if (timedOut.get()) {
+                    throw new java.net.SocketTimeoutException("writing the request body timed out after " + writeTimeoutMs + " ms");
+                }
+                throw e;
+            } finally {
+                alarm.cancel(false);
+            }
+        }
+    }
+
+    private Connection pooled(Address address) {
+        ConcurrentLinkedDeque<Connection> connections = idle.get(address);
+        if (connections == null) {
+            return null;
+        }
+        Connection c;
+        while ((c = connections.pollFirst()) != null) {
+            if (System.nanoTime() - c.idleSince < IDLE_NANOS && c.peerStillOpen()) {
+                return c;
+            }
+            c.close();
+        }
+        return null;
+    }
+
+    private Connection connect(Address address, int connectTimeoutMs) throws IOException {
+        SocketChannel channel = SocketChannel.open();
+        try {
+            channel.socket().connect(new InetSocketAddress(address.host(), address.port()), connectTimeoutMs);
+            channel.socket().setTcpNoDelay(true);
+            Socket socket = channel.socket();
+            if (address.tls()) {
+                SSLSocket ssl = (SSLSocket) tls.createSocket(socket, address.host(), address.port(), true);
+                SSLParameters parameters = ssl.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                if (!IP_ADDRESS.matcher(address.host()).matches()) {
+                    parameters.setServerNames(List.of(new SNIHostName(address.host())));
+                }
+                ssl.setSSLParameters(parameters);
+                ssl.setSoTimeout(connectTimeoutMs);
+                ssl.startHandshake();
+                return new Connection(address, channel, ssl);
+            }
+            return new Connection(address, channel, socket);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+        idle.values().forEach(connections -> connections.forEach(Connection::close));
+        idle.clear();
+    }
+
+    /** A body that knows whether it was read to its end. */
+    private interface Bounded {
+        boolean complete();
+    }
+
+    private final class Connection {
+        final Address address;
+        /** The TCP connection under the socket (under TLS too), to look for a close without blocking. */
+        final SocketChannel channel;
+        final Socket socket;
+        final HttpInput in;
+        final OutputStream out;
+        long idleSince;
+        boolean keepAlive;
+
+        Connection(Address address, SocketChannel channel, Socket socket) throws IOException {
+            this.address = address;
+            this.channel = channel;
+            this.socket = socket;
+            this.in = new HttpInput(socket.getInputStream(), 16 * 1024);
+            this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+        }
+
+        /**
+         * nginx drops an idle upstream connection when the server closes it; this looks before reuse. Any byte
+         * on an idle connection means it cannot be used: a close, or under TLS a close_notify alert.
+         */
+        boolean peerStillOpen() {
+            if (socket.isClosed() || socket.isInputShutdown()) {
+                return false;
+            }
+            try {
+                if (in.available() > 0) {
+                    return false; // bytes nobody asked for: the connection is out of step
+                }
+                channel.configureBlocking(false);
+                try {
+                    return channel.read(ByteBuffer.allocate(1)) == 0;
+                } finally {
+                    channel.configureBlocking(true);
+                }
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        Response readResponse(String method) throws IOException {
+            while (true) {
+                String statusLine = line();
+                if (statusLine == null) {
+                    throw new IOException("the upstream closed the connection without an answer");
+                }
+                String[] parts = statusLine.split(" ", 3);
+                if (parts.length < 2 || !parts[0].startsWith("HTTP/1.") || !STATUS.matcher(parts[1]).matches()) {
+                    throw new IOException("an invalid status line from the upstream: " + abbreviate(statusLine));
+                }
+                int status = Integer.parseInt(parts[1]);
+                boolean http10 = parts[0].equals("HTTP/1.0");
+                List<String[]> headers = new ArrayList<>();
+                int size = statusLine.length();
+                String header;
+                while (!(header = line()).isEmpty()) {
+                    size += header.length();
+                    int colon = header.indexOf(':');
+                    if (colon <= 0 || size > MAX_RESPONSE_HEAD) {
+                        throw new IOException("an invalid response head from the upstream");
+                    }
+                    headers.add(new String[] {header.substring(0, colon).strip(), header.substring(colon + 1).strip()});
+                }
+                if (status >= 100 && status < 200 && status != 101) {
+                    continue; // an interim answer (100 Continue, 103 Early Hints): the final one follows
+                }
+                String connection = value(headers, "connection");
+                keepAlive = !http10 && (connection == null || !connection.toLowerCase(Locale.ROOT).contains("close"));
+                String encoding = value(headers, "transfer-encoding");
+                String length = value(headers, "content-length");
+                InputStream body;
+                if (method.equals("HEAD") || status == 204 || status == 304) {
+                    body = new FixedBody(0);
+                } else if (encoding != null && encoding.toLowerCase(Locale.ROOT).endsWith("chunked")) {
+                    body = new ChunkedBody();
+                } else if (length != null && LENGTH.matcher(length).matches()) {
+                    body = new FixedBody(Long.parseLong(length));
+                } else {
+                    keepAlive = false; // the end of the connection ends the body
+                    body = new UntilClose();
+                }
+                return new Response(status, http10, headers, body, this);
+            }
+        }
+
+        void finish(boolean complete) {
+            if (complete && keepAlive) {
+                idleSince = System.nanoTime();
+                ConcurrentLinkedDeque<Connection> connections = idle.computeIfAbsent(address, a -> new ConcurrentLinkedDeque<>());
+                if (connections.size() < MAX_IDLE_PER_ADDRESS) {
+                    connections.addFirst(this);
+                    return;
+                }
+            }
+            close();
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+
+        private String line() throws IOException {
+            try {
+                return in.readLine(MAX_RESPONSE_HEAD);
+            } catch (HttpInput.LineTooLong e) {
+                throw new IOException("a response line over " + MAX_RESPONSE_HEAD + " bytes from the upstream");
+            }
+        }
+
+        private final class FixedBody extends InputStream implements Bounded {
+            private long remaining;
+
+            FixedBody(long length) {
+                remaining = length;
+            }
+
+            @Override
+            public boolean complete() {
+                return remaining == 0;
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (remaining == 0) {
+                    return -1;
+                }
+                int n = in.read(b, off, (int) Math.min(len, remaining));
+                if (n < 0) {
+                    throw new IOException("the upstream closed the connection " + remaining + " bytes before the end of the body");
+                }
+                remaining -= n;
+                return n;
+            }
+        }
+
+        private final class ChunkedBody extends InputStream implements Bounded {
+            private long chunk;
+            private boolean ended;
+
+            @Override
+            public boolean complete() {
+                return ended;
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (ended) {
+                    return -1;
+                }
+                if (chunk == 0) {
+                    String size = line();
+                    String hex = size == null ? "" : size.split(";", 2)[0].strip();
+                    if (!CHUNK_SIZE.matcher(hex).matches()) {
+                        throw new IOException("an invalid chunk size from the upstream");
+                    }
+                    chunk = Long.parseLong(hex, 16);
+                    if (chunk == 0) {
+                        String trailer;
+                        do {
+                            trailer = line();
+                        } while (trailer != null && !trailer.isEmpty());
+                        ended = trailer != null;
+                        return -1;
+                    }
+                }
+                int n = in.read(b, off, (int) Math.min(len, chunk));
+                if (n < 0) {
+                    throw new IOException("the upstream closed the connection in a chunk");
+                }
+                chunk -= n;
+                if (chunk == 0 && line() == null) {
+                    throw new IOException("the upstream closed the connection after a chunk");
+                }
+                return n;
+            }
+        }
+
+        private final class UntilClose extends InputStream {
+            @Override
+            public int read() throws IOException {
+                return in.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return in.read(b, off, len);
+            }
+        }
+    }
+
+    private static String value(List<String[]> headers, String name) {
+        for (String[] h : headers) {
+            if (h[0].equalsIgnoreCase(name)) {
+                return h[1];
+            }
+        }
+        return null;
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 100 ? text.substring(0, 100) + "..." : text;
+    }
+}

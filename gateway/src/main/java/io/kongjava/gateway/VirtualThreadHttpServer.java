@@ -1,0 +1,716 @@
+package io.kongjava.gateway;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
+
+/**
+ * The gateway's front server: HTTP/1.1 over blocking sockets, one virtual thread per connection, each
+ * request handed to an {@link HttpHandler} as an {@link HttpExchange} (the JDK server's API, so the gateway
+ * runs on either). Chosen by measurement over the JDK's HttpServer (bench/README.md): a request costs no
+ * selector hand-off and no thread switch. It reads request heads within nginx's
+ * {@code large_client_header_buffers} and answers the rest itself as nginx does (414, 400), decodes chunked
+ * request bodies, answers {@code Expect: 100-continue}, keeps HTTP/1.1 connections alive (HTTP/1.0 only when
+ * asked), and writes a body of unknown length chunked.
+ */
+final class VirtualThreadHttpServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(VirtualThreadHttpServer.class.getName());
+    /** nginx's keepalive_timeout and client_header_timeout / client_body_timeout defaults (75 s; 60 s). */
+    private static final int IDLE_TIMEOUT_MS = 75_000;
+    private static final int READ_TIMEOUT_MS = 60_000;
+    /** An unread request body up to this size is drained to keep the connection; a larger one closes it. */
+    private static final long DRAIN_LIMIT = 64 * 1024;
+    private static final Set<String> NO_BODY_STATUS = Set.of("204", "304");
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    private static final Pattern METHOD = Pattern.compile("[A-Z]+");
+    private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
+    private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
+
+    /** The JSON body answering a request refused before it reaches the handler, from its status and message. */
+    interface Refusal extends BiFunction<Integer, String, byte[]> {
+    }
+
+    private final ServerSocket listener;
+    private final Gateway.HeaderLimits limits;
+    private final HttpHandler handler;
+    private final Refusal refusal;
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    VirtualThreadHttpServer(InetSocketAddress address, int backlog, Gateway.HeaderLimits limits, HttpHandler handler, Refusal refusal)
+            throws IOException {
+        this.limits = limits;
+        this.handler = handler;
+        this.refusal = refusal;
+        listener = new ServerSocket();
+        listener.setReuseAddress(true);
+        listener.bind(address, backlog);
+        Thread.ofPlatform().name("gateway-accept").daemon().start(this::accept);
+    }
+
+    InetSocketAddress address() {
+        return (InetSocketAddress) listener.getLocalSocketAddress();
+    }
+
+    private void accept() {
+        while (!closed) {
+            try {
+                Socket socket = listener.accept();
+                socket.setTcpNoDelay(true); // a streamed answer's small writes must not wait for a delayed ACK
+                connections.add(socket);
+                Thread.ofVirtual().name("gateway-connection").start(() -> serve(socket));
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.log(Level.ERROR, "accept failed: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket) {
+            InputStream in = new HttpInput(socket.getInputStream(), 16 * 1024);
+            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+            boolean keepAlive = true;
+            while (keepAlive && !closed) {
+                socket.setSoTimeout(IDLE_TIMEOUT_MS);
+                Head head;
+                try {
+                    head = Head.read(in, limits);
+                } catch (Refused refused) {
+                    refuse(out, refused.status, refused.getMessage());
+                    return;
+                }
+                if (head == null) {
+                    return; // the client closed between requests
+                }
+                socket.setSoTimeout(READ_TIMEOUT_MS);
+                Exchange exchange = new Exchange(socket, in, out, head);
+                if (exchange.refusal != null) {
+                    refuse(out, exchange.refusal.status, exchange.refusal.getMessage());
+                    return;
+                }
+                try {
+                    handler.handle(exchange);
+                } finally {
+                    exchange.close();
+                }
+                keepAlive = exchange.reusable();
+            }
+        } catch (SocketTimeoutException e) {
+            // idle too long, as nginx's keepalive_timeout
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, () -> "connection ended: " + e.getMessage());
+        } finally {
+            connections.remove(socket);
+        }
+    }
+
+    private void refuse(OutputStream out, int status, String message) throws IOException {
+        byte[] body = refusal.apply(status, message);
+        out.write(("HTTP/1.1 " + status + " " + reason(status) + "\r\nDate: " + HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC))
+                + "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " + body.length
+                + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        for (Socket socket : connections) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+
+    static String reason(int status) {
+        return switch (status) {
+            case 100 -> "Continue";
+            case 200 -> "OK";
+            case 201 -> "Created";
+            case 204 -> "No Content";
+            case 301 -> "Moved Permanently";
+            case 302 -> "Found";
+            case 304 -> "Not Modified";
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Not Allowed";
+            case 413 -> "Request Entity Too Large";
+            case 414 -> "Request-URI Too Large";
+            case 429 -> "Too Many Requests";
+            case 500 -> "Internal Server Error";
+            case 501 -> "Not Implemented";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Temporarily Unavailable";
+            case 504 -> "Gateway Time-out";
+            default -> "";
+        };
+    }
+
+    /** A request refused before its handler, as nginx refuses it. */
+    static final class Refused extends IOException {
+        final int status;
+
+        Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    /** A request line and headers, read within nginx's buffers. */
+    record Head(String method, String target, String protocol, Headers headers) {
+
+        static Head read(InputStream in, Gateway.HeaderLimits limits) throws IOException {
+            String requestLine;
+            do { // nginx skips empty lines before a request line
+                requestLine = line(in, limits.bufferSize(), 414, "URI too long");
+                if (requestLine == null) {
+                    return null;
+                }
+            } while (requestLine.isEmpty());
+            String[] parts = requestLine.split(" ");
+            if (parts.length != 3 || !METHOD.matcher(parts[0]).matches() || !(parts[2].equals("HTTP/1.1") || parts[2].equals("HTTP/1.0"))) {
+                throw new Refused(400, "Bad request");
+            }
+            Headers headers = new Headers();
+            long total = requestLine.length() + 2;
+            while (true) {
+                String header = line(in, limits.bufferSize(), 400, "Bad request");
+                if (header == null) {
+                    throw new IOException("connection closed in a request head");
+                }
+                if (header.isEmpty()) {
+                    break;
+                }
+                total += header.length() + 2;
+                if (total > limits.total()) {
+                    throw new Refused(400, "Bad request");
+                }
+                int colon = header.indexOf(':');
+                if (colon <= 0 || header.charAt(0) == ' ' || header.charAt(0) == '\t' || header.charAt(colon - 1) == ' ') {
+                    throw new Refused(400, "Bad request");
+                }
+                headers.add(header.substring(0, colon), header.substring(colon + 1).strip());
+            }
+            return new Head(parts[0], parts[1], parts[2], headers);
+        }
+
+        /** One CRLF (or bare LF) terminated line of at most {@code max} bytes; null at the end of the stream. */
+        private static String line(InputStream in, int max, int status, String message) throws IOException {
+            if (in instanceof HttpInput input) {
+                try {
+                    return input.readLine(max);
+                } catch (HttpInput.LineTooLong e) {
+                    throw new Refused(status, message);
+                }
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+            int c;
+            while ((c = in.read()) != '\n') {
+                if (c < 0) {
+                    return bytes.size() == 0 ? null : bytes.toString(StandardCharsets.ISO_8859_1);
+                }
+                if (c != '\r') {
+                    if (bytes.size() >= max) {
+                        throw new Refused(status, message);
+                    }
+                    bytes.write(c);
+                }
+            }
+            return bytes.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** One request and its answer on a connection. */
+    private static final class Exchange extends HttpExchange {
+        private final Socket socket;
+        private final OutputStream out;
+        private final Head head;
+        private final URI uri;
+        private final Headers responseHeaders = new Headers();
+        private final Map<String, Object> attributes = new HashMap<>();
+        private final boolean http10;
+        private final boolean clientKeepAlive;
+        private final InputStream body;
+        private Refused refusal;
+        private int responseCode = -1;
+        private OutputStream responseBody;
+        private boolean closeAfter;
+        private boolean finished;
+
+        Exchange(Socket socket, InputStream in, OutputStream out, Head head) throws IOException {
+            this.socket = socket;
+            this.out = out;
+            this.head = head;
+            this.http10 = head.protocol().equals("HTTP/1.0");
+            String connection = String.valueOf(head.headers().getFirst("Connection")).toLowerCase(Locale.ROOT);
+            this.clientKeepAlive = http10 ? connection.contains("keep-alive") : !connection.contains("close");
+            URI parsed;
+            try {
+                parsed = new URI(head.target());
+            } catch (URISyntaxException e) {
+                parsed = null;
+                refusal = new Refused(400, "Bad request");
+            }
+            this.uri = parsed;
+            List<String> encodings = head.headers().get("Transfer-Encoding");
+            List<String> lengths = head.headers().get("Content-Length");
+            InputStream requestBody = new FixedInput(in, 0); // not nullInputStream: the handler closes it, the drain reads it after
+            if (encodings != null) {
+                if (lengths != null) {
+                    refusal = new Refused(400, "Bad request"); // both: nginx refuses, a smuggling vector
+                } else if (encodings.size() != 1 || !encodings.getFirst().equalsIgnoreCase("chunked")) {
+                    refusal = new Refused(501, "Not implemented");
+                } else {
+                    requestBody = new ChunkedInput(in);
+                }
+            } else if (lengths != null) {
+                if (lengths.size() != 1 || !LENGTH.matcher(lengths.getFirst()).matches()) {
+                    refusal = new Refused(400, "Bad request");
+                } else {
+                    requestBody = new FixedInput(in, Long.parseLong(lengths.getFirst()));
+                }
+            }
+            boolean expectContinue = "100-continue".equalsIgnoreCase(head.headers().getFirst("Expect")) && !http10;
+            this.body = expectContinue ? new ContinueFirst(requestBody) : requestBody;
+        }
+
+        /** Whether the connection can carry another request. */
+        boolean reusable() {
+            return clientKeepAlive && !closeAfter;
+        }
+
+        @Override
+        public Headers getRequestHeaders() {
+            return head.headers();
+        }
+
+        @Override
+        public Headers getResponseHeaders() {
+            return responseHeaders;
+        }
+
+        @Override
+        public URI getRequestURI() {
+            return uri;
+        }
+
+        @Override
+        public String getRequestMethod() {
+            return head.method();
+        }
+
+        @Override
+        public HttpContext getHttpContext() {
+            return null;
+        }
+
+        @Override
+        public InputStream getRequestBody() {
+            return body;
+        }
+
+        @Override
+        public OutputStream getResponseBody() {
+            if (responseBody == null) {
+                throw new IllegalStateException("sendResponseHeaders first");
+            }
+            return responseBody;
+        }
+
+        /** As the JDK server: {@code length} > 0 a body of that size, 0 a body of unknown size, -1 none. */
+        @Override
+        public void sendResponseHeaders(int code, long length) throws IOException {
+            if (responseCode != -1) {
+                throw new IOException("headers already sent");
+            }
+            responseCode = code;
+            boolean noBody = head.method().equals("HEAD") || NO_BODY_STATUS.contains(String.valueOf(code)) || code < 200;
+            if ("close".equalsIgnoreCase(responseHeaders.getFirst("Connection"))) {
+                closeAfter = true;
+            }
+            StringBuilder text = new StringBuilder(256).append(head.protocol().equals("HTTP/1.0") ? "HTTP/1.0 " : "HTTP/1.1 ")
+                    .append(code).append(' ').append(reason(code)).append("\r\n");
+            responseHeaders.remove("Content-Length");
+            responseHeaders.remove("Transfer-Encoding");
+            responseHeaders.remove("Connection");
+            if (!responseHeaders.containsKey("Date")) {
+                text.append("Date: ").append(HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n");
+            }
+            for (Map.Entry<String, List<String>> header : responseHeaders.entrySet()) {
+                for (String value : header.getValue()) {
+                    text.append(header.getKey()).append(": ").append(value).append("\r\n");
+                }
+            }
+            OutputStream bodyOut;
+            if (length > 0) {
+                text.append("Content-Length: ").append(length).append("\r\n");
+                bodyOut = noBody ? OutputStream.nullOutputStream() : new FixedOutput(out, length);
+            } else if (length == 0 && !noBody) {
+                if (http10) {
+                    closeAfter = true; // HTTP/1.0 has no chunks: the end of the connection ends the body
+                    bodyOut = new FixedOutput(out, Long.MAX_VALUE);
+                } else {
+                    text.append("Transfer-Encoding: chunked\r\n");
+                    bodyOut = new ChunkedOutput(out);
+                }
+            } else {
+                if (!noBody || head.method().equals("HEAD")) {
+                    text.append("Content-Length: 0\r\n");
+                }
+                bodyOut = OutputStream.nullOutputStream();
+            }
+            if (!reusable()) {
+                text.append("Connection: close\r\n");
+            } else if (http10) {
+                text.append("Connection: keep-alive\r\n");
+            }
+            text.append("\r\n");
+            out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+            if (length == -1 || noBody) {
+                out.flush();
+            }
+            responseBody = bodyOut;
+        }
+
+        @Override
+        public InetSocketAddress getRemoteAddress() {
+            return (InetSocketAddress) socket.getRemoteSocketAddress();
+        }
+
+        @Override
+        public int getResponseCode() {
+            return responseCode;
+        }
+
+        @Override
+        public InetSocketAddress getLocalAddress() {
+            return (InetSocketAddress) socket.getLocalSocketAddress();
+        }
+
+        @Override
+        public String getProtocol() {
+            return head.protocol();
+        }
+
+        @Override
+        public Object getAttribute(String name) {
+            return attributes.get(name);
+        }
+
+        @Override
+        public void setAttribute(String name, Object value) {
+            attributes.put(name, value);
+        }
+
+        @Override
+        public void setStreams(InputStream i, OutputStream o) {
+            throw new UnsupportedOperationException("setStreams");
+        }
+
+        @Override
+        public com.sun.net.httpserver.HttpPrincipal getPrincipal() {
+            return null;
+        }
+
+        /** Ends the answer (closes its body) and reads what is left of the request, to reuse the connection. */
+        @Override
+        public void close() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            try {
+                if (responseCode == -1) {
+                    closeAfter = true; // the handler answered nothing: the client learns it from the closed connection
+                    return;
+                }
+                responseBody.close();
+                if (responseBody instanceof FixedOutput fixed && !fixed.complete()) {
+                    closeAfter = true;
+                }
+                if (refusal == null && reusable()) {
+                    if (body instanceof ContinueFirst waiting && !waiting.sent) {
+                        closeAfter = true; // answered without 100 Continue: the client may or may not send the body now
+                    } else {
+                        body.skip(DRAIN_LIMIT);
+                        if (body.read() != -1) {
+                            closeAfter = true;
+                        }
+                    }
+                }
+                out.flush();
+            } catch (IOException e) {
+                closeAfter = true;
+            } finally {
+                if (closeAfter) {
+                    try {
+                        out.flush();
+                    } catch (IOException ignored) {
+                        // the connection is going
+                    }
+                }
+            }
+        }
+
+        /** Sends {@code 100 Continue} when the handler starts reading the body, as nginx does. */
+        private final class ContinueFirst extends InputStream {
+            private final InputStream in;
+            private boolean sent;
+
+            ContinueFirst(InputStream in) {
+                this.in = in;
+            }
+
+            private void sendContinue() throws IOException {
+                if (!sent) {
+                    sent = true;
+                    if (responseCode == -1) {
+                        out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                        out.flush();
+                    }
+                }
+            }
+
+            @Override
+            public int read() throws IOException {
+                sendContinue();
+                return in.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                sendContinue();
+                return in.read(b, off, len);
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                sendContinue();
+                return in.skip(n);
+            }
+        }
+    }
+
+    /** Exactly {@code length} bytes of the connection. */
+    private static final class FixedInput extends InputStream {
+        private final InputStream in;
+        private long remaining;
+
+        FixedInput(InputStream in, long length) {
+            this.in = in;
+            this.remaining = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining == 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, remaining));
+            if (n < 0) {
+                throw new IOException("the client closed the connection in the request body");
+            }
+            remaining -= n;
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = 0;
+            byte[] buffer = remaining == 0 ? null : new byte[(int) Math.min(8192, remaining)];
+            while (skipped < n && remaining > 0) {
+                int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
+            }
+            return skipped;
+        }
+
+        /** Allocates the body's size once, not in 16 KB steps as InputStream's would. */
+        @Override
+        public byte[] readNBytes(int len) throws IOException {
+            byte[] body = new byte[(int) Math.min(len, remaining)];
+            int read = readNBytes(body, 0, body.length);
+            return read == body.length ? body : java.util.Arrays.copyOf(body, read);
+        }
+    }
+
+    /** A chunked request body, decoded; trailers read and dropped. */
+    private static final class ChunkedInput extends InputStream {
+        private final InputStream in;
+        private long chunkRemaining;
+        private boolean done;
+
+        ChunkedInput(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (done) {
+                return -1;
+            }
+            if (chunkRemaining == 0) {
+                String size = Head.line(in, 1024, 400, "Bad request");
+                if (size == null) {
+                    throw new IOException("the client closed the connection in a chunked body");
+                }
+                String hex = size.split(";", 2)[0].strip();
+                if (!CHUNK_SIZE.matcher(hex).matches()) {
+                    throw new Refused(400, "Bad request");
+                }
+                chunkRemaining = Long.parseLong(hex, 16);
+                if (chunkRemaining == 0) {
+                    String trailer;
+                    do {
+                        trailer = Head.line(in, 8192, 400, "Bad request");
+                    } while (trailer != null && !trailer.isEmpty());
+                    done = true;
+                    return -1;
+                }
+            }
+            int n = in.read(b, off, (int) Math.min(len, chunkRemaining));
+            if (n < 0) {
+                throw new IOException("the client closed the connection in a chunked body");
+            }
+            chunkRemaining -= n;
+            if (chunkRemaining == 0 && Head.line(in, 2, 400, "Bad request") == null) {
+                throw new IOException("the client closed the connection in a chunked body");
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = 0;
+            byte[] buffer = new byte[8192];
+            while (skipped < n) {
+                int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
+            }
+            return skipped;
+        }
+    }
+
+    /** At most {@code length} bytes; close flushes but keeps the connection. */
+    private static final class FixedOutput extends FilterOutputStream {
+        private long remaining;
+
+        FixedOutput(OutputStream out, long length) {
+            super(out);
+            this.remaining = length;
+        }
+
+        boolean complete() {
+            return remaining == 0 || remaining > Long.MAX_VALUE / 2;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len > remaining) {
+                throw new IOException("more body than the announced Content-Length");
+            }
+            out.write(b, off, len);
+            remaining -= len;
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+
+    /** One chunk per write; close writes the last chunk. */
+    private static final class ChunkedOutput extends FilterOutputStream {
+        private boolean closed;
+
+        ChunkedOutput(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len > 0) {
+                out.write((Integer.toHexString(len) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.write(b, off, len);
+                out.write('\r');
+                out.write('\n');
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+        }
+    }
+}

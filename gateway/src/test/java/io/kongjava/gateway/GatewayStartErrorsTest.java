@@ -1,0 +1,107 @@
+package io.kongjava.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What {@code kong-java-gateway -c kong.conf} says when it cannot start: the reason, and the file, line
+ * and key to change, at once rather than after a timeout.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GatewayStartErrorsTest {
+
+    @TempDir
+    Path dir;
+
+    /** kong.conf for one plugin server whose query command prints a valid dump, with {@code startCmd}. */
+    private Path confWithStartCmd(String startCmd) throws IOException {
+        Path dump = dir.resolve("dump.json");
+        Files.writeString(dump, """
+                [{"Name": "hello", "Phases": ["access"], "Priority": 1, "Version": "1.0",
+                  "Schema": {"name": "hello", "fields": [{"config": {"type": "record", "fields": []}}]}}]
+                """);
+        Files.writeString(dir.resolve("kong.yaml"), "_format_version: \"3.0\"\n");
+        Path conf = dir.resolve("kong.conf");
+        Files.writeString(conf, """
+                prefix = %s
+                proxy_listen = 127.0.0.1:0
+                declarative_config = kong.yaml
+                plugins = bundled,hello
+                pluginserver_names = hello
+                pluginserver_hello_socket = %s
+                pluginserver_hello_query_cmd = cat %s
+                pluginserver_hello_start_cmd = %s
+                """.formatted(dir.resolve("prefix"), dir.resolve("hello.sock"), dump, startCmd));
+        return conf;
+    }
+
+    @Test
+    void aStartCmdThatDoesNotExistFailsAtOnceSayingCommandNotFound() throws Exception {
+        Path conf = confWithStartCmd(dir.resolve("no-such-dir/kong-java-pluginserver").toString());
+
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(conf.toAbsolutePath() + ":8: pluginserver_hello_start_cmd: plugin server hello exited with status 127"
+                        + " (command not found) before accepting on " + dir.resolve("hello.sock"))
+                .hasMessageContaining("start_cmd: " + dir.resolve("no-such-dir/kong-java-pluginserver"))
+                .hasMessageContaining("not found"); // what /bin/sh printed
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aPluginServerThatExitsBeforeItsSocketAcceptsFailsWithItsStatusAndLastOutput() throws Exception {
+        Path server = dir.resolve("server.sh");
+        Files.writeString(server, "#!/bin/sh\necho 'Error: Unable to access jarfile /opt/kong-java-pdk/lib/missing.jar'\nexit 1\n");
+        Files.setPosixFilePermissions(server, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path conf = confWithStartCmd(server.toString());
+
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(conf.toAbsolutePath() + ":8: pluginserver_hello_start_cmd: plugin server hello exited with status 1"
+                        + " before accepting on ")
+                .hasMessageContaining("its last output:\n    Error: Unable to access jarfile /opt/kong-java-pdk/lib/missing.jar");
+    }
+
+    @Test
+    void aBusyProxyPortIsNamedWithItsAddressAndTheLineOfProxyListen() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Files.writeString(dir.resolve("kong.yaml"), "_format_version: \"3.0\"\n");
+            Path conf = dir.resolve("kong.conf");
+            Files.writeString(conf, """
+                    prefix = %s
+                    declarative_config = kong.yaml
+                    proxy_listen = 127.0.0.1:%d
+                    """.formatted(dir.resolve("prefix"), busy.getLocalPort()));
+
+            assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith(conf.toAbsolutePath() + ":3: proxy_listen: cannot listen on 127.0.0.1:" + busy.getLocalPort()
+                            + ": Address already in use");
+        }
+    }
+
+    @Test
+    void aQueryCmdThatPrintsNoJsonNamesItsLine() throws Exception {
+        Path conf = confWithStartCmd("/bin/true");
+        Files.writeString(conf, Files.readString(conf).replaceAll("pluginserver_hello_query_cmd = .*", "pluginserver_hello_query_cmd = echo usage: server"));
+
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(conf.toAbsolutePath() + ":7: pluginserver_hello_query_cmd: failed loading external plugins: hello's query"
+                        + " command did not print JSON");
+    }
+}
