@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kongjava.it.KongHarness.KongVersion;
+import io.kongjava.metrics.Samples;
 import io.kongjava.testing.anthropic.FakeAnthropic;
 import io.kongjava.testing.anthropic.Reply;
 import io.kongjava.testing.anthropic.Usage;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.metrics.Samples;
 import io.kongjava.testing.anthropic.Reply;
 import io.kongjava.testing.anthropic.Usage;
 import java.net.URI;

@@ -8,15 +8,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Samples of a Prometheus text exposition, to look values up by name and labels whatever their order. */
-record Samples(List<Sample> all) {
+public record Samples(List<Sample> all) {
 
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     private static final Pattern LINE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-    static Samples parse(String text) {
+    public static Samples parse(String text) {
         List<Sample> samples = new ArrayList<>();
         for (String line : text.split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
@@ -39,12 +39,12 @@ record Samples(List<Sample> all) {
     }
 
     /** The sum of the samples named {@code name} whose labels include {@code labels}; 0 when none. */
-    double sum(String name, Map<String, String> labels) {
+    public double sum(String name, Map<String, String> labels) {
         return all.stream().filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
                 .mapToDouble(Sample::value).sum();
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return all.stream().anyMatch(s -> s.name().equals(name));
     }
 }

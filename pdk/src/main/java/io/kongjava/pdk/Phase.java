@@ -26,6 +26,18 @@ public enum Phase {
         return kongName;
     }
 
+    /** Calls this phase's method of {@code plugin}: the one dispatch the plugin server and the test kit share. */
+    public <C extends Record> void invoke(KongPlugin<C> plugin, Kong kong, C config) throws PdkException {
+        switch (this) {
+            case CERTIFICATE -> plugin.certificate(kong, config);
+            case REWRITE -> plugin.rewrite(kong, config);
+            case ACCESS -> plugin.access(kong, config);
+            case RESPONSE -> plugin.response(kong, config);
+            case PREREAD -> plugin.preread(kong, config);
+            case LOG -> plugin.log(kong, config);
+        }
+    }
+
     private static final Map<String, Phase> BY_KONG_NAME =
             Arrays.stream(values()).collect(java.util.stream.Collectors.toUnmodifiableMap(p -> p.kongName, p -> p));
 

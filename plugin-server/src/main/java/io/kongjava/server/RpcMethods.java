@@ -170,15 +170,7 @@ final class RpcMethods {
     private void runPhase(Event event, PluginInstance instance, Phase phase) throws PdkException {
         KongPlugin plugin = instance.plugin.plugin();
         Record config = instance.config;
-        var kong = KongPdk.over(event, exchange);
-        switch (phase) {
-            case CERTIFICATE -> plugin.certificate(kong, config);
-            case REWRITE -> plugin.rewrite(kong, config);
-            case ACCESS -> plugin.access(kong, config);
-            case RESPONSE -> plugin.response(kong, config);
-            case PREREAD -> plugin.preread(kong, config);
-            case LOG -> plugin.log(kong, config);
-        }
+        phase.invoke(plugin, KongPdk.over(event, exchange), config);
     }
 
     private Map<String, Object> status() {

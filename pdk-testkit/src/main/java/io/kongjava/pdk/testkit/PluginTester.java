@@ -137,14 +137,7 @@ public final class PluginTester<C extends Record> {
     }
 
     private void invoke(Phase phase, Kong kong) throws PdkException {
-        switch (phase) {
-            case CERTIFICATE -> plugin.certificate(kong, config);
-            case REWRITE -> plugin.rewrite(kong, config);
-            case ACCESS -> plugin.access(kong, config);
-            case RESPONSE -> plugin.response(kong, config);
-            case PREREAD -> plugin.preread(kong, config);
-            case LOG -> plugin.log(kong, config);
-        }
+        phase.invoke(plugin, kong, config);
     }
 
     /** The plugin server's bridge, minus the socket: values take a MessagePack round trip each way. */
