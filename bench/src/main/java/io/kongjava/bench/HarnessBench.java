@@ -260,11 +260,12 @@ public final class HarnessBench {
             awaitSocket(scenario.socket(), server, runDir.resolve("server.log"));
             Path config = runDir.resolve("config.json");
             Files.writeString(config, scenario.configJson());
-            int port = freePort();
-            int admin = freePort();
+            // one free run of four: separate freePort() calls can be handed the same port twice
+            int port = freeRun(4);
+            int admin = port + 1;
             run(kongSrc, Duration.ofSeconds(60), harness.resolve("gateway.sh").toString(), "start", "--run-dir", gw.toString(),
-                    "--port", Integer.toString(port), "--admin-port", Integer.toString(admin), "--echo-port", Integer.toString(freePort()),
-                    "--baseline-port", Integer.toString(freePort()), "--socket", scenario.socket().toString(),
+                    "--port", Integer.toString(port), "--admin-port", Integer.toString(admin), "--echo-port", Integer.toString(port + 2),
+                    "--baseline-port", Integer.toString(port + 3), "--socket", scenario.socket().toString(),
                     "--plugin", scenario.plugin(), "--config", config.toString(), "--query-cmd", scenario.queryCmd());
             String adminUrl = "http://127.0.0.1:" + admin;
             String eventKey = "p." + scenario.plugin() + ".event." + scenario.phase();

@@ -296,13 +296,14 @@ public final class KongHarness implements AutoCloseable {
         KongHarness harness = null;
         try {
             awaitSocket(socket, server, runDir.resolve("server.log"));
-            int proxyPort = freePort();
-            int adminPort = freePort();
-            int echoPort = freePort();
+            // Four ports in one free run: separate calls to freePort() can be handed the same port twice.
+            int proxyPort = freeConsecutivePorts(4);
+            int adminPort = proxyPort + 1;
+            int echoPort = proxyPort + 2;
             List<String> command = new ArrayList<>(List.of(home().resolve("gateway.sh").toString(), "start",
                     "--run-dir", runDir.resolve("gw").toString(), "--port", Integer.toString(proxyPort),
                     "--admin-port", Integer.toString(adminPort), "--echo-port", Integer.toString(echoPort),
-                    "--baseline-port", Integer.toString(freePort()), "--workers", Integer.toString(workers),
+                    "--baseline-port", Integer.toString(proxyPort + 3), "--workers", Integer.toString(workers),
                     "--socket", socket.toString()));
             if (upstream != null) {
                 command.addAll(List.of("--upstream", upstream));
