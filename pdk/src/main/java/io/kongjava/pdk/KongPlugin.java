@@ -1,12 +1,30 @@
 package io.kongjava.pdk;
 
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
 /**
  * A Kong plugin written in Java.
  *
+ * <pre>{@code
+ * @KongPlugin.Info(name = "java-hello", version = "1.0.0", priority = 1000)
+ * public final class HelloPlugin implements KongPlugin<HelloPlugin.Config> {
+ *     public record Config(Optional<String> message) {}
+ *
+ *     @Override
+ *     public void access(Kong kong, Config config) throws PdkException { ... }
+ * }
+ * }</pre>
+ *
  * <p>One object serves every instance of the plugin: Kong starts an instance per plugin entity (and per
- * nginx worker), and each phase call receives that instance's validated configuration. A plugin is found
- * by {@link java.util.ServiceLoader} (list the class in
- * {@code META-INF/services/io.kongjava.pdk.KongPlugin}) and needs a public no-argument constructor.
+ * nginx worker), and each phase call receives that instance's validated configuration. The class carries
+ * {@link Info} (Kong's name, {@code VERSION} and {@code PRIORITY}), names its configuration record as the
+ * type argument of {@code KongPlugin}, and needs a public no-argument constructor. The annotation
+ * processor of {@code kong-java-pdk-processor} checks all three at compile time and writes the
+ * {@code META-INF/services/io.kongjava.pdk.KongPlugin} entry through which the plugin server finds it.
  *
  * <p>The phases Kong runs for the plugin are the phase methods the class overrides; Kong lets external
  * plugins have only these six. Each phase method runs on a thread of its own, which may block, and calls
@@ -19,17 +37,24 @@ package io.kongjava.pdk;
  */
 public interface KongPlugin<C extends Record> {
 
-    /** The plugin's name as used in Kong's {@code plugins} setting; lower case, e.g. {@code java-file-log}. */
-    String name();
+    /** What Kong knows a plugin by: the fields of a Lua plugin's handler table and of its name. */
+    @Documented
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @interface Info {
 
-    /** The plugin's version in Kong's {@code x.y.z} form. */
-    String version();
+        /**
+         * The plugin's name as used in Kong's {@code plugins} setting: lower-case letters, digits,
+         * {@code -} and {@code _}, e.g. {@code java-file-log}.
+         */
+        String name();
 
-    /** Kong's execution order among all plugins: higher runs first in each phase. */
-    int priority();
+        /** Kong's {@code VERSION}, in {@code x.y.z} form. */
+        String version();
 
-    /** The configuration record type. */
-    Class<C> configType();
+        /** Kong's {@code PRIORITY}: the execution order among all plugins, higher runs first in each phase. */
+        int priority();
+    }
 
     /**
      * Checks rules that a schema cannot express (Kong's entity checks and custom validators). Called once

@@ -113,7 +113,7 @@ final class RpcMethods {
     private static Record bind(PluginCatalog.LoadedPlugin loaded, Map<String, Object> kongConfig) throws RpcError {
         KongPlugin plugin = loaded.plugin();
         try {
-            Record config = ConfigBinder.bind(plugin.configType(), kongConfig);
+            Record config = ConfigBinder.bind(loaded.descriptor().configType(), kongConfig);
             plugin.validate(config);
             return config;
         } catch (InvalidConfigException e) {

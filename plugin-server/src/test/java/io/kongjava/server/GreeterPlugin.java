@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /** A small plugin exercising what the server must carry: typed steps, exit, failures, the log phase. */
+@KongPlugin.Info(name = "test-greeter", version = "1.2.3", priority = 1000)
 public final class GreeterPlugin implements KongPlugin<GreeterPlugin.Config> {
 
     public record Config(@Default("hello") String greeting, @Default("0") int extraCalls,
@@ -19,26 +20,6 @@ public final class GreeterPlugin implements KongPlugin<GreeterPlugin.Config> {
 
     /** What the plugin observed, for assertions. */
     static final LinkedBlockingQueue<String> OBSERVED = new LinkedBlockingQueue<>();
-
-    @Override
-    public String name() {
-        return "test-greeter";
-    }
-
-    @Override
-    public String version() {
-        return "1.2.3";
-    }
-
-    @Override
-    public int priority() {
-        return 1000;
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
 
     @Override
     public void validate(Config config) throws InvalidConfigException {

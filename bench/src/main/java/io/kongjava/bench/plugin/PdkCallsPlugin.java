@@ -8,29 +8,10 @@ import io.kongjava.pdk.PdkException;
  * The benchmark's plugin: its access phase makes exactly {@code calls} PDK calls
  * ({@code kong.request.get_header}), nothing else. Its JS twin is {@code bench/js/bench-calls.js}.
  */
+@KongPlugin.Info(name = "bench-calls", version = "0.1.0", priority = 0)
 public final class PdkCallsPlugin implements KongPlugin<PdkCallsPlugin.Config> {
 
     public record Config(int calls) {
-    }
-
-    @Override
-    public String name() {
-        return "bench-calls";
-    }
-
-    @Override
-    public String version() {
-        return "0.1.0";
-    }
-
-    @Override
-    public int priority() {
-        return 0;
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
     }
 
     @Override

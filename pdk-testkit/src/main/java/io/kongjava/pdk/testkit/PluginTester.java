@@ -59,7 +59,9 @@ public final class PluginTester<C extends Record> {
     /** Binds Kong's config JSON exactly as the plugin server does (defaults, rules, validate()). */
     public PluginTester<C> configJson(String kongConfigJson) throws InvalidConfigException {
         Map<String, Object> decoded = Json.parseObject(kongConfigJson);
-        C bound = ConfigBinder.bind(plugin.configType(), decoded);
+        @SuppressWarnings("unchecked") // the descriptor's config type is the plugin's C, read from its class
+        Class<C> configType = (Class<C>) descriptor.configType();
+        C bound = ConfigBinder.bind(configType, decoded);
         plugin.validate(bound);
         this.config = bound;
         return this;

@@ -14,14 +14,10 @@ import org.junit.jupiter.api.Test;
 class PluginTesterTest {
 
     /** Blocks requests without a key, tags the upstream request, and logs what it saw. */
+    @KongPlugin.Info(name = "key-check", version = "1.0.0", priority = 1000)
     static final class KeyCheck implements KongPlugin<KeyCheck.Config> {
         record Config(@Default("x-key") String header) {
         }
-
-        @Override public String name() { return "key-check"; }
-        @Override public String version() { return "1.0.0"; }
-        @Override public int priority() { return 1000; }
-        @Override public Class<Config> configType() { return Config.class; }
 
         @Override
         public void access(Kong kong, Config config) throws PdkException {

@@ -1,6 +1,5 @@
 package io.kongjava.pdk.schema;
 
-import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.schema.ConfigModel.CollectionShape;
 import io.kongjava.pdk.schema.ConfigModel.Constraints;
 import io.kongjava.pdk.schema.ConfigModel.EnumShape;
@@ -35,10 +34,6 @@ public final class KongSchema {
     }
 
     /** {@code {"name": NAME, "fields": [{"config": {"type": "record", "fields": [...]}}]}}. */
-    public static Map<String, Object> derive(KongPlugin<?> plugin) {
-        return derive(plugin.name(), plugin.configType());
-    }
-
     public static Map<String, Object> derive(String pluginName, Class<? extends Record> configType) {
         Map<String, Object> schema = new LinkedHashMap<>();
         schema.put("name", pluginName);

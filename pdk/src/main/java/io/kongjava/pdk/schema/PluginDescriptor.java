@@ -5,27 +5,35 @@ import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.Phase;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * What Kong learns about a plugin from the query command ({@code --dump-plugin-info}): name, version,
- * priority, the phases to delegate, and the schema.
+ * priority (from {@link KongPlugin.Info}), the phases to delegate, and the schema (from the config record,
+ * the type argument of {@code KongPlugin}).
  *
  * @param phases the phase methods the plugin class overrides, in Kong's order
  *               (certificate, rewrite, access, response, preread, log)
  * @param schema Kong's plugin schema, see {@link KongSchema}
+ * @param configType the configuration record the plugin class names in {@code implements KongPlugin<...>}
  */
-public record PluginDescriptor(String name, String version, int priority, List<Phase> phases, Map<String, Object> schema) {
+public record PluginDescriptor(String name, String version, int priority, List<Phase> phases, Map<String, Object> schema,
+                               Class<? extends Record> configType) {
 
     private static final Pattern VERSION = Pattern.compile("^\\d+\\.\\d+(\\.\\d+)?$");
     private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9_-]*$");
@@ -37,31 +45,85 @@ public record PluginDescriptor(String name, String version, int priority, List<P
     /**
      * Describes {@code plugin}.
      *
-     * @throws IllegalArgumentException when the name is not a Kong plugin name (lower-case letters,
-     *         digits, {@code -} and {@code _}), the version is not {@code x.y.z} (or {@code x.y}), or the
-     *         config record cannot be mapped to a Kong schema; the message says which plugin and why
+     * @throws IllegalArgumentException when the class has no {@link KongPlugin.Info}, the name is not a Kong
+     *         plugin name (lower-case letters, digits, {@code -} and {@code _}), the version is not
+     *         {@code x.y.z} (or {@code x.y}), the config type is not a record named as {@code KongPlugin}'s
+     *         type argument, or the record cannot be mapped to a Kong schema; the message says which plugin and why
      */
     public static PluginDescriptor of(KongPlugin<?> plugin) {
-        String className = plugin.getClass().getName();
-        String name = plugin.name();
-        if (name == null || !NAME.matcher(name).matches()) {
+        Class<?> pluginClass = plugin.getClass();
+        String className = pluginClass.getName();
+        KongPlugin.Info info = pluginClass.getAnnotation(KongPlugin.Info.class);
+        if (info == null) {
+            throw new IllegalArgumentException("plugin " + className
+                    + " has no @KongPlugin.Info(name = ..., version = ..., priority = ...)");
+        }
+        String name = info.name();
+        if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("plugin " + className + ": invalid name '" + name
                     + "' (use lower-case letters, digits, '-' and '_', as in Kong's plugins setting)");
         }
-        String version = plugin.version();
-        if (version == null || !VERSION.matcher(version).matches()) {
+        String version = info.version();
+        if (!VERSION.matcher(version).matches()) {
             throw new IllegalArgumentException("plugin " + name + ": version '" + version + "' is not in Kong's x.y.z form");
         }
-        if (plugin.configType() == null) {
-            throw new IllegalArgumentException("plugin " + name + ": configType() returned null");
-        }
+        Class<? extends Record> configType = configType(pluginClass)
+                .orElseThrow(() -> new IllegalArgumentException("plugin " + name + ": " + className
+                        + " does not name its config record as the type argument of KongPlugin (implements KongPlugin<MyConfig>)"));
         Map<String, Object> schema;
         try {
-            schema = KongSchema.derive(plugin);
+            schema = KongSchema.derive(name, configType);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("plugin " + name + ": " + e.getMessage(), e);
         }
-        return new PluginDescriptor(name, version, plugin.priority(), implementedPhases(plugin.getClass()), schema);
+        return new PluginDescriptor(name, version, info.priority(), implementedPhases(pluginClass), schema, configType);
+    }
+
+    /**
+     * The record bound to {@code KongPlugin}'s type parameter by {@code pluginClass}, directly or through
+     * superclasses and interfaces that pass their own type parameters on; empty when it is left open or raw.
+     */
+    public static Optional<Class<? extends Record>> configType(Class<?> pluginClass) {
+        Type argument = kongPluginArgument(pluginClass, Map.of());
+        if (argument instanceof Class<?> type && type.isRecord()) {
+            return Optional.of(type.asSubclass(Record.class));
+        }
+        return Optional.empty();
+    }
+
+    private static Type kongPluginArgument(Class<?> type, Map<TypeVariable<?>, Type> bindings) {
+        List<Type> supertypes = new ArrayList<>(List.of(type.getGenericInterfaces()));
+        if (type.getGenericSuperclass() != null) {
+            supertypes.add(type.getGenericSuperclass());
+        }
+        for (Type supertype : supertypes) {
+            Class<?> raw;
+            Map<TypeVariable<?>, Type> next = new HashMap<>();
+            if (supertype instanceof ParameterizedType parameterized) {
+                raw = (Class<?>) parameterized.getRawType();
+                TypeVariable<?>[] variables = raw.getTypeParameters();
+                Type[] arguments = parameterized.getActualTypeArguments();
+                for (int i = 0; i < variables.length; i++) {
+                    Type argument = arguments[i];
+                    next.put(variables[i], argument instanceof TypeVariable<?> variable && bindings.containsKey(variable)
+                            ? bindings.get(variable) : argument);
+                }
+            } else if (supertype instanceof Class<?> plain) {
+                raw = plain;
+            } else {
+                continue;
+            }
+            if (raw == KongPlugin.class) {
+                return next.get(KongPlugin.class.getTypeParameters()[0]);
+            }
+            if (KongPlugin.class.isAssignableFrom(raw)) {
+                Type found = kongPluginArgument(raw, next);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     /** The dump's plugin info object: {@code {"Name", "Version", "Priority", "Phases", "Schema"}}. */

@@ -16,11 +16,8 @@ class PluginDescriptorTest {
     record Config(String path) {
     }
 
+    @KongPlugin.Info(name = "java-file-log", version = "1.0.0", priority = 9)
     static class FileLog implements KongPlugin<Config> {
-        @Override public String name() { return "java-file-log"; }
-        @Override public String version() { return "1.0.0"; }
-        @Override public int priority() { return 9; }
-        @Override public Class<Config> configType() { return Config.class; }
         @Override public void log(Kong kong, Config config) { }
     }
 
@@ -30,14 +27,12 @@ class PluginDescriptorTest {
         default void access(Kong kong, Config config) { }
     }
 
+    @KongPlugin.Info(name = "multi-base", version = "0.1", priority = 1000)
     static class Base implements AccessDefault {
-        @Override public String name() { return "multi"; }
-        @Override public String version() { return "0.1"; }
-        @Override public int priority() { return 1000; }
-        @Override public Class<Config> configType() { return Config.class; }
         @Override public void log(Kong kong, Config config) { }
     }
 
+    @KongPlugin.Info(name = "multi", version = "0.1", priority = 1000)
     static class Multi extends Base {
         @Override public void rewrite(Kong kong, Config config) { }
         @Override public void certificate(Kong kong, Config config) { }
@@ -60,45 +55,73 @@ class PluginDescriptorTest {
                 .containsExactly(Phase.CERTIFICATE, Phase.REWRITE, Phase.ACCESS, Phase.LOG);
     }
 
+    @KongPlugin.Info(name = "idle", version = "1.0.0", priority = 1)
+    static class Idle implements KongPlugin<Config> {
+    }
+
     @Test
     void aPluginWithoutPhasesHasNone() {
-        KongPlugin<Config> none = new KongPlugin<>() {
-            @Override public String name() { return "idle"; }
-            @Override public String version() { return "1.0.0"; }
-            @Override public int priority() { return 1; }
-            @Override public Class<Config> configType() { return Config.class; }
-        };
-        assertThat(PluginDescriptor.of(none).phases()).isEmpty();
-        assertThat(PluginDescriptor.of(none).toDumpInfo().get("Phases")).isEqualTo(List.of());
+        assertThat(PluginDescriptor.of(new Idle()).phases()).isEmpty();
+        assertThat(PluginDescriptor.of(new Idle()).toDumpInfo().get("Phases")).isEqualTo(List.of());
+    }
+
+    @KongPlugin.Info(name = "java-file-log", version = "1.0.0-SNAPSHOT", priority = 9)
+    static class SnapshotVersion implements KongPlugin<Config> {
+    }
+
+    @KongPlugin.Info(name = "Java File Log", version = "1.0.0", priority = 9)
+    static class SpacedName implements KongPlugin<Config> {
+    }
+
+    static class Unannotated implements KongPlugin<Config> {
     }
 
     @Test
     void invalidNamesAndVersionsAreRefused() {
-        assertThatThrownBy(() -> PluginDescriptor.of(new FileLog() {
-            @Override public String version() { return "1.0.0-SNAPSHOT"; }
-        })).hasMessageContaining("java-file-log").hasMessageContaining("x.y.z");
-        assertThatThrownBy(() -> PluginDescriptor.of(new FileLog() {
-            @Override public String name() { return "Java File Log"; }
-        })).hasMessageContaining("invalid name");
+        assertThatThrownBy(() -> PluginDescriptor.of(new SnapshotVersion()))
+                .hasMessageContaining("java-file-log").hasMessageContaining("x.y.z");
+        assertThatThrownBy(() -> PluginDescriptor.of(new SpacedName())).hasMessageContaining("invalid name");
+        assertThatThrownBy(() -> PluginDescriptor.of(new Unannotated()))
+                .hasMessageContaining(Unannotated.class.getName()).hasMessageContaining("@KongPlugin.Info");
+    }
+
+    /** Passes KongPlugin's parameter on to a subclass, which names the record. */
+    abstract static class Generic<T extends Record> implements KongPlugin<T> {
+    }
+
+    @KongPlugin.Info(name = "bound-later", version = "1.0.0", priority = 1)
+    static class BoundLater extends Generic<Config> {
+    }
+
+    @KongPlugin.Info(name = "left-open", version = "1.0.0", priority = 1)
+    @SuppressWarnings("rawtypes")
+    static class LeftOpen extends Generic {
+    }
+
+    @Test
+    void theConfigTypeIsKongPluginsTypeArgument() {
+        assertThat(PluginDescriptor.of(new FileLog()).configType()).isEqualTo(Config.class);
+        assertThat(PluginDescriptor.of(new Multi()).configType()).isEqualTo(Config.class);
+        assertThat(PluginDescriptor.of(new BoundLater()).configType()).isEqualTo(Config.class);
+        assertThatThrownBy(() -> PluginDescriptor.of(new LeftOpen()))
+                .hasMessageContaining("left-open").hasMessageContaining("implements KongPlugin<MyConfig>");
     }
 
     record Broken(Object anything) {
     }
 
+    @KongPlugin.Info(name = "broken", version = "1.0.0", priority = 1)
+    static class BrokenConfig implements KongPlugin<Broken> {
+    }
+
     @Test
     void anUnmappableConfigNamesThePlugin() {
-        KongPlugin<Broken> broken = new KongPlugin<>() {
-            @Override public String name() { return "broken"; }
-            @Override public String version() { return "1.0.0"; }
-            @Override public int priority() { return 1; }
-            @Override public Class<Broken> configType() { return Broken.class; }
-        };
-        assertThatThrownBy(() -> PluginDescriptor.of(broken)).hasMessageStartingWith("plugin broken: ");
+        assertThatThrownBy(() -> PluginDescriptor.of(new BrokenConfig())).hasMessageStartingWith("plugin broken: ");
     }
 
     @Test
     void schemaIsTheDerivedOne() {
-        assertThat(PluginDescriptor.of(new FileLog()).schema()).isEqualTo(KongSchema.derive(new FileLog()));
+        assertThat(PluginDescriptor.of(new FileLog()).schema()).isEqualTo(KongSchema.derive("java-file-log", Config.class));
         assertThat(PluginDescriptor.of(new FileLog()).schema()).containsEntry("name", "java-file-log");
         assertThat(PluginDescriptor.of(new FileLog()).toDumpInfo()).containsEntry("Priority", 9L).isInstanceOf(Map.class);
     }

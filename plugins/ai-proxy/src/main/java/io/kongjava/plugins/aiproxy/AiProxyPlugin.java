@@ -31,7 +31,9 @@ import java.util.concurrent.CompletableFuture;
  * model, the streaming policy), then sends it through the {@link Relay}, which calls Anthropic and
  * measures the exchange. The measured {@code ai} block is published in {@code kong.exchange()} under
  * the request's id for java-file-log, because Kong runs external log phases later, on a snapshot.
+ * Its priority is Kong's ai-proxy's: after authentication plugins, before loggers.
  */
+@KongPlugin.Info(name = "java-ai-proxy", version = "0.1.0", priority = 770)
 public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
 
     /** The exchange key java-file-log reads the block from. */
@@ -48,27 +50,6 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
-
-    @Override
-    public String name() {
-        return "java-ai-proxy";
-    }
-
-    @Override
-    public String version() {
-        return "0.1.0";
-    }
-
-    /** Kong's ai-proxy priority: after authentication plugins, before loggers. */
-    @Override
-    public int priority() {
-        return 770;
-    }
-
-    @Override
-    public Class<AiProxyConfig> configType() {
-        return AiProxyConfig.class;
-    }
 
     @Override
     public void validate(AiProxyConfig config) throws InvalidConfigException {

@@ -139,7 +139,7 @@ class AiProxyPluginTest {
 
     @Test
     void thePinnedModelMayBeAVaultReference() throws Exception {
-        JsonNode schema = JSON.valueToTree(io.kongjava.pdk.schema.KongSchema.derive(new AiProxyPlugin()));
+        JsonNode schema = JSON.valueToTree(io.kongjava.pdk.schema.PluginDescriptor.of(new AiProxyPlugin()).schema());
         JsonNode model = null;
         for (JsonNode field : schema.findValues("model")) {
             if (field.path("type").asText().equals("record")) {

@@ -9,30 +9,11 @@ import java.util.Optional;
  * The Java twin of Kong's js-hello example: greets the client in a response header, naming the host it
  * called, and tells which process served it.
  */
+@KongPlugin.Info(name = "java-hello", version = "0.1.0", priority = 0)
 public final class HelloPlugin implements KongPlugin<HelloPlugin.Config> {
 
     /** @param message the greeting; "hello" when unset */
     public record Config(Optional<String> message) {
-    }
-
-    @Override
-    public String name() {
-        return "java-hello";
-    }
-
-    @Override
-    public String version() {
-        return "0.1.0";
-    }
-
-    @Override
-    public int priority() {
-        return 0;
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
     }
 
     @Override

@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  * handed over inside this plugin server (Kong runs external log phases later, on a snapshot taken before
  * java-ai-proxy's figures exist).
  */
+@KongPlugin.Info(name = "java-file-log", version = "0.1.0", priority = 9)
 public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
 
     /** java-ai-proxy's relay ticket header (Relay.TICKET_HEADER), never written to a line. */
@@ -43,26 +44,6 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     /** Paths failing now, with the appender's failure count before the first failure. */
     private final Map<String, Long> failingSince = new ConcurrentHashMap<>();
-
-    @Override
-    public String name() {
-        return "java-file-log";
-    }
-
-    @Override
-    public String version() {
-        return "0.1.0";
-    }
-
-    @Override
-    public int priority() {
-        return 9;
-    }
-
-    @Override
-    public Class<FileLogConfig> configType() {
-        return FileLogConfig.class;
-    }
 
     @Override
     public void validate(FileLogConfig config) throws InvalidConfigException {
