@@ -4,11 +4,16 @@ import io.kongjava.emulation.KongRequest;
 import io.kongjava.emulation.LogSerializer;
 import io.kongjava.pdk.Phase;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** What a plugin asked Kong to do while the test kit ran its phases. */
+/**
+ * What a plugin asked Kong to do while the test kit ran its phases: a snapshot taken when the run ended,
+ * not the emulator's request state.
+ */
 public final class TestRun {
 
     /** The response a plugin ended the request with ({@code kong.response.exit} or {@code error}). */
@@ -19,45 +24,84 @@ public final class TestRun {
     public record Failure(Phase phase, Throwable error) {
     }
 
-    private final KongRequest request;
+    /**
+     * The request Kong would send upstream as plugins left it.
+     *
+     * @param headers     the headers plugins set; an empty list means cleared
+     * @param rawQuery    the query plugins set; empty when the client's goes upstream unchanged
+     * @param body        the body plugins set; empty when the client's goes upstream unchanged
+     * @param targetHost  the host {@code kong.service.set_target} chose, bypassing the service's host
+     * @param tlsVerify   what {@code kong.service.set_tls_verify} chose, if it was called
+     */
+    public record Upstream(String scheme, String host, int port, String method, String path, Optional<String> rawQuery,
+                           Map<String, List<String>> headers, Optional<byte[]> body, Optional<String> targetHost,
+                           int targetPort, boolean buffering, int retries, int connectTimeoutMs, int writeTimeoutMs,
+                           int readTimeoutMs, Optional<Boolean> tlsVerify) {
+    }
+
+    /** A line a plugin wrote to Kong's error log, at Kong's level name ({@code err}, {@code info}, ...). */
+    public record LogLine(String level, String message) {
+    }
+
+    private final Optional<Exit> exit;
+    private final Upstream upstream;
+    private final Map<String, List<String>> responseHeaders;
+    private final List<LogLine> logs;
+    private final KongRequest finished;
+    private final Map<String, Object> ctxShared;
     private final List<String> calls;
     private final List<Failure> failures;
     private final List<Phase> phasesRun;
 
     TestRun(KongRequest request, List<String> calls, List<Failure> failures, List<Phase> phasesRun) {
-        this.request = request;
+        KongRequest.Exit exit = request.exit;
+        this.exit = exit == null ? Optional.empty()
+                : Optional.of(new Exit(exit.status(), copy(exit.headers()), new String(exit.body(), StandardCharsets.UTF_8)));
+        KongRequest.Upstream up = request.upstream;
+        this.upstream = new Upstream(up.scheme, up.host, up.port, up.method, up.path, Optional.ofNullable(up.rawQuery),
+                copy(up.headers), Optional.ofNullable(up.body).map(byte[]::clone), Optional.ofNullable(up.targetHost),
+                up.targetPort, up.buffering, up.retries, up.connectTimeoutMs, up.writeTimeoutMs, up.readTimeoutMs,
+                Optional.ofNullable(up.tlsVerify));
+        this.responseHeaders = copy(request.responseHeaders);
+        this.logs = request.logLines.stream().map(line -> new LogLine(line.level(), line.message())).toList();
+        this.finished = request;
+        this.ctxShared = Collections.unmodifiableMap(new LinkedHashMap<>(request.ctxShared));
         this.calls = List.copyOf(calls);
         this.failures = List.copyOf(failures);
         this.phasesRun = List.copyOf(phasesRun);
     }
 
-    public Optional<Exit> exit() {
-        KongRequest.Exit exit = request.exit;
-        return exit == null ? Optional.empty()
-                : Optional.of(new Exit(exit.status(), exit.headers(), new String(exit.body(), StandardCharsets.UTF_8)));
+    private static Map<String, List<String>> copy(Map<String, List<String>> headers) {
+        Map<String, List<String>> copy = new LinkedHashMap<>();
+        headers.forEach((name, values) -> copy.put(name, List.copyOf(values)));
+        return Collections.unmodifiableMap(copy);
     }
 
-    /** The upstream request as plugins left it: target, path, headers set (an empty list = cleared), body. */
-    public KongRequest.Upstream upstream() {
-        return request.upstream;
+    public Optional<Exit> exit() {
+        return exit;
+    }
+
+    public Upstream upstream() {
+        return upstream;
     }
 
     /** Headers plugins set on the response to the client. */
     public Map<String, List<String>> responseHeaders() {
-        return request.responseHeaders;
+        return responseHeaders;
     }
 
-    public List<KongRequest.LogLine> logs() {
-        return request.logLines;
+    public List<LogLine> logs() {
+        return logs;
     }
 
     /** What {@code kong.log.serialize()} gives after this run, serialize values included. */
     public Map<String, Object> serialized() {
-        return LogSerializer.serialize(request);
+        return Collections.unmodifiableMap(LogSerializer.serialize(finished));
     }
 
+    /** {@code kong.ctx.shared} as plugins left it (values Kong could carry: strings, numbers, booleans, tables). */
     public Map<String, Object> ctxShared() {
-        return request.ctxShared;
+        return ctxShared;
     }
 
     /** Every PDK call in order, as {@code kong.x.y[args]}. */
@@ -71,10 +115,5 @@ public final class TestRun {
 
     public List<Phase> phasesRun() {
         return phasesRun;
-    }
-
-    /** The request state, for assertions this class does not cover. */
-    public KongRequest kongRequest() {
-        return request;
     }
 }

@@ -55,8 +55,8 @@ class PluginTesterTest {
                 .run(TestRequest.get("http://localhost/x").header("X-Api", "k"));
 
         assertThat(run.exit()).isEmpty();
-        assertThat(run.upstream().headers.get("x-checked")).isEqualTo(List.of("yes"));
-        assertThat(run.upstream().headers.get("x-api")).isEmpty();
+        assertThat(run.upstream().headers().get("x-checked")).isEqualTo(List.of("yes"));
+        assertThat(run.upstream().headers().get("x-api")).isEmpty();
         assertThat(run.serialized().get("key_check")).isEqualTo(Map.of("passed", true));
     }
 

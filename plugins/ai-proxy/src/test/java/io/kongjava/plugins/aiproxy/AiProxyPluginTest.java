@@ -81,10 +81,10 @@ class AiProxyPluginTest {
         assertThat(run.exit()).isEmpty();
         var upstream = run.upstream();
         String query = pathAndQuery.contains("?") ? pathAndQuery.substring(pathAndQuery.indexOf('?')) : "";
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream.scheme + "://" + upstream.targetHost + ":"
-                + upstream.targetPort + upstream.path + query)).POST(HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream.scheme() + "://" + upstream.targetHost().orElseThrow() + ":"
+                + upstream.targetPort() + upstream.path() + query)).POST(HttpRequest.BodyPublishers.ofString(body));
         clientHeaders.forEach(request::header);
-        upstream.headers.forEach((name, values) -> values.forEach(v -> request.setHeader(name, v)));
+        upstream.headers().forEach((name, values) -> values.forEach(v -> request.setHeader(name, v)));
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -99,10 +99,10 @@ class AiProxyPluginTest {
         TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages?beta=true", body));
 
         assertThat(run.failures()).isEmpty();
-        assertThat(run.upstream().targetHost).isEqualTo("127.0.0.1");
-        assertThat(run.upstream().scheme).isEqualTo("http");
-        assertThat(run.upstream().headers).containsKey(Relay.TICKET_HEADER);
-        assertThat(run.upstream().headers.toString()).doesNotContain(KEY);
+        assertThat(run.upstream().targetHost().orElseThrow()).isEqualTo("127.0.0.1");
+        assertThat(run.upstream().scheme()).isEqualTo("http");
+        assertThat(run.upstream().headers()).containsKey(Relay.TICKET_HEADER);
+        assertThat(run.upstream().headers().toString()).doesNotContain(KEY);
         assertThat(run.pdkCalls()).anySatisfy(call -> assertThat(call).startsWith("kong.request.get_raw_body[0]"))
                 .anySatisfy(call -> assertThat(call).startsWith("kong.service.set_target[127.0.0.1, "));
     }
