@@ -1,6 +1,7 @@
 package io.kongjava.pdk.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.schema.PluginDescriptor;
@@ -90,11 +91,12 @@ class KongPluginProcessorTest {
         assertThat(compilation.serviceFile()).isEqualTo("demo.Hello\ndemo.Hello$Nested\n");
 
         try (URLClassLoader loader = new URLClassLoader(new URL[] {output.toUri().toURL()}, getClass().getClassLoader())) {
-            List<PluginDescriptor> described = ServiceLoader.load(KongPlugin.class, loader).stream()
-                    .map(provider -> PluginDescriptor.of(provider.get())).toList();
+            @SuppressWarnings("rawtypes") // ServiceLoader wants the raw class of a generic service
+            ServiceLoader<KongPlugin> plugins = ServiceLoader.load(KongPlugin.class, loader);
+            List<PluginDescriptor> described = plugins.stream().map(provider -> PluginDescriptor.of(provider.get())).toList();
             assertThat(described).extracting(PluginDescriptor::name, PluginDescriptor::version, PluginDescriptor::priority)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("demo-hello", "1.2.3", 1000),
-                            org.assertj.core.groups.Tuple.tuple("demo-nested", "0.1", -5));
+                    .containsExactly(tuple("demo-hello", "1.2.3", 1000),
+                            tuple("demo-nested", "0.1", -5));
             assertThat(described.getFirst().configType().getName()).isEqualTo("demo.Hello$Config");
         }
     }
