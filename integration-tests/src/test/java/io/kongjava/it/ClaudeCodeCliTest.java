@@ -1,5 +1,6 @@
 package io.kongjava.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The mission, end to end: the real Claude Code CLI ({@code claude -p}) with
@@ -74,16 +77,13 @@ class ClaudeCodeCliTest {
                 .reduce((first, second) -> second).orElseThrow(() -> new AssertionError("the prompt never reached the upstream: " + seen));
         assertThat(conversation.json().path("model").asText()).isEqualTo(HowToGateway.PINNED_MODEL);
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        JsonNode line = null;
-        while (line == null && System.nanoTime() < deadline) {
-            line = howTo.logLines().stream()
-                    .filter(l -> l.path("request").path("uri").asText().startsWith("/anything/v1/messages"))
-                    .filter(l -> l.path("ai").path("proxy").path("usage").path("completion_tokens").asLong() == 17)
-                    .reduce((first, second) -> second).orElse(null);
-            Thread.sleep(100);
-        }
-        assertThat(line).as("a log line with the conversation's usage in %s", howTo.logFile).isNotNull();
+        JsonNode line = await("a log line with the conversation's usage in " + howTo.logFile)
+                .atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                .until(() -> howTo.logLines().stream()
+                        .filter(l -> l.path("request").path("uri").asText().startsWith("/anything/v1/messages"))
+                        .filter(l -> l.path("ai").path("proxy").path("usage").path("completion_tokens").asLong() == 17)
+                        .reduce((first, second) -> second), Optional::isPresent)
+                .orElseThrow();
         JsonNode usage = line.path("ai").path("proxy").path("usage");
         assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(1234 + 2048 + 4096);
         assertThat(usage.path("total_tokens").asLong()).isEqualTo(1234 + 2048 + 4096 + 17);

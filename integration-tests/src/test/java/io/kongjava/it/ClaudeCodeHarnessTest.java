@@ -1,5 +1,6 @@
 package io.kongjava.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import java.util.Optional;
 
 /**
  * The real Claude Code CLI through Kong's own plugin-server client (kong-harness): the how-to's layout, java-ai-proxy
@@ -86,19 +88,20 @@ class ClaudeCodeHarnessTest {
         }
     }
 
-    private static JsonNode awaitLine(Path logFile) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(logFile)) {
-                for (String text : Files.readAllLines(logFile).reversed()) {
-                    JsonNode line = JSON.readTree(text);
-                    if (line.path("ai").path("proxy").path("usage").path("completion_tokens").asLong() == 17) {
-                        return line;
+    private static JsonNode awaitLine(Path logFile) {
+        return await("a line with the conversation's usage in " + logFile).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    if (!Files.exists(logFile)) {
+                        return Optional.<JsonNode>empty();
                     }
-                }
-            }
-            Thread.sleep(100);
-        }
-        return null;
+                    for (String text : Files.readAllLines(logFile).reversed()) {
+                        JsonNode line = JSON.readTree(text);
+                        if (line.path("ai").path("proxy").path("usage").path("completion_tokens").asLong() == 17) {
+                            return Optional.of(line);
+                        }
+                    }
+                    return Optional.<JsonNode>empty();
+                }, Optional::isPresent)
+                .orElseThrow();
     }
 }

@@ -1,5 +1,6 @@
 package io.kongjava.it;
 
+import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -12,7 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Kong's Claude Code how-to on the local gateway, with the repository's own kong-config/kong.conf and
@@ -143,16 +145,11 @@ final class HowToGateway implements AutoCloseable {
 
     /** The line file-log wrote for this request, waiting for Kong's later log phase. */
     JsonNode logLine(String requestId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            for (JsonNode entry : logLines()) {
-                if (entry.path("request").path("id").asText().equals(requestId)) {
-                    return entry;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no log line for request " + requestId + " in " + logFile);
+        return await("a log line for request " + requestId + " in " + logFile)
+                .atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
+                .until(() -> logLines().stream().filter(entry -> entry.path("request").path("id").asText().equals(requestId)).findFirst(),
+                        Optional::isPresent)
+                .orElseThrow();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.kongjava.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,6 +29,7 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.images.builder.Transferable;
+import java.util.Optional;
 
 /**
  * Real Kong in a container built from kong-config/Dockerfile (our distribution added to the official
@@ -100,23 +102,23 @@ class KongContainerHowToTest {
     }
 
     JsonNode logLine(String requestId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            String content;
-            try {
-                content = kong.copyFileFromContainer(LOG_PATH, in -> new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (RuntimeException notYet) {
-                content = "";
-            }
-            for (String line : content.lines().toList()) {
-                JsonNode entry = JSON.readTree(line);
-                if (entry.path("request").path("id").asText().equals(requestId)) {
-                    return entry;
-                }
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("no line for request " + requestId + " in the container's " + LOG_PATH + "; Kong's log:\n" + kong.getLogs());
+        return await("a line for request " + requestId + " in the container's " + LOG_PATH)
+                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    String content;
+                    try {
+                        content = kong.copyFileFromContainer(LOG_PATH, in -> new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    } catch (RuntimeException notYet) {
+                        content = "";
+                    }
+                    for (String line : content.lines().toList()) {
+                        JsonNode entry = JSON.readTree(line);
+                        if (entry.path("request").path("id").asText().equals(requestId)) {
+                            return Optional.of(entry);
+                        }
+                    }
+                    return Optional.<JsonNode>empty();
+                }, Optional::isPresent).orElseThrow();
     }
 
     @Test

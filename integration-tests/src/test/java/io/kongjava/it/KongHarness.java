@@ -1,5 +1,6 @@
 package io.kongjava.it;
 
+import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Drives kong-harness (../shared/kong-harness beside the checkout, or {@code KONG_HARNESS}): Kong's own,
@@ -474,23 +476,28 @@ public final class KongHarness implements AutoCloseable {
         }
     }
 
-    private static void awaitSocket(Path socket, Process server, Path log) throws InterruptedException {
-        long deadline = System.nanoTime() + SERVER_START.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!server.isAlive()) {
-                throw new IllegalStateException("the plugin server exited with " + server.exitValue() + " before accepting:\n" + tail(readQuietly(log), 30));
-            }
-            if (Files.exists(socket)) {
-                try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                    channel.connect(UnixDomainSocketAddress.of(socket));
-                    return;
-                } catch (IOException notYet) {
-                    // bound but not yet accepting
+    private static void awaitSocket(Path socket, Process server, Path log) {
+        try {
+            await().atMost(SERVER_START).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (!server.isAlive()) {
+                    throw new IllegalStateException("the plugin server exited with " + server.exitValue() + " before accepting:\n"
+                            + tail(readQuietly(log), 30));
                 }
-            }
-            Thread.sleep(50);
+                return accepts(socket);
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("the plugin server did not accept on " + socket + " within " + SERVER_START + ":\n"
+                    + tail(readQuietly(log), 30));
         }
-        throw new IllegalStateException("the plugin server did not accept on " + socket + " within " + SERVER_START + ":\n" + tail(readQuietly(log), 30));
+    }
+
+    private static boolean accepts(Path socket) {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException notYet) {
+            return false; // not bound, or bound but not yet accepting
+        }
     }
 
     static int freePort() throws IOException {

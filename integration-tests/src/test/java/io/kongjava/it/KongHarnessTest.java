@@ -1,5 +1,6 @@
 package io.kongjava.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,10 +44,8 @@ class KongHarnessTest {
             JsonNode plugin = harness.status().path("plugin");
             assertThat(plugin.path("name").asText()).isEqualTo("java-file-log");
             Path log = harness.runDir().resolve("file.log");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while ((!Files.exists(log) || Files.readAllLines(log).size() < requests) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> Files.exists(log) && Files.readAllLines(log).size() >= requests);
             List<String> lines = Files.readAllLines(log);
             assertThat(lines).hasSize(requests);
             Set<String> logged = new HashSet<>();

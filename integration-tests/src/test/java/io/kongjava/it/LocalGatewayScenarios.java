@@ -1,5 +1,6 @@
 package io.kongjava.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kongjava.gateway.GatewayMain;
@@ -148,18 +149,15 @@ abstract class LocalGatewayScenarios {
 
         // As Kong's process.lua does: the server is started again, and the gateway re-creates the plugin's
         // instance when the new server answers "no plugin instance".
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        HttpResponse<String> response = null;
-        while (System.nanoTime() < deadline) {
-            response = get("/hello/after");
-            if (response.statusCode() == 200) {
-                break;
-            }
-            assertThat(response.statusCode()).as("while the server is down, Kong's 500").isEqualTo(500);
-            assertThat(response.body()).contains("An unexpected error occurred");
-            Thread.sleep(100);
-        }
-        assertThat(response.statusCode()).isEqualTo(200);
+        HttpResponse<String> response = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    HttpResponse<String> answer = get("/hello/after");
+                    if (answer.statusCode() != 200) {
+                        assertThat(answer.statusCode()).as("while the server is down, Kong's 500").isEqualTo(500);
+                        assertThat(answer.body()).contains("An unexpected error occurred");
+                    }
+                    return answer;
+                }, answer -> answer.statusCode() == 200);
         assertThat(response.headers().firstValue("x-hello-from-" + language().toLowerCase())).isPresent();
         assertThat(gateway.processes().pids().values()).doesNotContain(firstPid).hasSize(1);
     }

@@ -1,5 +1,6 @@
 package io.kongjava.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import java.time.Duration;
 
 /**
  * The metrics endpoint, enabled through {@code KONG_JAVA_METRICS_LISTEN}, after AI requests through Kong's own
@@ -101,16 +103,11 @@ class MetricsHarnessTest {
     /** Scrapes until java-file-log's log phase has ended {@code count} times (Kong runs it after the response). */
     private static Samples awaitLogPhases(HttpClient http, int port, int count) throws Exception {
         Map<String, String> logDone = Map.of("plugin", "java-file-log", "phase", "log", "outcome", "ok");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
+        return await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(200);
-            Samples samples = Samples.parse(response.body());
-            if (samples.sum("kong_java_events_total", logDone) >= count || System.nanoTime() > deadline) {
-                return samples;
-            }
-            Thread.sleep(100);
-        }
+            return Samples.parse(response.body());
+        }, samples -> samples.sum("kong_java_events_total", logDone) >= count);
     }
 }

@@ -1,5 +1,6 @@
 package io.kongjava.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -85,13 +86,8 @@ class MetricsHowToTest {
 
     /** Scrapes until {@code name}{labels} reaches {@code expected}: the log phase ends just after its line is written. */
     Samples scrapeUntil(String name, Map<String, String> labels, double expected) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Samples samples = scrape();
-        while (samples.sum(name, labels) < expected && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            samples = scrape();
-        }
-        return samples;
+        return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(this::scrape, samples -> samples.sum(name, labels) >= expected);
     }
 
     static Map<String, String> kong(String... more) {
@@ -147,10 +143,7 @@ class MetricsHowToTest {
 
     @Test
     void eachAiRequestIsOneGenAiSpanSentOverOtlp() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (otlp.spans.size() < 3 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> otlp.spans.size() >= 3);
         assertThat(otlp.spans).hasSize(3);
         assertThat(otlp.contentTypes).allSatisfy(type -> assertThat(type).isEqualTo("application/x-protobuf"));
         for (JsonNode line : lines) {

@@ -1,5 +1,6 @@
 package io.kongjava.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -114,22 +115,21 @@ class PluginServerLauncherTest {
     }
 
     /** Waits until {@code socket} accepts; fails early when {@code process} (if given) has exited. */
-    static void awaitSocket(Path socket, Process process) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(socket)) {
-                try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-                    return;
-                } catch (IOException notYet) {
-                    // binding in progress
-                }
-            }
+    static void awaitSocket(Path socket, Process process) {
+        await("a socket at " + socket).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
             if (process != null && !process.isAlive()) {
                 throw new IllegalStateException("exited with " + process.exitValue() + ": "
                         + new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
             }
-            Thread.sleep(50);
+            return accepts(socket);
+        });
+    }
+
+    private static boolean accepts(Path socket) {
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            return true;
+        } catch (IOException notYet) {
+            return false; // not bound yet, or binding in progress
         }
-        throw new IllegalStateException("no socket at " + socket + " within 20 s");
     }
 }

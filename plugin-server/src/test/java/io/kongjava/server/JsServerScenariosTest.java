@@ -1,5 +1,6 @@
 package io.kongjava.server;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * The Kong-side scenarios against Kong's own JS plugin server, started the way Kong's docs configure it
@@ -34,21 +36,18 @@ class JsServerScenariosTest extends KongSideScenarios {
                 "-p", dir.toString(), "--sock-name", "js.sock")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Path socket = dir.resolve("js.sock");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(socket)) {
-                try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-                    return socket;
-                } catch (IOException notYet) {
-                    // listening soon
-                }
-            }
-            if (!process.isAlive()) {
-                throw new IllegalStateException("kong-js-pluginserver exited with " + process.exitValue());
-            }
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException("kong-js-pluginserver did not listen on " + socket + " within 15 s");
+        await("kong-js-pluginserver listening on " + socket).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("kong-js-pluginserver exited with " + process.exitValue());
+                    }
+                    try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                        return true;
+                    } catch (IOException notYet) {
+                        return false; // listening soon
+                    }
+                });
+        return socket;
     }
 
     @Override

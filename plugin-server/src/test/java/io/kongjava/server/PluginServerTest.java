@@ -1,5 +1,6 @@
 package io.kongjava.server;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -299,11 +300,7 @@ class PluginServerTest {
         kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "access"));
         assertThat(server.eventsInFlight()).isEqualTo(1);
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (server.eventsInFlight() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(server.eventsInFlight()).isZero();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> server.eventsInFlight() == 0);
     }
 
     @Test
@@ -338,10 +335,7 @@ class PluginServerTest {
         server = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(200), true));
         long id = startInstance("{}");
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (server.instanceCount() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> server.instanceCount() == 0);
 
         assertThatThrownBy(() -> kong.call("plugin.InstanceStatus", id)).hasMessageContaining("no plugin instance");
     }

@@ -1,5 +1,6 @@
 package io.kongjava.server;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -72,12 +73,8 @@ class ServerObserverTest {
         return (Long) ((Map<?, ?>) kong.call("plugin.StartInstance", Map.of("Name", "test-greeter", "Config", config))).get("Id");
     }
 
-    private void awaitSeen(String entry) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!seen.contains(entry) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(seen).contains(entry);
+    private void awaitSeen(String entry) {
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> assertThat(seen).contains(entry));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.kongjava.plugins.filelog;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.time.Duration;
 
 class FileAppenderTest {
 
@@ -126,15 +128,9 @@ class FileAppenderTest {
     }
 
     /** Waits until the file at {@code path} exists and holds at least {@code count} lines. */
-    static void awaitLines(Path path, int count) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(path) && Files.readAllLines(path).size() >= count) {
-                return;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("no fresh file with " + count + " lines at " + path);
+    static void awaitLines(Path path, int count) {
+        await("a fresh file with " + count + " lines at " + path).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(5))
+                .until(() -> Files.exists(path) && Files.readAllLines(path).size() >= count);
     }
 
     @Test

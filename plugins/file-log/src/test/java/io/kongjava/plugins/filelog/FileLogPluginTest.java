@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,13 +84,11 @@ class FileLogPluginTest {
     void theAiBlockOfTheSameRequestJoinsItsLineAndTheAuthHeaderIsHidden() throws Exception {
         CompletableFuture<Object> measured = new CompletableFuture<>();
         exchange.publish("req-ai", "ai", measured);
-        Thread.ofVirtual().start(() -> {
-            sleep(200);
-            measured.complete(Map.of(
-                    "proxy", Map.of("meta", Map.of("provider_name", "anthropic", "request_mode", "stream"),
-                            "usage", Map.of("prompt_tokens", 120, "completion_tokens", 40)),
-                    "redact_headers", List.of("x-api-key"), "drop_headers", List.of("x-kong-java-relay-ticket")));
-        });
+        // the block arrives 200 ms after the log phase began waiting for it
+        measured.completeOnTimeout(Map.of(
+                "proxy", Map.of("meta", Map.of("provider_name", "anthropic", "request_mode", "stream"),
+                        "usage", Map.of("prompt_tokens", 120, "completion_tokens", 40)),
+                "redact_headers", List.of("x-api-key"), "drop_headers", List.of("x-kong-java-relay-ticket")), 200, TimeUnit.MILLISECONDS);
 
         fileLog("").run(TestRequest.post("http://localhost/anything/v1/messages", "{}")
                 .header("x-api-key", "sk-client-key").header("x-kong-java-relay-ticket", "t1").requestId("req-ai"));
@@ -174,14 +173,6 @@ class FileLogPluginTest {
             return null;
         } catch (InvalidConfigException e) {
             return e;
-        }
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
