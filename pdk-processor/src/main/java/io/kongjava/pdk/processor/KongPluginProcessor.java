@@ -82,7 +82,7 @@ public final class KongPluginProcessor extends AbstractProcessor {
 
     private void check(TypeElement type, TypeElement pluginType) {
         var types = processingEnv.getTypeUtils();
-        boolean isPlugin = type.getKind() == ElementKind.CLASS
+        boolean isPlugin = (type.getKind() == ElementKind.CLASS || type.getKind() == ElementKind.RECORD)
                 && types.isSubtype(types.erasure(type.asType()), types.erasure(pluginType.asType()));
         Optional<AnnotationMirror> info = infoOf(type);
         if (!isPlugin) {

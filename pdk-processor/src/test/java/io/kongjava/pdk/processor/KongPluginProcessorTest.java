@@ -113,6 +113,20 @@ class KongPluginProcessorTest {
     }
 
     @Test
+    void aRecordWithoutComponentsCanBeAPlugin() throws Exception {
+        Compilation compilation = compile("""
+                package demo;
+                @io.kongjava.pdk.KongPlugin.Info(name = "demo-record", version = "1.0.0", priority = 5)
+                public record Stateless() implements io.kongjava.pdk.KongPlugin<Stateless.Config> {
+                    public record Config(String path) {}
+                }
+                """);
+
+        assertThat(compilation.errors()).isEmpty();
+        assertThat(compilation.serviceFile()).isEqualTo("demo.Stateless\n");
+    }
+
+    @Test
     void aPluginWithoutInfoDoesNotCompile() {
         Compilation compilation = compile("""
                 package demo;
