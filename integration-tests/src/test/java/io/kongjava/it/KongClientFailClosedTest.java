@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Timeout;
  * failure mode of the access phase (too large, unreadable, a PDK error, relay not ready, an exception), as
  * {@link LocalGatewayFailClosedTest} has on the local gateway, each checking java-file-log's line too.
  */
+@RequiresKongHarness
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KongClientFailClosedTest {

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
  * response named one, a time to first token only when a token came, the cost with Anthropic's cache tiers, a
  * count_tokens call with its count in its own field and zero usage, and no relay ticket in the line.
  */
+@RequiresKongHarness
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KongClientLogLineTest {
