@@ -15,6 +15,7 @@ import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -95,6 +96,7 @@ public final class Gateway implements AutoCloseable {
     private final long maxBodySize;
     /** nginx's client_body_buffer_size: bodies above it are "in a file", which changes get_raw_body's answers. */
     private int bodyBufferSize = 8192;
+    private Path bodyTempPath;
     private final HeaderLimits headerLimits;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     /** The JDK's server, when chosen with {@code -Dkong.java.gateway.server=jdk}; otherwise {@link #front}. */
@@ -111,6 +113,15 @@ public final class Gateway implements AutoCloseable {
         this.router = new Router(config.routes);
         this.dumps = dumps;
         this.maxBodySize = maxBodySize;
+    }
+
+    /**
+     * nginx's {@code client_body_temp_path} (Kong's: PREFIX/client_body_temp): a body above the buffer is also written
+     * there while it is read, and {@code get_raw_body} reads it back from the file, as Kong does; {@code null}: memory only.
+     */
+    public Gateway bodyTempPath(Path directory) {
+        this.bodyTempPath = directory;
+        return this;
     }
 
     /** kong.conf's {@code nginx_http_client_body_buffer_size} (Kong's default: 8k). */
@@ -146,7 +157,7 @@ public final class Gateway implements AutoCloseable {
         long startNanos = System.nanoTime();
         KongRequest state = new KongRequest();
         state.clientBodyBufferSize = bodyBufferSize;
-        try (exchange) {
+        try (exchange; SpooledBody spooled = new SpooledBody(state)) {
             int tooLarge = headerTooLarge(exchange);
             if (tooLarge != 0) {
                 readRequestHead(exchange, state);
@@ -300,10 +311,56 @@ public final class Gateway implements AutoCloseable {
 
     private void readRequest(HttpExchange exchange, KongRequest state) throws IOException {
         readRequestHead(exchange, state);
+        int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxBodySize + 1);
         try (InputStream in = exchange.getRequestBody()) {
-            state.body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodySize + 1));
+            byte[] buffered = in.readNBytes(Math.min(limit, bodyBufferSize + 1));
+            if (buffered.length <= bodyBufferSize || bodyTempPath == null) {
+                state.body = buffered.length < limit && buffered.length > bodyBufferSize
+                        ? concat(buffered, in.readNBytes(limit - buffered.length)) : buffered;
+            } else {
+                state.body = spool(in, buffered, limit, state);
+            }
         }
         state.requestSize = state.body.length + state.pathWithQuery().length() + 16;
+    }
+
+    private static byte[] concat(byte[] head, byte[] rest) {
+        byte[] all = java.util.Arrays.copyOf(head, head.length + rest.length);
+        System.arraycopy(rest, 0, all, head.length, rest.length);
+        return all;
+    }
+
+    /** Reads the rest of a body over the buffer, writing all of it to a temp file as it comes, as nginx does. */
+    private byte[] spool(InputStream in, byte[] head, int limit, KongRequest state) throws IOException {
+        Files.createDirectories(bodyTempPath);
+        state.bodyFile = Files.createTempFile(bodyTempPath, "", "");
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream(head.length * 2);
+        all.write(head);
+        try (OutputStream file = Files.newOutputStream(state.bodyFile)) {
+            file.write(head);
+            file.flush();
+            byte[] buffer = new byte[64 * 1024];
+            int n;
+            while (all.size() < limit && (n = in.read(buffer, 0, Math.min(buffer.length, limit - all.size()))) > 0) {
+                file.write(buffer, 0, n);
+                all.write(buffer, 0, n);
+            }
+        }
+        return all.toByteArray();
+    }
+
+    /** Removes a request's temp file when the request ends (nginx's clean temp files). */
+    private record SpooledBody(KongRequest state) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (state.bodyFile != null) {
+                try {
+                    Files.deleteIfExists(state.bodyFile);
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "cannot remove " + state.bodyFile + ": " + e.getMessage());
+                }
+            }
+        }
     }
 
     private void readRequestHead(HttpExchange exchange, KongRequest state) {

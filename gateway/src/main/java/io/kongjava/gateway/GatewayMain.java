@@ -140,13 +140,15 @@ public final class GatewayMain {
         processes.start(entries);
         try {
             processes.awaitSockets(entries, Duration.ofSeconds(30), conf::startCmdOrigin);
-            // Kong's default client_max_body_size is 0: no limit (nginx would spill to a file; here it is memory).
+            // Kong's default client_max_body_size is 0: no limit. A body over client_body_buffer_size is held in memory
+            // and also written to PREFIX/client_body_temp, where get_raw_body reads it back from, as nginx and Kong do.
             long maxBody = conf.size("nginx_http_client_max_body_size", 0);
             InetSocketAddress listen = conf.proxyListen();
             Gateway gateway;
             try {
                 gateway = new Gateway(config, dumps, maxBody == 0 ? Integer.MAX_VALUE - 9 : maxBody, conf.headerLimits())
                         .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
+                        .bodyTempPath(conf.prefix().resolve("client_body_temp"))
                         .start(listen);
             } catch (BindException e) {
                 throw new ConfigException(conf.where("proxy_listen") + ": cannot listen on " + listen.getHostString() + ":" + listen.getPort()

@@ -33,17 +33,28 @@ final class HowToGateway implements AutoCloseable {
      * unexpected exception in access; its Service URL is the fake, where a fail-open would show.
      */
     static final String BROKEN_UPSTREAM_PATH = "/v1/messages with a space";
+    /**
+     * A plugin server started with this environment cannot start java-ai-proxy's relay: KONG_JAVA_OPTS (the
+     * launcher's documented JVM options) names an HTTP server provider class that does not exist, so the JDK's
+     * {@code HttpServer.create}, which the relay alone uses in that JVM, fails for every request. It stands for a
+     * relay that is not ready (its listener cannot be opened), with no hook in the plugin.
+     */
+    static final Map<String, String> RELAY_CANNOT_START = Map.of("KONG_JAVA_OPTS",
+            "-Dcom.sun.net.httpserver.HttpServerProvider=io.kongjava.it.NoSuchHttpServerProvider");
     /** The {@code /slow} route's service gives up on a silent provider after this long. */
     static final int SLOW_READ_TIMEOUT_MS = 1500;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final FakeAnthropic anthropic;
     final Path logFile;
+    /** Kong's prefix: the server's socket, and the gateway's client_body_temp, where bodies over 8 KiB are spooled. */
+    final Path prefix;
     final int proxyPort;
     private final GatewayMain.Running gateway;
 
-    private HowToGateway(FakeAnthropic anthropic, Path logFile, int proxyPort, GatewayMain.Running gateway) {
+    private HowToGateway(FakeAnthropic anthropic, Path logFile, Path prefix, int proxyPort, GatewayMain.Running gateway) {
         this.anthropic = anthropic;
+        this.prefix = prefix;
         this.logFile = logFile;
         this.proxyPort = proxyPort;
         this.gateway = gateway;
@@ -56,6 +67,15 @@ final class HowToGateway implements AutoCloseable {
 
     /** As {@link #start(String)}, with {@code serverFlags} added to the plugin server's start command. */
     static HowToGateway start(String realKey, String serverFlags) throws Exception {
+        return start(realKey, serverFlags, Map.of());
+    }
+
+    /**
+     * As {@link #start(String, String)}, with {@code serverEnv} set for the plugin server. The gateway, like Kong,
+     * starts the server with an almost empty environment, so the variables go in its start command
+     * ({@code env NAME=VALUE ... kong-java-pluginserver ...}), as an operator would write pluginserver_X_start_cmd.
+     */
+    static HowToGateway start(String realKey, String serverFlags, Map<String, String> serverEnv) throws Exception {
         FakeAnthropic anthropic = FakeAnthropic.start().requireApiKey(realKey);
         try {
             Path dir = Files.createTempDirectory("claude-how-to");
@@ -67,12 +87,15 @@ final class HowToGateway implements AutoCloseable {
                     LocalGatewayScenarios.freePort()));
             Path prefix = dir.resolve("prefix");
             String server = Distribution.bin("kong-java-pluginserver").toString();
+            StringBuilder envPrefix = new StringBuilder();
+            serverEnv.forEach((name, value) -> envPrefix.append(envPrefix.isEmpty() ? "env " : "").append(name).append("='")
+                    .append(value.replace("'", "'\\''")).append("' "));
             Map<String, String> env = new java.util.HashMap<>(Map.of(
                     "KONG_PREFIX", prefix.toString(),
                     "KONG_DECLARATIVE_CONFIG", yaml.toString(),
                     "KONG_PROXY_LISTEN", "127.0.0.1:" + proxyPort,
                     "KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET", prefix + "/kong-java-pluginserver.socket",
-                    "KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD", server + " -kong-prefix " + prefix + (serverFlags.isEmpty() ? "" : " " + serverFlags),
+                    "KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD", envPrefix + server + " -kong-prefix " + prefix + (serverFlags.isEmpty() ? "" : " " + serverFlags),
                     "KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy",
                     "KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET", prefix + "/kong-java-pluginserver.socket",
                     "KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD", server + " --dump-plugin-info java-file-log",
@@ -81,7 +104,7 @@ final class HowToGateway implements AutoCloseable {
             // get_raw_body size rules bite, so the tests see what a Kong without the kong.conf line would do.
             env.put("KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE", "8k");
             env.put("ANTHROPIC_PINNED_MODEL", PINNED_MODEL);
-            return new HowToGateway(anthropic, logFile, proxyPort, GatewayMain.start(repo.resolve("kong-config/kong.conf"), env));
+            return new HowToGateway(anthropic, logFile, prefix, proxyPort, GatewayMain.start(repo.resolve("kong-config/kong.conf"), env));
         } catch (Exception | Error e) {
             anthropic.close();
             throw e;

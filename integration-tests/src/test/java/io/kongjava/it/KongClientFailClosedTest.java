@@ -14,8 +14,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,13 +30,17 @@ import org.junit.jupiter.api.Timeout;
 /**
  * java-ai-proxy fails closed under Kong's own plugin-server client (../shared/kong-harness, Kong 3.9.3's Lua, nginx
  * with Kong's default 8k client_body_buffer_size). The Service is the fake Anthropic API itself, so a request Kong
- * proxied without the plugin (Kong fails open) would show up there with the client's key and model.
+ * proxied without the plugin (Kong fails open) would show up there with the client's key and model. One test per
+ * failure mode of the access phase (too large, unreadable, a PDK error, relay not ready, an exception), as
+ * {@link LocalGatewayFailClosedTest} has on the local gateway, each checking java-file-log's line too.
  */
+@RequiresKongHarness
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KongClientFailClosedTest {
 
     static final String KEY = "sk-ant-api03-operators-key-for-the-kong-client";
+    static final String CLIENT_KEY = "sk-the-clients-own-key";
     static final String PINNED = HowToGateway.PINNED_MODEL;
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,24 +48,27 @@ class KongClientFailClosedTest {
     KongHarness kong;
     /** The same, with an upstream_path no URL can be built from: java-ai-proxy's access phase throws for every request. */
     KongHarness broken;
+    /** The same, with a plugin server whose relay cannot start ({@link HowToGateway#RELAY_CANNOT_START}). */
+    KongHarness relayless;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     void start() throws Exception {
         KongHarness.assumeAvailable();
         anthropic = FakeAnthropic.start().requireApiKey(KEY);
-        kong = start("");
-        broken = start(",\"upstream_path\":\"" + HowToGateway.BROKEN_UPSTREAM_PATH + "\"");
+        kong = start("", Map.of());
+        broken = start(",\"upstream_path\":\"" + HowToGateway.BROKEN_UPSTREAM_PATH + "\"", Map.of());
+        relayless = start("", HowToGateway.RELAY_CANNOT_START);
     }
 
-    KongHarness start(String extraOptions) throws Exception {
+    KongHarness start(String extraOptions, Map<String, String> serverEnv) throws Exception {
         String aiProxy = """
                 {"route_type":"llm/v1/chat","llm_format":"anthropic","max_request_body_size":524288,
                  "auth":{"header_name":"x-api-key","header_value":"%s"},
                  "model":{"provider":"anthropic","name":"%s","options":{"anthropic_version":"2023-06-01","upstream_url":"%s"%s}},
                  "logging":{"log_statistics":true}}""".formatted(KEY, PINNED, anthropic.url(), extraOptions);
         return KongHarness.start(KongVersion.V3_9_3, List.of(KongHarness.Plugin.of("java-ai-proxy", aiProxy),
-                KongHarness.Plugin.of("java-file-log", "{\"path\": \"@RUN_DIR@/claude.json\"}")), anthropic.url(), 1);
+                KongHarness.Plugin.of("java-file-log", "{\"path\": \"@RUN_DIR@/claude.json\"}")), anthropic.url(), 1, serverEnv);
     }
 
     @AfterAll
@@ -68,6 +78,9 @@ class KongClientFailClosedTest {
         }
         if (broken != null) {
             broken.close();
+        }
+        if (relayless != null) {
+            relayless.close();
         }
         if (anthropic != null) {
             anthropic.close();
@@ -86,8 +99,12 @@ class KongClientFailClosedTest {
     }
 
     HttpRequest.Builder claudeCode(HttpRequest.BodyPublisher body) {
-        return HttpRequest.newBuilder(URI.create(kong.proxyUrl() + "/v1/messages?beta=true"))
-                .header("x-api-key", "sk-the-clients-own-key")
+        return claudeCode(kong, body);
+    }
+
+    HttpRequest.Builder claudeCode(KongHarness harness, HttpRequest.BodyPublisher body) {
+        return HttpRequest.newBuilder(URI.create(harness.proxyUrl() + "/v1/messages?beta=true"))
+                .header("x-api-key", CLIENT_KEY)
                 .header("anthropic-version", "2023-06-01")
                 .header("content-type", "application/json")
                 .POST(body);
@@ -106,22 +123,64 @@ class KongClientFailClosedTest {
         assertThat(anthropic.takeRequest(Duration.ofMillis(300))).as("a request reached the provider").isEmpty();
     }
 
+    /** java-file-log's line for the request, in the harness run's claude.json, waiting for Kong's log timer. */
+    static JsonNode logLine(KongHarness harness, String requestId) throws Exception {
+        Path file = harness.runDir().resolve("claude.json");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file)) {
+                for (String line : Files.readAllLines(file)) {
+                    JsonNode entry = JSON.readTree(line);
+                    if (entry.path("request").path("id").asText().equals(requestId)) {
+                        return entry;
+                    }
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no log line for request " + requestId + " in " + file);
+    }
+
+    /** java-file-log's line: the status the client got, what java-ai-proxy says happened, and no key in clear. */
+    static JsonNode assertLogLine(KongHarness harness, String requestId, int status, String outcome, String requestModel) throws Exception {
+        JsonNode line = logLine(harness, requestId);
+        assertThat(line.path("response").path("status").asInt()).isEqualTo(status);
+        JsonNode proxy = line.path("ai").path("proxy");
+        assertThat(proxy.path("meta").path("outcome").asText()).as(line.toString()).isEqualTo(outcome);
+        assertThat(proxy.path("meta").path("request_model").asText()).isEqualTo(requestModel);
+        assertThat(proxy.path("meta").has("upstream_status")).as("no provider answered").isFalse();
+        assertThat(proxy.path("usage").path("total_tokens").asLong()).isZero();
+        assertThat(line.toString()).doesNotContain(CLIENT_KEY).doesNotContain(KEY);
+        return line;
+    }
+
+    static List<String> newLines(List<String> lines, int before) {
+        return lines.subList(Math.min(before, lines.size()), lines.size());
+    }
+
+    static String requestId(HttpResponse<String> response) {
+        return response.headers().firstValue("x-kong-request-id").orElseThrow();
+    }
+
     @Test
-    void aChunkedBodyOverTheLimitGets413() throws Exception {
+    void tooLarge_aChunkedBodyOverTheLimitGets413() throws Exception {
+        int errorsBefore = kong.nginxErrors().size();
         HttpResponse<String> response = send(claudeCode(chunked(message("claude-opus-4-1", "x".repeat(600_000)))).build());
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(413);
         assertThat(JSON.readTree(response.body()).path("error").path("type").asText()).isEqualTo("request_too_large");
         assertNothingReachedTheProvider();
-        assertThat(kong.nginxErrors()).noneMatch(line -> line.contains("MessagePack"));
+        assertThat(newLines(kong.nginxErrors(), errorsBefore)).as("no Lua error in Kong's bridge").noneMatch(line -> line.contains("MessagePack"));
+        assertLogLine(kong, requestId(response), 413, "rejected", "UNSPECIFIED");
     }
 
     @Test
-    void aDeclaredBodyOverTheLimitGets413() throws Exception {
+    void tooLarge_aDeclaredBodyOverTheLimitGets413() throws Exception {
         HttpResponse<String> response = send(claudeCode(HttpRequest.BodyPublishers.ofString(message(PINNED, "x".repeat(600_000)))).build());
 
         assertThat(response.statusCode()).isEqualTo(413);
         assertNothingReachedTheProvider();
+        assertLogLine(kong, requestId(response), 413, "rejected", "UNSPECIFIED");
     }
 
     @Test
@@ -138,15 +197,55 @@ class KongClientFailClosedTest {
     }
 
     @Test
-    void anExceptionInTheAccessPhaseGetsKongs500AndNothingReachesTheProvider() throws Exception {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(broken.proxyUrl() + "/v1/messages"))
-                .header("x-api-key", "sk-the-clients-own-key").header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(message(PINNED, "hi"))).build());
+    void unreadable_aBodyThatIsNotJsonGets400() throws Exception {
+        HttpResponse<String> response = send(claudeCode(HttpRequest.BodyPublishers.ofString("{\"model\":\"claude-opus-4-1\",\"messages\":[")).build());
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("message").asText()).isEqualTo("request body must be a JSON object");
+        assertNothingReachedTheProvider();
+        assertLogLine(kong, requestId(response), 400, "rejected", "UNSPECIFIED");
+    }
+
+    @Test
+    void pdkError_aSpooledBodyKongCannotReadBackGetsKongs500() throws Exception {
+        int errorsBefore = kong.nginxErrors().size();
+        SpooledBodyRequest.Answer answer = SpooledBodyRequest.sendWithVanishingSpoolFile(URI.create(kong.proxyUrl()).getPort(), "/v1/messages",
+                Map.of("x-api-key", CLIENT_KEY, "anthropic-version", "2023-06-01", "content-type", "application/json"),
+                message(PINNED, "z".repeat(100_000)), kong.runDir().resolve("gw/tmp/client_body"));
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(500);
+        assertThat(JSON.readTree(answer.body()).path("message").asText()).isEqualTo("An unexpected error occurred");
+        assertNothingReachedTheProvider();
+        // Kong's get_raw_body answered nil + "failed to open ...", which Kong's bridge cannot send: a Lua error, Kong's 500
+        assertThat(newLines(kong.nginxErrors(), errorsBefore)).anyMatch(line -> line.contains("MessagePack"));
+        // Kong answered itself and never told the plugin, whose phase it abandoned
+        assertLogLine(kong, answer.header("x-kong-request-id"), 500, "abandoned", "UNSPECIFIED");
+    }
+
+    @Test
+    void relayNotReady_getsKongs500FromThePlugin() throws Exception {
+        HttpResponse<String> response = send(claudeCode(relayless, HttpRequest.BodyPublishers.ofString(message(PINNED, "hi"))).build());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(500);
+        JsonNode error = JSON.readTree(response.body());
+        assertThat(error.path("message").asText()).isEqualTo("An unexpected error occurred");
+        assertThat(error.path("request_id").asText()).as("the plugin's own answer").isEqualTo(requestId(response));
+        assertNothingReachedTheProvider();
+        assertThat(relayless.counts("p.java-ai-proxy.rpc_err.")).as("the plugin answered; Kong did not skip it").isEmpty();
+        assertLogLine(relayless, requestId(response), 500, "internal_error", PINNED);
+    }
+
+    @Test
+    void exception_inTheAccessPhaseGetsKongs500FromThePlugin() throws Exception {
+        HttpResponse<String> response = send(claudeCode(broken, HttpRequest.BodyPublishers.ofString(message(PINNED, "hi"))).build());
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(500);
         assertThat(JSON.readTree(response.body()).path("message").asText()).isEqualTo("An unexpected error occurred");
         assertNothingReachedTheProvider();
         assertThat(broken.counts("p.java-ai-proxy.rpc_err.")).as("the plugin answered; Kong did not skip it").isEmpty();
+        assertLogLine(broken, requestId(response), 500, "internal_error", "UNSPECIFIED");
     }
 
     @Test

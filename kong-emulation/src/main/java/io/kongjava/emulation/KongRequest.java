@@ -32,6 +32,11 @@ public final class KongRequest {
     public String requestId = UUID.randomUUID().toString().replace("-", "");
     /** Kong buffers bodies above client_body_buffer_size (8 KiB) to a temp file. */
     public int clientBodyBufferSize = 8192;
+    /**
+     * The temp file nginx spooled a body above {@link #clientBodyBufferSize} to, which {@code get_raw_body} reads
+     * (by its path, as Kong does); {@code null} when the body is only in memory.
+     */
+    public java.nio.file.Path bodyFile;
 
     /** Matched entities as Kong's serializer prints them; {@code null} when none. */
     public Map<String, Object> route;

@@ -257,6 +257,16 @@ public final class PdkEmulator implements PdkHandler {
                 throw new Raise("request body file too big: " + request.body.length + " > " + max
                         + " (and Kong's RPC bridge cannot send nil as bin: attempt to get length of local 'str' (a nil value))");
             }
+            if (request.bodyFile != null) {
+                try {
+                    return java.nio.file.Files.readAllBytes(request.bodyFile);
+                } catch (java.io.IOException e) {
+                    // Kong opens the spooled file by its path: gone or unreadable, it answers nil + the reason, and
+                    // its RPC bridge fails to send nil as bin: a Lua error, the phase dies (500).
+                    throw new Raise("failed to open cached request body '" + request.bodyFile + "': " + e
+                            + " (and Kong's RPC bridge cannot send nil as bin: attempt to get length of local 'str' (a nil value))");
+                }
+            }
         }
         return request.body;
     }

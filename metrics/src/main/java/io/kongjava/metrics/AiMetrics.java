@@ -89,8 +89,9 @@ final class AiMetrics implements ProcessRequestExchange.Observer {
         tokens.labelValues(with(labels, "total_tokens")).inc(block.totalTokens());
         tokens.labelValues(with(labels, "cached_tokens")).inc(block.cachedTokens());
         tokens.labelValues(with(labels, "cache_creation_tokens")).inc(block.cacheCreationTokens());
-        // A request java-ai-proxy refused never reached the provider: its zero latency is no provider's.
-        boolean reachedProvider = !"rejected".equals(block.outcome());
+        // A request java-ai-proxy refused, or whose access phase failed, never reached the provider: its zero
+        // latency is no provider's.
+        boolean reachedProvider = !"rejected".equals(block.outcome()) && !"internal_error".equals(block.outcome());
         if (reachedProvider && block.latencyMillis() >= 0) {
             providerLatency.labelValues(labels).observe(block.latencyMillis());
         }

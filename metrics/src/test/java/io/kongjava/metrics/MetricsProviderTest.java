@@ -125,12 +125,13 @@ class MetricsProviderTest {
         assertThat(span.getEndEpochNanos() - span.getStartEpochNanos()).isEqualTo(1_500_000_000L);
     }
 
-    @Test
-    void aRefusedRequestCountsWithItsZeroTokensButHasNoProviderLatency() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"rejected", "internal_error"})
+    void aRefusedOrFailedRequestCountsWithItsZeroTokensButHasNoProviderLatency(String outcome) throws Exception {
         Map<String, Object> refused = new java.util.HashMap<>(block("claude-x", 0, 0, 0, 0, null, 0));
         Map<String, Object> proxy = new java.util.HashMap<>((Map<String, Object>) refused.get("proxy"));
         Map<String, Object> meta = new java.util.HashMap<>((Map<String, Object>) proxy.get("meta"));
-        meta.put("outcome", "rejected");
+        meta.put("outcome", outcome);
         proxy.put("meta", meta);
         refused.put("proxy", proxy);
         exchange.publish("r1", "ai", CompletableFuture.completedFuture(refused));
@@ -138,7 +139,7 @@ class MetricsProviderTest {
         assertThat(samples.sum("ai_llm_requests_total", Map.of("ai_model", "claude-x"))).isEqualTo(1.0);
         assertThat(samples.sum("ai_llm_tokens_total", Map.of("ai_model", "claude-x"))).isZero();
         assertThat(samples.sum("ai_llm_provider_latency_ms_count", Map.of("ai_model", "claude-x"))).isZero();
-        assertThat(samples.sum("kong_java_ai_outcomes_total", Map.of("ai_model", "claude-x", "outcome", "rejected"))).isEqualTo(1.0);
+        assertThat(samples.sum("kong_java_ai_outcomes_total", Map.of("ai_model", "claude-x", "outcome", outcome))).isEqualTo(1.0);
     }
 
     @Test

@@ -38,6 +38,8 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
 
     /** The exchange key java-file-log reads the block from. */
     public static final String AI_KEY = "ai";
+    /** The block java-file-log writes instead when the {@link #AI_KEY} one does not come (Kong abandoned the phase). */
+    public static final String AI_PENDING_KEY = "ai_pending";
     static final String DEFAULT_UPSTREAM = "https://api.anthropic.com";
 
     private static final System.Logger LOG = System.getLogger(AiProxyPlugin.class.getName());
@@ -118,12 +120,14 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
         String pluginId = null;
         Relay relay = null;
         String ticket = null;
+        Prepared prepared = null;
         try {
             requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
                     .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
             pluginId = kong.plugin().getId();
             kong.exchange().publish(requestId, AI_KEY, analytics);
-            Prepared prepared = prepare(kong, config);
+            kong.exchange().publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(Analytics.pending(pluginId, config)));
+            prepared = prepare(kong, config);
             ProxyCall.Timeouts timeouts = ProxyCall.Timeouts.of(kong.router().getService());
             ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.askedModel(), prepared.model(),
                     prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, timeouts, analytics);
@@ -134,17 +138,40 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
             kong.service().request().setPath(Relay.PATH);
             kong.service().request().setHeader(Relay.TICKET_HEADER, ticket);
         } catch (Rejection rejection) {
-            analytics.complete(Analytics.rejected(pluginId, config, rejection.requestModel, start));
-            kong.response().exit(rejection.status, errorBody(config, rejection), JSON_CONTENT);
+            String id = pluginId;
+            try {
+                kong.response().exit(rejection.status, errorBody(config, rejection), JSON_CONTENT);
+            } catch (PdkException | RuntimeException exitFailed) {
+                // Kong did not take the answer (the event is over): the client did not get the refusal either
+                complete(analytics, () -> Analytics.failed(id, config, rejection.requestModel, start));
+                throw exitFailed;
+            }
+            complete(analytics, () -> Analytics.rejected(id, config, rejection.requestModel, start));
         } catch (Throwable failure) {
+            // first the line's block (revoke would complete it empty), so the log says the access phase failed
+            String id = pluginId;
+            String asked = askedModel(prepared);
+            complete(analytics, () -> Analytics.failed(id, config, asked, start));
             if (ticket != null) {
                 relay.revoke(ticket);
             }
-            analytics.complete(null);
             LOG.log(Level.ERROR, "java-ai-proxy: request " + requestId + " refused with 500, its access phase failed: "
                     + scrub(config, String.valueOf(failure)));
             kong.response().exit(500, internalErrorBody(requestId), JSON_CONTENT);
         }
+    }
+
+    /** Completes the line's block; a failure to build it must not keep the request from its exit. */
+    private static void complete(CompletableFuture<Map<String, Object>> analytics, java.util.function.Supplier<Map<String, Object>> block) {
+        try {
+            analytics.complete(block.get());
+        } catch (RuntimeException e) {
+            analytics.complete(null);
+        }
+    }
+
+    private static String askedModel(Prepared prepared) {
+        return prepared == null ? null : prepared.askedModel();
     }
 
     private static final Map<String, List<String>> JSON_CONTENT = Map.of("Content-Type", List.of("application/json; charset=utf-8"));

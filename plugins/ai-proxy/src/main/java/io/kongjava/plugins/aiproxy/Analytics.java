@@ -48,11 +48,52 @@ final class Analytics {
 
     /** The block of a request refused before any upstream call: zero tokens, as Kong logs it. */
     static Map<String, Object> rejected(String pluginId, AiProxyConfig config, String requestModel, long startNanos) {
+        return unsent(pluginId, config, requestModel, startNanos, Outcome.REJECTED);
+    }
+
+    /**
+     * The block of a request whose access phase failed (answered with Kong's 500): zero tokens, outcome
+     * {@code internal_error}, and the headers to redact, so that the line says what happened and still hides the
+     * client's credentials.
+     */
+    static Map<String, Object> failed(String pluginId, AiProxyConfig config, String requestModel, long startNanos) {
+        return unsent(pluginId, config, requestModel, startNanos, Outcome.INTERNAL_ERROR);
+    }
+
+    /**
+     * The block java-file-log falls back to when the measured one does not come: the access phase started and Kong
+     * ended the request before it finished. Published at once, so the line still names the outcome and still hides
+     * the auth header.
+     */
+    static Map<String, Object> pending(String pluginId, AiProxyConfig config) {
+        Map<String, Object> block = new LinkedHashMap<>();
+        if (config.logging().logStatistics()) {
+            Map<String, Object> meta = new LinkedHashMap<>();
+            meta.put("plugin_id", pluginId);
+            meta.put("provider_name", PROVIDER);
+            meta.put("request_model", UNSPECIFIED);
+            meta.put("outcome", Outcome.ABANDONED.label);
+            Map<String, Object> usage = new LinkedHashMap<>();
+            usage.put("prompt_tokens", 0L);
+            usage.put("completion_tokens", 0L);
+            usage.put("total_tokens", 0L);
+            usage.put("cost", 0.0);
+            Map<String, Object> proxy = new LinkedHashMap<>();
+            proxy.put("meta", meta);
+            proxy.put("usage", usage);
+            block.put("proxy", proxy);
+        }
+        block.put("redact_headers", redactHeaders(config));
+        block.put("drop_headers", List.of(Relay.TICKET_HEADER));
+        return block;
+    }
+
+    private static Map<String, Object> unsent(String pluginId, AiProxyConfig config, String requestModel, long startNanos, Outcome outcome) {
         Map<String, Object> proxy = new LinkedHashMap<>();
         if (config.logging().logStatistics()) {
             Meter meter = new Meter(startNanos, 0);
             meter.end();
-            proxy.put("meta", meta(pluginId, requestModel, meter, "oneshot", null, Outcome.REJECTED, 0));
+            proxy.put("meta", meta(pluginId, requestModel, meter, "oneshot", null, outcome, 0));
             Map<String, Object> usage = new LinkedHashMap<>();
             usage.put("prompt_tokens", 0L);
             usage.put("completion_tokens", 0L);

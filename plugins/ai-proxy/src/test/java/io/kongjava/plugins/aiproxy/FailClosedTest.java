@@ -69,13 +69,22 @@ class FailClosedTest {
         return request;
     }
 
-    static KongRequest runAccess(AiProxyPlugin plugin, KongRequest request, String failing, Function<String, Exception> fault)
+    /** What the last {@link #runAccess} published for java-file-log. */
+    ProcessRequestExchange exchange;
+
+    KongRequest runAccess(AiProxyPlugin plugin, KongRequest request, String failing, Function<String, Exception> fault)
             throws Exception {
         AiProxyConfig config = ConfigBinder.bind(AiProxyConfig.class, castMap(JSON.readValue(CONFIG, Map.class)));
         PdkEmulator emulator = new PdkEmulator(request).phase("access");
-        plugin.access(KongPdk.over(new FaultyBridge(emulator, failing, fault),
-                new ProcessRequestExchange(Duration.ofSeconds(5), Duration.ofSeconds(5), System::nanoTime)), config);
+        exchange = new ProcessRequestExchange(Duration.ofSeconds(5), Duration.ofSeconds(5), System::nanoTime);
+        plugin.access(KongPdk.over(new FaultyBridge(emulator, failing, fault), exchange), config);
         return request;
+    }
+
+    /** {@code ai.proxy.meta.outcome} of the block the access phase published for the request. */
+    String loggedOutcome(KongRequest request, String key) throws Exception {
+        Object block = exchange.await(request.requestId, key, Duration.ofSeconds(1)).orElseThrow();
+        return JSON.valueToTree(block).path("proxy").path("meta").path("outcome").asText();
     }
 
     @SuppressWarnings("unchecked")
@@ -103,6 +112,7 @@ class FailClosedTest {
         assertThat(request.exit.status()).isEqualTo(413);
         assertThat(exitBody(request).path("error").path("type").asText()).isEqualTo("request_too_large");
         assertNothingProxied(request);
+        assertThat(loggedOutcome(request, AiProxyPlugin.AI_KEY)).isEqualTo("rejected");
     }
 
     @Test
@@ -129,6 +139,19 @@ class FailClosedTest {
         assertThat(request.exit.status()).isEqualTo(500);
         assertThat(exitBody(request).path("message").asText()).isEqualTo("An unexpected error occurred");
         assertNothingProxied(request);
+        assertThat(loggedOutcome(request, AiProxyPlugin.AI_KEY)).isEqualTo("internal_error");
+        assertThat(loggedOutcome(request, AiProxyPlugin.AI_PENDING_KEY)).as("the fallback, should the block not come").isEqualTo("abandoned");
+    }
+
+    @Test
+    void aRefusalKongDoesNotTakeIsLoggedAsAnInternalError() throws Exception {
+        KongRequest request = request(MESSAGE.replace("claude-opus-5-5", "claude-opus-4-1").getBytes(StandardCharsets.UTF_8));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> runAccess(new AiProxyPlugin(), request, "kong.response.exit",
+                m -> new PdkException(m, "the access event of java-ai-proxy is over"))).isInstanceOf(PdkException.class);
+
+        assertNothingProxied(request);
+        assertThat(loggedOutcome(request, AiProxyPlugin.AI_KEY)).as("the client never got the 400").isEqualTo("internal_error");
     }
 
     @Test

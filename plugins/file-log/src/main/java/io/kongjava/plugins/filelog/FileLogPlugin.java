@@ -39,6 +39,8 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
     private static final Pattern OCTAL_MODE = Pattern.compile("^0?[0-7]{3}$");
     /** The key java-ai-proxy publishes its per-request block under, in kong.exchange(). */
     static final String AI_KEY = "ai";
+    /** java-ai-proxy's fallback block, for a request whose access phase Kong abandoned. */
+    static final String AI_PENDING_KEY = "ai_pending";
 
     /** Failures already reported (path, stage and reason), so a broken disk does not flood the log. */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
@@ -113,6 +115,11 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
             return null;
         }
         Optional<Object> ai = kong.exchange().await(requestId, AI_KEY, Duration.ofMillis(config.aiWaitMs()));
+        if (ai.isEmpty()) {
+            // java-ai-proxy's access phase started but never finished (Kong ended the request around it): its
+            // fallback block says so and still names the headers to redact
+            ai = kong.exchange().await(requestId, AI_PENDING_KEY, Duration.ZERO);
+        }
         return ai.isPresent() && ai.get() instanceof Map<?, ?> block ? block : null;
     }
 

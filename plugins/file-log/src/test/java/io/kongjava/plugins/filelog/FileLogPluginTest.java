@@ -114,6 +114,31 @@ class FileLogPluginTest {
     }
 
     @Test
+    void aBlockThatNeverCompletesGivesWayToThePendingOneWhichStillHidesTheAuthHeader() throws Exception {
+        exchange.publish("req-abandoned", "ai", new CompletableFuture<>());
+        exchange.publish("req-abandoned", "ai_pending", CompletableFuture.completedFuture(Map.of(
+                "proxy", Map.of("meta", Map.of("outcome", "abandoned")),
+                "redact_headers", List.of("x-api-key"), "drop_headers", List.of("x-kong-java-relay-ticket"))));
+
+        fileLog(",\"ai_wait_ms\":100").run(TestRequest.post("http://localhost/v1/messages", "{}")
+                .header("x-api-key", "sk-client-key").requestId("req-abandoned"));
+
+        JsonNode line = lines().getFirst();
+        assertThat(line.path("ai").path("proxy").path("meta").path("outcome").asText()).isEqualTo("abandoned");
+        assertThat(line.path("request").path("headers").path("x-api-key").asText()).isEqualTo("REDACTED");
+    }
+
+    @Test
+    void aCompletedBlockWinsOverThePendingOne() throws Exception {
+        exchange.publish("req-done", "ai", CompletableFuture.completedFuture(Map.of("proxy", Map.of("meta", Map.of("outcome", "complete")))));
+        exchange.publish("req-done", "ai_pending", CompletableFuture.completedFuture(Map.of("proxy", Map.of("meta", Map.of("outcome", "abandoned")))));
+
+        fileLog("").run(TestRequest.get("http://localhost/x").requestId("req-done"));
+
+        assertThat(lines().getFirst().path("ai").path("proxy").path("meta").path("outcome").asText()).isEqualTo("complete");
+    }
+
+    @Test
     void customFieldsSetValuesAndCopyFieldsOfTheRecord() throws Exception {
         fileLog(",\"custom_fields\":{\"team\":\"platform\",\"copy.of.status\":\"$response.status\",\"price\":\"$$5\"}")
                 .run(TestRequest.get("http://localhost/x").upstreamResponse(204, Map.of(), ""));
