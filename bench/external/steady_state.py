@@ -5,7 +5,8 @@
 
 Speaks MsgPack:1 to each plugin server over one Unix-socket connection, one call after another, as Kong's
 mp_rpc does for one request: StartInstance, then per event HandleEvent and a Step answering each PDK call.
-After the warm-up it reads the server process's user+system time from /proc before and after the events.
+After the warm-up it reads the server process's user and system time from /proc before and after the events;
+system time is the kernel's share (socket reads and writes, and the sleep and wake-up between Kong's calls).
 Two pairs, each with the same logic in both servers:
   log phase:    java-file-log / js-file-log (bench/js-file-log): kong.log.serialize answered with a 2.4 KB
                 record, one JSON line appended to a file
@@ -115,8 +116,9 @@ class Kong:
 
 
 def cpu_ticks(pid):
+    """(user, system) clock ticks of the process so far."""
     fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+    return int(fields[11]), int(fields[12])
 
 
 def server_pid(marker):
@@ -188,7 +190,9 @@ def measure(kind, plugin, events_of, args, work, record):
         for i in range(args.events):
             event(args.warmup + i)
         c1, t1 = cpu_ticks(pid), time.time()
-        return (c1 - c0) * 1e6 / os.sysconf("SC_CLK_TCK") / args.events, (t1 - t0) * 1e6 / args.events
+        per_event = 1e6 / os.sysconf("SC_CLK_TCK") / args.events
+        user, system = (c1[0] - c0[0]) * per_event, (c1[1] - c0[1]) * per_event
+        return user + system, user, system, (t1 - t0) * 1e6 / args.events
     finally:
         os.killpg(proc.pid, 15)
         proc.wait()
@@ -209,13 +213,13 @@ def main():
              ("access", [("java", "java-hello"), ("js", "js-hello")], access_events)]
     print("# one connection, sequential events, %d measured after %d warm-up, %d rounds; %d cores; server CPU = user+system of its process"
           % (args.events, args.warmup, args.rounds, os.cpu_count()))
-    print("%-7s %-14s %-5s %14s %14s" % ("phase", "plugin", "round", "CPU us/event", "wall us/event"))
+    print("%-7s %-14s %-5s %14s %9s %9s %14s" % ("phase", "plugin", "round", "CPU us/event", "user", "system", "wall us/event"))
     with tempfile.TemporaryDirectory(prefix="kjp-steady-") as work:
         for phase, servers, events_of in pairs:
             for r in range(args.rounds):
                 for kind, plugin in servers:
-                    cpu, wall = measure(kind, plugin, events_of, args, work, record)
-                    print("%-7s %-14s %-5d %14.1f %14.1f" % (phase, plugin, r + 1, cpu, wall), flush=True)
+                    cpu, user, system, wall = measure(kind, plugin, events_of, args, work, record)
+                    print("%-7s %-14s %-5d %14.1f %9.1f %9.1f %14.1f" % (phase, plugin, r + 1, cpu, user, system, wall), flush=True)
 
 
 if __name__ == "__main__":
