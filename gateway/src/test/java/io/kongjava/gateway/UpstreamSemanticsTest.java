@@ -1,6 +1,7 @@
 package io.kongjava.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -112,6 +113,9 @@ class UpstreamSemanticsTest {
 
         for (String body : List.of("first", "second", "third")) {
             assertThat(send("POST", "/svc", body).statusCode()).isEqualTo(200);
+            // Once the close has happened: a close racing the next request's write fails a POST in nginx too.
+            int answered = upstream.requests.get();
+            await().atMost(Duration.ofSeconds(5)).until(() -> upstream.closed.get() == answered);
         }
         assertThat(upstream.bodies).containsExactly("first", "second", "third");
         assertThat(upstream.connections.get()).isEqualTo(3);
@@ -352,6 +356,8 @@ class UpstreamSemanticsTest {
         }
 
         final AtomicInteger connections = new AtomicInteger();
+        /** Connections this upstream has closed on its side. */
+        final AtomicInteger closed = new AtomicInteger();
         final AtomicInteger requests = new AtomicInteger();
         final java.util.Queue<String> bodies = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final ServerSocket server;
@@ -395,6 +401,8 @@ class UpstreamSemanticsTest {
                 }
             } catch (Exception e) {
                 // the gateway went away or the test is over
+            } finally {
+                closed.incrementAndGet();
             }
         }
 
