@@ -65,6 +65,17 @@ public final class PluginTester<C extends Record> {
         return this;
     }
 
+    private io.kongjava.relay.AfterAccess.RelaySource relays = io.kongjava.relay.ResponseRelay::shared;
+
+    /**
+     * The relay a plugin's response filter joins after its access phase (the process's shared one unless
+     * given): Kong's proxying is then a call to {@code run.upstream()}'s target, as in the plugin server.
+     */
+    public PluginTester<C> relay(io.kongjava.relay.ResponseRelay relay) {
+        this.relays = () -> relay;
+        return this;
+    }
+
     public PluginTester<C> exchange(RequestExchange exchange) {
         this.exchange = exchange;
         return this;
@@ -116,6 +127,9 @@ public final class PluginTester<C extends Record> {
             ran.add(phase);
             try {
                 invoke(phase, kong);
+                if (phase == Phase.ACCESS && state.exit == null) {
+                    io.kongjava.relay.AfterAccess.filter(plugin, descriptor.name(), kong, config, relays);
+                }
             } catch (Exception | AssertionError e) {
                 failures.add(new TestRun.Failure(phase, e));
             }
