@@ -39,7 +39,7 @@ import okhttp3.OkHttpClient;
  */
 public final class ResponseRelay implements AutoCloseable {
 
-    public static final String TICKET_HEADER = "x-kong-java-relay-ticket";
+    public static final String TICKET_HEADER = io.kongjava.pdk.filter.FiltersResponse.RELAY_TICKET_HEADER;
     /** The key of the relay's block for the request's log line in the request exchange. */
     public static final String LOG_KEY = "relay";
     static final Duration TICKET_TTL = Duration.ofSeconds(120);

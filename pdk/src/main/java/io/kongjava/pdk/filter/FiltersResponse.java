@@ -20,6 +20,12 @@ import java.util.Optional;
 public interface FiltersResponse<C extends Record> {
 
     /**
+     * The header Kong carries the request's one-time relay ticket in, from the access phase to the relay;
+     * loggers leave it out of their lines.
+     */
+    String RELAY_TICKET_HEADER = "x-kong-java-relay-ticket";
+
+    /**
      * This request's filter, or empty to leave the response alone. Called in the access phase, with Kong at
      * hand, after {@code access} and only when it did not end the request; the filter object is used for this
      * one request only, so it may keep state.
