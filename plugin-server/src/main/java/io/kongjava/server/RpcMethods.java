@@ -43,6 +43,11 @@ final class RpcMethods {
         this.catalog = catalog;
         this.registry = registry;
         this.exchange = exchange;
+        for (PluginCatalog.LoadedPlugin loaded : catalog.all()) {
+            if (loaded.plugin() instanceof io.kongjava.pdk.exchange.UsesRequestExchange user) {
+                user.useRequestExchange(exchange);
+            }
+        }
     }
 
     void warmUpPlugins() {
@@ -173,7 +178,7 @@ final class RpcMethods {
     private void runPhase(Event event, PluginInstance instance, Phase phase) throws PdkException {
         KongPlugin plugin = instance.plugin.plugin();
         Record config = instance.config;
-        Kong kong = KongPdk.over(event, exchange);
+        Kong kong = KongPdk.over(event);
         phase.invoke(plugin, kong, config);
         if (phase == Phase.ACCESS && !event.ended()) {
             AfterAccess.filter(plugin, instance.name(), kong, config, ResponseRelay::shared);

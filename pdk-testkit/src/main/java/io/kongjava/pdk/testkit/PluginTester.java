@@ -11,6 +11,7 @@ import io.kongjava.pdk.bridge.Bridge;
 import io.kongjava.pdk.bridge.KongPdk;
 import io.kongjava.pdk.exchange.ProcessRequestExchange;
 import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.pdk.exchange.UsesRequestExchange;
 import io.kongjava.pdk.schema.ConfigBinder;
 import io.kongjava.pdk.schema.PluginDescriptor;
 import io.kongjava.protocol.MsgPackValues;
@@ -43,6 +44,9 @@ public final class PluginTester<C extends Record> {
     private PluginTester(KongPlugin<C> plugin) {
         this.plugin = plugin;
         this.descriptor = PluginDescriptor.of(plugin);
+        if (plugin instanceof UsesRequestExchange user) {
+            user.useRequestExchange(exchange);
+        }
     }
 
     public static <C extends Record> PluginTester<C> of(KongPlugin<C> plugin) {
@@ -76,8 +80,12 @@ public final class PluginTester<C extends Record> {
         return this;
     }
 
+    /** The exchange a plugin that {@link UsesRequestExchange} is given (the process's shared one unless this). */
     public PluginTester<C> exchange(RequestExchange exchange) {
         this.exchange = exchange;
+        if (plugin instanceof UsesRequestExchange user) {
+            user.useRequestExchange(exchange);
+        }
         return this;
     }
 
@@ -123,7 +131,7 @@ public final class PluginTester<C extends Record> {
             }
             emulator.phase(phase.kongName());
             InProcessBridge bridge = new InProcessBridge(emulator);
-            Kong kong = KongPdk.over(bridge, exchange);
+            Kong kong = KongPdk.over(bridge);
             ran.add(phase);
             try {
                 invoke(phase, kong);

@@ -11,6 +11,9 @@ import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.PdkException;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.pdk.exchange.UsesRequestExchange;
 import io.kongjava.pdk.filter.FiltersResponse;
 import io.kongjava.pdk.filter.ResponseFilter;
 import java.io.IOException;
@@ -31,10 +34,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>The access phase checks the request as Kong's ai-proxy does (body size, JSON, prompts, the pinned
  * model, the streaming policy), then hands the server's relay a {@link AiResponseFilter}, which addresses
- * the call to Anthropic and measures the exchange as it streams through. The measured {@code ai} block is published in {@code kong.exchange()} under
+ * the call to Anthropic and measures the exchange as it streams through. The measured {@code ai} block is published in the request exchange under
  * the request's id for java-file-log, because Kong runs external log phases later, on a snapshot.
  */
-public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersResponse<AiProxyConfig> {
+public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersResponse<AiProxyConfig>, UsesRequestExchange {
 
     /** The exchange key java-file-log reads the block from. */
     public static final String AI_KEY = "ai";
@@ -50,6 +53,13 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+
+    private volatile RequestExchange exchange = ProcessRequestExchange.shared();
+
+    @Override
+    public void useRequestExchange(RequestExchange exchange) {
+        this.exchange = exchange;
+    }
 
     @Override
     public String name() {
@@ -127,7 +137,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
                     .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
             pluginId = kong.plugin().getId();
-            kong.exchange().publish(requestId, AI_KEY, analytics);
+            exchange.publish(requestId, AI_KEY, analytics);
             Prepared prepared = prepare(kong, config);
             ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.askedModel(), prepared.model(),
                     prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, analytics);

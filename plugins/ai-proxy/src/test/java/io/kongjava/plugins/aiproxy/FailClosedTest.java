@@ -81,8 +81,7 @@ class FailClosedTest {
             throws Exception {
         AiProxyConfig config = ConfigBinder.bind(AiProxyConfig.class, castMap(JSON.readValue(CONFIG, Map.class)));
         PdkEmulator emulator = new PdkEmulator(request).phase("access");
-        AfterAccess.filter(plugin, "java-ai-proxy", KongPdk.over(new FaultyBridge(emulator, failing, fault),
-                new ProcessRequestExchange(Duration.ofSeconds(5), Duration.ofSeconds(5), System::nanoTime)), config, relays);
+        AfterAccess.filter(plugin, "java-ai-proxy", KongPdk.over(new FaultyBridge(emulator, failing, fault)), config, relays);
         return request;
     }
 
