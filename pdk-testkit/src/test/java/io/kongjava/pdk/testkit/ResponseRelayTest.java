@@ -95,6 +95,8 @@ class ResponseRelayTest {
     final CountDownLatch releaseLast = new CountDownLatch(1);
     final CompletableFuture<Throwable> upstreamWriteFailed = new CompletableFuture<>();
     final HttpClient http = HttpClient.newHttpClient();
+    static final long BIG = 256L << 20;
+    final java.util.concurrent.atomic.AtomicLong bigWritten = new java.util.concurrent.atomic.AtomicLong();
 
     @BeforeEach
     void start() throws Exception {
@@ -105,6 +107,20 @@ class ResponseRelayTest {
                     + " ticket=" + exchange.getRequestHeaders().getFirst(ResponseRelay.TICKET_HEADER)
                     + " x-client=" + exchange.getRequestHeaders().getFirst("x-client"));
             exchange.getRequestBody().readAllBytes();
+            if (exchange.getRequestURI().getPath().endsWith("/big")) {
+                exchange.getResponseHeaders().set("content-type", "application/octet-stream");
+                exchange.sendResponseHeaders(200, BIG);
+                byte[] block = new byte[64 * 1024];
+                try (OutputStream out = exchange.getResponseBody()) {
+                    for (long sent = 0; sent < BIG; sent += block.length) {
+                        out.write(block);
+                        bigWritten.addAndGet(block.length);
+                    }
+                } catch (Exception e) {
+                    upstreamWriteFailed.complete(e);
+                }
+                return;
+            }
             if (exchange.getRequestURI().getPath().endsWith("/plain")) {
                 byte[] body = "plain answer".getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("content-type", "text/plain");
@@ -259,6 +275,26 @@ class ResponseRelayTest {
         releaseLast.countDown();
         assertThat(filter.closed.get(10, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.ClientGone());
         assertThat(upstreamWriteFailed.get(10, TimeUnit.SECONDS)).isNotNull();
+    }
+
+    @Test
+    void aClientThatDoesNotReadHoldsTheUpstreamBackInsteadOfFillingMemory() throws Exception {
+        UpperCase counting = new UpperCase();
+        ResponseFilter identity = new ResponseFilter() {
+            @Override public void onClose(StreamEnd end) { counting.closed.complete(end); }
+        };
+        TestRun run = access(new Filtering("pass", kong -> identity), request("req-slow-client", "/big"));
+        HttpResponse<InputStream> response = http.send(kongForwards(run, "/svc/big"), HttpResponse.BodyHandlers.ofInputStream());
+        InputStream body = response.body();
+        assertThat(body.readNBytes(1024)).hasSize(1024);
+        Thread.sleep(1500);
+        long stalled = bigWritten.get();
+        Thread.sleep(500);
+        // Only socket buffers (a few MB on loopback) lie between the upstream and the client that stopped reading.
+        assertThat(bigWritten.get()).isEqualTo(stalled).isLessThan(BIG / 4);
+        long total = 1024 + body.transferTo(OutputStream.nullOutputStream());
+        assertThat(total).isEqualTo(BIG);
+        assertThat(counting.closed.get(5, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.Completed(200));
     }
 
     @Test
