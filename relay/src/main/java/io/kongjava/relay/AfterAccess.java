@@ -29,6 +29,18 @@ public final class AfterAccess {
     private AfterAccess() {
     }
 
+    /** Kong's body for an error inside a plugin, with the request id when Kong can still tell it. */
+    static String internalError(Kong kong) {
+        String requestId;
+        try {
+            requestId = kong.nginx().getVar("kong_request_id").orElse("");
+        } catch (PdkException | RuntimeException e) {
+            requestId = "";
+        }
+        return "{\"message\":\"An unexpected error occurred\""
+                + (requestId.matches("[A-Za-z0-9_-]+") ? ",\"request_id\":\"" + requestId + "\"" : "") + "}";
+    }
+
     /**
      * Attaches {@code plugin}'s filter for this request, if it has one. Fails closed: Kong would proxy the
      * request unfiltered when the phase errors, so a filter that cannot be attached ends the request with
@@ -46,7 +58,7 @@ public final class AfterAccess {
             }
         } catch (PdkException | IOException | RuntimeException e) {
             LOG.log(Level.ERROR, "plugin " + name + ": the response filter could not be attached, request refused with 500: " + e);
-            kong.response().exit(500, "{\"message\":\"An unexpected error occurred\"}", JSON);
+            kong.response().exit(500, internalError(kong), JSON);
         }
     }
 }

@@ -60,6 +60,24 @@ class PluginDescriptorTest {
                 .containsExactly(Phase.CERTIFICATE, Phase.REWRITE, Phase.ACCESS, Phase.LOG);
     }
 
+    /** Filters responses but overrides no phase: Kong must still run its access phase, where the filter is attached. */
+    static class Filtering implements KongPlugin<Config>, io.kongjava.pdk.filter.FiltersResponse<Config> {
+        @Override public String name() { return "filtering"; }
+        @Override public String version() { return "1.0.0"; }
+        @Override public int priority() { return 1; }
+        @Override public Class<Config> configType() { return Config.class; }
+        @Override public java.util.Optional<io.kongjava.pdk.filter.ResponseFilter> responseFilter(Kong kong, Config config) {
+            return java.util.Optional.empty();
+        }
+        @Override public void log(Kong kong, Config config) { }
+    }
+
+    @Test
+    void aPluginThatFiltersResponsesHasTheAccessPhase() {
+        assertThat(PluginDescriptor.of(new Filtering()).phases()).containsExactly(Phase.ACCESS, Phase.LOG);
+        assertThat(PluginDescriptor.of(new Filtering()).toDumpInfo().get("Phases")).isEqualTo(List.of("access", "log"));
+    }
+
     @Test
     void aPluginWithoutPhasesHasNone() {
         KongPlugin<Config> none = new KongPlugin<>() {
