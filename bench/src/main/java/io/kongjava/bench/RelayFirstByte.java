@@ -29,6 +29,8 @@ import java.util.Optional;
  * connection each. The upstream answers with its first event as soon as it has read the request and ends
  * the chunked body right after, so the difference is the relay's own work: reading Kong's request, calling
  * the upstream over its pooled connection, passing the head and the chunk through the filter, flushing.
+ * A fourth row puts the gateway's own virtual-thread HTTP server in front of the relay instead of the JDK's,
+ * to choose the relay's listener by measurement.
  *
  * <pre>bench/run.sh relay [--requests N] [--warmup N] [--smoke]</pre>
  * Access phases run outside the timed part (they are Kong's work and the PDK's, measured by {@code pdk}).
@@ -86,26 +88,34 @@ public final class RelayFirstByte {
         System.out.println("# " + Machine.describe());
         try (ServerSocket upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              ResponseRelay relay = ResponseRelay.start(0, ResponseRelay.defaultClient(),
-                     new ProcessRequestExchange(Duration.ofSeconds(1), Duration.ofSeconds(30), System::nanoTime), null)) {
+                     new ProcessRequestExchange(Duration.ofSeconds(1), Duration.ofSeconds(30), System::nanoTime), null);
+             ResponseRelay vtRelay = ResponseRelay.start(io.kongjava.gateway.BenchFronts.virtualThreadServer(), 0,
+                     ResponseRelay.defaultClient(), new ProcessRequestExchange(Duration.ofSeconds(1), Duration.ofSeconds(30), System::nanoTime),
+                     null)) {
             Thread.ofVirtual().start(() -> serveUpstream(upstream));
             int port = upstream.getLocalPort();
             Map<String, Object> service = Map.of("protocol", "http", "host", "127.0.0.1", "port", port,
                     "read_timeout", 60000, "connect_timeout", 60000, "write_timeout", 60000);
             PluginTester<Config> pass = PluginTester.of(new Passing(false)).config(new Config()).relay(relay);
             PluginTester<Config> upper = PluginTester.of(new Passing(true)).config(new Config()).relay(relay);
+            PluginTester<Config> vtPass = PluginTester.of(new Passing(false)).config(new Config()).relay(vtRelay);
             long deadline = System.nanoTime() + Duration.ofSeconds(smoke ? 5 : 120).toNanos();
             try (HttpConnection direct = new HttpConnection(port);
                  HttpConnection viaPass = new HttpConnection(relay.port());
-                 HttpConnection viaUpper = new HttpConnection(relay.port())) {
+                 HttpConnection viaUpper = new HttpConnection(relay.port());
+                 HttpConnection viaVt = new HttpConnection(vtRelay.port())) {
                 Latencies directL = new Latencies();
                 Latencies passL = new Latencies();
                 Latencies upperL = new Latencies();
+                Latencies vtL = new Latencies();
                 for (int i = 0; i < warmup + requests && System.nanoTime() < deadline; i++) {
                     boolean measured = i >= warmup;
                     long d = direct.firstByte(null);
                     long p = viaPass.firstByte(ticket(pass, service, "p" + i));
                     long u = viaUpper.firstByte(ticket(upper, service, "u" + i));
+                    long v = viaVt.firstByte(ticket(vtPass, service, "v" + i));
                     if (measured) {
+                        vtL.add(v);
                         directL.add(d);
                         passL.add(p);
                         upperL.add(u);
@@ -115,8 +125,10 @@ public final class RelayFirstByte {
                 row("direct", directL);
                 row("relay, identity filter", passL);
                 row("relay, copying filter", upperL);
-                System.out.printf("added first-byte latency p50: identity %.0f us, copying %.0f us (target < 1000 us)%n",
-                        passL.micros(0.5) - directL.micros(0.5), upperL.micros(0.5) - directL.micros(0.5));
+                row("relay, identity, vt", vtL);
+                System.out.printf("added first-byte latency p50: identity %.0f us, copying %.0f us (target < 1000 us); "
+                        + "identity with the gateway's virtual-thread server in front %.0f us%n",
+                        passL.micros(0.5) - directL.micros(0.5), upperL.micros(0.5) - directL.micros(0.5), vtL.micros(0.5) - directL.micros(0.5));
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.kongjava.relay;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.PdkException;
@@ -51,7 +52,47 @@ public final class ResponseRelay implements AutoCloseable {
     private record Admitted(RelayRoute route) {
     }
 
-    private final HttpServer server;
+    /** The relay's HTTP listener on loopback. */
+    public interface Listener {
+        int port();
+
+        void close();
+    }
+
+    /** Starts a listener serving {@code handler}; the JDK's HttpServer unless a benchmark compares another. */
+    @FunctionalInterface
+    public interface ListenerFactory {
+        Listener listen(InetSocketAddress address, HttpHandler handler) throws IOException;
+    }
+
+    /**
+     * The JDK's HttpServer on virtual threads, Nagle off. Against the gateway's own virtual-thread server it gave
+     * the same first-byte latency within the noise (bench/README.md), and it is the JDK's own.
+     */
+    public static final ListenerFactory JDK_SERVER = (address, handler) -> {
+        // The JDK server leaves Nagle's algorithm on unless told otherwise: a streamed response's small writes
+        // would wait up to 40 ms for the peer's delayed ACK. Read once, when the JDK's server configuration loads.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        HttpServer server = HttpServer.create(address, 1024);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", handler);
+        server.start();
+        return new Listener() {
+            @Override
+            public int port() {
+                return server.getAddress().getPort();
+            }
+
+            @Override
+            public void close() {
+                server.stop(0);
+            }
+        };
+    };
+
+    private Listener server;
     private final OkHttpClient http;
     private final RequestExchange exchange;
     private final Path certificates;
@@ -61,8 +102,7 @@ public final class ResponseRelay implements AutoCloseable {
     private final Map<Object, OkHttpClient> clients = new ConcurrentHashMap<>();
     private volatile long nextSweepNanos = System.nanoTime();
 
-    private ResponseRelay(HttpServer server, OkHttpClient http, RequestExchange exchange, Path certificates) {
-        this.server = server;
+    private ResponseRelay(OkHttpClient http, RequestExchange exchange, Path certificates) {
         this.http = http;
         this.exchange = exchange;
         this.certificates = certificates;
@@ -99,22 +139,19 @@ public final class ResponseRelay implements AutoCloseable {
     }
 
     public static ResponseRelay start(int port, OkHttpClient http, RequestExchange exchange, Path certificates) throws IOException {
-        // The JDK server leaves Nagle's algorithm on unless told otherwise: a streamed response's small writes
-        // would wait up to 40 ms for the peer's delayed ACK. Read once, when the JDK's server configuration loads.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
-        ResponseRelay relay = new ResponseRelay(server, http, exchange, certificates);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/", relay::handle);
-        server.start();
+        return start(JDK_SERVER, port, http, exchange, certificates);
+    }
+
+    public static ResponseRelay start(ListenerFactory listeners, int port, OkHttpClient http, RequestExchange exchange,
+                                      Path certificates) throws IOException {
+        ResponseRelay relay = new ResponseRelay(http, exchange, certificates);
+        relay.server = listeners.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), relay::handle);
         LOG.log(Level.INFO, "response relay listening on 127.0.0.1:" + relay.port());
         return relay;
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
     /**
@@ -241,7 +278,7 @@ public final class ResponseRelay implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        server.close();
         tickets.values().forEach(route -> RelayPass.closeAll(route, new StreamEnd.NotProxied(), 0));
         tickets.clear();
         byRequest.clear();
