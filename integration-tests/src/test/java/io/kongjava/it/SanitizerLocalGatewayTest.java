@@ -44,6 +44,15 @@ class SanitizerLocalGatewayTest {
                 anthropic.url(), logFile, LocalGatewayScenarios.freePort()));
         ObjectNode howTo = (ObjectNode) root.path("services").get(0);
         ((ArrayNode) howTo.path("plugins")).addObject().put("name", "java-ai-sanitizer");
+        ObjectNode openAi = howTo.deepCopy();
+        openAi.put("name", "openai");
+        ((ObjectNode) openAi.path("routes").get(0)).put("name", "openai").set("paths", JSON.createArrayNode().add("/openai"));
+        for (JsonNode plugin : openAi.path("plugins")) {
+            if (plugin.path("name").asText().equals("java-ai-proxy")) {
+                ((ObjectNode) plugin.path("config")).put("llm_format", "openai");
+            }
+        }
+        ((ArrayNode) root.path("services")).add(openAi);
         ObjectNode direct = ((ArrayNode) root.path("services")).addObject();
         direct.put("name", "direct").put("url", anthropic.url());
         direct.putArray("routes").addObject().put("name", "direct").put("strip_path", true).putArray("paths").add("/direct");
@@ -124,6 +133,28 @@ class SanitizerLocalGatewayTest {
     @Test
     void behindJavaAiProxyAWholeAnswerIsRedacted() throws Exception {
         SanitizerScenarios.whole(at("/anything"), anthropic, HowToGateway.PINNED_MODEL);
+    }
+
+    @Test
+    void anOpenAiClientBehindJavaAiProxyGetsTheRedactedTextTranslated() throws Exception {
+        for (boolean stream : new boolean[] {true, false}) {
+            anthropic.enqueue(io.kongjava.testing.anthropic.Reply.text(SanitizerScenarios.TEXT));
+            java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + proxyPort + "/openai/v1/chat/completions"))
+                            .header("content-type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"stream\":" + stream
+                                    + ",\"messages\":[{\"role\":\"user\",\"content\":\"show me\"}]}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            org.assertj.core.api.Assertions.assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            org.assertj.core.api.Assertions.assertThat(response.body()).as("stream=" + stream).contains("[REDACTED]")
+                    .doesNotContain("sk-ant-").doesNotContain("tttttttt").doesNotContain("jane.doe");
+            if (stream) {
+                org.assertj.core.api.Assertions.assertThat(response.body()).contains("chat.completion.chunk").endsWith("data: [DONE]\n\n");
+            } else {
+                org.assertj.core.api.Assertions.assertThat(JSON.readTree(response.body()).path("choices").get(0).path("message")
+                        .path("content").asText()).isEqualTo(SanitizerScenarios.REDACTED);
+            }
+        }
     }
 
     @Test

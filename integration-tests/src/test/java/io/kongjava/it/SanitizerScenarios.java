@@ -82,6 +82,7 @@ final class SanitizerScenarios {
         JsonNode line = gateway.logLine(response.headers().firstValue("x-kong-request-id").orElseThrow());
         assertThat(line.path("ai").path("sanitizer").path("redactions").asInt()).isEqualTo(3);
         assertThat(line.path("relay").path("outcome").asText()).isEqualTo("complete");
+        assertThat(line.path("relay").path("filters").get(0).asText()).as("the sanitizer filters first").isEqualTo("java-ai-sanitizer");
         assertThat(line.toString()).doesNotContain(KEY);
     }
 

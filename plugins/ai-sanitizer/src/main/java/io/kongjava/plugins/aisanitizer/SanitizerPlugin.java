@@ -11,9 +11,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Redacts secrets, e-mail addresses and custom patterns from the model's answers, streamed or not, before
- * they reach the client (Claude Code, say, printing an API key a tool read). Priority 760: just after
- * java-ai-proxy (770), so on a route with both it sees the answer java-ai-proxy passes on. The number of
- * redactions is written to the log line as {@code ai.sanitizer.redactions}.
+ * they reach the client (Claude Code, say, printing an API key a tool read). Priority 780: just before
+ * java-ai-proxy (770), so on a route with both it filters first and sees the provider's own Anthropic answer,
+ * whichever format java-ai-proxy then gives the client (OpenAI's included), and java-ai-proxy's logged
+ * payloads are redacted too. The number of redactions is written to the log line as
+ * {@code ai.sanitizer.redactions}.
  */
 public final class SanitizerPlugin implements KongPlugin<SanitizerConfig>, FiltersResponse<SanitizerConfig> {
 
@@ -31,7 +33,7 @@ public final class SanitizerPlugin implements KongPlugin<SanitizerConfig>, Filte
 
     @Override
     public int priority() {
-        return 760;
+        return 780;
     }
 
     @Override
