@@ -107,6 +107,31 @@ public final class PluginTester<C extends Record> {
         return run(request, phases.toArray(Phase[]::new));
     }
 
+    /**
+     * The plugin's response filter for {@code request}, ready to be fed: runs the access phase on the emulated
+     * Kong as the server would (without a relay: nothing is proxied), then asks the plugin for its filter.
+     * Empty when the plugin filters no response, ended the request in access, or has no filter for it.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public java.util.Optional<FilterTester> responseFilter(TestRequest request) throws PdkException {
+        if (config == null) {
+            throw new IllegalStateException("give the plugin a config first: config(...) or configJson(...)");
+        }
+        if (!(plugin instanceof io.kongjava.pdk.filter.FiltersResponse filtering)) {
+            return java.util.Optional.empty();
+        }
+        KongRequest state = request.toKongRequest();
+        PdkEmulator emulator = new PdkEmulator(state);
+        emulator.phase(Phase.ACCESS.kongName());
+        Kong kong = KongPdk.over(new InProcessBridge(emulator));
+        Phase.ACCESS.invoke(plugin, kong, config);
+        if (state.exit != null) {
+            return java.util.Optional.empty();
+        }
+        java.util.Optional<io.kongjava.pdk.filter.ResponseFilter> filter = filtering.responseFilter(kong, config);
+        return filter == null || state.exit != null ? java.util.Optional.empty() : filter.map(FilterTester::of);
+    }
+
     /** Runs exactly the given phases (those the plugin does not implement are skipped, as Kong would). */
     public TestRun run(TestRequest request, Phase... phases) {
         if (config == null) {

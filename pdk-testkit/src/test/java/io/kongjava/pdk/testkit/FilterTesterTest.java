@@ -43,6 +43,32 @@ class FilterTesterTest {
         }
     }
 
+    /** Filters only requests that ask for it, and says so in a header. */
+    static final class OnDemand implements io.kongjava.pdk.KongPlugin<OnDemand.Config>, io.kongjava.pdk.filter.FiltersResponse<OnDemand.Config> {
+        record Config(@io.kongjava.pdk.schema.Default("x-lines") String trigger) {
+        }
+
+        @Override public String name() { return "on-demand"; }
+        @Override public String version() { return "1.0.0"; }
+        @Override public int priority() { return 1; }
+        @Override public Class<Config> configType() { return Config.class; }
+
+        @Override
+        public java.util.Optional<ResponseFilter> responseFilter(io.kongjava.pdk.Kong kong, Config config) throws io.kongjava.pdk.PdkException {
+            return kong.request().getHeader(config.trigger()).isPresent() ? java.util.Optional.of(new WholeLines()) : java.util.Optional.empty();
+        }
+    }
+
+    @Test
+    void aPluginsOwnFilterForARequestComesFromItsAccessPhaseOnTheEmulatedKong() throws Exception {
+        PluginTester<OnDemand.Config> plugin = PluginTester.of(new OnDemand()).configJson("{}");
+
+        assertThat(plugin.responseFilter(TestRequest.get("http://localhost:8000/"))).isEmpty();
+        FilterTester filter = plugin.responseFilter(TestRequest.get("http://localhost:8000/").header("x-lines", "1")).orElseThrow();
+        assertThat(filter.headers(200, Map.of()).chunk("a\nb")).isEqualTo("a\n");
+        assertThat(filter.end()).isEqualTo("b");
+    }
+
     @Test
     void aFilterIsFedChunkByChunkAndEachStepShowsWhatCameOut() throws Exception {
         FilterTester tester = FilterTester.of(new WholeLines()).headers(200, Map.of("content-type", List.of("text/plain")));

@@ -106,6 +106,18 @@ class SanitizerFilterTest {
     }
 
     @Test
+    void thePluginsConfiguredFilterAsAnAuthorTestsIt() throws Exception {
+        FilterTester tester = PluginTester.of(new SanitizerPlugin()).configJson("{\"builtins\":[],\"patterns\":[\"ticket-\\\\d+\"]}")
+                .responseFilter(io.kongjava.pdk.testkit.TestRequest.post("http://localhost:8000/v1/messages", "{}")).orElseThrow();
+        tester.headers(200, SSE);
+        tester.chunk(delta(0, "see ticket-12"));
+        tester.chunk(delta(0, "34 and mail a@example.com"));
+        tester.chunk(STOP);
+        tester.end();
+        assertThat(clientText(tester.output())).isEqualTo("see [REDACTED] and mail a@example.com");
+    }
+
+    @Test
     void otherAnswersPassUntouched() throws Exception {
         FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, Map.of("content-type", List.of("text/plain")));
         assertThat(tester.chunk("mail a@example.com")).isEqualTo("mail a@example.com");
