@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (see bench/README.md). Builds what they need first.
 #
-#   bench/run.sh [all|codec|pdk|gateway|startup|harness] [--smoke]
+#   bench/run.sh [all|codec|pdk|gateway|startup|harness|relay] [--smoke]
 #
 # --smoke runs each for a fraction of a second: it proves the programs work, the figures mean nothing.
 set -euo pipefail
@@ -38,6 +38,7 @@ case "$what" in
   gateway) java_run io.kongjava.bench.GatewayOverhead "$@" ;;
   startup) java_run io.kongjava.bench.Startup "$@" ;;
   harness) java_run io.kongjava.bench.HarnessBench "$@" ;;
+  relay) java_run io.kongjava.bench.RelayFirstByte "$@" ;;
   all)
     java_run io.kongjava.bench.Startup "$@"
     echo
@@ -47,6 +48,8 @@ case "$what" in
     echo
     java_run io.kongjava.bench.HarnessBench "$@"
     echo
+    java_run io.kongjava.bench.RelayFirstByte "$@"
+    echo
     codec ;;
-  *) echo "bench/run.sh: unknown benchmark $what (all, codec, pdk, gateway, startup, harness)" >&2; exit 2 ;;
+  *) echo "bench/run.sh: unknown benchmark $what (all, codec, pdk, gateway, startup, harness, relay)" >&2; exit 2 ;;
 esac

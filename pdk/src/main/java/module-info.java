@@ -14,6 +14,7 @@ module io.kongjava.pdk {
     exports io.kongjava.pdk.cluster;
     exports io.kongjava.pdk.ctx;
     exports io.kongjava.pdk.entity;
+    exports io.kongjava.pdk.filter;
     exports io.kongjava.pdk.exchange;
     exports io.kongjava.pdk.ip;
     exports io.kongjava.pdk.log;

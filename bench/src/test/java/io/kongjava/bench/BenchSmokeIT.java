@@ -70,6 +70,14 @@ class BenchSmokeIT {
     }
 
     @Test
+    void relayFirstByteComparesTheDirectPathWithTheRelay() throws Exception {
+        String output = run(() -> RelayFirstByte.main(new String[] {"--smoke"}));
+
+        assertThat(output).containsPattern("(?m)^direct +100 ").containsPattern("(?m)^relay, identity filter +100 ")
+                .contains("added first-byte latency p50:");
+    }
+
+    @Test
     void startupTimesTheQueryCommandAndTheFirstAccept() throws Exception {
         String output = run(() -> Startup.main(new String[] {"--smoke"}));
 

@@ -285,6 +285,12 @@ public final class KongHarness implements AutoCloseable {
     /** As {@link #start(KongVersion, List, String, int)}, with {@code serverEnv} added to the plugin server's environment. */
     public static KongHarness start(KongVersion version, List<Plugin> plugins, String upstream, int workers,
                                     Map<String, String> serverEnv) throws Exception {
+        return start(version, plugins, upstream, workers, serverEnv, List.of());
+    }
+
+    /** As {@link #start(KongVersion, List, String, int, Map)}, with {@code serverArgs} added to the plugin server's command. */
+    public static KongHarness start(KongVersion version, List<Plugin> plugins, String upstream, int workers,
+                                    Map<String, String> serverEnv, List<String> serverArgs) throws Exception {
         assumeAvailable();
         if (plugins.isEmpty()) {
             throw new IllegalArgumentException("at least one plugin is needed");
@@ -293,8 +299,10 @@ public final class KongHarness implements AutoCloseable {
         Path prefix = runDir.resolve("prefix");
         Files.createDirectories(prefix);
         Path socket = prefix.resolve("java.sock");
-        Process server = startInOwnGroup(List.of(pluginServer().toString(), "-kong-prefix", prefix.toString(), "--socket", socket.toString()),
-                runDir.resolve("server.log"), serverEnv);
+        List<String> serverCommand = new ArrayList<>(List.of(pluginServer().toString(), "-kong-prefix", prefix.toString(),
+                "--socket", socket.toString()));
+        serverCommand.addAll(serverArgs);
+        Process server = startInOwnGroup(serverCommand, runDir.resolve("server.log"), serverEnv);
         KongHarness harness = null;
         try {
             awaitSocket(socket, server, runDir.resolve("server.log"));

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * {@code ai_llm_provider_latency_ms} histogram, each with {@code ai_provider, ai_model, cache_status, vector_db,
  * embeddings_provider, embeddings_model, workspace}. Kong fills them from the log record's {@code ai} block,
  * which an external plugin's block never reaches in time; here they are read from the block java-ai-proxy
- * publishes in {@code kong.exchange()} when the provider's answer has ended.
+ * publishes in the request exchange when the provider's answer has ended.
  */
 final class AiMetrics implements ProcessRequestExchange.Observer {
 

@@ -3,7 +3,6 @@ package io.kongjava.pdk;
 import io.kongjava.pdk.client.Client;
 import io.kongjava.pdk.cluster.Cluster;
 import io.kongjava.pdk.ctx.Ctx;
-import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.pdk.ip.Ip;
 import io.kongjava.pdk.log.Log;
 import io.kongjava.pdk.nginx.Nginx;
@@ -60,10 +59,4 @@ public interface Kong {
 
     /** {@code kong.vault}. */
     Vault vault();
-
-    /**
-     * Not a Kong namespace: values that Java plugins of this plugin server hand to each other for one
-     * request, including to log handlers that Kong runs later on a snapshot.
-     */
-    RequestExchange exchange();
 }

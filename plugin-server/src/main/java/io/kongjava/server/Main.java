@@ -161,6 +161,8 @@ public final class Main {
                     log.log(Level.WARNING, "plugin " + p.name() + " failed to shut down: " + e);
                 }
             });
+            // Filters still open are told their exchange ended (their log blocks complete).
+            io.kongjava.relay.ResponseRelay.closeShared();
             stopped.countDown();
         }, "shutdown"));
         try {

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kongjava.pdk.InvalidConfigException;
+import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.Phase;
 import io.kongjava.pdk.bridge.KongPdk;
 import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.pdk.schema.ConfigBinder;
+import io.kongjava.relay.AfterAccess;
+import io.kongjava.relay.ResponseRelay;
 import java.lang.System.Logger.Level;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +43,11 @@ final class RpcMethods {
         this.catalog = catalog;
         this.registry = registry;
         this.exchange = exchange;
+        for (PluginCatalog.LoadedPlugin loaded : catalog.all()) {
+            if (loaded.plugin() instanceof io.kongjava.pdk.exchange.UsesRequestExchange user) {
+                user.useRequestExchange(exchange);
+            }
+        }
     }
 
     void warmUpPlugins() {
@@ -170,7 +178,11 @@ final class RpcMethods {
     private void runPhase(Event event, PluginInstance instance, Phase phase) throws PdkException {
         KongPlugin plugin = instance.plugin.plugin();
         Record config = instance.config;
-        phase.invoke(plugin, KongPdk.over(event, exchange), config);
+        Kong kong = KongPdk.over(event);
+        phase.invoke(plugin, kong, config);
+        if (phase == Phase.ACCESS && !event.ended()) {
+            AfterAccess.filter(plugin, instance.name(), kong, config, ResponseRelay::shared);
+        }
     }
 
     private Map<String, Object> status() {

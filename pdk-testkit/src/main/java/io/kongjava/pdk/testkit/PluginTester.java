@@ -11,6 +11,7 @@ import io.kongjava.pdk.bridge.Bridge;
 import io.kongjava.pdk.bridge.KongPdk;
 import io.kongjava.pdk.exchange.ProcessRequestExchange;
 import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.pdk.exchange.UsesRequestExchange;
 import io.kongjava.pdk.schema.ConfigBinder;
 import io.kongjava.pdk.schema.PluginDescriptor;
 import io.kongjava.protocol.MsgPackValues;
@@ -43,6 +44,9 @@ public final class PluginTester<C extends Record> {
     private PluginTester(KongPlugin<C> plugin) {
         this.plugin = plugin;
         this.descriptor = PluginDescriptor.of(plugin);
+        if (plugin instanceof UsesRequestExchange user) {
+            user.useRequestExchange(exchange);
+        }
     }
 
     public static <C extends Record> PluginTester<C> of(KongPlugin<C> plugin) {
@@ -67,8 +71,23 @@ public final class PluginTester<C extends Record> {
         return this;
     }
 
+    private io.kongjava.relay.AfterAccess.RelaySource relays = io.kongjava.relay.ResponseRelay::shared;
+
+    /**
+     * The relay a plugin's response filter joins after its access phase (the process's shared one unless
+     * given): Kong's proxying is then a call to {@code run.upstream()}'s target, as in the plugin server.
+     */
+    public PluginTester<C> relay(io.kongjava.relay.ResponseRelay relay) {
+        this.relays = () -> relay;
+        return this;
+    }
+
+    /** The exchange a plugin that {@link UsesRequestExchange} is given (the process's shared one unless this). */
     public PluginTester<C> exchange(RequestExchange exchange) {
         this.exchange = exchange;
+        if (plugin instanceof UsesRequestExchange user) {
+            user.useRequestExchange(exchange);
+        }
         return this;
     }
 
@@ -88,6 +107,31 @@ public final class PluginTester<C extends Record> {
             }
         }
         return run(request, phases.toArray(Phase[]::new));
+    }
+
+    /**
+     * The plugin's response filter for {@code request}, ready to be fed: runs the access phase on the emulated
+     * Kong as the server would (without a relay: nothing is proxied), then asks the plugin for its filter.
+     * Empty when the plugin filters no response, ended the request in access, or has no filter for it.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public java.util.Optional<FilterTester> responseFilter(TestRequest request) throws PdkException {
+        if (config == null) {
+            throw new IllegalStateException("give the plugin a config first: config(...) or configJson(...)");
+        }
+        if (!(plugin instanceof io.kongjava.pdk.filter.FiltersResponse filtering)) {
+            return java.util.Optional.empty();
+        }
+        KongRequest state = request.toKongRequest();
+        PdkEmulator emulator = new PdkEmulator(state);
+        emulator.phase(Phase.ACCESS.kongName());
+        Kong kong = KongPdk.over(new InProcessBridge(emulator));
+        Phase.ACCESS.invoke(plugin, kong, config);
+        if (state.exit != null) {
+            return java.util.Optional.empty();
+        }
+        java.util.Optional<io.kongjava.pdk.filter.ResponseFilter> filter = filtering.responseFilter(kong, config);
+        return filter == null || state.exit != null ? java.util.Optional.empty() : filter.map(FilterTester::of);
     }
 
     /** Runs exactly the given phases (those the plugin does not implement are skipped, as Kong would). */
@@ -114,10 +158,13 @@ public final class PluginTester<C extends Record> {
             }
             emulator.phase(phase.kongName());
             InProcessBridge bridge = new InProcessBridge(emulator);
-            Kong kong = KongPdk.over(bridge, exchange);
+            Kong kong = KongPdk.over(bridge);
             ran.add(phase);
             try {
                 invoke(phase, kong);
+                if (phase == Phase.ACCESS && state.exit == null) {
+                    io.kongjava.relay.AfterAccess.filter(plugin, descriptor.name(), kong, config, relays);
+                }
             } catch (Exception | AssertionError e) {
                 failures.add(new TestRun.Failure(phase, e));
             }

@@ -9,7 +9,6 @@ import io.kongjava.pdk.ctx.Ctx;
 import io.kongjava.pdk.entity.Consumer;
 import io.kongjava.pdk.entity.Credential;
 import io.kongjava.pdk.entity.Route;
-import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.pdk.internal.Wire;
 import io.kongjava.pdk.ip.Ip;
 import io.kongjava.pdk.log.Log;
@@ -37,7 +36,6 @@ import java.util.Optional;
 final class BridgedKong implements Kong {
 
     private final Calls calls;
-    private final RequestExchange exchange;
     private final Client client;
     private final Ctx ctx;
     private final Ip ip;
@@ -52,9 +50,8 @@ final class BridgedKong implements Kong {
     private final Service service;
     private final Vault vault;
 
-    BridgedKong(Bridge bridge, RequestExchange exchange) {
+    BridgedKong(Bridge bridge) {
         this.calls = new Calls(Objects.requireNonNull(bridge, "bridge"));
-        this.exchange = Objects.requireNonNull(exchange, "exchange");
         this.client = new ClientImpl(calls);
         this.ctx = new CtxImpl(calls);
         this.ip = address -> calls.bool("kong.ip.is_trusted", required(address, "address"));
@@ -83,7 +80,6 @@ final class BridgedKong implements Kong {
     @Override public Router router() { return router; }
     @Override public Service service() { return service; }
     @Override public Vault vault() { return vault; }
-    @Override public RequestExchange exchange() { return exchange; }
 
     static <T> T required(T value, String name) {
         if (value == null) {

@@ -69,7 +69,7 @@ public final class ProcessRequestExchange implements RequestExchange {
     private final LongSupplier nanoTime;
     private final AtomicLong nextSweep;
 
-    /** The exchange shared by every plugin of this process ({@code kong.exchange()}). */
+    /** The exchange shared by every plugin of this process (given to those that {@link UsesRequestExchange}). */
     public static ProcessRequestExchange shared() {
         return SHARED;
     }

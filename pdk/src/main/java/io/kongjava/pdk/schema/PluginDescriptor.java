@@ -162,6 +162,10 @@ public record PluginDescriptor(String name, String version, int priority, List<P
             }
             todo.addAll(List.of(type.getInterfaces()));
         }
+        if (io.kongjava.pdk.filter.FiltersResponse.class.isAssignableFrom(pluginClass)) {
+            // The server decides in access whether the request's response goes through the relay.
+            found.add(Phase.ACCESS);
+        }
         return List.copyOf(new ArrayList<>(found));
     }
 }

@@ -32,13 +32,6 @@ class KongPdkTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    @Test
-    void exchangeIsTheProcessWideOneUnlessGiven() {
-        assertThat(kong.exchange()).isSameAs(ProcessRequestExchange.shared());
-        ProcessRequestExchange own = new ProcessRequestExchange(java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(2), System::nanoTime);
-        assertThat(KongPdk.over(bridge, own).exchange()).isSameAs(own);
-    }
-
     @Nested
     class Request {
 

@@ -55,6 +55,21 @@ class PluginDescriptorTest {
                 .containsExactly(Phase.CERTIFICATE, Phase.REWRITE, Phase.ACCESS, Phase.LOG);
     }
 
+    /** Filters responses but overrides no phase: Kong must still run its access phase, where the filter is attached. */
+    @KongPlugin.Info(name = "filtering", version = "1.0.0", priority = 1)
+    static class Filtering implements KongPlugin<Config>, io.kongjava.pdk.filter.FiltersResponse<Config> {
+        @Override public java.util.Optional<io.kongjava.pdk.filter.ResponseFilter> responseFilter(Kong kong, Config config) {
+            return java.util.Optional.empty();
+        }
+        @Override public void log(Kong kong, Config config) { }
+    }
+
+    @Test
+    void aPluginThatFiltersResponsesHasTheAccessPhase() {
+        assertThat(PluginDescriptor.of(new Filtering()).phases()).containsExactly(Phase.ACCESS, Phase.LOG);
+        assertThat(PluginDescriptor.of(new Filtering()).toDumpInfo().get("Phases")).isEqualTo(List.of("access", "log"));
+    }
+
     @KongPlugin.Info(name = "idle", version = "1.0.0", priority = 1)
     static class Idle implements KongPlugin<Config> {
     }

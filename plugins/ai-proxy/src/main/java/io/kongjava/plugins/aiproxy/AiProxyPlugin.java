@@ -11,6 +11,11 @@ import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.PdkException;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.pdk.exchange.UsesRequestExchange;
+import io.kongjava.pdk.filter.FiltersResponse;
+import io.kongjava.pdk.filter.ResponseFilter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -28,13 +33,13 @@ import java.util.concurrent.CompletableFuture;
  * OpenAI chat clients through Kong, streamed, with exact token statistics.
  *
  * <p>The access phase checks the request as Kong's ai-proxy does (body size, JSON, prompts, the pinned
- * model, the streaming policy), then sends it through the {@link Relay}, which calls Anthropic and
- * measures the exchange. The measured {@code ai} block is published in {@code kong.exchange()} under
+ * model, the streaming policy), then hands the server's relay a {@link AiResponseFilter}, which addresses
+ * the call to Anthropic and measures the exchange as it streams through. The measured {@code ai} block is published in the request exchange under
  * the request's id for java-file-log, because Kong runs external log phases later, on a snapshot.
  * Its priority is Kong's ai-proxy's: after authentication plugins, before loggers.
  */
 @KongPlugin.Info(name = "java-ai-proxy", version = "0.1.0", priority = 770)
-public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
+public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersResponse<AiProxyConfig>, UsesRequestExchange {
 
     /** The exchange key java-file-log reads the block from. */
     public static final String AI_KEY = "ai";
@@ -52,6 +57,13 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+
+    private volatile RequestExchange exchange = ProcessRequestExchange.shared();
+
+    @Override
+    public void useRequestExchange(RequestExchange exchange) {
+        this.exchange = exchange;
+    }
 
     @Override
     public void validate(AiProxyConfig config) throws InvalidConfigException {
@@ -90,53 +102,31 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
         return Optional.empty();
     }
 
-    /** Where the access phase gets the relay from; a test can make it fail. */
-    @FunctionalInterface
-    interface RelaySource {
-        Relay get() throws IOException;
-    }
-
-    private final RelaySource relays;
-
-    public AiProxyPlugin() {
-        this(Relay::shared);
-    }
-
-    AiProxyPlugin(RelaySource relays) {
-        this.relays = relays;
-    }
-
     /**
-     * Fails closed. Kong fails open: when an external plugin's access phase errors, Kong logs it and proxies the
-     * request anyway, to the Service's URL, without the pin, the key swap or the size limit. So every way this
-     * phase can go wrong ends the request here, through {@code kong.response.exit}, and nothing reaches the
-     * provider. Only when Kong cannot take the exit either (the event is gone) does the error propagate.
+     * The access phase's work, done where the server asks for the request's response filter. Fails closed. Kong
+     * fails open: when an external plugin's access phase errors, Kong logs it and proxies the request anyway, to
+     * the Service's URL, without the pin, the key swap or the size limit. So every way this can go wrong ends the
+     * request here, through {@code kong.response.exit}, and nothing reaches the provider. Only when Kong cannot
+     * take the exit either (the event is gone) does the error propagate. The server's relay then sends the
+     * request to the provider through {@link AiResponseFilter}.
      */
     @Override
-    public void access(Kong kong, AiProxyConfig config) throws PdkException {
+    public Optional<ResponseFilter> responseFilter(Kong kong, AiProxyConfig config) throws PdkException {
         long start = System.nanoTime();
         CompletableFuture<Map<String, Object>> analytics = new CompletableFuture<>();
         String requestId = null;
         String pluginId = null;
-        Relay relay = null;
-        String ticket = null;
         Prepared prepared = null;
         try {
             requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
                     .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
             pluginId = kong.plugin().getId();
-            kong.exchange().publish(requestId, AI_KEY, analytics);
-            kong.exchange().publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(Analytics.pending(pluginId, config)));
+            exchange.publish(requestId, AI_KEY, analytics);
+            exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(Analytics.pending(pluginId, config)));
             prepared = prepare(kong, config);
-            ProxyCall.Timeouts timeouts = ProxyCall.Timeouts.of(kong.router().getService());
             ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.askedModel(), prepared.model(),
-                    prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, timeouts, analytics);
-            relay = relay();
-            ticket = relay.admit(call);
-            kong.service().request().setScheme("http");
-            kong.service().setTarget("127.0.0.1", relay.port());
-            kong.service().request().setPath(Relay.PATH);
-            kong.service().request().setHeader(Relay.TICKET_HEADER, ticket);
+                    prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, analytics);
+            return Optional.of(new AiResponseFilter(call));
         } catch (Rejection rejection) {
             String id = pluginId;
             try {
@@ -148,17 +138,12 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
             }
             complete(analytics, () -> Analytics.rejected(id, config, rejection.requestModel, start));
         } catch (Throwable failure) {
-            // first the line's block (revoke would complete it empty), so the log says the access phase failed
-            String id = pluginId;
-            String asked = askedModel(prepared);
-            complete(analytics, () -> Analytics.failed(id, config, asked, start));
-            if (ticket != null) {
-                relay.revoke(ticket);
-            }
+            analytics.complete(null);
             LOG.log(Level.ERROR, "java-ai-proxy: request " + requestId + " refused with 500, its access phase failed: "
                     + scrub(config, String.valueOf(failure)));
             kong.response().exit(500, internalErrorBody(requestId), JSON_CONTENT);
         }
+        return Optional.empty();
     }
 
     /** Completes the line's block; a failure to build it must not keep the request from its exit. */
@@ -193,19 +178,6 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig> {
             scrubbed = scrubbed.replace(secret, "[REDACTED]");
         }
         return scrubbed;
-    }
-
-    private Relay relay() throws PdkException {
-        try {
-            return relays.get();
-        } catch (IOException e) {
-            throw new PdkException("java-ai-proxy", "cannot start the relay listener: " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public void shutdown() {
-        Relay.closeShared();
     }
 
     /** What the access phase decided about a request. */

@@ -42,7 +42,7 @@ final class Analytics {
             block.put("proxy", proxy);
         }
         block.put("redact_headers", redactHeaders(config));
-        block.put("drop_headers", List.of(Relay.TICKET_HEADER));
+        block.put("drop_headers", List.of(io.kongjava.pdk.filter.FiltersResponse.RELAY_TICKET_HEADER));
         return block;
     }
 
@@ -84,7 +84,7 @@ final class Analytics {
             block.put("proxy", proxy);
         }
         block.put("redact_headers", redactHeaders(config));
-        block.put("drop_headers", List.of(Relay.TICKET_HEADER));
+        block.put("drop_headers", List.of(io.kongjava.pdk.filter.FiltersResponse.RELAY_TICKET_HEADER));
         return block;
     }
 
@@ -106,7 +106,7 @@ final class Analytics {
             block.put("proxy", proxy);
         }
         block.put("redact_headers", redactHeaders(config));
-        block.put("drop_headers", List.of(Relay.TICKET_HEADER));
+        block.put("drop_headers", List.of(io.kongjava.pdk.filter.FiltersResponse.RELAY_TICKET_HEADER));
         return block;
     }
 

@@ -17,25 +17,7 @@ import java.util.concurrent.CompletableFuture;
  */
 record ProxyCall(String requestId, String pluginId, AiProxyConfig config, Endpoint endpoint, String askedModel, String requestModel,
                  boolean stream, boolean includeStreamUsage, URI upstream, byte[] body, long startNanos,
-                 Timeouts timeouts, CompletableFuture<Map<String, Object>> analytics) {
-
-    /**
-     * The route's service timeouts, in milliseconds, which Kong applies between itself and the relay; the relay
-     * applies them to the provider. The read timeout is cut a little so that a silent provider is given up by
-     * the relay first: the client then gets the relay's 504 and the log line records the timeout.
-     */
-    record Timeouts(long connectMillis, long writeMillis, long readMillis) {
-        /** Kong's defaults for a service. */
-        static final Timeouts KONG_DEFAULTS = new Timeouts(60_000, 60_000, 60_000);
-
-        static Timeouts of(java.util.Optional<io.kongjava.pdk.entity.Service> service) {
-            return service.map(s -> new Timeouts(s.connectTimeout(), s.writeTimeout(), s.readTimeout())).orElse(KONG_DEFAULTS);
-        }
-
-        long relayReadMillis() {
-            return Math.max(1, readMillis - Math.min(1_000, readMillis / 10));
-        }
-    }
+                 CompletableFuture<Map<String, Object>> analytics) {
 
     /** What the client called. */
     enum Endpoint {

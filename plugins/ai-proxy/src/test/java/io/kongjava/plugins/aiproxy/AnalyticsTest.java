@@ -21,7 +21,7 @@ class AnalyticsTest {
                  "model":{"provider":"anthropic","name":"claude-opus-5-5","options":{"anthropic_version":"2023-06-01","input_cost":4.0}},
                  "logging":{"log_statistics":true}}""", Map.class));
         return new ProxyCall("r1", "p1", config, endpoint, asked, "claude-opus-5-5", stream, false,
-                URI.create("http://127.0.0.1:9/v1/messages"), new byte[0], System.nanoTime(), ProxyCall.Timeouts.KONG_DEFAULTS,
+                URI.create("http://127.0.0.1:9/v1/messages"), new byte[0], System.nanoTime(),
                 new CompletableFuture<>());
     }
 
@@ -68,6 +68,6 @@ class AnalyticsTest {
         assertThat(part(block, "usage")).containsEntry("prompt_tokens", 0L).containsEntry("total_tokens", 0L).containsEntry("cost", 0.0)
                 .doesNotContainKey("time_to_first_token");
         assertThat(part(block, "meta")).containsEntry("counted_input_tokens", 42L);
-        assertThat(block.get("drop_headers")).isEqualTo(java.util.List.of(Relay.TICKET_HEADER));
+        assertThat(block.get("drop_headers")).isEqualTo(java.util.List.of(io.kongjava.relay.ResponseRelay.TICKET_HEADER));
     }
 }

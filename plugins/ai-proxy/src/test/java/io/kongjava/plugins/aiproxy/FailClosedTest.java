@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import io.kongjava.relay.AfterAccess;
+import io.kongjava.relay.ResponseRelay;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,10 +76,17 @@ class FailClosedTest {
 
     KongRequest runAccess(AiProxyPlugin plugin, KongRequest request, String failing, Function<String, Exception> fault)
             throws Exception {
+        return runAccess(plugin, request, failing, fault, ResponseRelay::shared);
+    }
+
+    KongRequest runAccess(AiProxyPlugin plugin, KongRequest request, String failing, Function<String, Exception> fault,
+                          AfterAccess.RelaySource relays)
+            throws Exception {
         AiProxyConfig config = ConfigBinder.bind(AiProxyConfig.class, castMap(JSON.readValue(CONFIG, Map.class)));
-        PdkEmulator emulator = new PdkEmulator(request).phase("access");
         exchange = new ProcessRequestExchange(Duration.ofSeconds(5), Duration.ofSeconds(5), System::nanoTime);
-        plugin.access(KongPdk.over(new FaultyBridge(emulator, failing, fault), exchange), config);
+        plugin.useRequestExchange(exchange);
+        PdkEmulator emulator = new PdkEmulator(request).phase("access");
+        AfterAccess.filter(plugin, "java-ai-proxy", KongPdk.over(new FaultyBridge(emulator, failing, fault)), config, relays);
         return request;
     }
 
@@ -98,7 +107,7 @@ class FailClosedTest {
 
     static void assertNothingProxied(KongRequest request) {
         assertThat(request.upstream.targetHost).as("Kong was given no target").isNull();
-        assertThat(request.upstream.headers).doesNotContainKey(Relay.TICKET_HEADER);
+        assertThat(request.upstream.headers).doesNotContainKey(ResponseRelay.TICKET_HEADER);
     }
 
     @Test
@@ -130,11 +139,9 @@ class FailClosedTest {
     @Test
     void aRelayThatCannotStartGetsKongs500() throws Exception {
         KongRequest request = request(MESSAGE.getBytes(StandardCharsets.UTF_8));
-        AiProxyPlugin plugin = new AiProxyPlugin(() -> {
+        runAccess(new AiProxyPlugin(), request, "none", m -> null, () -> {
             throw new IOException("Address already in use");
         });
-
-        runAccess(plugin, request, "none", m -> null);
 
         assertThat(request.exit.status()).isEqualTo(500);
         assertThat(exitBody(request).path("message").asText()).isEqualTo("An unexpected error occurred");
@@ -156,15 +163,15 @@ class FailClosedTest {
 
     @Test
     void aPdkErrorAfterTheRelayAdmittedTheRequestGets500AndTheTicketIsWithdrawn() throws Exception {
-        Relay relay = Relay.shared();
+        ResponseRelay relay = ResponseRelay.shared();
         int before = relay.pendingTickets();
         KongRequest request = request(MESSAGE.getBytes(StandardCharsets.UTF_8));
 
-        runAccess(new AiProxyPlugin(), request, "kong.service.request.set_path",
+        runAccess(new AiProxyPlugin(), request, "kong.service.request.set_header",
                 m -> new PdkException(m, "connection to Kong lost"));
 
         assertThat(request.exit.status()).isEqualTo(500);
-        assertThat(request.upstream.headers).doesNotContainKey(Relay.TICKET_HEADER);
+        assertThat(request.upstream.headers).doesNotContainKey(ResponseRelay.TICKET_HEADER);
         assertThat(relay.pendingTickets()).isEqualTo(before);
     }
 

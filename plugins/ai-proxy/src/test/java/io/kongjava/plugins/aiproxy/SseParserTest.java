@@ -47,7 +47,7 @@ class SseParserTest {
 
     @Test
     void wholeEventsPassOnOnlyCompleteEvents() throws Exception {
-        UpstreamExchange.WholeEvents events = new UpstreamExchange.WholeEvents();
+        AiResponseFilter.WholeEvents events = new AiResponseFilter.WholeEvents();
         ByteArrayOutputStream client = new ByteArrayOutputStream();
         byte[] first = "event: a\ndata: 1\n\nevent: b\ndata: {\"par".getBytes(StandardCharsets.UTF_8);
 

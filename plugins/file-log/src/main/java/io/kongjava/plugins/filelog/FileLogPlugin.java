@@ -8,6 +8,9 @@ import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.PdkException;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.pdk.exchange.UsesRequestExchange;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.PosixFilePermission;
@@ -27,7 +30,7 @@ import java.util.regex.Pattern;
  * java-ai-proxy's figures exist).
  */
 @KongPlugin.Info(name = "java-file-log", version = "0.1.0", priority = 9)
-public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
+public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesRequestExchange {
 
     /** java-ai-proxy's relay ticket header (Relay.TICKET_HEADER), never written to a line. */
     static final String RELAY_TICKET_HEADER = "x-kong-java-relay-ticket";
@@ -37,10 +40,19 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
     /** Kong's rule: no * & % \ or backtick anywhere, no white space at either end, at least two characters. */
     private static final Pattern VALID_FILENAME = Pattern.compile("^[^\\s*&%\\\\`][^*&%\\\\`]*[^\\s*&%\\\\`]$");
     private static final Pattern OCTAL_MODE = Pattern.compile("^0?[0-7]{3}$");
-    /** The key java-ai-proxy publishes its per-request block under, in kong.exchange(). */
+    /** The key java-ai-proxy publishes its per-request block under, in the request exchange. */
     static final String AI_KEY = "ai";
     /** java-ai-proxy's fallback block, for a request whose access phase Kong abandoned. */
     static final String AI_PENDING_KEY = "ai_pending";
+    /** The key the plugin server's response relay publishes its block for the request under. */
+    static final String RELAY_KEY = "relay";
+
+    private volatile RequestExchange exchange = ProcessRequestExchange.shared();
+
+    @Override
+    public void useRequestExchange(RequestExchange exchange) {
+        this.exchange = exchange;
+    }
 
     /** Failures already reported (path, stage and reason), so a broken disk does not flood the log. */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
@@ -104,23 +116,28 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
         String serialized = kong.log().serialize();
         Optional<SerializedRecord> scanned = config.customFields().isEmpty() ? SerializedRecord.scan(serialized) : Optional.empty();
         if (scanned.isPresent()) {
-            return splice(scanned.get(), aiBlock(kong, scanned.get().requestId(), config));
+            Map<?, ?> relay = block(scanned.get().requestId(), RELAY_KEY, config);
+            if (relay == null) {
+                return splice(scanned.get(), block(scanned.get().requestId(), AI_KEY, config));
+            }
         }
         ObjectNode record = parse(serialized);
-        return line(record, aiBlock(kong, record.path("request").path("id").asText(""), config), config);
+        String requestId = record.path("request").path("id").asText("");
+        return line(record, block(requestId, AI_KEY, config), block(requestId, RELAY_KEY, config), config);
     }
 
-    private static Map<?, ?> aiBlock(Kong kong, String requestId, FileLogConfig config) throws PdkException, InterruptedException {
+    /** What another Java plugin of this request (or the server's relay) published under {@code key}. */
+    private Map<?, ?> block(String requestId, String key, FileLogConfig config) throws InterruptedException {
         if (requestId.isEmpty()) {
             return null;
         }
-        Optional<Object> ai = kong.exchange().await(requestId, AI_KEY, Duration.ofMillis(config.aiWaitMs()));
-        if (ai.isEmpty()) {
+        Optional<Object> value = exchange.await(requestId, key, Duration.ofMillis(config.aiWaitMs()));
+        if (value.isEmpty() && AI_KEY.equals(key)) {
             // java-ai-proxy's access phase started but never finished (Kong ended the request around it): its
             // fallback block says so and still names the headers to redact
-            ai = kong.exchange().await(requestId, AI_PENDING_KEY, Duration.ZERO);
+            value = exchange.await(requestId, AI_PENDING_KEY, Duration.ZERO);
         }
-        return ai.isPresent() && ai.get() instanceof Map<?, ?> block ? block : null;
+        return value.isPresent() && value.get() instanceof Map<?, ?> block ? block : null;
     }
 
     /** The line from Kong's own text, when no custom field needs the record as a tree. */
@@ -154,8 +171,19 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
 
     /** Kong's record with the ai block merged in, redacted and with the custom fields: the line to write. */
     static String line(ObjectNode record, Map<?, ?> aiBlock, FileLogConfig config) throws JsonProcessingException {
+        return line(record, aiBlock, null, config);
+    }
+
+    /**
+     * The line with the relay's block too: {@code relay} says how the relayed exchange ended (a filter that
+     * failed is named there), and each response filter's log fields are set by their dotted paths.
+     */
+    static String line(ObjectNode record, Map<?, ?> aiBlock, Map<?, ?> relayBlock, FileLogConfig config) throws JsonProcessingException {
         if (aiBlock != null) {
             mergeAi(record, aiBlock);
+        }
+        if (relayBlock != null) {
+            mergeRelay(record, relayBlock);
         }
         redact(record, "authorization");
         redact(record, "proxy-authorization");
@@ -205,6 +233,22 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig> {
             }
             JsonNode existing = record.get("ai");
             record.set("ai", existing instanceof ObjectNode existingObject ? deepMerge(existingObject, object) : object);
+        }
+    }
+
+    private static void mergeRelay(ObjectNode record, Map<?, ?> block) {
+        ObjectNode relay = JSON.valueToTree(block);
+        JsonNode fields = relay.remove("fields");
+        record.set("relay", relay);
+        if (fields instanceof ObjectNode byPath) {
+            byPath.properties().forEach(field -> {
+                String[] path = field.getKey().split("\\.");
+                ObjectNode parent = record;
+                for (int i = 0; i < path.length - 1; i++) {
+                    parent = parent.get(path[i]) instanceof ObjectNode child ? child : parent.putObject(path[i]);
+                }
+                parent.set(path[path.length - 1], field.getValue());
+            });
         }
     }
 

@@ -1,0 +1,348 @@
+package io.kongjava.pdk.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.kongjava.pdk.Kong;
+import io.kongjava.pdk.KongPlugin;
+import io.kongjava.pdk.Phase;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.pdk.filter.FiltersResponse;
+import io.kongjava.pdk.filter.ResponseFilter;
+import io.kongjava.pdk.filter.ResponseHead;
+import io.kongjava.pdk.filter.StreamEnd;
+import io.kongjava.relay.ResponseRelay;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The relay end to end on loopback: a plugin's filter joins it in the test kit's access phase, the test
+ * plays Kong's proxying step (the request to where access pointed Kong), and a small upstream plays the
+ * route's Service, streaming three SSE events with pauses between them.
+ */
+class ResponseRelayTest {
+
+    record Config() {
+    }
+
+    /** A plugin whose filter is given by the test. */
+    @KongPlugin.Info(name = "filtering", version = "1.0.0", priority = 10)
+    static class Filtering implements KongPlugin<Config>, FiltersResponse<Config> {
+        final Function<Kong, ResponseFilter> filters;
+
+        Filtering(Function<Kong, ResponseFilter> filters) {
+            this.filters = filters;
+        }
+
+        @Override
+        public Optional<ResponseFilter> responseFilter(Kong kong, Config config) {
+            return Optional.ofNullable(filters.apply(kong));
+        }
+    }
+
+    @KongPlugin.Info(name = "plugin-a", version = "1.0.0", priority = 10)
+    static final class PluginA extends Filtering {
+        PluginA(Function<Kong, ResponseFilter> filters) {
+            super(filters);
+        }
+    }
+
+    @KongPlugin.Info(name = "plugin-b", version = "1.0.0", priority = 10)
+    static final class PluginB extends Filtering {
+        PluginB(Function<Kong, ResponseFilter> filters) {
+            super(filters);
+        }
+    }
+
+    @KongPlugin.Info(name = "fragile", version = "1.0.0", priority = 10)
+    static final class Fragile extends Filtering {
+        Fragile(Function<Kong, ResponseFilter> filters) {
+            super(filters);
+        }
+    }
+
+    /** Upper-cases the body and remembers how the exchange ended. */
+    static final class UpperCase implements ResponseFilter {
+        final CompletableFuture<StreamEnd> closed = new CompletableFuture<>();
+
+        @Override
+        public byte[] onChunk(byte[] chunk) {
+            return new String(chunk, StandardCharsets.UTF_8).toUpperCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void onClose(StreamEnd end) {
+            closed.complete(end);
+        }
+
+        @Override
+        public Map<String, Object> logFields() {
+            return Map.of("upper.done", true);
+        }
+    }
+
+    HttpServer upstream;
+    ResponseRelay relay;
+    ProcessRequestExchange exchange;
+    final BlockingQueue<String> seenByUpstream = new LinkedBlockingQueue<>();
+    final CountDownLatch releaseLast = new CountDownLatch(1);
+    final CompletableFuture<Throwable> upstreamWriteFailed = new CompletableFuture<>();
+    final HttpClient http = HttpClient.newHttpClient();
+    static final long BIG = 256L << 20;
+    final java.util.concurrent.atomic.AtomicLong bigWritten = new java.util.concurrent.atomic.AtomicLong();
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        upstream.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        upstream.createContext("/", exchange -> {
+            seenByUpstream.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " host=" + exchange.getRequestHeaders().getFirst("host")
+                    + " ticket=" + exchange.getRequestHeaders().getFirst(ResponseRelay.TICKET_HEADER)
+                    + " x-client=" + exchange.getRequestHeaders().getFirst("x-client"));
+            exchange.getRequestBody().readAllBytes();
+            if (exchange.getRequestURI().getPath().endsWith("/big")) {
+                exchange.getResponseHeaders().set("content-type", "application/octet-stream");
+                exchange.sendResponseHeaders(200, BIG);
+                byte[] block = new byte[64 * 1024];
+                try (OutputStream out = exchange.getResponseBody()) {
+                    for (long sent = 0; sent < BIG; sent += block.length) {
+                        out.write(block);
+                        bigWritten.addAndGet(block.length);
+                    }
+                } catch (Exception e) {
+                    upstreamWriteFailed.complete(e);
+                }
+                return;
+            }
+            if (exchange.getRequestURI().getPath().endsWith("/plain")) {
+                byte[] body = "plain answer".getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("content-type", "text/plain");
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+                return;
+            }
+            exchange.getResponseHeaders().set("content-type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            try {
+                out.write("data: one\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                out.write("data: two\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                releaseLast.await(10, TimeUnit.SECONDS);
+                for (int i = 0; i < 200; i++) {
+                    // a client that left shows up here as a failed write, within a few rounds
+                    out.write("data: three\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    Thread.sleep(5);
+                }
+                out.close();
+            } catch (Exception e) {
+                upstreamWriteFailed.complete(e);
+            }
+        });
+        upstream.start();
+        exchange = new ProcessRequestExchange(Duration.ofMinutes(1), Duration.ofMinutes(5), System::nanoTime);
+        relay = ResponseRelay.start(0, ResponseRelay.defaultClient(), exchange, null);
+    }
+
+    @AfterEach
+    void stop() {
+        releaseLast.countDown();
+        relay.close();
+        upstream.stop(0);
+    }
+
+    TestRequest request(String requestId, String path) {
+        return TestRequest.get("http://localhost:8000" + path).header("x-client", "c1").requestId(requestId)
+                .service(Map.of("id", "svc-1", "protocol", "http", "host", "127.0.0.1", "port", upstream.getAddress().getPort(),
+                        "path", "/svc", "read_timeout", 5000, "connect_timeout", 2000, "write_timeout", 2000));
+    }
+
+    TestRun access(KongPlugin<Config> plugin, TestRequest request) throws Exception {
+        TestRun run = PluginTester.of(plugin).config(new Config()).relay(relay).run(request, Phase.ACCESS);
+        assertThat(run.failures()).isEmpty();
+        return run;
+    }
+
+    /** Kong's proxying step: the request with its upstream changes, to the target access set (the relay). */
+    HttpRequest kongForwards(TestRun run, String upstreamPathAndQuery) {
+        var target = run.upstream();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.scheme() + "://" + target.targetHost().orElseThrow() + ":" + target.targetPort()
+                + upstreamPathAndQuery)).header("x-client", "c1");
+        target.headers().forEach((name, values) -> values.forEach(v -> request.setHeader(name, v)));
+        return request.build();
+    }
+
+    @Test
+    void aStreamGoesThroughTheFilterChunkByChunkToTheServicesUrl() throws Exception {
+        UpperCase filter = new UpperCase();
+        TestRun run = access(new Filtering(kong -> filter), request("req-stream", "/api/events?x=1"));
+        assertThat(run.upstream().targetHost().orElseThrow()).isEqualTo("127.0.0.1");
+        assertThat(run.upstream().targetPort()).isEqualTo(relay.port());
+        assertThat(run.upstream().headers()).containsKey(ResponseRelay.TICKET_HEADER);
+
+        HttpResponse<InputStream> response = http.send(kongForwards(run, "/svc/events?x=1"), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type")).hasValue("text/event-stream");
+        InputStream body = response.body();
+        // The first two events come while the upstream still holds back the last one: the relay streams.
+        assertThat(readUntil(body, "DATA: TWO\n\n")).isEqualTo("DATA: ONE\n\nDATA: TWO\n\n");
+        releaseLast.countDown();
+        assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8)).startsWith("DATA: THREE\n\n").doesNotContain("three");
+
+        String seen = seenByUpstream.poll(5, TimeUnit.SECONDS);
+        assertThat(seen).startsWith("GET /svc/events?x=1 host=127.0.0.1:" + upstream.getAddress().getPort())
+                .contains("ticket=null").contains("x-client=c1");
+        assertThat(filter.closed.get(5, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.Completed(200));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> block = (Map<String, Object>) exchange.await("req-stream", ResponseRelay.LOG_KEY, Duration.ofSeconds(5)).orElseThrow();
+        assertThat(block).containsEntry("outcome", "complete").containsEntry("filters", List.of("upper"))
+                .containsEntry("fields", Map.of("upper.done", true));
+    }
+
+    @Test
+    void filtersOfOneRequestComposeInTheOrderKongRanTheirAccessPhases() throws Exception {
+        ResponseFilter tagA = new ResponseFilter() {
+            @Override public byte[] onChunk(byte[] chunk) { return ("a(" + new String(chunk, StandardCharsets.UTF_8) + ")").getBytes(StandardCharsets.UTF_8); }
+            @Override public byte[] onEnd() { return "A-END".getBytes(StandardCharsets.UTF_8); }
+        };
+        ResponseFilter tagB = new ResponseFilter() {
+            final StringBuilder held = new StringBuilder();
+            @Override public byte[] onChunk(byte[] chunk) { held.append(new String(chunk, StandardCharsets.UTF_8)); return NOTHING; }
+            @Override public byte[] onEnd() { return ("b[" + held + "]").getBytes(StandardCharsets.UTF_8); }
+            @Override public void onHeaders(ResponseHead head) { head.headers().set("x-filtered-by", "b"); }
+        };
+        TestRun first = access(new PluginA(kong -> tagA), request("req-two", "/plain"));
+        TestRun second = access(new PluginB(kong -> tagB), request("req-two", "/plain"));
+        assertThat(second.pdkCalls()).noneMatch(call -> call.startsWith("kong.service.set_target"));
+
+        HttpResponse<String> response = http.send(kongForwards(first, "/svc/plain"), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.body()).isEqualTo("b[a(plain answer)A-END]");
+        assertThat(response.headers().firstValue("x-filtered-by")).hasValue("b");
+        // b held everything back: the relay knew the whole body before sending the head.
+        assertThat(response.headers().firstValue("content-length")).hasValue(String.valueOf(response.body().length()));
+    }
+
+    @Test
+    void aFilterThatThrowsEndsTheResponseAndTheLogLineSaysSo() throws Exception {
+        ResponseFilter failing = new ResponseFilter() {
+            int chunks;
+            @Override public byte[] onChunk(byte[] chunk) {
+                if (new String(chunk, StandardCharsets.UTF_8).contains("two")) {
+                    throw new IllegalStateException("cannot take two");
+                }
+                return chunk;
+            }
+        };
+        TestRun run = access(new Fragile(kong -> failing), request("req-fail", "/events"));
+        HttpResponse<String> response = http.sendAsync(kongForwards(run, "/svc/events"), HttpResponse.BodyHandlers.ofString())
+                .get(10, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).doesNotContain("two");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> block = (Map<String, Object>) exchange.await("req-fail", ResponseRelay.LOG_KEY, Duration.ofSeconds(5)).orElseThrow();
+        assertThat(block).containsEntry("outcome", "filter_failed").containsEntry("failed_filter", "fragile");
+        assertThat(String.valueOf(block.get("error"))).contains("cannot take two");
+    }
+
+    @Test
+    void aFilterThatThrowsBeforeAnythingWasSentGivesKongs500() throws Exception {
+        ResponseFilter failing = new ResponseFilter() {
+            @Override public void onHeaders(ResponseHead head) { throw new IllegalStateException("no"); }
+        };
+        TestRun run = access(new Fragile(kong -> failing), request("req-fail-early", "/plain"));
+        HttpResponse<String> response = http.send(kongForwards(run, "/svc/plain"), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).contains("An unexpected error occurred").contains("req-fail-early");
+    }
+
+    @Test
+    void aClientThatLeavesCancelsTheUpstreamCall() throws Exception {
+        UpperCase filter = new UpperCase();
+        TestRun run = access(new Filtering(kong -> filter), request("req-gone", "/events"));
+        HttpResponse<InputStream> response = http.send(kongForwards(run, "/svc/events"), HttpResponse.BodyHandlers.ofInputStream());
+        readUntil(response.body(), "DATA: TWO\n\n");
+        response.body().close();
+        releaseLast.countDown();
+        assertThat(filter.closed.get(10, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.ClientGone());
+        assertThat(upstreamWriteFailed.get(10, TimeUnit.SECONDS)).isNotNull();
+    }
+
+    @Test
+    void aClientThatDoesNotReadHoldsTheUpstreamBackInsteadOfFillingMemory() throws Exception {
+        UpperCase counting = new UpperCase();
+        ResponseFilter identity = new ResponseFilter() {
+            @Override public void onClose(StreamEnd end) { counting.closed.complete(end); }
+        };
+        TestRun run = access(new Filtering(kong -> identity), request("req-slow-client", "/big"));
+        HttpResponse<InputStream> response = http.send(kongForwards(run, "/svc/big"), HttpResponse.BodyHandlers.ofInputStream());
+        InputStream body = response.body();
+        assertThat(body.readNBytes(1024)).hasSize(1024);
+        Thread.sleep(1500);
+        long stalled = bigWritten.get();
+        Thread.sleep(500);
+        // Only socket buffers (a few MB on loopback) lie between the upstream and the client that stopped reading.
+        assertThat(bigWritten.get()).isEqualTo(stalled).isLessThan(BIG / 4);
+        long total = 1024 + body.transferTo(OutputStream.nullOutputStream());
+        assertThat(total).isEqualTo(BIG);
+        assertThat(counting.closed.get(5, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.Completed(200));
+    }
+
+    @Test
+    void aRequestWithoutTicketIsRefused() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + relay.port() + "/x")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void aSilentUpstreamGets504AndTheFilterIsToldOfTheTimeout() throws Exception {
+        UpperCase filter = new UpperCase();
+        TestRequest request = TestRequest.get("http://localhost:8000/x").requestId("req-slow")
+                .service(Map.of("protocol", "http", "host", "127.0.0.1", "port", upstream.getAddress().getPort(), "read_timeout", 300));
+        TestRun run = access(new Filtering(kong -> new ResponseFilter() {
+            @Override public byte[] onChunk(byte[] chunk) { return NOTHING; }
+            @Override public void onClose(StreamEnd end) { filter.closed.complete(end); }
+        }), request);
+        HttpResponse<String> response = http.send(kongForwards(run, "/svc/events"), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(filter.closed.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(StreamEnd.UpstreamFailed.class,
+                failed -> assertThat(failed.timeout()).isTrue());
+    }
+
+    private static String readUntil(InputStream in, String end) throws Exception {
+        StringBuilder text = new StringBuilder();
+        while (!text.toString().endsWith(end)) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            text.append((char) b);
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,328 @@
+package io.kongjava.plugins.aiproxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kongjava.pdk.filter.HttpFields;
+import io.kongjava.pdk.filter.ResponseFilter;
+import io.kongjava.pdk.filter.ResponseHead;
+import io.kongjava.pdk.filter.StreamEnd;
+import io.kongjava.pdk.filter.UpstreamRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One provider call as the server's relay runs it: the request is addressed to the provider with the
+ * operator's credentials (here, off Kong, so the key never passes through Kong's request headers), and the
+ * answer passes through SSE event by event, measured on the way; the request's {@code ai} block is completed
+ * however the exchange ends.
+ */
+final class AiResponseFilter implements ResponseFilter {
+
+    private static final System.Logger LOG = System.getLogger(AiResponseFilter.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Payloads logged with log_payloads are cut here, so one request cannot flood a log line. */
+    static final int PAYLOAD_LIMIT = 1 << 20;
+    /** A non-streamed answer is read whole (to count and translate it); larger ones are refused. */
+    static final int MAX_BUFFERED_RESPONSE = 64 << 20;
+
+    /** Headers that carry a client's own credentials to Anthropic (x-api-key, or Authorization: Bearer for OAuth). */
+    static final List<String> CLIENT_CREDENTIALS = List.of("authorization", "x-api-key", "proxy-authorization");
+
+    private enum Mode { STREAM, ONESHOT, ERROR }
+
+    private final ProxyCall call;
+    private final Meter meter;
+    private final boolean translate;
+    private Mode mode;
+    private int upstreamStatus;
+    private ResponseHead head;
+    private final ByteArrayOutputStream buffered = new ByteArrayOutputStream();
+    private StreamState state;
+    private SseParser parser;
+    private final WholeEvents events = new WholeEvents();
+    private boolean finished;
+
+    AiResponseFilter(ProxyCall call) {
+        this.call = call;
+        this.meter = new Meter(call.startNanos(), call.config().logging().logPayloads() ? PAYLOAD_LIMIT : 0);
+        this.translate = call.endpoint() == ProxyCall.Endpoint.CHAT_COMPLETIONS;
+    }
+
+    @Override
+    public void onRequest(UpstreamRequest request) {
+        URI base = call.upstream();
+        StringBuilder query = new StringBuilder(base.getRawQuery() == null ? "" : base.getRawQuery());
+        String clientQuery = request.url() == null ? null : request.url().getRawQuery();
+        if (clientQuery != null && !clientQuery.isEmpty()) {
+            query.append(query.isEmpty() ? "" : "&").append(clientQuery);
+        }
+        AiProxyConfig.Auth auth = call.config().auth().orElse(null);
+        if (auth != null && auth.paramName().isPresent() && auth.paramLocation().orElse("").equals("query")) {
+            String name = URLEncoder.encode(auth.paramName().get(), StandardCharsets.UTF_8);
+            List<String> kept = new ArrayList<>();
+            boolean clientHasIt = false;
+            for (String pair : query.isEmpty() ? new String[0] : query.toString().split("&")) {
+                if (pair.equals(name) || pair.startsWith(name + "=")) {
+                    clientHasIt = true;
+                    if (auth.allowOverride()) {
+                        kept.add(pair);
+                    }
+                } else {
+                    kept.add(pair);
+                }
+            }
+            if (!(auth.allowOverride() && clientHasIt)) {
+                kept.add(name + "=" + URLEncoder.encode(auth.paramValue().orElse(""), StandardCharsets.UTF_8));
+            }
+            query.setLength(0);
+            query.append(String.join("&", kept));
+        }
+        request.setUrl(URI.create(base.getScheme() + "://" + base.getRawAuthority() + base.getRawPath()
+                + (query.isEmpty() ? "" : "?" + query)));
+        HttpFields headers = request.headers();
+        headers.remove("host");
+        if (auth != null && !auth.allowOverride() && (auth.headerName().isPresent() || auth.paramName().isPresent())) {
+            // The operator's credentials replace the client's, all of them: a client's Bearer token (an Anthropic
+            // OAuth token included) next to the injected key would reach the provider too.
+            CLIENT_CREDENTIALS.forEach(headers::remove);
+        }
+        if (auth != null && auth.headerName().isPresent()) {
+            String name = auth.headerName().get();
+            if (!(auth.allowOverride() && headers.contains(name))) {
+                headers.set(name, auth.headerValue().orElse(""));
+            }
+        }
+        call.config().options().anthropicVersion().ifPresent(version -> headers.set("anthropic-version", version));
+        if (call.body().length > 0 || !call.endpoint().equals(ProxyCall.Endpoint.PRESERVE)) {
+            headers.set("content-type", "application/json");
+        }
+        request.setBody(call.body());
+    }
+
+    @Override
+    public void onHeaders(ResponseHead head) {
+        this.head = head;
+        upstreamStatus = head.status();
+        head.headers().remove("content-encoding");
+        String contentType = head.headers().first("content-type").orElse("").toLowerCase(Locale.ROOT);
+        if (upstreamStatus != 200) {
+            mode = Mode.ERROR;
+        } else if (contentType.startsWith("text/event-stream")) {
+            mode = Mode.STREAM;
+            state = new StreamState();
+            parser = new SseParser(state);
+            if (translate) {
+                head.headers().set("content-type", "text/event-stream; charset=utf-8");
+            }
+        } else {
+            mode = Mode.ONESHOT;
+        }
+        if (upstreamStatus == 200 && call.config().modelNameHeader() && call.requestModel() != null) {
+            head.headers().set("x-kong-llm-model", Analytics.PROVIDER + "/" + call.requestModel());
+        }
+    }
+
+    @Override
+    public byte[] onChunk(byte[] chunk) throws IOException {
+        if (mode != Mode.STREAM) {
+            if (buffered.size() + (long) chunk.length > MAX_BUFFERED_RESPONSE) {
+                throw new IOException("response larger than " + MAX_BUFFERED_RESPONSE + " bytes");
+            }
+            buffered.write(chunk);
+            return NOTHING;
+        }
+        meter.payload(new String(chunk, StandardCharsets.UTF_8));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(chunk.length + 64);
+        if (!translate) {
+            events.write(out, chunk, chunk.length);
+        }
+        parser.feed(chunk, 0, chunk.length);
+        if (translate && !state.pending.isEmpty()) {
+            out.write(state.pending.toString().getBytes(StandardCharsets.UTF_8));
+            state.pending.setLength(0);
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public byte[] onEnd() {
+        byte[] body = buffered.toByteArray();
+        return switch (mode) {
+            case ERROR -> {
+                meter.payload(new String(body, StandardCharsets.UTF_8));
+                yield body;
+            }
+            case ONESHOT -> oneshot(body);
+            case STREAM -> {
+                parser.finish();
+                meter.end();
+                StringBuilder last = new StringBuilder();
+                if (!state.stopped && !state.errored) {
+                    LOG.log(Level.WARNING, "java-ai-proxy: the stream of request " + call.requestId() + " ended before message_stop");
+                    last.append(endOfBrokenStream());
+                }
+                if (translate && !state.pending.isEmpty()) {
+                    last.append(state.pending);
+                }
+                yield last.toString().getBytes(StandardCharsets.UTF_8);
+            }
+        };
+    }
+
+    private byte[] oneshot(byte[] body) {
+        JsonNode message = parse(body);
+        if (message != null) {
+            if (call.endpoint() == ProxyCall.Endpoint.COUNT_TOKENS) {
+                // A count, not a consumption: kept apart so that nothing summing usage adds it.
+                meter.counted(message.path("input_tokens").asLong(0));
+            } else {
+                meter.usage(message.get("usage"));
+            }
+            meter.responseModel(message.path("model").asText(null));
+            meter.stopReason(message.path("stop_reason").asText(null));
+            for (JsonNode block : message.path("content")) {
+                meter.token(block.path("text").asText(""));
+            }
+        }
+        meter.end();
+        byte[] answer = body;
+        if (translate && message != null && message.has("content")) {
+            answer = OpenAiTranslation.toOpenAiResponse(message, call.requestModel()).toString().getBytes(StandardCharsets.UTF_8);
+            // The head is still changeable: nothing of this body has left yet.
+            head.headers().set("content-type", "application/json");
+        }
+        meter.payload(new String(body, StandardCharsets.UTF_8));
+        return answer;
+    }
+
+    @Override
+    public void onClose(StreamEnd end) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        Outcome outcome = switch (end) {
+            case StreamEnd.Completed completed -> switch (mode) {
+                case ERROR -> Outcome.UPSTREAM_ERROR;
+                case ONESHOT -> Outcome.COMPLETE;
+                case STREAM -> state.errored ? Outcome.STREAM_ERROR : state.stopped ? Outcome.COMPLETE : Outcome.TRUNCATED;
+            };
+            case StreamEnd.ClientGone gone -> Outcome.CLIENT_DISCONNECTED;
+            case StreamEnd.UpstreamFailed failed -> {
+                LOG.log(Level.WARNING, "java-ai-proxy: " + call.upstream().getHost() + " failed for request " + call.requestId()
+                        + ": " + call.scrub(failed.message()));
+                yield failed.timeout() ? Outcome.UPSTREAM_TIMEOUT : mode == null ? Outcome.UPSTREAM_UNREACHABLE : Outcome.TRUNCATED;
+            }
+            case StreamEnd.FilterFailed failed -> Outcome.TRUNCATED;
+            case StreamEnd.NotProxied notProxied -> null;
+        };
+        if (outcome == null) {
+            // Kong never came (another plugin ended the request after ours): nothing was measured.
+            call.analytics().complete(null);
+            return;
+        }
+        meter.end();
+        String requestPayload = call.config().logging().logPayloads()
+                ? new String(call.body(), 0, Math.min(call.body().length, PAYLOAD_LIMIT), StandardCharsets.UTF_8) : null;
+        call.analytics().complete(Analytics.block(call, meter, outcome, upstreamStatus, requestPayload));
+    }
+
+    /** The stream's state, fed by the SSE parser. */
+    private final class StreamState implements SseParser.Listener {
+        final OpenAiTranslation.StreamTranslator translator =
+                translate ? new OpenAiTranslation.StreamTranslator(call.requestModel(), call.includeStreamUsage()) : null;
+        final StringBuilder pending = new StringBuilder();
+        boolean stopped;
+        boolean errored;
+
+        @Override
+        public void onEvent(String event, String data) {
+            JsonNode json = parse(data.getBytes(StandardCharsets.UTF_8));
+            if (json == null) {
+                return;
+            }
+            switch (event) {
+                case "message_start" -> {
+                    meter.usage(json.path("message").get("usage"));
+                    meter.responseModel(json.path("message").path("model").asText(null));
+                }
+                case "content_block_delta" -> {
+                    JsonNode delta = json.path("delta");
+                    meter.token(delta.path("text").asText(delta.path("partial_json").asText(delta.path("thinking").asText(""))));
+                }
+                case "message_delta" -> {
+                    meter.usage(json.get("usage"));
+                    meter.stopReason(json.path("delta").path("stop_reason").asText(null));
+                }
+                case "message_stop" -> stopped = true;
+                case "error" -> errored = true;
+                default -> { }
+            }
+            if (translator != null) {
+                pending.append(translator.translate(event, json));
+            }
+        }
+    }
+
+    /**
+     * Passes the stream on in whole events only, each as soon as its blank line arrives, so that a stream
+     * that breaks off never leaves the client half an event in front of the error event that ends it.
+     */
+    static final class WholeEvents {
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        private int lineLength;
+
+        void write(java.io.OutputStream out, byte[] bytes, int length) throws IOException {
+            int from = 0;
+            for (int i = 0; i < length; i++) {
+                byte b = bytes[i];
+                if (b == '\n') {
+                    if (lineLength == 0) {
+                        pending.write(bytes, from, i + 1 - from);
+                        pending.writeTo(out);
+                        pending.reset();
+                        from = i + 1;
+                    }
+                    lineLength = 0;
+                } else if (b != '\r') {
+                    lineLength++;
+                }
+            }
+            pending.write(bytes, from, length - from);
+        }
+
+        /** Bytes of an event not yet complete. */
+        int pendingBytes() {
+            return pending.size();
+        }
+    }
+
+    /** An error event in the client's own format, so that it sees a failed stream rather than a silent end. */
+    private String endOfBrokenStream() {
+        String message = "java-ai-proxy: the upstream stream ended before message_stop";
+        if (translate) {
+            ObjectNode error = JSON.createObjectNode();
+            error.putObject("error").put("message", message).put("type", "api_error");
+            return "data: " + error + "\n\ndata: [DONE]\n\n";
+        }
+        ObjectNode error = JSON.createObjectNode().put("type", "error");
+        error.putObject("error").put("type", "api_error").put("message", message);
+        return "event: error\ndata: " + error + "\n\n";
+    }
+
+    private static JsonNode parse(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.kongjava.plugins.aisanitizer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** The configured patterns as one expression, applied to whole texts or to a stream's growing tail. */
+final class Redactor {
+
+    /** Built-in pattern sets by name. */
+    static final Map<String, List<String>> BUILTINS = Map.of(
+            "secrets", List.of(
+                    "sk-ant-[A-Za-z0-9_\\-]{16,}",
+                    "sk-(?:proj-)?[A-Za-z0-9_\\-]{20,}",
+                    "AKIA[0-9A-Z]{16}",
+                    "gh[pousr]_[A-Za-z0-9]{30,}",
+                    "xox[abprs]-[A-Za-z0-9\\-]{10,}",
+                    "AIza[0-9A-Za-z_\\-]{35}",
+                    "(?i:bearer)\\s+[A-Za-z0-9._~+/\\-]{20,}=*",
+                    "-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+            "emails", List.of("[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]{2,}"));
+
+    /** A text with its redactions applied, and how many there were. */
+    record Redacted(String text, int count) {
+    }
+
+    /** What a stream may send now (redacted), and the raw tail it must hold until more text comes. */
+    record Split(String emitted, String held, int count) {
+    }
+
+    private final Pattern pattern;
+    private final String replacement;
+    private final int window;
+
+    private Redactor(Pattern pattern, String replacement, int window) {
+        this.pattern = pattern;
+        this.replacement = replacement;
+        this.window = window;
+    }
+
+    /** Kong-style errors by field for patterns that do not compile or built-in sets that do not exist. */
+    static Map<String, String> problems(SanitizerConfig config) {
+        Map<String, String> errors = new LinkedHashMap<>();
+        for (int i = 0; i < config.builtins().size(); i++) {
+            String name = config.builtins().get(i);
+            if (!BUILTINS.containsKey(name)) {
+                errors.put("builtins." + (i + 1), "expected one of: emails, secrets");
+            }
+        }
+        for (int i = 0; i < config.patterns().size(); i++) {
+            String regex = config.patterns().get(i);
+            try {
+                if (Pattern.compile(regex).matcher("").matches()) {
+                    errors.put("patterns." + (i + 1), "the pattern matches the empty string");
+                }
+            } catch (PatternSyntaxException e) {
+                errors.put("patterns." + (i + 1), "invalid regex: " + e.getDescription() + " near index " + e.getIndex());
+            }
+        }
+        if (config.builtins().isEmpty() && config.patterns().isEmpty()) {
+            errors.put("@entity", "at least one of these fields must be non-empty: 'builtins', 'patterns'");
+        }
+        return errors;
+    }
+
+    static Redactor of(SanitizerConfig config) {
+        List<String> all = new ArrayList<>();
+        config.builtins().forEach(name -> all.addAll(BUILTINS.getOrDefault(name, List.of())));
+        all.addAll(config.patterns());
+        String joined = String.join("|", all.stream().map(regex -> "(?:" + regex + ")").toList());
+        return new Redactor(Pattern.compile(joined), config.replacement(), config.maxMatchLength());
+    }
+
+    Redacted redact(String text) {
+        Matcher matcher = pattern.matcher(text);
+        StringBuilder out = new StringBuilder(text.length());
+        int count = 0;
+        int from = 0;
+        while (matcher.find()) {
+            out.append(text, from, matcher.start()).append(replacement);
+            from = matcher.end();
+            count++;
+        }
+        return count == 0 ? new Redacted(text, 0) : new Redacted(out.append(text, from, text.length()).toString(), count);
+    }
+
+    /**
+     * Splits a stream's text so far: everything that no later text can turn into (part of) a match is sent,
+     * redacted; the last {@code maxMatchLength} characters, and any match reaching into them, are held.
+     */
+    Split split(String text) {
+        int cut = Math.max(0, text.length() - window);
+        Matcher matcher = pattern.matcher(text);
+        List<int[]> matches = new ArrayList<>();
+        while (matcher.find()) {
+            if (matcher.end() > cut) {
+                cut = Math.min(cut, matcher.start());
+                break;
+            }
+            matches.add(new int[] {matcher.start(), matcher.end()});
+        }
+        if (cut > 0 && Character.isHighSurrogate(text.charAt(cut - 1))) {
+            cut--;
+        }
+        StringBuilder emitted = new StringBuilder(cut);
+        int from = 0;
+        for (int[] match : matches) {
+            emitted.append(text, from, match[0]).append(replacement);
+            from = match[1];
+        }
+        emitted.append(text, from, cut);
+        return new Split(emitted.toString(), text.substring(cut), matches.size());
+    }
+}

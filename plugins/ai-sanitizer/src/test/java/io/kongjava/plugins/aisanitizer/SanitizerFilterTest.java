@@ -1,0 +1,147 @@
+package io.kongjava.plugins.aisanitizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kongjava.pdk.InvalidConfigException;
+import io.kongjava.pdk.testkit.FilterTester;
+import io.kongjava.pdk.testkit.PluginTester;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The sanitizer's filter driven by the test kit, as the relay would drive it, without Kong. */
+class SanitizerFilterTest {
+
+    static final Map<String, List<String>> SSE = Map.of("content-type", List.of("text/event-stream"));
+    static final SanitizerConfig DEFAULTS = new SanitizerConfig(List.of("secrets", "emails"), List.of(), "[REDACTED]", 64);
+
+    static SanitizerFilter filter(SanitizerConfig config) {
+        return new SanitizerFilter(Redactor.of(config));
+    }
+
+    static String delta(int index, String text) {
+        return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":" + index
+                + ",\"delta\":{\"type\":\"text_delta\",\"text\":" + JsonText.encode(text) + "}}\n\n";
+    }
+
+    static final String START = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m1\"}}\n\n"
+            + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n";
+    static final String STOP = "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+            + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+
+    /** The text the client sees: every text delta's text, in order; and each event must be whole and typed. */
+    static String clientText(String sse) {
+        StringBuilder text = new StringBuilder();
+        for (String event : sse.split("\n\n")) {
+            assertThat(event).containsPattern("(?m)^data: \\{\"type\":\"");
+            Matcher data = Pattern.compile("(?m)^data: (.*)$").matcher(event);
+            assertThat(data.find()).isTrue();
+            if (data.group(1).contains("\"text_delta\"")) {
+                text.append(JsonText.firstValue(data.group(1), "text"));
+            }
+        }
+        return text.toString();
+    }
+
+    @Test
+    void anEmailSplitAcrossTwoDeltasIsStillRedacted() throws Exception {
+        FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, SSE);
+        tester.chunk(START);
+        tester.chunk(delta(0, "write to jo"));
+        tester.chunk(delta(0, "hn.doe@exam"));
+        tester.chunk(delta(0, "ple.com today"));
+        tester.chunk(STOP);
+        tester.end();
+
+        String text = clientText(tester.output());
+        assertThat(text).isEqualTo("write to [REDACTED] today").doesNotContain("john");
+        assertThat(tester.logFields()).containsEntry("ai.sanitizer.redactions", 1);
+        assertThat(tester.output()).endsWith(STOP);
+    }
+
+    @Test
+    void anEventSplitAcrossChunksWaitsForItsEndAndTextFarFromAnyMatchFlowsAtOnce() throws Exception {
+        FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, SSE);
+        assertThat(tester.chunk(START)).isEqualTo(START);
+        String event = delta(0, "x".repeat(100) + " and a key sk-ant-api03-");
+        assertThat(tester.chunk(event.substring(0, 40))).isEmpty();
+        String out = tester.chunk(event.substring(40));
+        // The first 100-odd characters cannot become part of a 64-character match any more: they are sent.
+        assertThat(clientText(out)).startsWith("x".repeat(60)).doesNotContain("sk-ant");
+        tester.chunk(delta(0, "abcdefghijklmnopqrstuvwxyz0123456789 done"));
+        tester.chunk(STOP);
+        tester.end();
+        assertThat(clientText(tester.output())).isEqualTo("x".repeat(100) + " and a key [REDACTED] done");
+    }
+
+    @Test
+    void eachContentBlockHoldsItsOwnTail() throws Exception {
+        FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, SSE);
+        tester.chunk(delta(0, "ann@exa"));
+        tester.chunk(delta(1, "bob@exa"));
+        tester.chunk(delta(0, "mple.com"));
+        tester.chunk("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
+        tester.chunk(delta(1, "mple.org"));
+        tester.chunk("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        tester.end();
+        assertThat(tester.output()).doesNotContain("ann@").doesNotContain("bob@").doesNotContain("example");
+        assertThat(tester.logFields()).containsEntry("ai.sanitizer.redactions", 2);
+    }
+
+    @Test
+    void aWholeAnswerIsRedactedInEveryTextValueAndNothingElse() throws Exception {
+        FilterTester tester = FilterTester.of(filter(new SanitizerConfig(List.of("secrets"), List.of("ticket-\\d{4}"), "***", 64)))
+                .headers(200, Map.of("content-type", List.of("application/json")));
+        String body = "{\"id\":\"msg_1\",\"content\":[{\"type\":\"text\",\"text\":\"key AKIAABCDEFGHIJKLMNOP for \\\"ticket-1234\\\"\"}],"
+                + "\"model\":\"ticket-1234\"}";
+        assertThat(tester.chunk(body.substring(0, 30))).isEmpty();
+        assertThat(tester.chunk(body.substring(30))).isEmpty();
+        assertThat(tester.end()).isEqualTo("{\"id\":\"msg_1\",\"content\":[{\"type\":\"text\",\"text\":\"key *** for \\\"***\\\"\"}],"
+                + "\"model\":\"ticket-1234\"}");
+        assertThat(tester.logFields()).containsEntry("ai.sanitizer.redactions", 2);
+    }
+
+    @Test
+    void thePluginsConfiguredFilterAsAnAuthorTestsIt() throws Exception {
+        FilterTester tester = PluginTester.of(new SanitizerPlugin()).configJson("{\"builtins\":[],\"patterns\":[\"ticket-\\\\d+\"]}")
+                .responseFilter(io.kongjava.pdk.testkit.TestRequest.post("http://localhost:8000/v1/messages", "{}")).orElseThrow();
+        tester.headers(200, SSE);
+        tester.chunk(delta(0, "see ticket-12"));
+        tester.chunk(delta(0, "34 and mail a@example.com"));
+        tester.chunk(STOP);
+        tester.end();
+        assertThat(clientText(tester.output())).isEqualTo("see [REDACTED] and mail a@example.com");
+    }
+
+    @Test
+    void otherAnswersPassUntouched() throws Exception {
+        FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, Map.of("content-type", List.of("text/plain")));
+        assertThat(tester.chunk("mail a@example.com")).isEqualTo("mail a@example.com");
+    }
+
+    @Test
+    void aBadRegexIsAKongStyleConfigError() {
+        assertThatThrownBy(() -> PluginTester.of(new SanitizerPlugin()).configJson("{\"patterns\":[\"ok-\\\\d+\",\"(unclosed\"]}"))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors())
+                        .containsOnlyKeys("patterns.2").hasEntrySatisfying("patterns.2", m -> assertThat(m).startsWith("invalid regex: ")));
+        assertThatThrownBy(() -> PluginTester.of(new SanitizerPlugin()).configJson("{\"builtins\":[\"secrets\",\"phones\"]}"))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors())
+                        .containsEntry("builtins.2", "expected one of: emails, secrets"));
+    }
+
+    @Test
+    void theDefaultsRedactSecretsAndEmails() throws Exception {
+        var tester = PluginTester.of(new SanitizerPlugin()).configJson("{}");
+        assertThat(tester.descriptor().phases()).extracting(Enum::name).contains("ACCESS");
+        List<String> samples = new ArrayList<>(List.of("sk-ant-api03-" + "a".repeat(30), "ghp_" + "b".repeat(36), "AKIA" + "C".repeat(16),
+                "Bearer " + "d".repeat(30), "-----BEGIN RSA PRIVATE KEY-----", "first.last+tag@sub.example.co.uk"));
+        Redactor redactor = Redactor.of(new SanitizerConfig(List.of("secrets", "emails"), List.of(), "#", 256));
+        for (String sample : samples) {
+            assertThat(redactor.redact("x " + sample + " y").text()).as(sample).isEqualTo("x # y");
+        }
+    }
+}

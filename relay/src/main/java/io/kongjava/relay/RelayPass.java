@@ -1,0 +1,335 @@
+package io.kongjava.relay;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.kongjava.pdk.entity.Service;
+import io.kongjava.pdk.filter.HttpFields;
+import io.kongjava.pdk.filter.ResponseFilter;
+import io.kongjava.pdk.filter.ResponseHead;
+import io.kongjava.pdk.filter.StreamEnd;
+import io.kongjava.pdk.filter.UpstreamRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import okhttp3.Call;
+import okhttp3.Headers;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSource;
+
+/**
+ * One relayed exchange: the request to the upstream, then its answer through the route's filters to Kong,
+ * chunk by chunk, on the thread that serves Kong's connection. A blocked write to Kong blocks the next read
+ * from the upstream, so a slow client slows the upstream down rather than filling memory.
+ */
+final class RelayPass {
+
+    private static final System.Logger LOG = System.getLogger(RelayPass.class.getName());
+    /** Hop-by-hop headers (RFC 9110 7.6.1) and the relay's own, never passed on either way. */
+    static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
+            "transfer-encoding", "upgrade", "content-length", ResponseRelay.TICKET_HEADER);
+    private static final int CHUNK = 16 * 1024;
+
+    /** A filter threw: which one, and what. */
+    private static final class FilterFailure extends Exception {
+        final String plugin;
+
+        FilterFailure(String plugin, Throwable cause) {
+            super(cause.toString(), cause);
+            this.plugin = plugin;
+        }
+    }
+
+    private final ResponseRelay relay;
+    private final RelayRoute route;
+    private final HttpExchange kong;
+    private final byte[] requestBody;
+    private final List<RelayRoute.Stage> stages;
+    private boolean committed;
+    private long sent;
+
+    RelayPass(ResponseRelay relay, RelayRoute route, HttpExchange kong, byte[] requestBody) {
+        this.relay = relay;
+        this.route = route;
+        this.kong = kong;
+        this.requestBody = requestBody;
+        this.stages = List.copyOf(route.stages);
+    }
+
+    void run() {
+        UpstreamRequest request = upstreamRequest();
+        Call call;
+        try {
+            for (RelayRoute.Stage stage : stages) {
+                try {
+                    stage.filter().onRequest(request);
+                } catch (Exception | LinkageError e) {
+                    throw new FilterFailure(stage.plugin(), e);
+                }
+            }
+            if (request.url() == null) {
+                LOG.log(Level.WARNING, "relay: request " + route.requestId + " has no Service and no filter set an upstream URL");
+                kongError(503, "no Service found with those values");
+                closeAll(route, new StreamEnd.UpstreamFailed(false, false, "no upstream"), 0);
+                return;
+            }
+            call = relay.client(route).newCall(okhttpRequest(request));
+        } catch (FilterFailure failure) {
+            filterFailed(failure, null);
+            return;
+        } catch (UpstreamTls.Unusable | RuntimeException e) {
+            LOG.log(Level.ERROR, "relay: request " + route.requestId + " cannot be sent upstream: " + e.getMessage());
+            kongError(502, "An invalid response was received from the upstream server");
+            closeAll(route, new StreamEnd.UpstreamFailed(false, false, e.getMessage()), 0);
+            return;
+        }
+        Response response;
+        try {
+            response = call.execute();
+        } catch (IOException e) {
+            boolean timeout = isTimeout(e);
+            LOG.log(Level.WARNING, "relay: " + request.url().getHost() + " failed for request " + route.requestId + ": " + e);
+            kongError(timeout ? 504 : 502, timeout ? "The upstream server is timing out"
+                    : "An invalid response was received from the upstream server");
+            closeAll(route, new StreamEnd.UpstreamFailed(timeout, false, e.toString()), 0);
+            return;
+        }
+        try (response) {
+            relay(response, call);
+        }
+    }
+
+    private void relay(Response response, Call call) {
+        HttpFields headers = new HttpFields();
+        for (kotlin.Pair<? extends String, ? extends String> header : response.headers()) {
+            if (!HOP_BY_HOP.contains(header.getFirst().toLowerCase(Locale.ROOT))) {
+                headers.add(header.getFirst(), header.getSecond());
+            }
+        }
+        ResponseHead head = new ResponseHead(response.code(), headers);
+        BufferedSource source = response.body().source();
+        byte[] buffer = new byte[CHUNK];
+        IOException upstreamFailure = null;
+        try {
+            for (RelayRoute.Stage stage : stages) {
+                try {
+                    stage.filter().onHeaders(head);
+                } catch (Exception | LinkageError e) {
+                    throw new FilterFailure(stage.plugin(), e);
+                }
+            }
+            while (true) {
+                int read;
+                try {
+                    read = source.read(buffer);
+                } catch (IOException e) {
+                    upstreamFailure = e;
+                    break;
+                }
+                if (read == -1) {
+                    break;
+                }
+                write(head, pass(0, Arrays.copyOf(buffer, read)));
+            }
+            if (upstreamFailure != null && !committed) {
+                boolean timeout = isTimeout(upstreamFailure);
+                LOG.log(Level.WARNING, "relay: the answer to request " + route.requestId + " broke off: " + upstreamFailure);
+                kongError(timeout ? 504 : 502, timeout ? "The upstream server is timing out"
+                        : "An invalid response was received from the upstream server");
+                closeAll(route, new StreamEnd.UpstreamFailed(timeout, false, upstreamFailure.toString()), 0);
+                return;
+            }
+            ByteArrayOutputStream tail = new ByteArrayOutputStream();
+            for (int i = 0; i < stages.size(); i++) {
+                RelayRoute.Stage stage = stages.get(i);
+                byte[] last;
+                try {
+                    last = stage.filter().onEnd();
+                } catch (Exception | LinkageError e) {
+                    throw new FilterFailure(stage.plugin(), e);
+                }
+                byte[] out = pass(i + 1, last == null ? ResponseFilter.NOTHING : last);
+                if (committed) {
+                    write(head, out);
+                } else {
+                    tail.write(out);
+                }
+            }
+            if (!committed) {
+                sendHead(head, tail.size(), false);
+                try (OutputStream body = kong.getResponseBody()) {
+                    tail.writeTo(body);
+                }
+                sent += tail.size();
+            } else {
+                kong.getResponseBody().close();
+            }
+            if (upstreamFailure != null) {
+                LOG.log(Level.WARNING, "relay: the answer to request " + route.requestId + " broke off after " + sent
+                        + " bytes: " + upstreamFailure);
+                closeAll(route, new StreamEnd.UpstreamFailed(isTimeout(upstreamFailure), true, upstreamFailure.toString()), head.status());
+            } else {
+                closeAll(route, new StreamEnd.Completed(head.status()), head.status());
+            }
+        } catch (FilterFailure failure) {
+            call.cancel();
+            filterFailed(failure, head);
+        } catch (IOException clientGone) {
+            call.cancel();
+            LOG.log(Level.DEBUG, () -> "relay: the client of request " + route.requestId + " left after " + sent + " bytes");
+            closeAll(route, new StreamEnd.ClientGone(), head.status());
+        }
+    }
+
+    /** Feeds {@code bytes} through the filters from {@code from} on; what the last one returns goes to the client. */
+    private byte[] pass(int from, byte[] bytes) throws FilterFailure {
+        byte[] current = bytes;
+        for (int i = from; i < stages.size() && current.length > 0; i++) {
+            RelayRoute.Stage stage = stages.get(i);
+            try {
+                current = stage.filter().onChunk(current);
+            } catch (Exception | LinkageError e) {
+                throw new FilterFailure(stage.plugin(), e);
+            }
+            if (current == null) {
+                current = ResponseFilter.NOTHING;
+            }
+        }
+        return current;
+    }
+
+    private void write(ResponseHead head, byte[] bytes) throws IOException {
+        if (bytes.length == 0) {
+            return;
+        }
+        if (!committed) {
+            sendHead(head, 0, true);
+        }
+        OutputStream out = kong.getResponseBody();
+        out.write(bytes);
+        out.flush();
+        sent += bytes.length;
+    }
+
+    /** Sends the head: chunked when the body streams, else with the body's exact length (none when empty). */
+    private void sendHead(ResponseHead head, long length, boolean streaming) throws IOException {
+        committed = true;
+        head.headers().toMap().forEach((name, values) -> kong.getResponseHeaders().put(name, values));
+        kong.sendResponseHeaders(head.status(), streaming ? 0 : length == 0 ? -1 : length);
+    }
+
+    private void filterFailed(FilterFailure failure, ResponseHead head) {
+        LOG.log(Level.WARNING, "relay: the response filter of " + failure.plugin + " failed on request " + route.requestId
+                + (committed ? " after " + sent + " bytes; the response was ended there: " : "; the client got a 500: ")
+                + failure.getMessage());
+        if (!committed) {
+            kongError(500, "An unexpected error occurred");
+        } else {
+            try {
+                kong.getResponseBody().close();
+            } catch (IOException ignored) {
+                // the client is gone as well
+            }
+        }
+        closeAll(route, new StreamEnd.FilterFailed(failure.plugin, failure.getMessage()), head == null ? 500 : head.status());
+    }
+
+    private UpstreamRequest upstreamRequest() {
+        HttpFields headers = new HttpFields();
+        String relayHost = "127.0.0.1:" + relay.port();
+        kong.getRequestHeaders().forEach((name, values) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (HOP_BY_HOP.contains(lower) || lower.equals("accept-encoding") || lower.equals("expect")) {
+                // Filters read the body as sent: the upstream is asked for it uncompressed.
+                return;
+            }
+            if (lower.equals("host") && values.stream().anyMatch(v -> v.equals(relayHost) || v.equals("127.0.0.1"))) {
+                // Kong's Host for the target the access phase set: the Service's own host goes instead.
+                return;
+            }
+            values.forEach(value -> headers.add(lower, value));
+        });
+        URI url = route.service.map(service -> serviceUrl(service, kong.getRequestURI())).orElse(null);
+        return new UpstreamRequest(kong.getRequestMethod(), url, headers, requestBody);
+    }
+
+    /** The Service's scheme, host and port with the path and query Kong computed for it (route rules applied). */
+    static URI serviceUrl(Service service, URI kongRequest) {
+        String scheme = service.protocol().equals("https") ? "https" : "http";
+        String query = kongRequest.getRawQuery();
+        return URI.create(scheme + "://" + hostForUri(service.host()) + ":" + service.port() + kongRequest.getRawPath()
+                + (query == null ? "" : "?" + query));
+    }
+
+    private static String hostForUri(String host) {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    private static Request okhttpRequest(UpstreamRequest request) {
+        Headers.Builder headers = new Headers.Builder();
+        request.headers().toMap().forEach((name, values) -> values.forEach(value -> headers.addUnsafeNonAscii(name, value)));
+        String method = request.method();
+        byte[] body = request.body();
+        boolean needsBody = method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
+        RequestBody requestBody = body.length > 0 || needsBody ? RequestBody.create(body, null) : null;
+        return new Request.Builder().url(request.url().toString()).headers(headers.build()).method(method, requestBody).build();
+    }
+
+    private void kongError(int status, String message) {
+        StringBuilder json = new StringBuilder("{\"message\":\"").append(message).append('"');
+        if (route.requestId != null) {
+            json.append(",\"request_id\":\"").append(route.requestId.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        byte[] bytes = json.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        try {
+            kong.getResponseHeaders().set("content-type", "application/json; charset=utf-8");
+            kong.sendResponseHeaders(status, bytes.length);
+            try (OutputStream out = kong.getResponseBody()) {
+                out.write(bytes);
+            }
+            committed = true;
+        } catch (IOException clientGone) {
+            // nothing more to tell
+        }
+    }
+
+    private static boolean isTimeout(IOException e) {
+        return e instanceof SocketTimeoutException || e instanceof InterruptedIOException;
+    }
+
+    /** Tells every filter how the exchange ended and completes the request's {@code relay} log block. */
+    static void closeAll(RelayRoute route, StreamEnd end, int status) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (RelayRoute.Stage stage : route.stages) {
+            try {
+                stage.filter().onClose(end);
+                fields.putAll(stage.filter().logFields());
+            } catch (RuntimeException | LinkageError e) {
+                LOG.log(Level.WARNING, "relay: the response filter of " + stage.plugin() + " failed in onClose: " + e);
+            }
+        }
+        Map<String, Object> block = new LinkedHashMap<>();
+        block.put("outcome", end.outcome());
+        block.put("filters", route.stages.stream().map(RelayRoute.Stage::plugin).toList());
+        if (end instanceof StreamEnd.FilterFailed failed) {
+            block.put("failed_filter", failed.plugin());
+            block.put("error", failed.message());
+        }
+        if (status > 0) {
+            block.put("status", status);
+        }
+        block.put("fields", fields);
+        route.logBlock.complete(block);
+    }
+}

@@ -1,0 +1,295 @@
+package io.kongjava.relay;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.kongjava.pdk.Kong;
+import io.kongjava.pdk.PdkException;
+import io.kongjava.pdk.entity.Service;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.pdk.filter.ResponseFilter;
+import io.kongjava.pdk.filter.StreamEnd;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.OkHttpClient;
+
+/**
+ * The plugin server's loopback relay: Kong proxies a request whose response some plugin filters here
+ * instead of to the Service, and the relay calls the Service itself and streams its answer back through
+ * the filters.
+ *
+ * <p>The access phase admits the request with a one-time ticket (random, 256 bits, valid for one use within
+ * {@link #TICKET_TTL}), sent by Kong as the {@value #TICKET_HEADER} header; a request without a valid ticket
+ * gets a 403. Kong keeps the path, query and headers it computed for the Service (the route's
+ * {@code strip_path}, {@code preserve_host}, the X-Forwarded headers); the relay only changes where they go.
+ */
+public final class ResponseRelay implements AutoCloseable {
+
+    public static final String TICKET_HEADER = io.kongjava.pdk.filter.FiltersResponse.RELAY_TICKET_HEADER;
+    /** The key of the relay's block for the request's log line in the request exchange. */
+    public static final String LOG_KEY = "relay";
+    static final Duration TICKET_TTL = Duration.ofSeconds(120);
+
+    private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static volatile ResponseRelay shared;
+
+    private record Admitted(RelayRoute route) {
+    }
+
+    /** The relay's HTTP listener on loopback. */
+    public interface Listener {
+        int port();
+
+        void close();
+    }
+
+    /** Starts a listener serving {@code handler}; the JDK's HttpServer unless a benchmark compares another. */
+    @FunctionalInterface
+    public interface ListenerFactory {
+        Listener listen(InetSocketAddress address, HttpHandler handler) throws IOException;
+    }
+
+    /**
+     * The JDK's HttpServer on virtual threads, Nagle off. Against the gateway's own virtual-thread server it gave
+     * the same first-byte latency within the noise (bench/README.md), and it is the JDK's own.
+     */
+    public static final ListenerFactory JDK_SERVER = (address, handler) -> {
+        // The JDK server leaves Nagle's algorithm on unless told otherwise: a streamed response's small writes
+        // would wait up to 40 ms for the peer's delayed ACK. Read once, when the JDK's server configuration loads.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        HttpServer server = HttpServer.create(address, 1024);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", handler);
+        server.start();
+        return new Listener() {
+            @Override
+            public int port() {
+                return server.getAddress().getPort();
+            }
+
+            @Override
+            public void close() {
+                server.stop(0);
+            }
+        };
+    };
+
+    private Listener server;
+    private final OkHttpClient http;
+    private final RequestExchange exchange;
+    private final Path certificates;
+    private final Map<String, RelayRoute> tickets = new ConcurrentHashMap<>();
+    /** Routes admitted and not yet used, by Kong's request id: where a second filter of the request joins. */
+    private final Map<String, RelayRoute> byRequest = new ConcurrentHashMap<>();
+    private final Map<Object, OkHttpClient> clients = new ConcurrentHashMap<>();
+    private volatile long nextSweepNanos = System.nanoTime();
+
+    private ResponseRelay(OkHttpClient http, RequestExchange exchange, Path certificates) {
+        this.http = http;
+        this.exchange = exchange;
+        this.certificates = certificates;
+    }
+
+    /**
+     * The relay of this process, started on first use on a free loopback port, with the process's request
+     * exchange and the certificates directory named by {@code KONG_JAVA_CERTIFICATES_DIR}, if any.
+     */
+    public static ResponseRelay shared() throws IOException {
+        ResponseRelay relay = shared;
+        if (relay == null) {
+            synchronized (ResponseRelay.class) {
+                relay = shared;
+                if (relay == null) {
+                    String dir = System.getenv("KONG_JAVA_CERTIFICATES_DIR");
+                    relay = start(0, defaultClient(), ProcessRequestExchange.shared(), dir == null || dir.isBlank() ? null : Path.of(dir));
+                    shared = relay;
+                }
+            }
+        }
+        return relay;
+    }
+
+    public static OkHttpClient defaultClient() {
+        return new OkHttpClient.Builder()
+                .followRedirects(false)
+                .followSslRedirects(false)
+                .retryOnConnectionFailure(false)
+                // Concurrent streams each hold a connection; OkHttp keeps 5 idle by default, so a burst closed and
+                // reopened the rest (a connect, a TLS handshake and a thread each time).
+                .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
+                .build();
+    }
+
+    public static ResponseRelay start(int port, OkHttpClient http, RequestExchange exchange, Path certificates) throws IOException {
+        return start(JDK_SERVER, port, http, exchange, certificates);
+    }
+
+    public static ResponseRelay start(ListenerFactory listeners, int port, OkHttpClient http, RequestExchange exchange,
+                                      Path certificates) throws IOException {
+        ResponseRelay relay = new ResponseRelay(http, exchange, certificates);
+        relay.server = listeners.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), relay::handle);
+        LOG.log(Level.INFO, "response relay listening on 127.0.0.1:" + relay.port());
+        return relay;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /**
+     * Adds {@code filter} (of {@code plugin}) to this request's relay pass, in the access phase. The first
+     * filter of a request points Kong's upstream at the relay (4 PDK calls after the request id: the Service,
+     * the scheme, the target, the ticket header); each later one only finds the pass by the request id.
+     */
+    public void attach(Kong kong, String plugin, ResponseFilter filter) throws PdkException {
+        sweepIfDue();
+        String requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty()).orElse(null);
+        RelayRoute joined = requestId == null ? null : byRequest.get(requestId);
+        if (joined != null) {
+            joined.stages.add(new RelayRoute.Stage(plugin, filter));
+            return;
+        }
+        Optional<Service> service = kong.router().getService();
+        RelayRoute route = new RelayRoute(requestId, service, System.nanoTime() + TICKET_TTL.toNanos());
+        route.stages.add(new RelayRoute.Stage(plugin, filter));
+        String ticket = newTicket();
+        tickets.put(ticket, route);
+        if (requestId != null) {
+            byRequest.put(requestId, route);
+            exchange.publish(requestId, LOG_KEY, route.logBlock);
+        }
+        try {
+            kong.service().request().setScheme("http");
+            kong.service().setTarget("127.0.0.1", port());
+            kong.service().request().setHeader(TICKET_HEADER, ticket);
+        } catch (PdkException | RuntimeException e) {
+            withdraw(ticket);
+            throw e;
+        }
+    }
+
+    /** Routes admitted and not yet used or expired. */
+    public int pendingTickets() {
+        return tickets.size();
+    }
+
+    private void withdraw(String ticket) {
+        RelayRoute route = tickets.remove(ticket);
+        if (route != null) {
+            forget(route);
+            RelayPass.closeAll(route, new StreamEnd.NotProxied(), 0);
+        }
+    }
+
+    private void forget(RelayRoute route) {
+        if (route.requestId != null) {
+            byRequest.remove(route.requestId, route);
+        }
+    }
+
+    private static String newTicket() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private void sweepIfDue() {
+        long now = System.nanoTime();
+        if (now - nextSweepNanos < 0) {
+            return;
+        }
+        nextSweepNanos = now + TimeUnit.SECONDS.toNanos(10);
+        tickets.entrySet().removeIf(entry -> {
+            RelayRoute route = entry.getValue();
+            if (now - route.expiresAtNanos < 0) {
+                return false;
+            }
+            // Kong never came: a later plugin ended the request, or sent it elsewhere.
+            forget(route);
+            RelayPass.closeAll(route, new StreamEnd.NotProxied(), 0);
+            return true;
+        });
+    }
+
+    /** The client for a Service's timeouts and TLS settings, sharing one connection pool and dispatcher. */
+    OkHttpClient client(RelayRoute route) throws UpstreamTls.Unusable {
+        UpstreamTls tls = route.service.map(UpstreamTls::of).orElse(UpstreamTls.KONG_DEFAULT);
+        record Key(long connect, long write, long read, UpstreamTls tls) {
+        }
+        Key key = new Key(route.connectMillis(), route.writeMillis(), route.readMillis(), tls);
+        OkHttpClient client = clients.get(key);
+        if (client == null) {
+            OkHttpClient.Builder builder = http.newBuilder()
+                    .connectTimeout(Duration.ofMillis(key.connect()))
+                    .writeTimeout(Duration.ofMillis(key.write()))
+                    .readTimeout(Duration.ofMillis(key.read()));
+            tls.apply(builder, certificates);
+            client = builder.build();
+            if (clients.size() < 256) {
+                clients.put(key, client);
+            }
+        }
+        return client;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String ticket = exchange.getRequestHeaders().getFirst(TICKET_HEADER);
+            RelayRoute route = ticket == null ? null : tickets.remove(ticket);
+            if (route != null) {
+                forget(route);
+            }
+            if (route == null || System.nanoTime() - route.expiresAtNanos > 0) {
+                if (route != null) {
+                    RelayPass.closeAll(route, new StreamEnd.NotProxied(), 0);
+                }
+                byte[] refusal = "{\"message\":\"unknown, used or expired relay ticket\"}".getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("content-type", "application/json");
+                exchange.sendResponseHeaders(403, refusal.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(refusal);
+                }
+                return;
+            }
+            new RelayPass(this, route, exchange, body).run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "the response relay failed: " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        tickets.values().forEach(route -> RelayPass.closeAll(route, new StreamEnd.NotProxied(), 0));
+        tickets.clear();
+        byRequest.clear();
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+
+    public static synchronized void closeShared() {
+        if (shared != null) {
+            shared.close();
+            shared = null;
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.kongjava.relay;
+
+import io.kongjava.pdk.entity.Service;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.OkHttpClient;
+
+/**
+ * A Service's TLS settings applied to the relay's upstream call, as nginx applies them for Kong: with
+ * {@code tls_verify} unset or false the upstream's certificate is not checked (Kong's default,
+ * {@code proxy_ssl_verify off}); with true it is checked against the JVM's trust store plus the Service's
+ * {@code ca_certificates}, and the host name is verified. Kong keeps certificates in its database, which
+ * external plugins cannot read, so the relay finds them by id in a directory of PEM files
+ * ({@code <id>.crt}, and {@code <id>.key} for a client certificate's PKCS#8 key); a Service naming one that
+ * is not there fails its requests with a 502 rather than connecting without it.
+ */
+record UpstreamTls(boolean verify, List<String> caCertificateIds, String clientCertificateId) {
+
+    static final UpstreamTls KONG_DEFAULT = new UpstreamTls(false, List.of(), null);
+
+    static UpstreamTls of(Service service) {
+        return new UpstreamTls(service.tlsVerify().orElse(false), service.caCertificates(), service.clientCertificateId().orElse(null));
+    }
+
+    /** Thrown when the Service's TLS settings cannot be honoured. */
+    static final class Unusable extends Exception {
+        Unusable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    void apply(OkHttpClient.Builder builder, Path certificates) throws Unusable {
+        try {
+            X509TrustManager trust = verify ? verifying(certificates) : TRUST_ALL;
+            KeyManager[] keys = clientCertificateId == null ? null : clientKeys(certificates);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys, new TrustManager[] {trust}, null);
+            builder.sslSocketFactory(context.getSocketFactory(), trust);
+            if (!verify) {
+                builder.hostnameVerifier((host, session) -> true);
+            }
+        } catch (GeneralSecurityException | IOException e) {
+            throw new Unusable("the Service's TLS settings cannot be applied: " + e.getMessage(), e);
+        }
+    }
+
+    private X509TrustManager verifying(Path certificates) throws GeneralSecurityException, IOException {
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        store.load(null, null);
+        TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        system.init((KeyStore) null);
+        int n = 0;
+        for (TrustManager manager : system.getTrustManagers()) {
+            if (manager instanceof X509TrustManager x509) {
+                for (X509Certificate issuer : x509.getAcceptedIssuers()) {
+                    store.setCertificateEntry("system-" + n++, issuer);
+                }
+            }
+        }
+        for (String id : caCertificateIds) {
+            for (Certificate certificate : readCertificates(pem(certificates, id + ".crt"))) {
+                store.setCertificateEntry("ca-" + id + "-" + n++, certificate);
+            }
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(store);
+        for (TrustManager manager : factory.getTrustManagers()) {
+            if (manager instanceof X509TrustManager x509) {
+                return x509;
+            }
+        }
+        throw new GeneralSecurityException("no X.509 trust manager");
+    }
+
+    private KeyManager[] clientKeys(Path certificates) throws GeneralSecurityException, IOException {
+        Collection<? extends Certificate> chain = readCertificates(pem(certificates, clientCertificateId + ".crt"));
+        PrivateKey key = privateKey(Files.readString(pem(certificates, clientCertificateId + ".key")));
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("client", key, new char[0], chain.toArray(Certificate[]::new));
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(store, new char[0]);
+        return factory.getKeyManagers();
+    }
+
+    private static Path pem(Path certificates, String file) throws IOException {
+        if (certificates == null) {
+            throw new IOException("the Service names certificate " + file + " but the plugin server has no certificates "
+                    + "directory (KONG_JAVA_CERTIFICATES_DIR)");
+        }
+        Path path = certificates.resolve(file);
+        if (!Files.isReadable(path)) {
+            throw new IOException("certificate file " + path + " is missing");
+        }
+        return path;
+    }
+
+    private static Collection<? extends Certificate> readCertificates(Path file) throws IOException, GeneralSecurityException {
+        try (InputStream in = Files.newInputStream(file)) {
+            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            if (certificates.isEmpty()) {
+                throw new GeneralSecurityException("no certificate in " + file);
+            }
+            return certificates;
+        }
+    }
+
+    private static PrivateKey privateKey(String pem) throws GeneralSecurityException {
+        String body = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
+        byte[] der = Base64.getDecoder().decode(body);
+        List<GeneralSecurityException> tried = new ArrayList<>();
+        for (String algorithm : List.of("RSA", "EC", "Ed25519")) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (GeneralSecurityException e) {
+                tried.add(e);
+            }
+        }
+        throw new GeneralSecurityException("the client key is not a PKCS#8 RSA, EC or Ed25519 key: " + tried.getFirst().getMessage());
+    }
+
+    private static final X509TrustManager TRUST_ALL = new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    };
+}
