@@ -92,8 +92,10 @@ final class Attempts {
                 call = provider.call(request, target.model().name());
             } catch (IOException | RuntimeException e) {
                 // No credentials, an unreachable token endpoint: the target cannot be called, the next may be.
-                lastFailure = new Failure(FailoverCriterion.ERROR, 0, null, null, e.getMessage());
-                tried.add(new Tried(index, target, null, "error", 0, meter, String.valueOf(e.getMessage())));
+                lastFailure = new Failure(FailoverCriterion.ERROR, 0, null, null, e.toString());
+                meter.end();
+                tried.add(new Tried(index, target, null, "error", 0, meter, e.toString()));
+                LOG.log(Level.WARNING, "java-ai-proxy-advanced: target " + index + " (" + target.label() + ") cannot be called: " + e);
                 balancer.failed(index);
                 continue;
             }
@@ -107,7 +109,8 @@ final class Attempts {
             tried.add(new Tried(index, target, call.url(), failure.criterion() == FailoverCriterion.TIMEOUT ? "timeout"
                     : failure.status() > 0 ? "http_" + failure.status() : "error", failure.status(), meter, failure.message()));
             LOG.log(Level.WARNING, "java-ai-proxy-advanced: target " + index + " (" + target.label() + ") failed: "
-                    + failure.message() + (attempt + 1 < attempts ? "; trying the next target" : ""));
+                    + failure.message() + (attempt + 1 < attempts && settings.failoverCriteria().contains(failure.criterion())
+                    ? "; trying the next target" : ""));
             lastFailure = failure;
             if (!settings.failoverCriteria().contains(failure.criterion())) {
                 // Not a failover case: the failure is the answer.
