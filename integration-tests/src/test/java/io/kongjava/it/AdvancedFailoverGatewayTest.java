@@ -24,7 +24,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 
 /**
@@ -35,6 +38,7 @@ import org.junit.jupiter.api.TestInstance;
  * lists the targets tried and the one that served, with its exact tokens and cost.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AdvancedFailoverGatewayTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -153,6 +157,7 @@ class AdvancedFailoverGatewayTest {
     }
 
     @Test
+    @Order(1)  // first: it expects the dead target's circuit still closed
     void aStreamFailsOverFromADeadAnthropicToBedrockAndThenToVertexWithoutTheClientNoticing() throws Exception {
         bedrock.enqueue(new FakeBedrock.Behaviour.Answer("Four, from Bedrock.", new Usage(18, 6, 250, 4000)));
 
@@ -198,5 +203,84 @@ class AdvancedFailoverGatewayTest {
         JsonNode secondLine = logLine(second.headers().firstValue("x-kong-request-id").orElseThrow());
         assertThat(secondLine.path("ai").path("proxy").path("tried_targets").findValuesAsText("outcome"))
                 .containsExactly("error", "http_429", "complete");
+    }
+
+    @Test
+    @Order(2)
+    void underConcurrentLoadEveryStreamIsServedWhileTheCircuitKeepsTheDeadTargetOut() throws Exception {
+        int requests = 120;
+        int concurrency = 12;
+        bedrock.always(new FakeBedrock.Behaviour.Answer("Served under load.", new Usage(40, 4, 0, 100)));
+        try {
+            while (bedrock.take(0).isPresent()) {
+                // earlier tests' requests
+            }
+            List<java.util.concurrent.Future<HttpResponse<String>>> futures = new ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(concurrency)) {
+                for (int i = 0; i < requests; i++) {
+                    futures.add(pool.submit(this::claudeCodeStream));
+                }
+                for (var future : futures) {
+                    HttpResponse<String> response = future.get(60, TimeUnit.SECONDS);
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                    assertThat(eventTypes(response.body())).endsWith("message_stop").doesNotContain("error");
+                }
+            }
+            int anthropicAttempts = 0;
+            for (var future : futures) {
+                JsonNode tried = logLine(future.get().headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("tried_targets");
+                assertThat(tried.get(tried.size() - 1).path("provider").asText()).isEqualTo("bedrock");
+                anthropicAttempts += tried.size() - 1;
+            }
+            // max_fails 3: once the dead target's circuit is open, requests go straight to Bedrock; only those already
+            // under way when it opened may still have tried it.
+            assertThat(anthropicAttempts).isLessThanOrEqualTo(3 + concurrency);
+            int signed = 0;
+            while (bedrock.take(0).map(seen -> seen.signatureProblem().isEmpty()).orElse(false)) {
+                signed++;
+            }
+            assertThat(signed).isEqualTo(requests);
+        } finally {
+            bedrock.always(new FakeBedrock.Behaviour.Answer("Hello from the fake Bedrock.", new Usage(21, 7, 0, 0)));
+        }
+    }
+
+    @Test
+    @Order(3)
+    void theRealClaudeCodeCliFailsOverFromADeadAnthropicToBedrockWithoutTheUserNoticing() throws Exception {
+        ClaudeCli.assumeInstalled();
+        String answer = "Bedrock says: forty-two.";
+        bedrock.always(new FakeBedrock.Behaviour.Answer(answer, new Usage(1234, 17, 2048, 4096)));
+        try {
+            ClaudeCli.Run run = ClaudeCli.run("http://127.0.0.1:" + proxyPort + "/anything", "claude-sonnet-4-5",
+                    "What is six times seven? Answer in one sentence.");
+
+            assertThat(run.exit()).as("claude exit status; stderr: %s; stdout: %s", run.err(), run.out()).isZero();
+            assertThat(run.out()).contains(answer);
+            boolean conversationSeen = false;
+            for (var seen = bedrock.take(1000); seen.isPresent(); seen = bedrock.take(200)) {
+                assertThat(seen.get().signatureProblem()).isEmpty();
+                conversationSeen |= seen.get().body() != null && seen.get().body().toString().contains("six times seven");
+            }
+            assertThat(conversationSeen).as("the prompt reached Bedrock").isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            JsonNode line = null;
+            while (line == null && System.nanoTime() < deadline) {
+                for (String text : Files.readAllLines(logFile)) {
+                    JsonNode entry = JSON.readTree(text);
+                    if (entry.path("ai").path("proxy").path("usage").path("completion_tokens").asLong() == 17
+                            && entry.path("request").path("headers").path("user-agent").asText().startsWith("claude-cli/")) {
+                        line = entry;
+                    }
+                }
+                Thread.sleep(100);
+            }
+            assertThat(line).as("a log line for the conversation in %s", logFile).isNotNull();
+            assertThat(line.path("ai").path("proxy").path("meta").path("provider_name").asText()).isEqualTo("bedrock");
+            assertThat(line.path("ai").path("proxy").path("usage").path("prompt_tokens").asLong()).isEqualTo(1234 + 2048 + 4096);
+            assertThat(Files.readString(logFile)).doesNotContain(ClaudeCli.DUMMY_KEY).doesNotContain(AWS_SECRET);
+        } finally {
+            bedrock.always(new FakeBedrock.Behaviour.Answer("Hello from the fake Bedrock.", new Usage(21, 7, 0, 0)));
+        }
     }
 }
