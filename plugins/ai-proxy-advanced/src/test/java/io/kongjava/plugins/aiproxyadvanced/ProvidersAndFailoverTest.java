@@ -293,4 +293,29 @@ class ProvidersAndFailoverTest {
         assertThat(line.path("proxy").path("tried_targets")).hasSize(2);
         assertThat(line.path("proxy").path("meta").path("served").asBoolean()).isFalse();
     }
+
+    @Test
+    void aSilentTargetTimesOutAndTheNextServes() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0)) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        silent.accept();  // accepts, reads nothing, answers nothing
+                    }
+                } catch (IOException closed) {
+                    // test over
+                }
+            });
+            AdvancedConfig config = config("{\"algorithm\":\"priority\",\"read_timeout\":300}",
+                    priority(anthropicTarget("http://127.0.0.1:" + silent.getLocalPort()), 10), priority(bedrockTarget(AWS_SECRET), 1));
+            RecordingSink client = new RecordingSink();
+            long start = System.nanoTime();
+
+            Attempts.Result result = attempts(config).serve(messages(true), null, client, start);
+
+            assertThat(result.tried()).extracting(Attempts.Tried::outcome).containsExactly("timeout", "complete");
+            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(300L, 5_000L);
+            assertThat(client.eventTypes()).endsWith("message_stop");
+        }
+    }
 }
