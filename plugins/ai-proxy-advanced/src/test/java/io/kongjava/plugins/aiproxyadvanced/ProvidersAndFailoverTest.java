@@ -318,4 +318,49 @@ class ProvidersAndFailoverTest {
             assertThat(client.eventTypes()).endsWith("message_stop");
         }
     }
+
+    @Test
+    void aTargetDyingMidLoadCostsAtMostTheStreamsItWasServingAndEveryLaterRequestIsServed() throws Exception {
+        FakeAnthropic dying = FakeAnthropic.start();
+        int requests = 200;
+        int concurrency = 8;
+        AdvancedConfig config = config("{\"algorithm\":\"round-robin\",\"max_fails\":2,\"fail_timeout\":60000}",
+                anthropicTarget(dying.url()), bedrockTarget(AWS_SECRET));
+        Attempts attempts = attempts(config);
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch halfway = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<Attempts.Result>> results = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(concurrency)) {
+            for (int i = 0; i < requests; i++) {
+                results.add(pool.submit(() -> {
+                    RecordingSink client = new RecordingSink();
+                    Attempts.Result result = attempts.serve(messages(true), null, client, System.nanoTime());
+                    if (done.incrementAndGet() == requests / 4) {
+                        halfway.countDown();
+                    }
+                    assertThat(client.answers).isEqualTo(1);
+                    return result;
+                }));
+            }
+            halfway.await();
+            dying.close();  // Anthropic goes away under load
+        }
+        int truncated = 0;
+        int failedOver = 0;
+        for (var future : results) {
+            Attempts.Result result = future.get();
+            if (result.outcome().equals("complete")) {
+                failedOver += result.tried().size() > 1 ? 1 : 0;
+            } else {
+                assertThat(result.outcome()).as("only a stream under way when its target died may end early").isEqualTo("truncated");
+                assertThat(result.tried()).hasSize(1);
+                truncated++;
+            }
+        }
+        assertThat(truncated).isLessThanOrEqualTo(concurrency);
+        // The death was noticed (a stream cut short, or an attempt failed over) and cost at most what the circuit allows.
+        assertThat(truncated + failedOver).isBetween(1, 2 + 2 * concurrency);
+        Attempts.Result after = attempts.serve(messages(true), null, new RecordingSink(), System.nanoTime());
+        assertThat(after.tried()).extracting(t -> t.target().model().provider()).containsExactly("bedrock");
+    }
 }
