@@ -215,7 +215,8 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig> {
             AnswerRoute answerRoute = route();
             privateHeaders = answerRoute.privateHeaders();
             Engine engine = engine(config);
-            String hashKey = kong.request().getHeader(config.balancerOrDefaults().hashOnHeader()).orElse(null);
+            String hashKey = config.balancerOrDefaults().algorithm() == AdvancedConfig.Algorithm.CONSISTENT_HASHING
+                    ? kong.request().getHeader(config.balancerOrDefaults().hashOnHeader()).orElse(null) : null;
             List<String> dropHeaders = privateHeaders;
             String id = requestId;
             answerRoute.route(kong, new AnswerRoute.Job() {

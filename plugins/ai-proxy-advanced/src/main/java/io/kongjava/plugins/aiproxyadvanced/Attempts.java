@@ -206,6 +206,9 @@ final class Attempts {
         }
         meter.message(message, request.operation());
         meter.end();
+        if (targets.get(index).logging().logPayloads()) {
+            meter.payload(new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        }
         client.send(200, answerHeaders(index, "application/json"), body);
         succeeded(index, meter);
         return new Step("complete", 200, null);
@@ -242,7 +245,11 @@ final class Attempts {
                     client.beginStream(answerHeaders(index, "text/event-stream; charset=utf-8"));
                     started = true;
                 }
+                boolean keepPayload = targets.get(index).logging().logPayloads();
                 for (AnthropicEvent event : events) {
+                    if (keepPayload) {
+                        meter.payload(new String(event.sse(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
                     JsonNode json = parse(event.data());
                     if (json != null) {
                         meter.event(event, json);

@@ -27,6 +27,13 @@ final class LogBlock {
             proxy.put("meta", meta(pluginId, request, clientModel, result, last));
             proxy.put("usage", usage(last.target(), last.meter(), request));
         }
+        if (last != null && last.target().logging().logPayloads()) {
+            String body = request.body().toString();
+            Map<String, Object> payload = new LinkedHashMap<>();
+            payload.put("request", body.length() > UsageMeter.PAYLOAD_LIMIT ? body.substring(0, UsageMeter.PAYLOAD_LIMIT) : body);
+            payload.put("response", last.meter().payload());
+            proxy.put("payload", payload);
+        }
         List<Map<String, Object>> tried = new ArrayList<>();
         for (Attempts.Tried attempt : result.tried()) {
             tried.add(tried(attempt, request));

@@ -24,6 +24,10 @@ final class UsageMeter {
     private String stopReason;
     private long firstTokenNanos;
     private long endNanos;
+    private final StringBuilder payload = new StringBuilder();
+
+    /** Payloads logged with log_payloads are cut here, so one request cannot flood a log line. */
+    static final int PAYLOAD_LIMIT = 1 << 20;
 
     UsageMeter(long startNanos) {
         this.startNanos = startNanos;
@@ -94,6 +98,17 @@ final class UsageMeter {
         if (firstTokenNanos == 0) {
             firstTokenNanos = System.nanoTime();
         }
+    }
+
+    /** Keeps the answer's text for {@code log_payloads}, up to {@link #PAYLOAD_LIMIT} characters. */
+    synchronized void payload(String text) {
+        if (payload.length() < PAYLOAD_LIMIT) {
+            payload.append(text, 0, Math.min(text.length(), PAYLOAD_LIMIT - payload.length()));
+        }
+    }
+
+    synchronized String payload() {
+        return payload.toString();
     }
 
     synchronized void end() {

@@ -363,4 +363,21 @@ class ProvidersAndFailoverTest {
         Attempts.Result after = attempts.serve(messages(true), null, new RecordingSink(), System.nanoTime());
         assertThat(after.tried()).extracting(t -> t.target().model().provider()).containsExactly("bedrock");
     }
+
+    @Test
+    void logPayloadsKeepsTheRequestAndTheStreamAsTheClientGotIt() throws Exception {
+        bedrock.enqueue(new FakeBedrock.Behaviour.Answer("payload words", new Usage(3, 2, 0, 0)));
+        AdvancedConfig config = config("{}", bedrockTarget(AWS_SECRET).replace("\"log_statistics\":true", "\"log_statistics\":true,\"log_payloads\":true"));
+        RecordingSink client = new RecordingSink();
+
+        Attempts.Result result = attempts(config).serve(messages(true), null, client, System.nanoTime());
+
+        JsonNode block = JSON.valueToTree(LogBlock.of("p", config, messages(true), "claude-sonnet-4-5", result, List.of()));
+        assertThat(block.path("proxy").path("payload").path("response").asText()).isEqualTo(client.text());
+        assertThat(block.path("proxy").path("payload").path("request").asText()).contains("Say hi");
+        AdvancedConfig plain = config("{}", bedrockTarget(AWS_SECRET));
+        Attempts.Result unlogged = attempts(plain).serve(messages(true), null, new RecordingSink(), System.nanoTime());
+        assertThat(unlogged.last().meter().payload()).isEmpty();
+        assertThat(JSON.valueToTree(LogBlock.of("p", plain, messages(true), null, unlogged, List.of())).path("proxy").has("payload")).isFalse();
+    }
 }
