@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
@@ -58,7 +57,17 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig> {
     }
 
     private final RouteSource routes;
-    private final Map<AdvancedConfig, Engine> engines = new ConcurrentHashMap<>();
+    /**
+     * One engine per configuration, shared by every instance Kong starts with it (each nginx worker's), so the
+     * balancer and the circuits see all the traffic. Bounded: configurations Kong has replaced fall out.
+     */
+    private final Map<AdvancedConfig, Engine> engines = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<AdvancedConfig, Engine> eldest) {
+            return size() > MAX_ENGINES;
+        }
+    });
+    static final int MAX_ENGINES = 256;
     private final OkHttpClient http = new OkHttpClient.Builder()
             .followRedirects(false)
             .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
