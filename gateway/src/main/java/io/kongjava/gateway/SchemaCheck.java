@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Kong's schema rules for plugin configs, applied to the schema a plugin server dumped: types, required, defaults, one_of,
  * unknown fields; and vault references resolved where the schema marks a string {@code referenceable}, alone or as the
- * elements of an array or set or the values of a map (Kong's {@code process_auto_fields}). Anywhere else a reference is
+ * elements of an array or set or the values of a map, or inside the records of an array (Kong's {@code process_auto_fields}). Anywhere else a reference is
  * plain text.
  */
 final class SchemaCheck {
@@ -110,6 +110,13 @@ final class SchemaCheck {
                         resolved.add(Vaults.isReference(element) ? references.resolve(path + "[" + i + "]", (String) element) : element);
                     }
                     return resolved;
+                } else if (field.get("elements") instanceof Map<?, ?> elements && "record".equals(elements.get("type"))) {
+                    // Records in an array (ai-proxy-advanced's targets[]) are checked and resolved field by field too.
+                    List<Object> checked = new ArrayList<>();
+                    for (int i = 0; i < list.size(); i++) {
+                        checked.add(check("record", (Map<String, Object>) elements, list.get(i), path + "[" + i + "]", errors, references));
+                    }
+                    return checked;
                 }
             }
             case "map" -> {

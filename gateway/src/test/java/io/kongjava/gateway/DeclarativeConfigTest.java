@@ -243,6 +243,38 @@ class DeclarativeConfigTest {
                 Map.entry("labels", List.of("{vault://env/token-a}")));
     }
 
+    @Test
+    void referencesInsideTheRecordsOfAnArrayAreResolvedAndTheirFieldsChecked() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: balanced
+                    config:
+                      targets:
+                        - {name: first, auth: {header_value: "{vault://env/token-a}"}}
+                        - {name: second, auth: {header_value: literal}}
+                """);
+        Map<String, String> environment = Map.of("TOKEN_A", "a-secret");
+
+        DeclarativeConfig config = DeclarativeConfig.load(file, Map.of("balanced", PluginSchemas.parse(PluginSchemas.BALANCED)),
+                List.of("balanced"), environment::get);
+
+        assertThat(config.plugins.getFirst().config().get("targets")).isEqualTo(List.of(
+                Map.of("name", "first", "auth", Map.of("header_value", "a-secret")),
+                Map.of("name", "second", "auth", Map.of("header_value", "literal"))));
+
+        Path unknown = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: balanced
+                    config:
+                      targets: [{name: first, wieght: 3}]
+                """);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DeclarativeConfig.load(unknown,
+                        Map.of("balanced", PluginSchemas.parse(PluginSchemas.BALANCED)), List.of("balanced"), environment::get))
+                .hasMessageContaining("config.targets[0].wieght (balanced): unknown field");
+    }
+
     // What Kong refuses to load: the error names the file and where in it.
 
     @Test

@@ -42,6 +42,15 @@ final class PluginSchemas {
             ]}}]}
             """;
 
+    /** {@code balanced}: an array of records (ai-proxy-advanced's targets[]) whose auth.header_value is referenceable. */
+    static final String BALANCED = """
+            {"name": "balanced", "fields": [{"config": {"type": "record", "fields": [
+              {"targets": {"type": "array", "elements": {"type": "record", "fields": [
+                {"name": {"type": "string"}},
+                {"auth": {"type": "record", "fields": [{"header_value": {"type": "string", "referenceable": true}}]}}]}}}
+            ]}}]}
+            """;
+
     /** A plugin whose config has one string field, {@code level}: where it was configured. */
     static Map<String, Object> withLevel(String name) {
         return parse("""

@@ -1,0 +1,355 @@
+package io.kongjava.plugins.aiproxyadvanced;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kongjava.pdk.InvalidConfigException;
+import io.kongjava.pdk.Kong;
+import io.kongjava.pdk.KongPlugin;
+import io.kongjava.pdk.PdkException;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.pdk.exchange.UsesRequestExchange;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.OkHttpClient;
+
+/**
+ * Kong's ai-proxy-advanced for Anthropic-native clients (Claude Code): one route, several targets on Anthropic's
+ * API, Amazon Bedrock and Google Vertex AI, balanced by one of Kong's algorithms, with failover that never breaks
+ * a stream the client has begun to read. Like java-ai-proxy it fails closed: any error in the access phase ends
+ * the request with Kong's 500 rather than letting Kong proxy it to the Service unchecked.
+ */
+@KongPlugin.Info(name = "java-ai-proxy-advanced", version = "0.1.0", priority = 770) // Kong's ai-proxy-advanced priority
+public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, UsesRequestExchange {
+
+    public static final String AI_KEY = "ai";
+
+    private static final System.Logger LOG = System.getLogger(AdvancedProxyPlugin.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper STRICT_JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+    private static final Map<String, List<String>> JSON_CONTENT = Map.of("Content-Type", List.of("application/json; charset=utf-8"));
+
+    /** Where the route comes from; a test may give its own. */
+    @FunctionalInterface
+    interface RouteSource {
+        AnswerRoute get() throws IOException;
+    }
+
+    /** What one configuration needs between requests: its providers (with their credentials) and its balancer. */
+    private record Engine(Attempts attempts) {
+    }
+
+    private final RouteSource routes;
+    /**
+     * One engine per configuration, shared by every instance Kong starts with it (each nginx worker's), so the
+     * balancer and the circuits see all the traffic. Bounded: configurations Kong has replaced fall out.
+     */
+    private final Map<AdvancedConfig, Engine> engines = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<AdvancedConfig, Engine> eldest) {
+            return size() > MAX_ENGINES;
+        }
+    });
+    static final int MAX_ENGINES = 256;
+    private final OkHttpClient http = new OkHttpClient.Builder()
+            .followRedirects(false)
+            .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
+            .build();
+    private volatile AnswerRoute route;
+    private volatile RequestExchange exchange = ProcessRequestExchange.shared();
+
+    public AdvancedProxyPlugin() {
+        this(LoopbackRoute::start);
+    }
+
+    AdvancedProxyPlugin(RouteSource routes) {
+        this.routes = routes;
+    }
+
+    @Override
+    public void useRequestExchange(RequestExchange exchange) {
+        this.exchange = exchange;
+    }
+
+    @Override
+    public void validate(AdvancedConfig config) throws InvalidConfigException {
+        Map<String, String> errors = new LinkedHashMap<>();
+        if (!config.llmFormat().equals("anthropic")) {
+            errors.put("llm_format", "java-ai-proxy-advanced serves Anthropic-native clients (Claude Code): set llm_format to 'anthropic'");
+        }
+        for (int i = 0; i < config.targets().size(); i++) {
+            AdvancedConfig.Target target = config.targets().get(i);
+            String at = "targets." + (i + 1) + ".";
+            AdvancedConfig.Options options = target.options();
+            if (!target.routeType().equals("llm/v1/chat")) {
+                errors.put(at + "route_type", "java-ai-proxy-advanced serves llm/v1/chat (the Messages API) only");
+            }
+            if (target.model().name() == null || target.model().name().isBlank()) {
+                errors.put(at + "model.name", "required field missing");
+            }
+            options.upstreamUrl().ifPresent(url -> urlProblem(url).ifPresent(problem -> errors.put(at + "model.options.upstream_url", problem)));
+            switch (target.model().provider()) {
+                case "anthropic" -> {
+                    if (options.anthropicVersion().filter(v -> !v.isBlank()).isEmpty()) {
+                        errors.put(at + "@entity", "must set 'model.options.anthropic_version' for anthropic provider");
+                    }
+                    if (target.auth().flatMap(AdvancedConfig.Auth::headerName).isEmpty()) {
+                        errors.put(at + "auth.header_name", "the anthropic provider needs a key: set auth.header_name (x-api-key) and auth.header_value");
+                    }
+                }
+                case "bedrock" -> {
+                    if (BedrockProvider.region(target) == null) {
+                        errors.put(at + "model.options.bedrock.aws_region", "must set 'model.options.bedrock.aws_region' (or AWS_REGION) for bedrock provider");
+                    }
+                }
+                case "gemini" -> {
+                    Optional<AdvancedConfig.Gemini> gemini = options.gemini();
+                    if (gemini.flatMap(AdvancedConfig.Gemini::projectId).filter(p -> !p.isBlank()).isEmpty()
+                            || gemini.flatMap(AdvancedConfig.Gemini::locationId).filter(l -> !l.isBlank()).isEmpty()) {
+                        errors.put(at + "model.options.gemini", "Claude is served by Vertex AI: set 'model.options.gemini.project_id' and 'location_id'");
+                    }
+                    target.auth().flatMap(AdvancedConfig.Auth::gcpServiceAccountJson).filter(j -> !j.isBlank()).ifPresent(json -> {
+                        try {
+                            if (!JSON.readTree(json).path("type").asText("").equals("service_account")) {
+                                errors.put(at + "auth.gcp_service_account_json", "expected a service account key (\"type\": \"service_account\")");
+                            }
+                        } catch (IOException e) {
+                            errors.put(at + "auth.gcp_service_account_json", "not valid JSON");
+                        }
+                    });
+                }
+                default -> errors.put(at + "model.provider", "expected one of: anthropic, bedrock, gemini");
+            }
+        }
+        AdvancedConfig.Balancer balancer = config.balancerOrDefaults();
+        if (balancer.algorithm() == AdvancedConfig.Algorithm.CONSISTENT_HASHING && balancer.hashOnHeader().isBlank()) {
+            errors.put("balancer.hash_on_header", "consistent-hashing needs a header to hash on");
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidConfigException(errors);
+        }
+    }
+
+    static Optional<String> urlProblem(String url) {
+        try {
+            URI uri = new URI(url);
+            if (uri.getScheme() == null) {
+                return Optional.of("missing scheme in url");
+            }
+            if (!uri.getScheme().equals("http") && !uri.getScheme().equals("https")) {
+                return Optional.of("unsupported scheme '" + uri.getScheme() + "' in url; use http or https");
+            }
+            if (uri.getHost() == null || uri.getHost().isEmpty()) {
+                return Optional.of("missing host in url");
+            }
+            return Optional.empty();
+        } catch (URISyntaxException e) {
+            return Optional.of("could not parse url. " + e.getMessage());
+        }
+    }
+
+    private Engine engine(AdvancedConfig config) {
+        return engines.computeIfAbsent(config, c -> {
+            List<Provider> providers = new ArrayList<>();
+            for (AdvancedConfig.Target target : c.targets()) {
+                providers.add(switch (target.model().provider()) {
+                    case "bedrock" -> new BedrockProvider(target, BedrockProvider.region(target));
+                    case "gemini" -> new VertexProvider(target);
+                    default -> new AnthropicProvider(target);
+                });
+            }
+            TargetBalancer balancer = new TargetBalancer(c.targets(), c.balancerOrDefaults(), System::nanoTime);
+            return new Engine(new Attempts(c, providers, balancer, http));
+        });
+    }
+
+    private AnswerRoute route() throws IOException {
+        AnswerRoute current = route;
+        if (current == null) {
+            synchronized (this) {
+                current = route;
+                if (current == null) {
+                    current = routes.get();
+                    route = current;
+                }
+            }
+        }
+        return current;
+    }
+
+    @Override
+    public void access(Kong kong, AdvancedConfig config) throws PdkException {
+        long start = System.nanoTime();
+        CompletableFuture<Map<String, Object>> logBlock = new CompletableFuture<>();
+        String requestId = null;
+        List<String> privateHeaders = List.of(LoopbackRoute.TICKET_HEADER);
+        try {
+            requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
+                    .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
+            String pluginId = kong.plugin().getId();
+            exchange.publish(requestId, AI_KEY, logBlock);
+            Accepted accepted = accept(kong, config);
+            AnswerRoute answerRoute = route();
+            privateHeaders = answerRoute.privateHeaders();
+            Engine engine = engine(config);
+            String hashKey = config.balancerOrDefaults().algorithm() == AdvancedConfig.Algorithm.CONSISTENT_HASHING
+                    ? kong.request().getHeader(config.balancerOrDefaults().hashOnHeader()).orElse(null) : null;
+            List<String> dropHeaders = privateHeaders;
+            String id = requestId;
+            answerRoute.route(kong, new AnswerRoute.Job() {
+                @Override
+                public void answer(ClientSink client) {
+                    Attempts.Result result = null;
+                    try {
+                        result = engine.attempts().serve(accepted.request(), hashKey, client, start);
+                    } finally {
+                        logBlock.complete(result == null ? null : LogBlock.of(pluginId, config, accepted.request(), accepted.clientModel(), result, dropHeaders));
+                        if (result != null) {
+                            LOG.log(Level.INFO, "java-ai-proxy-advanced: request " + id + " " + result.outcome() + " after "
+                                    + result.tried().stream().map(t -> t.target().label() + "=" + t.outcome()).toList());
+                        }
+                    }
+                }
+
+                @Override
+                public void abandoned() {
+                    logBlock.complete(null);
+                }
+            });
+        } catch (Rejection rejection) {
+            logBlock.complete(LogBlock.rejected(config, privateHeaders));
+            kong.response().exit(rejection.status, rejection.body(), JSON_CONTENT);
+        } catch (Throwable failure) {
+            logBlock.complete(null);
+            LOG.log(Level.ERROR, "java-ai-proxy-advanced: request " + requestId + " refused with 500, its access phase failed: " + failure);
+            ObjectNode body = JSON.createObjectNode().put("message", "An unexpected error occurred");
+            if (requestId != null) {
+                body.put("request_id", requestId);
+            }
+            kong.response().exit(500, body.toString(), JSON_CONTENT);
+        }
+    }
+
+    /** A request the access phase refused, in Anthropic's error shape (Kong's message). */
+    static final class Rejection extends Exception {
+        final int status;
+        final String type;
+
+        Rejection(int status, String type, String message) {
+            super(message, null, false, false);
+            this.status = status;
+            this.type = type;
+        }
+
+        String body() {
+            ObjectNode root = JSON.createObjectNode().put("type", "error");
+            root.putObject("error").put("type", type).put("message", getMessage());
+            return root.toString();
+        }
+    }
+
+    record Accepted(ClientRequest request, String clientModel) {
+    }
+
+    static Accepted accept(Kong kong, AdvancedConfig config) throws PdkException, Rejection {
+        String path = kong.request().getPath();
+        String trimmed = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+        ClientRequest.Operation operation;
+        if (trimmed.endsWith("/v1/messages")) {
+            operation = ClientRequest.Operation.MESSAGES;
+        } else if (trimmed.endsWith("/v1/messages/count_tokens")) {
+            operation = ClientRequest.Operation.COUNT_TOKENS;
+        } else {
+            throw new Rejection(404, "not_found_error", "java-ai-proxy-advanced serves /v1/messages and /v1/messages/count_tokens, not " + path);
+        }
+        byte[] body = readBody(kong, config);
+        JsonNode parsed;
+        try {
+            parsed = STRICT_JSON.readTree(body);
+        } catch (StreamReadException e) {
+            throw new Rejection(400, "invalid_request_error", String.valueOf(e.getOriginalMessage()).startsWith("Duplicate field")
+                    ? "request body has a duplicate key" : "request body doesn't contain valid prompts");
+        } catch (IOException e) {
+            throw new Rejection(400, "invalid_request_error", "request body doesn't contain valid prompts");
+        }
+        if (!(parsed instanceof ObjectNode json) || !json.path("messages").isArray() || json.path("messages").isEmpty()) {
+            throw new Rejection(400, "invalid_request_error", "request body doesn't contain valid prompts");
+        }
+        JsonNode model = json.get("model");
+        if (model != null && !model.isNull() && !model.isTextual()) {
+            throw new Rejection(400, "invalid_request_error", "model must be a string");
+        }
+        String clientModel = model == null || model.isNull() || model.asText().isEmpty() ? null : model.asText();
+        Set<String> allowed = new LinkedHashSet<>(config.modelAliases());
+        config.targets().forEach(t -> allowed.add(t.model().name()));
+        if (clientModel != null && !allowed.contains(clientModel)) {
+            throw new Rejection(400, "invalid_request_error", "cannot use own model - must be one of: " + String.join(", ", allowed));
+        }
+        boolean stream = operation == ClientRequest.Operation.MESSAGES && json.path("stream").asBoolean(false);
+        if (stream && config.responseStreaming().equals("deny")) {
+            throw new Rejection(400, "invalid_request_error", "response streaming is not enabled for this LLM");
+        }
+        String beta = kong.request().getHeader("anthropic-beta").orElse(null);
+        String query = kong.request().getRawQuery();
+        return new Accepted(new ClientRequest(operation, json, stream, beta, query == null || query.isEmpty() ? null : query), clientModel);
+    }
+
+    private static byte[] readBody(Kong kong, AdvancedConfig config) throws PdkException, Rejection {
+        long limit = config.maxRequestBodySize();
+        Optional<String> declared = kong.request().getHeader("content-length");
+        if (limit > 0 && declared.isPresent()) {
+            try {
+                long length = Long.parseLong(declared.get().trim());
+                if (length > limit) {
+                    throw new Rejection(413, "request_too_large", "request body is too large (" + length + " bytes); max_request_body_size is " + limit + " bytes");
+                }
+            } catch (NumberFormatException e) {
+                throw new Rejection(400, "invalid_request_error", "invalid Content-Length header");
+            }
+        }
+        byte[] body;
+        try {
+            body = kong.request().getRawBody(0);
+        } catch (PdkException e) {
+            throw new Rejection(400, "invalid_request_error", "the request body could not be read");
+        }
+        if (body == null) {
+            body = new byte[0];
+        }
+        if (limit > 0 && body.length > limit) {
+            throw new Rejection(413, "request_too_large", "request body is too large (" + body.length + " bytes); max_request_body_size is " + limit + " bytes");
+        }
+        return body;
+    }
+
+    @Override
+    public void shutdown() {
+        AnswerRoute current = route;
+        if (current != null) {
+            current.close();
+        }
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+}

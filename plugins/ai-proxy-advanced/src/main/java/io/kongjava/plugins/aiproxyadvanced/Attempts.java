@@ -1,0 +1,334 @@
+package io.kongjava.plugins.aiproxyadvanced;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kongjava.plugins.aiproxyadvanced.AdvancedConfig.FailoverCriterion;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import okhttp3.Call;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSource;
+
+/**
+ * Serves one client request from the targets: asks the balancer for a target, calls it, and while nothing has been
+ * sent to the client, moves on to the next target when the attempt fails in a way {@code failover_criteria} names
+ * (a connection error, a timeout, a listed HTTP status, or a stream that breaks before its first event), up to
+ * {@code retries} more attempts and never the same target twice. Once the first byte is out there is no retry: a
+ * stream that breaks then ends with Anthropic's {@code error} event, so the client sees a clean end.
+ */
+final class Attempts {
+
+    private static final System.Logger LOG = System.getLogger(Attempts.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final MediaType APPLICATION_JSON = MediaType.get("application/json");
+    static final int MAX_BUFFERED_RESPONSE = 64 << 20;
+
+    /** One target tried for a request, as the log line shows it. */
+    record Tried(int index, AdvancedConfig.Target target, URI url, String outcome, int status, UsageMeter meter, String error) {
+    }
+
+    /** How the request went: every target tried, in order; the last one served unless {@code served} is false. */
+    record Result(List<Tried> tried, boolean served, String outcome, int status) {
+        Tried last() {
+            return tried.isEmpty() ? null : tried.getLast();
+        }
+    }
+
+    /** A failed attempt that the client has not seen. */
+    private record Failure(FailoverCriterion criterion, int status, byte[] body, String errorType, String message) {
+    }
+
+    private final List<AdvancedConfig.Target> targets;
+    private final List<Provider> providers;
+    private final TargetBalancer balancer;
+    private final AdvancedConfig.Balancer settings;
+    private final OkHttpClient http;
+    private final boolean modelNameHeader;
+
+    Attempts(AdvancedConfig config, List<Provider> providers, TargetBalancer balancer, OkHttpClient shared) {
+        this.targets = config.targets();
+        this.providers = providers;
+        this.balancer = balancer;
+        this.settings = config.balancerOrDefaults();
+        this.modelNameHeader = config.modelNameHeader();
+        this.http = shared.newBuilder()
+                .connectTimeout(Duration.ofMillis(settings.connectTimeout()))
+                .writeTimeout(Duration.ofMillis(settings.writeTimeout()))
+                .readTimeout(Duration.ofMillis(settings.readTimeout()))
+                .build();
+    }
+
+    Result serve(ClientRequest request, String hashKey, ClientSink client, long startNanos) {
+        List<Tried> tried = new ArrayList<>();
+        Set<Integer> used = new HashSet<>();
+        Failure lastFailure = null;
+        int attempts = Math.min(settings.retries() + 1, targets.size());
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            int index = balancer.next(used, hashKey);
+            if (index < 0) {
+                break;
+            }
+            used.add(index);
+            AdvancedConfig.Target target = targets.get(index);
+            Provider provider = providers.get(index);
+            UsageMeter meter = new UsageMeter(startNanos);
+            UpstreamCall call;
+            try {
+                call = provider.call(request, target.model().name());
+            } catch (IOException | RuntimeException e) {
+                // No credentials, an unreachable token endpoint: the target cannot be called, the next may be.
+                lastFailure = new Failure(FailoverCriterion.ERROR, 0, null, null, e.toString());
+                meter.end();
+                tried.add(new Tried(index, target, null, "error", 0, meter, e.toString()));
+                LOG.log(Level.WARNING, "java-ai-proxy-advanced: target " + index + " (" + target.label() + ") cannot be called: " + e);
+                balancer.failed(index);
+                continue;
+            }
+            Step step = attempt(request, index, call, meter, client);
+            if (step.failure() == null) {
+                tried.add(new Tried(index, target, call.url(), step.outcome(), step.status(), meter, null));
+                return new Result(tried, step.status() == 200, step.outcome(), step.status());
+            }
+            Failure failure = step.failure();
+            meter.end();
+            tried.add(new Tried(index, target, call.url(), failure.criterion() == FailoverCriterion.TIMEOUT ? "timeout"
+                    : failure.status() > 0 ? "http_" + failure.status() : "error", failure.status(), meter, failure.message()));
+            LOG.log(Level.WARNING, "java-ai-proxy-advanced: target " + index + " (" + target.label() + ") failed: "
+                    + failure.message() + (attempt + 1 < attempts && settings.failoverCriteria().contains(failure.criterion())
+                    ? "; trying the next target" : ""));
+            lastFailure = failure;
+            if (!settings.failoverCriteria().contains(failure.criterion())) {
+                // Not a failover case: the failure is the answer.
+                return answerFailure(client, tried, failure);
+            }
+            balancer.failed(index);
+        }
+        if (lastFailure == null) {
+            lastFailure = new Failure(FailoverCriterion.ERROR, 0, null, null, "no target available");
+        }
+        return answerFailure(client, tried, lastFailure);
+    }
+
+    private Result answerFailure(ClientSink client, List<Tried> tried, Failure failure) {
+        try {
+            if (failure.status() > 0) {
+                Provider provider = providers.get(tried.getLast().index());
+                client.send(failure.status(), List.of(Map.entry("content-type", "application/json")),
+                        provider.error(failure.status(), failure.body(), failure.errorType()));
+                return new Result(tried, false, "upstream_error", failure.status());
+            }
+            boolean timeout = failure.criterion() == FailoverCriterion.TIMEOUT;
+            ObjectNode body = JSON.createObjectNode().put("message", timeout
+                    ? "The upstream server is timing out" : "An invalid response was received from the upstream server");
+            client.send(timeout ? 504 : 502, List.of(Map.entry("content-type", "application/json; charset=utf-8")),
+                    body.toString().getBytes(StandardCharsets.UTF_8));
+            return new Result(tried, false, timeout ? "upstream_timeout" : "upstream_unreachable", timeout ? 504 : 502);
+        } catch (IOException clientGone) {
+            return new Result(tried, false, "client_disconnected", 0);
+        }
+    }
+
+    /** What one attempt came to: answered (outcome and status) or failed before the client saw anything. */
+    private record Step(String outcome, int status, Failure failure) {
+        static Step failed(Failure failure) {
+            return new Step(null, 0, failure);
+        }
+    }
+
+    private Step attempt(ClientRequest request, int index, UpstreamCall call, UsageMeter meter, ClientSink client) {
+        Request.Builder builder = new Request.Builder().url(call.url().toString()).post(RequestBody.create(call.body(), APPLICATION_JSON));
+        call.headers().forEach(header -> builder.addHeader(header.getKey(), header.getValue()));
+        Call upstream = http.newCall(builder.build());
+        Response response;
+        try {
+            response = upstream.execute();
+        } catch (IOException e) {
+            return Step.failed(ioFailure(e));
+        }
+        try (response) {
+            int status = response.code();
+            if (status != 200) {
+                byte[] body;
+                try {
+                    body = readBounded(response.body().source());
+                } catch (IOException e) {
+                    body = new byte[0];
+                }
+                String errorType = response.header("x-amzn-errortype");
+                FailoverCriterion criterion = FailoverCriterion.ofStatus(status).orElse(null);
+                if (criterion != null) {
+                    return Step.failed(new Failure(criterion, status, body, errorType, "HTTP " + status));
+                }
+                meter.end();
+                client.send(status, List.of(Map.entry("content-type", "application/json")),
+                        providers.get(index).error(status, body, errorType));
+                return new Step("upstream_error", status, null);
+            }
+            if (request.stream() && request.operation() == ClientRequest.Operation.MESSAGES) {
+                return stream(index, response, upstream, meter, client);
+            }
+            return oneshot(request, index, response, meter, client);
+        } catch (IOException clientGone) {
+            upstream.cancel();
+            meter.end();
+            return new Step("client_disconnected", 200, null);
+        }
+    }
+
+    private static Failure ioFailure(IOException e) {
+        boolean timeout = e instanceof SocketTimeoutException || e instanceof InterruptedIOException;
+        return new Failure(timeout ? FailoverCriterion.TIMEOUT : FailoverCriterion.ERROR, 0, null, null, e.toString());
+    }
+
+    private Step oneshot(ClientRequest request, int index, Response response, UsageMeter meter, ClientSink client) throws IOException {
+        byte[] body;
+        JsonNode message;
+        try {
+            body = providers.get(index).oneshot(request.operation(), readBounded(response.body().source()));
+            message = JSON.readTree(body);
+        } catch (IOException e) {
+            return Step.failed(ioFailure(e));
+        }
+        meter.message(message, request.operation());
+        meter.end();
+        if (targets.get(index).logging().logPayloads()) {
+            meter.payload(new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        client.send(200, answerHeaders(index, "application/json"), body);
+        succeeded(index, meter);
+        return new Step("complete", 200, null);
+    }
+
+    private Step stream(int index, Response response, Call upstream, UsageMeter meter, ClientSink client) throws IOException {
+        EventDecoder decoder = providers.get(index).streamDecoder();
+        BufferedSource source = response.body().source();
+        byte[] buffer = new byte[16 * 1024];
+        List<AnthropicEvent> events = new ArrayList<>();
+        boolean started = false;
+        boolean stopped = false;
+        boolean errored = false;
+        IOException broken = null;
+        while (true) {
+            int read;
+            try {
+                read = source.read(buffer);
+                if (read == -1) {
+                    decoder.finish(events);
+                } else {
+                    decoder.feed(buffer, 0, read, events);
+                }
+            } catch (IOException e) {
+                broken = e;
+                break;
+            }
+            if (!started && !events.isEmpty() && events.getFirst().type().equals("error")) {
+                // The provider refused in its first event (Bedrock's throttlingException frame): nothing sent yet.
+                return Step.failed(new Failure(FailoverCriterion.ERROR, 0, null, null, "stream began with " + events.getFirst().data()));
+            }
+            if (!events.isEmpty()) {
+                if (!started) {
+                    client.beginStream(answerHeaders(index, "text/event-stream; charset=utf-8"));
+                    started = true;
+                }
+                boolean keepPayload = targets.get(index).logging().logPayloads();
+                for (AnthropicEvent event : events) {
+                    if (keepPayload) {
+                        meter.payload(new String(event.sse(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                    JsonNode json = parse(event.data());
+                    if (json != null) {
+                        meter.event(event, json);
+                    }
+                    stopped |= event.type().equals("message_stop");
+                    errored |= event.type().equals("error");
+                    client.write(event.sse());
+                }
+                events.clear();
+            }
+            if (read == -1) {
+                break;
+            }
+        }
+        meter.end();
+        if (!started) {
+            // Broke or ended before its first event: the client has seen nothing, so the next target may serve it.
+            upstream.cancel();
+            return Step.failed(broken != null ? ioFailure(broken)
+                    : new Failure(FailoverCriterion.ERROR, 0, null, null, "the stream ended before its first event"));
+        }
+        String outcome;
+        if (errored) {
+            outcome = "stream_error";
+        } else if (stopped) {
+            outcome = "complete";
+        } else {
+            outcome = broken instanceof SocketTimeoutException ? "upstream_timeout" : "truncated";
+            upstream.cancel();
+            ObjectNode error = JSON.createObjectNode().put("type", "error");
+            error.putObject("error").put("type", "api_error").put("message", "java-ai-proxy-advanced: the upstream stream ended before message_stop");
+            client.write(new AnthropicEvent("error", error.toString()).sse());
+        }
+        client.end();
+        if (outcome.equals("complete")) {
+            succeeded(index, meter);
+        } else {
+            balancer.failed(index);
+        }
+        return new Step(outcome, 200, null);
+    }
+
+    private void succeeded(int index, UsageMeter meter) {
+        balancer.succeeded(index);
+        balancer.latency(index, settings.latencyStrategy().equals("e2e") ? meter.latencyMillis() : meter.millisPerToken());
+        double amount = switch (settings.tokensCountStrategy()) {
+            case "prompt-tokens" -> meter.promptTokens();
+            case "completion-tokens" -> meter.completionTokens();
+            case "cost" -> meter.cost(targets.get(index).options());
+            default -> meter.promptTokens() + meter.completionTokens();
+        };
+        balancer.usage(index, amount);
+    }
+
+    private List<Map.Entry<String, String>> answerHeaders(int index, String contentType) {
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        headers.add(Map.entry("content-type", contentType));
+        if (contentType.startsWith("text/event-stream")) {
+            headers.add(Map.entry("cache-control", "no-cache"));
+        }
+        if (modelNameHeader) {
+            AdvancedConfig.Model model = targets.get(index).model();
+            headers.add(Map.entry("x-kong-llm-model", model.provider() + "/" + model.name()));
+        }
+        return headers;
+    }
+
+    private static JsonNode parse(String data) {
+        try {
+            return JSON.readTree(data);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static byte[] readBounded(BufferedSource source) throws IOException {
+        if (!source.request(MAX_BUFFERED_RESPONSE + 1L)) {
+            return source.readByteArray();
+        }
+        throw new IOException("response larger than " + MAX_BUFFERED_RESPONSE + " bytes");
+    }
+}

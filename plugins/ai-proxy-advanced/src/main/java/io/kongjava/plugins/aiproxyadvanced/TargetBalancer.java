@@ -1,0 +1,252 @@
+package io.kongjava.plugins.aiproxyadvanced;
+
+import io.kongjava.plugins.aiproxyadvanced.AdvancedConfig.Algorithm;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+
+/**
+ * Picks the target for each attempt of a request, by one of Kong's five algorithms, and breaks the circuit of
+ * a target that keeps failing. Knows nothing of HTTP: it sees target indexes, outcomes, latencies and usage.
+ *
+ * <p>Circuit breaking (when {@code max_fails > 0}): {@code max_fails} failures in a row open a target's circuit for
+ * {@code fail_timeout} ms, during which it is skipped. After that it is half-open: one request may try it; a success
+ * closes the circuit, a failure opens it again for another {@code fail_timeout}. When every target is open, the one
+ * whose circuit reopens first is tried anyway rather than failing the request without an attempt.
+ */
+final class TargetBalancer {
+
+    /** What the balancer knows of one target. Guarded by the balancer's lock. */
+    private static final class State {
+        final int weight;
+        final int priority;
+        int currentWeight;          // smooth weighted round-robin
+        int consecutiveFailures;
+        long openUntilNanos;        // circuit open while now < openUntil
+        boolean halfOpenTrialTaken;
+        boolean wasOpened;
+        double latencyEwma = -1;    // ms (e2e) or ms per output token (tpot); -1: never measured
+        double usage;               // tokens or cost served, for lowest-usage
+
+        State(int weight, int priority) {
+            this.weight = weight;
+            this.priority = priority;
+        }
+    }
+
+    private final State[] targets;
+    private final Algorithm algorithm;
+    private final int maxFails;
+    private final long failTimeoutNanos;
+    private final LongSupplier nanoTime;
+    /** The consistent-hashing ring: sorted point positions and the target owning each point. */
+    private int[] ringPositions = new int[0];
+    private int[] ring = new int[0];
+
+    TargetBalancer(List<AdvancedConfig.Target> configured, AdvancedConfig.Balancer balancer, LongSupplier nanoTime) {
+        this.targets = configured.stream().map(t -> new State(t.weight(), t.priority())).toArray(State[]::new);
+        this.algorithm = balancer.algorithm();
+        this.maxFails = balancer.maxFails();
+        this.failTimeoutNanos = balancer.failTimeout() * 1_000_000L;
+        this.nanoTime = nanoTime;
+        if (algorithm == Algorithm.CONSISTENT_HASHING) {
+            buildRing(configured, balancer.slots());
+        }
+    }
+
+    int size() {
+        return targets.length;
+    }
+
+    /**
+     * The target for the next attempt, never one of {@code tried}; -1 when every target was tried.
+     *
+     * @param hashKey the value of {@code hash_on_header} for consistent hashing; null falls back to round-robin
+     */
+    synchronized int next(Set<Integer> tried, String hashKey) {
+        long now = nanoTime.getAsLong();
+        List<Integer> candidates = new ArrayList<>();
+        for (int i = 0; i < targets.length; i++) {
+            if (!tried.contains(i) && admits(targets[i], now)) {
+                candidates.add(i);
+            }
+        }
+        if (candidates.isEmpty()) {
+            // Every untried target's circuit is open: rather than refuse unseen, try the one that reopens first.
+            int soonest = -1;
+            for (int i = 0; i < targets.length; i++) {
+                if (!tried.contains(i) && (soonest < 0 || targets[i].openUntilNanos < targets[soonest].openUntilNanos)) {
+                    soonest = i;
+                }
+            }
+            return soonest;
+        }
+        int chosen = switch (algorithm) {
+            case ROUND_ROBIN -> roundRobin(candidates);
+            case PRIORITY -> roundRobin(highestPriority(candidates));
+            case LOWEST_LATENCY -> lowest(candidates, true);
+            case LOWEST_USAGE -> lowest(candidates, false);
+            case CONSISTENT_HASHING -> hashKey == null ? roundRobin(candidates) : onRing(hashKey, candidates);
+        };
+        State state = targets[chosen];
+        if (state.wasOpened && now - state.openUntilNanos >= 0) {
+            state.halfOpenTrialTaken = true;
+        }
+        return chosen;
+    }
+
+    private boolean admits(State state, long now) {
+        if (maxFails == 0 || !state.wasOpened) {
+            return true;
+        }
+        if (now - state.openUntilNanos < 0) {
+            return false;
+        }
+        return !state.halfOpenTrialTaken;
+    }
+
+    /** The attempt on {@code target} succeeded (the provider answered and the answer was delivered). */
+    synchronized void succeeded(int target) {
+        State state = targets[target];
+        state.consecutiveFailures = 0;
+        state.wasOpened = false;
+        state.halfOpenTrialTaken = false;
+    }
+
+    /** The attempt on {@code target} failed in a way the failover criteria count. */
+    synchronized void failed(int target) {
+        State state = targets[target];
+        state.consecutiveFailures++;
+        if (maxFails == 0) {
+            return;
+        }
+        if (state.wasOpened || state.consecutiveFailures >= maxFails) {
+            state.wasOpened = true;
+            state.halfOpenTrialTaken = false;
+            state.openUntilNanos = nanoTime.getAsLong() + failTimeoutNanos;
+        }
+    }
+
+    /** Whether the target's circuit is open now (for logs and tests). */
+    synchronized boolean open(int target) {
+        State state = targets[target];
+        return maxFails > 0 && state.wasOpened && nanoTime.getAsLong() - state.openUntilNanos < 0;
+    }
+
+    /** Feeds lowest-latency: a measured latency (ms, or ms per token for tpot). */
+    synchronized void latency(int target, double value) {
+        State state = targets[target];
+        state.latencyEwma = state.latencyEwma < 0 ? value : 0.7 * state.latencyEwma + 0.3 * value;
+    }
+
+    /** Feeds lowest-usage: tokens (or cost) the target served. */
+    synchronized void usage(int target, double amount) {
+        targets[target].usage += amount;
+    }
+
+    private int roundRobin(List<Integer> candidates) {
+        // nginx's smooth weighted round-robin: even spread, exact proportions over each cycle of total weight.
+        int total = 0;
+        int best = -1;
+        for (int i : candidates) {
+            State state = targets[i];
+            state.currentWeight += state.weight;
+            total += state.weight;
+            if (best < 0 || state.currentWeight > targets[best].currentWeight) {
+                best = i;
+            }
+        }
+        targets[best].currentWeight -= total;
+        return best;
+    }
+
+    private List<Integer> highestPriority(List<Integer> candidates) {
+        int top = candidates.stream().mapToInt(i -> targets[i].priority).max().orElseThrow();
+        return candidates.stream().filter(i -> targets[i].priority == top).toList();
+    }
+
+    /** Lowest latency or lowest usage per unit of weight; unmeasured targets first, ties by weighted chance. */
+    private int lowest(List<Integer> candidates, boolean byLatency) {
+        double best = Double.MAX_VALUE;
+        List<Integer> tied = new ArrayList<>();
+        for (int i : candidates) {
+            State state = targets[i];
+            double score = byLatency ? (state.latencyEwma < 0 ? -1 : state.latencyEwma / state.weight) : state.usage / state.weight;
+            if (score < best - 1e-9) {
+                best = score;
+                tied.clear();
+                tied.add(i);
+            } else if (Math.abs(score - best) <= 1e-9) {
+                tied.add(i);
+            }
+        }
+        if (tied.size() == 1) {
+            return tied.getFirst();
+        }
+        int total = tied.stream().mapToInt(i -> targets[i].weight).sum();
+        int draw = ThreadLocalRandom.current().nextInt(total);
+        for (int i : tied) {
+            draw -= targets[i].weight;
+            if (draw < 0) {
+                return i;
+            }
+        }
+        return tied.getLast();
+    }
+
+    /** The first candidate at or after the key's point on the ring, so a key keeps its target while it is up. */
+    private int onRing(String key, List<Integer> candidates) {
+        int hash = hash(key);
+        int at = Arrays.binarySearch(ringPositions, hash);
+        int start = at >= 0 ? at : -at - 1;
+        for (int step = 0; step < ring.length; step++) {
+            int target = ring[(start + step) % ring.length];
+            if (candidates.contains(target)) {
+                return target;
+            }
+        }
+        return candidates.getFirst();
+    }
+
+    /**
+     * Each target owns {@code slots} points of the ring in proportion to its weight, placed by hashing
+     * "provider/model#index:point", so a target that goes away moves only the keys of its own points.
+     */
+    private void buildRing(List<AdvancedConfig.Target> configured, int slots) {
+        long totalWeight = configured.stream().mapToInt(AdvancedConfig.Target::weight).sum();
+        List<long[]> points = new ArrayList<>();
+        for (int t = 0; t < configured.size(); t++) {
+            AdvancedConfig.Target target = configured.get(t);
+            long share = Math.max(1, slots * target.weight() / totalWeight);
+            for (int p = 0; p < share; p++) {
+                points.add(new long[] {hash(target.model().provider() + "/" + target.model().name() + "#" + t + ":" + p), t});
+            }
+        }
+        points.sort((a, b) -> Long.compare(a[0], b[0]));
+        ringPositions = new int[points.size()];
+        ring = new int[points.size()];
+        for (int i = 0; i < points.size(); i++) {
+            ringPositions[i] = (int) points.get(i)[0];
+            ring[i] = (int) points.get(i)[1];
+        }
+    }
+
+    /** FNV-1a with a murmur3 finish: stable across JVMs and restarts, and well spread for similar keys. */
+    static int hash(String key) {
+        int h = 0x811c9dc5;
+        for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x01000193;
+        }
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return h;
+    }
+}
