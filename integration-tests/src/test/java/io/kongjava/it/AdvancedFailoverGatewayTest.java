@@ -187,7 +187,10 @@ class AdvancedFailoverGatewayTest {
         assertThat(proxy.path("usage").path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(4000);
         assertThat(proxy.path("usage").path("cost").asDouble())
                 .isCloseTo((18 * 3.0 + 250 * 3.75 + 4000 * 0.3 + 6 * 15.0) / 1e6, within(1e-12));
-        assertThat(line.path("request").path("headers").has("x-kong-java-advanced-ticket")).isFalse();
+        assertThat(line.path("request").path("headers").has("x-kong-java-relay-ticket")).isFalse();
+        // The relay carried the answer, the plugin's filter having called the targets in its place.
+        assertThat(line.path("relay").path("outcome").asText()).isEqualTo("complete");
+        assertThat(line.path("relay").path("filters").toString()).contains("java-ai-proxy-advanced");
         assertThat(Files.readString(logFile)).doesNotContain(AWS_SECRET).doesNotContain(ANTHROPIC_KEY);
 
         // Bedrock throttles: the next request goes on to Vertex, still one clean stream for the client.

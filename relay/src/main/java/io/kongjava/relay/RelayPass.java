@@ -2,10 +2,12 @@ package io.kongjava.relay;
 
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.pdk.entity.Service;
+import io.kongjava.pdk.filter.CallsUpstream;
 import io.kongjava.pdk.filter.HttpFields;
 import io.kongjava.pdk.filter.ResponseFilter;
 import io.kongjava.pdk.filter.ResponseHead;
 import io.kongjava.pdk.filter.StreamEnd;
+import io.kongjava.pdk.filter.UpstreamAnswer;
 import io.kongjava.pdk.filter.UpstreamRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,8 +43,8 @@ final class RelayPass {
             "transfer-encoding", "upgrade", "content-length", ResponseRelay.TICKET_HEADER);
     private static final int CHUNK = 16 * 1024;
 
-    /** A filter threw: which one, and what. */
-    private static final class FilterFailure extends Exception {
+    /** A filter threw: which one, and what. An IOException so that it ends a {@link CallsUpstream} filter's writes. */
+    private static final class FilterFailure extends IOException {
         final String plugin;
 
         FilterFailure(String plugin, Throwable cause) {
@@ -78,6 +80,12 @@ final class RelayPass {
                     throw new FilterFailure(stage.plugin(), e);
                 }
             }
+            for (RelayRoute.Stage stage : stages) {
+                if (stage.filter() instanceof CallsUpstream caller) {
+                    calledByFilter(stage.plugin(), caller, request);
+                    return;
+                }
+            }
             if (request.url() == null) {
                 LOG.log(Level.WARNING, "relay: request " + route.requestId + " has no Service and no filter set an upstream URL");
                 kongError(503, "no Service found with those values");
@@ -98,11 +106,7 @@ final class RelayPass {
         try {
             response = call.execute();
         } catch (IOException e) {
-            boolean timeout = isTimeout(e);
-            LOG.log(Level.WARNING, "relay: " + request.url().getHost() + " failed for request " + route.requestId + ": " + e);
-            kongError(timeout ? 504 : 502, timeout ? "The upstream server is timing out"
-                    : "An invalid response was received from the upstream server");
-            closeAll(route, new StreamEnd.UpstreamFailed(timeout, false, e.toString()), 0);
+            upstreamFailedBeforeHead(request.url().getHost(), e);
             return;
         }
         try (response) {
@@ -110,25 +114,25 @@ final class RelayPass {
         }
     }
 
+    private void upstreamFailedBeforeHead(String upstream, IOException e) {
+        boolean timeout = isTimeout(e);
+        LOG.log(Level.WARNING, "relay: " + upstream + " failed for request " + route.requestId + ": " + e);
+        kongError(timeout ? 504 : 502, timeout ? "The upstream server is timing out"
+                : "An invalid response was received from the upstream server");
+        closeAll(route, new StreamEnd.UpstreamFailed(timeout, false, e.toString()), 0);
+    }
+
     private void relay(Response response, Call call) {
         HttpFields headers = new HttpFields();
         for (kotlin.Pair<? extends String, ? extends String> header : response.headers()) {
-            if (!HOP_BY_HOP.contains(header.getFirst().toLowerCase(Locale.ROOT))) {
-                headers.add(header.getFirst(), header.getSecond());
-            }
+            headers.add(header.getFirst(), header.getSecond());
         }
-        ResponseHead head = new ResponseHead(response.code(), headers);
+        Downstream downstream = new Downstream();
         BufferedSource source = response.body().source();
         byte[] buffer = new byte[CHUNK];
         IOException upstreamFailure = null;
         try {
-            for (RelayRoute.Stage stage : stages) {
-                try {
-                    stage.filter().onHeaders(head);
-                } catch (Exception | LinkageError e) {
-                    throw new FilterFailure(stage.plugin(), e);
-                }
-            }
+            downstream.head(response.code(), headers);
             while (true) {
                 int read;
                 try {
@@ -140,8 +144,108 @@ final class RelayPass {
                 if (read == -1) {
                     break;
                 }
-                write(head, pass(0, Arrays.copyOf(buffer, read)));
+                downstream.body(Arrays.copyOf(buffer, read));
             }
+            downstream.end(upstreamFailure);
+        } catch (FilterFailure failure) {
+            call.cancel();
+            filterFailed(failure, downstream.head);
+        } catch (IOException clientGone) {
+            call.cancel();
+            clientGone(downstream.head);
+        }
+    }
+
+    /** The exchange with the upstream made by {@code caller}, a filter of {@code plugin}, instead of by the relay. */
+    private void calledByFilter(String plugin, CallsUpstream caller, UpstreamRequest request) {
+        Downstream downstream = new Downstream();
+        IOException upstreamFailure = null;
+        FilterFailure callerFailed = null;
+        try {
+            try {
+                caller.callUpstream(request, downstream);
+            } catch (IOException e) {
+                upstreamFailure = e;
+            } catch (Exception | LinkageError e) {
+                callerFailed = new FilterFailure(plugin, e);
+            }
+            // A failed write decides how the exchange ended, whatever the caller made of it.
+            if (downstream.filterFailure != null) {
+                throw downstream.filterFailure;
+            }
+            if (downstream.clientGone != null) {
+                throw downstream.clientGone;
+            }
+            if (callerFailed != null) {
+                throw callerFailed;
+            }
+            if (downstream.head == null) {
+                if (upstreamFailure == null) {
+                    throw new FilterFailure(plugin, new IllegalStateException("the upstream call ended without an answer"));
+                }
+                upstreamFailedBeforeHead(plugin, upstreamFailure);
+                return;
+            }
+            downstream.end(upstreamFailure);
+        } catch (FilterFailure failure) {
+            filterFailed(failure, downstream.head);
+        } catch (IOException clientGone) {
+            clientGone(downstream.head);
+        }
+    }
+
+    private void clientGone(ResponseHead head) {
+        LOG.log(Level.DEBUG, () -> "relay: the client of request " + route.requestId + " left after " + sent + " bytes");
+        closeAll(route, new StreamEnd.ClientGone(), head == null ? 0 : head.status());
+    }
+
+    /** The upstream's answer on its way through the filters to Kong, whoever called the upstream. */
+    private final class Downstream implements UpstreamAnswer {
+        ResponseHead head;
+        FilterFailure filterFailure;
+        IOException clientGone;
+
+        @Override
+        public void head(int status, HttpFields upstreamHeaders) throws IOException {
+            if (head != null) {
+                throw new IllegalStateException("the answer's head was already written");
+            }
+            HttpFields headers = new HttpFields();
+            upstreamHeaders.toMap().forEach((name, values) -> {
+                if (!HOP_BY_HOP.contains(name)) {
+                    values.forEach(value -> headers.add(name, value));
+                }
+            });
+            head = new ResponseHead(status, headers);
+            for (RelayRoute.Stage stage : stages) {
+                try {
+                    stage.filter().onHeaders(head);
+                } catch (Exception | LinkageError e) {
+                    throw filterFailure = new FilterFailure(stage.plugin(), e);
+                }
+            }
+        }
+
+        @Override
+        public void body(byte[] bytes) throws IOException {
+            if (head == null) {
+                throw new IllegalStateException("the answer's body was written before its head");
+            }
+            byte[] out;
+            try {
+                out = pass(0, bytes);
+            } catch (FilterFailure failure) {
+                throw filterFailure = failure;
+            }
+            try {
+                write(head, out);
+            } catch (IOException e) {
+                throw clientGone = e;
+            }
+        }
+
+        /** The body ended, whole or broken off by {@code upstreamFailure}: the filters' last bytes, then the log. */
+        void end(IOException upstreamFailure) throws IOException {
             if (upstreamFailure != null && !committed) {
                 boolean timeout = isTimeout(upstreamFailure);
                 LOG.log(Level.WARNING, "relay: the answer to request " + route.requestId + " broke off: " + upstreamFailure);
@@ -182,13 +286,6 @@ final class RelayPass {
             } else {
                 closeAll(route, new StreamEnd.Completed(head.status()), head.status());
             }
-        } catch (FilterFailure failure) {
-            call.cancel();
-            filterFailed(failure, head);
-        } catch (IOException clientGone) {
-            call.cancel();
-            LOG.log(Level.DEBUG, () -> "relay: the client of request " + route.requestId + " left after " + sent + " bytes");
-            closeAll(route, new StreamEnd.ClientGone(), head.status());
         }
     }
 

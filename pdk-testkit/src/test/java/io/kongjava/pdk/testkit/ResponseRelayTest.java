@@ -7,10 +7,14 @@ import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.Phase;
 import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.pdk.filter.CallsUpstream;
 import io.kongjava.pdk.filter.FiltersResponse;
+import io.kongjava.pdk.filter.HttpFields;
 import io.kongjava.pdk.filter.ResponseFilter;
 import io.kongjava.pdk.filter.ResponseHead;
 import io.kongjava.pdk.filter.StreamEnd;
+import io.kongjava.pdk.filter.UpstreamAnswer;
+import io.kongjava.pdk.filter.UpstreamRequest;
 import io.kongjava.relay.ResponseRelay;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -332,6 +336,124 @@ class ResponseRelayTest {
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(filter.closed.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(StreamEnd.UpstreamFailed.class,
                 failed -> assertThat(failed.timeout()).isTrue());
+    }
+
+    /** A filter that makes the upstream call itself, as {@code call} says. */
+    interface Caller {
+        void call(UpstreamRequest request, UpstreamAnswer answer) throws java.io.IOException;
+    }
+
+    static final class CallingFilter implements ResponseFilter, CallsUpstream {
+        final Caller caller;
+        final CompletableFuture<StreamEnd> closed = new CompletableFuture<>();
+
+        CallingFilter(Caller caller) {
+            this.caller = caller;
+        }
+
+        @Override
+        public void callUpstream(UpstreamRequest request, UpstreamAnswer answer) throws java.io.IOException {
+            caller.call(request, answer);
+        }
+
+        @Override
+        public void onClose(StreamEnd end) {
+            closed.complete(end);
+        }
+    }
+
+    static HttpFields sse() {
+        return new HttpFields().set("content-type", "text/event-stream").set("transfer-encoding", "chunked");
+    }
+
+    @Test
+    void aFilterThatCallsTheUpstreamItselfAnswersThroughTheRoutesOtherFiltersAndTheServiceIsNotCalled() throws Exception {
+        CompletableFuture<UpstreamRequest> asked = new CompletableFuture<>();
+        CallingFilter caller = new CallingFilter((request, answer) -> {
+            asked.complete(request);
+            answer.head(200, sse());
+            answer.body("data: one\n\n".getBytes(StandardCharsets.UTF_8));
+            answer.body("data: two\n\n".getBytes(StandardCharsets.UTF_8));
+        });
+        UpperCase upper = new UpperCase();
+        TestRun first = access(new PluginA(kong -> caller), request("req-call", "/plain"));
+        access(new PluginB(kong -> upper), request("req-call", "/plain"));
+
+        HttpResponse<String> response = http.send(kongForwards(first, "/svc/plain?beta=true"), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type")).hasValue("text/event-stream");
+        assertThat(response.body()).isEqualTo("DATA: ONE\n\nDATA: TWO\n\n");
+        assertThat(asked.get(5, TimeUnit.SECONDS).url().toString()).endsWith("/svc/plain?beta=true");
+        assertThat(seenByUpstream.poll(200, TimeUnit.MILLISECONDS)).as("the Service").isNull();
+        assertThat(caller.closed.get(5, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.Completed(200));
+        assertThat(upper.closed.get(5, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.Completed(200));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> block = (Map<String, Object>) exchange.await("req-call", ResponseRelay.LOG_KEY, Duration.ofSeconds(5)).orElseThrow();
+        assertThat(block).containsEntry("outcome", "complete").containsEntry("status", 200);
+    }
+
+    @Test
+    void anUpstreamCallThatFailsBeforeItsHeadGivesKongs502AndAfterItEndsTheBody() throws Exception {
+        CallingFilter unreachable = new CallingFilter((request, answer) -> {
+            throw new java.net.ConnectException("every target refused the connection");
+        });
+        TestRun run = access(new PluginA(kong -> unreachable), request("req-call-502", "/plain"));
+        HttpResponse<String> response = http.send(kongForwards(run, "/svc/plain"), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.body()).contains("An invalid response was received from the upstream server").contains("req-call-502");
+        assertThat(unreachable.closed.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(StreamEnd.UpstreamFailed.class,
+                failed -> assertThat(failed.started()).isFalse());
+
+        CallingFilter breaking = new CallingFilter((request, answer) -> {
+            answer.head(200, sse());
+            answer.body("data: one\n\n".getBytes(StandardCharsets.UTF_8));
+            throw new java.io.IOException("the provider's stream broke");
+        });
+        run = access(new PluginA(kong -> breaking), request("req-call-broken", "/plain"));
+        HttpResponse<String> broken = http.send(kongForwards(run, "/svc/plain"), HttpResponse.BodyHandlers.ofString());
+        assertThat(broken.statusCode()).isEqualTo(200);
+        assertThat(broken.body()).isEqualTo("data: one\n\n");
+        assertThat(breaking.closed.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(StreamEnd.UpstreamFailed.class,
+                failed -> assertThat(failed.started()).isTrue());
+    }
+
+    @Test
+    void aFilterCallingTheUpstreamThatAnswersNothingOrThrowsFailsAsThatPluginsFilter() throws Exception {
+        CallingFilter silent = new CallingFilter((request, answer) -> { });
+        TestRun run = access(new Fragile(kong -> silent), request("req-call-none", "/plain"));
+        HttpResponse<String> response = http.send(kongForwards(run, "/svc/plain"), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(silent.closed.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(StreamEnd.FilterFailed.class,
+                failed -> assertThat(failed.plugin()).isEqualTo("fragile"));
+
+        CallingFilter bodyFirst = new CallingFilter((request, answer) -> answer.body(new byte[] {1}));
+        run = access(new Fragile(kong -> bodyFirst), request("req-call-body-first", "/plain"));
+        assertThat(http.send(kongForwards(run, "/svc/plain"), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(500);
+        assertThat(bodyFirst.closed.get(5, TimeUnit.SECONDS)).isInstanceOf(StreamEnd.FilterFailed.class);
+    }
+
+    @Test
+    void aClientThatLeavesMakesTheCallersNextWriteFail() throws Exception {
+        CompletableFuture<Throwable> writeFailed = new CompletableFuture<>();
+        CallingFilter endless = new CallingFilter((request, answer) -> {
+            answer.head(200, sse());
+            byte[] event = ("data: " + "x".repeat(16 * 1024) + "\n\n").getBytes(StandardCharsets.UTF_8);
+            try {
+                for (int i = 0; i < 20_000; i++) {  // at most about 320 MB, long after a closed client shows
+                    answer.body(event);
+                }
+            } catch (java.io.IOException e) {
+                writeFailed.complete(e);
+                throw e;
+            }
+        });
+        TestRun run = access(new PluginA(kong -> endless), request("req-call-gone", "/plain"));
+        HttpResponse<InputStream> response = http.send(kongForwards(run, "/svc/plain"), HttpResponse.BodyHandlers.ofInputStream());
+        readUntil(response.body(), "\n\n");
+        response.body().close();
+        assertThat(writeFailed.get(20, TimeUnit.SECONDS)).isNotNull();
+        assertThat(endless.closed.get(5, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.ClientGone());
     }
 
     private static String readUntil(InputStream in, String end) throws Exception {

@@ -14,6 +14,9 @@ import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.exchange.ProcessRequestExchange;
 import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.pdk.exchange.UsesRequestExchange;
+import io.kongjava.pdk.filter.CallsUpstream;
+import io.kongjava.pdk.filter.FiltersResponse;
+import io.kongjava.pdk.filter.ResponseFilter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -34,13 +37,16 @@ import okhttp3.OkHttpClient;
 /**
  * Kong's ai-proxy-advanced for Anthropic-native clients (Claude Code): one route, several targets on Anthropic's
  * API, Amazon Bedrock and Google Vertex AI, balanced by one of Kong's algorithms, with failover that never breaks
- * a stream the client has begun to read. Like java-ai-proxy it fails closed: any error in the access phase ends
+ * a stream the client has begun to read. The access phase checks the request; its {@link AdvancedFilter} then makes
+ * the provider calls in the relay's place. Like java-ai-proxy it fails closed: any error in the access phase ends
  * the request with Kong's 500 rather than letting Kong proxy it to the Service unchecked.
  */
 @KongPlugin.Info(name = "java-ai-proxy-advanced", version = "0.1.0", priority = 770) // Kong's ai-proxy-advanced priority
-public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, UsesRequestExchange {
+public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, FiltersResponse<AdvancedConfig>, UsesRequestExchange {
 
     public static final String AI_KEY = "ai";
+    /** The block java-file-log writes instead when the {@link #AI_KEY} one does not come (Kong abandoned the phase). */
+    public static final String AI_PENDING_KEY = "ai_pending";
 
     private static final System.Logger LOG = System.getLogger(AdvancedProxyPlugin.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,17 +56,10 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Us
             .build();
     private static final Map<String, List<String>> JSON_CONTENT = Map.of("Content-Type", List.of("application/json; charset=utf-8"));
 
-    /** Where the route comes from; a test may give its own. */
-    @FunctionalInterface
-    interface RouteSource {
-        AnswerRoute get() throws IOException;
-    }
-
     /** What one configuration needs between requests: its providers (with their credentials) and its balancer. */
     private record Engine(Attempts attempts) {
     }
 
-    private final RouteSource routes;
     /**
      * One engine per configuration, shared by every instance Kong starts with it (each nginx worker's), so the
      * balancer and the circuits see all the traffic. Bounded: configurations Kong has replaced fall out.
@@ -76,16 +75,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Us
             .followRedirects(false)
             .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
             .build();
-    private volatile AnswerRoute route;
     private volatile RequestExchange exchange = ProcessRequestExchange.shared();
-
-    public AdvancedProxyPlugin() {
-        this(LoopbackRoute::start);
-    }
-
-    AdvancedProxyPlugin(RouteSource routes) {
-        this.routes = routes;
-    }
 
     @Override
     public void useRequestExchange(RequestExchange exchange) {
@@ -169,79 +159,68 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Us
         }
     }
 
-    private Engine engine(AdvancedConfig config) {
-        return engines.computeIfAbsent(config, c -> {
-            List<Provider> providers = new ArrayList<>();
-            for (AdvancedConfig.Target target : c.targets()) {
-                providers.add(switch (target.model().provider()) {
-                    case "bedrock" -> new BedrockProvider(target, BedrockProvider.region(target));
-                    case "gemini" -> new VertexProvider(target);
-                    default -> new AnthropicProvider(target);
-                });
-            }
-            TargetBalancer balancer = new TargetBalancer(c.targets(), c.balancerOrDefaults(), System::nanoTime);
-            return new Engine(new Attempts(c, providers, balancer, http));
-        });
+    /** Builds the engine of a configuration; a test may give its own. */
+    @FunctionalInterface
+    interface EngineFactory {
+        Attempts build(AdvancedConfig config, OkHttpClient http);
     }
 
-    private AnswerRoute route() throws IOException {
-        AnswerRoute current = route;
-        if (current == null) {
-            synchronized (this) {
-                current = route;
-                if (current == null) {
-                    current = routes.get();
-                    route = current;
-                }
-            }
+    private final EngineFactory engineFactory;
+
+    public AdvancedProxyPlugin() {
+        this(AdvancedProxyPlugin::buildAttempts);
+    }
+
+    AdvancedProxyPlugin(EngineFactory engineFactory) {
+        this.engineFactory = engineFactory;
+    }
+
+    private static Attempts buildAttempts(AdvancedConfig config, OkHttpClient http) {
+        List<Provider> providers = new ArrayList<>();
+        for (AdvancedConfig.Target target : config.targets()) {
+            providers.add(switch (target.model().provider()) {
+                case "bedrock" -> new BedrockProvider(target, BedrockProvider.region(target));
+                case "gemini" -> new VertexProvider(target);
+                default -> new AnthropicProvider(target);
+            });
         }
-        return current;
+        TargetBalancer balancer = new TargetBalancer(config.targets(), config.balancerOrDefaults(), System::nanoTime);
+        return new Attempts(config, providers, balancer, http);
     }
 
+    private Engine engine(AdvancedConfig config) {
+        return engines.computeIfAbsent(config, c -> new Engine(engineFactory.build(c, http)));
+    }
+
+    /**
+     * The access phase's work, done where the server asks for the request's response filter. Fails closed: Kong
+     * proxies a request whose external access phase errored to the Service unchecked, so every way this can go
+     * wrong ends the request here with Kong's 500. The returned filter makes the provider calls itself, in the
+     * relay's place ({@link CallsUpstream}): the relay carries its answer to the client through every filter of the
+     * route.
+     */
     @Override
-    public void access(Kong kong, AdvancedConfig config) throws PdkException {
+    public Optional<ResponseFilter> responseFilter(Kong kong, AdvancedConfig config) throws PdkException {
         long start = System.nanoTime();
         CompletableFuture<Map<String, Object>> logBlock = new CompletableFuture<>();
         String requestId = null;
-        List<String> privateHeaders = List.of(LoopbackRoute.TICKET_HEADER);
+        String pluginId = null;
         try {
             requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
                     .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
-            String pluginId = kong.plugin().getId();
+            pluginId = kong.plugin().getId();
             exchange.publish(requestId, AI_KEY, logBlock);
+            exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(LogBlock.unsent(pluginId, config, "abandoned")));
             Accepted accepted = accept(kong, config);
-            AnswerRoute answerRoute = route();
-            privateHeaders = answerRoute.privateHeaders();
             Engine engine = engine(config);
             String hashKey = config.balancerOrDefaults().algorithm() == AdvancedConfig.Algorithm.CONSISTENT_HASHING
                     ? kong.request().getHeader(config.balancerOrDefaults().hashOnHeader()).orElse(null) : null;
-            List<String> dropHeaders = privateHeaders;
-            String id = requestId;
-            answerRoute.route(kong, new AnswerRoute.Job() {
-                @Override
-                public void answer(ClientSink client) {
-                    Attempts.Result result = null;
-                    try {
-                        result = engine.attempts().serve(accepted.request(), hashKey, client, start);
-                    } finally {
-                        logBlock.complete(result == null ? null : LogBlock.of(pluginId, config, accepted.request(), accepted.clientModel(), result, dropHeaders));
-                        if (result != null) {
-                            LOG.log(Level.INFO, "java-ai-proxy-advanced: request " + id + " " + result.outcome() + " after "
-                                    + result.tried().stream().map(t -> t.target().label() + "=" + t.outcome()).toList());
-                        }
-                    }
-                }
-
-                @Override
-                public void abandoned() {
-                    logBlock.complete(null);
-                }
-            });
+            return Optional.of(new AdvancedFilter(requestId, pluginId, config, accepted, engine.attempts(), hashKey, start, logBlock));
         } catch (Rejection rejection) {
-            logBlock.complete(LogBlock.rejected(config, privateHeaders));
+            logBlock.complete(LogBlock.unsent(pluginId, config, "rejected"));
             kong.response().exit(rejection.status, rejection.body(), JSON_CONTENT);
         } catch (Throwable failure) {
-            logBlock.complete(null);
+            logBlock.complete(LogBlock.unsent(pluginId, config, "internal_error"));
             LOG.log(Level.ERROR, "java-ai-proxy-advanced: request " + requestId + " refused with 500, its access phase failed: " + failure);
             ObjectNode body = JSON.createObjectNode().put("message", "An unexpected error occurred");
             if (requestId != null) {
@@ -249,6 +228,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Us
             }
             kong.response().exit(500, body.toString(), JSON_CONTENT);
         }
+        return Optional.empty();
     }
 
     /** A request the access phase refused, in Anthropic's error shape (Kong's message). */
@@ -345,10 +325,6 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Us
 
     @Override
     public void shutdown() {
-        AnswerRoute current = route;
-        if (current != null) {
-            current.close();
-        }
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
     }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where the answer to the client goes. The failover logic writes here and nowhere else, so whatever carries the
- * bytes to Kong (today a loopback relay, later the PDK's streaming capability) is one implementation of this.
+ * Where the answer to the client goes. The failover logic writes here and nowhere else; in the plugin server it is
+ * the relay ({@link AdvancedFilter}), in tests a recorder.
  * Nothing is sent before {@link #send} or {@link #beginStream}: until then a failed attempt can be retried.
  */
 interface ClientSink {

@@ -1,5 +1,6 @@
 package io.kongjava.plugins.aiproxyadvanced;
 
+import io.kongjava.pdk.filter.FiltersResponse;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,8 +19,11 @@ final class LogBlock {
     private LogBlock() {
     }
 
+    /** Request headers no line may show: the relay's one-time ticket. */
+    static final List<String> DROP_HEADERS = List.of(FiltersResponse.RELAY_TICKET_HEADER);
+
     static Map<String, Object> of(String pluginId, AdvancedConfig config, ClientRequest request, String clientModel,
-                                  Attempts.Result result, List<String> dropHeaders) {
+                                  Attempts.Result result) {
         Map<String, Object> proxy = new LinkedHashMap<>();
         Attempts.Tried last = result.last();
         boolean statistics = last == null ? config.targets().getFirst().logging().logStatistics() : last.target().logging().logStatistics();
@@ -42,16 +46,31 @@ final class LogBlock {
         Map<String, Object> block = new LinkedHashMap<>();
         block.put("proxy", proxy);
         block.put("redact_headers", redactHeaders(config));
-        block.put("drop_headers", dropHeaders);
+        block.put("drop_headers", DROP_HEADERS);
         return block;
     }
 
-    /** A request refused before any target was tried. */
-    static Map<String, Object> rejected(AdvancedConfig config, List<String> dropHeaders) {
+    /**
+     * A request no target was tried for: {@code rejected} by the access phase, {@code internal_error} when the phase
+     * failed (Kong's 500), or {@code abandoned}, the fallback java-file-log writes when the measured block never comes.
+     */
+    static Map<String, Object> unsent(String pluginId, AdvancedConfig config, String outcome) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        if (pluginId != null) {
+            meta.put("plugin_id", pluginId);
+        }
+        meta.put("request_model", UNSPECIFIED);
+        meta.put("outcome", outcome);
+        meta.put("served", false);
+        Map<String, Object> proxy = new LinkedHashMap<>();
+        if (config.targets().getFirst().logging().logStatistics()) {
+            proxy.put("meta", meta);
+        }
+        proxy.put("tried_targets", List.of());
         Map<String, Object> block = new LinkedHashMap<>();
-        block.put("proxy", Map.of("tried_targets", List.of()));
+        block.put("proxy", proxy);
         block.put("redact_headers", redactHeaders(config));
-        block.put("drop_headers", dropHeaders);
+        block.put("drop_headers", DROP_HEADERS);
         return block;
     }
 

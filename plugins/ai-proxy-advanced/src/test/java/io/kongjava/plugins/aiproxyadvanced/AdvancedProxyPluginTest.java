@@ -77,8 +77,8 @@ class AdvancedProxyPluginTest {
     }
 
     TestRun run(String configJson, TestRequest request) throws Exception {
-        return PluginTester.of(new AdvancedProxyPlugin(() -> {
-            throw new AssertionError("a refused request never reaches the route");
+        return PluginTester.of(new AdvancedProxyPlugin((config, http) -> {
+            throw new AssertionError("a refused request never reaches the targets");
         })).configJson(configJson).run(request);
     }
 
@@ -111,8 +111,8 @@ class AdvancedProxyPluginTest {
 
     @Test
     void anErrorInTheAccessPhaseFailsClosedWithKongs500() throws Exception {
-        TestRun run = PluginTester.of(new AdvancedProxyPlugin(() -> {
-            throw new java.io.IOException("no loopback port");
+        TestRun run = PluginTester.of(new AdvancedProxyPlugin((config, http) -> {
+            throw new IllegalStateException("no credentials");
         })).configJson(config("", ANTHROPIC)).run(messages("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
         TestRun.Exit exit = run.exit().orElseThrow();
         assertThat(exit.status()).isEqualTo(500);

@@ -289,7 +289,7 @@ class ProvidersAndFailoverTest {
         assertThat(client.status).isEqualTo(502);
         assertThat(JSON.readTree(client.text()).path("message").asText()).isEqualTo("An invalid response was received from the upstream server");
         assertThat(result.tried()).hasSize(2);
-        JsonNode line = JSON.valueToTree(LogBlock.of("p1", config, messages(true), "claude-sonnet-4-5", result, List.of("x-ticket")));
+        JsonNode line = JSON.valueToTree(LogBlock.of("p1", config, messages(true), "claude-sonnet-4-5", result));
         assertThat(line.path("proxy").path("tried_targets")).hasSize(2);
         assertThat(line.path("proxy").path("meta").path("served").asBoolean()).isFalse();
     }
@@ -372,12 +372,12 @@ class ProvidersAndFailoverTest {
 
         Attempts.Result result = attempts(config).serve(messages(true), null, client, System.nanoTime());
 
-        JsonNode block = JSON.valueToTree(LogBlock.of("p", config, messages(true), "claude-sonnet-4-5", result, List.of()));
+        JsonNode block = JSON.valueToTree(LogBlock.of("p", config, messages(true), "claude-sonnet-4-5", result));
         assertThat(block.path("proxy").path("payload").path("response").asText()).isEqualTo(client.text());
         assertThat(block.path("proxy").path("payload").path("request").asText()).contains("Say hi");
         AdvancedConfig plain = config("{}", bedrockTarget(AWS_SECRET));
         Attempts.Result unlogged = attempts(plain).serve(messages(true), null, new RecordingSink(), System.nanoTime());
         assertThat(unlogged.last().meter().payload()).isEmpty();
-        assertThat(JSON.valueToTree(LogBlock.of("p", plain, messages(true), null, unlogged, List.of())).path("proxy").has("payload")).isFalse();
+        assertThat(JSON.valueToTree(LogBlock.of("p", plain, messages(true), null, unlogged)).path("proxy").has("payload")).isFalse();
     }
 }
