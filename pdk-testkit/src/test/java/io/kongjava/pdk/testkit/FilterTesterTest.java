@@ -45,11 +45,10 @@ class FilterTesterTest {
     }
 
     /** Filters only requests that ask for it, and says so in a header. */
+    @KongPlugin.Info(name = "on-demand", version = "1.0.0", priority = 1)
     static final class OnDemand implements io.kongjava.pdk.KongPlugin<OnDemand.Config>, io.kongjava.pdk.filter.FiltersResponse<OnDemand.Config> {
-        @KongPlugin.Info(name = "on-demand", version = "1.0.0", priority = 1)
         record Config(@io.kongjava.pdk.schema.Default("x-lines") String trigger) {
         }
-
 
         @Override
         public java.util.Optional<ResponseFilter> responseFilter(io.kongjava.pdk.Kong kong, Config config) throws io.kongjava.pdk.PdkException {

@@ -66,6 +66,13 @@ class ResponseRelayTest {
         }
     }
 
+    @KongPlugin.Info(name = "upper", version = "1.0.0", priority = 10)
+    static final class UpperPlugin extends Filtering {
+        UpperPlugin(Function<Kong, ResponseFilter> filters) {
+            super(filters);
+        }
+    }
+
     @KongPlugin.Info(name = "plugin-a", version = "1.0.0", priority = 10)
     static final class PluginA extends Filtering {
         PluginA(Function<Kong, ResponseFilter> filters) {
@@ -204,7 +211,7 @@ class ResponseRelayTest {
     @Test
     void aStreamGoesThroughTheFilterChunkByChunkToTheServicesUrl() throws Exception {
         UpperCase filter = new UpperCase();
-        TestRun run = access(new Filtering(kong -> filter), request("req-stream", "/api/events?x=1"));
+        TestRun run = access(new UpperPlugin(kong -> filter), request("req-stream", "/api/events?x=1"));
         assertThat(run.upstream().targetHost().orElseThrow()).isEqualTo("127.0.0.1");
         assertThat(run.upstream().targetPort()).isEqualTo(relay.port());
         assertThat(run.upstream().headers()).containsKey(ResponseRelay.TICKET_HEADER);
