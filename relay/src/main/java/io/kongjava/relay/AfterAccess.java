@@ -54,7 +54,14 @@ public final class AfterAccess {
         try {
             Optional<ResponseFilter> filter = filtering.responseFilter(kong, config);
             if (filter != null && filter.isPresent()) {
-                relays.get().attach(kong, name, filter.get());
+                ResponseRelay relay;
+                try {
+                    relay = relays.get();
+                } catch (IOException | RuntimeException e) {
+                    ResponseRelay.notAttached(name, filter.get(), e);
+                    throw e;
+                }
+                relay.attach(kong, name, filter.get());
             }
         } catch (PdkException | IOException | RuntimeException e) {
             LOG.log(Level.ERROR, "plugin " + name + ": the response filter could not be attached, request refused with 500: " + e);

@@ -221,7 +221,8 @@ final class AiResponseFilter implements ResponseFilter {
                         + ": " + call.scrub(failed.message()));
                 yield failed.timeout() ? Outcome.UPSTREAM_TIMEOUT : mode == null ? Outcome.UPSTREAM_UNREACHABLE : Outcome.TRUNCATED;
             }
-            case StreamEnd.FilterFailed failed -> Outcome.TRUNCATED;
+            // before any answer the client got a 500 (a filter failed early, or this one was never attached)
+            case StreamEnd.FilterFailed failed -> mode == null ? Outcome.INTERNAL_ERROR : Outcome.TRUNCATED;
             case StreamEnd.NotProxied notProxied -> null;
         };
         if (outcome == null) {
