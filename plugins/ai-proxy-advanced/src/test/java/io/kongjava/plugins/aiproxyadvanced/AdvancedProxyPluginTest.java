@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kongjava.pdk.InvalidConfigException;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
 import io.kongjava.pdk.testkit.PluginTester;
 import io.kongjava.pdk.testkit.TestRequest;
 import io.kongjava.pdk.testkit.TestRun;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -111,12 +113,21 @@ class AdvancedProxyPluginTest {
 
     @Test
     void anErrorInTheAccessPhaseFailsClosedWithKongs500() throws Exception {
+        ProcessRequestExchange exchange = new ProcessRequestExchange(Duration.ofSeconds(5), Duration.ofSeconds(5), System::nanoTime);
         TestRun run = PluginTester.of(new AdvancedProxyPlugin((config, http) -> {
             throw new IllegalStateException("no credentials");
-        })).configJson(config("", ANTHROPIC)).run(messages("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+        })).configJson(config("", ANTHROPIC.replace("\"auth\"", "\"logging\":{\"log_statistics\":true},\"auth\""))).exchange(exchange)
+                .run(messages("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                        .requestId("req-500"));
         TestRun.Exit exit = run.exit().orElseThrow();
         assertThat(exit.status()).isEqualTo(500);
         assertThat(JSON.readTree(exit.body()).path("message").asText()).isEqualTo("An unexpected error occurred");
         assertThat(run.upstream().toString()).doesNotContain("sk-ant-secret");
+        // The line says so, and had the block not come, java-file-log's fallback would still name the outcome.
+        for (var expected : Map.of(AdvancedProxyPlugin.AI_KEY, "internal_error", AdvancedProxyPlugin.AI_PENDING_KEY, "abandoned").entrySet()) {
+            JsonNode block = JSON.valueToTree(exchange.await("req-500", expected.getKey(), Duration.ofSeconds(1)).orElseThrow());
+            assertThat(block.path("proxy").path("meta").path("outcome").asText()).as(expected.getKey()).isEqualTo(expected.getValue());
+            assertThat(block.path("redact_headers").toString()).contains("x-api-key");
+        }
     }
 }
