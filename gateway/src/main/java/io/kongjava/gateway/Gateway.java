@@ -2,7 +2,7 @@ package io.kongjava.gateway;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.kongjava.emulation.KongErrors;
+import io.kongjava.catalogue.KongStatusTexts;
 import io.kongjava.emulation.KongRequest;
 import io.kongjava.emulation.PdkEmulator;
 import io.kongjava.protocol.kong.EventOutcome;
@@ -367,7 +367,7 @@ public final class Gateway implements AutoCloseable {
         } catch (UpstreamAttempts.Failed failed) {
             state.upstreamStatus = String.valueOf(failed.status());
             LOG.log(Level.ERROR, failed.getMessage());
-            sendKongError(exchange, state, failed.status(), KongErrors.defaultMessage(failed.status()));
+            sendKongError(exchange, state, failed.status(), KongStatusTexts.defaultMessage(failed.status()));
             return;
         }
         try (response) {
@@ -473,7 +473,7 @@ public final class Gateway implements AutoCloseable {
         headers.put("content-type", List.of("application/json; charset=utf-8"));
         headers.put("x-kong-request-id", List.of(state.requestId));
         state.responseSource = "error";
-        String text = message == null ? KongErrors.defaultMessage(status) : message;
+        String text = message == null ? KongStatusTexts.defaultMessage(status) : message;
         writeResponse(exchange, state, status, headers, kongErrorBody(text, state.requestId));
     }
 

@@ -1,5 +1,6 @@
 package io.kongjava.server;
 
+import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.bridge.Bridge;
 import io.kongjava.protocol.RpcMessage;
@@ -263,14 +264,15 @@ final class Event implements Bridge {
     }
 
     private boolean isStepFor(RpcMessage.Request request) {
-        return request.method().startsWith("plugin.Step")
+        RpcMethod method = RpcMethod.fromWireName(request.method());
+        return method != null && method.isStep()
                 && request.argument() instanceof Map<?, ?> step
                 && step.get("EventId") instanceof Long eventId && eventId == id;
     }
 
     /** The value a Step carries; Kong's StepError (older Kong versions) means the PDK function failed. */
     Object stepData(String method, Object data) {
-        if ("plugin.StepError".equals(method)) {
+        if (RpcMethod.STEP_ERROR.wireName().equals(method)) {
             LOG.log(Level.WARNING, "Kong reported a PDK error to " + instance.name() + ": " + data);
             return null;
         }

@@ -1,5 +1,6 @@
 package io.kongjava.server;
 
+import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.protocol.ProtocolException;
 import io.kongjava.protocol.RpcMessage;
@@ -195,10 +196,11 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     private Connection handle(Connection connection, RpcMessage.Request request) throws IOException {
         String method = request.method();
         try {
-            if ("plugin.HandleEvent".equals(method)) {
+            RpcMethod known = RpcMethod.fromWireName(method);
+            if (known == RpcMethod.HANDLE_EVENT) {
                 return handleEvent(connection, request);
             }
-            if (method.startsWith("plugin.Step")) {
+            if (known != null && known.isStep()) {
                 return step(connection, request);
             }
             connection.write(RpcMessage.Response.success(request.msgid(), methods.dispatch(method, request.argument())));
@@ -248,14 +250,14 @@ public final class PluginServer implements AutoCloseable, Event.Host {
      */
     private void warmUp() {
         try {
-            byte[] wire = RpcWriter.encode(new RpcMessage.Request(1, "plugin.StartInstance", List.of(Map.of("Name", "", "Config", "{}"))));
+            byte[] wire = RpcWriter.encode(new RpcMessage.Request(1, RpcMethod.START_INSTANCE.wireName(), List.of(Map.of("Name", "", "Config", "{}"))));
             new RpcReader(new java.io.ByteArrayInputStream(wire)).read();
         } catch (IOException | RuntimeException ignored) {
             // only classes were wanted
         }
         for (String name : methods.pluginNames()) {
             try {
-                methods.dispatch("plugin.StartInstance", Map.of("Name", name, "Config", "{\"__warm_up__\":true}"));
+                methods.dispatch(RpcMethod.START_INSTANCE.wireName(), Map.of("Name", name, "Config", "{\"__warm_up__\":true}"));
             } catch (RpcMethods.RpcError | RuntimeException expected) {
                 // a config without its required fields is refused; binding it loaded what binding needs
             }

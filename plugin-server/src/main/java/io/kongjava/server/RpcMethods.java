@@ -3,6 +3,7 @@ package io.kongjava.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.PdkException;
@@ -58,13 +59,14 @@ final class RpcMethods {
 
     /** Every method but HandleEvent and the Steps, which the server routes to events. */
     Object dispatch(String method, Object argument) throws RpcError {
-        return switch (method) {
-            case "plugin.StartInstance" -> startInstance(argument);
-            case "plugin.InstanceStatus" -> instance(argument).status(true);
-            case "plugin.CloseInstance" -> closeInstance(argument);
-            case "plugin.GetStatus" -> status();
-            case "plugin.GetPluginInfo" -> pluginInfo(argument);
-            default -> throw new RpcError("method " + method + " not implemented");
+        RpcMethod known = RpcMethod.fromWireName(method);
+        return switch (known) {
+            case START_INSTANCE -> startInstance(argument);
+            case INSTANCE_STATUS -> instance(argument).status(true);
+            case CLOSE_INSTANCE -> closeInstance(argument);
+            case GET_STATUS -> status();
+            case GET_PLUGIN_INFO -> pluginInfo(argument);
+            case null, default -> throw new RpcError("method " + method + " not implemented");
         };
     }
 

@@ -2,6 +2,7 @@ package io.kongjava.protocol.kong;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.protocol.ProtocolException;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -87,7 +88,7 @@ public final class KongPluginInstances {
         Started previous = instances.put(plugin.id(), new Started(id, plugin.seq()));
         if (previous != null && previous.instanceId != id) {
             try {
-                client.call("plugin.CloseInstance", previous.instanceId);
+                client.call(RpcMethod.CLOSE_INSTANCE.wireName(), previous.instanceId);
             } catch (RpcErrorException | IOException ignored) {
                 // Kong ignores the result and errors of CloseInstance
             }
@@ -109,7 +110,7 @@ public final class KongPluginInstances {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("Name", plugin.name());
         request.put("Config", json);
-        Object reply = client.call("plugin.StartInstance", request);
+        Object reply = client.call(RpcMethod.START_INSTANCE.wireName(), request);
         if (reply instanceof Map<?, ?> status && status.get("Id") instanceof Number id) {
             return id.longValue();
         }

@@ -1,5 +1,7 @@
 package io.kongjava.protocol.kong;
 
+import io.kongjava.catalogue.PdkFunction;
+import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.protocol.ProtocolException;
 import io.kongjava.protocol.RpcMessage;
 import io.kongjava.protocol.RpcReader;
@@ -194,7 +196,7 @@ public final class KongRpcClient implements AutoCloseable {
         Map<String, Object> start = new LinkedHashMap<>();
         start.put("InstanceId", instanceId);
         start.put("EventName", eventName);
-        Object reply = call("plugin.HandleEvent", start);
+        Object reply = call(RpcMethod.HANDLE_EVENT.wireName(), start);
         int calls = 0;
         while (true) {
             if (!(reply instanceof Map<?, ?> answer)) {
@@ -226,7 +228,7 @@ public final class KongRpcClient implements AutoCloseable {
                     if (v.value() != null) {
                         step.put("Data", v.value());
                     }
-                    reply = call(StepMethods.forPdkMethod(method), step);
+                    reply = call(PdkFunction.stepFor(method).wireName(), step);
                 }
             }
         }
