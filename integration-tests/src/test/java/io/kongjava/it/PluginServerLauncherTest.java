@@ -3,7 +3,7 @@ package io.kongjava.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kongjava.protocol.kong.KongRpcClient;
+import io.kongjava.kongclient.KongRpcClient;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kongjava.catalogue.KongPhase;
 import io.kongjava.catalogue.KongStatusTexts;
 import io.kongjava.catalogue.PdkFunction;
-import io.kongjava.protocol.kong.PdkHandler;
+import io.kongjava.kongclient.PdkHandler;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

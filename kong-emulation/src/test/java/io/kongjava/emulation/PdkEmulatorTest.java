@@ -3,7 +3,7 @@ package io.kongjava.emulation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kongjava.protocol.kong.PdkHandler.PdkAnswer;
+import io.kongjava.kongclient.PdkHandler.PdkAnswer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

@@ -69,7 +69,7 @@ public enum PdkFunction {
     NODE_GET_ID("kong.node.get_id", EVERY),
     NODE_GET_HOSTNAME("kong.node.get_hostname", EVERY),
     NODE_GET_MEMORY_STATS("kong.node.get_memory_stats", EVERY, answer(RpcMethod.STEP_MEMORY_STATS)),
-    PLUGIN_GET_ID("kong.plugin.get_id", REQUEST, LOG_SNAPSHOT),
+    PLUGIN_GET_ID("kong.plugin.get_id", REQUEST, LOG_SNAPSHOT, Flag.ANSWERED_FROM_INSTANCE_CONFIG),
 
     // kong.log
     LOG_EMERG("kong.log.emerg", EVERY, notInTypings("log.lua makes one function per nginx level; the typings leave emerg out")),
@@ -197,7 +197,12 @@ public enum PdkFunction {
         /** Kong answers it in the log timer from what it saved of the request (plugin_servers' saved data). */
         LOG_SNAPSHOT,
         /** Ends the request: Kong never answers it with a Step. */
-        TERMINAL
+        TERMINAL,
+        /**
+         * Kong's answer is already in the configuration it started the instance with (Kong adds the plugin
+         * entity's id to it as {@code __plugin_id}), so a plugin server may answer it without the round trip.
+         */
+        ANSWERED_FROM_INSTANCE_CONFIG
     }
 
     /** The Step method Kong answers with, where it is not the plain {@code plugin.Step}. */
@@ -223,6 +228,7 @@ public enum PdkFunction {
     private final boolean terminal;
     private final List<ArgRange> ranges;
     private final Note note;
+    private final boolean answeredFromInstanceConfig;
 
     PdkFunction(String kongName, Set<KongPhase> phases, Trait... traits) {
         this.kongName = kongName;
@@ -232,10 +238,12 @@ public enum PdkFunction {
         boolean ends = false;
         List<ArgRange> argRanges = new ArrayList<>();
         Note why = null;
+        boolean fromConfig = false;
         for (Trait trait : traits) {
             switch (trait) {
                 case Flag f when f == LOG_SNAPSHOT -> snapshot = true;
-                case Flag f -> ends = true;
+                case Flag f when f == TERMINAL -> ends = true;
+                case Flag f -> fromConfig = true;
                 case Answer a -> answeredBy = a.step();
                 case ArgRange r -> argRanges.add(r);
                 case Note n -> why = n;
@@ -246,6 +254,7 @@ public enum PdkFunction {
         this.terminal = ends;
         this.ranges = List.copyOf(argRanges);
         this.note = why;
+        this.answeredFromInstanceConfig = fromConfig;
     }
 
     /** Kong's name, e.g. {@code kong.request.get_header}: what a PDK call's Method carries. */
@@ -330,6 +339,12 @@ public enum PdkFunction {
     public static RpcMethod stepFor(String kongName) {
         PdkFunction f = kongName == null ? null : BY_KONG_NAME.get(kongName);
         return f == null ? RpcMethod.STEP : f.step;
+    }
+
+    /** See {@link Flag#ANSWERED_FROM_INSTANCE_CONFIG}. */
+    public static boolean answeredFromInstanceConfig(String kongName) {
+        PdkFunction f = kongName == null ? null : BY_KONG_NAME.get(kongName);
+        return f != null && f.answeredFromInstanceConfig;
     }
 
     /** Whether {@code kongName} ends the request. */

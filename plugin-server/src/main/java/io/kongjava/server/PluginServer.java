@@ -2,6 +2,8 @@ package io.kongjava.server;
 
 import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.protocol.EventReply;
+import io.kongjava.protocol.KongCall;
 import io.kongjava.protocol.ProtocolException;
 import io.kongjava.protocol.RpcMessage;
 import io.kongjava.protocol.RpcReader;
@@ -220,10 +222,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         RpcMethods.EventStart start = methods.eventStart(request.argument());
         long eventId = registry.nextEventId();
         if (start.body() == null) {
-            Map<String, Object> ret = new LinkedHashMap<>(4);
-            ret.put("EventId", eventId);
-            ret.put("Data", "ret");
-            connection.write(RpcMessage.Response.success(request.msgid(), ret));
+            connection.write(RpcMessage.Response.success(request.msgid(), new EventReply.Returned(eventId)));
             return connection;
         }
         Event event = new Event(eventId, start.instance(), start.eventName(), settings.stepTimeout(), this, connection, request.msgid());
@@ -232,13 +231,12 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     }
 
     private Connection step(Connection connection, RpcMessage.Request request) throws RpcMethods.RpcError {
-        Map<?, ?> argument = RpcMethods.map(request.argument(), request.method());
-        long eventId = RpcMethods.id(argument.get("EventId"), request.method() + " EventId");
+        long eventId = RpcMethods.stepEventId(request.method(), request.argument());
         Event event = registry.event(eventId);
         if (event == null) {
             throw new RpcMethods.RpcError("no event #" + eventId + " (it finished, timed out or never existed)");
         }
-        if (!event.offerStep(connection, request.msgid(), event.stepData(request.method(), argument.get("Data")))) {
+        if (!event.offerStep(connection, request.msgid(), event.stepData(request.method(), ((Map<?, ?>) request.argument()).get(KongCall.DATA)))) {
             throw new RpcMethods.RpcError("event #" + eventId + " is not waiting for a Step");
         }
         return null;

@@ -1,6 +1,6 @@
 package io.kongjava.server;
 
-import io.kongjava.protocol.kong.PdkHandler;
+import io.kongjava.kongclient.PdkHandler;
 import io.kongjava.catalogue.PdkFunction;
 import java.util.List;
 import java.util.Map;
