@@ -66,6 +66,23 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void errorsWithoutAMessageCarryKongsTextForTheStatus() throws Exception {
+        assertThat(kong.answer("kong.response.error", List.of(413L))).isInstanceOf(PdkAnswer.Terminal.class);
+        assertThat(new ObjectMapper().readValue(request.exit.body(), Map.class)).isEqualTo(Map.of("message", "Payload too large"));
+        assertThat(kong.answer("kong.response.error", List.of(302L)))
+                .isEqualTo(new PdkAnswer.Raised("code must be a number between 400 and 599"));
+    }
+
+    @Test
+    void phaseRulesComeFromTheCatalogue() {
+        kong.phase("rewrite");
+        assertThat(kong.answer("kong.client.authenticate", List.of(Map.of("id", "c"))))
+                .isEqualTo(new PdkAnswer.Raised("function cannot be called in rewrite phase (only in: access)"));
+        assertThat(kong.answer("kong.router.get_route", List.of())).isInstanceOf(PdkAnswer.Raised.class);
+        assertThat(kong.answer("kong.node.get_id", List.of())).isInstanceOf(PdkAnswer.Value.class);
+    }
+
+    @Test
     void callsOutsideTheirPhasesRaiseLikeKong() {
         kong.phase("log");
         assertThat(kong.answer("kong.request.get_method", List.of()))
