@@ -1,12 +1,28 @@
 package io.kongjava.emulation;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import static io.kongjava.emulation.LuaValues.addHeader;
+import static io.kongjava.emulation.LuaValues.bytes;
+import static io.kongjava.emulation.LuaValues.emptyAsList;
+import static io.kongjava.emulation.LuaValues.encodeQuery;
+import static io.kongjava.emulation.LuaValues.first;
+import static io.kongjava.emulation.LuaValues.firstNonNull;
+import static io.kongjava.emulation.LuaValues.intArg;
+import static io.kongjava.emulation.LuaValues.json;
+import static io.kongjava.emulation.LuaValues.mapArg;
+import static io.kongjava.emulation.LuaValues.mapOrNull;
+import static io.kongjava.emulation.LuaValues.multimap;
+import static io.kongjava.emulation.LuaValues.parseQuery;
+import static io.kongjava.emulation.LuaValues.readJson;
+import static io.kongjava.emulation.LuaValues.setHeader;
+import static io.kongjava.emulation.LuaValues.setHeaders;
+import static io.kongjava.emulation.LuaValues.string;
+import static io.kongjava.emulation.LuaValues.values;
+
 import io.kongjava.catalogue.KongPhase;
 import io.kongjava.catalogue.KongStatusTexts;
 import io.kongjava.catalogue.PdkFunction;
+import io.kongjava.emulation.LuaValues.LuaError;
 import io.kongjava.kongclient.PdkHandler;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,8 +39,6 @@ import java.util.Set;
  * answered with nothing and a log line, as Kong does.
  */
 public final class PdkEmulator implements PdkHandler {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KongRequest request;
     private volatile KongPhase phase = KongPhase.ACCESS;
@@ -57,7 +71,7 @@ public final class PdkEmulator implements PdkHandler {
         }
         try {
             return dispatch(method, args);
-        } catch (Raise e) {
+        } catch (LuaError e) {
             request.logLines.add(new KongRequest.LogLine("err", method + ": " + e.getMessage()));
             return new PdkAnswer.Raised(e.getMessage());
         } catch (RuntimeException e) {
@@ -67,22 +81,15 @@ public final class PdkEmulator implements PdkHandler {
         }
     }
 
-    /** A PDK function raised a Lua error. */
-    private static final class Raise extends RuntimeException {
-        Raise(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     /** Raises as Kong does when {@code function} is called outside its phases. */
     private void allowed(PdkFunction function) {
         if (function.callableIn(phase)) {
             return;
         }
         if (phase == KongPhase.LOG) {
-            throw new Raise("API disabled in the context of log (Kong runs external log handlers in a timer)");
+            throw new LuaError("API disabled in the context of log (Kong runs external log handlers in a timer)");
         }
-        throw new Raise("function cannot be called in " + phase.kongName() + " phase (only in: "
+        throw new LuaError("function cannot be called in " + phase.kongName() + " phase (only in: "
                 + String.join(", ", function.phases().stream().map(KongPhase::kongName).sorted().toList()) + ")");
     }
 
@@ -217,7 +224,7 @@ public final class PdkEmulator implements PdkHandler {
                 Object options = args.size() > 2 ? args.get(2) : null;
                 String mode = options instanceof Map<?, ?> m && m.get("mode") instanceof String s ? s : "set";
                 if (!Set.of("set", "add", "replace").contains(mode)) {
-                    throw new Raise("mode must be 'set', 'add' or 'replace'");
+                    throw new LuaError("mode must be 'set', 'add' or 'replace'");
                 }
                 r.serializeValues.add(new KongRequest.SerializeValue(string(args, 0), args.size() > 1 ? args.get(1) : null, mode));
                 yield null;
@@ -239,12 +246,12 @@ public final class PdkEmulator implements PdkHandler {
             if (max < 0) {
                 // Kong gets nil + "request body did not fit into client body buffer" and then fails to send
                 // nil as bin: the phase dies.
-                throw new Raise("request body did not fit into client body buffer, consider raising 'client_body_buffer_size'");
+                throw new LuaError("request body did not fit into client body buffer, consider raising 'client_body_buffer_size'");
             }
             if (max > 0 && request.body.length > max) {
                 // Kong gets nil + "request body file too big: N > M", and its bridge fails to send nil as bin:
                 // a Lua error, the phase dies (500).
-                throw new Raise("request body file too big: " + request.body.length + " > " + max
+                throw new LuaError("request body file too big: " + request.body.length + " > " + max
                         + " (and Kong's RPC bridge cannot send nil as bin: attempt to get length of local 'str' (a nil value))");
             }
         }
@@ -258,11 +265,7 @@ public final class PdkEmulator implements PdkHandler {
         }
         String text = new String(request.body, StandardCharsets.UTF_8);
         if (mimetype.startsWith("application/json")) {
-            try {
-                return emptyAsList(JSON.readValue(text, Object.class));
-            } catch (JsonProcessingException e) {
-                return null;
-            }
+            return emptyAsList(readJson(text));
         }
         if (mimetype.startsWith("application/x-www-form-urlencoded")) {
             return emptyAsList(parseQuery(text));
@@ -284,25 +287,6 @@ public final class PdkEmulator implements PdkHandler {
 
     private Map<String, List<String>> query() {
         return parseQuery(request.rawQuery);
-    }
-
-    static Map<String, List<String>> parseQuery(String raw) {
-        Map<String, List<String>> query = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return query;
-        }
-        for (String part : raw.split("&")) {
-            if (part.isEmpty()) {
-                continue;
-            }
-            int eq = part.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
-            List<String> values = query.computeIfAbsent(key, k -> new ArrayList<>());
-            if (eq >= 0) {
-                values.add(URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return query;
     }
 
     private String nginxVar(String name) {
@@ -358,7 +342,7 @@ public final class PdkEmulator implements PdkHandler {
     private static int status(PdkFunction function, List<Object> args) {
         int status = intArg(args, 0);
         function.range(1).filter(r -> status < r.min() || status > r.max()).ifPresent(r -> {
-            throw new Raise("code must be a number between " + r.min() + " and " + r.max());
+            throw new LuaError("code must be a number between " + r.min() + " and " + r.max());
         });
         return status;
     }
@@ -368,117 +352,6 @@ public final class PdkEmulator implements PdkHandler {
         Map<String, List<String>> query = parseQuery(current);
         query.remove(name);
         request.upstream.rawQuery = encodeQuery(query);
-    }
-
-    private static String encodeQuery(Map<?, ?> args) {
-        StringBuilder out = new StringBuilder();
-        args.forEach((k, v) -> {
-            for (String value : v instanceof Boolean ? List.<String>of() : values(v)) {
-                if (!out.isEmpty()) {
-                    out.append('&');
-                }
-                out.append(java.net.URLEncoder.encode(String.valueOf(k), StandardCharsets.UTF_8)).append('=')
-                        .append(java.net.URLEncoder.encode(value, StandardCharsets.UTF_8));
-            }
-            if (v instanceof Boolean) {
-                if (!out.isEmpty()) {
-                    out.append('&');
-                }
-                out.append(java.net.URLEncoder.encode(String.valueOf(k), StandardCharsets.UTF_8));
-            }
-        });
-        return out.toString();
-    }
-
-    private static void setHeader(Map<String, List<String>> headers, List<Object> args) {
-        headers.put(string(args, 0).toLowerCase(Locale.ROOT), values(args.size() > 1 ? args.get(1) : ""));
-    }
-
-    private static void addHeader(Map<String, List<String>> headers, List<Object> args) {
-        headers.computeIfAbsent(string(args, 0).toLowerCase(Locale.ROOT), k -> new ArrayList<>()).addAll(values(args.get(1)));
-    }
-
-    private static void setHeaders(Map<String, List<String>> headers, List<Object> args) {
-        if (args.getFirst() instanceof Map<?, ?> given) {
-            given.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), values(v)));
-        }
-    }
-
-    static List<String> values(Object value) {
-        return switch (value) {
-            case null -> List.of();
-            case List<?> list -> list.stream().map(v -> v instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(v)).toList();
-            case byte[] b -> List.of(new String(b, StandardCharsets.UTF_8));
-            default -> new ArrayList<>(List.of(String.valueOf(value)));
-        };
-    }
-
-    /** Kong's multimap encoding: every value an array of strings; empty map stays a map. */
-    private static Map<String, List<String>> multimap(Map<String, List<String>> headers) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        headers.forEach((k, v) -> {
-            if (!v.isEmpty()) {
-                out.put(k, List.copyOf(v));
-            }
-        });
-        return out;
-    }
-
-    private static String first(Map<String, List<String>> headers, String name) {
-        List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
-        return values == null || values.isEmpty() ? null : values.getFirst();
-    }
-
-    /** Kong sends an empty Lua table as an empty array. */
-    private static Object emptyAsList(Object value) {
-        return value instanceof Map<?, ?> m && m.isEmpty() ? List.of() : value;
-    }
-
-    private static String string(List<Object> args, int index) {
-        if (index >= args.size() || args.get(index) == null) {
-            throw new Raise("argument #" + (index + 1) + " must be a string");
-        }
-        Object value = args.get(index);
-        return value instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(value);
-    }
-
-    private static int intArg(List<Object> args, int index) {
-        if (index >= args.size() || !(args.get(index) instanceof Number n)) {
-            throw new Raise("argument #" + (index + 1) + " must be a number");
-        }
-        return n.intValue();
-    }
-
-    private static Map<?, ?> mapArg(List<Object> args, int index) {
-        Object value = index < args.size() ? args.get(index) : null;
-        if (value instanceof Map<?, ?> map) {
-            return map;
-        }
-        if (value instanceof List<?> list && list.isEmpty()) {
-            return Map.of();
-        }
-        throw new Raise("argument #" + (index + 1) + " must be a table");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> mapOrNull(List<Object> args, int index) {
-        return index < args.size() && args.get(index) instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
-    }
-
-    private static byte[] bytes(Object value) {
-        return value instanceof byte[] b ? b : String.valueOf(value).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String firstNonNull(String a, String b) {
-        return a != null ? a : b;
-    }
-
-    static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new Raise("cannot encode as JSON: " + e.getOriginalMessage());
-        }
     }
 
     @Override
