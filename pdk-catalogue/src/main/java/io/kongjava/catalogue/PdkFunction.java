@@ -332,24 +332,29 @@ public enum PdkFunction {
     }
 
     public static Optional<PdkFunction> byKongName(String kongName) {
-        return Optional.ofNullable(kongName == null ? null : BY_KONG_NAME.get(kongName));
+        return Optional.ofNullable(lookup(kongName));
+    }
+
+    /** The function named {@code kongName}, or null; for the paths that run once per PDK call. */
+    private static PdkFunction lookup(String kongName) {
+        return kongName == null ? null : BY_KONG_NAME.get(kongName);
     }
 
     /** The Step method Kong answers {@code kongName} with; {@code plugin.Step} for names it does not know. */
     public static RpcMethod stepFor(String kongName) {
-        PdkFunction f = kongName == null ? null : BY_KONG_NAME.get(kongName);
+        PdkFunction f = lookup(kongName);
         return f == null ? RpcMethod.STEP : f.step;
     }
 
     /** See {@link Flag#ANSWERED_FROM_INSTANCE_CONFIG}. */
     public static boolean answeredFromInstanceConfig(String kongName) {
-        PdkFunction f = kongName == null ? null : BY_KONG_NAME.get(kongName);
+        PdkFunction f = lookup(kongName);
         return f != null && f.answeredFromInstanceConfig;
     }
 
     /** Whether {@code kongName} ends the request. */
     public static boolean isTerminal(String kongName) {
-        PdkFunction f = kongName == null ? null : BY_KONG_NAME.get(kongName);
+        PdkFunction f = lookup(kongName);
         return f != null && f.terminal;
     }
 

@@ -18,85 +18,59 @@ public sealed interface KongCall {
     String EVENT_ID = "EventId";
     String DATA = "Data";
 
-    RpcMethod method();
+    /** The method that carries the call. */
+    default RpcMethod method() {
+        return switch (this) {
+            case StartInstance s -> RpcMethod.START_INSTANCE;
+            case InstanceStatus s -> RpcMethod.INSTANCE_STATUS;
+            case CloseInstance s -> RpcMethod.CLOSE_INSTANCE;
+            case GetStatus s -> RpcMethod.GET_STATUS;
+            case GetPluginInfo s -> RpcMethod.GET_PLUGIN_INFO;
+            case HandleEvent s -> RpcMethod.HANDLE_EVENT;
+            case Step s -> s.method();
+        };
+    }
 
-    /** The argument as it travels (a map, a number or a string). */
-    Object toArgument();
+    /** The argument as it travels: a map in Kong's key order, a number or a string. */
+    default Object toArgument() {
+        return switch (this) {
+            case StartInstance s -> ordered(NAME, s.name(), CONFIG, s.config());
+            case InstanceStatus s -> s.instanceId();
+            case CloseInstance s -> s.instanceId();
+            case GetStatus s -> null;
+            case GetPluginInfo s -> s.pluginName();
+            case HandleEvent s -> ordered(INSTANCE_ID, s.instanceId(), EVENT_NAME, s.eventName());
+            // A nil Data is left out, as a Lua table leaves out nil.
+            case Step s -> s.data() == null ? ordered(EVENT_ID, s.eventId()) : ordered(EVENT_ID, s.eventId(), DATA, s.data());
+        };
+    }
 
     /** {@code {Name, Config}}: Config is the plugin configuration as JSON text. */
     record StartInstance(String name, String config) implements KongCall {
-        public RpcMethod method() {
-            return RpcMethod.START_INSTANCE;
-        }
-
-        public Object toArgument() {
-            Map<String, Object> argument = new LinkedHashMap<>(4);
-            argument.put(NAME, name);
-            argument.put(CONFIG, config);
-            return argument;
-        }
     }
 
     /** The instance id alone. */
     record InstanceStatus(long instanceId) implements KongCall {
-        public RpcMethod method() {
-            return RpcMethod.INSTANCE_STATUS;
-        }
-
-        public Object toArgument() {
-            return instanceId;
-        }
     }
 
     /** The instance id alone. */
     record CloseInstance(long instanceId) implements KongCall {
-        public RpcMethod method() {
-            return RpcMethod.CLOSE_INSTANCE;
-        }
-
-        public Object toArgument() {
-            return instanceId;
-        }
     }
 
     record GetStatus() implements KongCall {
-        public RpcMethod method() {
-            return RpcMethod.GET_STATUS;
-        }
-
-        public Object toArgument() {
-            return null;
-        }
     }
 
     /** The plugin's name alone. */
     record GetPluginInfo(String pluginName) implements KongCall {
-        public RpcMethod method() {
-            return RpcMethod.GET_PLUGIN_INFO;
-        }
-
-        public Object toArgument() {
-            return pluginName;
-        }
     }
 
     /** {@code {InstanceId, EventName}}: run a phase. */
     record HandleEvent(long instanceId, String eventName) implements KongCall {
-        public RpcMethod method() {
-            return RpcMethod.HANDLE_EVENT;
-        }
-
-        public Object toArgument() {
-            Map<String, Object> argument = new LinkedHashMap<>(4);
-            argument.put(INSTANCE_ID, instanceId);
-            argument.put(EVENT_NAME, eventName);
-            return argument;
-        }
     }
 
     /**
      * {@code {EventId, Data}}: the answer to the event's PDK call, sent with the Step method the catalogue
-     * names for the function. A nil Data is left out, as a Lua table leaves out nil.
+     * names for the function.
      */
     record Step(RpcMethod method, long eventId, Object data) implements KongCall {
         public Step {
@@ -104,15 +78,14 @@ public sealed interface KongCall {
                 throw new IllegalArgumentException(method.wireName() + " is not a Step method");
             }
         }
+    }
 
-        public Object toArgument() {
-            Map<String, Object> argument = new LinkedHashMap<>(4);
-            argument.put(EVENT_ID, eventId);
-            if (data != null) {
-                argument.put(DATA, data);
-            }
-            return argument;
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>(4);
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
+        return map;
     }
 
     /** Reads Kong's call; a missing or mistyped field is a {@link ProtocolException} naming it. */
