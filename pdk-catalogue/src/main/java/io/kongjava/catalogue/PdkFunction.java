@@ -35,7 +35,9 @@ import java.util.stream.Stream;
  *
  * <p>{@link #phases()} are where the call works for an external plugin: Kong's own phase list for the
  * function, cut to the phases Kong hands external plugins, and without {@code log} where the function needs
- * the live request (Kong runs an external log handler in a timer; see {@link #logSnapshot()}).
+ * the live request (Kong runs an external log handler in a timer; see {@link #logSnapshot()}). For the
+ * functions the Java PDK does not offer ({@link Note.Kind#NOT_OFFERED}) the phases are Kong's documented
+ * ones where Kong's open-source PDK has the function, and every phase for Kong Enterprise's.
  */
 public enum PdkFunction {
     // kong.client
@@ -48,10 +50,10 @@ public enum PdkFunction {
     CLIENT_LOAD_CONSUMER("kong.client.load_consumer", AUTHENTICATED, LOG_SNAPSHOT, answer(RpcMethod.STEP_CONSUMER)),
     CLIENT_AUTHENTICATE("kong.client.authenticate", ACCESS_ONLY, answer(RpcMethod.STEP_CREDENTIAL)),
     CLIENT_GET_PROTOCOL("kong.client.get_protocol", AUTHENTICATED),
-    CLIENT_GET_CONSUMER_GROUP("kong.client.get_consumer_group", AUTHENTICATED, notOffered("deprecated by Kong for get_consumer_groups")),
+    CLIENT_GET_CONSUMER_GROUP("kong.client.get_consumer_group", AUTHENTICATED, notOffered("consumer groups are a Kong Enterprise feature")),
     CLIENT_GET_CONSUMER_GROUPS("kong.client.get_consumer_groups", AUTHENTICATED, notOffered("consumer groups are a Kong Enterprise feature")),
     CLIENT_SET_AUTHENTICATED_CONSUMER_GROUP("kong.client.set_authenticated_consumer_group", ACCESS_ONLY,
-            notOffered("deprecated by Kong for set_authenticated_consumer_groups")),
+            notOffered("consumer groups are a Kong Enterprise feature")),
     CLIENT_SET_AUTHENTICATED_CONSUMER_GROUPS("kong.client.set_authenticated_consumer_groups", ACCESS_ONLY,
             notOffered("consumer groups are a Kong Enterprise feature")),
     CLIENT_AUTHENTICATE_CONSUMER_GROUP_BY_CONSUMER_ID("kong.client.authenticate_consumer_group_by_consumer_id", ACCESS_ONLY,
@@ -93,8 +95,8 @@ public enum PdkFunction {
     NGINX_SET_CTX("kong.nginx.set_ctx", EVERY, LOG_SNAPSHOT),
     NGINX_REQ_START_TIME("kong.nginx.req_start_time", EVERY, LOG_SNAPSHOT),
     NGINX_GET_STATISTICS("kong.nginx.get_statistics", EVERY),
-    NGINX_SHARED_GET("kong.nginx.shared.get", EVERY, notOffered("a Lua shared dict holds Lua values a plugin server cannot share")),
-    NGINX_SHARED_SET("kong.nginx.shared.set", EVERY, notOffered("a Lua shared dict holds Lua values a plugin server cannot share")),
+    NGINX_SHARED_GET("kong.nginx.shared.get", EVERY, notOffered("Kong Enterprise only; a shared dict holds Lua values a plugin server cannot share")),
+    NGINX_SHARED_SET("kong.nginx.shared.set", EVERY, notOffered("Kong Enterprise only; a shared dict holds Lua values a plugin server cannot share")),
 
     // kong.request
     REQUEST_GET_SCHEME("kong.request.get_scheme", REQUEST),
@@ -184,7 +186,7 @@ public enum PdkFunction {
     VAULT_WARMUP("kong.vault.warmup", EVERY, notOffered("called by Kong on its configuration")),
 
     // kong.telemetry, kong.enterprise_edition
-    TELEMETRY_LOG("kong.telemetry.log", EVERY, notOffered("its dynamic hooks are Kong-internal")),
+    TELEMETRY_LOG("kong.telemetry.log", EVERY, notOffered("it hands a plugin's log to Kong's OpenTelemetry plugin, inside Kong")),
     ENTERPRISE_EDITION_JWE_DECODE("kong.enterprise_edition.jwe.decode", EVERY, notOffered("Kong Enterprise only")),
     ENTERPRISE_EDITION_JWE_DECRYPT("kong.enterprise_edition.jwe.decrypt", EVERY, notOffered("Kong Enterprise only")),
     ENTERPRISE_EDITION_JWE_ENCRYPT("kong.enterprise_edition.jwe.encrypt", EVERY, notOffered("Kong Enterprise only"));
