@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kongjava.protocol.InstanceInfo;
 import io.kongjava.protocol.KongCall;
-import io.kongjava.protocol.ProtocolException;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
