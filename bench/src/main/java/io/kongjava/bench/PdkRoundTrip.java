@@ -1,8 +1,8 @@
 package io.kongjava.bench;
 
-import io.kongjava.protocol.kong.KongPluginInstances;
-import io.kongjava.protocol.kong.KongRpcClient;
-import io.kongjava.protocol.kong.PdkHandler;
+import io.kongjava.kongclient.KongPluginInstances;
+import io.kongjava.kongclient.KongRpcClient;
+import io.kongjava.kongclient.PdkHandler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,7 +156,7 @@ public final class PdkRoundTrip {
             long instance = instances.instanceFor(plugin);
             return measure(server, calls, concurrency, warmup, measure, () -> {
                 var outcome = client.handleEvent(instance, "access", KONG);
-                if (!(outcome instanceof io.kongjava.protocol.kong.EventOutcome.Returned returned) || returned.pdkCalls() != calls) {
+                if (!(outcome instanceof io.kongjava.kongclient.EventOutcome.Returned returned) || returned.pdkCalls() != calls) {
                     throw new IllegalStateException(server + ": expected " + calls + " PDK calls, got " + outcome);
                 }
             });
@@ -164,7 +164,7 @@ public final class PdkRoundTrip {
     }
 
     static Result echo(Path socket, int concurrency, Duration warmup, Duration measure) throws Exception {
-        Map<String, Object> argument = Map.of("InstanceId", 1L, "EventName", "access");
+        Object argument = new io.kongjava.protocol.KongCall.HandleEvent(1, "access").toArgument();
         try (KongRpcClient client = new KongRpcClient(socket)) {
             return measure("echo", 1, concurrency, warmup, measure, () -> client.call("bench.Echo", argument));
         }

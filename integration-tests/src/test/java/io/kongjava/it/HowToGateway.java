@@ -159,8 +159,16 @@ final class HowToGateway implements AutoCloseable {
     List<JsonNode> logLines() throws Exception {
         List<JsonNode> lines = new ArrayList<>();
         if (Files.exists(logFile)) {
-            for (String line : Files.readAllLines(logFile)) {
-                lines.add(JSON.readTree(line));
+            List<String> text = Files.readAllLines(logFile);
+            for (int i = 0; i < text.size(); i++) {
+                try {
+                    lines.add(JSON.readTree(text.get(i)));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    if (i < text.size() - 1) {
+                        throw e;
+                    }
+                    // the last line is still being written by the log phase: read it next time
+                }
             }
         }
         return lines;

@@ -86,7 +86,7 @@ public final class LogSerializer {
 
     private static Map<String, Object> querystring(String raw) {
         Map<String, Object> out = new LinkedHashMap<>();
-        PdkEmulator.parseQuery(raw).forEach((k, v) -> out.put(k, v.isEmpty() ? (Object) true : v.size() == 1 ? v.getFirst() : v));
+        LuaValues.parseQuery(raw).forEach((k, v) -> out.put(k, v.isEmpty() ? (Object) true : v.size() == 1 ? v.getFirst() : v));
         return out;
     }
 

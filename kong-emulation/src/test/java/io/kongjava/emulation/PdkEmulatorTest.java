@@ -3,7 +3,7 @@ package io.kongjava.emulation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kongjava.protocol.kong.PdkHandler.PdkAnswer;
+import io.kongjava.kongclient.PdkHandler.PdkAnswer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -63,6 +63,23 @@ class PdkEmulatorTest {
 
         assertThat((byte[]) value("kong.request.get_raw_body", 5_000L)).hasSize(600_000);
         assertThat((byte[]) value("kong.request.get_raw_body")).hasSize(600_000);
+    }
+
+    @Test
+    void errorsWithoutAMessageCarryKongsTextForTheStatus() throws Exception {
+        assertThat(kong.answer("kong.response.error", List.of(413L))).isInstanceOf(PdkAnswer.Terminal.class);
+        assertThat(new ObjectMapper().readValue(request.exit.body(), Map.class)).isEqualTo(Map.of("message", "Payload too large"));
+        assertThat(kong.answer("kong.response.error", List.of(302L)))
+                .isEqualTo(new PdkAnswer.Raised("code must be a number between 400 and 599"));
+    }
+
+    @Test
+    void phaseRulesComeFromTheCatalogue() {
+        kong.phase("rewrite");
+        assertThat(kong.answer("kong.client.authenticate", List.of(Map.of("id", "c"))))
+                .isEqualTo(new PdkAnswer.Raised("function cannot be called in rewrite phase (only in: access)"));
+        assertThat(kong.answer("kong.router.get_route", List.of())).isInstanceOf(PdkAnswer.Raised.class);
+        assertThat(kong.answer("kong.node.get_id", List.of())).isInstanceOf(PdkAnswer.Value.class);
     }
 
     @Test

@@ -1,25 +1,23 @@
 package io.kongjava.pdk;
 
+import io.kongjava.catalogue.KongPhase;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 
 /** The phases Kong lets an external plugin implement, with the names Kong uses on the wire. */
 public enum Phase {
-    CERTIFICATE("certificate"),
-    REWRITE("rewrite"),
-    ACCESS("access"),
+    CERTIFICATE,
+    REWRITE,
+    ACCESS,
     /** Declaring it turns on buffered proxying for every request where the plugin runs. */
-    RESPONSE("response"),
-    PREREAD("preread"),
+    RESPONSE,
+    PREREAD,
     /** Runs after the request, in a timer, on a snapshot of the request taken when the log phase began. */
-    LOG("log");
+    LOG;
 
-    private final String kongName;
-
-    Phase(String kongName) {
-        this.kongName = kongName;
-    }
+    /** The name comes from the catalogue's phase of the same constant name (a missing one fails here). */
+    private final String kongName = KongPhase.valueOf(name()).kongName();
 
     /** The name Kong sends as {@code EventName} and expects in a plugin's {@code Phases}. */
     public String kongName() {

@@ -1,13 +1,15 @@
 package io.kongjava.server;
 
+import io.kongjava.catalogue.PdkFunction;
+import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.bridge.Bridge;
+import io.kongjava.protocol.EventReply;
+import io.kongjava.protocol.KongCall;
 import io.kongjava.protocol.RpcMessage;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -100,7 +102,7 @@ final class Event implements Bridge {
         if (connection == null) {
             return null;
         }
-        return answer(connection, "ret") ? connection : null;
+        return answer(connection, new EventReply.Returned(id)) ? connection : null;
     }
 
     /** The plugin's phase method, given this event as its bridge. */
@@ -112,9 +114,8 @@ final class Event implements Bridge {
     @Override
     public Object call(String method, List<?> args) throws PdkException {
         checkOpen(method);
-        if ("kong.plugin.get_id".equals(method) && instance.pluginId() != null) {
-            // Kong answers with the id of the plugin entity this instance was started for: known here already,
-            // and every round trip saved counts on the request's path.
+        if (PdkFunction.answeredFromInstanceConfig(method) && instance.pluginId() != null) {
+            // The catalogue says why: Kong's answer is in the configuration it started this instance with.
             return instance.pluginId();
         }
         Connection connection = held.getAndSet(null);
@@ -127,7 +128,7 @@ final class Event implements Bridge {
         waitingOn = connection;
         state.set(WAITING);
         long sent = System.nanoTime();
-        if (!answer(connection, pdkCall(method, args))) {
+        if (!answer(connection, new EventReply.PdkCall(id, method, args))) {
             waitingOn = null;
             state.set(OVER);
             outcome("connection_lost");
@@ -152,7 +153,7 @@ final class Event implements Bridge {
         state.set(OVER);
         host.eventEnded(this);
         // Kong never answers an exit: the connection is free for Kong's next call as soon as this is written.
-        if (answer(connection, pdkCall(method, args))) {
+        if (answer(connection, new EventReply.PdkCall(id, method, args))) {
             host.serveElsewhere(connection, null);
         }
     }
@@ -213,7 +214,7 @@ final class Event implements Bridge {
                 if (state.compareAndSet(WAITING, RUNNING)) {
                     answerMsgid = request.msgid();
                     held.set(connection);
-                    return request.argument() instanceof Map<?, ?> step ? stepData(request.method(), step.get("Data")) : null;
+                    return request.argument() instanceof Map<?, ?> step ? stepData(request.method(), step.get(KongCall.DATA)) : null;
                 }
                 // The Step already came on another connection; this one is a duplicate.
                 write(connection, RpcMessage.Response.failure(request.msgid(), "event #" + id + " is not waiting for a Step"));
@@ -263,25 +264,23 @@ final class Event implements Bridge {
     }
 
     private boolean isStepFor(RpcMessage.Request request) {
-        return request.method().startsWith("plugin.Step")
+        RpcMethod method = RpcMethod.fromWireName(request.method());
+        return method != null && method.isStep()
                 && request.argument() instanceof Map<?, ?> step
-                && step.get("EventId") instanceof Long eventId && eventId == id;
+                && step.get(KongCall.EVENT_ID) instanceof Long eventId && eventId == id;
     }
 
     /** The value a Step carries; Kong's StepError (older Kong versions) means the PDK function failed. */
     Object stepData(String method, Object data) {
-        if ("plugin.StepError".equals(method)) {
+        if (RpcMethod.STEP_ERROR.wireName().equals(method)) {
             LOG.log(Level.WARNING, "Kong reported a PDK error to " + instance.name() + ": " + data);
             return null;
         }
         return data;
     }
 
-    private boolean answer(Connection connection, Object data) {
-        Map<String, Object> result = new LinkedHashMap<>(4);
-        result.put("EventId", id);
-        result.put("Data", data);
-        return write(connection, RpcMessage.Response.success(answerMsgid, result));
+    private boolean answer(Connection connection, EventReply reply) {
+        return write(connection, RpcMessage.Response.success(answerMsgid, reply));
     }
 
     private boolean write(Connection connection, RpcMessage.Response response) {
@@ -293,13 +292,6 @@ final class Event implements Bridge {
             host.drop(connection);
             return false;
         }
-    }
-
-    private static Map<String, Object> pdkCall(String method, List<?> args) {
-        Map<String, Object> call = new LinkedHashMap<>(4);
-        call.put("Method", method);
-        call.put("Args", wireArgs(args));
-        return call;
     }
 
     private void outcome(String how) {
@@ -322,17 +314,5 @@ final class Event implements Bridge {
 
     private PdkException over(String method) {
         return new PdkException(method, "the " + phase + " event of " + instance.name() + " is over (" + endedBy + ")");
-    }
-
-    /** Kong spreads Args with unpack(): trailing nils are dropped, a nil before a value would lose the rest. */
-    private static List<Object> wireArgs(List<?> args) {
-        List<Object> copy = new ArrayList<>(args == null ? List.of() : args);
-        while (!copy.isEmpty() && copy.getLast() == null) {
-            copy.removeLast();
-        }
-        if (copy.contains(null)) {
-            throw new IllegalArgumentException("a PDK call cannot send nil before another argument (Kong would drop the rest): " + copy);
-        }
-        return copy;
     }
 }

@@ -1,5 +1,6 @@
 package io.kongjava.server;
 
+import io.kongjava.protocol.InstanceInfo;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,14 +32,7 @@ final class PluginInstance {
         return kongConfig.get("__plugin_id") instanceof String id && !id.isEmpty() ? id : null;
     }
 
-    Map<String, Object> status(boolean withStartTime) {
-        Map<String, Object> status = new java.util.LinkedHashMap<>();
-        status.put("Name", name());
-        status.put("Id", id);
-        status.put("Config", kongConfig);
-        if (withStartTime) {
-            status.put("StartTime", startTime);
-        }
-        return status;
+    InstanceInfo status(boolean withStartTime) {
+        return new InstanceInfo(name(), id, kongConfig, withStartTime ? startTime : null);
     }
 }

@@ -1,6 +1,9 @@
 package io.kongjava.server;
 
+import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.pdk.exchange.RequestExchange;
+import io.kongjava.protocol.EventReply;
+import io.kongjava.protocol.KongCall;
 import io.kongjava.protocol.ProtocolException;
 import io.kongjava.protocol.RpcMessage;
 import io.kongjava.protocol.RpcReader;
@@ -16,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -195,10 +197,11 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     private Connection handle(Connection connection, RpcMessage.Request request) throws IOException {
         String method = request.method();
         try {
-            if ("plugin.HandleEvent".equals(method)) {
+            RpcMethod known = RpcMethod.fromWireName(method);
+            if (known == RpcMethod.HANDLE_EVENT) {
                 return handleEvent(connection, request);
             }
-            if (method.startsWith("plugin.Step")) {
+            if (known != null && known.isStep()) {
                 return step(connection, request);
             }
             connection.write(RpcMessage.Response.success(request.msgid(), methods.dispatch(method, request.argument())));
@@ -218,10 +221,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         RpcMethods.EventStart start = methods.eventStart(request.argument());
         long eventId = registry.nextEventId();
         if (start.body() == null) {
-            Map<String, Object> ret = new LinkedHashMap<>(4);
-            ret.put("EventId", eventId);
-            ret.put("Data", "ret");
-            connection.write(RpcMessage.Response.success(request.msgid(), ret));
+            connection.write(RpcMessage.Response.success(request.msgid(), new EventReply.Returned(eventId)));
             return connection;
         }
         Event event = new Event(eventId, start.instance(), start.eventName(), settings.stepTimeout(), this, connection, request.msgid());
@@ -230,13 +230,12 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     }
 
     private Connection step(Connection connection, RpcMessage.Request request) throws RpcMethods.RpcError {
-        Map<?, ?> argument = RpcMethods.map(request.argument(), request.method());
-        long eventId = RpcMethods.id(argument.get("EventId"), request.method() + " EventId");
+        long eventId = RpcMethods.stepEventId(request.method(), request.argument());
         Event event = registry.event(eventId);
         if (event == null) {
             throw new RpcMethods.RpcError("no event #" + eventId + " (it finished, timed out or never existed)");
         }
-        if (!event.offerStep(connection, request.msgid(), event.stepData(request.method(), argument.get("Data")))) {
+        if (!event.offerStep(connection, request.msgid(), event.stepData(request.method(), ((Map<?, ?>) request.argument()).get(KongCall.DATA)))) {
             throw new RpcMethods.RpcError("event #" + eventId + " is not waiting for a Step");
         }
         return null;
@@ -248,14 +247,14 @@ public final class PluginServer implements AutoCloseable, Event.Host {
      */
     private void warmUp() {
         try {
-            byte[] wire = RpcWriter.encode(new RpcMessage.Request(1, "plugin.StartInstance", List.of(Map.of("Name", "", "Config", "{}"))));
+            byte[] wire = RpcWriter.encode(new RpcMessage.Request(1, RpcMethod.START_INSTANCE.wireName(), List.of(Map.of("Name", "", "Config", "{}"))));
             new RpcReader(new java.io.ByteArrayInputStream(wire)).read();
         } catch (IOException | RuntimeException ignored) {
             // only classes were wanted
         }
         for (String name : methods.pluginNames()) {
             try {
-                methods.dispatch("plugin.StartInstance", Map.of("Name", name, "Config", "{\"__warm_up__\":true}"));
+                methods.dispatch(RpcMethod.START_INSTANCE.wireName(), Map.of("Name", name, "Config", "{\"__warm_up__\":true}"));
             } catch (RpcMethods.RpcError | RuntimeException expected) {
                 // a config without its required fields is refused; binding it loaded what binding needs
             }

@@ -3,6 +3,10 @@ package io.kongjava.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.catalogue.RpcMethod;
+import io.kongjava.protocol.InstanceInfo;
+import io.kongjava.protocol.KongCall;
+import io.kongjava.protocol.ProtocolException;
 import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.KongPlugin;
@@ -66,24 +70,31 @@ final class RpcMethods {
 
     /** Every method but HandleEvent and the Steps, which the server routes to events. */
     Object dispatch(String method, Object argument) throws RpcError {
-        return switch (method) {
-            case "plugin.StartInstance" -> startInstance(argument);
-            case "plugin.InstanceStatus" -> instance(argument).status(true);
-            case "plugin.CloseInstance" -> closeInstance(argument);
-            case "plugin.GetStatus" -> status();
-            case "plugin.GetPluginInfo" -> pluginInfo(argument);
-            default -> throw new RpcError("method " + method + " not implemented");
+        return switch (decode(method, argument)) {
+            case KongCall.StartInstance start -> startInstance(start);
+            case KongCall.InstanceStatus status -> instance(status.instanceId()).status(true);
+            case KongCall.CloseInstance close -> closeInstance(close.instanceId());
+            case KongCall.GetStatus status -> status();
+            case KongCall.GetPluginInfo info -> pluginInfo(info.pluginName());
+            case KongCall.HandleEvent event -> throw new RpcError(method + " is the server's to route, not a method call");
+            case KongCall.Step step -> throw new RpcError(method + " is the server's to route, not a method call");
         };
     }
 
-    private Map<String, Object> startInstance(Object argument) throws RpcError {
-        Map<?, ?> request = map(argument, "plugin.StartInstance");
-        if (!(request.get("Name") instanceof String name)) {
-            throw new RpcError("plugin.StartInstance needs a string Name");
+    /** Kong's call, typed; a malformed one is answered with an error, as any failing call. */
+    private static KongCall decode(String method, Object argument) throws RpcError {
+        try {
+            return KongCall.decode(method, argument);
+        } catch (ProtocolException e) {
+            throw new RpcError(e.getMessage());
         }
+    }
+
+    private InstanceInfo startInstance(KongCall.StartInstance start) throws RpcError {
+        String name = start.name();
         PluginCatalog.LoadedPlugin plugin = catalog.find(name)
                 .orElseThrow(() -> new RpcError("no plugin named " + name + " in this server"));
-        Map<String, Object> kongConfig = decodeConfig(name, request.get("Config"));
+        Map<String, Object> kongConfig = decodeConfig(name, start.config());
         Record config = bind(plugin, kongConfig);
         PluginInstance instance = new PluginInstance(registry.nextInstanceId(), plugin, config, kongConfig);
         registry.addInstance(instance);
@@ -94,13 +105,8 @@ final class RpcMethods {
         return instance.status(true);
     }
 
-    private static Map<String, Object> decodeConfig(String name, Object config) throws RpcError {
-        String text = switch (config) {
-            case String s -> s;
-            case byte[] bytes -> new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
-            case null -> "{}";
-            default -> throw new RpcError("plugin.StartInstance Config for " + name + " must be JSON text");
-        };
+    private static Map<String, Object> decodeConfig(String name, String config) throws RpcError {
+        String text = config == null ? "{}" : config;
         try {
             Object decoded = JSON.readValue(text, Object.class);
             if (decoded instanceof Map<?, ?> map) {
@@ -132,8 +138,7 @@ final class RpcMethods {
         }
     }
 
-    private Map<String, Object> closeInstance(Object argument) throws RpcError {
-        long id = id(argument, "plugin.CloseInstance");
+    private InstanceInfo closeInstance(long id) throws RpcError {
         PluginInstance instance = registry.removeInstance(id);
         if (instance == null) {
             throw noInstance(id);
@@ -143,8 +148,7 @@ final class RpcMethods {
         return instance.status(false);
     }
 
-    private PluginInstance instance(Object argument) throws RpcError {
-        long id = id(argument, "plugin.InstanceStatus");
+    private PluginInstance instance(long id) throws RpcError {
         PluginInstance instance = registry.instance(id);
         if (instance == null) {
             throw noInstance(id);
@@ -157,11 +161,11 @@ final class RpcMethods {
     }
 
     EventStart eventStart(Object argument) throws RpcError {
-        Map<?, ?> request = map(argument, "plugin.HandleEvent");
-        long instanceId = id(request.get("InstanceId"), "plugin.HandleEvent InstanceId");
-        if (!(request.get("EventName") instanceof String eventName)) {
-            throw new RpcError("plugin.HandleEvent needs a string EventName");
+        if (!(decode(RpcMethod.HANDLE_EVENT.wireName(), argument) instanceof KongCall.HandleEvent handleEvent)) {
+            throw new IllegalStateException("HandleEvent decoded as something else");
         }
+        long instanceId = handleEvent.instanceId();
+        String eventName = handleEvent.eventName();
         PluginInstance instance = registry.instance(instanceId);
         if (instance == null) {
             throw noInstance(instanceId);
@@ -200,10 +204,7 @@ final class RpcMethods {
         return status;
     }
 
-    private Map<String, Object> pluginInfo(Object argument) throws RpcError {
-        if (!(argument instanceof String name)) {
-            throw new RpcError("plugin.GetPluginInfo needs a plugin name");
-        }
+    private Map<String, Object> pluginInfo(String name) throws RpcError {
         return catalog.find(name).orElseThrow(() -> new RpcError("no plugin named " + name + " in this server"))
                 .descriptor().toDumpInfo();
     }
@@ -212,20 +213,12 @@ final class RpcMethods {
         return new RpcError("no plugin instance #" + id);
     }
 
-    static Map<?, ?> map(Object argument, String what) throws RpcError {
-        if (argument instanceof Map<?, ?> map) {
-            return map;
+    /** A Step's event id, read without building the typed Step (the hot path reads only these two keys). */
+    static long stepEventId(String method, Object argument) throws RpcError {
+        try {
+            return KongCall.id(KongCall.map(argument, method).get(KongCall.EVENT_ID), method + " " + KongCall.EVENT_ID);
+        } catch (ProtocolException e) {
+            throw new RpcError(e.getMessage());
         }
-        throw new RpcError(what + " needs a map argument, got " + (argument == null ? "nil" : argument.getClass().getSimpleName()));
-    }
-
-    static long id(Object value, String what) throws RpcError {
-        if (value instanceof Long id) {
-            return id;
-        }
-        if (value instanceof Double d && d == Math.rint(d)) {
-            return d.longValue();
-        }
-        throw new RpcError(what + " must be an integer id, got " + (value == null ? "nil" : value));
     }
 }

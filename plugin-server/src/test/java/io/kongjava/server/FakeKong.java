@@ -1,7 +1,7 @@
 package io.kongjava.server;
 
-import io.kongjava.protocol.kong.PdkHandler;
-import io.kongjava.protocol.kong.StepMethods;
+import io.kongjava.kongclient.PdkHandler;
+import io.kongjava.catalogue.PdkFunction;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,7 +19,7 @@ final class FakeKong implements PdkHandler {
     @Override
     public PdkAnswer answer(String method, List<Object> args) {
         calls.add(method + args);
-        if (StepMethods.isTerminal(method)) {
+        if (PdkFunction.isTerminal(method)) {
             return new PdkAnswer.Terminal();
         }
         return PdkAnswer.value(switch (method) {

@@ -3,11 +3,11 @@ package io.kongjava.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kongjava.protocol.kong.EventOutcome;
-import io.kongjava.protocol.kong.KongPluginInstances;
-import io.kongjava.protocol.kong.KongPluginInstances.PluginEntity;
-import io.kongjava.protocol.kong.KongRpcClient;
-import io.kongjava.protocol.kong.RpcErrorException;
+import io.kongjava.kongclient.EventOutcome;
+import io.kongjava.kongclient.KongPluginInstances;
+import io.kongjava.kongclient.KongPluginInstances.PluginEntity;
+import io.kongjava.kongclient.KongRpcClient;
+import io.kongjava.kongclient.RpcErrorException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kongjava.pdk.exchange.ProcessRequestExchange;
-import io.kongjava.protocol.kong.KongRpcClient;
+import io.kongjava.kongclient.KongRpcClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -46,6 +46,7 @@ public final class MsgPackValues {
                     pack(packer, element);
                 }
             }
+            case Packable typed -> typed.packTo(packer);
             case Map<?, ?> map -> {
                 packer.packMapHeader(map.size());
                 for (Map.Entry<?, ?> entry : map.entrySet()) {
@@ -53,10 +54,10 @@ public final class MsgPackValues {
                     pack(packer, entry.getValue());
                 }
             }
-            case Enum<?> e -> packer.packString(e.name().toLowerCase(java.util.Locale.ROOT));
             case CharSequence cs -> packer.packString(cs.toString());
             default -> throw new IllegalArgumentException(
-                    "cannot send a " + value.getClass().getName() + " to Kong; use null, Boolean, Long, Double, String, byte[], List or Map");
+                    "cannot send a " + value.getClass().getName() + " to Kong; use null, Boolean, Long, Double, String, byte[], List or Map"
+                    + " (the PDK's bridge turns a plugin's values into these)");
         }
     }
 

@@ -1,5 +1,7 @@
 package io.kongjava.bench.codec;
 
+import io.kongjava.catalogue.RpcMethod;
+import io.kongjava.protocol.KongCall;
 import io.kongjava.protocol.RpcMessage;
 import io.kongjava.protocol.RpcReader;
 import io.kongjava.protocol.RpcWriter;
@@ -41,12 +43,16 @@ public class CodecBenchmark {
     private RpcMessage decoded;
     private RpcReader connection;
 
+    private static RpcMessage.Request request(long msgid, KongCall call) {
+        return new RpcMessage.Request(msgid, call.method().wireName(), java.util.Collections.singletonList(call.toArgument()));
+    }
+
     @Setup
     public void setUp() throws IOException {
         decoded = switch (message) {
-            case "handle_event" -> new RpcMessage.Request(41, "plugin.HandleEvent", List.of(Map.of("InstanceId", 3L, "EventName", "access")));
-            case "headers" -> new RpcMessage.Request(42, "plugin.StepMultiMap", List.of(Map.of("EventId", 17L, "Data", claudeCodeHeaders())));
-            case "body" -> new RpcMessage.Request(43, "plugin.Step", List.of(Map.of("EventId", 17L, "Data", randomBytes(512 * 1024))));
+            case "handle_event" -> request(41, new KongCall.HandleEvent(3, "access"));
+            case "headers" -> request(42, new KongCall.Step(RpcMethod.STEP_MULTI_MAP, 17, claudeCodeHeaders()));
+            case "body" -> request(43, new KongCall.Step(RpcMethod.STEP, 17, randomBytes(512 * 1024)));
             default -> throw new IllegalArgumentException(message);
         };
         connection = new RpcReader(new Repeating(RpcWriter.encode(decoded)));

@@ -15,7 +15,7 @@ import io.kongjava.pdk.exchange.UsesRequestExchange;
 import io.kongjava.pdk.schema.ConfigBinder;
 import io.kongjava.pdk.schema.PluginDescriptor;
 import io.kongjava.protocol.MsgPackValues;
-import io.kongjava.protocol.kong.PdkHandler.PdkAnswer;
+import io.kongjava.kongclient.PdkHandler.PdkAnswer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

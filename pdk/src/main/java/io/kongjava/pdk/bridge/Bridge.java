@@ -12,6 +12,9 @@ import java.util.List;
  * (any msgpack integer), {@link Double}, {@link String} (msgpack str), {@code byte[]} (msgpack bin),
  * {@link java.util.List} and {@link java.util.Map}. Kong sends an empty Lua table as an empty list, so
  * callers accept a list wherever a map is expected.
+ *
+ * <p>Arguments arrive as the PDK's one normaliser ({@code Calls.args}) made them: wire values, trailing
+ * {@code null}s dropped, no {@code null} before a value. A bridge sends them as they are.
  */
 public interface Bridge {
 

@@ -1,5 +1,7 @@
 package io.kongjava.pdk.bridge;
 
+import io.kongjava.catalogue.KongStatusTexts;
+import io.kongjava.catalogue.PdkFunction;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.client.Client;
@@ -54,12 +56,12 @@ final class BridgedKong implements Kong {
         this.calls = new Calls(Objects.requireNonNull(bridge, "bridge"));
         this.client = new ClientImpl(calls);
         this.ctx = new CtxImpl(calls);
-        this.ip = address -> calls.bool("kong.ip.is_trusted", required(address, "address"));
+        this.ip = address -> calls.bool(PdkFunction.IP_IS_TRUSTED, required(address, "address"));
         this.log = new LogImpl(calls);
         this.nginx = new NginxImpl(calls);
         this.node = new NodeImpl(calls);
-        this.cluster = () -> calls.optionalText("kong.cluster.get_id");
-        this.plugin = () -> calls.text("kong.plugin.get_id");
+        this.cluster = () -> calls.optionalText(PdkFunction.CLUSTER_GET_ID);
+        this.plugin = () -> calls.text(PdkFunction.PLUGIN_GET_ID);
         this.request = new RequestImpl(calls);
         this.response = new ResponseImpl(calls);
         this.router = new RouterImpl(calls);
@@ -92,7 +94,7 @@ final class BridgedKong implements Kong {
      * Headers as Kong's header setters take them: a single value as a string, several as an array.
      * An empty list cannot express anything to Kong and is refused.
      */
-    static Map<String, Object> headerArg(Map<String, List<String>> headers, String method) {
+    static Map<String, Object> headerArg(Map<String, List<String>> headers, PdkFunction method) {
         Map<String, Object> out = new LinkedHashMap<>();
         if (headers == null) {
             return out;
@@ -100,7 +102,7 @@ final class BridgedKong implements Kong {
         headers.forEach((name, values) -> {
             required(name, "header name");
             if (values == null || values.isEmpty()) {
-                throw new IllegalArgumentException(method + ": header " + name + " has no value");
+                throw new IllegalArgumentException(method.kongName() + ": header " + name + " has no value");
             }
             values.forEach(v -> required(v, "value of header " + name));
             out.put(name, values.size() == 1 ? values.get(0) : List.copyOf(values));
@@ -108,10 +110,10 @@ final class BridgedKong implements Kong {
         return out;
     }
 
-    static Object headerValues(List<String> values, String name, String method) {
+    static Object headerValues(List<String> values, String name, PdkFunction method) {
         required(values, "values");
         if (values.isEmpty()) {
-            throw new IllegalArgumentException(method + ": header " + name + " has no value");
+            throw new IllegalArgumentException(method.kongName() + ": header " + name + " has no value");
         }
         values.forEach(v -> required(v, "value of header " + name));
         return values.size() == 1 ? values.get(0) : List.copyOf(values);
@@ -128,48 +130,48 @@ final class BridgedKong implements Kong {
             this.tls = new ClientTlsImpl(calls);
         }
 
-        @Override public String getIp() throws PdkException { return calls.text("kong.client.get_ip"); }
-        @Override public String getForwardedIp() throws PdkException { return calls.text("kong.client.get_forwarded_ip"); }
-        @Override public int getPort() throws PdkException { return calls.intValue("kong.client.get_port"); }
-        @Override public int getForwardedPort() throws PdkException { return calls.intValue("kong.client.get_forwarded_port"); }
+        @Override public String getIp() throws PdkException { return calls.text(PdkFunction.CLIENT_GET_IP); }
+        @Override public String getForwardedIp() throws PdkException { return calls.text(PdkFunction.CLIENT_GET_FORWARDED_IP); }
+        @Override public int getPort() throws PdkException { return calls.intValue(PdkFunction.CLIENT_GET_PORT); }
+        @Override public int getForwardedPort() throws PdkException { return calls.intValue(PdkFunction.CLIENT_GET_FORWARDED_PORT); }
 
         @Override
         public Optional<Credential> getCredential() throws PdkException {
-            return Optional.ofNullable(calls.call("kong.client.get_credential")).filter(BridgedKong::isTable).map(Credential::fromKong);
+            return Optional.ofNullable(calls.call(PdkFunction.CLIENT_GET_CREDENTIAL)).filter(BridgedKong::isTable).map(Credential::fromKong);
         }
 
         @Override
         public Optional<Consumer> getConsumer() throws PdkException {
-            return Optional.ofNullable(calls.call("kong.client.get_consumer")).filter(BridgedKong::isTable).map(Consumer::fromKong);
+            return Optional.ofNullable(calls.call(PdkFunction.CLIENT_GET_CONSUMER)).filter(BridgedKong::isTable).map(Consumer::fromKong);
         }
 
         @Override
         public Optional<Consumer> loadConsumer(String consumerIdOrUsername, boolean searchByUsername) throws PdkException {
             required(consumerIdOrUsername, "consumer id");
             Object v = searchByUsername
-                    ? calls.call("kong.client.load_consumer", consumerIdOrUsername, true)
-                    : calls.call("kong.client.load_consumer", consumerIdOrUsername);
+                    ? calls.call(PdkFunction.CLIENT_LOAD_CONSUMER, consumerIdOrUsername, true)
+                    : calls.call(PdkFunction.CLIENT_LOAD_CONSUMER, consumerIdOrUsername);
             return Optional.ofNullable(v).filter(BridgedKong::isTable).map(Consumer::fromKong);
         }
 
         @Override
         public void authenticate(Consumer consumer, Credential credential) throws PdkException {
             if (consumer == null && credential == null) {
-                throw new IllegalArgumentException("kong.client.authenticate: a consumer or a credential is required");
+                throw new IllegalArgumentException(PdkFunction.CLIENT_AUTHENTICATE.kongName() + ": a consumer or a credential is required");
             }
             if (consumer == null) {
                 // A nil first argument followed by a table does not survive Kong's unpack of Args.
-                throw new IllegalArgumentException("kong.client.authenticate: a credential without a consumer"
+                throw new IllegalArgumentException(PdkFunction.CLIENT_AUTHENTICATE.kongName() + ": a credential without a consumer"
                         + " cannot be sent to Kong (a nil argument before a non-nil one is lost); pass the consumer too");
             }
-            calls.run("kong.client.authenticate", consumer.toKong(), credential == null ? null : credential.toKong());
+            calls.run(PdkFunction.CLIENT_AUTHENTICATE, consumer.toKong(), credential == null ? null : credential.toKong());
         }
 
         @Override
         public Optional<String> getProtocol(boolean allowTerminated) throws PdkException {
             return allowTerminated
-                    ? calls.optionalText("kong.client.get_protocol", true)
-                    : calls.optionalText("kong.client.get_protocol");
+                    ? calls.optionalText(PdkFunction.CLIENT_GET_PROTOCOL, true)
+                    : calls.optionalText(PdkFunction.CLIENT_GET_PROTOCOL);
         }
 
         @Override public ClientTls tls() { return tls; }
@@ -182,10 +184,10 @@ final class BridgedKong implements Kong {
             this.calls = calls;
         }
 
-        @Override public boolean requestClientCertificate() throws PdkException { return calls.succeeded("kong.client.tls.request_client_certificate"); }
-        @Override public boolean disableSessionReuse() throws PdkException { return calls.succeeded("kong.client.tls.disable_session_reuse"); }
-        @Override public Optional<String> getFullClientCertificateChain() throws PdkException { return calls.optionalText("kong.client.tls.get_full_client_certificate_chain"); }
-        @Override public void setClientVerify(String result) throws PdkException { calls.run("kong.client.tls.set_client_verify", required(result, "result")); }
+        @Override public boolean requestClientCertificate() throws PdkException { return calls.succeeded(PdkFunction.CLIENT_TLS_REQUEST_CLIENT_CERTIFICATE); }
+        @Override public boolean disableSessionReuse() throws PdkException { return calls.succeeded(PdkFunction.CLIENT_TLS_DISABLE_SESSION_REUSE); }
+        @Override public Optional<String> getFullClientCertificateChain() throws PdkException { return calls.optionalText(PdkFunction.CLIENT_TLS_GET_FULL_CLIENT_CERTIFICATE_CHAIN); }
+        @Override public void setClientVerify(String result) throws PdkException { calls.run(PdkFunction.CLIENT_TLS_SET_CLIENT_VERIFY, required(result, "result")); }
     }
 
     static boolean isTable(Object v) {
@@ -202,8 +204,8 @@ final class BridgedKong implements Kong {
         }
 
         @Override public Shared shared() { return this; }
-        @Override public Optional<Object> get(String key) throws PdkException { return calls.value("kong.ctx.shared.get", required(key, "key")); }
-        @Override public void set(String key, Object value) throws PdkException { calls.run("kong.ctx.shared.set", required(key, "key"), value); }
+        @Override public Optional<Object> get(String key) throws PdkException { return calls.value(PdkFunction.CTX_SHARED_GET, required(key, "key")); }
+        @Override public void set(String key, Object value) throws PdkException { calls.run(PdkFunction.CTX_SHARED_SET, required(key, "key"), value); }
     }
 
     // ---------------------------------------------------------------- kong.log
@@ -215,36 +217,36 @@ final class BridgedKong implements Kong {
             this.calls = calls;
         }
 
-        private void level(String level, String message) throws PdkException {
-            calls.run("kong.log." + level, message == null ? "nil" : message);
+        private void level(PdkFunction level, String message) throws PdkException {
+            calls.run(level, message == null ? "nil" : message);
         }
 
-        @Override public void emerg(String message) throws PdkException { level("emerg", message); }
-        @Override public void alert(String message) throws PdkException { level("alert", message); }
-        @Override public void crit(String message) throws PdkException { level("crit", message); }
-        @Override public void err(String message) throws PdkException { level("err", message); }
-        @Override public void warn(String message) throws PdkException { level("warn", message); }
-        @Override public void notice(String message) throws PdkException { level("notice", message); }
-        @Override public void info(String message) throws PdkException { level("info", message); }
-        @Override public void debug(String message) throws PdkException { level("debug", message); }
-        @Override public void deprecation(String message) throws PdkException { level("deprecation", message); }
+        @Override public void emerg(String message) throws PdkException { level(PdkFunction.LOG_EMERG, message); }
+        @Override public void alert(String message) throws PdkException { level(PdkFunction.LOG_ALERT, message); }
+        @Override public void crit(String message) throws PdkException { level(PdkFunction.LOG_CRIT, message); }
+        @Override public void err(String message) throws PdkException { level(PdkFunction.LOG_ERR, message); }
+        @Override public void warn(String message) throws PdkException { level(PdkFunction.LOG_WARN, message); }
+        @Override public void notice(String message) throws PdkException { level(PdkFunction.LOG_NOTICE, message); }
+        @Override public void info(String message) throws PdkException { level(PdkFunction.LOG_INFO, message); }
+        @Override public void debug(String message) throws PdkException { level(PdkFunction.LOG_DEBUG, message); }
+        @Override public void deprecation(String message) throws PdkException { level(PdkFunction.LOG_DEPRECATION, message); }
 
         @Override
         public void setSerializeValue(String key, Object value, SerializeMode mode) throws PdkException {
             required(key, "key");
             required(mode, "mode");
             if (mode == SerializeMode.SET) {
-                calls.run("kong.log.set_serialize_value", key, value);
+                calls.run(PdkFunction.LOG_SET_SERIALIZE_VALUE, key, value);
                 return;
             }
             if (value == null) {
                 // {mode} after a nil value would be lost; Kong's nil value means "unset" anyway.
-                throw new IllegalArgumentException("kong.log.set_serialize_value: a null value can only be used with mode SET");
+                throw new IllegalArgumentException(PdkFunction.LOG_SET_SERIALIZE_VALUE.kongName() + ": a null value can only be used with mode SET");
             }
-            calls.run("kong.log.set_serialize_value", key, value, Map.of("mode", mode.kongName()));
+            calls.run(PdkFunction.LOG_SET_SERIALIZE_VALUE, key, value, Map.of("mode", mode.kongName()));
         }
 
-        @Override public String serialize() throws PdkException { return calls.text("kong.log.serialize"); }
+        @Override public String serialize() throws PdkException { return calls.text(PdkFunction.LOG_SERIALIZE); }
     }
 
     // ---------------------------------------------------------------- kong.nginx
@@ -256,12 +258,12 @@ final class BridgedKong implements Kong {
             this.calls = calls;
         }
 
-        @Override public String getSubsystem() throws PdkException { return calls.text("kong.nginx.get_subsystem"); }
+        @Override public String getSubsystem() throws PdkException { return calls.text(PdkFunction.NGINX_GET_SUBSYSTEM); }
 
         @Override
         public Map<String, Long> getStatistics() throws PdkException {
             Map<String, Long> out = new LinkedHashMap<>();
-            calls.map("kong.nginx.get_statistics").forEach((k, v) -> {
+            calls.map(PdkFunction.NGINX_GET_STATISTICS).forEach((k, v) -> {
                 Long n = Wire.integer(v);
                 if (n != null) {
                     out.put(k, n);
@@ -270,11 +272,11 @@ final class BridgedKong implements Kong {
             return java.util.Collections.unmodifiableMap(out);
         }
 
-        @Override public Optional<String> getVar(String name) throws PdkException { return calls.optionalText("kong.nginx.get_var", required(name, "name")); }
-        @Override public Optional<String> getTls1VersionStr() throws PdkException { return calls.optionalText("kong.nginx.get_tls1_version_str"); }
-        @Override public Optional<Object> getCtx(String key) throws PdkException { return calls.value("kong.nginx.get_ctx", required(key, "key")); }
-        @Override public void setCtx(String key, Object value) throws PdkException { calls.run("kong.nginx.set_ctx", required(key, "key"), value); }
-        @Override public double reqStartTime() throws PdkException { return calls.number("kong.nginx.req_start_time"); }
+        @Override public Optional<String> getVar(String name) throws PdkException { return calls.optionalText(PdkFunction.NGINX_GET_VAR, required(name, "name")); }
+        @Override public Optional<String> getTls1VersionStr() throws PdkException { return calls.optionalText(PdkFunction.NGINX_GET_TLS1_VERSION_STR); }
+        @Override public Optional<Object> getCtx(String key) throws PdkException { return calls.value(PdkFunction.NGINX_GET_CTX, required(key, "key")); }
+        @Override public void setCtx(String key, Object value) throws PdkException { calls.run(PdkFunction.NGINX_SET_CTX, required(key, "key"), value); }
+        @Override public double reqStartTime() throws PdkException { return calls.number(PdkFunction.NGINX_REQ_START_TIME); }
     }
 
     // ---------------------------------------------------------------- kong.node
@@ -286,13 +288,13 @@ final class BridgedKong implements Kong {
             this.calls = calls;
         }
 
-        @Override public String getId() throws PdkException { return calls.text("kong.node.get_id"); }
-        @Override public String getHostname() throws PdkException { return calls.text("kong.node.get_hostname"); }
-        @Override public MemoryStats getMemoryStats() throws PdkException { return MemoryStats.fromKong(calls.map("kong.node.get_memory_stats")); }
+        @Override public String getId() throws PdkException { return calls.text(PdkFunction.NODE_GET_ID); }
+        @Override public String getHostname() throws PdkException { return calls.text(PdkFunction.NODE_GET_HOSTNAME); }
+        @Override public MemoryStats getMemoryStats() throws PdkException { return MemoryStats.fromKong(calls.map(PdkFunction.NODE_GET_MEMORY_STATS)); }
 
         @Override
         public MemoryStats getMemoryStats(String unit, int scale) throws PdkException {
-            return MemoryStats.fromKong(calls.map("kong.node.get_memory_stats", required(unit, "unit"), scale));
+            return MemoryStats.fromKong(calls.map(PdkFunction.NODE_GET_MEMORY_STATS, required(unit, "unit"), scale));
         }
     }
 
@@ -305,24 +307,24 @@ final class BridgedKong implements Kong {
             this.calls = calls;
         }
 
-        @Override public String getScheme() throws PdkException { return calls.text("kong.request.get_scheme"); }
-        @Override public String getHost() throws PdkException { return calls.text("kong.request.get_host"); }
-        @Override public int getPort() throws PdkException { return calls.intValue("kong.request.get_port"); }
-        @Override public String getForwardedScheme() throws PdkException { return calls.text("kong.request.get_forwarded_scheme"); }
-        @Override public String getForwardedHost() throws PdkException { return calls.text("kong.request.get_forwarded_host"); }
-        @Override public int getForwardedPort() throws PdkException { return calls.intValue("kong.request.get_forwarded_port"); }
-        @Override public String getForwardedPath() throws PdkException { return calls.text("kong.request.get_forwarded_path"); }
-        @Override public Optional<String> getForwardedPrefix() throws PdkException { return calls.optionalText("kong.request.get_forwarded_prefix"); }
-        @Override public double getHttpVersion() throws PdkException { return calls.number("kong.request.get_http_version"); }
-        @Override public String getMethod() throws PdkException { return calls.text("kong.request.get_method"); }
-        @Override public String getPath() throws PdkException { return calls.text("kong.request.get_path"); }
-        @Override public String getRawPath() throws PdkException { return calls.text("kong.request.get_raw_path"); }
-        @Override public String getPathWithQuery() throws PdkException { return calls.text("kong.request.get_path_with_query"); }
-        @Override public String getRawQuery() throws PdkException { return calls.text("kong.request.get_raw_query"); }
+        @Override public String getScheme() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_SCHEME); }
+        @Override public String getHost() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_HOST); }
+        @Override public int getPort() throws PdkException { return calls.intValue(PdkFunction.REQUEST_GET_PORT); }
+        @Override public String getForwardedScheme() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_FORWARDED_SCHEME); }
+        @Override public String getForwardedHost() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_FORWARDED_HOST); }
+        @Override public int getForwardedPort() throws PdkException { return calls.intValue(PdkFunction.REQUEST_GET_FORWARDED_PORT); }
+        @Override public String getForwardedPath() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_FORWARDED_PATH); }
+        @Override public Optional<String> getForwardedPrefix() throws PdkException { return calls.optionalText(PdkFunction.REQUEST_GET_FORWARDED_PREFIX); }
+        @Override public double getHttpVersion() throws PdkException { return calls.number(PdkFunction.REQUEST_GET_HTTP_VERSION); }
+        @Override public String getMethod() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_METHOD); }
+        @Override public String getPath() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_PATH); }
+        @Override public String getRawPath() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_RAW_PATH); }
+        @Override public String getPathWithQuery() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_PATH_WITH_QUERY); }
+        @Override public String getRawQuery() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_RAW_QUERY); }
 
         @Override
         public Optional<String> getQueryArg(String name) throws PdkException {
-            String method = "kong.request.get_query_arg";
+            PdkFunction method = PdkFunction.REQUEST_GET_QUERY_ARG;
             Object v = calls.call(method, required(name, "name"));
             if (v == null || Boolean.FALSE.equals(v)) {
                 return Optional.empty();
@@ -350,23 +352,21 @@ final class BridgedKong implements Kong {
             throw Calls.unexpected(method, v);
         }
 
-        @Override public Map<String, List<String>> getQuery() throws PdkException { return calls.multimap("kong.request.get_query"); }
-        @Override public Map<String, List<String>> getQuery(int maxArgs) throws PdkException { return calls.multimap("kong.request.get_query", limit("kong.request.get_query", maxArgs)); }
-        @Override public Optional<String> getHeader(String name) throws PdkException { return firstText(calls, "kong.request.get_header", required(name, "name")); }
-        @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap("kong.request.get_headers"); }
-        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap("kong.request.get_headers", limit("kong.request.get_headers", maxHeaders)); }
+        @Override public Map<String, List<String>> getQuery() throws PdkException { return calls.multimap(PdkFunction.REQUEST_GET_QUERY); }
+        @Override public Map<String, List<String>> getQuery(int maxArgs) throws PdkException { return calls.multimap(PdkFunction.REQUEST_GET_QUERY, PdkFunction.REQUEST_GET_QUERY.checked(1, maxArgs)); }
+        @Override public Optional<String> getHeader(String name) throws PdkException { return firstText(calls, PdkFunction.REQUEST_GET_HEADER, required(name, "name")); }
+        @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap(PdkFunction.REQUEST_GET_HEADERS); }
+        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap(PdkFunction.REQUEST_GET_HEADERS, PdkFunction.REQUEST_GET_HEADERS.checked(1, maxHeaders)); }
         @Override public byte[] getRawBody() throws PdkException { return getRawBody(0); }
 
         @Override
         public byte[] getRawBody(long maxAllowedFileSize) throws PdkException {
-            if (maxAllowedFileSize < 0) {
-                throw new IllegalArgumentException("kong.request.get_raw_body: size must be >= 0 (0 = no limit)");
-            }
-            return calls.bytes("kong.request.get_raw_body", maxAllowedFileSize);
+            // 0 means no limit
+            return calls.bytes(PdkFunction.REQUEST_GET_RAW_BODY, PdkFunction.REQUEST_GET_RAW_BODY.checked(1, maxAllowedFileSize));
         }
 
-        @Override public Optional<Object> getBody() throws PdkException { return calls.value("kong.request.get_body"); }
-        @Override public Optional<Object> getBody(String mimetype) throws PdkException { return calls.value("kong.request.get_body", mimetype); }
+        @Override public Optional<Object> getBody() throws PdkException { return calls.value(PdkFunction.REQUEST_GET_BODY); }
+        @Override public Optional<Object> getBody(String mimetype) throws PdkException { return calls.value(PdkFunction.REQUEST_GET_BODY, mimetype); }
 
         @Override
         public Optional<Object> getBody(String mimetype, int maxArgs, long maxAllowedFileSize) throws PdkException {
@@ -374,23 +374,23 @@ final class BridgedKong implements Kong {
             // in Args, so the Content-Type is looked up first (Kong answers nil without one too).
             String type = mimetype;
             if (type == null) {
-                Optional<String> contentType = firstText(calls, "kong.request.get_header", "Content-Type");
+                Optional<String> contentType = firstText(calls, PdkFunction.REQUEST_GET_HEADER, "Content-Type");
                 if (contentType.isEmpty()) {
                     return Optional.empty();
                 }
                 type = contentType.get();
             }
-            return calls.value("kong.request.get_body", type, maxArgs, maxAllowedFileSize);
+            return calls.value(PdkFunction.REQUEST_GET_BODY, type, maxArgs, maxAllowedFileSize);
         }
 
         @Override
         public long getStartTime() throws PdkException {
-            return Math.round(calls.number("kong.request.get_start_time"));
+            return Math.round(calls.number(PdkFunction.REQUEST_GET_START_TIME));
         }
 
         @Override
         public UriCaptures getUriCaptures() throws PdkException {
-            Map<String, Object> m = calls.map("kong.request.get_uri_captures");
+            Map<String, Object> m = calls.map(PdkFunction.REQUEST_GET_URI_CAPTURES);
             List<String> unnamed = new ArrayList<>();
             List<Object> rawUnnamed = Wire.list(m.get("unnamed"));
             if (rawUnnamed != null) {
@@ -412,7 +412,7 @@ final class BridgedKong implements Kong {
     }
 
     /** A header getter's result: a string, or (defensively) the first of several values. */
-    static Optional<String> firstText(Calls calls, String method, Object... args) throws PdkException {
+    static Optional<String> firstText(Calls calls, PdkFunction method, Object... args) throws PdkException {
         Object v = calls.call(method, args);
         if (v == null || Boolean.FALSE.equals(v)) {
             return Optional.empty();
@@ -431,30 +431,28 @@ final class BridgedKong implements Kong {
     // ---------------------------------------------------------------- kong.response
 
     private static final class ResponseImpl implements Response {
-        private static final Map<Integer, String> KONG_ERROR_MESSAGES = kongErrorMessages();
-
         private final Calls calls;
 
         ResponseImpl(Calls calls) {
             this.calls = calls;
         }
 
-        @Override public int getStatus() throws PdkException { return calls.intValue("kong.response.get_status"); }
-        @Override public Optional<String> getHeader(String name) throws PdkException { return firstText(calls, "kong.response.get_header", required(name, "name")); }
-        @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap("kong.response.get_headers"); }
-        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap("kong.response.get_headers", limit("kong.response.get_headers", maxHeaders)); }
-        @Override public String getSource() throws PdkException { return calls.text("kong.response.get_source"); }
-        @Override public void setStatus(int status) throws PdkException { calls.run("kong.response.set_status", checkStatus("kong.response.set_status", status, 100)); }
-        @Override public void setHeader(String name, String value) throws PdkException { calls.run("kong.response.set_header", required(name, "name"), required(value, "value")); }
+        @Override public int getStatus() throws PdkException { return calls.intValue(PdkFunction.RESPONSE_GET_STATUS); }
+        @Override public Optional<String> getHeader(String name) throws PdkException { return firstText(calls, PdkFunction.RESPONSE_GET_HEADER, required(name, "name")); }
+        @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap(PdkFunction.RESPONSE_GET_HEADERS); }
+        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap(PdkFunction.RESPONSE_GET_HEADERS, PdkFunction.RESPONSE_GET_HEADERS.checked(1, maxHeaders)); }
+        @Override public String getSource() throws PdkException { return calls.text(PdkFunction.RESPONSE_GET_SOURCE); }
+        @Override public void setStatus(int status) throws PdkException { calls.run(PdkFunction.RESPONSE_SET_STATUS, PdkFunction.RESPONSE_SET_STATUS.checked(1, status)); }
+        @Override public void setHeader(String name, String value) throws PdkException { calls.run(PdkFunction.RESPONSE_SET_HEADER, required(name, "name"), required(value, "value")); }
 
         @Override
         public void setHeader(String name, List<String> values) throws PdkException {
-            calls.run("kong.response.set_header", required(name, "name"), headerValues(values, name, "kong.response.set_header"));
+            calls.run(PdkFunction.RESPONSE_SET_HEADER, required(name, "name"), headerValues(values, name, PdkFunction.RESPONSE_SET_HEADER));
         }
 
-        @Override public void addHeader(String name, String value) throws PdkException { calls.run("kong.response.add_header", required(name, "name"), required(value, "value")); }
-        @Override public void clearHeader(String name) throws PdkException { calls.run("kong.response.clear_header", required(name, "name")); }
-        @Override public void setHeaders(Map<String, List<String>> headers) throws PdkException { calls.run("kong.response.set_headers", headerArg(required(headers, "headers"), "kong.response.set_headers")); }
+        @Override public void addHeader(String name, String value) throws PdkException { calls.run(PdkFunction.RESPONSE_ADD_HEADER, required(name, "name"), required(value, "value")); }
+        @Override public void clearHeader(String name) throws PdkException { calls.run(PdkFunction.RESPONSE_CLEAR_HEADER, required(name, "name")); }
+        @Override public void setHeaders(Map<String, List<String>> headers) throws PdkException { calls.run(PdkFunction.RESPONSE_SET_HEADERS, headerArg(required(headers, "headers"), PdkFunction.RESPONSE_SET_HEADERS)); }
 
         @Override
         public void exit(int status, String body, Map<String, List<String>> headers) throws PdkException {
@@ -470,14 +468,14 @@ final class BridgedKong implements Kong {
         public void exitJson(int status, Object jsonBody, Map<String, List<String>> headers) throws PdkException {
             Object body = Wire.toWire(required(jsonBody, "jsonBody"));
             if (!(body instanceof Map<?, ?> || body instanceof List<?>)) {
-                throw new IllegalArgumentException("kong.response.exit: a JSON body must be a Map or a List");
+                throw new IllegalArgumentException(PdkFunction.RESPONSE_EXIT.kongName() + ": a JSON body must be a Map or a List");
             }
             sendExit(status, body, headers);
         }
 
         private void sendExit(int status, Object body, Map<String, List<String>> headers) throws PdkException {
-            String method = "kong.response.exit";
-            checkStatus(method, status, 100);
+            PdkFunction method = PdkFunction.RESPONSE_EXIT;
+            method.checked(1, status);
             Map<String, Object> h = headerArg(headers, method);
             boolean emptyBody = body instanceof String s ? s.isEmpty() : body instanceof byte[] b && b.length == 0;
             if (h.isEmpty()) {
@@ -493,57 +491,18 @@ final class BridgedKong implements Kong {
 
         @Override
         public void error(int status, String message, Map<String, List<String>> headers) throws PdkException {
-            String method = "kong.response.error";
-            checkStatus(method, status, 400);
+            PdkFunction method = PdkFunction.RESPONSE_ERROR;
+            method.checked(1, status);
             Map<String, Object> h = headerArg(headers, method);
             if (h.isEmpty()) {
                 calls.terminal(method, status, message);
             } else {
                 // Kong's default text for the status, since a nil message before the headers would be lost.
                 String text = message != null ? message
-                        : KONG_ERROR_MESSAGES.getOrDefault(status, "The upstream server responded with " + status);
+                        : KongStatusTexts.defaultMessage(status);
                 calls.terminal(method, status, text, h);
             }
         }
-
-        private static Map<Integer, String> kongErrorMessages() {
-            Map<Integer, String> m = new java.util.HashMap<>();
-            String[] pairs = {
-                "400", "Bad request", "401", "Unauthorized", "402", "Payment required", "403", "Forbidden",
-                "404", "Not found", "405", "Method not allowed", "406", "Not acceptable",
-                "407", "Proxy authentication required", "408", "Request timeout", "409", "Conflict", "410", "Gone",
-                "411", "Length required", "412", "Precondition failed", "413", "Payload too large",
-                "414", "URI too long", "415", "Unsupported media type", "416", "Range not satisfiable",
-                "417", "Expectation failed", "418", "I'm a teapot", "421", "Misdirected request",
-                "422", "Unprocessable entity", "423", "Locked", "424", "Failed dependency", "425", "Too early",
-                "426", "Upgrade required", "428", "Precondition required", "429", "Too many requests",
-                "431", "Request header fields too large", "451", "Unavailable for legal reasons",
-                "494", "Request header or cookie too large", "500", "An unexpected error occurred",
-                "501", "Not implemented", "502", "An invalid response was received from the upstream server",
-                "503", "The upstream server is currently unavailable", "504", "The upstream server is timing out",
-                "505", "HTTP version not supported", "506", "Variant also negotiates", "507", "Insufficient storage",
-                "508", "Loop detected", "510", "Not extended", "511", "Network authentication required",
-            };
-            for (int i = 0; i < pairs.length; i += 2) {
-                m.put(Integer.parseInt(pairs[i]), pairs[i + 1]);
-            }
-            return Map.copyOf(m);
-        }
-    }
-
-    /** Kong raises (killing the phase) for limits outside 1..1000; refuse them here with a clear message. */
-    static int limit(String method, int max) {
-        if (max < 1 || max > 1000) {
-            throw new IllegalArgumentException(method + ": the limit must be between 1 and 1000, got " + max);
-        }
-        return max;
-    }
-
-    static int checkStatus(String method, int status, int min) {
-        if (status < min || status > 599) {
-            throw new IllegalArgumentException(method + ": status must be between " + min + " and 599, got " + status);
-        }
-        return status;
     }
 
     // ---------------------------------------------------------------- kong.router
@@ -557,12 +516,12 @@ final class BridgedKong implements Kong {
 
         @Override
         public Optional<Route> getRoute() throws PdkException {
-            return Optional.ofNullable(calls.call("kong.router.get_route")).filter(BridgedKong::isTable).map(Route::fromKong);
+            return Optional.ofNullable(calls.call(PdkFunction.ROUTER_GET_ROUTE)).filter(BridgedKong::isTable).map(Route::fromKong);
         }
 
         @Override
         public Optional<io.kongjava.pdk.entity.Service> getService() throws PdkException {
-            return Optional.ofNullable(calls.call("kong.router.get_service")).filter(BridgedKong::isTable)
+            return Optional.ofNullable(calls.call(PdkFunction.ROUTER_GET_SERVICE)).filter(BridgedKong::isTable)
                     .map(io.kongjava.pdk.entity.Service::fromKong);
         }
     }
@@ -582,25 +541,22 @@ final class BridgedKong implements Kong {
 
         @Override public ServiceRequest request() { return request; }
         @Override public ServiceResponse response() { return response; }
-        @Override public boolean setUpstream(String host) throws PdkException { return calls.succeeded("kong.service.set_upstream", required(host, "host")); }
+        @Override public boolean setUpstream(String host) throws PdkException { return calls.succeeded(PdkFunction.SERVICE_SET_UPSTREAM, required(host, "host")); }
 
         @Override
         public void setTarget(String host, int port) throws PdkException {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("kong.service.set_target: port must be between 0 and 65535, got " + port);
-            }
-            calls.run("kong.service.set_target", required(host, "host"), port);
+            calls.run(PdkFunction.SERVICE_SET_TARGET, required(host, "host"), PdkFunction.SERVICE_SET_TARGET.checked(2, port));
         }
 
-        @Override public void setRetries(int retries) throws PdkException { calls.run("kong.service.set_retries", retries); }
+        @Override public void setRetries(int retries) throws PdkException { calls.run(PdkFunction.SERVICE_SET_RETRIES, retries); }
 
         @Override
         public void setTimeouts(int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) throws PdkException {
-            calls.run("kong.service.set_timeouts", connectTimeoutMs, writeTimeoutMs, readTimeoutMs);
+            calls.run(PdkFunction.SERVICE_SET_TIMEOUTS, connectTimeoutMs, writeTimeoutMs, readTimeoutMs);
         }
 
-        @Override public boolean setTlsVerify(boolean on) throws PdkException { return calls.succeeded("kong.service.set_tls_verify", on); }
-        @Override public boolean setTlsVerifyDepth(int depth) throws PdkException { return calls.succeeded("kong.service.set_tls_verify_depth", depth); }
+        @Override public boolean setTlsVerify(boolean on) throws PdkException { return calls.succeeded(PdkFunction.SERVICE_SET_TLS_VERIFY, on); }
+        @Override public boolean setTlsVerifyDepth(int depth) throws PdkException { return calls.succeeded(PdkFunction.SERVICE_SET_TLS_VERIFY_DEPTH, depth); }
     }
 
     private static final class ServiceRequestImpl implements ServiceRequest {
@@ -610,11 +566,11 @@ final class BridgedKong implements Kong {
             this.calls = calls;
         }
 
-        @Override public void enableBuffering() throws PdkException { calls.run("kong.service.request.enable_buffering"); }
-        @Override public void setScheme(String scheme) throws PdkException { calls.run("kong.service.request.set_scheme", required(scheme, "scheme")); }
-        @Override public void setPath(String path) throws PdkException { calls.run("kong.service.request.set_path", required(path, "path")); }
-        @Override public void setRawQuery(String query) throws PdkException { calls.run("kong.service.request.set_raw_query", required(query, "query")); }
-        @Override public void setMethod(String method) throws PdkException { calls.run("kong.service.request.set_method", required(method, "method")); }
+        @Override public void enableBuffering() throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_ENABLE_BUFFERING); }
+        @Override public void setScheme(String scheme) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_SCHEME, required(scheme, "scheme")); }
+        @Override public void setPath(String path) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_PATH, required(path, "path")); }
+        @Override public void setRawQuery(String query) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_RAW_QUERY, required(query, "query")); }
+        @Override public void setMethod(String method) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_METHOD, required(method, "method")); }
 
         @Override
         public void setQuery(Map<String, List<String>> args) throws PdkException {
@@ -628,31 +584,31 @@ final class BridgedKong implements Kong {
                     out.put(name, values.size() == 1 ? values.get(0) : List.copyOf(values));
                 }
             });
-            calls.run("kong.service.request.set_query", out);
+            calls.run(PdkFunction.SERVICE_REQUEST_SET_QUERY, out);
         }
 
-        @Override public void clearQueryArg(String name) throws PdkException { calls.run("kong.service.request.clear_query_arg", required(name, "name")); }
-        @Override public void setHeader(String name, String value) throws PdkException { calls.run("kong.service.request.set_header", required(name, "name"), required(value, "value")); }
+        @Override public void clearQueryArg(String name) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_CLEAR_QUERY_ARG, required(name, "name")); }
+        @Override public void setHeader(String name, String value) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_HEADER, required(name, "name"), required(value, "value")); }
 
         @Override
         public void setHeader(String name, List<String> values) throws PdkException {
-            calls.run("kong.service.request.set_header", required(name, "name"), headerValues(values, name, "kong.service.request.set_header"));
+            calls.run(PdkFunction.SERVICE_REQUEST_SET_HEADER, required(name, "name"), headerValues(values, name, PdkFunction.SERVICE_REQUEST_SET_HEADER));
         }
 
-        @Override public void addHeader(String name, String value) throws PdkException { calls.run("kong.service.request.add_header", required(name, "name"), required(value, "value")); }
-        @Override public void clearHeader(String name) throws PdkException { calls.run("kong.service.request.clear_header", required(name, "name")); }
-        @Override public void setHeaders(Map<String, List<String>> headers) throws PdkException { calls.run("kong.service.request.set_headers", headerArg(required(headers, "headers"), "kong.service.request.set_headers")); }
-        @Override public void setRawBody(byte[] body) throws PdkException { calls.run("kong.service.request.set_raw_body", required(body, "body")); }
-        @Override public void setRawBody(String body) throws PdkException { calls.run("kong.service.request.set_raw_body", required(body, "body")); }
-        @Override public boolean setBody(Map<String, ?> args) throws PdkException { return calls.succeeded("kong.service.request.set_body", required(args, "args")); }
+        @Override public void addHeader(String name, String value) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_ADD_HEADER, required(name, "name"), required(value, "value")); }
+        @Override public void clearHeader(String name) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_CLEAR_HEADER, required(name, "name")); }
+        @Override public void setHeaders(Map<String, List<String>> headers) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_HEADERS, headerArg(required(headers, "headers"), PdkFunction.SERVICE_REQUEST_SET_HEADERS)); }
+        @Override public void setRawBody(byte[] body) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_RAW_BODY, required(body, "body")); }
+        @Override public void setRawBody(String body) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_RAW_BODY, required(body, "body")); }
+        @Override public boolean setBody(Map<String, ?> args) throws PdkException { return calls.succeeded(PdkFunction.SERVICE_REQUEST_SET_BODY, required(args, "args")); }
 
         @Override
         public boolean setBody(Map<String, ?> args, String mimetype) throws PdkException {
-            return calls.succeeded("kong.service.request.set_body", required(args, "args"), mimetype);
+            return calls.succeeded(PdkFunction.SERVICE_REQUEST_SET_BODY, required(args, "args"), mimetype);
         }
 
-        @Override public boolean enableTls() throws PdkException { return calls.succeeded("kong.service.request.enable_tls"); }
-        @Override public boolean disableTls() throws PdkException { return calls.succeeded("kong.service.request.disable_tls"); }
+        @Override public boolean enableTls() throws PdkException { return calls.succeeded(PdkFunction.SERVICE_REQUEST_ENABLE_TLS); }
+        @Override public boolean disableTls() throws PdkException { return calls.succeeded(PdkFunction.SERVICE_REQUEST_DISABLE_TLS); }
     }
 
     private static final class ServiceResponseImpl implements ServiceResponse {
@@ -662,25 +618,25 @@ final class BridgedKong implements Kong {
             this.calls = calls;
         }
 
-        @Override public int getStatus() throws PdkException { return calls.intValue("kong.service.response.get_status"); }
-        @Override public Optional<String> getHeader(String name) throws PdkException { return firstText(calls, "kong.service.response.get_header", required(name, "name")); }
-        @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap("kong.service.response.get_headers"); }
-        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap("kong.service.response.get_headers", limit("kong.service.response.get_headers", maxHeaders)); }
-        @Override public byte[] getRawBody() throws PdkException { return calls.bytes("kong.service.response.get_raw_body"); }
-        @Override public Optional<Object> getBody() throws PdkException { return calls.value("kong.service.response.get_body"); }
+        @Override public int getStatus() throws PdkException { return calls.intValue(PdkFunction.SERVICE_RESPONSE_GET_STATUS); }
+        @Override public Optional<String> getHeader(String name) throws PdkException { return firstText(calls, PdkFunction.SERVICE_RESPONSE_GET_HEADER, required(name, "name")); }
+        @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap(PdkFunction.SERVICE_RESPONSE_GET_HEADERS); }
+        @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap(PdkFunction.SERVICE_RESPONSE_GET_HEADERS, PdkFunction.SERVICE_RESPONSE_GET_HEADERS.checked(1, maxHeaders)); }
+        @Override public byte[] getRawBody() throws PdkException { return calls.bytes(PdkFunction.SERVICE_RESPONSE_GET_RAW_BODY); }
+        @Override public Optional<Object> getBody() throws PdkException { return calls.value(PdkFunction.SERVICE_RESPONSE_GET_BODY); }
 
         @Override
         public Optional<Object> getBody(String mimetype, int maxArgs) throws PdkException {
             // See Request.getBody: no nil before max_args.
             String type = mimetype;
             if (type == null) {
-                Optional<String> contentType = firstText(calls, "kong.service.response.get_header", "Content-Type");
+                Optional<String> contentType = firstText(calls, PdkFunction.SERVICE_RESPONSE_GET_HEADER, "Content-Type");
                 if (contentType.isEmpty()) {
                     return Optional.empty();
                 }
                 type = contentType.get();
             }
-            return calls.value("kong.service.response.get_body", type, maxArgs);
+            return calls.value(PdkFunction.SERVICE_RESPONSE_GET_BODY, type, maxArgs);
         }
     }
 
@@ -693,12 +649,12 @@ final class BridgedKong implements Kong {
             this.calls = calls;
         }
 
-        @Override public Optional<String> get(String reference) throws PdkException { return calls.optionalText("kong.vault.get", required(reference, "reference")); }
-        @Override public boolean isReference(String value) throws PdkException { return calls.bool("kong.vault.is_reference", required(value, "value")); }
+        @Override public Optional<String> get(String reference) throws PdkException { return calls.optionalText(PdkFunction.VAULT_GET, required(reference, "reference")); }
+        @Override public boolean isReference(String value) throws PdkException { return calls.bool(PdkFunction.VAULT_IS_REFERENCE, required(value, "value")); }
 
         @Override
         public Optional<Map<String, Object>> parseReference(String reference) throws PdkException {
-            Object v = calls.call("kong.vault.parse_reference", required(reference, "reference"));
+            Object v = calls.call(PdkFunction.VAULT_PARSE_REFERENCE, required(reference, "reference"));
             if (v == null || !isTable(v)) {
                 return Optional.empty();
             }
@@ -709,7 +665,7 @@ final class BridgedKong implements Kong {
 
         @Override
         public Map<String, Object> update(Map<String, Object> options) throws PdkException {
-            return calls.map("kong.vault.update", required(options, "options"));
+            return calls.map(PdkFunction.VAULT_UPDATE, required(options, "options"));
         }
     }
 }

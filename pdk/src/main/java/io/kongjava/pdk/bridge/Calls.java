@@ -1,5 +1,6 @@
 package io.kongjava.pdk.bridge;
 
+import io.kongjava.catalogue.PdkFunction;
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.internal.Wire;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ final class Calls {
      * The argument list for Kong: values in wire shape, trailing nulls dropped. A null before a non-null
      * argument is a bug in this PDK (Kong's {@code unpack} would lose the later arguments).
      */
-    static List<Object> args(String method, Object... args) {
+    static List<Object> args(PdkFunction method, Object... args) {
         int end = args.length;
         while (end > 0 && args[end - 1] == null) {
             end--;
@@ -32,7 +33,7 @@ final class Calls {
         List<Object> out = new ArrayList<>(end);
         for (int i = 0; i < end; i++) {
             if (args[i] == null) {
-                throw new IllegalArgumentException(method + ": argument " + (i + 1) + " is null but a later one is not;"
+                throw new IllegalArgumentException(method.kongName() + ": argument " + (i + 1) + " is null but a later one is not;"
                         + " Kong would lose the later arguments");
             }
             out.add(Wire.toWire(args[i]));
@@ -40,20 +41,20 @@ final class Calls {
         return Collections.unmodifiableList(out);
     }
 
-    Object call(String method, Object... args) throws PdkException {
-        return bridge.call(method, args(method, args));
+    Object call(PdkFunction method, Object... args) throws PdkException {
+        return bridge.call(method.kongName(), args(method, args));
     }
 
-    void terminal(String method, Object... args) throws PdkException {
-        bridge.callTerminal(method, args(method, args));
+    void terminal(PdkFunction method, Object... args) throws PdkException {
+        bridge.callTerminal(method.kongName(), args(method, args));
     }
 
-    static PdkException noValue(String method) {
-        return new PdkException(method, "Kong returned no value (the call failed in Kong, see Kong's error log)");
+    static PdkException noValue(PdkFunction method) {
+        return new PdkException(method.kongName(), "Kong returned no value (the call failed in Kong, see Kong's error log)");
     }
 
-    static PdkException unexpected(String method, Object value) {
-        return new PdkException(method, "unexpected result from Kong: " + describe(value));
+    static PdkException unexpected(PdkFunction method, Object value) {
+        return new PdkException(method.kongName(), "unexpected result from Kong: " + describe(value));
     }
 
     private static String describe(Object value) {
@@ -67,7 +68,7 @@ final class Calls {
         return value.getClass().getSimpleName() + " " + s;
     }
 
-    String text(String method, Object... args) throws PdkException {
+    String text(PdkFunction method, Object... args) throws PdkException {
         Object v = call(method, args);
         if (v == null) {
             throw noValue(method);
@@ -79,7 +80,7 @@ final class Calls {
         return s;
     }
 
-    Optional<String> optionalText(String method, Object... args) throws PdkException {
+    Optional<String> optionalText(PdkFunction method, Object... args) throws PdkException {
         Object v = call(method, args);
         if (v == null || Boolean.FALSE.equals(v)) {
             return Optional.empty();
@@ -91,7 +92,7 @@ final class Calls {
         return Optional.of(s);
     }
 
-    long integer(String method, Object... args) throws PdkException {
+    long integer(PdkFunction method, Object... args) throws PdkException {
         Object v = call(method, args);
         if (v == null) {
             throw noValue(method);
@@ -107,15 +108,15 @@ final class Calls {
         return l;
     }
 
-    int intValue(String method, Object... args) throws PdkException {
+    int intValue(PdkFunction method, Object... args) throws PdkException {
         long l = integer(method, args);
         if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
-            throw new PdkException(method, "value out of int range: " + l);
+            throw new PdkException(method.kongName(), "value out of int range: " + l);
         }
         return (int) l;
     }
 
-    double number(String method, Object... args) throws PdkException {
+    double number(PdkFunction method, Object... args) throws PdkException {
         Object v = call(method, args);
         if (v == null) {
             throw noValue(method);
@@ -128,7 +129,7 @@ final class Calls {
     }
 
     /** A boolean Kong always returns. */
-    boolean bool(String method, Object... args) throws PdkException {
+    boolean bool(PdkFunction method, Object... args) throws PdkException {
         Object v = call(method, args);
         if (v == null) {
             throw noValue(method);
@@ -140,17 +141,17 @@ final class Calls {
     }
 
     /** Kong's {@code true} or {@code nil, err} (the error is dropped on the way): false unless true. */
-    boolean succeeded(String method, Object... args) throws PdkException {
+    boolean succeeded(PdkFunction method, Object... args) throws PdkException {
         Object v = call(method, args);
         return v != null && !Boolean.FALSE.equals(v);
     }
 
     /** A call whose result Kong does not define (setters): anything is accepted. */
-    void run(String method, Object... args) throws PdkException {
+    void run(PdkFunction method, Object... args) throws PdkException {
         call(method, args);
     }
 
-    Map<String, List<String>> multimap(String method, Object... args) throws PdkException {
+    Map<String, List<String>> multimap(PdkFunction method, Object... args) throws PdkException {
         Object v = call(method, args);
         if (v == null) {
             throw noValue(method);
@@ -162,7 +163,7 @@ final class Calls {
         return m;
     }
 
-    byte[] bytes(String method, Object... args) throws PdkException {
+    byte[] bytes(PdkFunction method, Object... args) throws PdkException {
         Object v = call(method, args);
         if (v == null) {
             throw noValue(method);
@@ -174,7 +175,7 @@ final class Calls {
         return b;
     }
 
-    Map<String, Object> map(String method, Object... args) throws PdkException {
+    Map<String, Object> map(PdkFunction method, Object... args) throws PdkException {
         Object v = call(method, args);
         if (v == null) {
             throw noValue(method);
@@ -189,7 +190,7 @@ final class Calls {
     }
 
     /** Any value, read-only, empty when Kong returned nil. */
-    Optional<Object> value(String method, Object... args) throws PdkException {
+    Optional<Object> value(PdkFunction method, Object... args) throws PdkException {
         return Optional.ofNullable(Wire.freeze(call(method, args)));
     }
 }

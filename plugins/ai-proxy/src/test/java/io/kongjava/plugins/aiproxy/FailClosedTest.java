@@ -11,7 +11,7 @@ import io.kongjava.pdk.bridge.Bridge;
 import io.kongjava.pdk.bridge.KongPdk;
 import io.kongjava.pdk.exchange.ProcessRequestExchange;
 import io.kongjava.pdk.schema.ConfigBinder;
-import io.kongjava.protocol.kong.PdkHandler.PdkAnswer;
+import io.kongjava.kongclient.PdkHandler.PdkAnswer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

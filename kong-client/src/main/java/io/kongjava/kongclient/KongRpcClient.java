@@ -1,5 +1,8 @@
-package io.kongjava.protocol.kong;
+package io.kongjava.kongclient;
 
+import io.kongjava.catalogue.PdkFunction;
+import io.kongjava.protocol.EventReply;
+import io.kongjava.protocol.KongCall;
 import io.kongjava.protocol.ProtocolException;
 import io.kongjava.protocol.RpcMessage;
 import io.kongjava.protocol.RpcReader;
@@ -13,9 +16,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -81,6 +81,11 @@ public final class KongRpcClient implements AutoCloseable {
     /** The pid the server last announced with a {@code serverPid} notification, or {@code null}. */
     public Object serverPid() {
         return serverPid;
+    }
+
+    /** Sends Kong's {@code call} and returns the server's result. */
+    public Object call(KongCall call) throws IOException, RpcErrorException {
+        return call(call.method().wireName(), call.toArgument());
     }
 
     /**
@@ -191,28 +196,15 @@ public final class KongRpcClient implements AutoCloseable {
      * server answers {@code "ret"}, the plugin ends the request, or a PDK function raises.
      */
     public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) throws IOException, RpcErrorException {
-        Map<String, Object> start = new LinkedHashMap<>();
-        start.put("InstanceId", instanceId);
-        start.put("EventName", eventName);
-        Object reply = call("plugin.HandleEvent", start);
+        Object reply = call(new KongCall.HandleEvent(instanceId, eventName));
         int calls = 0;
         while (true) {
-            if (!(reply instanceof Map<?, ?> answer)) {
-                throw new ProtocolException("event answer must be a map, got " + reply);
-            }
-            Object eventId = answer.get("EventId");
-            Object data = answer.get("Data");
-            if ("ret".equals(data)) {
+            if (!(EventReply.decode(reply) instanceof EventReply.PdkCall pdkCall)) {
                 return new EventOutcome.Returned(calls);
             }
-            if (!(data instanceof Map<?, ?> pdkCall) || !(pdkCall.get("Method") instanceof String method)) {
-                throw new ProtocolException("event Data must be \"ret\" or {Method, Args}, got " + data);
-            }
             calls++;
-            Object rawArgs = pdkCall.get("Args");
-            List<Object> args = rawArgs instanceof List<?> list ? new java.util.ArrayList<>(list)
-                    : rawArgs == null ? List.of() : List.of(rawArgs);
-            PdkHandler.PdkAnswer result = kong.answer(method, args);
+            String method = pdkCall.method();
+            PdkHandler.PdkAnswer result = kong.answer(method, new java.util.ArrayList<>(pdkCall.args()));
             switch (result) {
                 case PdkHandler.PdkAnswer.Terminal t -> {
                     return new EventOutcome.Terminated(calls, method);
@@ -220,14 +212,8 @@ public final class KongRpcClient implements AutoCloseable {
                 case PdkHandler.PdkAnswer.Raised r -> {
                     return new EventOutcome.Raised(calls, method, r.message());
                 }
-                case PdkHandler.PdkAnswer.Value v -> {
-                    Map<String, Object> step = new LinkedHashMap<>();
-                    step.put("EventId", eventId);
-                    if (v.value() != null) {
-                        step.put("Data", v.value());
-                    }
-                    reply = call(StepMethods.forPdkMethod(method), step);
-                }
+                case PdkHandler.PdkAnswer.Value v ->
+                        reply = call(new KongCall.Step(PdkFunction.stepFor(method), pdkCall.eventId(), v.value()));
             }
         }
     }

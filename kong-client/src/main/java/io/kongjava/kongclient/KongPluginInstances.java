@@ -1,8 +1,9 @@
-package io.kongjava.protocol.kong;
+package io.kongjava.kongclient;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kongjava.protocol.ProtocolException;
+import io.kongjava.protocol.InstanceInfo;
+import io.kongjava.protocol.KongCall;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -87,7 +88,7 @@ public final class KongPluginInstances {
         Started previous = instances.put(plugin.id(), new Started(id, plugin.seq()));
         if (previous != null && previous.instanceId != id) {
             try {
-                client.call("plugin.CloseInstance", previous.instanceId);
+                client.call(new KongCall.CloseInstance(previous.instanceId));
             } catch (RpcErrorException | IOException ignored) {
                 // Kong ignores the result and errors of CloseInstance
             }
@@ -106,14 +107,7 @@ public final class KongPluginInstances {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("plugin config cannot be encoded as JSON: " + e.getOriginalMessage(), e);
         }
-        Map<String, Object> request = new LinkedHashMap<>();
-        request.put("Name", plugin.name());
-        request.put("Config", json);
-        Object reply = client.call("plugin.StartInstance", request);
-        if (reply instanceof Map<?, ?> status && status.get("Id") instanceof Number id) {
-            return id.longValue();
-        }
-        throw new ProtocolException("StartInstance answer has no integer Id: " + reply);
+        return InstanceInfo.idOf(client.call(new KongCall.StartInstance(plugin.name(), json)));
     }
 
     /** Forgets every instance (Kong does so when the server announces a new pid). */

@@ -8,6 +8,8 @@
  */
 @SuppressWarnings("module") // the server and the test kit are automatic modules, absent when this one compiles
 module io.kongjava.pdk {
+    requires io.kongjava.catalogue;
+
     exports io.kongjava.pdk;
     exports io.kongjava.pdk.client;
     exports io.kongjava.pdk.client.tls;

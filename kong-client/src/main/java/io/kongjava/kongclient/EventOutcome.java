@@ -1,4 +1,4 @@
-package io.kongjava.protocol.kong;
+package io.kongjava.kongclient;
 
 /** How an event (one phase of one plugin for one request) ended, seen from Kong. */
 public sealed interface EventOutcome {

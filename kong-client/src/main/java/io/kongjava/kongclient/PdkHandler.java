@@ -1,4 +1,4 @@
-package io.kongjava.protocol.kong;
+package io.kongjava.kongclient;
 
 import java.util.List;
 

@@ -1,0 +1,77 @@
+package io.kongjava.gateway;
+
+import io.kongjava.kongclient.KongPluginInstances;
+import io.kongjava.kongclient.KongRpcClient;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Kong's plugins iterator for external plugins: which configured plugins run for a route, one per name, the
+ * most specific (route and service, then route, then service, then global), in priority order. One client
+ * per plugin server socket.
+ */
+final class PluginIterator implements AutoCloseable {
+
+    private final DeclarativeConfig config;
+    private final Map<String, PluginServerProcesses.Dumped> dumps;
+    private final Map<Path, KongPluginInstances> instancesBySocket = new ConcurrentHashMap<>();
+    /** The configuration does not change while the gateway runs: each route's plugins are resolved once. */
+    private final Map<String, List<ConfiguredPlugin>> pluginsByRoute = new ConcurrentHashMap<>();
+
+    PluginIterator(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps) {
+        this.config = config;
+        this.dumps = dumps;
+    }
+
+    /** The plugins that run for {@code route}, resolved on its first request. */
+    List<ConfiguredPlugin> forRoute(DeclarativeConfig.Route route) {
+        return pluginsByRoute.computeIfAbsent(route.id(), id -> resolve(route));
+    }
+
+    List<ConfiguredPlugin> resolve(DeclarativeConfig.Route route) {
+        Map<String, DeclarativeConfig.PluginEntity> byName = new LinkedHashMap<>();
+        String serviceId = route.service() == null ? null : route.service().id();
+        for (DeclarativeConfig.PluginEntity p : config.plugins) {
+            if (p.routeId() == null && p.serviceId() == null) {
+                byName.putIfAbsent(p.name(), p);
+            }
+        }
+        for (DeclarativeConfig.PluginEntity p : config.plugins) {
+            if (p.serviceId() != null && p.serviceId().equals(serviceId) && p.routeId() == null) {
+                byName.put(p.name(), p);
+            }
+        }
+        for (DeclarativeConfig.PluginEntity p : config.plugins) {
+            if (route.id().equals(p.routeId()) && p.serviceId() == null) {
+                byName.put(p.name(), p);
+            }
+        }
+        for (DeclarativeConfig.PluginEntity p : config.plugins) {
+            if (route.id().equals(p.routeId()) && p.serviceId() != null && p.serviceId().equals(serviceId)) {
+                byName.put(p.name(), p);
+            }
+        }
+        List<ConfiguredPlugin> plugins = new ArrayList<>();
+        for (DeclarativeConfig.PluginEntity entity : byName.values()) {
+            PluginServerProcesses.Dumped dumped = dumps.get(entity.name());
+            plugins.add(new ConfiguredPlugin(entity, dumped, instancesFor(dumped)));
+        }
+        plugins.sort(Comparator.comparingLong((ConfiguredPlugin p) -> p.dumped().priority()).reversed());
+        return plugins;
+    }
+
+    private KongPluginInstances instancesFor(PluginServerProcesses.Dumped dumped) {
+        return instancesBySocket.computeIfAbsent(dumped.entry().socket(),
+                socket -> new KongPluginInstances(new KongRpcClient(socket, KongRpcClient.DEFAULT_TIMEOUT, 256)));
+    }
+
+    @Override
+    public void close() {
+        instancesBySocket.values().forEach(i -> i.client().close());
+    }
+}

@@ -1,0 +1,124 @@
+package io.kongjava.gateway;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.kongjava.emulation.KongRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+/** The client's request as Kong sees it: nginx's limits on the head, then the head and body into a {@link KongRequest}. */
+final class RequestReader {
+
+    private static final Pattern PORT_SUFFIX = Pattern.compile(":\\d+$");
+
+    private final Gateway.HeaderLimits headerLimits;
+    private final long maxBodySize;
+
+    RequestReader(Gateway.HeaderLimits headerLimits, long maxBodySize) {
+        this.headerLimits = headerLimits;
+        this.maxBodySize = maxBodySize;
+    }
+
+    long maxBodySize() {
+        return maxBodySize;
+    }
+
+    /** 414 or 400 when the request head exceeds {@link Gateway.HeaderLimits} as nginx counts it, else 0. */
+    int headTooLarge(HttpExchange exchange) {
+        int requestLine = exchange.getRequestMethod().length() + exchange.getRequestURI().toString().length()
+                + exchange.getProtocol().length() + 4;
+        if (requestLine > headerLimits.bufferSize()) {
+            return 414;
+        }
+        long total = requestLine;
+        for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
+            for (String value : header.getValue()) {
+                int line = header.getKey().length() + 2 + value.length() + 2;
+                if (line > headerLimits.bufferSize()) {
+                    return 400;
+                }
+                total += line;
+            }
+        }
+        return total > headerLimits.total() ? 400 : 0;
+    }
+
+    /**
+     * The head and up to one byte more than the body limit, so that a larger body can be refused. A body over
+     * nginx's client_body_buffer_size is also written to a file in {@code bodyTempPath} as it comes (when set),
+     * as nginx does; it stays in memory too, so the upstream gets it whatever happens to the file.
+     */
+    void read(HttpExchange exchange, KongRequest state, Path bodyTempPath) throws IOException {
+        readHead(exchange, state);
+        int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxBodySize + 1);
+        int bufferSize = state.clientBodyBufferSize;
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] buffered = in.readNBytes(Math.min(limit, bufferSize + 1));
+            if (buffered.length <= bufferSize || bodyTempPath == null) {
+                state.body = buffered.length < limit && buffered.length > bufferSize
+                        ? concat(buffered, in.readNBytes(limit - buffered.length)) : buffered;
+            } else {
+                state.body = spool(in, buffered, limit, state, bodyTempPath);
+            }
+        }
+        state.requestSize = state.body.length + state.pathWithQuery().length() + 16;
+    }
+
+    private static byte[] concat(byte[] head, byte[] rest) {
+        byte[] all = Arrays.copyOf(head, head.length + rest.length);
+        System.arraycopy(rest, 0, all, head.length, rest.length);
+        return all;
+    }
+
+    private static byte[] spool(InputStream in, byte[] head, int limit, KongRequest state, Path bodyTempPath) throws IOException {
+        Files.createDirectories(bodyTempPath);
+        state.bodyFile = Files.createTempFile(bodyTempPath, "", "");
+        ByteArrayOutputStream all = new ByteArrayOutputStream(head.length * 2);
+        all.write(head);
+        try (OutputStream file = Files.newOutputStream(state.bodyFile)) {
+            file.write(head);
+            file.flush();
+            byte[] buffer = new byte[64 * 1024];
+            int n;
+            while (all.size() < limit && (n = in.read(buffer, 0, Math.min(buffer.length, limit - all.size()))) > 0) {
+                file.write(buffer, 0, n);
+                all.write(buffer, 0, n);
+            }
+        }
+        return all.toByteArray();
+    }
+
+    void readHead(HttpExchange exchange, KongRequest state) {
+        state.method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
+        String rawPath = exchange.getRequestURI().getRawPath();
+        state.path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
+        state.rawQuery = exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery();
+        exchange.getRequestHeaders().forEach((name, values) -> state.headers.put(name.toLowerCase(Locale.ROOT), new ArrayList<>(values)));
+        String host = state.header("host");
+        state.host = host == null ? exchange.getLocalAddress().getHostString() : PORT_SUFFIX.matcher(host).replaceFirst("");
+        state.port = exchange.getLocalAddress().getPort();
+        state.clientIp = exchange.getRemoteAddress().getAddress().getHostAddress();
+        state.clientPort = exchange.getRemoteAddress().getPort();
+        state.requestId = newRequestId();
+    }
+
+    /**
+     * 32 hex digits, as Kong's request ids. Not a secret, so not from SecureRandom, whose shared lock
+     * every request would take.
+     */
+    static String newRequestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return HexFormat.of().toHexDigits(random.nextLong()) + HexFormat.of().toHexDigits(random.nextLong());
+    }
+}

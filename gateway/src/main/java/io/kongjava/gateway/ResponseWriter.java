@@ -1,0 +1,115 @@
+package io.kongjava.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.sun.net.httpserver.HttpExchange;
+import io.kongjava.catalogue.KongStatusTexts;
+import io.kongjava.emulation.KongRequest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the gateway sends the client when it answers itself: Kong's error bodies (texts from Kong's one
+ * status table), a plugin's {@code kong.response.exit}, a buffered upstream response with Kong's headers.
+ * Every answer is recorded in the {@link KongRequest} for the log phase.
+ */
+final class ResponseWriter {
+
+    static final String VIA = "1.1 kong-java-gateway";
+
+    /** Kong's JSON error template: two-space indentation, no space after the colon. */
+    private static final ObjectWriter ERROR_JSON = new ObjectMapper().writer(new DefaultPrettyPrinter()
+            .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.NONE))
+            .withObjectIndenter(new DefaultIndenter("  ", "\n")));
+
+    private ResponseWriter() {
+    }
+
+    /** Kong's error answer; a null {@code message} is Kong's text for the status. */
+    static void sendKongError(HttpExchange exchange, KongRequest state, int status, String message) throws IOException {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        headers.put("content-type", List.of("application/json; charset=utf-8"));
+        headers.put("x-kong-request-id", List.of(state.requestId));
+        state.responseSource = "error";
+        String text = message == null ? KongStatusTexts.defaultMessage(status) : message;
+        write(exchange, state, status, headers, kongErrorBody(text, state.requestId));
+    }
+
+    /** Kong's JSON error body: {@code {"message": ..., "request_id": ...}}. */
+    static byte[] kongErrorBody(String message, String requestId) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("message", message);
+        body.put("request_id", requestId);
+        try {
+            return ERROR_JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("two strings could not be written as JSON", e);
+        }
+    }
+
+    /** The answer a plugin ended the request with. */
+    static void sendExit(HttpExchange exchange, KongRequest state) throws IOException {
+        Map<String, List<String>> headers = mergeHeaders(state.exit.headers(), state.responseHeaders);
+        headers.put("x-kong-response-latency", List.of(String.valueOf((long) state.latencyKong)));
+        headers.put("x-kong-request-id", List.of(state.requestId));
+        state.responseSource = "exit";
+        write(exchange, state, state.exit.status(), headers, state.exit.body());
+    }
+
+    /** A buffered upstream response, with Kong's latency headers. */
+    static void sendBuffered(HttpExchange exchange, KongRequest state, int status, Map<String, List<String>> headers, byte[] body,
+                             long startNanos, long sentNanos) throws IOException {
+        Map<String, List<String>> all = new LinkedHashMap<>(headers);
+        addKongHeaders(all, state, startNanos, sentNanos);
+        write(exchange, state, status, all, body);
+    }
+
+    /** The headers Kong adds to a proxied response. */
+    static void addKongHeaders(Map<String, List<String>> headers, KongRequest state, long startNanos, long sentNanos) {
+        headers.put("x-kong-upstream-latency", List.of(String.valueOf((long) state.latencyProxy)));
+        headers.put("x-kong-proxy-latency", List.of(String.valueOf(TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos))));
+        headers.put("via", List.of(VIA));
+        headers.put("x-kong-request-id", List.of(state.requestId));
+    }
+
+    /** {@code upstream} with what plugins set on top; a plugin's empty list removes the header. */
+    static Map<String, List<String>> mergeHeaders(Map<String, List<String>> upstream, Map<String, List<String>> fromPlugins) {
+        Map<String, List<String>> merged = new LinkedHashMap<>(upstream);
+        fromPlugins.forEach((name, values) -> {
+            if (values.isEmpty()) {
+                merged.remove(name);
+            } else {
+                merged.put(name, values);
+            }
+        });
+        return merged;
+    }
+
+    private static void write(HttpExchange exchange, KongRequest state, int status, Map<String, List<String>> headers, byte[] body)
+            throws IOException {
+        state.responseStatus = status;
+        state.responseHeaders.clear();
+        state.responseHeaders.putAll(headers);
+        headers.forEach((name, values) -> {
+            if (!UpstreamProxy.HOP_BY_HOP.contains(name)) {
+                values.forEach(v -> exchange.getResponseHeaders().add(name, v));
+            }
+        });
+        boolean noBody = body.length == 0 || "HEAD".equals(state.method);
+        exchange.sendResponseHeaders(status, noBody ? -1 : body.length);
+        if (!noBody) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+        state.responseSize = body.length;
+    }
+}
