@@ -10,6 +10,7 @@ import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 
 /**
  * What the plugin server (and the test kit) do right after a plugin's access phase: when the plugin filters
@@ -57,13 +58,15 @@ public final class AfterAccess {
                 ResponseRelay relay;
                 try {
                     relay = relays.get();
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException | ServiceConfigurationError | LinkageError e) {
                     ResponseRelay.notAttached(name, filter.get(), e);
                     throw e;
                 }
                 relay.attach(kong, name, filter.get());
             }
-        } catch (PdkException | IOException | RuntimeException e) {
+        } catch (PdkException | IOException | RuntimeException | ServiceConfigurationError | LinkageError e) {
+            // Errors too: a relay whose HTTP server cannot be created (a bad HttpServerProvider) throws one, and a
+            // phase that fails with it would have Kong proxy the request unfiltered.
             LOG.log(Level.ERROR, "plugin " + name + ": the response filter could not be attached, request refused with 500: " + e);
             kong.response().exit(500, internalError(kong), JSON);
         }

@@ -199,7 +199,7 @@ public final class ResponseRelay implements AutoCloseable {
     }
 
     /** Tells a filter that never joined a relay pass so: its onClose comes exactly once however the exchange ends. */
-    static void notAttached(String plugin, ResponseFilter filter, Exception cause) {
+    static void notAttached(String plugin, ResponseFilter filter, Throwable cause) {
         try {
             filter.onClose(new StreamEnd.FilterFailed(plugin, notAttachedMessage(cause)));
         } catch (RuntimeException | LinkageError e) {
@@ -207,7 +207,7 @@ public final class ResponseRelay implements AutoCloseable {
         }
     }
 
-    private static String notAttachedMessage(Exception cause) {
+    private static String notAttachedMessage(Throwable cause) {
         return "not attached to the relay: " + cause;
     }
 

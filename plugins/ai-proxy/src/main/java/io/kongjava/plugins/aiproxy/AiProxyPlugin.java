@@ -138,7 +138,9 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             }
             complete(analytics, () -> Analytics.rejected(id, config, rejection.requestModel, start));
         } catch (Throwable failure) {
-            analytics.complete(null);
+            String id = pluginId;
+            Prepared checked = prepared;
+            complete(analytics, () -> Analytics.failed(id, config, askedModel(checked), start));
             LOG.log(Level.ERROR, "java-ai-proxy: request " + requestId + " refused with 500, its access phase failed: "
                     + scrub(config, String.valueOf(failure)));
             kong.response().exit(500, internalErrorBody(requestId), JSON_CONTENT);
