@@ -11,12 +11,11 @@ import java.util.Optional;
  * A test plugin, packed into a jar of its own by {@link ResponseFilterFailureHarnessTest}: its response filter
  * passes the body on until a chunk holds the configured marker, and then throws.
  */
+@KongPlugin.Info(name = "it-failing-filter", version = "1.0.0", priority = 5000)
 public final class FailingFilterPlugin implements KongPlugin<FailingFilterPlugin.Config>, FiltersResponse<FailingFilterPlugin.Config> {
 
-    @KongPlugin.Info(name = "it-failing-filter", version = "1.0.0", priority = 5000)
     public record Config(String marker) {
     }
-
 
     @Override
     public Optional<ResponseFilter> responseFilter(Kong kong, Config config) {

@@ -13,11 +13,10 @@ import org.junit.jupiter.api.Test;
 /** {@code kong.response.error} without a message answers Kong's text for the status, headers or not. */
 class ErrorTextsTest {
 
+    @KongPlugin.Info(name = "refuses", version = "1.0.0", priority = 1000)
     static final class Refuses implements KongPlugin<Refuses.Config> {
-        @KongPlugin.Info(name = "refuses", version = "1.0.0", priority = 1000)
         record Config(@Default("false") boolean withHeaders) {
         }
-
 
         @Override
         public void access(Kong kong, Config config) throws PdkException {
