@@ -17,7 +17,6 @@ public final class FailingFilterPlugin implements KongPlugin<FailingFilterPlugin
     public record Config(String marker) {
     }
 
-
     @Override
     public Optional<ResponseFilter> responseFilter(Kong kong, Config config) {
         return Optional.of(new ResponseFilter() {

@@ -18,7 +18,6 @@ class ErrorTextsTest {
         record Config(@Default("false") boolean withHeaders) {
         }
 
-
         @Override
         public void access(Kong kong, Config config) throws PdkException {
             kong.response().error(413, null, config.withHeaders() ? Map.of("x-limit", List.of("1k")) : Map.of());
