@@ -11,6 +11,7 @@ import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 
 /**
  * What the plugin server (and the test kit) do right after a plugin's access phase: when the plugin filters
@@ -59,7 +60,9 @@ public final class AfterAccess {
                 attaching = filter.get();
                 relays.get().attach(kong, name, attaching);
             }
-        } catch (PdkException | IOException | RuntimeException e) {
+        } catch (PdkException | IOException | RuntimeException | ServiceConfigurationError | LinkageError e) {
+            // Errors too: a relay whose HTTP server cannot be created (a bad HttpServerProvider) throws one, and a
+            // phase that fails with it would have Kong proxy the request unfiltered.
             LOG.log(Level.ERROR, "plugin " + name + ": the response filter could not be attached, request refused with 500: " + e);
             if (attaching != null) {
                 closeQuietly(attaching, new StreamEnd.NotAttached(String.valueOf(e)), name);
