@@ -5,6 +5,7 @@ import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.filter.FiltersResponse;
 import io.kongjava.pdk.filter.ResponseFilter;
+import io.kongjava.pdk.filter.StreamEnd;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.List;
@@ -52,23 +53,29 @@ public final class AfterAccess {
         if (!(plugin instanceof FiltersResponse filtering)) {
             return;
         }
+        ResponseFilter attaching = null;
         try {
             Optional<ResponseFilter> filter = filtering.responseFilter(kong, config);
             if (filter != null && filter.isPresent()) {
-                ResponseRelay relay;
-                try {
-                    relay = relays.get();
-                } catch (IOException | RuntimeException | ServiceConfigurationError | LinkageError e) {
-                    ResponseRelay.notAttached(name, filter.get(), e);
-                    throw e;
-                }
-                relay.attach(kong, name, filter.get());
+                attaching = filter.get();
+                relays.get().attach(kong, name, attaching);
             }
         } catch (PdkException | IOException | RuntimeException | ServiceConfigurationError | LinkageError e) {
             // Errors too: a relay whose HTTP server cannot be created (a bad HttpServerProvider) throws one, and a
             // phase that fails with it would have Kong proxy the request unfiltered.
             LOG.log(Level.ERROR, "plugin " + name + ": the response filter could not be attached, request refused with 500: " + e);
+            if (attaching != null) {
+                closeQuietly(attaching, new StreamEnd.NotAttached(String.valueOf(e)), name);
+            }
             kong.response().exit(500, internalError(kong), JSON);
+        }
+    }
+
+    private static void closeQuietly(ResponseFilter filter, StreamEnd end, String name) {
+        try {
+            filter.onClose(end);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "plugin " + name + ": its filter failed in onClose: " + e);
         }
     }
 }

@@ -158,24 +158,17 @@ public final class ResponseRelay implements AutoCloseable {
      * Adds {@code filter} (of {@code plugin}) to this request's relay pass, in the access phase. The first
      * filter of a request points Kong's upstream at the relay (4 PDK calls after the request id: the Service,
      * the scheme, the target, the ticket header); each later one only finds the pass by the request id. When it
-     * throws, the filter has been closed ({@link StreamEnd.FilterFailed}): it will never see the exchange.
+     * throws, the filter was not attached and has not been closed: the caller closes it.
      */
     public void attach(Kong kong, String plugin, ResponseFilter filter) throws PdkException {
         sweepIfDue();
-        String requestId;
-        Optional<Service> service;
-        try {
-            requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty()).orElse(null);
-            RelayRoute joined = requestId == null ? null : byRequest.get(requestId);
-            if (joined != null) {
-                joined.stages.add(new RelayRoute.Stage(plugin, filter));
-                return;
-            }
-            service = kong.router().getService();
-        } catch (PdkException | RuntimeException e) {
-            notAttached(plugin, filter, e);
-            throw e;
+        String requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty()).orElse(null);
+        RelayRoute joined = requestId == null ? null : byRequest.get(requestId);
+        if (joined != null) {
+            joined.stages.add(new RelayRoute.Stage(plugin, filter));
+            return;
         }
+        Optional<Service> service = kong.router().getService();
         RelayRoute route = new RelayRoute(requestId, service, System.nanoTime() + TICKET_TTL.toNanos());
         route.stages.add(new RelayRoute.Stage(plugin, filter));
         String ticket = newTicket();
@@ -189,31 +182,30 @@ public final class ResponseRelay implements AutoCloseable {
             kong.service().setTarget("127.0.0.1", port());
             kong.service().request().setHeader(TICKET_HEADER, ticket);
         } catch (PdkException | RuntimeException e) {
-            RelayRoute withdrawn = tickets.remove(ticket);
-            if (withdrawn != null) {
-                forget(withdrawn);
-                RelayPass.closeAll(withdrawn, new StreamEnd.FilterFailed(plugin, notAttachedMessage(e)), 0);
-            }
+            withdraw(ticket, e);
             throw e;
         }
-    }
-
-    /** Tells a filter that never joined a relay pass so: its onClose comes exactly once however the exchange ends. */
-    static void notAttached(String plugin, ResponseFilter filter, Throwable cause) {
-        try {
-            filter.onClose(new StreamEnd.FilterFailed(plugin, notAttachedMessage(cause)));
-        } catch (RuntimeException | LinkageError e) {
-            LOG.log(Level.WARNING, "relay: the response filter of " + plugin + " failed in onClose: " + e);
-        }
-    }
-
-    private static String notAttachedMessage(Throwable cause) {
-        return "not attached to the relay: " + cause;
     }
 
     /** Routes admitted and not yet used or expired. */
     public int pendingTickets() {
         return tickets.size();
+    }
+
+    /**
+     * Undoes an attach Kong refused. The filter is not told here: the caller closes it once (AfterAccess, with
+     * {@link StreamEnd.NotAttached}); only the relay's block of the log line is settled.
+     */
+    private void withdraw(String ticket, Exception cause) {
+        RelayRoute route = tickets.remove(ticket);
+        if (route != null) {
+            forget(route);
+            Map<String, Object> block = new java.util.LinkedHashMap<>();
+            block.put("outcome", new StreamEnd.NotAttached(String.valueOf(cause)).outcome());
+            block.put("filters", route.stages.stream().map(RelayRoute.Stage::plugin).toList());
+            block.put("error", String.valueOf(cause));
+            route.logBlock.complete(block);
+        }
     }
 
     private void forget(RelayRoute route) {

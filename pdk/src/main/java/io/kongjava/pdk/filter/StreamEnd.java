@@ -48,4 +48,15 @@ public sealed interface StreamEnd {
             return "not_proxied";
         }
     }
+
+    /**
+     * The filter could not join the relay (it was not ready, or Kong refused the calls that route the request
+     * to it): the request was answered with Kong's 500 and nothing was sent upstream.
+     */
+    record NotAttached(String message) implements StreamEnd {
+        @Override
+        public String outcome() {
+            return "not_attached";
+        }
+    }
 }

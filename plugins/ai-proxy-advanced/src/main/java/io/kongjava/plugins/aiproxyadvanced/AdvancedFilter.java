@@ -63,12 +63,13 @@ final class AdvancedFilter implements ResponseFilter, CallsUpstream {
 
     /**
      * Called last in every case; when the targets were never called, nothing was measured: Kong never came to the
-     * relay (the {@code ai_pending} fallback says {@code abandoned}), or a filter failed first and the client got
-     * Kong's 500.
+     * relay (the {@code ai_pending} fallback says {@code abandoned}), or the client got Kong's 500 first (the relay
+     * could not take the request, or another filter failed).
      */
     @Override
     public void onClose(StreamEnd end) {
-        logBlock.complete(end instanceof StreamEnd.FilterFailed ? LogBlock.unsent(pluginId, config, "internal_error") : null);
+        boolean refused = end instanceof StreamEnd.NotAttached || end instanceof StreamEnd.FilterFailed;
+        logBlock.complete(refused ? LogBlock.unsent(pluginId, config, "internal_error") : null);
     }
 
     /** The failover logic's client is the relay: what is written here is the upstream's answer for the route's filters. */

@@ -221,13 +221,18 @@ final class AiResponseFilter implements ResponseFilter {
                         + ": " + call.scrub(failed.message()));
                 yield failed.timeout() ? Outcome.UPSTREAM_TIMEOUT : mode == null ? Outcome.UPSTREAM_UNREACHABLE : Outcome.TRUNCATED;
             }
-            // before any answer the client got a 500 (a filter failed early, or this one was never attached)
-            case StreamEnd.FilterFailed failed -> mode == null ? Outcome.INTERNAL_ERROR : Outcome.TRUNCATED;
+            case StreamEnd.FilterFailed failed -> Outcome.TRUNCATED;
             case StreamEnd.NotProxied notProxied -> null;
+            case StreamEnd.NotAttached notAttached -> Outcome.INTERNAL_ERROR;
         };
         if (outcome == null) {
             // Kong never came (another plugin ended the request after ours): nothing was measured.
             call.analytics().complete(null);
+            return;
+        }
+        if (outcome == Outcome.INTERNAL_ERROR) {
+            // the relay could not take the request: Kong's 500 went to the client, nothing to the provider
+            call.analytics().complete(Analytics.failed(call.pluginId(), call.config(), call.askedModel(), call.startNanos()));
             return;
         }
         meter.end();
