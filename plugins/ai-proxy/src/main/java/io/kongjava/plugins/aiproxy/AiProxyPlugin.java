@@ -138,9 +138,10 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             }
             complete(analytics, () -> Analytics.rejected(id, config, rejection.requestModel, start));
         } catch (Throwable failure) {
+            // first the line's block, so the log says the access phase failed
             String id = pluginId;
-            Prepared checked = prepared;
-            complete(analytics, () -> Analytics.failed(id, config, askedModel(checked), start));
+            String asked = askedModel(prepared);
+            complete(analytics, () -> Analytics.failed(id, config, asked, start));
             LOG.log(Level.ERROR, "java-ai-proxy: request " + requestId + " refused with 500, its access phase failed: "
                     + scrub(config, String.valueOf(failure)));
             kong.response().exit(500, internalErrorBody(requestId), JSON_CONTENT);
