@@ -178,7 +178,10 @@ public final class ResponseRelay implements AutoCloseable {
             exchange.publish(requestId, LOG_KEY, route.logBlock);
         }
         try {
-            kong.service().request().setScheme("http");
+            if (!service.map(Service::protocol).orElse("").equals("http")) {
+                // Kong's upstream scheme starts as the Service's protocol: only another one needs the round trip
+                kong.service().request().setScheme("http");
+            }
             kong.service().setTarget("127.0.0.1", port());
             kong.service().request().setHeader(TICKET_HEADER, ticket);
         } catch (PdkException | RuntimeException e) {
