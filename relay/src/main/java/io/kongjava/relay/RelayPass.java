@@ -1,6 +1,7 @@
 package io.kongjava.relay;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.kongjava.catalogue.HopByHopHeaders;
 import io.kongjava.pdk.entity.Service;
 import io.kongjava.pdk.filter.HttpFields;
 import io.kongjava.pdk.filter.ResponseFilter;
@@ -36,9 +37,8 @@ import okio.BufferedSource;
 final class RelayPass {
 
     private static final System.Logger LOG = System.getLogger(RelayPass.class.getName());
-    /** Hop-by-hop headers (RFC 9110 7.6.1) and the relay's own, never passed on either way. */
-    static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
-            "transfer-encoding", "upgrade", "content-length", ResponseRelay.TICKET_HEADER);
+    /** Kong's hop-by-hop set and the relay's own ticket, never passed on either way. */
+    static final Set<String> NOT_PASSED = HopByHopHeaders.and(ResponseRelay.TICKET_HEADER);
     private static final int CHUNK = 16 * 1024;
 
     /** A filter threw: which one, and what. */
@@ -113,7 +113,7 @@ final class RelayPass {
     private void relay(Response response, Call call) {
         HttpFields headers = new HttpFields();
         for (kotlin.Pair<? extends String, ? extends String> header : response.headers()) {
-            if (!HOP_BY_HOP.contains(header.getFirst().toLowerCase(Locale.ROOT))) {
+            if (!NOT_PASSED.contains(header.getFirst().toLowerCase(Locale.ROOT))) {
                 headers.add(header.getFirst(), header.getSecond());
             }
         }
@@ -250,7 +250,7 @@ final class RelayPass {
         String relayHost = "127.0.0.1:" + relay.port();
         kong.getRequestHeaders().forEach((name, values) -> {
             String lower = name.toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(lower) || lower.equals("accept-encoding") || lower.equals("expect")) {
+            if (NOT_PASSED.contains(lower) || lower.equals("accept-encoding") || lower.equals("expect")) {
                 // Filters read the body as sent: the upstream is asked for it uncompressed.
                 return;
             }
