@@ -11,13 +11,10 @@ import io.kongjava.pdk.entity.Credential;
 import java.util.Optional;
 
 /** {@code kong.client} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedClient implements Client {
-    private final Calls calls;
-    private final ClientTls tls;
+record BridgedClient(Calls calls, ClientTls tls) implements Client {
 
     BridgedClient(Calls calls) {
-        this.calls = calls;
-        this.tls = new BridgedClientTls(calls);
+        this(calls, new BridgedClientTls(calls));
     }
 
     @Override public String getIp() throws PdkException { return calls.text(PdkFunction.CLIENT_GET_IP); }
@@ -64,5 +61,4 @@ final class BridgedClient implements Client {
                 : calls.optionalText(PdkFunction.CLIENT_GET_PROTOCOL);
     }
 
-    @Override public ClientTls tls() { return tls; }
 }

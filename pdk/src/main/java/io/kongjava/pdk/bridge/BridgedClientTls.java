@@ -8,12 +8,7 @@ import io.kongjava.pdk.client.tls.ClientTls;
 import java.util.Optional;
 
 /** {@code kong.client.tls} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedClientTls implements ClientTls {
-    private final Calls calls;
-
-    BridgedClientTls(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedClientTls(Calls calls) implements ClientTls {
 
     @Override public boolean requestClientCertificate() throws PdkException { return calls.succeeded(PdkFunction.CLIENT_TLS_REQUEST_CLIENT_CERTIFICATE); }
     @Override public boolean disableSessionReuse() throws PdkException { return calls.succeeded(PdkFunction.CLIENT_TLS_DISABLE_SESSION_REUSE); }

@@ -8,12 +8,7 @@ import io.kongjava.pdk.ctx.Ctx;
 import java.util.Optional;
 
 /** {@code kong.ctx.shared} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedCtx implements Ctx, Ctx.Shared {
-    private final Calls calls;
-
-    BridgedCtx(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedCtx(Calls calls) implements Ctx, Ctx.Shared {
 
     @Override public Shared shared() { return this; }
     @Override public Optional<Object> get(String key) throws PdkException { return calls.value(PdkFunction.CTX_SHARED_GET, required(key, "key")); }

@@ -9,12 +9,7 @@ import io.kongjava.pdk.log.SerializeMode;
 import java.util.Map;
 
 /** {@code kong.log} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedLog implements Log {
-    private final Calls calls;
-
-    BridgedLog(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedLog(Calls calls) implements Log {
 
     private void level(PdkFunction level, String message) throws PdkException {
         calls.run(level, message == null ? "nil" : message);

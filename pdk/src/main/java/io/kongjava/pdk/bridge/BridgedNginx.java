@@ -12,12 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** {@code kong.nginx} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedNginx implements Nginx {
-    private final Calls calls;
-
-    BridgedNginx(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedNginx(Calls calls) implements Nginx {
 
     @Override public String getSubsystem() throws PdkException { return calls.text(PdkFunction.NGINX_GET_SUBSYSTEM); }
 

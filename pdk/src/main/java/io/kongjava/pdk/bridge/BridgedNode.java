@@ -8,12 +8,7 @@ import io.kongjava.pdk.node.MemoryStats;
 import io.kongjava.pdk.node.Node;
 
 /** {@code kong.node} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedNode implements Node {
-    private final Calls calls;
-
-    BridgedNode(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedNode(Calls calls) implements Node {
 
     @Override public String getId() throws PdkException { return calls.text(PdkFunction.NODE_GET_ID); }
     @Override public String getHostname() throws PdkException { return calls.text(PdkFunction.NODE_GET_HOSTNAME); }

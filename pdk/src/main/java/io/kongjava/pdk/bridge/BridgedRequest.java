@@ -14,12 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** {@code kong.request} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedRequest implements Request {
-    private final Calls calls;
-
-    BridgedRequest(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedRequest(Calls calls) implements Request {
 
     @Override public String getScheme() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_SCHEME); }
     @Override public String getHost() throws PdkException { return calls.text(PdkFunction.REQUEST_GET_HOST); }

@@ -14,12 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** {@code kong.response} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedResponse implements Response {
-    private final Calls calls;
-
-    BridgedResponse(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedResponse(Calls calls) implements Response {
 
     @Override public int getStatus() throws PdkException { return calls.intValue(PdkFunction.RESPONSE_GET_STATUS); }
     @Override public Optional<String> getHeader(String name) throws PdkException { return calls.firstText(PdkFunction.RESPONSE_GET_HEADER, required(name, "name")); }

@@ -8,12 +8,7 @@ import io.kongjava.pdk.service.Service;
 import java.util.Optional;
 
 /** {@code kong.router} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedRouter implements Router {
-    private final Calls calls;
-
-    BridgedRouter(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedRouter(Calls calls) implements Router {
 
     @Override
     public Optional<Route> getRoute() throws PdkException {

@@ -9,19 +9,12 @@ import io.kongjava.pdk.service.request.ServiceRequest;
 import io.kongjava.pdk.service.response.ServiceResponse;
 
 /** {@code kong.service} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedService implements Service {
-    private final Calls calls;
-    private final ServiceRequest request;
-    private final ServiceResponse response;
+record BridgedService(Calls calls, ServiceRequest request, ServiceResponse response) implements Service {
 
     BridgedService(Calls calls) {
-        this.calls = calls;
-        this.request = new BridgedServiceRequest(calls);
-        this.response = new BridgedServiceResponse(calls);
+        this(calls, new BridgedServiceRequest(calls), new BridgedServiceResponse(calls));
     }
 
-    @Override public ServiceRequest request() { return request; }
-    @Override public ServiceResponse response() { return response; }
     @Override public boolean setUpstream(String host) throws PdkException { return calls.succeeded(PdkFunction.SERVICE_SET_UPSTREAM, required(host, "host")); }
 
     @Override

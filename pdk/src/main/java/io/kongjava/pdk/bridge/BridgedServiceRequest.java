@@ -12,12 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code kong.service.request} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedServiceRequest implements ServiceRequest {
-    private final Calls calls;
-
-    BridgedServiceRequest(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedServiceRequest(Calls calls) implements ServiceRequest {
 
     @Override public void enableBuffering() throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_ENABLE_BUFFERING); }
     @Override public void setScheme(String scheme) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_SCHEME, required(scheme, "scheme")); }

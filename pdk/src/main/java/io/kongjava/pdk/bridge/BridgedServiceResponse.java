@@ -10,12 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** {@code kong.service.response} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedServiceResponse implements ServiceResponse {
-    private final Calls calls;
-
-    BridgedServiceResponse(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedServiceResponse(Calls calls) implements ServiceResponse {
 
     @Override public int getStatus() throws PdkException { return calls.intValue(PdkFunction.SERVICE_RESPONSE_GET_STATUS); }
     @Override public Optional<String> getHeader(String name) throws PdkException { return calls.firstText(PdkFunction.SERVICE_RESPONSE_GET_HEADER, required(name, "name")); }

@@ -11,12 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** {@code kong.vault} over a {@link Bridge}: one Kong PDK function per method, named from the catalogue. */
-final class BridgedVault implements Vault {
-    private final Calls calls;
-
-    BridgedVault(Calls calls) {
-        this.calls = calls;
-    }
+record BridgedVault(Calls calls) implements Vault {
 
     @Override public Optional<String> get(String reference) throws PdkException { return calls.optionalText(PdkFunction.VAULT_GET, required(reference, "reference")); }
     @Override public boolean isReference(String value) throws PdkException { return calls.bool(PdkFunction.VAULT_IS_REFERENCE, required(value, "value")); }
