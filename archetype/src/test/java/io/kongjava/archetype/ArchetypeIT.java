@@ -27,7 +27,10 @@ class ArchetypeIT {
 
     /** Directory of each module a plugin project needs, with its artifactId. */
     private static final Map<String, String> PUBLISHED = Map.of(
+            "pdk-catalogue", "kong-java-pdk-catalogue",
             "protocol", "kong-java-protocol",
+            "kong-client", "kong-java-kong-client",
+            "relay", "kong-java-relay",
             "pdk", "kong-java-pdk",
             "pdk-processor", "kong-java-pdk-processor",
             "kong-emulation", "kong-java-emulation",

@@ -2,6 +2,7 @@ package io.kongjava.bench;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.kongjava.catalogue.HopByHopHeaders;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -41,7 +42,7 @@ import okhttp3.Response;
  */
 public final class ProxyStacks {
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "content-length", "host");
+    private static final Set<String> HOP_BY_HOP = HopByHopHeaders.and("host");
 
     /** What a front server hands the proxying: one request, and where its answer goes. */
     record Incoming(String method, String target, List<String[]> headers, byte[] body) {

@@ -99,7 +99,7 @@ final class ResponseWriter {
         state.responseHeaders.clear();
         state.responseHeaders.putAll(headers);
         headers.forEach((name, values) -> {
-            if (!UpstreamProxy.HOP_BY_HOP.contains(name)) {
+            if (!UpstreamProxy.NOT_FORWARDED.contains(name)) {
                 values.forEach(v -> exchange.getResponseHeaders().add(name, v));
             }
         });

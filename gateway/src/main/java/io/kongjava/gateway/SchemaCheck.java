@@ -1,5 +1,7 @@
 package io.kongjava.gateway;
 
+import io.kongjava.catalogue.KongSchemaRules;
+import io.kongjava.catalogue.KongSchemaRules.KongType;
 import io.kongjava.emulation.Vaults;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Kong's schema rules for plugin configs, applied to the schema a plugin server dumped: types, required, defaults, one_of,
+ * Kong's schema rules for plugin configs ({@link KongSchemaRules}, which the PDK binds configs with too), applied to the
+ * schema a plugin server dumped: types, required, defaults, one_of,
  * unknown fields; and vault references resolved where the schema marks a string {@code referenceable}, alone or as the
  * elements of an array or set or the values of a map, or inside the records of an array (Kong's {@code process_auto_fields}). Anywhere else a reference is
  * plain text.
@@ -47,7 +50,7 @@ final class SchemaCheck {
             }
             if (value == null) {
                 if (Boolean.TRUE.equals(field.get("required"))) {
-                    errors.add(path + ": required field missing");
+                    errors.add(path + ": " + KongSchemaRules.REQUIRED_FIELD_MISSING);
                 }
                 out.put(name, null);
                 continue;
@@ -56,7 +59,7 @@ final class SchemaCheck {
         }
         for (String key : given.keySet()) {
             if (!known.contains(key)) {
-                errors.add(prefix + key + ": unknown field");
+                errors.add(prefix + key + ": " + KongSchemaRules.UNKNOWN_FIELD);
             }
         }
         return out;
@@ -65,45 +68,31 @@ final class SchemaCheck {
     @SuppressWarnings("unchecked")
     private static Object check(String type, Map<String, Object> field, Object value, String path, List<String> errors,
                                 References references) throws ConfigException {
-        switch (type) {
-            case "string" -> {
-                if (Boolean.TRUE.equals(field.get("referenceable")) && Vaults.isReference(value)) {
-                    // Kong accepts a reference in a referenceable field without the field's other checks.
-                    return references.resolve(path, (String) value);
-                }
-                if (!(value instanceof String)) {
-                    errors.add(path + ": expected a string");
-                } else if (field.get("one_of") instanceof List<?> allowed && !allowed.contains(value)) {
-                    errors.add(path + ": expected one of: " + String.join(", ", allowed.stream().map(String::valueOf).toList()));
-                }
-            }
-            case "integer" -> {
-                if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-                    errors.add(path + ": expected an integer");
-                }
-            }
-            case "number" -> {
-                if (!(value instanceof Number)) {
-                    errors.add(path + ": expected a number");
+        KongType kongType = KongType.of(type).orElse(null);
+        if (kongType == null) {
+            return value; // json and other types: accepted as given
+        }
+        if (kongType == KongType.STRING && Boolean.TRUE.equals(field.get("referenceable")) && Vaults.isReference(value)) {
+            // Kong accepts a reference in a referenceable field without the field's other checks.
+            return references.resolve(path, (String) value);
+        }
+        if (!kongType.accepts(value)) {
+            errors.add(path + ": " + kongType.mismatch());
+            return value;
+        }
+        switch (kongType) {
+            case STRING -> {
+                if (field.get("one_of") instanceof List<?> allowed && !allowed.contains(value)) {
+                    errors.add(path + ": " + KongSchemaRules.notOneOf(allowed));
                 }
             }
-            case "boolean" -> {
-                if (!(value instanceof Boolean)) {
-                    errors.add(path + ": expected a boolean");
-                }
+            case RECORD -> {
+                Map<String, Object> map = value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+                return apply((List<Object>) field.getOrDefault("fields", List.of()), map, path + ".", errors, references);
             }
-            case "record" -> {
-                if (!(value instanceof Map<?, ?> map)) {
-                    errors.add(path + ": expected a record");
-                } else {
-                    return apply((List<Object>) field.getOrDefault("fields", List.of()), (Map<String, Object>) map, path + ".", errors,
-                            references);
-                }
-            }
-            case "array", "set" -> {
-                if (!(value instanceof List<?> list)) {
-                    errors.add(path + ": expected an array");
-                } else if (referenceableStrings(field.get("elements"))) {
+            case ARRAY, SET -> {
+                if (referenceableStrings(field.get("elements"))) {
+                    List<?> list = (List<?>) value;
                     List<Object> resolved = new ArrayList<>();
                     for (int i = 0; i < list.size(); i++) {
                         Object element = list.get(i);
@@ -119,10 +108,8 @@ final class SchemaCheck {
                     return checked;
                 }
             }
-            case "map" -> {
-                if (!(value instanceof Map<?, ?>) && !(value instanceof List<?> l && l.isEmpty())) {
-                    errors.add(path + ": expected a map");
-                } else if (value instanceof Map<?, ?> map && referenceableStrings(field.get("values"))) {
+            case MAP -> {
+                if (value instanceof Map<?, ?> map && referenceableStrings(field.get("values"))) {
                     Map<Object, Object> resolved = new LinkedHashMap<>();
                     for (Map.Entry<?, ?> entry : map.entrySet()) {
                         Object v = entry.getValue();
@@ -132,7 +119,7 @@ final class SchemaCheck {
                 }
             }
             default -> {
-                // json and other types: accepted as given
+                // integer, number, boolean: the type is all Kong's dumped schema asks here
             }
         }
         return value;

@@ -345,35 +345,9 @@ final class UpstreamClient implements AutoCloseable {
             }
         }
 
-        private final class FixedBody extends InputStream implements Bounded {
-            private long remaining;
-
+        private final class FixedBody extends FixedLengthBody implements Bounded {
             FixedBody(long length) {
-                remaining = length;
-            }
-
-            @Override
-            public boolean complete() {
-                return remaining == 0;
-            }
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (remaining == 0) {
-                    return -1;
-                }
-                int n = in.read(b, off, (int) Math.min(len, remaining));
-                if (n < 0) {
-                    throw new IOException("the upstream closed the connection " + remaining + " bytes before the end of the body");
-                }
-                remaining -= n;
-                return n;
+                super(in, length, "the upstream");
             }
         }
 

@@ -1,6 +1,7 @@
 package io.kongjava.gateway;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.kongjava.catalogue.HopByHopHeaders;
 import io.kongjava.emulation.KongRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,9 +22,11 @@ import java.util.Set;
 final class UpstreamProxy implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(UpstreamProxy.class.getName());
-    /** Not forwarded either way; {@code expect} because the gateway answers {@code 100-continue} itself, as nginx does. */
-    static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
-            "transfer-encoding", "upgrade", "content-length", "host", "expect");
+    /**
+     * Not forwarded either way: Kong's hop-by-hop set, {@code host} (set for the upstream below) and {@code expect}
+     * (the gateway answers {@code 100-continue} itself, as nginx does).
+     */
+    static final Set<String> NOT_FORWARDED = HopByHopHeaders.and("host", "expect");
 
     /** Runs the plugins' response phases on a buffered response. */
     @FunctionalInterface
@@ -72,7 +75,7 @@ final class UpstreamProxy implements AutoCloseable {
             Map<String, List<String>> responseHeaders = new LinkedHashMap<>();
             for (String[] header : response.headers) {
                 String lower = header[0].toLowerCase(Locale.ROOT);
-                if (!HOP_BY_HOP.contains(lower) || "content-length".equals(lower)) {
+                if (!NOT_FORWARDED.contains(lower) || "content-length".equals(lower)) {
                     responseHeaders.computeIfAbsent(lower, k -> new ArrayList<>()).add(header[1]);
                 }
             }
@@ -103,12 +106,12 @@ final class UpstreamProxy implements AutoCloseable {
     private static List<String[]> upstreamHeaders(KongRequest state, DeclarativeConfig.Route route, String scheme, String host, int port) {
         Map<String, List<String>> outgoing = new LinkedHashMap<>();
         state.headers.forEach((name, values) -> {
-            if (!HOP_BY_HOP.contains(name)) {
+            if (!NOT_FORWARDED.contains(name)) {
                 outgoing.put(name, values);
             }
         });
         state.upstream.headers.forEach((name, values) -> {
-            if (!HOP_BY_HOP.contains(name)) {
+            if (!NOT_FORWARDED.contains(name)) {
                 outgoing.put(name, values);
             }
         });

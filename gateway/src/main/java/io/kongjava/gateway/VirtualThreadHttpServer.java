@@ -293,7 +293,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
             this.uri = parsed;
             List<String> encodings = head.headers().get("Transfer-Encoding");
             List<String> lengths = head.headers().get("Content-Length");
-            InputStream requestBody = new FixedInput(in, 0); // not nullInputStream: the handler closes it, the drain reads it after
+            InputStream requestBody = new FixedLengthBody(in, 0, "the client"); // not nullInputStream: the handler closes it, the drain reads it after
             if (encodings != null) {
                 if (lengths != null) {
                     refusal = new Refused(400, "Bad request"); // both: nginx refuses, a smuggling vector
@@ -306,7 +306,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
                 if (lengths.size() != 1 || !LENGTH.matcher(lengths.getFirst()).matches()) {
                     refusal = new Refused(400, "Bad request");
                 } else {
-                    requestBody = new FixedInput(in, Long.parseLong(lengths.getFirst()));
+                    requestBody = new FixedLengthBody(in, Long.parseLong(lengths.getFirst()), "the client");
                 }
             }
             boolean expectContinue = "100-continue".equalsIgnoreCase(head.headers().getFirst("Expect")) && !http10;
@@ -527,58 +527,6 @@ final class VirtualThreadHttpServer implements AutoCloseable {
                 sendContinue();
                 return in.skip(n);
             }
-        }
-    }
-
-    /** Exactly {@code length} bytes of the connection. */
-    private static final class FixedInput extends InputStream {
-        private final InputStream in;
-        private long remaining;
-
-        FixedInput(InputStream in, long length) {
-            this.in = in;
-            this.remaining = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (remaining == 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, remaining));
-            if (n < 0) {
-                throw new IOException("the client closed the connection in the request body");
-            }
-            remaining -= n;
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = 0;
-            byte[] buffer = remaining == 0 ? null : new byte[(int) Math.min(8192, remaining)];
-            while (skipped < n && remaining > 0) {
-                int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-                if (r < 0) {
-                    break;
-                }
-                skipped += r;
-            }
-            return skipped;
-        }
-
-        /** Allocates the body's size once, not in 16 KB steps as InputStream's would. */
-        @Override
-        public byte[] readNBytes(int len) throws IOException {
-            byte[] body = new byte[(int) Math.min(len, remaining)];
-            int read = readNBytes(body, 0, body.length);
-            return read == body.length ? body : java.util.Arrays.copyOf(body, read);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.kongjava.relay;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.kongjava.catalogue.HopByHopHeaders;
 import io.kongjava.pdk.entity.Service;
 import io.kongjava.pdk.filter.CallsUpstream;
 import io.kongjava.pdk.filter.HttpFields;
@@ -38,9 +39,8 @@ import okio.BufferedSource;
 final class RelayPass {
 
     private static final System.Logger LOG = System.getLogger(RelayPass.class.getName());
-    /** Hop-by-hop headers (RFC 9110 7.6.1) and the relay's own, never passed on either way. */
-    static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
-            "transfer-encoding", "upgrade", "content-length", ResponseRelay.TICKET_HEADER);
+    /** Kong's hop-by-hop set and the relay's own ticket, never passed on either way. */
+    static final Set<String> NOT_PASSED = HopByHopHeaders.and(ResponseRelay.TICKET_HEADER);
     private static final int CHUNK = 16 * 1024;
 
     /** A filter threw: which one, and what. An IOException so that it ends a {@link CallsUpstream} filter's writes. */
@@ -212,7 +212,7 @@ final class RelayPass {
             }
             HttpFields headers = new HttpFields();
             upstreamHeaders.toMap().forEach((name, values) -> {
-                if (!HOP_BY_HOP.contains(name)) {
+                if (!NOT_PASSED.contains(name)) {
                     values.forEach(value -> headers.add(name, value));
                 }
             });
@@ -347,7 +347,7 @@ final class RelayPass {
         String relayHost = "127.0.0.1:" + relay.port();
         kong.getRequestHeaders().forEach((name, values) -> {
             String lower = name.toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(lower) || lower.equals("accept-encoding") || lower.equals("expect")) {
+            if (NOT_PASSED.contains(lower) || lower.equals("accept-encoding") || lower.equals("expect")) {
                 // Filters read the body as sent: the upstream is asked for it uncompressed.
                 return;
             }

@@ -5,6 +5,7 @@ import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.internal.Wire;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,50 @@ final class Calls {
             out.add(Wire.toWire(args[i]));
         }
         return Collections.unmodifiableList(out);
+    }
+
+    static <T> T required(T value, String name) {
+        if (value == null) {
+            throw new NullPointerException(name + " must not be null");
+        }
+        return value;
+    }
+
+    /**
+     * Headers as Kong's header setters take them: a single value as a string, several as an array.
+     * An empty list cannot express anything to Kong and is refused.
+     */
+    static Map<String, Object> headerArg(Map<String, List<String>> headers, PdkFunction method) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (headers == null) {
+            return out;
+        }
+        headers.forEach((name, values) -> {
+            required(name, "header name");
+            if (values == null) {
+                throw noHeaderValue(method, name);
+            }
+            out.put(name, headerValues(values, name, method));
+        });
+        return out;
+    }
+
+    static Object headerValues(List<String> values, String name, PdkFunction method) {
+        required(values, "values");
+        if (values.isEmpty()) {
+            throw noHeaderValue(method, name);
+        }
+        values.forEach(v -> required(v, "value of header " + name));
+        return values.size() == 1 ? values.get(0) : List.copyOf(values);
+    }
+
+    private static IllegalArgumentException noHeaderValue(PdkFunction method, String name) {
+        return new IllegalArgumentException(method.kongName() + ": header " + name + " has no value");
+    }
+
+    /** Whether Kong returned a table (an entity), not nil, false or the empty table. */
+    static boolean isTable(Object v) {
+        return v instanceof Map<?, ?> || (v instanceof List<?> l && !l.isEmpty());
     }
 
     Object call(PdkFunction method, Object... args) throws PdkException {
@@ -90,6 +135,23 @@ final class Calls {
             throw unexpected(method, v);
         }
         return Optional.of(s);
+    }
+
+    /** A header getter's result: a string, or (defensively) the first of several values. */
+    Optional<String> firstText(PdkFunction method, Object... args) throws PdkException {
+        Object v = call(method, args);
+        if (v == null || Boolean.FALSE.equals(v)) {
+            return Optional.empty();
+        }
+        String s = Wire.textLenient(v);
+        if (s != null) {
+            return Optional.of(s);
+        }
+        List<String> values = Wire.texts(v);
+        if (!values.isEmpty()) {
+            return Optional.of(values.get(0));
+        }
+        throw unexpected(method, v);
     }
 
     long integer(PdkFunction method, Object... args) throws PdkException {

@@ -1,5 +1,7 @@
 package io.kongjava.pdk.schema;
 
+import io.kongjava.catalogue.KongSchemaRules;
+import io.kongjava.catalogue.KongSchemaRules.KongType;
 import io.kongjava.pdk.schema.ConfigModel.CollectionShape;
 import io.kongjava.pdk.schema.ConfigModel.EnumShape;
 import io.kongjava.pdk.schema.ConfigModel.Field;
@@ -23,7 +25,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
-/** Kong's config JSON (decoded) to Java values, with Kong's validation rules and wording. */
+/** Kong's config JSON (decoded) to Java values, with Kong's validation rules and wording ({@link KongSchemaRules}). */
 final class Binding {
 
     /** Returned for a value that failed; the error is already recorded. */
@@ -39,7 +41,7 @@ final class Binding {
         } else if (raw instanceof List<?> l && l.isEmpty()) {
             map = Map.of();
         } else {
-            errors.putIfAbsent(label(path), "expected a record");
+            errors.putIfAbsent(label(path), KongType.RECORD.mismatch());
             return INVALID;
         }
         int errorsBefore = errors.size();
@@ -79,7 +81,7 @@ final class Binding {
                     // Kong expands a missing required record to obtain its nested defaults.
                     return hold(field, bindRecord(record, Map.of(), path, errors));
                 }
-                errors.putIfAbsent(path, "required field missing");
+                errors.putIfAbsent(path, KongSchemaRules.REQUIRED_FIELD_MISSING);
                 return INVALID;
             }
             return absent(field);
@@ -125,7 +127,7 @@ final class Binding {
             case Scalar s -> {
                 Object v = scalar(s, raw);
                 if (v == null) {
-                    errors.putIfAbsent(path, typeError(s.kongType()));
+                    errors.putIfAbsent(path, s.kongType().mismatch());
                     return INVALID;
                 }
                 String error = validateScalar(raw, c);
@@ -137,19 +139,19 @@ final class Binding {
             }
             case EnumShape e -> {
                 if (!(raw instanceof String s)) {
-                    errors.putIfAbsent(path, "expected a string");
+                    errors.putIfAbsent(path, KongType.STRING.mismatch());
                     return INVALID;
                 }
                 Object constant = e.constantsByKongName().get(s);
                 if (constant == null) {
-                    errors.putIfAbsent(path, "expected one of: " + String.join(", ", e.constantsByKongName().keySet()));
+                    errors.putIfAbsent(path, KongSchemaRules.notOneOf(e.constantsByKongName().keySet()));
                     return INVALID;
                 }
                 return constant;
             }
             case CollectionShape col -> {
                 if (!(raw instanceof List<?> list)) {
-                    errors.putIfAbsent(path, col.set() ? "expected a set" : "expected an array");
+                    errors.putIfAbsent(path, col.kongType().mismatch());
                     return INVALID;
                 }
                 String lengthError = validateLength(list.size(), c);
@@ -179,7 +181,7 @@ final class Binding {
                 } else if (raw instanceof List<?> l && l.isEmpty()) {
                     map = Map.of();
                 } else {
-                    errors.putIfAbsent(path, "expected a map");
+                    errors.putIfAbsent(path, KongType.MAP.mismatch());
                     return INVALID;
                 }
                 String lengthError = validateLength(map.size(), c);
@@ -210,7 +212,7 @@ final class Binding {
     private static Object elementValue(Shape shape, Object raw, String path, Map<String, String> errors,
                                        ConfigModel.Constraints c) {
         if (raw == null) {
-            errors.putIfAbsent(path, typeError(shape.kongType()));
+            errors.putIfAbsent(path, shape.kongType().mismatch());
             return INVALID;
         }
         ConfigModel.Constraints elementConstraints = new ConfigModel.Constraints(c.oneOf(), c.between(), c.gt(),
@@ -301,14 +303,6 @@ final class Binding {
         return null;
     }
 
-    private static String typeError(ConfigModel.KongType type) {
-        return switch (type) {
-            case INTEGER -> "expected an integer";
-            case ARRAY -> "expected an array";
-            default -> "expected a " + type.kongName();
-        };
-    }
-
     /** Kong's validators in Kong's order: one_of, gt, between, len_min, len_max, match. */
     private static String validateScalar(Object raw, ConfigModel.Constraints c) {
         if (c.oneOf() != null) {
@@ -320,7 +314,7 @@ final class Binding {
                 }
             }
             if (!found) {
-                return "expected one of: " + c.oneOf().stream().map(String::valueOf).collect(Collectors.joining(", "));
+                return KongSchemaRules.notOneOf(c.oneOf());
             }
         }
         if (raw instanceof Number n) {

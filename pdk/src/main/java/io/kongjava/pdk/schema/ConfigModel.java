@@ -1,5 +1,6 @@
 package io.kongjava.pdk.schema;
 
+import io.kongjava.catalogue.KongSchemaRules.KongType;
 import io.kongjava.pdk.internal.Json;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.ParameterizedType;
@@ -31,14 +32,6 @@ import java.util.regex.Pattern;
 final class ConfigModel {
 
     private ConfigModel() {
-    }
-
-    enum KongType {
-        STRING, INTEGER, NUMBER, BOOLEAN, ARRAY, SET, MAP, RECORD;
-
-        String kongName() {
-            return name().toLowerCase(Locale.ROOT);
-        }
     }
 
     sealed interface Shape permits Scalar, EnumShape, CollectionShape, MapShape, RecordShape {

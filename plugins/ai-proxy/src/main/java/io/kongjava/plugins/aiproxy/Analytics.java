@@ -37,13 +37,7 @@ final class Analytics {
             payload.put("response", meter.responsePayload());
             proxy.put("payload", payload);
         }
-        Map<String, Object> block = new LinkedHashMap<>();
-        if (!proxy.isEmpty()) {
-            block.put("proxy", proxy);
-        }
-        block.put("redact_headers", redactHeaders(config));
-        block.put("drop_headers", List.of(io.kongjava.pdk.filter.FiltersResponse.RELAY_TICKET_HEADER));
-        return block;
+        return block(proxy, config);
     }
 
     /** The block of a request refused before any upstream call: zero tokens, as Kong logs it. */
@@ -101,6 +95,11 @@ final class Analytics {
             usage.put("cost", 0.0);
             proxy.put("usage", usage);
         }
+        return block(proxy, config);
+    }
+
+    /** The analytics block around {@code proxy} (left out when empty), with the headers the log must not show. */
+    private static Map<String, Object> block(Map<String, Object> proxy, AiProxyConfig config) {
         Map<String, Object> block = new LinkedHashMap<>();
         if (!proxy.isEmpty()) {
             block.put("proxy", proxy);

@@ -1,0 +1,88 @@
+package io.kongjava.catalogue;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Kong's schema rules for a plugin's config that both ends apply, with the words of Kong's schema validation
+ * (kong/db/schema): the field types, which decoded values each accepts and what Kong says when it does not,
+ * and the messages for a missing required field, an unknown field and a value outside {@code one_of}. The PDK
+ * binds a config record with them; the local gateway checks a config against a plugin server's dumped schema
+ * with them.
+ */
+public final class KongSchemaRules {
+
+    public static final String REQUIRED_FIELD_MISSING = "required field missing";
+    public static final String UNKNOWN_FIELD = "unknown field";
+
+    private KongSchemaRules() {
+    }
+
+    /** Kong's message for a value outside {@code one_of}. */
+    public static String notOneOf(Collection<?> allowed) {
+        return "expected one of: " + allowed.stream().map(String::valueOf).collect(Collectors.joining(", "));
+    }
+
+    /** A schema field's {@code type}. */
+    public enum KongType {
+        STRING, INTEGER, NUMBER, BOOLEAN, ARRAY, SET, MAP, RECORD;
+
+        /** The name in a schema ({@code "integer"}). */
+        public String kongName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The type a schema names; empty for the ones not checked here ({@code json}, {@code foreign}, ...). */
+        public static Optional<KongType> of(String kongName) {
+            for (KongType type : values()) {
+                if (type.kongName().equals(kongName)) {
+                    return Optional.of(type);
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** What Kong says when a value is not of this type. */
+        public String mismatch() {
+            return switch (this) {
+                case INTEGER -> "expected an integer";
+                case ARRAY -> "expected an array";
+                default -> "expected a " + kongName();
+            };
+        }
+
+        /**
+         * Whether a decoded JSON or MessagePack value is of this type, as Lua sees it: an integer is any whole
+         * number, and an empty list is also an empty record or map (Lua has one empty table).
+         */
+        public boolean accepts(Object value) {
+            return switch (this) {
+                case STRING -> value instanceof String;
+                case INTEGER -> isWholeNumber(value);
+                case NUMBER -> value instanceof Number;
+                case BOOLEAN -> value instanceof Boolean;
+                case ARRAY, SET -> value instanceof List<?>;
+                case MAP, RECORD -> value instanceof Map<?, ?> || value instanceof List<?> list && list.isEmpty();
+            };
+        }
+
+        private static boolean isWholeNumber(Object value) {
+            return switch (value) {
+                case Long l -> true;
+                case Integer i -> true;
+                case Short s -> true;
+                case Byte b -> true;
+                case BigInteger b -> true;
+                case BigDecimal d -> d.signum() == 0 || d.stripTrailingZeros().scale() <= 0;
+                case Number n -> Double.isFinite(n.doubleValue()) && n.doubleValue() == Math.rint(n.doubleValue());
+                default -> false;
+            };
+        }
+    }
+}
