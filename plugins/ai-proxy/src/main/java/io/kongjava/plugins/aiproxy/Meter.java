@@ -1,26 +1,19 @@
 package io.kongjava.plugins.aiproxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kongjava.plugins.ai.AnthropicUsage;
+import io.kongjava.plugins.ai.Prices;
 
 /**
- * What one LLM exchange cost and how long it took, fed from Anthropic's usage objects as they arrive.
- *
- * <p>Anthropic's {@code message_delta} usage is cumulative and {@code message_start}'s output count is
- * provisional, so every count replaces the previous one instead of being added (the double counting of
- * Kong/kong#14535). Prompt tokens include the cache writes and reads, as Kong Enterprise counts them.
+ * What one LLM exchange cost and how long it took: the token counts ({@link AnthropicUsage}), the response's
+ * model, stop reason and text, and the timings.
  */
 final class Meter {
 
     private final long startNanos;
     private final int payloadLimit;
-    private long inputTokens;
-    private long cacheCreationTokens;
-    private long cacheReadTokens;
-    private long outputTokens;
-    /** Of the cache writes, those for the 1-hour cache ({@code usage.cache_creation.ephemeral_1h_input_tokens}). */
-    private long cacheCreation1hTokens;
+    private final AnthropicUsage usage = new AnthropicUsage();
     private long countedTokens = -1;
-    private boolean usageSeen;
     private String responseModel;
     private String stopReason;
     private long firstTokenNanos;
@@ -34,18 +27,7 @@ final class Meter {
     }
 
     synchronized void usage(JsonNode usage) {
-        if (usage == null || !usage.isObject()) {
-            return;
-        }
-        usageSeen = true;
-        inputTokens = replace(usage, "input_tokens", inputTokens);
-        cacheCreationTokens = replace(usage, "cache_creation_input_tokens", cacheCreationTokens);
-        cacheReadTokens = replace(usage, "cache_read_input_tokens", cacheReadTokens);
-        outputTokens = replace(usage, "output_tokens", outputTokens);
-        JsonNode breakdown = usage.get("cache_creation");
-        if (breakdown != null && breakdown.isObject()) {
-            cacheCreation1hTokens = replace(breakdown, "ephemeral_1h_input_tokens", cacheCreation1hTokens);
-        }
+        this.usage.read(usage);
     }
 
     /** The answer of a count_tokens call. */
@@ -59,12 +41,7 @@ final class Meter {
     }
 
     synchronized long cacheCreation1hTokens() {
-        return Math.min(cacheCreation1hTokens, cacheCreationTokens);
-    }
-
-    private static long replace(JsonNode usage, String field, long current) {
-        JsonNode value = usage.get(field);
-        return value != null && value.isNumber() ? value.asLong() : current;
+        return usage.cacheCreation1hTokens();
     }
 
     synchronized void responseModel(String model) {
@@ -103,27 +80,32 @@ final class Meter {
     }
 
     synchronized long promptTokens() {
-        return inputTokens + cacheCreationTokens + cacheReadTokens;
+        return usage.promptTokens();
     }
 
     /** The final output count; estimated at four characters per token only when the upstream sent none. */
     synchronized long completionTokens() {
-        if (!usageSeen && outputTokens == 0 && !responseText.isEmpty()) {
+        if (!usage.seen() && usage.outputTokens() == 0 && !responseText.isEmpty()) {
             return (responseText.toString().strip().length() + 3) / 4;
         }
-        return outputTokens;
+        return usage.outputTokens();
     }
 
     synchronized long inputTokens() {
-        return inputTokens;
+        return usage.inputTokens();
     }
 
     synchronized long cacheCreationTokens() {
-        return cacheCreationTokens;
+        return usage.cacheCreationTokens();
     }
 
     synchronized long cacheReadTokens() {
-        return cacheReadTokens;
+        return usage.cacheReadTokens();
+    }
+
+    /** The cost at {@code prices}, with {@code completionTokens} (possibly estimated) as the output count. */
+    synchronized double cost(Prices prices, long completionTokens) {
+        return prices.cost(usage, completionTokens);
     }
 
     synchronized String responseModel() {
