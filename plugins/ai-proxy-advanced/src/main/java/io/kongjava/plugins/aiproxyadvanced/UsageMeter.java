@@ -1,24 +1,17 @@
 package io.kongjava.plugins.aiproxyadvanced;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kongjava.plugins.ai.AnthropicUsage;
+import io.kongjava.plugins.ai.Prices;
 
 /**
- * Tokens, cost and timings of one provider call, read from Anthropic's usage objects as they arrive (every
- * provider here answers with Claude's own usage, cache tokens included). {@code message_delta}'s usage is
- * cumulative and {@code message_start}'s output count provisional, so each count replaces the last.
+ * Tokens ({@link AnthropicUsage}: every provider here answers with Claude's own usage, cache tokens included),
+ * cost and timings of one provider call, fed with the events of its answer as they arrive.
  */
 final class UsageMeter {
 
-    static final double CACHE_WRITE_5M = 1.25;
-    static final double CACHE_WRITE_1H = 2.0;
-    static final double CACHE_READ = 0.1;
-
     private final long startNanos;
-    private long inputTokens;
-    private long cacheCreationTokens;
-    private long cacheCreation1hTokens;
-    private long cacheReadTokens;
-    private long outputTokens;
+    private final AnthropicUsage usage = new AnthropicUsage();
     private long countedTokens = -1;
     private String responseModel;
     private String stopReason;
@@ -34,22 +27,7 @@ final class UsageMeter {
     }
 
     synchronized void usage(JsonNode usage) {
-        if (usage == null || !usage.isObject()) {
-            return;
-        }
-        inputTokens = replace(usage, "input_tokens", inputTokens);
-        cacheCreationTokens = replace(usage, "cache_creation_input_tokens", cacheCreationTokens);
-        cacheReadTokens = replace(usage, "cache_read_input_tokens", cacheReadTokens);
-        outputTokens = replace(usage, "output_tokens", outputTokens);
-        JsonNode breakdown = usage.get("cache_creation");
-        if (breakdown != null && breakdown.isObject()) {
-            cacheCreation1hTokens = replace(breakdown, "ephemeral_1h_input_tokens", cacheCreation1hTokens);
-        }
-    }
-
-    private static long replace(JsonNode usage, String field, long current) {
-        JsonNode value = usage.get(field);
-        return value != null && value.isNumber() ? value.asLong() : current;
+        this.usage.read(usage);
     }
 
     /** Feeds one event of Claude's stream. */
@@ -118,19 +96,19 @@ final class UsageMeter {
     }
 
     synchronized long promptTokens() {
-        return inputTokens + cacheCreationTokens + cacheReadTokens;
+        return usage.promptTokens();
     }
 
     synchronized long completionTokens() {
-        return outputTokens;
+        return usage.outputTokens();
     }
 
     synchronized long cacheReadTokens() {
-        return cacheReadTokens;
+        return usage.cacheReadTokens();
     }
 
     synchronized long cacheCreationTokens() {
-        return cacheCreationTokens;
+        return usage.cacheCreationTokens();
     }
 
     synchronized long countedTokens() {
@@ -155,25 +133,23 @@ final class UsageMeter {
 
     /** Milliseconds per output token after the first, for lowest-latency's tpot; e2e latency when none came. */
     synchronized double millisPerToken() {
+        long outputTokens = usage.outputTokens();
         if (outputTokens <= 1 || firstTokenNanos == 0) {
             return latencyMillis();
         }
         return ((endNanos == 0 ? System.nanoTime() : endNanos) - firstTokenNanos) / 1e6 / (outputTokens - 1);
     }
 
-    /** The cost at the target's prices, Anthropic's cache tiers priced apart (defaults: Anthropic's multipliers). */
+    /**
+     * The cost at the target's prices ({@link Prices}: Anthropic's cache tiers priced apart); none when neither
+     * input_cost nor output_cost is set.
+     */
     synchronized double cost(AdvancedConfig.Options options) {
         if (options.inputCost().isEmpty() && options.outputCost().isEmpty()) {
             return 0.0;
         }
-        double input = options.inputCost().orElse(0);
-        long writes1h = Math.min(cacheCreation1hTokens, cacheCreationTokens);
-        long writes5m = cacheCreationTokens - writes1h;
-        double perMillion = inputTokens * input
-                + writes5m * options.cacheWriteCost().orElse(input * CACHE_WRITE_5M)
-                + writes1h * options.cacheWrite1hCost().orElse(input * CACHE_WRITE_1H)
-                + cacheReadTokens * options.cacheReadCost().orElse(input * CACHE_READ)
-                + outputTokens * options.outputCost().orElse(0);
-        return perMillion / 1_000_000;
+        Prices prices = new Prices(options.inputCost(), options.outputCost(), options.cacheReadCost(),
+                options.cacheWriteCost(), options.cacheWrite1hCost());
+        return prices.cost(usage, usage.outputTokens());
     }
 }
