@@ -35,7 +35,7 @@ final class Analytics {
         if (config.logging().logPayloads()) {
             Map<String, Object> payload = new LinkedHashMap<>();
             payload.put("request", requestPayload);
-            payload.put("response", meter.responsePayload());
+            payload.put("response", meter.payload());
             proxy.put("payload", payload);
         }
         Map<String, Object> block = new LinkedHashMap<>();
