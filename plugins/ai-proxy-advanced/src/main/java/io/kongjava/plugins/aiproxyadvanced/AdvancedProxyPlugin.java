@@ -13,6 +13,7 @@ import io.kongjava.pdk.exchange.UsesRequestExchange;
 import io.kongjava.pdk.filter.CallsUpstream;
 import io.kongjava.pdk.filter.FiltersResponse;
 import io.kongjava.pdk.filter.ResponseFilter;
+import io.kongjava.plugins.ai.AiExchange;
 import io.kongjava.plugins.ai.StrictJson;
 import io.kongjava.plugins.ai.UpstreamUrls;
 import java.io.IOException;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
@@ -40,9 +40,9 @@ import okhttp3.OkHttpClient;
 @KongPlugin.Info(name = "java-ai-proxy-advanced", version = "0.1.0", priority = 770) // Kong's ai-proxy-advanced priority
 public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, FiltersResponse<AdvancedConfig>, UsesRequestExchange {
 
-    public static final String AI_KEY = "ai";
+    public static final String AI_KEY = AiExchange.AI_KEY;
     /** The block java-file-log writes instead when the {@link #AI_KEY} one does not come (Kong abandoned the phase). */
-    public static final String AI_PENDING_KEY = "ai_pending";
+    public static final String AI_PENDING_KEY = AiExchange.AI_PENDING_KEY;
 
     private static final System.Logger LOG = System.getLogger(AdvancedProxyPlugin.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -181,8 +181,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         String requestId = null;
         String pluginId = null;
         try {
-            requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
-                    .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
+            requestId = AiExchange.requestId(kong);
             pluginId = kong.plugin().getId();
             exchange.publish(requestId, AI_KEY, logBlock);
             exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(LogBlock.unsent(pluginId, config, "abandoned")));

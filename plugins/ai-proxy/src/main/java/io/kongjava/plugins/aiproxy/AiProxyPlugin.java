@@ -12,6 +12,7 @@ import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.pdk.exchange.UsesRequestExchange;
 import io.kongjava.pdk.filter.FiltersResponse;
 import io.kongjava.pdk.filter.ResponseFilter;
+import io.kongjava.plugins.ai.AiExchange;
 import io.kongjava.plugins.ai.StrictJson;
 import io.kongjava.plugins.ai.UpstreamUrls;
 import java.io.IOException;
@@ -22,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -39,9 +39,9 @@ import java.util.concurrent.CompletableFuture;
 public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersResponse<AiProxyConfig>, UsesRequestExchange {
 
     /** The exchange key java-file-log reads the block from. */
-    public static final String AI_KEY = "ai";
+    public static final String AI_KEY = AiExchange.AI_KEY;
     /** The block java-file-log writes instead when the {@link #AI_KEY} one does not come (Kong abandoned the phase). */
-    public static final String AI_PENDING_KEY = "ai_pending";
+    public static final String AI_PENDING_KEY = AiExchange.AI_PENDING_KEY;
     static final String DEFAULT_UPSTREAM = "https://api.anthropic.com";
 
     private static final System.Logger LOG = System.getLogger(AiProxyPlugin.class.getName());
@@ -89,8 +89,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         String pluginId = null;
         Prepared prepared = null;
         try {
-            requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
-                    .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
+            requestId = AiExchange.requestId(kong);
             pluginId = kong.plugin().getId();
             exchange.publish(requestId, AI_KEY, analytics);
             exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(Analytics.pending(pluginId, config)));
