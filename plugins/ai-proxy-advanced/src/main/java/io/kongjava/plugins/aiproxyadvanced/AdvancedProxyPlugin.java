@@ -1,11 +1,7 @@
 package io.kongjava.plugins.aiproxyadvanced;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.Kong;
@@ -17,10 +13,11 @@ import io.kongjava.pdk.exchange.UsesRequestExchange;
 import io.kongjava.pdk.filter.CallsUpstream;
 import io.kongjava.pdk.filter.FiltersResponse;
 import io.kongjava.pdk.filter.ResponseFilter;
+import io.kongjava.plugins.ai.AiExchange;
+import io.kongjava.plugins.ai.StrictJson;
+import io.kongjava.plugins.ai.UpstreamUrls;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -28,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
@@ -44,16 +40,12 @@ import okhttp3.OkHttpClient;
 @KongPlugin.Info(name = "java-ai-proxy-advanced", version = "0.1.0", priority = 770) // Kong's ai-proxy-advanced priority
 public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, FiltersResponse<AdvancedConfig>, UsesRequestExchange {
 
-    public static final String AI_KEY = "ai";
+    public static final String AI_KEY = AiExchange.AI_KEY;
     /** The block java-file-log writes instead when the {@link #AI_KEY} one does not come (Kong abandoned the phase). */
-    public static final String AI_PENDING_KEY = "ai_pending";
+    public static final String AI_PENDING_KEY = AiExchange.AI_PENDING_KEY;
 
     private static final System.Logger LOG = System.getLogger(AdvancedProxyPlugin.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper STRICT_JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
     private static final Map<String, List<String>> JSON_CONTENT = Map.of("Content-Type", List.of("application/json; charset=utf-8"));
 
     /** What one configuration needs between requests: its providers (with their credentials) and its balancer. */
@@ -98,7 +90,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
             if (target.model().name() == null || target.model().name().isBlank()) {
                 errors.put(at + "model.name", "required field missing");
             }
-            options.upstreamUrl().ifPresent(url -> urlProblem(url).ifPresent(problem -> errors.put(at + "model.options.upstream_url", problem)));
+            options.upstreamUrl().ifPresent(url -> UpstreamUrls.problem(url).ifPresent(problem -> errors.put(at + "model.options.upstream_url", problem)));
             switch (target.model().provider()) {
                 case "anthropic" -> {
                     if (options.anthropicVersion().filter(v -> !v.isBlank()).isEmpty()) {
@@ -141,23 +133,6 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         }
     }
 
-    static Optional<String> urlProblem(String url) {
-        try {
-            URI uri = new URI(url);
-            if (uri.getScheme() == null) {
-                return Optional.of("missing scheme in url");
-            }
-            if (!uri.getScheme().equals("http") && !uri.getScheme().equals("https")) {
-                return Optional.of("unsupported scheme '" + uri.getScheme() + "' in url; use http or https");
-            }
-            if (uri.getHost() == null || uri.getHost().isEmpty()) {
-                return Optional.of("missing host in url");
-            }
-            return Optional.empty();
-        } catch (URISyntaxException e) {
-            return Optional.of("could not parse url. " + e.getMessage());
-        }
-    }
 
     /** Builds the engine of a configuration; a test may give its own. */
     @FunctionalInterface
@@ -206,8 +181,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         String requestId = null;
         String pluginId = null;
         try {
-            requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
-                    .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
+            requestId = AiExchange.requestId(kong);
             pluginId = kong.plugin().getId();
             exchange.publish(requestId, AI_KEY, logBlock);
             exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(LogBlock.unsent(pluginId, config, "abandoned")));
@@ -266,10 +240,9 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         byte[] body = readBody(kong, config);
         JsonNode parsed;
         try {
-            parsed = STRICT_JSON.readTree(body);
-        } catch (StreamReadException e) {
-            throw new Rejection(400, "invalid_request_error", String.valueOf(e.getOriginalMessage()).startsWith("Duplicate field")
-                    ? "request body has a duplicate key" : "request body doesn't contain valid prompts");
+            parsed = StrictJson.read(body);
+        } catch (StrictJson.DuplicateKeyException e) {
+            throw new Rejection(400, "invalid_request_error", "request body has a duplicate key");
         } catch (IOException e) {
             throw new Rejection(400, "invalid_request_error", "request body doesn't contain valid prompts");
         }

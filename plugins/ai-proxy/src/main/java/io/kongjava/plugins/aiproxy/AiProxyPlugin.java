@@ -1,11 +1,7 @@
 package io.kongjava.plugins.aiproxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.Kong;
@@ -16,16 +12,17 @@ import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.pdk.exchange.UsesRequestExchange;
 import io.kongjava.pdk.filter.FiltersResponse;
 import io.kongjava.pdk.filter.ResponseFilter;
+import io.kongjava.plugins.ai.AiExchange;
+import io.kongjava.plugins.ai.StrictJson;
+import io.kongjava.plugins.ai.UpstreamUrls;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -42,21 +39,13 @@ import java.util.concurrent.CompletableFuture;
 public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersResponse<AiProxyConfig>, UsesRequestExchange {
 
     /** The exchange key java-file-log reads the block from. */
-    public static final String AI_KEY = "ai";
+    public static final String AI_KEY = AiExchange.AI_KEY;
     /** The block java-file-log writes instead when the {@link #AI_KEY} one does not come (Kong abandoned the phase). */
-    public static final String AI_PENDING_KEY = "ai_pending";
+    public static final String AI_PENDING_KEY = AiExchange.AI_PENDING_KEY;
     static final String DEFAULT_UPSTREAM = "https://api.anthropic.com";
 
     private static final System.Logger LOG = System.getLogger(AiProxyPlugin.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
-    /**
-     * Reads a request body the way the most literal upstream parser could: a key given twice (at any depth) or
-     * anything after the top-level value is refused, so the body the pin checked is the body the provider reads.
-     */
-    private static final ObjectMapper STRICT_JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
 
     private volatile RequestExchange exchange = ProcessRequestExchange.shared();
 
@@ -72,7 +61,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         if (options.anthropicVersion().filter(v -> !v.isBlank()).isEmpty()) {
             errors.put("@entity", "must set 'model.options.anthropic_version' for anthropic provider");
         }
-        options.upstreamUrl().ifPresent(url -> urlProblem(url).ifPresent(problem -> errors.put("model.options.upstream_url", problem)));
+        options.upstreamUrl().ifPresent(url -> UpstreamUrls.problem(url).ifPresent(problem -> errors.put("model.options.upstream_url", problem)));
         config.auth().flatMap(AiProxyConfig.Auth::paramLocation).filter("body"::equals).ifPresent(location ->
                 errors.put("auth.param_location", "the anthropic provider takes no credentials in the body; use 'query' or a header"));
         if (!errors.isEmpty()) {
@@ -83,24 +72,6 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         }
     }
 
-    static Optional<String> urlProblem(String url) {
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            return Optional.of("could not parse url. " + e.getMessage());
-        }
-        if (uri.getScheme() == null) {
-            return Optional.of("missing scheme in url");
-        }
-        if (!uri.getScheme().equals("http") && !uri.getScheme().equals("https")) {
-            return Optional.of("unsupported scheme '" + uri.getScheme() + "' in url; use http or https");
-        }
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            return Optional.of("missing host in url");
-        }
-        return Optional.empty();
-    }
 
     /**
      * The access phase's work, done where the server asks for the request's response filter. Fails closed. Kong
@@ -118,8 +89,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         String pluginId = null;
         Prepared prepared = null;
         try {
-            requestId = kong.nginx().getVar("kong_request_id").filter(id -> !id.isEmpty())
-                    .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
+            requestId = AiExchange.requestId(kong);
             pluginId = kong.plugin().getId();
             exchange.publish(requestId, AI_KEY, analytics);
             exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(Analytics.pending(pluginId, config)));
@@ -195,13 +165,10 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         if (body.length > 0) {
             JsonNode parsed;
             try {
-                parsed = STRICT_JSON.readTree(body);
-            } catch (StreamReadException e) {
-                if (String.valueOf(e.getOriginalMessage()).startsWith("Duplicate field")) {
-                    // {"model":"<other>","model":"<pinned>"}: a parser that keeps the first key would use the other model.
-                    throw new Rejection(400, "invalid_request_error", "request body has a duplicate key: " + duplicateKey(e));
-                }
-                parsed = null;
+                parsed = StrictJson.read(body);
+            } catch (StrictJson.DuplicateKeyException e) {
+                // {"model":"<other>","model":"<pinned>"}: a parser that keeps the first key would use the other model.
+                throw new Rejection(400, "invalid_request_error", "request body has a duplicate key: " + e.key());
             } catch (IOException notJson) {
                 parsed = null;
             }
@@ -249,12 +216,6 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         }
     }
 
-    private static String duplicateKey(StreamReadException e) {
-        String message = String.valueOf(e.getOriginalMessage());
-        int open = message.indexOf('\'');
-        int close = message.indexOf('\'', open + 1);
-        return open >= 0 && close > open ? message.substring(open + 1, close) : "?";
-    }
 
     static ProxyCall.Endpoint endpoint(AiProxyConfig config, String path) throws Rejection {
         if (config.preserve()) {

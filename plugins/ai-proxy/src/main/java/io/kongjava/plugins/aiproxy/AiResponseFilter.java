@@ -3,6 +3,7 @@ package io.kongjava.plugins.aiproxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kongjava.plugins.ai.SseParser;
 import io.kongjava.pdk.filter.HttpFields;
 import io.kongjava.pdk.filter.ResponseFilter;
 import io.kongjava.pdk.filter.ResponseHead;

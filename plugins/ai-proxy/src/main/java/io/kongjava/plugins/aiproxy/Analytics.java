@@ -1,5 +1,6 @@
 package io.kongjava.plugins.aiproxy;
 
+import io.kongjava.plugins.ai.Prices;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,7 @@ final class Analytics {
         if (config.logging().logPayloads()) {
             Map<String, Object> payload = new LinkedHashMap<>();
             payload.put("request", requestPayload);
-            payload.put("response", meter.responsePayload());
+            payload.put("response", meter.payload());
             proxy.put("payload", payload);
         }
         return block(proxy, config);
@@ -161,30 +162,17 @@ final class Analytics {
         return usage;
     }
 
-    /** Anthropic's multipliers of the input price, for cache prices the config leaves unset. */
-    static final double CACHE_WRITE_5M = 1.25;
-    static final double CACHE_WRITE_1H = 2.0;
-    static final double CACHE_READ = 0.1;
-
     /**
      * The cost whenever a price is configured (an unset input or output price counts as 0), with Anthropic's cache
-     * tiers priced apart: 5-minute writes, 1-hour writes and reads each at their own price, or at Anthropic's
-     * multiple of input_cost when unset. Kong's own formula prices every prompt token at input_cost.
+     * tiers priced apart ({@link Prices}).
      */
     static double cost(AiProxyConfig.Options options, Meter meter, long completion) {
         if (options.inputCost().isEmpty() && options.outputCost().isEmpty() && options.cacheReadCost().isEmpty()
                 && options.cacheWriteCost().isEmpty() && options.cacheWrite1hCost().isEmpty()) {
             return 0.0;
         }
-        double input = options.inputCost().orElse(0);
-        long writes1h = meter.cacheCreation1hTokens();
-        long writes5m = meter.cacheCreationTokens() - writes1h;
-        double perMillion = meter.inputTokens() * input
-                + writes5m * options.cacheWriteCost().orElse(input * CACHE_WRITE_5M)
-                + writes1h * options.cacheWrite1hCost().orElse(input * CACHE_WRITE_1H)
-                + meter.cacheReadTokens() * options.cacheReadCost().orElse(input * CACHE_READ)
-                + completion * options.outputCost().orElse(0);
-        return perMillion / 1_000_000;
+        return meter.cost(new Prices(options.inputCost(), options.outputCost(), options.cacheReadCost(),
+                options.cacheWriteCost(), options.cacheWrite1hCost()), completion);
     }
 
     private static List<String> redactHeaders(AiProxyConfig config) {

@@ -1,16 +1,17 @@
-package io.kongjava.plugins.aiproxy;
+package io.kongjava.plugins.ai;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Server-sent events parsed incrementally from whatever chunks the network delivers: a line or an event
- * may be split anywhere, even inside a UTF-8 character, and lines may end in LF or CRLF.
+ * may be split anywhere, even inside a UTF-8 character, and lines may end in LF or CRLF. Comments are skipped and
+ * fields other than {@code event} and {@code data} ignored. Not thread-safe: one parser per stream.
  */
-final class SseParser {
+public final class SseParser {
 
     /** Receives each complete event; {@code event} is {@code "message"} when the stream named none. */
-    interface Listener {
+    public interface Listener {
         void onEvent(String event, String data);
     }
 
@@ -20,11 +21,11 @@ final class SseParser {
     private String event;
     private boolean hasData;
 
-    SseParser(Listener listener) {
+    public SseParser(Listener listener) {
         this.listener = listener;
     }
 
-    void feed(byte[] bytes, int offset, int length) {
+    public void feed(byte[] bytes, int offset, int length) {
         for (int i = offset; i < offset + length; i++) {
             byte b = bytes[i];
             if (b == '\n') {
@@ -36,7 +37,7 @@ final class SseParser {
     }
 
     /** Dispatches an event the stream ended without its blank line. */
-    void finish() {
+    public void finish() {
         if (line.size() > 0) {
             endLine();
         }
