@@ -34,10 +34,7 @@ class ArchetypeIT {
             "pdk", "kong-java-pdk",
             "pdk-processor", "kong-java-pdk-processor",
             "kong-emulation", "kong-java-emulation",
-            "pdk-testkit", "kong-java-pdk-testkit",
-            "pdk-catalogue", "kong-java-pdk-catalogue",
-            "relay", "kong-java-relay",
-            "kong-client", "kong-java-kong-client");
+            "pdk-testkit", "kong-java-pdk-testkit");
 
     private static final String ARCHETYPE_PLUGIN = "org.apache.maven.plugins:maven-archetype-plugin:3.3.1:generate";
 

@@ -99,7 +99,8 @@ final class SchemaCheck {
                         resolved.add(Vaults.isReference(element) ? references.resolve(path + "[" + i + "]", (String) element) : element);
                     }
                     return resolved;
-                } else if (field.get("elements") instanceof Map<?, ?> elements && "record".equals(elements.get("type"))) {
+                } else if (field.get("elements") instanceof Map<?, ?> elements && "record".equals(elements.get("type"))
+                        && value instanceof List<?> list) {
                     // Records in an array (ai-proxy-advanced's targets[]) are checked and resolved field by field too.
                     List<Object> checked = new ArrayList<>();
                     for (int i = 0; i < list.size(); i++) {
