@@ -157,8 +157,15 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
     record Prepared(ProxyCall.Endpoint endpoint, String askedModel, String model, boolean stream, boolean includeStreamUsage, URI upstream, byte[] body) {
     }
 
+    /**
+     * Each PDK call is a round trip to Kong in sequence, so the access phase asks only what it will use: the path
+     * where it chooses the endpoint or the upstream path (Anthropic's format, preserve), the declared length where
+     * there is a limit to check it against, then the body. The how-to's request takes three calls here, after the
+     * request id ({@code AccessPhaseCallsTest} pins the sequence).
+     */
     static Prepared prepare(Kong kong, AiProxyConfig config) throws PdkException, Rejection {
-        String path = kong.request().getPath();
+        // An OpenAI-format route always maps to /v1/messages upstream, whatever path the client used.
+        String path = config.nativeFormat() || config.preserve() ? kong.request().getPath() : null;
         ProxyCall.Endpoint endpoint = endpoint(config, path);
         byte[] body = readBody(kong, config);
         ObjectNode json = null;
@@ -245,8 +252,8 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
      */
     private static byte[] readBody(Kong kong, AiProxyConfig config) throws PdkException, Rejection {
         long limit = config.maxRequestBodySize();
-        Optional<String> declared = kong.request().getHeader("content-length");
-        if (limit > 0 && declared.isPresent()) {
+        Optional<String> declared = limit > 0 ? kong.request().getHeader("content-length") : Optional.empty();
+        if (declared.isPresent()) {
             long length;
             try {
                 length = Long.parseLong(declared.get().trim());
