@@ -80,7 +80,7 @@ class ProvidersAndFailoverTest {
 
     static AdvancedConfig config(String balancer, String... targets) throws Exception {
         String json = """
-                {"llm_format":"anthropic","model_aliases":["claude-sonnet-4-5"],"balancer":%s,"targets":[%s]}"""
+                {"llm_format":"anthropic","balancer":%s,"targets":[%s]}"""
                 .formatted(balancer, String.join(",", targets));
         @SuppressWarnings("unchecked")
         Map<String, Object> raw = JSON.readValue(json, Map.class);
@@ -115,8 +115,9 @@ class ProvidersAndFailoverTest {
 
     static final String ORDERED = "{\"algorithm\":\"priority\",\"failover_criteria\":[\"error\",\"timeout\",\"http_429\",\"http_503\"]}";
 
-    static String priority(String target, int priority) {
-        return target.replaceFirst("\\{", "{\"priority\":" + priority + ",");
+    /** The target in the priority group {@code group}: Kong's priority algorithm groups targets by weight. */
+    static String priority(String target, int group) {
+        return target.replaceFirst("\\{", "{\"weight\":" + group + ",");
     }
 
     @Test
