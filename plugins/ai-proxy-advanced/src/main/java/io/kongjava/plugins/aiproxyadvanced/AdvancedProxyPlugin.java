@@ -329,23 +329,18 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
     }
 
     /**
-     * The targets that may serve a request naming {@code requested} as its model, by Kong's {@code model_alias}: the
-     * targets whose alias it is; if none has that alias, the targets whose own {@code model.name} it is; with no model
-     * named, every target. The balancer picks among them and fails over only among them.
+     * The targets that may serve a request naming {@code requested} as its model: those whose Kong
+     * {@code model_alias} it is, and those whose own {@code model.name} it is (so a target without an alias still
+     * serves its own model); with no model named, every target. The balancer picks among them and fails over only
+     * among them.
      */
     static Set<Integer> eligibleTargets(AdvancedConfig config, String requested) {
         List<AdvancedConfig.Target> targets = config.targets();
         Set<Integer> eligible = new java.util.TreeSet<>();
         for (int i = 0; i < targets.size(); i++) {
-            if (requested == null || targets.get(i).aliased(requested)) {
+            AdvancedConfig.Target target = targets.get(i);
+            if (requested == null || target.aliased(requested) || target.model().name().equals(requested)) {
                 eligible.add(i);
-            }
-        }
-        if (eligible.isEmpty()) {
-            for (int i = 0; i < targets.size(); i++) {
-                if (targets.get(i).model().name().equals(requested)) {
-                    eligible.add(i);
-                }
             }
         }
         return eligible;

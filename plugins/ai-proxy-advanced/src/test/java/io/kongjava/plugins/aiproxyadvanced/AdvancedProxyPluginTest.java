@@ -172,11 +172,12 @@ class AdvancedProxyPluginTest {
             BEDROCK.replace("claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001").replace("\"provider\":\"bedrock\",", "\"provider\":\"bedrock\",\"model_alias\":\"haiku\","));
 
     @Test
-    void theRequestedModelSelectsTheTargetsWithThatAliasElseThoseOfThatName() throws Exception {
+    void theRequestedModelSelectsTheTargetsWithThatAliasOrThatName() throws Exception {
         AdvancedConfig config = load(ALIASED);
         assertThat(AdvancedProxyPlugin.eligibleTargets(config, "sonnet")).containsExactly(0, 1);
         assertThat(AdvancedProxyPlugin.eligibleTargets(config, "haiku")).containsExactly(2, 3);
         assertThat(AdvancedProxyPlugin.eligibleTargets(config, "claude-haiku-4-5@20251001")).containsExactly(2);
+        assertThat(AdvancedProxyPlugin.eligibleTargets(config, "claude-sonnet-4-5")).containsExactly(0);
         assertThat(AdvancedProxyPlugin.eligibleTargets(config, null)).containsExactly(0, 1, 2, 3);
         assertThat(AdvancedProxyPlugin.eligibleTargets(config, "opus")).isEmpty();
 

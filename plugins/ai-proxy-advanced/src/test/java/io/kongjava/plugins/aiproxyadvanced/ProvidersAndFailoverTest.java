@@ -221,6 +221,45 @@ class ProvidersAndFailoverTest {
                 .containsExactly("anthropic:error", "bedrock:complete");
     }
 
+    /** {@code target} with Kong's {@code model.model_alias}. */
+    static String aliased(String target, String alias) {
+        return target.replaceFirst("\\{\"model\":\\{", "{\"model\":{\"model_alias\":\"" + alias + "\",");
+    }
+
+    @Test
+    void failoverStaysAmongTheTargetsOfTheRequestedAlias() throws Exception {
+        // sonnet: a dead Anthropic target, then Bedrock; haiku: Vertex, heavier than both but never a sonnet fallback.
+        AdvancedConfig config = config("{\"algorithm\":\"priority\",\"failover_criteria\":[\"error\",\"timeout\",\"http_503\"]}",
+                priority(aliased(anthropicTarget("http://127.0.0.1:" + deadPort()), "sonnet"), 10),
+                priority(aliased(bedrockTarget(AWS_SECRET), "sonnet"), 5),
+                priority(aliased(vertexTarget(), "haiku"), 50));
+        Attempts attempts = attempts(config);
+        bedrock.enqueue(new FakeBedrock.Behaviour.Answer("Sonnet from Bedrock", new Usage(10, 4, 0, 0)));
+        RecordingSink client = new RecordingSink();
+
+        Attempts.Result served = attempts.serve(messages(true), AdvancedProxyPlugin.eligibleTargets(config, "sonnet"), null, client, System.nanoTime());
+
+        assertThat(served.tried()).extracting(t -> t.target().model().provider() + ":" + t.outcome()).containsExactly("anthropic:error", "bedrock:complete");
+        assertThat(client.text()).contains("Bedrock");
+        assertThat(bedrock.take(1000).orElseThrow().path()).contains("claude-sonnet-4-5");
+
+        // Both sonnet targets fail: the client gets the last one's error; the haiku target is not tried.
+        bedrock.enqueue(new FakeBedrock.Behaviour.Status(503, "ServiceUnavailableException", "Bedrock is unavailable"));
+        RecordingSink failed = new RecordingSink();
+        Attempts.Result unserved = attempts.serve(messages(false), AdvancedProxyPlugin.eligibleTargets(config, "sonnet"), null, failed, System.nanoTime());
+        assertThat(unserved.served()).isFalse();
+        assertThat(unserved.tried()).extracting(t -> t.target().model().provider()).containsExactly("anthropic", "bedrock");
+        assertThat(failed.status).isEqualTo(503);
+        assertThat(vertex.take(300)).as("the haiku target is no fallback for sonnet").isEmpty();
+
+        // haiku goes to Vertex only.
+        vertex.enqueue(new FakeVertex.Behaviour.Answer("Haiku from Vertex", new Usage(5, 2, 0, 0)));
+        RecordingSink haiku = new RecordingSink();
+        Attempts.Result haikuServed = attempts.serve(messages(false), AdvancedProxyPlugin.eligibleTargets(config, "haiku"), null, haiku, System.nanoTime());
+        assertThat(haikuServed.tried()).extracting(t -> t.target().model().provider()).containsExactly("gemini");
+        assertThat(haiku.text()).contains("Vertex");
+    }
+
     @Test
     void http429FailsOverOnlyWhenTheCriteriaSaySo() throws Exception {
         anthropic.enqueue(Reply.error(429, "rate_limit_error", "slow down"));
