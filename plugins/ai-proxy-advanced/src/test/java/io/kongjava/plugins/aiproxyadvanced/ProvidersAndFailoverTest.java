@@ -10,6 +10,7 @@ import io.kongjava.testing.anthropic.FakeAnthropic;
 import io.kongjava.testing.anthropic.Reply;
 import io.kongjava.testing.anthropic.Usage;
 import io.kongjava.testing.clouds.FakeBedrock;
+import io.kongjava.testing.clouds.FakeSts;
 import io.kongjava.testing.clouds.FakeVertex;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -258,6 +259,60 @@ class ProvidersAndFailoverTest {
         Attempts.Result haikuServed = attempts.serve(messages(false), AdvancedProxyPlugin.eligibleTargets(config, "haiku"), null, haiku, System.nanoTime());
         assertThat(haikuServed.tried()).extracting(t -> t.target().model().provider()).containsExactly("gemini");
         assertThat(haiku.text()).contains("Vertex");
+    }
+
+    static final String ROLE_ARN = "arn:aws:iam::123456789012:role/bedrock-claude";
+    static final String TEMP_KEY = "ASIATEMPORARY0000001";
+    static final String TEMP_SECRET = "temporary/secret/KEY+abcdefghij0123456789";
+    static final String TEMP_TOKEN = "IQoJb3JpZ2luX2VjEFAKE//session+token/for==the+assumed/role";
+
+    String assumingTarget(String callerSecret, String stsUrl, String bedrockUrl) {
+        return """
+                {"model":{"provider":"bedrock","name":"%s","options":{"bedrock":{"aws_region":"us-east-1","aws_assume_role_arn":"%s",
+                   "aws_role_session_name":"claude-code","aws_sts_endpoint_url":"%s"},"upstream_url":"%s"}},
+                 "auth":{"aws_access_key_id":"%s","aws_secret_access_key":"%s"},"logging":{"log_statistics":true}}"""
+                .formatted(BEDROCK_MODEL, ROLE_ARN, stsUrl, bedrockUrl, AWS_KEY, callerSecret);
+    }
+
+    @Test
+    void bedrockIsCalledWithTheAssumedRolesTemporaryCredentials() throws Exception {
+        try (FakeSts sts = FakeSts.start(AWS_KEY, AWS_SECRET, "us-east-1", ROLE_ARN, TEMP_KEY, TEMP_SECRET, TEMP_TOKEN);
+             FakeBedrock roleBedrock = FakeBedrock.start(TEMP_KEY, TEMP_SECRET, "us-east-1").requireSessionToken(TEMP_TOKEN)) {
+            Attempts attempts = attempts(config("{}", assumingTarget(AWS_SECRET, sts.url(), roleBedrock.url())));
+            RecordingSink client = new RecordingSink();
+
+            Attempts.Result result = attempts.serve(messages(true), null, client, System.nanoTime());
+
+            assertThat(result.outcome()).as(client.text()).isEqualTo("complete");
+            FakeSts.Seen assumed = sts.take(1000).orElseThrow();
+            assertThat(assumed.signatureProblem()).as("AssumeRole signed with the base credentials, checked without the SDK").isEmpty();
+            assertThat(assumed.parameters()).containsEntry("Action", "AssumeRole").containsEntry("RoleArn", ROLE_ARN)
+                    .containsEntry("RoleSessionName", "claude-code");
+            FakeBedrock.Seen seen = roleBedrock.take(1000).orElseThrow();
+            assertThat(seen.signatureProblem()).as("signed with the temporary key, its session token signed too").isEmpty();
+            assertThat(seen.headers().get("x-amz-security-token")).containsExactly(TEMP_TOKEN);
+            assertThat(seen.headers().get("authorization").getFirst()).contains("Credential=" + TEMP_KEY + "/");
+
+            // The temporary credentials are reused until they near their expiry: no second AssumeRole.
+            attempts.serve(messages(false), null, new RecordingSink(), System.nanoTime());
+            assertThat(roleBedrock.take(1000).orElseThrow().signatureProblem()).isEmpty();
+            assertThat(sts.take(200)).isEmpty();
+
+            // The fakes do refuse what AWS refuses: Bedrock a request signed with the base keys, ...
+            RecordingSink baseSigned = new RecordingSink();
+            attempts(config("{}", bedrockTarget(AWS_SECRET).replace(bedrock.url(), roleBedrock.url()))).serve(messages(false), null, baseSigned, System.nanoTime());
+            assertThat(baseSigned.status).isEqualTo(403);
+            assertThat(roleBedrock.take(1000).orElseThrow().signatureProblem()).isPresent();
+            // ... and STS an AssumeRole signed with the wrong secret, so the target fails before Bedrock is called.
+            RecordingSink wrongCaller = new RecordingSink();
+            Attempts.Result refused = attempts(config("{}", assumingTarget("not/the/right/secret", sts.url(), roleBedrock.url())))
+                    .serve(messages(false), null, wrongCaller, System.nanoTime());
+            assertThat(refused.served()).isFalse();
+            assertThat(refused.tried()).extracting(Attempts.Tried::outcome).containsExactly("error");
+            assertThat(refused.tried().getFirst().error()).contains("no AWS credentials for Bedrock");
+            assertThat(sts.take(1000).orElseThrow().signatureProblem()).isPresent();
+            assertThat(roleBedrock.take(200)).isEmpty();
+        }
     }
 
     @Test
