@@ -188,6 +188,7 @@ class AdvancedModelAliasGatewayTest {
         assertThat(throttled.statusCode()).as(throttled.body()).isEqualTo(429);
         assertThat(JSON.readTree(throttled.body()).path("error").path("type").asText()).isEqualTo("rate_limit_error");
         assertThat(triedTargets(throttled).findValuesAsText("outcome")).containsExactly("error", "http_429");
+        assertThat(bedrock.take(1000).orElseThrow().signatureProblem()).isEmpty();
         assertThat(vertex.take(300)).as("no Sonnet request reached the Haiku target").isEmpty();
 
         // A model no target has as alias or name is refused before any target, as Kong refuses a model it does not serve.
