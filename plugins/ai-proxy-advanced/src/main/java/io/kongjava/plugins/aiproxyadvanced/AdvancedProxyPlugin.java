@@ -319,10 +319,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         if (eligible.isEmpty()) {
             throw new Rejection(400, "invalid_request_error", "cannot use own model - must be one of: " + String.join(", ", servedModels(config)));
         }
-        boolean stream = operation == ClientRequest.Operation.MESSAGES && json.path("stream").asBoolean(false);
-        if (stream && config.responseStreaming().equals("deny")) {
-            throw new Rejection(400, "invalid_request_error", "response streaming is not enabled for this LLM");
-        }
+        boolean stream = streamed(json, operation, config.responseStreaming());
         String beta = kong.request().getHeader("anthropic-beta").orElse(null);
         String query = kong.request().getRawQuery();
         return new Accepted(new ClientRequest(operation, json, stream, beta, query == null || query.isEmpty() ? null : query), clientModel, eligible);
@@ -344,6 +341,31 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
             }
         }
         return eligible;
+    }
+
+    /**
+     * Whether the answer is streamed, by Kong's {@code response_streaming}: as the client asked with {@code allow};
+     * refused when asked with {@code deny}; always with {@code always}, which sets {@code stream: true} in the body
+     * the targets get. Only the Messages API streams (count_tokens never does).
+     */
+    static boolean streamed(ObjectNode json, ClientRequest.Operation operation, String responseStreaming) throws Rejection {
+        if (operation != ClientRequest.Operation.MESSAGES) {
+            return false;
+        }
+        boolean asked = json.path("stream").asBoolean(false);
+        return switch (responseStreaming) {
+            case "deny" -> {
+                if (asked) {
+                    throw new Rejection(400, "invalid_request_error", "response streaming is not enabled for this LLM");
+                }
+                yield false;
+            }
+            case "always" -> {
+                json.put("stream", true);
+                yield true;
+            }
+            default -> asked;
+        };
     }
 
     /** The model names a client may use: every alias, and every target's own model name. */

@@ -189,6 +189,27 @@ class AdvancedProxyPluginTest {
                         + " claude-haiku-4-5@20251001, us.anthropic.claude-haiku-4-5-20251001-v1:0");
     }
 
+    @Test
+    void responseStreamingAllowsDeniesOrForcesAStream() throws Exception {
+        var messages = ClientRequest.Operation.MESSAGES;
+        java.util.function.Function<String, com.fasterxml.jackson.databind.node.ObjectNode> body = json -> {
+            try {
+                return (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        assertThat(AdvancedProxyPlugin.streamed(body.apply("{\"stream\":true}"), messages, "allow")).isTrue();
+        assertThat(AdvancedProxyPlugin.streamed(body.apply("{}"), messages, "allow")).isFalse();
+        assertThat(AdvancedProxyPlugin.streamed(body.apply("{}"), messages, "deny")).isFalse();
+        assertThatThrownBy(() -> AdvancedProxyPlugin.streamed(body.apply("{\"stream\":true}"), messages, "deny"))
+                .hasMessage("response streaming is not enabled for this LLM");
+        var forced = body.apply("{\"stream\":false}");
+        assertThat(AdvancedProxyPlugin.streamed(forced, messages, "always")).isTrue();
+        assertThat(forced.path("stream").asBoolean()).as("the targets are asked for a stream").isTrue();
+        assertThat(AdvancedProxyPlugin.streamed(body.apply("{}"), ClientRequest.Operation.COUNT_TOKENS, "always")).isFalse();
+    }
+
     TestRun run(String configJson, TestRequest request) throws Exception {
         return PluginTester.of(new AdvancedProxyPlugin((config, http) -> {
             throw new AssertionError("a refused request never reaches the targets");
