@@ -41,14 +41,14 @@ class AdvancedFailoverHarnessTest {
 
     private static String config(int deadPort, String bedrockUrl) {
         return """
-                {"llm_format":"anthropic","model_aliases":["claude-sonnet-4-5"],
+                {"llm_format":"anthropic",
                  "balancer":{"algorithm":"priority","failover_criteria":["error","timeout","http_429","http_503"]},
                  "targets":[
-                  {"priority":10,"description":"anthropic","auth":{"header_name":"x-api-key","header_value":"sk-ant-harness"},
+                  {"weight":10,"description":"anthropic","auth":{"header_name":"x-api-key","header_value":"sk-ant-harness"},
                    "model":{"provider":"anthropic","name":"claude-sonnet-4-5","options":{"anthropic_version":"2023-06-01","upstream_url":"http://127.0.0.1:%d"}},
                    "logging":{"log_statistics":true}},
-                  {"priority":1,"description":"bedrock","auth":{"aws_access_key_id":"%s","aws_secret_access_key":"%s"},
-                   "model":{"provider":"bedrock","name":"us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                  {"weight":1,"description":"bedrock","auth":{"aws_access_key_id":"%s","aws_secret_access_key":"%s"},
+                   "model":{"provider":"bedrock","name":"us.anthropic.claude-sonnet-4-5-20250929-v1:0","model_alias":"claude-sonnet-4-5",
                             "options":{"bedrock":{"aws_region":"us-east-1"},"upstream_url":"%s","input_cost":3,"output_cost":15}},
                    "logging":{"log_statistics":true}}]}""".formatted(deadPort, AWS_KEY, AWS_SECRET, bedrockUrl);
     }

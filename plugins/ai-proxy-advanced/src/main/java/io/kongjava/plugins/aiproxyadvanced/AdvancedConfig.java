@@ -11,35 +11,45 @@ import io.kongjava.pdk.schema.LenMin;
 import io.kongjava.pdk.schema.OneOf;
 import io.kongjava.pdk.schema.Referenceable;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
 /**
- * Kong's ai-proxy-advanced configuration, for the fields that matter to Anthropic-native clients:
- * {@code targets[]} (each a provider, a model, credentials, a weight and logging) and the {@code balancer}
- * that picks among them and fails over. {@code model_aliases} is ours: the model names a client may ask for,
- * each mapped to every target's own model id.
+ * Kong's ai-proxy-advanced configuration (Kong Gateway 3.14/3.15 schema), every field of it, so that a configuration
+ * exported from Kong loads as it is: {@code targets[]} (each a provider, a model with its optional
+ * {@code model_alias}, credentials, a weight and logging), the {@code balancer} that picks among them and fails over,
+ * and the fields this plugin does not serve ({@code embeddings}, {@code vectordb}, providers other than Claude's
+ * three, Azure or Model Garden options...). Those load when null or at Kong's default and are refused by
+ * {@link AdvancedProxyPlugin#validate} when set, with the field's path.
  */
 public record AdvancedConfig(
         @LenMin(1) List<Target> targets,
         Balancer balancer,
-        @Default("openai") @OneOf({"openai", "anthropic"}) String llmFormat,
+        @Default("openai") @OneOf({"anthropic", "bedrock", "cohere", "gemini", "huggingface", "openai"}) String llmFormat,
         @Default("allow") @OneOf({"allow", "deny", "always"}) String responseStreaming,
         @Default("1048576") @Between(min = 0, max = 2147483647) int maxRequestBodySize,
         @Default("true") boolean modelNameHeader,
-        @Default("[]") @Description("Model names clients may ask for; the chosen target's model.name replaces them. A target's own model.name is always accepted.")
-        List<String> modelAliases) {
+        @Default("text/generation") @OneOf({"audio/speech", "audio/transcription", "image/generation", "realtime/generation",
+                "text/embeddings", "text/generation", "video/generation"}) String genaiCategory,
+        @Description("Semantic balancing's embeddings model: not supported by java-ai-proxy-advanced; must be null.")
+        Optional<Embeddings> embeddings,
+        @Description("Semantic balancing's vector database: not supported by java-ai-proxy-advanced; must be null.")
+        Optional<VectorDb> vectordb) {
 
     public record Target(
-            @Default("llm/v1/chat") @OneOf({"llm/v1/chat", "preserve"}) String routeType,
+            @Default("llm/v1/chat") @OneOf({"audio/v1/audio/speech", "audio/v1/audio/transcriptions", "audio/v1/audio/translations",
+                    "image/v1/images/edits", "image/v1/images/generations", "llm/v1/assistants", "llm/v1/batches", "llm/v1/chat",
+                    "llm/v1/completions", "llm/v1/embeddings", "llm/v1/files", "llm/v1/responses", "preserve", "realtime/v1/realtime",
+                    "video/v1/videos/generations"}) String routeType,
             Optional<Auth> auth,
             Model model,
             Logging logging,
-            @Default("100") @Between(min = 1, max = 65535) int weight,
-            @Default("0") @Between(min = 0, max = 65535) @Description("For the priority algorithm: higher groups are served first, lower ones only when all higher ones failed or are circuit-broken.")
-            int priority,
-            Optional<String> description) {
+            @Default("100") @Between(min = 1, max = 65535) @Description("Share of traffic; for the priority algorithm, targets of the highest weight are served first.")
+            int weight,
+            Optional<String> description,
+            @Description("For Kong's internal use; ignored.") Optional<Map<String, String>> metadata) {
 
         Options options() {
             return model.options().orElse(Options.NONE);
@@ -48,6 +58,11 @@ public record AdvancedConfig(
         /** How the target is named in logs: its description, else provider/model. */
         String label() {
             return description.filter(d -> !d.isBlank()).orElse(model.provider() + "/" + model.name());
+        }
+
+        /** Whether a request naming {@code requested} as its model may be served by this target through its alias. */
+        boolean aliased(String requested) {
+            return model.modelAlias().filter(alias -> alias.equals(requested)).isPresent();
         }
     }
 
@@ -61,15 +76,24 @@ public record AdvancedConfig(
             @OneOf({"query", "body"}) Optional<String> paramLocation,
             @Referenceable @Encrypted Optional<String> awsAccessKeyId,
             @Referenceable @Encrypted Optional<String> awsSecretAccessKey,
+            @Default("false") boolean azureUseManagedIdentity,
+            @Referenceable Optional<String> azureClientId,
+            @Referenceable @Encrypted Optional<String> azureClientSecret,
+            @Referenceable Optional<String> azureTenantId,
             @Default("false") boolean gcpUseServiceAccount,
             @Referenceable @Encrypted Optional<String> gcpServiceAccountJson,
+            @Referenceable Optional<String> gcpMetadataUrl,
+            @Referenceable Optional<String> gcpOauthTokenUrl,
             @Default("false") boolean allowOverride) {
     }
 
     public record Model(
-            @OneOf({"anthropic", "bedrock", "gemini"}) String provider,
+            @OneOf({"anthropic", "azure", "bedrock", "cerebras", "cohere", "dashscope", "databricks", "deepseek", "gemini", "huggingface",
+                    "llama2", "mistral", "ollama", "openai", "vllm", "xai"}) String provider,
             @Referenceable @Description("The provider's id of the model: claude-sonnet-4-5 (Anthropic), us.anthropic.claude-sonnet-4-5-20250929-v1:0 (Bedrock), claude-sonnet-4-5@20250929 (Vertex).")
             String name,
+            @Description("The model a client names in its request for this target to serve it (Kong 3.14): targets sharing an alias are balanced and fail over among themselves.")
+            Optional<String> modelAlias,
             Optional<Options> options) {
     }
 
@@ -85,19 +109,81 @@ public record AdvancedConfig(
             @Between(min = 0, max = 500) OptionalInt topK,
             Optional<String> anthropicVersion,
             Optional<String> upstreamUrl,
+            Optional<String> upstreamPath,
             Optional<Bedrock> bedrock,
-            Optional<Gemini> gemini) {
+            Optional<Gemini> gemini,
+            @Default("2023-05-15") String azureApiVersion,
+            Optional<String> azureDeploymentId,
+            Optional<String> azureInstance,
+            Optional<Cohere> cohere,
+            Optional<Dashscope> dashscope,
+            Optional<Databricks> databricks,
+            Optional<Huggingface> huggingface,
+            OptionalInt embeddingsDimensions,
+            @OneOf({"ollama", "openai", "raw"}) Optional<String> llama2Format,
+            @OneOf({"ollama", "openai"}) Optional<String> mistralFormat) {
 
         static final Options NONE = new Options(OptionalInt.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
                 OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
-                OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+                OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                "2023-05-15", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                OptionalInt.empty(), Optional.empty(), Optional.empty());
     }
 
-    public record Bedrock(Optional<String> awsRegion) {
+    /** Kong's options for Bedrock; the assume-role ones make the target call Bedrock as another IAM role (through STS). */
+    public record Bedrock(
+            Optional<String> awsRegion,
+            Optional<String> awsAssumeRoleArn,
+            Optional<String> awsRoleSessionName,
+            Optional<String> awsStsEndpointUrl,
+            Optional<String> performanceConfigLatency,
+            @Default("false") boolean embeddingsNormalize,
+            Optional<String> batchBucketPrefix,
+            Optional<String> batchRoleArn,
+            Optional<String> videoOutputS3Uri) {
+
+        static Bedrock region(String region) {
+            return new Bedrock(Optional.of(region), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), false,
+                    Optional.empty(), Optional.empty(), Optional.empty());
+        }
     }
 
     /** Kong's options for Google: Vertex AI when {@code project_id} and {@code location_id} are set. */
-    public record Gemini(Optional<String> apiEndpoint, Optional<String> projectId, Optional<String> locationId) {
+    public record Gemini(Optional<String> apiEndpoint, Optional<String> projectId, Optional<String> locationId, Optional<String> endpointId) {
+    }
+
+    public record Cohere(
+            @Default("classification") @OneOf({"classification", "clustering", "image", "search_document", "search_query"}) String embeddingInputType,
+            Optional<Boolean> waitForModel) {
+    }
+
+    public record Dashscope(@Default("true") boolean international) {
+    }
+
+    public record Databricks(Optional<String> workspaceInstanceId) {
+    }
+
+    public record Huggingface(Optional<Boolean> useCache, Optional<Boolean> waitForModel) {
+    }
+
+    /** Kong's embeddings settings (semantic balancing), declared so that Kong accepts a config carrying them as null. */
+    public record Embeddings(Optional<Auth> auth, Optional<EmbeddingsModel> model) {
+    }
+
+    public record EmbeddingsModel(
+            @OneOf({"azure", "bedrock", "gemini", "huggingface", "mistral", "ollama", "openai"}) Optional<String> provider,
+            Optional<String> name,
+            Optional<Map<String, String>> options) {
+    }
+
+    /** Kong's vector database settings (semantic balancing), declared so that Kong accepts a config carrying them as null. */
+    public record VectorDb(
+            @OneOf({"redis", "pgvector", "valkey"}) Optional<String> strategy,
+            OptionalInt dimensions,
+            @OneOf({"cosine", "euclidean"}) Optional<String> distanceMetric,
+            OptionalDouble threshold,
+            Optional<Map<String, String>> redis,
+            Optional<Map<String, String>> pgvector) {
     }
 
     public record Logging(
@@ -117,7 +203,7 @@ public record AdvancedConfig(
             @Default("60000") @Between(min = 1, max = 2147483646) int readTimeout,
             @Default("X-Kong-LLM-Request-ID") String hashOnHeader,
             @Default("10000") @Between(min = 10, max = 65536) int slots,
-            @Default("total-tokens") @OneOf({"total-tokens", "prompt-tokens", "completion-tokens", "cost"}) String tokensCountStrategy,
+            @Default("total-tokens") @OneOf({"total-tokens", "prompt-tokens", "completion-tokens", "cost", "llm-accuracy"}) String tokensCountStrategy,
             @Default("tpot") @OneOf({"tpot", "e2e"}) String latencyStrategy) {
 
         static final Balancer DEFAULTS = new Balancer(Algorithm.ROUND_ROBIN, 5, List.of(FailoverCriterion.ERROR, FailoverCriterion.TIMEOUT),
@@ -129,7 +215,10 @@ public record AdvancedConfig(
         @KongName("lowest-latency") LOWEST_LATENCY,
         @KongName("lowest-usage") LOWEST_USAGE,
         @KongName("consistent-hashing") CONSISTENT_HASHING,
-        @KongName("priority") PRIORITY
+        @KongName("priority") PRIORITY,
+        @KongName("least-connections") LEAST_CONNECTIONS,
+        /** Kong's semantic routing (embeddings and a vector database): declared so Kong accepts it, refused at StartInstance. */
+        @KongName("semantic") SEMANTIC
     }
 
     /** Kong's failover criteria (nginx's proxy_next_upstream words). */

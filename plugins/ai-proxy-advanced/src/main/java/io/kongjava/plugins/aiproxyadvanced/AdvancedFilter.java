@@ -51,7 +51,7 @@ final class AdvancedFilter implements ResponseFilter, CallsUpstream {
     public void callUpstream(UpstreamRequest request, UpstreamAnswer answer) {
         Attempts.Result result = null;
         try {
-            result = attempts.serve(accepted.request(), hashKey, new RelaySink(answer), startNanos);
+            result = attempts.serve(accepted.request(), accepted.eligible(), hashKey, new RelaySink(answer), startNanos);
         } finally {
             logBlock.complete(result == null ? null : LogBlock.of(pluginId, config, accepted.request(), accepted.clientModel(), result));
             if (result != null) {

@@ -80,17 +80,47 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         if (!config.llmFormat().equals("anthropic")) {
             errors.put("llm_format", "java-ai-proxy-advanced serves Anthropic-native clients (Claude Code): set llm_format to 'anthropic'");
         }
+        if (!config.genaiCategory().equals("text/generation")) {
+            errors.put("genai_category", "java-ai-proxy-advanced serves text/generation (the Messages API) only");
+        }
+        if (config.embeddings().isPresent()) {
+            errors.put("embeddings", "semantic balancing is not supported by java-ai-proxy-advanced: embeddings must be null");
+        }
+        if (config.vectordb().isPresent()) {
+            errors.put("vectordb", "semantic balancing is not supported by java-ai-proxy-advanced: vectordb must be null");
+        }
         for (int i = 0; i < config.targets().size(); i++) {
             AdvancedConfig.Target target = config.targets().get(i);
             String at = "targets." + (i + 1) + ".";
             AdvancedConfig.Options options = target.options();
-            if (!target.routeType().equals("llm/v1/chat")) {
+            if (target.routeType().equals("preserve")) {
+                errors.put(at + "route_type", "java-ai-proxy-advanced does not pass requests through unchanged ('preserve', deprecated by Kong since 3.10):"
+                        + " use llm/v1/chat with llm_format 'anthropic', which serves Anthropic's Messages API as the client sent it");
+            } else if (!target.routeType().equals("llm/v1/chat")) {
                 errors.put(at + "route_type", "java-ai-proxy-advanced serves llm/v1/chat (the Messages API) only");
             }
             if (target.model().name() == null || target.model().name().isBlank()) {
                 errors.put(at + "model.name", "required field missing");
             }
+            target.model().modelAlias().ifPresent(alias -> {
+                if (alias.isBlank()) {
+                    errors.put(at + "model.model_alias", "must not be empty");
+                }
+            });
             options.upstreamUrl().ifPresent(url -> UpstreamUrls.problem(url).ifPresent(problem -> errors.put(at + "model.options.upstream_url", problem)));
+            options.upstreamPath().ifPresent(path -> errors.put(at + "model.options.upstream_path",
+                    "not supported by java-ai-proxy-advanced (it is for the 'preserve' route_type): set model.options.upstream_url instead"));
+            target.auth().ifPresent(auth -> {
+                if (auth.gcpMetadataUrl().isPresent()) {
+                    errors.put(at + "auth.gcp_metadata_url", "not supported by java-ai-proxy-advanced: application default credentials use Google's own endpoints");
+                }
+                if (auth.gcpOauthTokenUrl().isPresent()) {
+                    errors.put(at + "auth.gcp_oauth_token_url", "not supported by java-ai-proxy-advanced: the service account's own token_uri is used");
+                }
+                if (auth.paramName().isPresent() || auth.paramValue().isPresent()) {
+                    errors.put(at + "auth.param_name", "not supported by java-ai-proxy-advanced: Claude's providers take a header (auth.header_name) or cloud credentials");
+                }
+            });
             switch (target.model().provider()) {
                 case "anthropic" -> {
                     if (options.anthropicVersion().filter(v -> !v.isBlank()).isEmpty()) {
@@ -104,12 +134,34 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
                     if (BedrockProvider.region(target) == null) {
                         errors.put(at + "model.options.bedrock.aws_region", "must set 'model.options.bedrock.aws_region' (or AWS_REGION) for bedrock provider");
                     }
+                    Optional<AdvancedConfig.Bedrock> bedrock = options.bedrock();
+                    bedrock.flatMap(AdvancedConfig.Bedrock::awsAssumeRoleArn).ifPresent(arn -> {
+                        if (!arn.startsWith("arn:")) {
+                            errors.put(at + "model.options.bedrock.aws_assume_role_arn", "expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+                        }
+                    });
+                    if (bedrock.flatMap(AdvancedConfig.Bedrock::awsAssumeRoleArn).isEmpty()) {
+                        bedrock.flatMap(AdvancedConfig.Bedrock::awsRoleSessionName).ifPresent(name -> errors.put(at + "model.options.bedrock.aws_role_session_name",
+                                "only used with 'model.options.bedrock.aws_assume_role_arn'"));
+                        bedrock.flatMap(AdvancedConfig.Bedrock::awsStsEndpointUrl).ifPresent(url -> errors.put(at + "model.options.bedrock.aws_sts_endpoint_url",
+                                "only used with 'model.options.bedrock.aws_assume_role_arn'"));
+                    }
+                    bedrock.flatMap(AdvancedConfig.Bedrock::awsStsEndpointUrl).ifPresent(url -> UpstreamUrls.problem(url)
+                            .ifPresent(problem -> errors.put(at + "model.options.bedrock.aws_sts_endpoint_url", problem)));
+                    bedrock.flatMap(AdvancedConfig.Bedrock::performanceConfigLatency).ifPresent(latency -> {
+                        if (!latency.equals("standard") && !latency.equals("optimized")) {
+                            errors.put(at + "model.options.bedrock.performance_config_latency", "expected one of: standard, optimized");
+                        }
+                    });
                 }
                 case "gemini" -> {
                     Optional<AdvancedConfig.Gemini> gemini = options.gemini();
                     if (gemini.flatMap(AdvancedConfig.Gemini::projectId).filter(p -> !p.isBlank()).isEmpty()
                             || gemini.flatMap(AdvancedConfig.Gemini::locationId).filter(l -> !l.isBlank()).isEmpty()) {
                         errors.put(at + "model.options.gemini", "Claude is served by Vertex AI: set 'model.options.gemini.project_id' and 'location_id'");
+                    }
+                    if (gemini.flatMap(AdvancedConfig.Gemini::endpointId).isPresent()) {
+                        errors.put(at + "model.options.gemini.endpoint_id", "Vertex Model Garden endpoints are not supported by java-ai-proxy-advanced: Claude is called as a publisher model");
                     }
                     target.auth().flatMap(AdvancedConfig.Auth::gcpServiceAccountJson).filter(j -> !j.isBlank()).ifPresent(json -> {
                         try {
@@ -121,10 +173,18 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
                         }
                     });
                 }
-                default -> errors.put(at + "model.provider", "expected one of: anthropic, bedrock, gemini");
+                default -> errors.put(at + "model.provider", "java-ai-proxy-advanced serves Claude through anthropic, bedrock or gemini (Vertex AI), not "
+                        + target.model().provider());
             }
         }
         AdvancedConfig.Balancer balancer = config.balancerOrDefaults();
+        if (balancer.algorithm() == AdvancedConfig.Algorithm.SEMANTIC) {
+            errors.put("balancer.algorithm", "semantic balancing is not supported by java-ai-proxy-advanced: use round-robin, lowest-latency,"
+                    + " lowest-usage, least-connections, consistent-hashing or priority (with model_alias to route by the requested model)");
+        }
+        if (balancer.tokensCountStrategy().equals("llm-accuracy")) {
+            errors.put("balancer.tokens_count_strategy", "llm-accuracy is not supported by java-ai-proxy-advanced: use total-tokens, prompt-tokens, completion-tokens or cost");
+        }
         if (balancer.algorithm() == AdvancedConfig.Algorithm.CONSISTENT_HASHING && balancer.hashOnHeader().isBlank()) {
             errors.put("balancer.hash_on_header", "consistent-hashing needs a header to hash on");
         }
@@ -223,7 +283,8 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         }
     }
 
-    record Accepted(ClientRequest request, String clientModel) {
+    /** A request the access phase accepted, with the targets that may serve it (by {@code model_alias}). */
+    record Accepted(ClientRequest request, String clientModel, Set<Integer> eligible) {
     }
 
     static Accepted accept(Kong kong, AdvancedConfig config) throws PdkException, Rejection {
@@ -254,18 +315,65 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
             throw new Rejection(400, "invalid_request_error", "model must be a string");
         }
         String clientModel = model == null || model.isNull() || model.asText().isEmpty() ? null : model.asText();
-        Set<String> allowed = new LinkedHashSet<>(config.modelAliases());
-        config.targets().forEach(t -> allowed.add(t.model().name()));
-        if (clientModel != null && !allowed.contains(clientModel)) {
-            throw new Rejection(400, "invalid_request_error", "cannot use own model - must be one of: " + String.join(", ", allowed));
+        Set<Integer> eligible = eligibleTargets(config, clientModel);
+        if (eligible.isEmpty()) {
+            throw new Rejection(400, "invalid_request_error", "cannot use own model - must be one of: " + String.join(", ", servedModels(config)));
         }
-        boolean stream = operation == ClientRequest.Operation.MESSAGES && json.path("stream").asBoolean(false);
-        if (stream && config.responseStreaming().equals("deny")) {
-            throw new Rejection(400, "invalid_request_error", "response streaming is not enabled for this LLM");
-        }
+        boolean stream = streamed(json, operation, config.responseStreaming());
         String beta = kong.request().getHeader("anthropic-beta").orElse(null);
         String query = kong.request().getRawQuery();
-        return new Accepted(new ClientRequest(operation, json, stream, beta, query == null || query.isEmpty() ? null : query), clientModel);
+        return new Accepted(new ClientRequest(operation, json, stream, beta, query == null || query.isEmpty() ? null : query), clientModel, eligible);
+    }
+
+    /**
+     * The targets that may serve a request naming {@code requested} as its model: those whose Kong
+     * {@code model_alias} it is, and those whose own {@code model.name} it is (so a target without an alias still
+     * serves its own model); with no model named, every target. The balancer picks among them and fails over only
+     * among them.
+     */
+    static Set<Integer> eligibleTargets(AdvancedConfig config, String requested) {
+        List<AdvancedConfig.Target> targets = config.targets();
+        Set<Integer> eligible = new java.util.TreeSet<>();
+        for (int i = 0; i < targets.size(); i++) {
+            AdvancedConfig.Target target = targets.get(i);
+            if (requested == null || target.aliased(requested) || target.model().name().equals(requested)) {
+                eligible.add(i);
+            }
+        }
+        return eligible;
+    }
+
+    /**
+     * Whether the answer is streamed, by Kong's {@code response_streaming}: as the client asked with {@code allow};
+     * refused when asked with {@code deny}; always with {@code always}, which sets {@code stream: true} in the body
+     * the targets get. Only the Messages API streams (count_tokens never does).
+     */
+    static boolean streamed(ObjectNode json, ClientRequest.Operation operation, String responseStreaming) throws Rejection {
+        if (operation != ClientRequest.Operation.MESSAGES) {
+            return false;
+        }
+        boolean asked = json.path("stream").asBoolean(false);
+        return switch (responseStreaming) {
+            case "deny" -> {
+                if (asked) {
+                    throw new Rejection(400, "invalid_request_error", "response streaming is not enabled for this LLM");
+                }
+                yield false;
+            }
+            case "always" -> {
+                json.put("stream", true);
+                yield true;
+            }
+            default -> asked;
+        };
+    }
+
+    /** The model names a client may use: every alias, and every target's own model name. */
+    private static Set<String> servedModels(AdvancedConfig config) {
+        Set<String> names = new LinkedHashSet<>();
+        config.targets().forEach(t -> t.model().modelAlias().ifPresent(names::add));
+        config.targets().forEach(t -> names.add(t.model().name()));
+        return names;
     }
 
     private static byte[] readBody(Kong kong, AdvancedConfig config) throws PdkException, Rejection {

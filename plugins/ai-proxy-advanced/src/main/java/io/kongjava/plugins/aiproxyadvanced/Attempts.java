@@ -73,11 +73,30 @@ final class Attempts {
                 .build();
     }
 
+    /** Serves the request from every target (no {@code model_alias} routing). */
     Result serve(ClientRequest request, String hashKey, ClientSink client, long startNanos) {
+        Set<Integer> all = new HashSet<>();
+        for (int i = 0; i < targets.size(); i++) {
+            all.add(i);
+        }
+        return serve(request, all, hashKey, client, startNanos);
+    }
+
+    /**
+     * Serves the request from the {@code eligible} targets only (those whose {@code model_alias} the client named):
+     * the balancer picks among them and failover never leaves them.
+     */
+    Result serve(ClientRequest request, Set<Integer> eligible, String hashKey, ClientSink client, long startNanos) {
         List<Tried> tried = new ArrayList<>();
+        // Targets outside the eligible ones count as already tried: the balancer never picks them.
         Set<Integer> used = new HashSet<>();
+        for (int i = 0; i < targets.size(); i++) {
+            if (!eligible.contains(i)) {
+                used.add(i);
+            }
+        }
         Failure lastFailure = null;
-        int attempts = Math.min(settings.retries() + 1, targets.size());
+        int attempts = Math.min(settings.retries() + 1, eligible.size());
         for (int attempt = 0; attempt < attempts; attempt++) {
             int index = balancer.next(used, hashKey);
             if (index < 0) {
@@ -99,7 +118,13 @@ final class Attempts {
                 balancer.failed(index);
                 continue;
             }
-            Step step = attempt(request, index, call, meter, client);
+            Step step;
+            balancer.started(index);
+            try {
+                step = attempt(request, index, call, meter, client);
+            } finally {
+                balancer.finished(index);
+            }
             if (step.failure() == null) {
                 tried.add(new Tried(index, target, call.url(), step.outcome(), step.status(), meter, null));
                 return new Result(tried, step.status() == 200, step.outcome(), step.status());

@@ -11,7 +11,16 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.StsClientBuilder;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
@@ -24,7 +33,7 @@ import software.amazon.awssdk.identity.spi.IdentityProvider;
  * Claude on Amazon Bedrock: InvokeModel / InvokeModelWithResponseStream (and CountTokens) with the Messages body
  * minus {@code model} and {@code stream}, plus {@code anthropic_version: bedrock-2023-05-31} and the client's beta
  * flags as {@code anthropic_beta}; signed with SigV4 by the AWS SDK's signer, with the configured keys or the
- * standard AWS credential chain. Its stream is AWS's binary event stream, decoded by {@link BedrockEvents}.
+ * standard AWS credential chain, or with an assumed role's temporary credentials (Kong's {@code aws_assume_role_arn}). Its stream is AWS's binary event stream, decoded by {@link BedrockEvents}.
  */
 final class BedrockProvider implements Provider {
 
@@ -34,29 +43,50 @@ final class BedrockProvider implements Provider {
     private final AdvancedConfig.Target target;
     private final String region;
     private final IdentityProvider<? extends AwsCredentialsIdentity> credentials;
+    /** Kong's {@code performance_config_latency}, sent as Bedrock's header; null to let the client's choice stand. */
+    private final String performanceLatency;
     private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
 
     BedrockProvider(AdvancedConfig.Target target, String region) {
         this.target = target;
         this.region = region;
         AdvancedConfig.Auth auth = target.auth().orElse(null);
+        AwsCredentialsProvider base;
         if (auth != null && auth.awsAccessKeyId().isPresent() && auth.awsSecretAccessKey().isPresent()) {
-            AwsCredentialsIdentity keys = AwsCredentialsIdentity.create(auth.awsAccessKeyId().get(), auth.awsSecretAccessKey().get());
-            this.credentials = new IdentityProvider<AwsCredentialsIdentity>() {
-                @Override
-                public Class<AwsCredentialsIdentity> identityType() {
-                    return AwsCredentialsIdentity.class;
-                }
-
-                @Override
-                public java.util.concurrent.CompletableFuture<AwsCredentialsIdentity> resolveIdentity(
-                        software.amazon.awssdk.identity.spi.ResolveIdentityRequest request) {
-                    return java.util.concurrent.CompletableFuture.completedFuture(keys);
-                }
-            };
+            base = StaticCredentialsProvider.create(AwsBasicCredentials.create(auth.awsAccessKeyId().get(), auth.awsSecretAccessKey().get()));
         } else {
-            this.credentials = DefaultCredentialsProvider.builder().build();
+            base = DefaultCredentialsProvider.builder().build();
         }
+        Optional<AdvancedConfig.Bedrock> options = target.options().bedrock();
+        this.performanceLatency = options.flatMap(AdvancedConfig.Bedrock::performanceConfigLatency).orElse(null);
+        Optional<String> roleArn = options.flatMap(AdvancedConfig.Bedrock::awsAssumeRoleArn).filter(arn -> !arn.isBlank());
+        this.credentials = roleArn.isPresent()
+                ? assumeRole(base, roleArn.get(), options.flatMap(AdvancedConfig.Bedrock::awsRoleSessionName).filter(n -> !n.isBlank()).orElse(DEFAULT_SESSION_NAME),
+                        options.flatMap(AdvancedConfig.Bedrock::awsStsEndpointUrl).filter(u -> !u.isBlank()), region)
+                : base;
+    }
+
+    /** The session name when {@code aws_role_session_name} is not set (STS requires one). */
+    static final String DEFAULT_SESSION_NAME = "kong-java-ai-proxy-advanced";
+
+    /**
+     * Kong's {@code aws_assume_role_arn}: Bedrock is called with the temporary credentials of the role, obtained from
+     * STS (AssumeRole, signed with the base credentials) and renewed by the SDK before they expire. STS is called at
+     * {@code aws_sts_endpoint_url} when set, else at the region's own endpoint.
+     */
+    private static AwsCredentialsProvider assumeRole(AwsCredentialsProvider base, String roleArn, String sessionName,
+                                                     Optional<String> stsEndpoint, String region) {
+        StsClientBuilder sts = StsClient.builder()
+                .credentialsProvider(base)
+                .httpClient(UrlConnectionHttpClient.create());
+        if (region != null) {
+            sts.region(Region.of(region));
+        }
+        stsEndpoint.ifPresent(url -> sts.endpointOverride(URI.create(url)));
+        return StsAssumeRoleCredentialsProvider.builder()
+                .stsClient(sts.build())
+                .refreshRequest(request -> request.roleArn(roleArn).roleSessionName(sessionName))
+                .build();
     }
 
     /** The region from the target's options, else the AWS environment's. */
@@ -118,12 +148,15 @@ final class BedrockProvider implements Provider {
         } catch (RuntimeException e) {
             throw new IOException("no AWS credentials for Bedrock: " + rootMessage(e), e);
         }
-        SdkHttpRequest unsigned = SdkHttpRequest.builder()
+        SdkHttpRequest.Builder builder = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .uri(url)
                 .putHeader("content-type", "application/json")
-                .putHeader("accept", accept)
-                .build();
+                .putHeader("accept", accept);
+        if (performanceLatency != null) {
+            builder.putHeader("x-amzn-bedrock-performanceconfig-latency", performanceLatency);
+        }
+        SdkHttpRequest unsigned = builder.build();
         SignedRequest signed = signer.sign(r -> r.identity(identity)
                 .request(unsigned)
                 .payload(ContentStreamProvider.fromByteArrayUnsafe(payload))

@@ -10,7 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
 /**
- * Picks the target for each attempt of a request, by one of Kong's five algorithms, and breaks the circuit of
+ * Picks the target for each attempt of a request, by one of Kong's algorithms (all but semantic), and breaks the circuit of
  * a target that keeps failing. Knows nothing of HTTP: it sees target indexes, outcomes, latencies and usage.
  *
  * <p>Circuit breaking (when {@code max_fails > 0}): {@code max_fails} failures in a row open a target's circuit for
@@ -23,7 +23,7 @@ final class TargetBalancer {
     /** What the balancer knows of one target. Guarded by the balancer's lock. */
     private static final class State {
         final int weight;
-        final int priority;
+        int inFlight;               // least-connections
         int currentWeight;          // smooth weighted round-robin
         int consecutiveFailures;
         long openUntilNanos;        // circuit open while now < openUntil
@@ -32,9 +32,8 @@ final class TargetBalancer {
         double latencyEwma = -1;    // ms (e2e) or ms per output token (tpot); -1: never measured
         double usage;               // tokens or cost served, for lowest-usage
 
-        State(int weight, int priority) {
+        State(int weight) {
             this.weight = weight;
-            this.priority = priority;
         }
     }
 
@@ -48,7 +47,7 @@ final class TargetBalancer {
     private int[] ring = new int[0];
 
     TargetBalancer(List<AdvancedConfig.Target> configured, AdvancedConfig.Balancer balancer, LongSupplier nanoTime) {
-        this.targets = configured.stream().map(t -> new State(t.weight(), t.priority())).toArray(State[]::new);
+        this.targets = configured.stream().map(t -> new State(t.weight())).toArray(State[]::new);
         this.algorithm = balancer.algorithm();
         this.maxFails = balancer.maxFails();
         this.failTimeoutNanos = balancer.failTimeout() * 1_000_000L;
@@ -87,7 +86,10 @@ final class TargetBalancer {
         }
         int chosen = switch (algorithm) {
             case ROUND_ROBIN -> roundRobin(candidates);
-            case PRIORITY -> roundRobin(highestPriority(candidates));
+            case PRIORITY -> roundRobin(highestWeight(candidates));
+            case LEAST_CONNECTIONS -> leastConnections(candidates);
+            // Refused at StartInstance; should it reach here, balance evenly rather than fail the request.
+            case SEMANTIC -> roundRobin(candidates);
             case LOWEST_LATENCY -> lowest(candidates, true);
             case LOWEST_USAGE -> lowest(candidates, false);
             case CONSISTENT_HASHING -> hashKey == null ? roundRobin(candidates) : onRing(hashKey, candidates);
@@ -164,9 +166,42 @@ final class TargetBalancer {
         return best;
     }
 
-    private List<Integer> highestPriority(List<Integer> candidates) {
-        int top = candidates.stream().mapToInt(i -> targets[i].priority).max().orElseThrow();
-        return candidates.stream().filter(i -> targets[i].priority == top).toList();
+    /** Kong's priority groups are the targets' weights: the highest weight's group is served first. */
+    private List<Integer> highestWeight(List<Integer> candidates) {
+        int top = candidates.stream().mapToInt(i -> targets[i].weight).max().orElseThrow();
+        return candidates.stream().filter(i -> targets[i].weight == top).toList();
+    }
+
+    /** The target with the most spare capacity: fewest attempts in flight per unit of weight; ties by weighted round-robin. */
+    private int leastConnections(List<Integer> candidates) {
+        double best = Double.MAX_VALUE;
+        List<Integer> tied = new ArrayList<>();
+        for (int i : candidates) {
+            double load = (targets[i].inFlight + 1.0) / targets[i].weight;
+            if (load < best - 1e-12) {
+                best = load;
+                tied.clear();
+                tied.add(i);
+            } else if (Math.abs(load - best) <= 1e-12) {
+                tied.add(i);
+            }
+        }
+        return tied.size() == 1 ? tied.getFirst() : roundRobin(tied);
+    }
+
+    /** An attempt on {@code target} has begun (for least-connections). */
+    synchronized void started(int target) {
+        targets[target].inFlight++;
+    }
+
+    /** An attempt on {@code target} has ended, however it went. */
+    synchronized void finished(int target) {
+        targets[target].inFlight = Math.max(0, targets[target].inFlight - 1);
+    }
+
+    /** Attempts in flight on {@code target} (for tests). */
+    synchronized int inFlight(int target) {
+        return targets[target].inFlight;
     }
 
     /** Lowest latency or lowest usage per unit of weight; unmeasured targets first, ties by weighted chance. */

@@ -29,7 +29,7 @@ class AdvancedProxyPluginTest {
             {"model":{"provider":"gemini","name":"claude-sonnet-4-5@20250929","options":{"gemini":{"project_id":"p","location_id":"us-east5"}}}}""";
 
     static String config(String extra, String... targets) {
-        return "{\"llm_format\":\"anthropic\",\"model_aliases\":[\"claude-sonnet-4-5\"]" + extra + ",\"targets\":[" + String.join(",", targets) + "]}";
+        return "{\"llm_format\":\"anthropic\"" + extra + ",\"targets\":[" + String.join(",", targets) + "]}";
     }
 
     @Test
@@ -58,7 +58,7 @@ class AdvancedProxyPluginTest {
                 new Bad(config("", ANTHROPIC, BEDROCK.replace("\"bedrock\":{\"aws_region\":\"us-east-1\"}", "\"input_cost\":1")),
                         "targets.2.model.options.bedrock.aws_region", "must set 'model.options.bedrock.aws_region'"),
                 new Bad(config("", VERTEX.replace("\"project_id\":\"p\",", "")), "targets.1.model.options.gemini", "project_id"),
-                new Bad(config("", ANTHROPIC.replace("\"provider\":\"anthropic\"", "\"provider\":\"openai\"")), "targets[1].model.provider", "expected one of"),
+                new Bad(config("", ANTHROPIC.replace("\"provider\":\"anthropic\"", "\"provider\":\"openai\"")), "targets[1].model.provider", "anthropic, bedrock or gemini"),
                 new Bad(config(",\"balancer\":{\"algorithm\":\"random\"}", ANTHROPIC), "balancer.algorithm", "expected one of: round-robin, lowest-latency"),
                 new Bad(config(",\"balancer\":{\"failover_criteria\":[\"error\",\"http_418\"]}", ANTHROPIC), "balancer.failover_criteria", "expected one of"),
                 new Bad(config(",\"balancer\":{\"retries\":-1}", ANTHROPIC), "balancer.retries", "between"),
@@ -76,6 +76,138 @@ class AdvancedProxyPluginTest {
                                 assertThat(entry.getValue()).contains(b.message());
                             }));
         }
+    }
+
+    /**
+     * A configuration as Kong's Admin API returns it (and decK dumps it): every field of the 3.14/3.15 schema present,
+     * the ones not set at null or Kong's default, semantic balancing's embeddings and vectordb included.
+     */
+    static final String KONG_EXPORT = """
+            {"llm_format":"anthropic","genai_category":"text/generation","max_request_body_size":1048576,"model_name_header":true,
+             "response_streaming":"allow","embeddings":null,"vectordb":null,
+             "balancer":{"algorithm":"round-robin","retries":5,"failover_criteria":["error","timeout"],"max_fails":0,"fail_timeout":10000,
+               "connect_timeout":60000,"write_timeout":60000,"read_timeout":60000,"hash_on_header":"X-Kong-LLM-Request-ID","slots":10000,
+               "tokens_count_strategy":"total-tokens","latency_strategy":"tpot"},
+             "targets":[{"route_type":"llm/v1/chat","weight":100,"description":null,"metadata":null,
+               "logging":{"log_statistics":false,"log_payloads":false},
+               "auth":{"header_name":null,"header_value":null,"param_name":null,"param_value":null,"param_location":null,
+                 "aws_access_key_id":null,"aws_secret_access_key":null,"azure_use_managed_identity":false,"azure_client_id":null,
+                 "azure_client_secret":null,"azure_tenant_id":null,"gcp_use_service_account":false,"gcp_service_account_json":null,
+                 "gcp_metadata_url":null,"gcp_oauth_token_url":null,"allow_override":false},
+               "model":{"provider":"bedrock","name":"us.anthropic.claude-sonnet-4-5-20250929-v1:0","model_alias":"claude-sonnet-4-5",
+                 "options":{"max_tokens":null,"input_cost":null,"output_cost":null,"temperature":null,"top_p":null,"top_k":null,
+                   "anthropic_version":null,"upstream_url":null,"upstream_path":null,"azure_instance":null,"azure_api_version":"2023-05-15",
+                   "azure_deployment_id":null,"llama2_format":null,"mistral_format":null,"embeddings_dimensions":null,
+                   "bedrock":{"aws_region":"us-east-1","aws_assume_role_arn":null,"aws_role_session_name":null,"aws_sts_endpoint_url":null,
+                     "performance_config_latency":null,"embeddings_normalize":false,"batch_bucket_prefix":null,"batch_role_arn":null,
+                     "video_output_s3_uri":null},
+                   "gemini":null,"huggingface":null,"cohere":{"embedding_input_type":"classification","wait_for_model":null},
+                   "dashscope":{"international":true},"databricks":null}}}]}""";
+
+    /** Binds and validates as StartInstance does. */
+    static AdvancedConfig load(String json) throws Exception {
+        @SuppressWarnings("unchecked")
+        AdvancedConfig config = io.kongjava.pdk.schema.ConfigBinder.bind(AdvancedConfig.class, JSON.readValue(json, Map.class));
+        new AdvancedProxyPlugin().validate(config);
+        return config;
+    }
+
+    @Test
+    void aConfigExportedFromKongLoadsWithItsNullsAndDefaults() throws Exception {
+        AdvancedConfig config = load(KONG_EXPORT);
+        assertThat(config.embeddings()).isEmpty();
+        assertThat(config.vectordb()).isEmpty();
+        assertThat(config.targets().getFirst().model().modelAlias()).contains("claude-sonnet-4-5");
+        assertThat(config.targets().getFirst().options().azureApiVersion()).isEqualTo("2023-05-15");
+    }
+
+    @Test
+    void kongFieldsThisPluginDoesNotServeAreRefusedWhenSetNamingTheirPath() {
+        record Bad(String config, String field, String message) {
+        }
+        String target = "\"targets\":[{\"route_type\":\"llm/v1/chat\"";
+        List<Bad> bad = List.of(
+                new Bad(KONG_EXPORT.replace("\"embeddings\":null", "\"embeddings\":{\"model\":{\"provider\":\"openai\",\"name\":\"text-embedding-3-small\"}}"),
+                        "embeddings", "semantic balancing is not supported"),
+                new Bad(KONG_EXPORT.replace("\"vectordb\":null", "\"vectordb\":{\"strategy\":\"redis\",\"dimensions\":1536,\"distance_metric\":\"cosine\",\"threshold\":0.7}"),
+                        "vectordb", "semantic balancing is not supported"),
+                new Bad(KONG_EXPORT.replace("\"algorithm\":\"round-robin\"", "\"algorithm\":\"semantic\""), "balancer.algorithm",
+                        "semantic balancing is not supported"),
+                new Bad(KONG_EXPORT.replace("\"total-tokens\"", "\"llm-accuracy\""), "balancer.tokens_count_strategy", "llm-accuracy is not supported"),
+                new Bad(KONG_EXPORT.replace("\"genai_category\":\"text/generation\"", "\"genai_category\":\"image/generation\""), "genai_category",
+                        "text/generation"),
+                new Bad(KONG_EXPORT.replace(target, "\"targets\":[{\"route_type\":\"preserve\""), "targets.1.route_type", "'preserve'"),
+                new Bad(KONG_EXPORT.replace(target, "\"targets\":[{\"route_type\":\"llm/v1/embeddings\""), "targets.1.route_type", "llm/v1/chat"),
+                new Bad(KONG_EXPORT.replace("\"upstream_path\":null", "\"upstream_path\":\"/v1/x\""), "targets.1.model.options.upstream_path", "upstream_url"),
+                new Bad(KONG_EXPORT.replace("\"gemini\":null", "\"gemini\":{\"project_id\":\"p\",\"location_id\":\"us-east5\",\"endpoint_id\":\"123\"}")
+                        .replace("\"provider\":\"bedrock\"", "\"provider\":\"gemini\""), "targets.1.model.options.gemini.endpoint_id",
+                        "Model Garden"),
+                new Bad(KONG_EXPORT.replace("\"gcp_metadata_url\":null", "\"gcp_metadata_url\":\"http://169.254.169.254\""), "targets.1.auth.gcp_metadata_url",
+                        "not supported"),
+                new Bad(KONG_EXPORT.replace("\"aws_role_session_name\":null", "\"aws_role_session_name\":\"kong\""),
+                        "targets.1.model.options.bedrock.aws_role_session_name", "aws_assume_role_arn"),
+                new Bad(KONG_EXPORT.replace("\"aws_assume_role_arn\":null", "\"aws_assume_role_arn\":\"bedrock-role\""),
+                        "targets.1.model.options.bedrock.aws_assume_role_arn", "IAM role ARN"),
+                new Bad(KONG_EXPORT.replace("\"provider\":\"bedrock\"", "\"provider\":\"openai\""), "targets.1.model.provider",
+                        "anthropic, bedrock or gemini (Vertex AI), not openai"),
+                new Bad(KONG_EXPORT.replace("\"model_alias\":\"claude-sonnet-4-5\"", "\"model_alias\":\"\""), "targets.1.model.model_alias", "empty"));
+        for (Bad b : bad) {
+            assertThat(b.config()).as("the replacement applied").isNotEqualTo(KONG_EXPORT);
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> PluginTester.of(new AdvancedProxyPlugin()).configJson(b.config())))
+                    .as(b.field())
+                    .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors().entrySet())
+                            .as(e.errors().toString())
+                            .anySatisfy(entry -> {
+                                assertThat(entry.getKey()).isEqualTo(b.field());
+                                assertThat(entry.getValue()).contains(b.message());
+                            }));
+        }
+    }
+
+    /** Kong's example of model aliases, for Claude: Claude Code's two models, each on two providers. */
+    static final String ALIASED = config("",
+            ANTHROPIC.replace("\"name\":\"claude-sonnet-4-5\"", "\"name\":\"claude-sonnet-4-5\",\"model_alias\":\"sonnet\""),
+            BEDROCK.replace("\"provider\":\"bedrock\",", "\"provider\":\"bedrock\",\"model_alias\":\"sonnet\","),
+            VERTEX.replace("claude-sonnet-4-5@20250929", "claude-haiku-4-5@20251001").replace("\"provider\":\"gemini\",", "\"provider\":\"gemini\",\"model_alias\":\"haiku\","),
+            BEDROCK.replace("claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001").replace("\"provider\":\"bedrock\",", "\"provider\":\"bedrock\",\"model_alias\":\"haiku\","));
+
+    @Test
+    void theRequestedModelSelectsTheTargetsWithThatAliasOrThatName() throws Exception {
+        AdvancedConfig config = load(ALIASED);
+        assertThat(AdvancedProxyPlugin.eligibleTargets(config, "sonnet")).containsExactly(0, 1);
+        assertThat(AdvancedProxyPlugin.eligibleTargets(config, "haiku")).containsExactly(2, 3);
+        assertThat(AdvancedProxyPlugin.eligibleTargets(config, "claude-haiku-4-5@20251001")).containsExactly(2);
+        assertThat(AdvancedProxyPlugin.eligibleTargets(config, "claude-sonnet-4-5")).containsExactly(0);
+        assertThat(AdvancedProxyPlugin.eligibleTargets(config, null)).containsExactly(0, 1, 2, 3);
+        assertThat(AdvancedProxyPlugin.eligibleTargets(config, "opus")).isEmpty();
+
+        TestRun run = run(ALIASED, messages("{\"model\":\"opus\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+        TestRun.Exit exit = run.exit().orElseThrow();
+        assertThat(exit.status()).isEqualTo(400);
+        assertThat(JSON.readTree(exit.body()).path("error").path("message").asText())
+                .isEqualTo("cannot use own model - must be one of: sonnet, haiku, claude-sonnet-4-5, us.anthropic.claude-sonnet-4-5-20250929-v1:0,"
+                        + " claude-haiku-4-5@20251001, us.anthropic.claude-haiku-4-5-20251001-v1:0");
+    }
+
+    @Test
+    void responseStreamingAllowsDeniesOrForcesAStream() throws Exception {
+        var messages = ClientRequest.Operation.MESSAGES;
+        java.util.function.Function<String, com.fasterxml.jackson.databind.node.ObjectNode> body = json -> {
+            try {
+                return (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        assertThat(AdvancedProxyPlugin.streamed(body.apply("{\"stream\":true}"), messages, "allow")).isTrue();
+        assertThat(AdvancedProxyPlugin.streamed(body.apply("{}"), messages, "allow")).isFalse();
+        assertThat(AdvancedProxyPlugin.streamed(body.apply("{}"), messages, "deny")).isFalse();
+        assertThatThrownBy(() -> AdvancedProxyPlugin.streamed(body.apply("{\"stream\":true}"), messages, "deny"))
+                .hasMessage("response streaming is not enabled for this LLM");
+        var forced = body.apply("{\"stream\":false}");
+        assertThat(AdvancedProxyPlugin.streamed(forced, messages, "always")).isTrue();
+        assertThat(forced.path("stream").asBoolean()).as("the targets are asked for a stream").isTrue();
+        assertThat(AdvancedProxyPlugin.streamed(body.apply("{}"), ClientRequest.Operation.COUNT_TOKENS, "always")).isFalse();
     }
 
     TestRun run(String configJson, TestRequest request) throws Exception {

@@ -10,6 +10,7 @@ import io.kongjava.testing.anthropic.FakeAnthropic;
 import io.kongjava.testing.anthropic.Reply;
 import io.kongjava.testing.anthropic.Usage;
 import io.kongjava.testing.clouds.FakeBedrock;
+import io.kongjava.testing.clouds.FakeSts;
 import io.kongjava.testing.clouds.FakeVertex;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -80,7 +81,7 @@ class ProvidersAndFailoverTest {
 
     static AdvancedConfig config(String balancer, String... targets) throws Exception {
         String json = """
-                {"llm_format":"anthropic","model_aliases":["claude-sonnet-4-5"],"balancer":%s,"targets":[%s]}"""
+                {"llm_format":"anthropic","balancer":%s,"targets":[%s]}"""
                 .formatted(balancer, String.join(",", targets));
         @SuppressWarnings("unchecked")
         Map<String, Object> raw = JSON.readValue(json, Map.class);
@@ -115,8 +116,9 @@ class ProvidersAndFailoverTest {
 
     static final String ORDERED = "{\"algorithm\":\"priority\",\"failover_criteria\":[\"error\",\"timeout\",\"http_429\",\"http_503\"]}";
 
-    static String priority(String target, int priority) {
-        return target.replaceFirst("\\{", "{\"priority\":" + priority + ",");
+    /** The target in the priority group {@code group}: Kong's priority algorithm groups targets by weight. */
+    static String priority(String target, int group) {
+        return target.replaceFirst("\\{", "{\"weight\":" + group + ",");
     }
 
     @Test
@@ -218,6 +220,99 @@ class ProvidersAndFailoverTest {
         assertThat(client.eventTypes()).startsWith("message_start").endsWith("message_stop");
         assertThat(result.tried()).extracting(t -> t.target().model().provider() + ":" + t.outcome())
                 .containsExactly("anthropic:error", "bedrock:complete");
+    }
+
+    /** {@code target} with Kong's {@code model.model_alias}. */
+    static String aliased(String target, String alias) {
+        return target.replaceFirst("\\{\"model\":\\{", "{\"model\":{\"model_alias\":\"" + alias + "\",");
+    }
+
+    @Test
+    void failoverStaysAmongTheTargetsOfTheRequestedAlias() throws Exception {
+        // sonnet: a dead Anthropic target, then Bedrock; haiku: Vertex, heavier than both but never a sonnet fallback.
+        AdvancedConfig config = config("{\"algorithm\":\"priority\",\"failover_criteria\":[\"error\",\"timeout\",\"http_503\"]}",
+                priority(aliased(anthropicTarget("http://127.0.0.1:" + deadPort()), "sonnet"), 10),
+                priority(aliased(bedrockTarget(AWS_SECRET), "sonnet"), 5),
+                priority(aliased(vertexTarget(), "haiku"), 50));
+        Attempts attempts = attempts(config);
+        bedrock.enqueue(new FakeBedrock.Behaviour.Answer("Sonnet from Bedrock", new Usage(10, 4, 0, 0)));
+        RecordingSink client = new RecordingSink();
+
+        Attempts.Result served = attempts.serve(messages(true), AdvancedProxyPlugin.eligibleTargets(config, "sonnet"), null, client, System.nanoTime());
+
+        assertThat(served.tried()).extracting(t -> t.target().model().provider() + ":" + t.outcome()).containsExactly("anthropic:error", "bedrock:complete");
+        assertThat(client.text()).contains("Bedrock");
+        assertThat(bedrock.take(1000).orElseThrow().path()).contains("claude-sonnet-4-5");
+
+        // Both sonnet targets fail: the client gets the last one's error; the haiku target is not tried.
+        bedrock.enqueue(new FakeBedrock.Behaviour.Status(503, "ServiceUnavailableException", "Bedrock is unavailable"));
+        RecordingSink failed = new RecordingSink();
+        Attempts.Result unserved = attempts.serve(messages(false), AdvancedProxyPlugin.eligibleTargets(config, "sonnet"), null, failed, System.nanoTime());
+        assertThat(unserved.served()).isFalse();
+        assertThat(unserved.tried()).extracting(t -> t.target().model().provider()).containsExactly("anthropic", "bedrock");
+        assertThat(failed.status).isEqualTo(503);
+        assertThat(vertex.take(300)).as("the haiku target is no fallback for sonnet").isEmpty();
+
+        // haiku goes to Vertex only.
+        vertex.enqueue(new FakeVertex.Behaviour.Answer("Haiku from Vertex", new Usage(5, 2, 0, 0)));
+        RecordingSink haiku = new RecordingSink();
+        Attempts.Result haikuServed = attempts.serve(messages(false), AdvancedProxyPlugin.eligibleTargets(config, "haiku"), null, haiku, System.nanoTime());
+        assertThat(haikuServed.tried()).extracting(t -> t.target().model().provider()).containsExactly("gemini");
+        assertThat(haiku.text()).contains("Vertex");
+    }
+
+    static final String ROLE_ARN = "arn:aws:iam::123456789012:role/bedrock-claude";
+    static final String TEMP_KEY = "ASIATEMPORARY0000001";
+    static final String TEMP_SECRET = "temporary/secret/KEY+abcdefghij0123456789";
+    static final String TEMP_TOKEN = "IQoJb3JpZ2luX2VjEFAKE//session+token/for==the+assumed/role";
+
+    String assumingTarget(String callerSecret, String stsUrl, String bedrockUrl) {
+        return """
+                {"model":{"provider":"bedrock","name":"%s","options":{"bedrock":{"aws_region":"us-east-1","aws_assume_role_arn":"%s",
+                   "aws_role_session_name":"claude-code","aws_sts_endpoint_url":"%s"},"upstream_url":"%s"}},
+                 "auth":{"aws_access_key_id":"%s","aws_secret_access_key":"%s"},"logging":{"log_statistics":true}}"""
+                .formatted(BEDROCK_MODEL, ROLE_ARN, stsUrl, bedrockUrl, AWS_KEY, callerSecret);
+    }
+
+    @Test
+    void bedrockIsCalledWithTheAssumedRolesTemporaryCredentials() throws Exception {
+        try (FakeSts sts = FakeSts.start(AWS_KEY, AWS_SECRET, "us-east-1", ROLE_ARN, TEMP_KEY, TEMP_SECRET, TEMP_TOKEN);
+             FakeBedrock roleBedrock = FakeBedrock.start(TEMP_KEY, TEMP_SECRET, "us-east-1").requireSessionToken(TEMP_TOKEN)) {
+            Attempts attempts = attempts(config("{}", assumingTarget(AWS_SECRET, sts.url(), roleBedrock.url())));
+            RecordingSink client = new RecordingSink();
+
+            Attempts.Result result = attempts.serve(messages(true), null, client, System.nanoTime());
+
+            assertThat(result.outcome()).as(client.text()).isEqualTo("complete");
+            FakeSts.Seen assumed = sts.take(1000).orElseThrow();
+            assertThat(assumed.signatureProblem()).as("AssumeRole signed with the base credentials, checked without the SDK").isEmpty();
+            assertThat(assumed.parameters()).containsEntry("Action", "AssumeRole").containsEntry("RoleArn", ROLE_ARN)
+                    .containsEntry("RoleSessionName", "claude-code");
+            FakeBedrock.Seen seen = roleBedrock.take(1000).orElseThrow();
+            assertThat(seen.signatureProblem()).as("signed with the temporary key, its session token signed too").isEmpty();
+            assertThat(seen.headers().get("x-amz-security-token")).containsExactly(TEMP_TOKEN);
+            assertThat(seen.headers().get("authorization").getFirst()).contains("Credential=" + TEMP_KEY + "/");
+
+            // The temporary credentials are reused until they near their expiry: no second AssumeRole.
+            attempts.serve(messages(false), null, new RecordingSink(), System.nanoTime());
+            assertThat(roleBedrock.take(1000).orElseThrow().signatureProblem()).isEmpty();
+            assertThat(sts.take(200)).isEmpty();
+
+            // The fakes do refuse what AWS refuses: Bedrock a request signed with the base keys, ...
+            RecordingSink baseSigned = new RecordingSink();
+            attempts(config("{}", bedrockTarget(AWS_SECRET).replace(bedrock.url(), roleBedrock.url()))).serve(messages(false), null, baseSigned, System.nanoTime());
+            assertThat(baseSigned.status).isEqualTo(403);
+            assertThat(roleBedrock.take(1000).orElseThrow().signatureProblem()).isPresent();
+            // ... and STS an AssumeRole signed with the wrong secret, so the target fails before Bedrock is called.
+            RecordingSink wrongCaller = new RecordingSink();
+            Attempts.Result refused = attempts(config("{}", assumingTarget("not/the/right/secret", sts.url(), roleBedrock.url())))
+                    .serve(messages(false), null, wrongCaller, System.nanoTime());
+            assertThat(refused.served()).isFalse();
+            assertThat(refused.tried()).extracting(Attempts.Tried::outcome).containsExactly("error");
+            assertThat(refused.tried().getFirst().error()).contains("no AWS credentials for Bedrock");
+            assertThat(sts.take(1000).orElseThrow().signatureProblem()).isPresent();
+            assertThat(roleBedrock.take(200)).isEmpty();
+        }
     }
 
     @Test

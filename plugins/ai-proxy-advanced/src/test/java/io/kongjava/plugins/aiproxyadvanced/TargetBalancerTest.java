@@ -17,9 +17,9 @@ class TargetBalancerTest {
 
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
 
-    static AdvancedConfig.Target target(String provider, String model, int weight, int priority) {
-        return new AdvancedConfig.Target("llm/v1/chat", Optional.empty(), new AdvancedConfig.Model(provider, model, Optional.empty()),
-                new AdvancedConfig.Logging(true, false), weight, priority, Optional.empty());
+    static AdvancedConfig.Target target(String provider, String model, int weight) {
+        return new AdvancedConfig.Target("llm/v1/chat", Optional.empty(), new AdvancedConfig.Model(provider, model, Optional.empty(), Optional.empty()),
+                new AdvancedConfig.Logging(true, false), weight, Optional.empty(), Optional.empty());
     }
 
     private TargetBalancer balancer(Algorithm algorithm, int maxFails, List<AdvancedConfig.Target> targets) {
@@ -39,13 +39,13 @@ class TargetBalancerTest {
     @Test
     void roundRobinFollowsTheWeightsExactlyOverACycle() {
         TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 0,
-                List.of(target("anthropic", "a", 70, 0), target("bedrock", "b", 25, 0), target("gemini", "c", 5, 0)));
+                List.of(target("anthropic", "a", 70), target("bedrock", "b", 25), target("gemini", "c", 5)));
         assertThat(spread(balancer, 1000)).containsExactlyInAnyOrderEntriesOf(Map.of(0, 700, 1, 250, 2, 50));
     }
 
     @Test
     void roundRobinInterleavesRatherThanBursting() {
-        TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 0, List.of(target("anthropic", "a", 1, 0), target("bedrock", "b", 1, 0)));
+        TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 0, List.of(target("anthropic", "a", 1), target("bedrock", "b", 1)));
         assertThat(List.of(balancer.next(Set.of(), null), balancer.next(Set.of(), null), balancer.next(Set.of(), null),
                 balancer.next(Set.of(), null))).containsExactly(0, 1, 0, 1);
     }
@@ -53,7 +53,7 @@ class TargetBalancerTest {
     @Test
     void failoverNeverRepeatsATriedTargetAndEndsWhenAllWereTried() {
         TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 0,
-                List.of(target("anthropic", "a", 100, 0), target("bedrock", "b", 100, 0), target("gemini", "c", 100, 0)));
+                List.of(target("anthropic", "a", 100), target("bedrock", "b", 100), target("gemini", "c", 100)));
         Set<Integer> tried = new HashSet<>();
         for (int attempt = 0; attempt < 3; attempt++) {
             int next = balancer.next(tried, null);
@@ -65,7 +65,7 @@ class TargetBalancerTest {
 
     @Test
     void circuitOpensAfterMaxFailsThenLetsOneTrialThroughAfterFailTimeout() {
-        TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 3, List.of(target("anthropic", "a", 100, 0), target("bedrock", "b", 100, 0)));
+        TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 3, List.of(target("anthropic", "a", 100), target("bedrock", "b", 100)));
         balancer.failed(0);
         balancer.failed(0);
         assertThat(balancer.open(0)).isFalse();
@@ -92,7 +92,7 @@ class TargetBalancerTest {
 
     @Test
     void whenEveryCircuitIsOpenTheOneReopeningFirstIsTriedRatherThanNone() {
-        TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 1, List.of(target("anthropic", "a", 100, 0), target("bedrock", "b", 100, 0)));
+        TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 1, List.of(target("anthropic", "a", 100), target("bedrock", "b", 100)));
         balancer.failed(1);
         clock.addAndGet(1_000_000_000L);
         balancer.failed(0);
@@ -102,7 +102,7 @@ class TargetBalancerTest {
 
     @Test
     void circuitBreakingIsOffWithMaxFailsZero() {
-        TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 0, List.of(target("anthropic", "a", 100, 0), target("bedrock", "b", 100, 0)));
+        TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 0, List.of(target("anthropic", "a", 100), target("bedrock", "b", 100)));
         for (int i = 0; i < 50; i++) {
             balancer.failed(0);
         }
@@ -112,7 +112,7 @@ class TargetBalancerTest {
 
     @Test
     void consistentHashingKeepsEachKeyOnItsTargetAndSpreadsKeysByWeight() {
-        List<AdvancedConfig.Target> targets = List.of(target("anthropic", "a", 300, 0), target("bedrock", "b", 100, 0));
+        List<AdvancedConfig.Target> targets = List.of(target("anthropic", "a", 300), target("bedrock", "b", 100));
         TargetBalancer first = balancer(Algorithm.CONSISTENT_HASHING, 0, targets);
         TargetBalancer restarted = balancer(Algorithm.CONSISTENT_HASHING, 0, targets);
         Map<Integer, Integer> counts = new HashMap<>();
@@ -127,7 +127,7 @@ class TargetBalancerTest {
 
     @Test
     void consistentHashingMovesOnlyTheKeysOfARemovedTarget() {
-        List<AdvancedConfig.Target> three = List.of(target("anthropic", "a", 100, 0), target("bedrock", "b", 100, 0), target("gemini", "c", 100, 0));
+        List<AdvancedConfig.Target> three = List.of(target("anthropic", "a", 100), target("bedrock", "b", 100), target("gemini", "c", 100));
         TargetBalancer balancer = balancer(Algorithm.CONSISTENT_HASHING, 1, three);
         Map<String, Integer> before = new HashMap<>();
         for (int key = 0; key < 3000; key++) {
@@ -145,16 +145,36 @@ class TargetBalancerTest {
     }
 
     @Test
-    void priorityServesTheHighestGroupAndFallsToTheNextOnlyWhenItIsExhausted() {
+    void priorityServesTheHighestWeightGroupAndFallsToTheNextOnlyWhenItIsExhausted() {
+        // Kong's priority groups are weights: the two of weight 70 share the traffic, the one of weight 25 waits.
         TargetBalancer balancer = balancer(Algorithm.PRIORITY, 0,
-                List.of(target("anthropic", "a", 100, 10), target("anthropic", "a2", 100, 10), target("bedrock", "b", 100, 1)));
-        assertThat(spread(balancer, 100)).containsExactlyInAnyOrderEntriesOf(Map.of(0, 50, 1, 50));
-        assertThat(balancer.next(Set.of(0, 1), null)).isEqualTo(2);
+                List.of(target("anthropic", "a", 70), target("bedrock", "b", 25), target("anthropic", "a2", 70)));
+        assertThat(spread(balancer, 100)).containsExactlyInAnyOrderEntriesOf(Map.of(0, 50, 2, 50));
+        assertThat(balancer.next(Set.of(0, 2), null)).isEqualTo(1);
+    }
+
+    @Test
+    void leastConnectionsSendsTheNextRequestWhereTheFewestAreInFlightPerWeight() {
+        TargetBalancer balancer = balancer(Algorithm.LEAST_CONNECTIONS, 0, List.of(target("anthropic", "a", 2), target("bedrock", "b", 1)));
+        // a has twice b's capacity: with nothing in flight it is chosen; a second one in flight on a ties with none on b.
+        int first = balancer.next(Set.of(), null);
+        assertThat(first).isZero();
+        balancer.started(first);
+        balancer.started(0);
+        assertThat(balancer.next(Set.of(), null)).isEqualTo(1);
+        balancer.started(1);
+        balancer.finished(0);
+        balancer.finished(0);
+        assertThat(balancer.inFlight(0)).isZero();
+        assertThat(balancer.next(Set.of(), null)).isZero();
+        balancer.finished(1);
+        balancer.finished(1);  // more ends than starts never goes negative
+        assertThat(balancer.inFlight(1)).isZero();
     }
 
     @Test
     void lowestLatencyPrefersTheFastestMeasuredTarget() {
-        TargetBalancer balancer = balancer(Algorithm.LOWEST_LATENCY, 0, List.of(target("anthropic", "a", 100, 0), target("bedrock", "b", 100, 0)));
+        TargetBalancer balancer = balancer(Algorithm.LOWEST_LATENCY, 0, List.of(target("anthropic", "a", 100), target("bedrock", "b", 100)));
         balancer.latency(0, 40);
         balancer.latency(1, 12);
         assertThat(spread(balancer, 10)).containsExactlyEntriesOf(Map.of(1, 10));
@@ -166,14 +186,14 @@ class TargetBalancerTest {
 
     @Test
     void lowestLatencyTriesAnUnmeasuredTargetFirst() {
-        TargetBalancer balancer = balancer(Algorithm.LOWEST_LATENCY, 0, List.of(target("anthropic", "a", 100, 0), target("bedrock", "b", 100, 0)));
+        TargetBalancer balancer = balancer(Algorithm.LOWEST_LATENCY, 0, List.of(target("anthropic", "a", 100), target("bedrock", "b", 100)));
         balancer.latency(0, 1);
         assertThat(balancer.next(Set.of(), null)).isEqualTo(1);
     }
 
     @Test
     void lowestUsageEvensOutTokensPerWeight() {
-        TargetBalancer balancer = balancer(Algorithm.LOWEST_USAGE, 0, List.of(target("anthropic", "a", 200, 0), target("bedrock", "b", 100, 0)));
+        TargetBalancer balancer = balancer(Algorithm.LOWEST_USAGE, 0, List.of(target("anthropic", "a", 200), target("bedrock", "b", 100)));
         Map<Integer, Long> tokens = new HashMap<>();
         for (int i = 0; i < 300; i++) {
             int chosen = balancer.next(Set.of(), null);

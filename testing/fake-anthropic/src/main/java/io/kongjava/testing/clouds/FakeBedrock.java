@@ -65,6 +65,7 @@ public final class FakeBedrock implements AutoCloseable {
     private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile Behaviour fallback = new Behaviour.Answer("Hello from the fake Bedrock.", new Usage(21, 7, 0, 0));
+    private volatile String sessionToken;
 
     private FakeBedrock(HttpServer server, SigV4Verifier verifier) {
         this.server = server;
@@ -86,6 +87,15 @@ public final class FakeBedrock implements AutoCloseable {
 
     public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /**
+     * Accepts only temporary credentials of this session (as STS issues them): the request must carry the token in
+     * {@code X-Amz-Security-Token} and sign that header, or it is refused as AWS refuses it (403).
+     */
+    public FakeBedrock requireSessionToken(String token) {
+        this.sessionToken = token;
+        return this;
     }
 
     public FakeBedrock enqueue(Behaviour behaviour) {
@@ -118,7 +128,8 @@ public final class FakeBedrock implements AutoCloseable {
             URI uri = exchange.getRequestURI();
             Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             headers.putAll(exchange.getRequestHeaders());
-            Optional<String> problem = verifier.problem(exchange.getRequestMethod(), uri, headers, payload, Instant.now());
+            Optional<String> problem = verifier.problem(exchange.getRequestMethod(), uri, headers, payload, Instant.now())
+                    .or(() -> sessionTokenProblem(headers));
             JsonNode body;
             try {
                 body = JSON.readTree(payload);
@@ -155,6 +166,24 @@ public final class FakeBedrock implements AutoCloseable {
                 default -> error(exchange, 404, "UnknownOperationException", "unknown operation " + operation);
             }
         }
+    }
+
+    private Optional<String> sessionTokenProblem(Map<String, List<String>> headers) {
+        String expected = sessionToken;
+        if (expected == null) {
+            return Optional.empty();
+        }
+        List<String> tokens = headers.get("x-amz-security-token");
+        if (tokens == null || tokens.size() != 1 || !tokens.getFirst().equals(expected)) {
+            return Optional.of("The security token included in the request is invalid.");
+        }
+        String authorization = headers.getOrDefault("authorization", List.of("")).getFirst();
+        int signed = authorization.indexOf("SignedHeaders=");
+        String signedHeaders = signed < 0 ? "" : authorization.substring(signed + "SignedHeaders=".length()).split(",")[0];
+        if (!List.of(signedHeaders.split(";")).contains("x-amz-security-token")) {
+            return Optional.of("X-Amz-Security-Token must be a signed header");
+        }
+        return Optional.empty();
     }
 
     /** Bedrock's checks of a Claude body, as its API reference states them. */
