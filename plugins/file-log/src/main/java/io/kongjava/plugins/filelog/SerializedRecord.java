@@ -266,8 +266,7 @@ final class SerializedRecord {
 
         /** The text of the string between {@code from} (its opening quote) and {@code to} (past its closing one). */
         private String text(int from, int to) {
-            int backslash = json.indexOf('\\', from + 1);
-            if (backslash < 0 || backslash >= to) {
+            if (json.indexOf('\\', from + 1, to) < 0) {
                 return json.substring(from + 1, to - 1);
             }
             StringBuilder text = new StringBuilder(to - from);
