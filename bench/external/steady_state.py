@@ -13,7 +13,8 @@ Two pairs, each with the same logic in both servers:
   access phase: java-hello / js-hello (testing/js-pluginserver/hello): get_header answered, set_header twice
 Rounds alternate the servers. Kong's own Lua is not in the loop (bench/run.sh harness has it); this is the
 server alone, without nginx or load-driver noise on the shared cores. Needs testing/js-pluginserver's npm
-packages (./test.sh installs them) and a built distribution.
+packages (./test.sh installs them) and a built distribution. The Java server inherits KONG_JAVA_OPTS: C2's
+steady state is `KONG_JAVA_OPTS=-XX:TieredStopAtLevel=4 steady_state.py --warmup 40000` (bench/README.md).
 """
 import argparse
 import json

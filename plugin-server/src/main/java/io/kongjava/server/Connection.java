@@ -46,6 +46,11 @@ final class Connection implements AutoCloseable {
     private boolean wakeable;
     private long deadlineNanos;
     private volatile boolean wakeRequested;
+    /**
+     * Set when an answer has gone out: Kong's next call cannot be there yet (its Lua must first read the
+     * answer), so the next read waits on the selector first instead of trying the socket and failing.
+     */
+    private boolean answered;
     /** This connection's key in the watcher of idle connections, once it has been idle. */
     SelectionKey idleKey;
 
@@ -99,6 +104,7 @@ final class Connection implements AutoCloseable {
             writeFully(RpcWriter.encode(new RpcMessage.Notification(RpcMessage.Notification.SERVER_PID, ProcessHandle.current().pid())));
         }
         writeFully(RpcWriter.encode(response));
+        answered = true;
     }
 
     private void writeFully(byte[] bytes) throws IOException {
@@ -143,11 +149,16 @@ final class Connection implements AutoCloseable {
         @Override
         public int read(byte[] bytes, int offset, int length) throws IOException {
             ByteBuffer target = ByteBuffer.wrap(bytes, offset, length);
+            boolean tryFirst = !(answered && betweenMessages);
+            answered = false;
             while (true) {
-                int n = channel.read(target);
-                if (n != 0) {
-                    return n;
+                if (tryFirst) {
+                    int n = channel.read(target);
+                    if (n != 0) {
+                        return n;
+                    }
                 }
+                tryFirst = true;
                 long timeoutMillis = 0;
                 if (betweenMessages) {
                     if (wakeable && wakeRequested) {
