@@ -1,5 +1,6 @@
 package io.kongjava.gateway;
 
+import io.kongjava.http.UpstreamClient;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.kongjava.gateway;
 
+import io.kongjava.http.UpstreamClient;
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.catalogue.HopByHopHeaders;
 import io.kongjava.emulation.KongRequest;

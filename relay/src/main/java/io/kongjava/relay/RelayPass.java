@@ -60,6 +60,13 @@ final class RelayPass {
     private final List<RelayRoute.Stage> stages;
     private boolean committed;
     private long sent;
+    /** The client closed its connection while the pass ran: told by the server, on the watching thread. */
+    private volatile boolean clientLeft;
+    private volatile boolean ended;
+    /** The relay's own upstream call, to cancel when the client leaves. */
+    private volatile Call call;
+    private final Thread runner = Thread.currentThread();
+    private volatile boolean callerRunning;
 
     RelayPass(ResponseRelay relay, RelayRoute route, HttpExchange kong, byte[] requestBody) {
         this.relay = relay;
@@ -70,6 +77,36 @@ final class RelayPass {
     }
 
     void run() {
+        try {
+            pass();
+        } finally {
+            ended = true;
+            Thread.interrupted(); // a CallsUpstream caller interrupted for a client that left: not the next exchange's
+        }
+    }
+
+    /**
+     * The client closed its connection before the answer ended (the server noticed; no write was needed): the
+     * upstream call is cancelled now, even while the upstream sends nothing, and the pass ends as
+     * {@link StreamEnd.ClientGone}. A filter that calls the upstream itself has its thread interrupted, which ends
+     * a blocking read or write of its HTTP client.
+     */
+    void clientLeft() {
+        if (ended) {
+            return;
+        }
+        clientLeft = true;
+        LOG.log(Level.INFO, () -> "relay: the client of request " + route.requestId + " closed its connection after " + sent
+                + " bytes; the upstream call is cancelled");
+        Call current = call;
+        if (current != null) {
+            current.cancel();
+        } else if (callerRunning) {
+            runner.interrupt();
+        }
+    }
+
+    private void pass() {
         UpstreamRequest request = upstreamRequest();
         Call call;
         try {
@@ -93,6 +130,10 @@ final class RelayPass {
                 return;
             }
             call = relay.client(route).newCall(okhttpRequest(request));
+            this.call = call;
+            if (clientLeft) {
+                call.cancel();
+            }
         } catch (FilterFailure failure) {
             filterFailed(failure, null);
             return;
@@ -106,7 +147,11 @@ final class RelayPass {
         try {
             response = call.execute();
         } catch (IOException e) {
-            upstreamFailedBeforeHead(request.url().getHost(), e);
+            if (clientLeft) {
+                clientGone(null);
+            } else {
+                upstreamFailedBeforeHead(request.url().getHost(), e);
+            }
             return;
         }
         try (response) {
@@ -146,6 +191,9 @@ final class RelayPass {
                 }
                 downstream.body(Arrays.copyOf(buffer, read));
             }
+            if (clientLeft) {
+                throw new IOException("the client left");
+            }
             downstream.end(upstreamFailure);
         } catch (FilterFailure failure) {
             call.cancel();
@@ -162,12 +210,21 @@ final class RelayPass {
         IOException upstreamFailure = null;
         FilterFailure callerFailed = null;
         try {
+            callerRunning = true;
             try {
+                if (clientLeft) {
+                    throw new IOException("the client left before the upstream call");
+                }
                 caller.callUpstream(request, downstream);
             } catch (IOException e) {
                 upstreamFailure = e;
             } catch (Exception | LinkageError e) {
                 callerFailed = new FilterFailure(plugin, e);
+            } finally {
+                callerRunning = false;
+            }
+            if (clientLeft) {
+                throw new IOException("the client left");
             }
             // A failed write decides how the exchange ended, whatever the caller made of it.
             if (downstream.filterFailure != null) {
@@ -195,7 +252,8 @@ final class RelayPass {
     }
 
     private void clientGone(ResponseHead head) {
-        LOG.log(Level.DEBUG, () -> "relay: the client of request " + route.requestId + " left after " + sent + " bytes");
+        LOG.log(clientLeft ? Level.INFO : Level.DEBUG, () -> "relay: the client of request " + route.requestId + " left after " + sent
+                + " bytes; the upstream call was cancelled");
         closeAll(route, new StreamEnd.ClientGone(), head == null ? 0 : head.status());
     }
 
@@ -422,6 +480,8 @@ final class RelayPass {
         if (end instanceof StreamEnd.FilterFailed failed) {
             block.put("failed_filter", failed.plugin());
             block.put("error", failed.message());
+        } else if (end instanceof StreamEnd.ClientGone) {
+            block.put("error", "the client closed the connection before the answer ended; the upstream call was cancelled");
         }
         if (status > 0) {
             block.put("status", status);

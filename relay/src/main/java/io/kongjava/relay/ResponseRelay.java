@@ -3,6 +3,8 @@ package io.kongjava.relay;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.kongjava.http.HeaderLimits;
+import io.kongjava.http.VirtualThreadHttpServer;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.entity.Service;
@@ -59,15 +61,35 @@ public final class ResponseRelay implements AutoCloseable {
         void close();
     }
 
-    /** Starts a listener serving {@code handler}; the JDK's HttpServer unless a benchmark compares another. */
+    /** Starts a listener serving {@code handler}; the virtual-thread server unless a benchmark compares another. */
     @FunctionalInterface
     public interface ListenerFactory {
         Listener listen(InetSocketAddress address, HttpHandler handler) throws IOException;
     }
 
     /**
-     * The JDK's HttpServer on virtual threads, Nagle off. Against the gateway's own virtual-thread server it gave
-     * the same first-byte latency within the noise (bench/README.md), and it is the JDK's own.
+     * The local gateway's server ({@link VirtualThreadHttpServer}): it owns the client's socket, so the relay
+     * hears of a client that leaves while the upstream is silent at once instead of at its next write.
+     */
+    public static final ListenerFactory VIRTUAL_THREAD_SERVER = (address, handler) -> {
+        VirtualThreadHttpServer server = new VirtualThreadHttpServer(address, 1024, HeaderLimits.NGINX_DEFAULT, handler,
+                (status, message) -> ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
+        return new Listener() {
+            @Override
+            public int port() {
+                return server.address().getPort();
+            }
+
+            @Override
+            public void close() {
+                server.close();
+            }
+        };
+    };
+
+    /**
+     * The JDK's HttpServer on virtual threads, Nagle off: the relay's listener before, kept for the benchmark's
+     * A/B. It tells the relay of a client that left only when a write fails.
      */
     public static final ListenerFactory JDK_SERVER = (address, handler) -> {
         // The JDK server leaves Nagle's algorithm on unless told otherwise: a streamed response's small writes
@@ -139,7 +161,7 @@ public final class ResponseRelay implements AutoCloseable {
     }
 
     public static ResponseRelay start(int port, OkHttpClient http, RequestExchange exchange, Path certificates) throws IOException {
-        return start(JDK_SERVER, port, http, exchange, certificates);
+        return start(VIRTUAL_THREAD_SERVER, port, http, exchange, certificates);
     }
 
     public static ResponseRelay start(ListenerFactory listeners, int port, OkHttpClient http, RequestExchange exchange,
@@ -282,7 +304,9 @@ public final class ResponseRelay implements AutoCloseable {
                 }
                 return;
             }
-            new RelayPass(this, route, exchange, body).run();
+            RelayPass pass = new RelayPass(this, route, exchange, body);
+            VirtualThreadHttpServer.watchClient(exchange, pass::clientLeft);
+            pass.run();
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "the response relay failed: " + e, e);
         }

@@ -1,4 +1,4 @@
-package io.kongjava.gateway;
+package io.kongjava.http;
 
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -36,7 +36,7 @@ import javax.net.ssl.SSLSocketFactory;
  * a blocking socket has no write timeout, so a body larger than what the socket buffers surely take is
  * written in pieces, each under a watchdog that closes the connection when the piece takes too long.
  */
-final class UpstreamClient implements AutoCloseable {
+public final class UpstreamClient implements AutoCloseable {
 
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final int MAX_IDLE_PER_ADDRESS = 256;
@@ -48,14 +48,14 @@ final class UpstreamClient implements AutoCloseable {
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
     private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
 
-    record Address(boolean tls, String host, int port) {
+    public record Address(boolean tls, String host, int port) {
     }
 
     /** Why one try failed, with what nginx's retry rules need to know. */
-    static final class AttemptFailed extends Exception {
-        final boolean requestSent;
-        final boolean reused;
-        final boolean timeout;
+    public static final class AttemptFailed extends Exception {
+        public final boolean requestSent;
+        public final boolean reused;
+        public final boolean timeout;
 
         AttemptFailed(IOException cause, boolean requestSent, boolean reused) {
             super(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage(), cause);
@@ -66,11 +66,11 @@ final class UpstreamClient implements AutoCloseable {
     }
 
     /** An answer: its status, headers in order as received, and its body, read from the connection. */
-    static final class Response implements Closeable {
-        final int status;
-        final boolean http10;
-        final List<String[]> headers;
-        final InputStream body;
+    public static final class Response implements Closeable {
+        public final int status;
+        public final boolean http10;
+        public final List<String[]> headers;
+        public final InputStream body;
         private final Connection connection;
         private boolean done;
 
@@ -82,7 +82,7 @@ final class UpstreamClient implements AutoCloseable {
             this.connection = connection;
         }
 
-        String header(String name) {
+        public String header(String name) {
             for (String[] h : headers) {
                 if (h[0].equalsIgnoreCase(name)) {
                     return h[1];
@@ -108,11 +108,11 @@ final class UpstreamClient implements AutoCloseable {
     private final Map<Address, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
 
     /** With the JVM's trust store, as the gateway runs it. */
-    UpstreamClient() {
+    public UpstreamClient() {
         this((SSLSocketFactory) SSLSocketFactory.getDefault());
     }
 
-    UpstreamClient(SSLSocketFactory tls) {
+    public UpstreamClient(SSLSocketFactory tls) {
         this.tls = tls;
     }
 
@@ -121,7 +121,7 @@ final class UpstreamClient implements AutoCloseable {
      *
      * @throws AttemptFailed when no answer head came back
      */
-    Response send(Address address, String method, String target, List<String[]> headers, byte[] body,
+    public Response send(Address address, String method, String target, List<String[]> headers, byte[] body,
                   int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) throws AttemptFailed {
         Connection connection = pooled(address);
         boolean reused = connection != null;
