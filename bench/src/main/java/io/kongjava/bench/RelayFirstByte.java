@@ -94,10 +94,10 @@ public final class RelayFirstByte {
         }
         System.out.println("# " + Machine.describe());
         try (ServerSocket upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             ResponseRelay relay = ResponseRelay.start(0, ResponseRelay.defaultClient(),
+             ResponseRelay relay = ResponseRelay.start(0,
                      new ProcessRequestExchange(Duration.ofSeconds(1), Duration.ofSeconds(30), System::nanoTime), null);
              ResponseRelay jdkRelay = ResponseRelay.start(ResponseRelay.JDK_SERVER, 0,
-                     ResponseRelay.defaultClient(), new ProcessRequestExchange(Duration.ofSeconds(1), Duration.ofSeconds(30), System::nanoTime),
+                     new ProcessRequestExchange(Duration.ofSeconds(1), Duration.ofSeconds(30), System::nanoTime),
                      null)) {
             Thread.ofVirtual().start(() -> serveUpstream(upstream));
             int port = upstream.getLocalPort();

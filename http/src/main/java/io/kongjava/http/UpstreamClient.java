@@ -102,7 +102,50 @@ public final class UpstreamClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends one {@link #send} and the answer it returned from another thread (the client left): the connection is
+     * closed, so a blocked connect, write or read fails at once, and it is never pooled.
+     */
+    public static final class Cancellation {
+        private volatile boolean cancelled;
+        private volatile Closeable connection;
+
+        public synchronized void cancel() {
+            cancelled = true;
+            closeQuietly(connection);
+        }
+
+        /** Lets the connection go back to the pool: false when cancelled, and then it must not. */
+        synchronized boolean release() {
+            connection = null;
+            return !cancelled;
+        }
+
+        public boolean cancelled() {
+            return cancelled;
+        }
+
+        synchronized void attach(Closeable current) throws IOException {
+            connection = current;
+            if (cancelled) {
+                closeQuietly(current);
+                throw new IOException("cancelled");
+            }
+        }
+
+        private static void closeQuietly(Closeable closeable) {
+            if (closeable != null) {
+                try {
+                    closeable.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
     private final SSLSocketFactory tls;
+    private final boolean verifyHostname;
     private final java.util.concurrent.ScheduledExecutorService watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("upstream-write-timeout").factory());
     private final Map<Address, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
@@ -113,7 +156,16 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     public UpstreamClient(SSLSocketFactory tls) {
+        this(tls, true);
+    }
+
+    /**
+     * With {@code tls} for https upstreams; {@code verifyHostname} false leaves the certificate's names
+     * unchecked (Kong's {@code tls_verify} off, with a factory that trusts any certificate).
+     */
+    public UpstreamClient(SSLSocketFactory tls, boolean verifyHostname) {
         this.tls = tls;
+        this.verifyHostname = verifyHostname;
     }
 
     /**
@@ -123,12 +175,23 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public Response send(Address address, String method, String target, List<String[]> headers, byte[] body,
                   int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) throws AttemptFailed {
+        return send(address, method, target, headers, body, connectTimeoutMs, writeTimeoutMs, readTimeoutMs, null);
+    }
+
+    /** As above; {@code cancellation}, when not null, can end the try and its answer from another thread. */
+    public Response send(Address address, String method, String target, List<String[]> headers, byte[] body,
+                         int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs, Cancellation cancellation) throws AttemptFailed {
         Connection connection = pooled(address);
         boolean reused = connection != null;
         boolean sent = false;
         try {
             if (connection == null) {
-                connection = connect(address, connectTimeoutMs);
+                connection = connect(address, connectTimeoutMs, cancellation);
+            } else if (cancellation != null) {
+                cancellation.attach(connection.socket);
+            }
+            if (cancellation != null) {
+                connection.cancellation = cancellation;
             }
             connection.socket.setSoTimeout(readTimeoutMs);
             StringBuilder head = new StringBuilder(512).append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
@@ -194,21 +257,29 @@ public final class UpstreamClient implements AutoCloseable {
         return null;
     }
 
-    private Connection connect(Address address, int connectTimeoutMs) throws IOException {
+    private Connection connect(Address address, int connectTimeoutMs, Cancellation cancellation) throws IOException {
         SocketChannel channel = SocketChannel.open();
         try {
+            if (cancellation != null) {
+                cancellation.attach(channel);
+            }
             channel.socket().connect(new InetSocketAddress(address.host(), address.port()), connectTimeoutMs);
             channel.socket().setTcpNoDelay(true);
             Socket socket = channel.socket();
             if (address.tls()) {
                 SSLSocket ssl = (SSLSocket) tls.createSocket(socket, address.host(), address.port(), true);
                 SSLParameters parameters = ssl.getSSLParameters();
-                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                if (verifyHostname) {
+                    parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                }
                 if (!IP_ADDRESS.matcher(address.host()).matches()) {
                     parameters.setServerNames(List.of(new SNIHostName(address.host())));
                 }
                 ssl.setSSLParameters(parameters);
                 ssl.setSoTimeout(connectTimeoutMs);
+                if (cancellation != null) {
+                    cancellation.attach(ssl);
+                }
                 ssl.startHandshake();
                 return new Connection(address, channel, ssl);
             }
@@ -240,6 +311,7 @@ public final class UpstreamClient implements AutoCloseable {
         final OutputStream out;
         long idleSince;
         boolean keepAlive;
+        Cancellation cancellation;
 
         Connection(Address address, SocketChannel channel, Socket socket) throws IOException {
             this.address = address;
@@ -318,7 +390,9 @@ public final class UpstreamClient implements AutoCloseable {
         }
 
         void finish(boolean complete) {
-            if (complete && keepAlive) {
+            Cancellation releasing = cancellation;
+            cancellation = null;
+            if (complete && keepAlive && (releasing == null || releasing.release())) {
                 idleSince = System.nanoTime();
                 ConcurrentLinkedDeque<Connection> connections = idle.computeIfAbsent(address, a -> new ConcurrentLinkedDeque<>());
                 if (connections.size() < MAX_IDLE_PER_ADDRESS) {

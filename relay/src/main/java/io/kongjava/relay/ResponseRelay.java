@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.kongjava.http.HeaderLimits;
+import io.kongjava.http.UpstreamClient;
 import io.kongjava.http.VirtualThreadHttpServer;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.PdkException;
@@ -27,8 +28,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import okhttp3.ConnectionPool;
-import okhttp3.OkHttpClient;
 
 /**
  * The plugin server's loopback relay: Kong proxies a request whose response some plugin filters here
@@ -115,17 +114,16 @@ public final class ResponseRelay implements AutoCloseable {
     };
 
     private Listener server;
-    private final OkHttpClient http;
     private final RequestExchange exchange;
     private final Path certificates;
     private final Map<String, RelayRoute> tickets = new ConcurrentHashMap<>();
     /** Routes admitted and not yet used, by Kong's request id: where a second filter of the request joins. */
     private final Map<String, RelayRoute> byRequest = new ConcurrentHashMap<>();
-    private final Map<Object, OkHttpClient> clients = new ConcurrentHashMap<>();
+    /** One upstream client (and connection pool) per TLS setting in use; the Service's timeouts go with each call. */
+    private final Map<UpstreamTls, UpstreamClient> clients = new ConcurrentHashMap<>();
     private volatile long nextSweepNanos = System.nanoTime();
 
-    private ResponseRelay(OkHttpClient http, RequestExchange exchange, Path certificates) {
-        this.http = http;
+    private ResponseRelay(RequestExchange exchange, Path certificates) {
         this.exchange = exchange;
         this.certificates = certificates;
     }
@@ -141,7 +139,7 @@ public final class ResponseRelay implements AutoCloseable {
                 relay = shared;
                 if (relay == null) {
                     String dir = System.getenv("KONG_JAVA_CERTIFICATES_DIR");
-                    relay = start(0, defaultClient(), ProcessRequestExchange.shared(), dir == null || dir.isBlank() ? null : Path.of(dir));
+                    relay = start(0, ProcessRequestExchange.shared(), dir == null || dir.isBlank() ? null : Path.of(dir));
                     shared = relay;
                 }
             }
@@ -149,24 +147,13 @@ public final class ResponseRelay implements AutoCloseable {
         return relay;
     }
 
-    public static OkHttpClient defaultClient() {
-        return new OkHttpClient.Builder()
-                .followRedirects(false)
-                .followSslRedirects(false)
-                .retryOnConnectionFailure(false)
-                // Concurrent streams each hold a connection; OkHttp keeps 5 idle by default, so a burst closed and
-                // reopened the rest (a connect, a TLS handshake and a thread each time).
-                .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
-                .build();
+    public static ResponseRelay start(int port, RequestExchange exchange, Path certificates) throws IOException {
+        return start(VIRTUAL_THREAD_SERVER, port, exchange, certificates);
     }
 
-    public static ResponseRelay start(int port, OkHttpClient http, RequestExchange exchange, Path certificates) throws IOException {
-        return start(VIRTUAL_THREAD_SERVER, port, http, exchange, certificates);
-    }
-
-    public static ResponseRelay start(ListenerFactory listeners, int port, OkHttpClient http, RequestExchange exchange,
-                                      Path certificates) throws IOException {
-        ResponseRelay relay = new ResponseRelay(http, exchange, certificates);
+    public static ResponseRelay start(ListenerFactory listeners, int port, RequestExchange exchange, Path certificates)
+            throws IOException {
+        ResponseRelay relay = new ResponseRelay(exchange, certificates);
         relay.server = listeners.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), relay::handle);
         LOG.log(Level.INFO, "response relay listening on 127.0.0.1:" + relay.port());
         return relay;
@@ -263,25 +250,29 @@ public final class ResponseRelay implements AutoCloseable {
         });
     }
 
-    /** The client for a Service's timeouts and TLS settings, sharing one connection pool and dispatcher. */
-    OkHttpClient client(RelayRoute route) throws UpstreamTls.Unusable {
+    /**
+     * The upstream client for a Service's TLS settings. A setting's files are read once, when it is first used;
+     * past 64 settings in use a new one gets a client of its own for the call, not pooled, closed after it.
+     */
+    UpstreamClient client(RelayRoute route) throws UpstreamTls.Unusable {
         UpstreamTls tls = route.service.map(UpstreamTls::of).orElse(UpstreamTls.KONG_DEFAULT);
-        record Key(long connect, long write, long read, UpstreamTls tls) {
-        }
-        Key key = new Key(route.connectMillis(), route.writeMillis(), route.readMillis(), tls);
-        OkHttpClient client = clients.get(key);
+        UpstreamClient client = clients.get(tls);
         if (client == null) {
-            OkHttpClient.Builder builder = http.newBuilder()
-                    .connectTimeout(Duration.ofMillis(key.connect()))
-                    .writeTimeout(Duration.ofMillis(key.write()))
-                    .readTimeout(Duration.ofMillis(key.read()));
-            tls.apply(builder, certificates);
-            client = builder.build();
-            if (clients.size() < 256) {
-                clients.put(key, client);
+            client = tls.client(certificates);
+            if (clients.size() < 64) {
+                UpstreamClient raced = clients.putIfAbsent(tls, client);
+                if (raced != null) {
+                    client.close();
+                    client = raced;
+                }
             }
         }
         return client;
+    }
+
+    /** Whether {@code client} is kept by the relay (else its one caller closes it). */
+    boolean pooled(UpstreamClient client) {
+        return clients.containsValue(client);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -318,8 +309,8 @@ public final class ResponseRelay implements AutoCloseable {
         tickets.values().forEach(route -> RelayPass.closeAll(route, new StreamEnd.NotProxied(), 0));
         tickets.clear();
         byRequest.clear();
-        http.dispatcher().executorService().shutdown();
-        http.connectionPool().evictAll();
+        clients.values().forEach(UpstreamClient::close);
+        clients.clear();
     }
 
     public static synchronized void closeShared() {

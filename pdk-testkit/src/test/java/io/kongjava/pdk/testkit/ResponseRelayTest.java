@@ -177,7 +177,7 @@ class ResponseRelayTest {
         });
         upstream.start();
         exchange = new ProcessRequestExchange(Duration.ofMinutes(1), Duration.ofMinutes(5), System::nanoTime);
-        relay = ResponseRelay.start(0, ResponseRelay.defaultClient(), exchange, null);
+        relay = ResponseRelay.start(0, exchange, null);
     }
 
     @AfterEach
