@@ -104,7 +104,8 @@ public final class UpstreamClient implements AutoCloseable {
 
     /**
      * Ends one {@link #send} and the answer it returned from another thread (the client left): the connection is
-     * closed, so a blocked connect, write or read fails at once, and it is never pooled.
+     * closed, so a blocked connect, write or read fails at once, and it is never pooled. It closes the TCP channel
+     * under TLS too, not the TLS socket, whose close would wait for the blocked reader's lock to send close_notify.
      */
     public static final class Cancellation {
         private volatile boolean cancelled;
@@ -188,7 +189,7 @@ public final class UpstreamClient implements AutoCloseable {
             if (connection == null) {
                 connection = connect(address, connectTimeoutMs, cancellation);
             } else if (cancellation != null) {
-                cancellation.attach(connection.socket);
+                cancellation.attach(connection.channel);
             }
             if (cancellation != null) {
                 connection.cancellation = cancellation;
@@ -277,9 +278,6 @@ public final class UpstreamClient implements AutoCloseable {
                 }
                 ssl.setSSLParameters(parameters);
                 ssl.setSoTimeout(connectTimeoutMs);
-                if (cancellation != null) {
-                    cancellation.attach(ssl);
-                }
                 ssl.startHandshake();
                 return new Connection(address, channel, ssl);
             }
