@@ -165,8 +165,9 @@ public final class ResponseRelay implements AutoCloseable {
 
     /**
      * Adds {@code filter} (of {@code plugin}) to this request's relay pass, in the access phase. The first
-     * filter of a request points Kong's upstream at the relay (4 PDK calls after the request id: the Service,
-     * the scheme, the target, the ticket header); each later one only finds the pass by the request id. When it
+     * filter of a request points Kong's upstream at the relay (after the request id, which costs no round trip when
+     * the plugin read it in this event already: the Service, the scheme unless the Service is http, the target,
+     * the ticket header); each later one only finds the pass by the request id. When it
      * throws, the filter was not attached and has not been closed: the caller closes it.
      */
     public void attach(Kong kong, String plugin, ResponseFilter filter) throws PdkException {
