@@ -128,9 +128,13 @@ public final class ResponseRelay implements AutoCloseable {
         this.certificates = certificates;
     }
 
+    /** The system property naming the shared relay's loopback port; unset or 0, any free one. */
+    public static final String PORT_PROPERTY = "kong.java.relay.port";
+
     /**
-     * The relay of this process, started on first use on a free loopback port, with the process's request
-     * exchange and the certificates directory named by {@code KONG_JAVA_CERTIFICATES_DIR}, if any.
+     * The relay of this process, started on first use on loopback (the port {@value #PORT_PROPERTY} names, else a
+     * free one), with the process's request exchange and the certificates directory named by
+     * {@code KONG_JAVA_CERTIFICATES_DIR}, if any. When it cannot start, each call tries again and throws.
      */
     public static ResponseRelay shared() throws IOException {
         ResponseRelay relay = shared;
@@ -139,7 +143,7 @@ public final class ResponseRelay implements AutoCloseable {
                 relay = shared;
                 if (relay == null) {
                     String dir = System.getenv("KONG_JAVA_CERTIFICATES_DIR");
-                    relay = start(0, ProcessRequestExchange.shared(), dir == null || dir.isBlank() ? null : Path.of(dir));
+                    relay = start(Integer.getInteger(PORT_PROPERTY, 0), ProcessRequestExchange.shared(), dir == null || dir.isBlank() ? null : Path.of(dir));
                     shared = relay;
                 }
             }
