@@ -30,6 +30,7 @@ class ArchetypeIT {
             "pdk-catalogue", "kong-java-pdk-catalogue",
             "protocol", "kong-java-protocol",
             "kong-client", "kong-java-kong-client",
+            "http", "kong-java-http",
             "relay", "kong-java-relay",
             "pdk", "kong-java-pdk",
             "pdk-processor", "kong-java-pdk-processor",

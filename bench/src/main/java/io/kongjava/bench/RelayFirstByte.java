@@ -29,8 +29,8 @@ import java.util.Optional;
  * connection each. The upstream answers with its first event as soon as it has read the request and ends
  * the chunked body right after, so the difference is the relay's own work: reading Kong's request, calling
  * the upstream over its pooled connection, passing the head and the chunk through the filter, flushing.
- * A fourth row puts the gateway's own virtual-thread HTTP server in front of the relay instead of the JDK's,
- * to choose the relay's listener by measurement.
+ * A fourth row puts the JDK's HttpServer (the relay's listener before #13's client-leave work) in front of the relay instead
+ * of the virtual-thread server, to keep choosing the listener by measurement.
  *
  * <pre>bench/run.sh relay [--requests N] [--warmup N] [--smoke]</pre>
  * Access phases run outside the timed part (they are Kong's work and the PDK's, measured by {@code pdk}).
@@ -94,10 +94,10 @@ public final class RelayFirstByte {
         }
         System.out.println("# " + Machine.describe());
         try (ServerSocket upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             ResponseRelay relay = ResponseRelay.start(0, ResponseRelay.defaultClient(),
+             ResponseRelay relay = ResponseRelay.start(0,
                      new ProcessRequestExchange(Duration.ofSeconds(1), Duration.ofSeconds(30), System::nanoTime), null);
-             ResponseRelay vtRelay = ResponseRelay.start(io.kongjava.gateway.BenchFronts.virtualThreadServer(), 0,
-                     ResponseRelay.defaultClient(), new ProcessRequestExchange(Duration.ofSeconds(1), Duration.ofSeconds(30), System::nanoTime),
+             ResponseRelay jdkRelay = ResponseRelay.start(ResponseRelay.JDK_SERVER, 0,
+                     new ProcessRequestExchange(Duration.ofSeconds(1), Duration.ofSeconds(30), System::nanoTime),
                      null)) {
             Thread.ofVirtual().start(() -> serveUpstream(upstream));
             int port = upstream.getLocalPort();
@@ -105,24 +105,24 @@ public final class RelayFirstByte {
                     "read_timeout", 60000, "connect_timeout", 60000, "write_timeout", 60000);
             PluginTester<Config> pass = PluginTester.of(new Passing(false)).config(new Config()).relay(relay);
             PluginTester<Config> upper = PluginTester.of(new Upper()).config(new Config()).relay(relay);
-            PluginTester<Config> vtPass = PluginTester.of(new Passing(false)).config(new Config()).relay(vtRelay);
+            PluginTester<Config> jdkPass = PluginTester.of(new Passing(false)).config(new Config()).relay(jdkRelay);
             long deadline = System.nanoTime() + Duration.ofSeconds(smoke ? 5 : 120).toNanos();
             try (HttpConnection direct = new HttpConnection(port);
                  HttpConnection viaPass = new HttpConnection(relay.port());
                  HttpConnection viaUpper = new HttpConnection(relay.port());
-                 HttpConnection viaVt = new HttpConnection(vtRelay.port())) {
+                 HttpConnection viaJdk = new HttpConnection(jdkRelay.port())) {
                 Latencies directL = new Latencies();
                 Latencies passL = new Latencies();
                 Latencies upperL = new Latencies();
-                Latencies vtL = new Latencies();
+                Latencies jdkL = new Latencies();
                 for (int i = 0; i < warmup + requests && System.nanoTime() < deadline; i++) {
                     boolean measured = i >= warmup;
                     long d = direct.firstByte(null);
                     long p = viaPass.firstByte(ticket(pass, service, "p" + i));
                     long u = viaUpper.firstByte(ticket(upper, service, "u" + i));
-                    long v = viaVt.firstByte(ticket(vtPass, service, "v" + i));
+                    long v = viaJdk.firstByte(ticket(jdkPass, service, "v" + i));
                     if (measured) {
-                        vtL.add(v);
+                        jdkL.add(v);
                         directL.add(d);
                         passL.add(p);
                         upperL.add(u);
@@ -132,10 +132,10 @@ public final class RelayFirstByte {
                 row("direct", directL);
                 row("relay, identity filter", passL);
                 row("relay, copying filter", upperL);
-                row("relay, identity, vt", vtL);
+                row("relay, identity, jdk", jdkL);
                 System.out.printf("added first-byte latency p50: identity %.0f us, copying %.0f us (target < 1000 us); "
-                        + "identity with the gateway's virtual-thread server in front %.0f us%n",
-                        passL.micros(0.5) - directL.micros(0.5), upperL.micros(0.5) - directL.micros(0.5), vtL.micros(0.5) - directL.micros(0.5));
+                        + "identity with the JDK's HttpServer in front (the relay before) %.0f us%n",
+                        passL.micros(0.5) - directL.micros(0.5), upperL.micros(0.5) - directL.micros(0.5), jdkL.micros(0.5) - directL.micros(0.5));
             }
         }
     }

@@ -1,5 +1,7 @@
 package io.kongjava.gateway;
 
+import io.kongjava.http.HeaderLimits;
+import io.kongjava.http.VirtualThreadHttpServer;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.kongjava.emulation.KongRequest;
@@ -27,18 +29,6 @@ import java.util.concurrent.Executors;
 public final class Gateway implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
-
-    /**
-     * nginx's {@code large_client_header_buffers} (Kong keeps nginx's default, {@code 4 8k}): the request line
-     * must fit one buffer (else 414), each header line one buffer, and all of them the buffers together (else 400).
-     */
-    public record HeaderLimits(int buffers, int bufferSize) {
-        public static final HeaderLimits NGINX_DEFAULT = new HeaderLimits(4, 8 * 1024);
-
-        int total() {
-            return buffers * bufferSize;
-        }
-    }
 
     static {
         // The JDK server drops the connection without an answer beyond its own limits (200 headers, 380 KB).

@@ -1,5 +1,6 @@
 package io.kongjava.gateway;
 
+import io.kongjava.http.HeaderLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,12 +174,12 @@ public final class KongConf {
      * nginx's {@code large_client_header_buffers} as kong.conf injects it ({@code nginx_proxy_...} for the proxy
      * server block, else {@code nginx_http_...}); nginx's default {@code 4 8k} when neither is set.
      */
-    public Gateway.HeaderLimits headerLimits() throws ConfigException {
+    public HeaderLimits headerLimits() throws ConfigException {
         String key = values.containsKey("nginx_proxy_large_client_header_buffers") ? "nginx_proxy_large_client_header_buffers"
                 : "nginx_http_large_client_header_buffers";
         String value = get(key, null);
         if (value == null) {
-            return Gateway.HeaderLimits.NGINX_DEFAULT;
+            return HeaderLimits.NGINX_DEFAULT;
         }
         String[] parts = value.strip().split("\\s+");
         if (parts.length != 2 || !parts[0].matches("[1-9][0-9]*")) {
@@ -188,7 +189,7 @@ public final class KongConf {
         if (size < 1 || size > Integer.MAX_VALUE / 1024) {
             throw new ConfigException(where(key) + ": '" + value + "' has a buffer size out of range");
         }
-        return new Gateway.HeaderLimits(Integer.parseInt(parts[0]), (int) size);
+        return new HeaderLimits(Integer.parseInt(parts[0]), (int) size);
     }
 
     /** {@code FILE:LINE: KEY} of an entry's start command, or of pluginserver_names when Kong's default path supplied it. */

@@ -1,5 +1,6 @@
 package io.kongjava.gateway;
 
+import io.kongjava.http.HeaderLimits;
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.emulation.KongRequest;
 import java.io.ByteArrayOutputStream;
@@ -22,10 +23,10 @@ final class RequestReader {
 
     private static final Pattern PORT_SUFFIX = Pattern.compile(":\\d+$");
 
-    private final Gateway.HeaderLimits headerLimits;
+    private final HeaderLimits headerLimits;
     private final long maxBodySize;
 
-    RequestReader(Gateway.HeaderLimits headerLimits, long maxBodySize) {
+    RequestReader(HeaderLimits headerLimits, long maxBodySize) {
         this.headerLimits = headerLimits;
         this.maxBodySize = maxBodySize;
     }
@@ -34,7 +35,7 @@ final class RequestReader {
         return maxBodySize;
     }
 
-    /** 414 or 400 when the request head exceeds {@link Gateway.HeaderLimits} as nginx counts it, else 0. */
+    /** 414 or 400 when the request head exceeds {@link HeaderLimits} as nginx counts it, else 0. */
     int headTooLarge(HttpExchange exchange) {
         int requestLine = exchange.getRequestMethod().length() + exchange.getRequestURI().toString().length()
                 + exchange.getProtocol().length() + 4;

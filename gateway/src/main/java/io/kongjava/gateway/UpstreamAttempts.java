@@ -1,5 +1,6 @@
 package io.kongjava.gateway;
 
+import io.kongjava.http.UpstreamClient;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,8 +56,8 @@ final class UpstreamAttempts {
      *
      * @throws Failed when no try got a response head; its status is the one Kong answers with
      */
-    static UpstreamClient.Response execute(UpstreamClient client, Request request, int retries, List<Map<String, Object>> tries)
-            throws Failed {
+    static UpstreamClient.Response execute(UpstreamClient client, Request request, int retries, List<Map<String, Object>> tries,
+                                           UpstreamClient.Cancellation cancellation) throws Failed {
         int counted = 0;
         int stale = 0;
         while (true) {
@@ -68,7 +69,7 @@ final class UpstreamAttempts {
             tries.add(attempt);
             try {
                 return client.send(request.address(), request.method(), request.target(), request.headers(), request.body(),
-                        request.connectTimeoutMs(), request.writeTimeoutMs(), request.readTimeoutMs());
+                        request.connectTimeoutMs(), request.writeTimeoutMs(), request.readTimeoutMs(), cancellation);
             } catch (UpstreamClient.AttemptFailed e) {
                 int status = e.timeout ? 504 : 502;
                 attempt.put("state", "failed");
@@ -78,6 +79,9 @@ final class UpstreamAttempts {
                     stale++;
                 } else {
                     counted++;
+                }
+                if (cancellation.cancelled()) {
+                    throw new Failed(status, "the client left while proxying to " + request.address().host() + ":" + request.address().port());
                 }
                 if (!retryable || counted > retries) {
                     int total = counted + stale;

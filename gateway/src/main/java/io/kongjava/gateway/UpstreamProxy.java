@@ -1,5 +1,7 @@
 package io.kongjava.gateway;
 
+import io.kongjava.http.UpstreamClient;
+import io.kongjava.http.VirtualThreadHttpServer;
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.catalogue.HopByHopHeaders;
 import io.kongjava.emulation.KongRequest;
@@ -57,13 +59,22 @@ final class UpstreamProxy implements AutoCloseable {
         String method = up.method != null ? up.method : state.method;
 
         long sentNanos = System.nanoTime();
+        // As nginx (proxy_ignore_client_abort off): a client that closes while the upstream has not answered, or
+        // pauses, ends the upstream call, which a relay behind the gateway notices in turn.
+        UpstreamClient.Cancellation cancellation = new UpstreamClient.Cancellation();
+        VirtualThreadHttpServer.watchClient(exchange, cancellation::cancel);
         UpstreamClient.Response response;
         try {
             UpstreamAttempts.Request request = new UpstreamAttempts.Request(new UpstreamClient.Address("https".equals(scheme), host, port),
                     method, state.upstreamUri, headers, body, up.connectTimeoutMs, up.writeTimeoutMs, up.readTimeoutMs);
-            response = UpstreamAttempts.execute(upstreamClient, request, up.retries, state.tries);
+            response = UpstreamAttempts.execute(upstreamClient, request, up.retries, state.tries, cancellation);
         } catch (UpstreamAttempts.Failed failed) {
             state.upstreamStatus = String.valueOf(failed.status());
+            if (cancellation.cancelled()) {
+                LOG.log(Level.INFO, "the client closed the connection while waiting for " + host + ":" + port + "; the upstream call was cancelled");
+                state.responseStatus = 499; // nginx's status for a client that closed the request; nothing is sent
+                return;
+            }
             LOG.log(Level.ERROR, failed.getMessage());
             ResponseWriter.sendKongError(exchange, state, failed.status(), null);
             return;

@@ -1,5 +1,6 @@
 package io.kongjava.gateway;
 
+import io.kongjava.http.HeaderLimits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -281,7 +282,7 @@ class UpstreamSemanticsTest {
         });
         Path conf = dir.resolve("kong.conf");
         Files.writeString(conf, "nginx_http_large_client_header_buffers = 4 16k\n");
-        assertThat(KongConf.load(conf, Map.of()).headerLimits()).isEqualTo(new Gateway.HeaderLimits(4, 16 * 1024));
+        assertThat(KongConf.load(conf, Map.of()).headerLimits()).isEqualTo(new HeaderLimits(4, 16 * 1024));
         gateway = new Gateway(config("url: http://127.0.0.1:" + upstream.port()), Map.of(), 1 << 20, KongConf.load(conf, Map.of()).headerLimits())
                 .start(new InetSocketAddress("127.0.0.1", 0));
 

@@ -35,12 +35,27 @@ final class HowToGateway implements AutoCloseable {
     static final String BROKEN_UPSTREAM_PATH = "/v1/messages with a space";
     /**
      * A plugin server started with this environment cannot start java-ai-proxy's relay: KONG_JAVA_OPTS (the
-     * launcher's documented JVM options) names an HTTP server provider class that does not exist, so the JDK's
-     * {@code HttpServer.create}, which the relay alone uses in that JVM, fails for every request. It stands for a
-     * relay that is not ready (its listener cannot be opened), with no hook in the plugin.
+     * launcher's documented JVM options) puts the relay on a loopback port this test JVM holds for its whole life,
+     * so the relay's listener cannot be opened for any request. It stands for a relay that is not ready, with no
+     * hook in the plugin.
      */
     static final Map<String, String> RELAY_CANNOT_START = Map.of("KONG_JAVA_OPTS",
-            "-Dcom.sun.net.httpserver.HttpServerProvider=io.kongjava.it.NoSuchHttpServerProvider");
+            "-Dkong.java.relay.port=" + BusyPort.PORT);
+
+    /** A loopback port held open by this JVM until it exits. */
+    private static final class BusyPort {
+        static final int PORT;
+
+        static {
+            try {
+                @SuppressWarnings("resource") // held on purpose until the JVM exits
+                java.net.ServerSocket held = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                PORT = held.getLocalPort();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
     /** The {@code /slow} route's service gives up on a silent provider after this long. */
     static final int SLOW_READ_TIMEOUT_MS = 1500;
     private static final ObjectMapper JSON = new ObjectMapper();

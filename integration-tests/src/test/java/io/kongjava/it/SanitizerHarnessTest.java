@@ -77,6 +77,19 @@ class SanitizerHarnessTest {
         }
     }
 
+    /** nginx closes its connection to the relay when the client leaves (proxy_ignore_client_abort off); the relay passes it on. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(KongVersion.class)
+    void aClientThatLeavesWhileTheProviderIsSilentEndsTheUpstreamCallAtOnce(KongVersion version) throws Exception {
+        KongHarness.assumeAvailable();
+        try (ClientLeavesScenario silent = new ClientLeavesScenario();
+             KongHarness harness = KongHarness.start(version, List.of(
+                     KongHarness.Plugin.of("java-ai-sanitizer", "{}"),
+                     KongHarness.Plugin.of("java-file-log", "{\"path\": \"@RUN_DIR@/lines.json\"}")), silent.url(), 1)) {
+            silent.run(harness.proxyUrl() + "/v1/messages", REAL_KEY, harness.runDir().resolve("lines.json"));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(KongVersion.class)
     void aloneInFrontOfTheService(KongVersion version) throws Exception {

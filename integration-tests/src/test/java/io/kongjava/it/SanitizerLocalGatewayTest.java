@@ -30,6 +30,7 @@ class SanitizerLocalGatewayTest {
     static GatewayMain.Running gateway;
     static Path logFile;
     static int proxyPort;
+    static ClientLeavesScenario silent;
     static final ObjectMapper JSON = new ObjectMapper();
 
     @BeforeAll
@@ -59,6 +60,11 @@ class SanitizerLocalGatewayTest {
         ArrayNode plugins = direct.putArray("plugins");
         plugins.addObject().put("name", "java-ai-sanitizer");
         plugins.addObject().put("name", "java-file-log").putObject("config").put("path", logFile.toString());
+        silent = new ClientLeavesScenario();
+        ObjectNode silentService = ((ArrayNode) root.path("services")).addObject();
+        silentService.put("name", "silent").put("url", silent.url()).put("read_timeout", 30_000);
+        silentService.putArray("routes").addObject().put("name", "silent").put("strip_path", true).putArray("paths").add("/silent");
+        silentService.set("plugins", plugins.deepCopy());
         Path kongYaml = dir.resolve("kong.yaml");
         Files.writeString(kongYaml, yaml.writeValueAsString(root));
 
@@ -92,6 +98,18 @@ class SanitizerLocalGatewayTest {
         if (anthropic != null) {
             anthropic.close();
         }
+        if (silent != null) {
+            try {
+                silent.close();
+            } catch (java.io.IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    @Test
+    void aClientThatLeavesWhileTheProviderIsSilentEndsTheUpstreamCallAtOnce() throws Exception {
+        silent.run("http://127.0.0.1:" + proxyPort + "/silent/v1/messages", REAL_KEY, logFile);
     }
 
     static SanitizerScenarios.Gateway at(String path) {

@@ -2,6 +2,7 @@ package io.kongjava.relay;
 
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.catalogue.HopByHopHeaders;
+import io.kongjava.http.UpstreamClient;
 import io.kongjava.pdk.entity.Service;
 import io.kongjava.pdk.filter.CallsUpstream;
 import io.kongjava.pdk.filter.HttpFields;
@@ -24,12 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import okhttp3.Call;
-import okhttp3.Headers;
-import okhttp3.Request;
-import okhttp3.RequestBody;
-import okhttp3.Response;
-import okio.BufferedSource;
 
 /**
  * One relayed exchange: the request to the upstream, then its answer through the route's filters to Kong,
@@ -60,6 +55,13 @@ final class RelayPass {
     private final List<RelayRoute.Stage> stages;
     private boolean committed;
     private long sent;
+    /** The client closed its connection while the pass ran: told by the server, on the watching thread. */
+    private volatile boolean clientLeft;
+    private volatile boolean ended;
+    /** Ends the relay's own upstream call when the client leaves. */
+    private final UpstreamClient.Cancellation cancellation = new UpstreamClient.Cancellation();
+    private final Thread runner = Thread.currentThread();
+    private volatile boolean callerRunning;
 
     RelayPass(ResponseRelay relay, RelayRoute route, HttpExchange kong, byte[] requestBody) {
         this.relay = relay;
@@ -70,8 +72,36 @@ final class RelayPass {
     }
 
     void run() {
+        try {
+            pass();
+        } finally {
+            ended = true;
+            Thread.interrupted(); // a CallsUpstream caller interrupted for a client that left: not the next exchange's
+        }
+    }
+
+    /**
+     * The client closed its connection before the answer ended (the server noticed; no write was needed): the
+     * upstream call is cancelled now, even while the upstream sends nothing, and the pass ends as
+     * {@link StreamEnd.ClientGone}. A filter that calls the upstream itself has its thread interrupted, which ends
+     * a blocking read or write of its HTTP client.
+     */
+    void clientLeft() {
+        if (ended) {
+            return;
+        }
+        clientLeft = true;
+        LOG.log(Level.INFO, () -> "relay: the client of request " + route.requestId + " closed its connection after " + sent
+                + " bytes; the upstream call is cancelled");
+        cancellation.cancel();
+        if (callerRunning) {
+            runner.interrupt();
+        }
+    }
+
+    private void pass() {
         UpstreamRequest request = upstreamRequest();
-        Call call;
+        UpstreamClient client;
         try {
             for (RelayRoute.Stage stage : stages) {
                 try {
@@ -92,7 +122,7 @@ final class RelayPass {
                 closeAll(route, new StreamEnd.UpstreamFailed(false, false, "no upstream"), 0);
                 return;
             }
-            call = relay.client(route).newCall(okhttpRequest(request));
+            client = relay.client(route);
         } catch (FilterFailure failure) {
             filterFailed(failure, null);
             return;
@@ -102,15 +132,76 @@ final class RelayPass {
             closeAll(route, new StreamEnd.UpstreamFailed(false, false, e.getMessage()), 0);
             return;
         }
-        Response response;
         try {
-            response = call.execute();
-        } catch (IOException e) {
-            upstreamFailedBeforeHead(request.url().getHost(), e);
-            return;
+            UpstreamClient.Response response;
+            try {
+                response = send(client, request);
+            } catch (UpstreamClient.AttemptFailed e) {
+                if (clientLeft) {
+                    clientGone(null);
+                } else {
+                    upstreamFailedBeforeHead(request.url().getHost(), (IOException) e.getCause());
+                }
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "relay: request " + route.requestId + " cannot be sent upstream: " + e.getMessage());
+                kongError(502, "An invalid response was received from the upstream server");
+                closeAll(route, new StreamEnd.UpstreamFailed(false, false, e.getMessage()), 0);
+                return;
+            }
+            try (response) {
+                relay(response);
+            }
+        } finally {
+            if (!relay.pooled(client)) {
+                client.close();
+            }
         }
-        try (response) {
-            relay(response, call);
+    }
+
+    /**
+     * One request to the upstream with the Service's timeouts. A pooled connection the upstream had closed
+     * meanwhile is retried on a new one, as nginx does with its keep-alive connections; nothing else is.
+     */
+    private UpstreamClient.Response send(UpstreamClient client, UpstreamRequest request) throws UpstreamClient.AttemptFailed {
+        URI url = request.url();
+        boolean tls = "https".equalsIgnoreCase(url.getScheme());
+        String host = url.getHost();
+        if (host == null || host.isEmpty()) {
+            throw new IllegalArgumentException("the upstream URL " + url + " has no host");
+        }
+        int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
+        UpstreamClient.Address address = new UpstreamClient.Address(tls,
+                host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host, port);
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        String target = url.getRawQuery() == null ? path : path + "?" + url.getRawQuery();
+        List<String[]> headers = new java.util.ArrayList<>();
+        boolean hasHost = false;
+        for (Map.Entry<String, List<String>> header : request.headers().toMap().entrySet()) {
+            String name = header.getKey();
+            if (name.equalsIgnoreCase("host")) {
+                if (hasHost) {
+                    continue;
+                }
+                hasHost = true;
+            }
+            for (String value : header.getValue()) {
+                headers.add(new String[] {name, value});
+            }
+        }
+        if (!hasHost) {
+            boolean defaultPort = port == (tls ? 443 : 80);
+            headers.addFirst(new String[] {"host", host + (defaultPort ? "" : ":" + port)});
+        }
+        for (int stale = 0; ; stale++) {
+            try {
+                return client.send(address, request.method(), target, headers, request.body(), (int) route.connectMillis(),
+                        (int) route.writeMillis(), (int) route.readMillis(), cancellation);
+            } catch (UpstreamClient.AttemptFailed e) {
+                if (!e.reused || e.timeout || stale >= 2 || clientLeft) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -122,17 +213,17 @@ final class RelayPass {
         closeAll(route, new StreamEnd.UpstreamFailed(timeout, false, e.toString()), 0);
     }
 
-    private void relay(Response response, Call call) {
+    private void relay(UpstreamClient.Response response) {
         HttpFields headers = new HttpFields();
-        for (kotlin.Pair<? extends String, ? extends String> header : response.headers()) {
-            headers.add(header.getFirst(), header.getSecond());
+        for (String[] header : response.headers) {
+            headers.add(header[0], header[1]);
         }
         Downstream downstream = new Downstream();
-        BufferedSource source = response.body().source();
+        java.io.InputStream source = response.body;
         byte[] buffer = new byte[CHUNK];
         IOException upstreamFailure = null;
         try {
-            downstream.head(response.code(), headers);
+            downstream.head(response.status, headers);
             while (true) {
                 int read;
                 try {
@@ -146,12 +237,15 @@ final class RelayPass {
                 }
                 downstream.body(Arrays.copyOf(buffer, read));
             }
+            if (clientLeft) {
+                throw new IOException("the client left");
+            }
             downstream.end(upstreamFailure);
         } catch (FilterFailure failure) {
-            call.cancel();
+            cancellation.cancel();
             filterFailed(failure, downstream.head);
         } catch (IOException clientGone) {
-            call.cancel();
+            cancellation.cancel();
             clientGone(downstream.head);
         }
     }
@@ -162,12 +256,21 @@ final class RelayPass {
         IOException upstreamFailure = null;
         FilterFailure callerFailed = null;
         try {
+            callerRunning = true;
             try {
+                if (clientLeft) {
+                    throw new IOException("the client left before the upstream call");
+                }
                 caller.callUpstream(request, downstream);
             } catch (IOException e) {
                 upstreamFailure = e;
             } catch (Exception | LinkageError e) {
                 callerFailed = new FilterFailure(plugin, e);
+            } finally {
+                callerRunning = false;
+            }
+            if (clientLeft) {
+                throw new IOException("the client left");
             }
             // A failed write decides how the exchange ended, whatever the caller made of it.
             if (downstream.filterFailure != null) {
@@ -195,7 +298,8 @@ final class RelayPass {
     }
 
     private void clientGone(ResponseHead head) {
-        LOG.log(Level.DEBUG, () -> "relay: the client of request " + route.requestId + " left after " + sent + " bytes");
+        LOG.log(clientLeft ? Level.INFO : Level.DEBUG, () -> "relay: the client of request " + route.requestId + " left after " + sent
+                + " bytes; the upstream call was cancelled");
         closeAll(route, new StreamEnd.ClientGone(), head == null ? 0 : head.status());
     }
 
@@ -373,16 +477,6 @@ final class RelayPass {
         return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
-    private static Request okhttpRequest(UpstreamRequest request) {
-        Headers.Builder headers = new Headers.Builder();
-        request.headers().toMap().forEach((name, values) -> values.forEach(value -> headers.addUnsafeNonAscii(name, value)));
-        String method = request.method();
-        byte[] body = request.body();
-        boolean needsBody = method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
-        RequestBody requestBody = body.length > 0 || needsBody ? RequestBody.create(body, null) : null;
-        return new Request.Builder().url(request.url().toString()).headers(headers.build()).method(method, requestBody).build();
-    }
-
     private void kongError(int status, String message) {
         StringBuilder json = new StringBuilder("{\"message\":\"").append(message).append('"');
         if (route.requestId != null) {
@@ -422,6 +516,8 @@ final class RelayPass {
         if (end instanceof StreamEnd.FilterFailed failed) {
             block.put("failed_filter", failed.plugin());
             block.put("error", failed.message());
+        } else if (end instanceof StreamEnd.ClientGone) {
+            block.put("error", "the client closed the connection before the answer ended; the upstream call was cancelled");
         }
         if (status > 0) {
             block.put("status", status);

@@ -3,6 +3,9 @@ package io.kongjava.relay;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.kongjava.http.HeaderLimits;
+import io.kongjava.http.UpstreamClient;
+import io.kongjava.http.VirtualThreadHttpServer;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.entity.Service;
@@ -25,8 +28,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import okhttp3.ConnectionPool;
-import okhttp3.OkHttpClient;
 
 /**
  * The plugin server's loopback relay: Kong proxies a request whose response some plugin filters here
@@ -59,15 +60,35 @@ public final class ResponseRelay implements AutoCloseable {
         void close();
     }
 
-    /** Starts a listener serving {@code handler}; the JDK's HttpServer unless a benchmark compares another. */
+    /** Starts a listener serving {@code handler}; the virtual-thread server unless a benchmark compares another. */
     @FunctionalInterface
     public interface ListenerFactory {
         Listener listen(InetSocketAddress address, HttpHandler handler) throws IOException;
     }
 
     /**
-     * The JDK's HttpServer on virtual threads, Nagle off. Against the gateway's own virtual-thread server it gave
-     * the same first-byte latency within the noise (bench/README.md), and it is the JDK's own.
+     * The local gateway's server ({@link VirtualThreadHttpServer}): it owns the client's socket, so the relay
+     * hears of a client that leaves while the upstream is silent at once instead of at its next write.
+     */
+    public static final ListenerFactory VIRTUAL_THREAD_SERVER = (address, handler) -> {
+        VirtualThreadHttpServer server = new VirtualThreadHttpServer(address, 1024, HeaderLimits.NGINX_DEFAULT, handler,
+                (status, message) -> ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
+        return new Listener() {
+            @Override
+            public int port() {
+                return server.address().getPort();
+            }
+
+            @Override
+            public void close() {
+                server.close();
+            }
+        };
+    };
+
+    /**
+     * The JDK's HttpServer on virtual threads, Nagle off: the relay's listener before, kept for the benchmark's
+     * A/B. It tells the relay of a client that left only when a write fails.
      */
     public static final ListenerFactory JDK_SERVER = (address, handler) -> {
         // The JDK server leaves Nagle's algorithm on unless told otherwise: a streamed response's small writes
@@ -93,24 +114,27 @@ public final class ResponseRelay implements AutoCloseable {
     };
 
     private Listener server;
-    private final OkHttpClient http;
     private final RequestExchange exchange;
     private final Path certificates;
     private final Map<String, RelayRoute> tickets = new ConcurrentHashMap<>();
     /** Routes admitted and not yet used, by Kong's request id: where a second filter of the request joins. */
     private final Map<String, RelayRoute> byRequest = new ConcurrentHashMap<>();
-    private final Map<Object, OkHttpClient> clients = new ConcurrentHashMap<>();
+    /** One upstream client (and connection pool) per TLS setting in use; the Service's timeouts go with each call. */
+    private final Map<UpstreamTls, UpstreamClient> clients = new ConcurrentHashMap<>();
     private volatile long nextSweepNanos = System.nanoTime();
 
-    private ResponseRelay(OkHttpClient http, RequestExchange exchange, Path certificates) {
-        this.http = http;
+    private ResponseRelay(RequestExchange exchange, Path certificates) {
         this.exchange = exchange;
         this.certificates = certificates;
     }
 
+    /** The system property naming the shared relay's loopback port; unset or 0, any free one. */
+    public static final String PORT_PROPERTY = "kong.java.relay.port";
+
     /**
-     * The relay of this process, started on first use on a free loopback port, with the process's request
-     * exchange and the certificates directory named by {@code KONG_JAVA_CERTIFICATES_DIR}, if any.
+     * The relay of this process, started on first use on loopback (the port {@value #PORT_PROPERTY} names, else a
+     * free one), with the process's request exchange and the certificates directory named by
+     * {@code KONG_JAVA_CERTIFICATES_DIR}, if any. When it cannot start, each call tries again and throws.
      */
     public static ResponseRelay shared() throws IOException {
         ResponseRelay relay = shared;
@@ -119,7 +143,7 @@ public final class ResponseRelay implements AutoCloseable {
                 relay = shared;
                 if (relay == null) {
                     String dir = System.getenv("KONG_JAVA_CERTIFICATES_DIR");
-                    relay = start(0, defaultClient(), ProcessRequestExchange.shared(), dir == null || dir.isBlank() ? null : Path.of(dir));
+                    relay = start(Integer.getInteger(PORT_PROPERTY, 0), ProcessRequestExchange.shared(), dir == null || dir.isBlank() ? null : Path.of(dir));
                     shared = relay;
                 }
             }
@@ -127,24 +151,13 @@ public final class ResponseRelay implements AutoCloseable {
         return relay;
     }
 
-    public static OkHttpClient defaultClient() {
-        return new OkHttpClient.Builder()
-                .followRedirects(false)
-                .followSslRedirects(false)
-                .retryOnConnectionFailure(false)
-                // Concurrent streams each hold a connection; OkHttp keeps 5 idle by default, so a burst closed and
-                // reopened the rest (a connect, a TLS handshake and a thread each time).
-                .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
-                .build();
+    public static ResponseRelay start(int port, RequestExchange exchange, Path certificates) throws IOException {
+        return start(VIRTUAL_THREAD_SERVER, port, exchange, certificates);
     }
 
-    public static ResponseRelay start(int port, OkHttpClient http, RequestExchange exchange, Path certificates) throws IOException {
-        return start(JDK_SERVER, port, http, exchange, certificates);
-    }
-
-    public static ResponseRelay start(ListenerFactory listeners, int port, OkHttpClient http, RequestExchange exchange,
-                                      Path certificates) throws IOException {
-        ResponseRelay relay = new ResponseRelay(http, exchange, certificates);
+    public static ResponseRelay start(ListenerFactory listeners, int port, RequestExchange exchange, Path certificates)
+            throws IOException {
+        ResponseRelay relay = new ResponseRelay(exchange, certificates);
         relay.server = listeners.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), relay::handle);
         LOG.log(Level.INFO, "response relay listening on 127.0.0.1:" + relay.port());
         return relay;
@@ -156,8 +169,9 @@ public final class ResponseRelay implements AutoCloseable {
 
     /**
      * Adds {@code filter} (of {@code plugin}) to this request's relay pass, in the access phase. The first
-     * filter of a request points Kong's upstream at the relay (4 PDK calls after the request id: the Service,
-     * the scheme, the target, the ticket header); each later one only finds the pass by the request id. When it
+     * filter of a request points Kong's upstream at the relay (after the request id, which costs no round trip when
+     * the plugin read it in this event already: the Service, the scheme unless the Service is http, the target,
+     * the ticket header); each later one only finds the pass by the request id. When it
      * throws, the filter was not attached and has not been closed: the caller closes it.
      */
     public void attach(Kong kong, String plugin, ResponseFilter filter) throws PdkException {
@@ -241,25 +255,29 @@ public final class ResponseRelay implements AutoCloseable {
         });
     }
 
-    /** The client for a Service's timeouts and TLS settings, sharing one connection pool and dispatcher. */
-    OkHttpClient client(RelayRoute route) throws UpstreamTls.Unusable {
+    /**
+     * The upstream client for a Service's TLS settings. A setting's files are read once, when it is first used;
+     * past 64 settings in use a new one gets a client of its own for the call, not pooled, closed after it.
+     */
+    UpstreamClient client(RelayRoute route) throws UpstreamTls.Unusable {
         UpstreamTls tls = route.service.map(UpstreamTls::of).orElse(UpstreamTls.KONG_DEFAULT);
-        record Key(long connect, long write, long read, UpstreamTls tls) {
-        }
-        Key key = new Key(route.connectMillis(), route.writeMillis(), route.readMillis(), tls);
-        OkHttpClient client = clients.get(key);
+        UpstreamClient client = clients.get(tls);
         if (client == null) {
-            OkHttpClient.Builder builder = http.newBuilder()
-                    .connectTimeout(Duration.ofMillis(key.connect()))
-                    .writeTimeout(Duration.ofMillis(key.write()))
-                    .readTimeout(Duration.ofMillis(key.read()));
-            tls.apply(builder, certificates);
-            client = builder.build();
-            if (clients.size() < 256) {
-                clients.put(key, client);
+            client = tls.client(certificates);
+            if (clients.size() < 64) {
+                UpstreamClient raced = clients.putIfAbsent(tls, client);
+                if (raced != null) {
+                    client.close();
+                    client = raced;
+                }
             }
         }
         return client;
+    }
+
+    /** Whether {@code client} is kept by the relay (else its one caller closes it). */
+    boolean pooled(UpstreamClient client) {
+        return clients.containsValue(client);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -282,7 +300,9 @@ public final class ResponseRelay implements AutoCloseable {
                 }
                 return;
             }
-            new RelayPass(this, route, exchange, body).run();
+            RelayPass pass = new RelayPass(this, route, exchange, body);
+            VirtualThreadHttpServer.watchClient(exchange, pass::clientLeft);
+            pass.run();
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "the response relay failed: " + e, e);
         }
@@ -294,8 +314,8 @@ public final class ResponseRelay implements AutoCloseable {
         tickets.values().forEach(route -> RelayPass.closeAll(route, new StreamEnd.NotProxied(), 0));
         tickets.clear();
         byRequest.clear();
-        http.dispatcher().executorService().shutdown();
-        http.connectionPool().evictAll();
+        clients.values().forEach(UpstreamClient::close);
+        clients.clear();
     }
 
     public static synchronized void closeShared() {

@@ -23,7 +23,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
-import okhttp3.OkHttpClient;
+import io.kongjava.http.UpstreamClient;
 
 /**
  * A Service's TLS settings applied to the relay's upstream call, as nginx applies them for Kong: with
@@ -49,16 +49,14 @@ record UpstreamTls(boolean verify, List<String> caCertificateIds, String clientC
         }
     }
 
-    void apply(OkHttpClient.Builder builder, Path certificates) throws Unusable {
+    /** An upstream client with these settings, its own connection pool (a connection is only reused for the same ones). */
+    UpstreamClient client(Path certificates) throws Unusable {
         try {
             X509TrustManager trust = verify ? verifying(certificates) : TRUST_ALL;
             KeyManager[] keys = clientCertificateId == null ? null : clientKeys(certificates);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys, new TrustManager[] {trust}, null);
-            builder.sslSocketFactory(context.getSocketFactory(), trust);
-            if (!verify) {
-                builder.hostnameVerifier((host, session) -> true);
-            }
+            return new UpstreamClient(context.getSocketFactory(), verify);
         } catch (GeneralSecurityException | IOException e) {
             throw new Unusable("the Service's TLS settings cannot be applied: " + e.getMessage(), e);
         }

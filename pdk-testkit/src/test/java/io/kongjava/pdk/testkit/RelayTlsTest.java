@@ -75,7 +75,7 @@ class RelayTlsTest {
         Files.writeString(certificates.resolve("ca-1.crt"), pem("CERTIFICATE", certificate("server.p12", "server").getEncoded()));
         Files.writeString(certificates.resolve("client-1.crt"), pem("CERTIFICATE", certificate("client.p12", "client").getEncoded()));
         Files.writeString(certificates.resolve("client-1.key"), pem("PRIVATE KEY", keyStore("client.p12").getKey("client", PASSWORD).getEncoded()));
-        relay = ResponseRelay.start(0, ResponseRelay.defaultClient(),
+        relay = ResponseRelay.start(0,
                 new ProcessRequestExchange(Duration.ofMinutes(1), Duration.ofMinutes(5), System::nanoTime), certificates);
     }
 

@@ -177,7 +177,7 @@ class ResponseRelayTest {
         });
         upstream.start();
         exchange = new ProcessRequestExchange(Duration.ofMinutes(1), Duration.ofMinutes(5), System::nanoTime);
-        relay = ResponseRelay.start(0, ResponseRelay.defaultClient(), exchange, null);
+        relay = ResponseRelay.start(0, exchange, null);
     }
 
     @AfterEach
@@ -461,6 +461,114 @@ class ResponseRelayTest {
         response.body().close();
         assertThat(writeFailed.get(20, TimeUnit.SECONDS)).isNotNull();
         assertThat(endless.closed.get(5, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.ClientGone());
+    }
+
+    /**
+     * A Service that reads a request, optionally answers a head and one SSE event, then says nothing and only
+     * watches its connection: {@code closed} completes when the relay closes (cancels) it.
+     */
+    static final class SilentUpstream implements AutoCloseable {
+        final java.net.ServerSocket listener = new java.net.ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+        final CountDownLatch requested = new CountDownLatch(1);
+        final CompletableFuture<Long> closedAtNanos = new CompletableFuture<>();
+
+        SilentUpstream(boolean headFirst) throws java.io.IOException {
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket socket = listener.accept()) {
+                    InputStream in = socket.getInputStream();
+                    readUntil(in, "\r\n\r\n");
+                    if (headFirst) {
+                        socket.getOutputStream().write(("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+                                + "b\r\ndata: one\n\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        socket.getOutputStream().flush();
+                    }
+                    requested.countDown();
+                    socket.setSoTimeout(20_000);
+                    while (in.read() >= 0) {
+                        // nothing more comes from the relay; only the end of the connection matters
+                    }
+                    closedAtNanos.complete(System.nanoTime());
+                } catch (Exception e) {
+                    closedAtNanos.complete(System.nanoTime()); // a reset is a close too; a 20 s timeout fails the bound below
+                }
+            });
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            listener.close();
+        }
+    }
+
+    /** Kong's side of the relay hop on a raw socket, so that the test decides when the connection closes. */
+    private java.net.Socket rawKongRequest(TestRun run, String pathAndQuery) throws Exception {
+        var target = run.upstream();
+        java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), target.targetPort());
+        StringBuilder head = new StringBuilder("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1:" + target.targetPort() + "\r\n");
+        target.headers().forEach((name, values) -> values.forEach(v -> head.append(name).append(": ").append(v).append("\r\n")));
+        socket.getOutputStream().write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    private void clientLeavesASilentUpstream(boolean headFirst, String requestId) throws Exception {
+        try (SilentUpstream silent = new SilentUpstream(headFirst)) {
+            UpperCase filter = new UpperCase();
+            TestRequest request = TestRequest.get("http://localhost:8000/x").requestId(requestId)
+                    .service(Map.of("protocol", "http", "host", "127.0.0.1", "port", silent.port(), "read_timeout", 30_000));
+            TestRun run = access(new Filtering(kong -> filter), request);
+            java.net.Socket kong = rawKongRequest(run, "/thinking");
+            assertThat(silent.requested.await(5, TimeUnit.SECONDS)).isTrue();
+            if (headFirst) {
+                assertThat(readUntil(kong.getInputStream(), "DATA: ONE\n\n")).contains("200 OK").endsWith("DATA: ONE\n\n");
+            }
+            Thread.sleep(300); // the upstream is silent for a while: nothing to write, nothing failed
+            assertThat(filter.closed).isNotDone();
+            long left = System.nanoTime();
+            kong.close();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(2)).until(silent.closedAtNanos::isDone);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(silent.closedAtNanos.get() - left)).as("ms until the upstream call was cancelled")
+                    .isLessThan(1_000);
+            assertThat(filter.closed.get(2, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.ClientGone());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> block = (Map<String, Object>) exchange.await(requestId, ResponseRelay.LOG_KEY, Duration.ofSeconds(2)).orElseThrow();
+            assertThat(block).containsEntry("outcome", "client_disconnected").containsEntry("fields", Map.of("upper.done", true));
+            assertThat(String.valueOf(block.get("error"))).contains("client closed the connection");
+        }
+    }
+
+    @Test
+    void aClientThatLeavesWhileTheUpstreamThinksCancelsTheUpstreamCallAtOnce() throws Exception {
+        clientLeavesASilentUpstream(false, "req-left-thinking");
+    }
+
+    @Test
+    void aClientThatLeavesDuringAPauseInTheStreamCancelsTheUpstreamCallAtOnce() throws Exception {
+        clientLeavesASilentUpstream(true, "req-left-pause");
+    }
+
+    @Test
+    void aRequestThatArrivesBeforeTheLastAnswerEndedIsKeptAndAnsweredOnTheSameConnection() throws Exception {
+        TestRun first = access(new Filtering(kong -> new UpperCase()), request("req-pipe-1", "/plain"));
+        TestRun second = access(new Filtering(kong -> new UpperCase()), request("req-pipe-2", "/plain"));
+        try (java.net.Socket kong = new java.net.Socket(InetAddress.getLoopbackAddress(), relay.port())) {
+            StringBuilder both = new StringBuilder();
+            for (TestRun run : List.of(first, second)) {
+                both.append("GET /svc/plain HTTP/1.1\r\nHost: 127.0.0.1:").append(relay.port()).append("\r\n");
+                run.upstream().headers().forEach((name, values) -> values.forEach(v -> both.append(name).append(": ").append(v).append("\r\n")));
+                both.append("\r\n");
+            }
+            kong.getOutputStream().write(both.toString().getBytes(StandardCharsets.ISO_8859_1));
+            kong.getOutputStream().flush();
+            kong.setSoTimeout(10_000);
+            InputStream in = kong.getInputStream();
+            assertThat(readUntil(in, "PLAIN ANSWER")).startsWith("HTTP/1.1 200");
+            assertThat(readUntil(in, "PLAIN ANSWER")).contains("HTTP/1.1 200"); // after the first answer's last chunk
+        }
     }
 
     private static String readUntil(InputStream in, String end) throws Exception {

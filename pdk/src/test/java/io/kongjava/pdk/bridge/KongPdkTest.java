@@ -557,6 +557,21 @@ class KongPdkTest {
             assertThat(bridge.lastCall()).isEqualTo(Call.of("kong.nginx.set_ctx", "k", "v"));
             assertThat(bridge.calls().get(2)).isEqualTo(Call.of("kong.nginx.get_var", "request_id"));
         }
+
+        @Test
+        void kongsRequestIdIsAskedForOncePerEventOtherVariablesEveryTime() throws PdkException {
+            bridge.answer("kong.nginx.get_var", "req-1").answer("kong.nginx.get_var", "ignored")
+                    .answer("kong.nginx.get_var", "a").answer("kong.nginx.get_var", "b");
+            assertThat(kong.nginx().getVar("kong_request_id")).contains("req-1");
+            assertThat(kong.nginx().getVar("kong_request_id")).contains("req-1");
+            assertThat(kong.nginx().getVar("upstream_uri")).contains("ignored");
+            assertThat(kong.nginx().getVar("upstream_uri")).contains("a");
+            assertThat(bridge.calls()).containsExactly(Call.of("kong.nginx.get_var", "kong_request_id"),
+                    Call.of("kong.nginx.get_var", "upstream_uri"), Call.of("kong.nginx.get_var", "upstream_uri"));
+            // a new event is a new request: asked again
+            ScriptedBridge next = new ScriptedBridge().answer("kong.nginx.get_var", "req-2");
+            assertThat(KongPdk.over(next).nginx().getVar("kong_request_id")).contains("req-2");
+        }
     }
 
     @Nested

@@ -1,4 +1,4 @@
-package io.kongjava.gateway;
+package io.kongjava.http;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,14 +8,14 @@ import java.util.Arrays;
  * Exactly {@code length} bytes of a connection: an HTTP body framed by Content-Length, from the client (the
  * front server) or from the upstream (the upstream client). The peer closing the connection sooner is an error.
  */
-class FixedLengthBody extends InputStream {
+public class FixedLengthBody extends InputStream {
 
     private final InputStream in;
     private final String peer;
     private long remaining;
 
     /** {@code peer} names who sends the body in the error, as {@code "the client"}. */
-    FixedLengthBody(InputStream in, long length, String peer) {
+    public FixedLengthBody(InputStream in, long length, String peer) {
         this.in = in;
         this.remaining = length;
         this.peer = peer;

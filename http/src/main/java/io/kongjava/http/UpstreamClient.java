@@ -1,4 +1,4 @@
-package io.kongjava.gateway;
+package io.kongjava.http;
 
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -36,7 +36,7 @@ import javax.net.ssl.SSLSocketFactory;
  * a blocking socket has no write timeout, so a body larger than what the socket buffers surely take is
  * written in pieces, each under a watchdog that closes the connection when the piece takes too long.
  */
-final class UpstreamClient implements AutoCloseable {
+public final class UpstreamClient implements AutoCloseable {
 
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final int MAX_IDLE_PER_ADDRESS = 256;
@@ -48,14 +48,14 @@ final class UpstreamClient implements AutoCloseable {
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
     private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
 
-    record Address(boolean tls, String host, int port) {
+    public record Address(boolean tls, String host, int port) {
     }
 
     /** Why one try failed, with what nginx's retry rules need to know. */
-    static final class AttemptFailed extends Exception {
-        final boolean requestSent;
-        final boolean reused;
-        final boolean timeout;
+    public static final class AttemptFailed extends Exception {
+        public final boolean requestSent;
+        public final boolean reused;
+        public final boolean timeout;
 
         AttemptFailed(IOException cause, boolean requestSent, boolean reused) {
             super(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage(), cause);
@@ -66,11 +66,11 @@ final class UpstreamClient implements AutoCloseable {
     }
 
     /** An answer: its status, headers in order as received, and its body, read from the connection. */
-    static final class Response implements Closeable {
-        final int status;
-        final boolean http10;
-        final List<String[]> headers;
-        final InputStream body;
+    public static final class Response implements Closeable {
+        public final int status;
+        public final boolean http10;
+        public final List<String[]> headers;
+        public final InputStream body;
         private final Connection connection;
         private boolean done;
 
@@ -82,7 +82,7 @@ final class UpstreamClient implements AutoCloseable {
             this.connection = connection;
         }
 
-        String header(String name) {
+        public String header(String name) {
             for (String[] h : headers) {
                 if (h[0].equalsIgnoreCase(name)) {
                     return h[1];
@@ -102,18 +102,71 @@ final class UpstreamClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends one {@link #send} and the answer it returned from another thread (the client left): the connection is
+     * closed, so a blocked connect, write or read fails at once, and it is never pooled. It closes the TCP channel
+     * under TLS too, not the TLS socket, whose close would wait for the blocked reader's lock to send close_notify.
+     */
+    public static final class Cancellation {
+        private volatile boolean cancelled;
+        private volatile Closeable connection;
+
+        public synchronized void cancel() {
+            cancelled = true;
+            closeQuietly(connection);
+        }
+
+        /** Lets the connection go back to the pool: false when cancelled, and then it must not. */
+        synchronized boolean release() {
+            connection = null;
+            return !cancelled;
+        }
+
+        public boolean cancelled() {
+            return cancelled;
+        }
+
+        synchronized void attach(Closeable current) throws IOException {
+            connection = current;
+            if (cancelled) {
+                closeQuietly(current);
+                throw new IOException("cancelled");
+            }
+        }
+
+        private static void closeQuietly(Closeable closeable) {
+            if (closeable != null) {
+                try {
+                    closeable.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
     private final SSLSocketFactory tls;
+    private final boolean verifyHostname;
     private final java.util.concurrent.ScheduledExecutorService watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("upstream-write-timeout").factory());
     private final Map<Address, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
 
     /** With the JVM's trust store, as the gateway runs it. */
-    UpstreamClient() {
+    public UpstreamClient() {
         this((SSLSocketFactory) SSLSocketFactory.getDefault());
     }
 
-    UpstreamClient(SSLSocketFactory tls) {
+    public UpstreamClient(SSLSocketFactory tls) {
+        this(tls, true);
+    }
+
+    /**
+     * With {@code tls} for https upstreams; {@code verifyHostname} false leaves the certificate's names
+     * unchecked (Kong's {@code tls_verify} off, with a factory that trusts any certificate).
+     */
+    public UpstreamClient(SSLSocketFactory tls, boolean verifyHostname) {
         this.tls = tls;
+        this.verifyHostname = verifyHostname;
     }
 
     /**
@@ -121,14 +174,25 @@ final class UpstreamClient implements AutoCloseable {
      *
      * @throws AttemptFailed when no answer head came back
      */
-    Response send(Address address, String method, String target, List<String[]> headers, byte[] body,
+    public Response send(Address address, String method, String target, List<String[]> headers, byte[] body,
                   int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) throws AttemptFailed {
+        return send(address, method, target, headers, body, connectTimeoutMs, writeTimeoutMs, readTimeoutMs, null);
+    }
+
+    /** As above; {@code cancellation}, when not null, can end the try and its answer from another thread. */
+    public Response send(Address address, String method, String target, List<String[]> headers, byte[] body,
+                         int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs, Cancellation cancellation) throws AttemptFailed {
         Connection connection = pooled(address);
         boolean reused = connection != null;
         boolean sent = false;
         try {
             if (connection == null) {
-                connection = connect(address, connectTimeoutMs);
+                connection = connect(address, connectTimeoutMs, cancellation);
+            } else if (cancellation != null) {
+                cancellation.attach(connection.channel);
+            }
+            if (cancellation != null) {
+                connection.cancellation = cancellation;
             }
             connection.socket.setSoTimeout(readTimeoutMs);
             StringBuilder head = new StringBuilder(512).append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
@@ -194,16 +258,21 @@ final class UpstreamClient implements AutoCloseable {
         return null;
     }
 
-    private Connection connect(Address address, int connectTimeoutMs) throws IOException {
+    private Connection connect(Address address, int connectTimeoutMs, Cancellation cancellation) throws IOException {
         SocketChannel channel = SocketChannel.open();
         try {
+            if (cancellation != null) {
+                cancellation.attach(channel);
+            }
             channel.socket().connect(new InetSocketAddress(address.host(), address.port()), connectTimeoutMs);
             channel.socket().setTcpNoDelay(true);
             Socket socket = channel.socket();
             if (address.tls()) {
                 SSLSocket ssl = (SSLSocket) tls.createSocket(socket, address.host(), address.port(), true);
                 SSLParameters parameters = ssl.getSSLParameters();
-                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                if (verifyHostname) {
+                    parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                }
                 if (!IP_ADDRESS.matcher(address.host()).matches()) {
                     parameters.setServerNames(List.of(new SNIHostName(address.host())));
                 }
@@ -240,6 +309,7 @@ final class UpstreamClient implements AutoCloseable {
         final OutputStream out;
         long idleSince;
         boolean keepAlive;
+        Cancellation cancellation;
 
         Connection(Address address, SocketChannel channel, Socket socket) throws IOException {
             this.address = address;
@@ -318,7 +388,9 @@ final class UpstreamClient implements AutoCloseable {
         }
 
         void finish(boolean complete) {
-            if (complete && keepAlive) {
+            Cancellation releasing = cancellation;
+            cancellation = null;
+            if (complete && keepAlive && (releasing == null || releasing.release())) {
                 idleSince = System.nanoTime();
                 ConcurrentLinkedDeque<Connection> connections = idle.computeIfAbsent(address, a -> new ConcurrentLinkedDeque<>());
                 if (connections.size() < MAX_IDLE_PER_ADDRESS) {

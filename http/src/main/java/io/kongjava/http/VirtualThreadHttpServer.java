@@ -1,4 +1,4 @@
-package io.kongjava.gateway;
+package io.kongjava.http;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpContext;
@@ -27,19 +27,23 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
 /**
- * The gateway's front server: HTTP/1.1 over blocking sockets, one virtual thread per connection, each
+ * The local gateway's front server and the response relay's listener: HTTP/1.1 over blocking sockets, one virtual thread per connection, each
  * request handed to an {@link HttpHandler} as an {@link HttpExchange} (the JDK server's API, so the gateway
  * runs on either). Chosen by measurement over the JDK's HttpServer (bench/README.md): a request costs no
  * selector hand-off and no thread switch. It reads request heads within nginx's
  * {@code large_client_header_buffers} and answers the rest itself as nginx does (414, 400), decodes chunked
  * request bodies, answers {@code Expect: 100-continue}, keeps HTTP/1.1 connections alive (HTTP/1.0 only when
- * asked), and writes a body of unknown length chunked.
+ * asked), and writes a body of unknown length chunked. A handler can ask to be told when the client
+ * leaves while it works on the answer ({@link #watchClient}), which the JDK's server cannot tell until a write.
  */
-final class VirtualThreadHttpServer implements AutoCloseable {
+public final class VirtualThreadHttpServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(VirtualThreadHttpServer.class.getName());
     /** nginx's keepalive_timeout and client_header_timeout / client_body_timeout defaults (75 s; 60 s). */
@@ -54,17 +58,17 @@ final class VirtualThreadHttpServer implements AutoCloseable {
     private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
 
     /** The JSON body answering a request refused before it reaches the handler, from its status and message. */
-    interface Refusal extends BiFunction<Integer, String, byte[]> {
+    public interface Refusal extends BiFunction<Integer, String, byte[]> {
     }
 
     private final ServerSocket listener;
-    private final Gateway.HeaderLimits limits;
+    private final HeaderLimits limits;
     private final HttpHandler handler;
     private final Refusal refusal;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    VirtualThreadHttpServer(InetSocketAddress address, int backlog, Gateway.HeaderLimits limits, HttpHandler handler, Refusal refusal)
+    public VirtualThreadHttpServer(InetSocketAddress address, int backlog, HeaderLimits limits, HttpHandler handler, Refusal refusal)
             throws IOException {
         this.limits = limits;
         this.handler = handler;
@@ -72,10 +76,10 @@ final class VirtualThreadHttpServer implements AutoCloseable {
         listener = new ServerSocket();
         listener.setReuseAddress(true);
         listener.bind(address, backlog);
-        Thread.ofPlatform().name("gateway-accept").daemon().start(this::accept);
+        Thread.ofPlatform().name("http-accept").daemon().start(this::accept);
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return (InetSocketAddress) listener.getLocalSocketAddress();
     }
 
@@ -85,7 +89,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
                 Socket socket = listener.accept();
                 socket.setTcpNoDelay(true); // a streamed answer's small writes must not wait for a delayed ACK
                 connections.add(socket);
-                Thread.ofVirtual().name("gateway-connection").start(() -> serve(socket));
+                Thread.ofVirtual().name("http-connection").start(() -> serve(socket));
             } catch (IOException e) {
                 if (!closed) {
                     LOG.log(Level.ERROR, "accept failed: " + e.getMessage());
@@ -96,7 +100,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
 
     private void serve(Socket socket) {
         try (socket) {
-            InputStream in = new HttpInput(socket.getInputStream(), 16 * 1024);
+            HttpInput in = new HttpInput(socket.getInputStream(), 16 * 1024);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             boolean keepAlive = true;
             while (keepAlive && !closed) {
@@ -122,7 +126,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
                 } finally {
                     exchange.close();
                 }
-                keepAlive = exchange.reusable();
+                keepAlive = exchange.reusable() && exchange.clientStillThere();
             }
         } catch (SocketTimeoutException e) {
             // idle too long, as nginx's keepalive_timeout
@@ -131,6 +135,19 @@ final class VirtualThreadHttpServer implements AutoCloseable {
         } finally {
             connections.remove(socket);
         }
+    }
+
+    /**
+     * Has {@code onLeave} run, on another thread, as soon as the client of {@code exchange} closes or resets its
+     * connection before the exchange ends: a blocked read on the client's side of the socket notices at once,
+     * where a server that only writes notices at its next write. It watches from now until the handler
+     * returns; call it after reading the request body, and read no more of it afterwards. Bytes the client
+     * sends meanwhile (its next request, early) are kept for the next exchange, and the watch stops there.
+     *
+     * @return false when the exchange is not this server's or its request body was not read to its end: nothing is watched
+     */
+    public static boolean watchClient(HttpExchange exchange, Runnable onLeave) {
+        return exchange instanceof Exchange ours && ours.watch(onLeave);
     }
 
     private void refuse(OutputStream out, int status, String message) throws IOException {
@@ -159,7 +176,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
         }
     }
 
-    static String reason(int status) {
+    public static String reason(int status) {
         return switch (status) {
             case 100 -> "Continue";
             case 200 -> "OK";
@@ -198,7 +215,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
     /** A request line and headers, read within nginx's buffers. */
     record Head(String method, String target, String protocol, Headers headers) {
 
-        static Head read(InputStream in, Gateway.HeaderLimits limits) throws IOException {
+        static Head read(InputStream in, HeaderLimits limits) throws IOException {
             String requestLine;
             do { // nginx skips empty lines before a request line
                 requestLine = line(in, limits.bufferSize(), 414, "URI too long");
@@ -262,6 +279,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
     /** One request and its answer on a connection. */
     private static final class Exchange extends HttpExchange {
         private final Socket socket;
+        private final HttpInput in;
         private final OutputStream out;
         private final Head head;
         private final URI uri;
@@ -274,10 +292,14 @@ final class VirtualThreadHttpServer implements AutoCloseable {
         private int responseCode = -1;
         private OutputStream responseBody;
         private boolean closeAfter;
-        private boolean finished;
+        private volatile boolean finished;
+        private volatile long finishedAtNanos;
+        /** The watch on the client's side of the connection: true when bytes came, false when it ended. */
+        private CompletableFuture<Boolean> watch;
 
-        Exchange(Socket socket, InputStream in, OutputStream out, Head head) throws IOException {
+        Exchange(Socket socket, HttpInput in, OutputStream out, Head head) throws IOException {
             this.socket = socket;
+            this.in = in;
             this.out = out;
             this.head = head;
             this.http10 = head.protocol().equals("HTTP/1.0");
@@ -311,6 +333,76 @@ final class VirtualThreadHttpServer implements AutoCloseable {
             }
             boolean expectContinue = "100-continue".equalsIgnoreCase(head.headers().getFirst("Expect")) && !http10;
             this.body = expectContinue ? new ContinueFirst(requestBody) : requestBody;
+        }
+
+        boolean watch(Runnable onLeave) {
+            if (watch != null) {
+                return true;
+            }
+            if (finished || !bodyRead()) {
+                return false;
+            }
+            CompletableFuture<Boolean> result = new CompletableFuture<>();
+            watch = result;
+            Thread.ofVirtual().name("http-client-watch").start(() -> {
+                boolean open = awaitClient();
+                if (!open && !finished) {
+                    try {
+                        onLeave.run();
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "a client-leave callback failed: " + e);
+                    }
+                }
+                result.complete(open);
+            });
+            return true;
+        }
+
+        /** Reads the client's side until a byte or the end comes; once the exchange ended, within the idle timeout. */
+        private boolean awaitClient() {
+            while (true) {
+                try {
+                    return in.awaitBytes();
+                } catch (SocketTimeoutException e) {
+                    if (finished) {
+                        long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - finishedAtNanos);
+                        if (idleMs >= IDLE_TIMEOUT_MS) {
+                            return false;
+                        }
+                        try {
+                            socket.setSoTimeout((int) Math.max(1, IDLE_TIMEOUT_MS - idleMs));
+                        } catch (IOException closed) {
+                            return false;
+                        }
+                    }
+                } catch (IOException e) {
+                    return false; // a reset, or the connection closed here
+                }
+            }
+        }
+
+        private boolean bodyRead() {
+            InputStream unwrapped = body instanceof ContinueFirst waiting ? waiting.in : body;
+            return unwrapped instanceof FixedLengthBody fixed ? fixed.complete()
+                    : unwrapped instanceof ChunkedInput chunked && chunked.done;
+        }
+
+        /**
+         * After the exchange: whether a watched client is still connected, waiting until its next request's first
+         * bytes come (which the serve loop would wait for anyway) or it leaves. True when nothing was watched.
+         */
+        boolean clientStillThere() {
+            if (watch == null) {
+                return true;
+            }
+            try {
+                return watch.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (ExecutionException e) {
+                return false;
+            }
         }
 
         /** Whether the connection can carry another request. */
@@ -457,6 +549,7 @@ final class VirtualThreadHttpServer implements AutoCloseable {
             if (finished) {
                 return;
             }
+            finishedAtNanos = System.nanoTime();
             finished = true;
             try {
                 if (responseCode == -1) {

@@ -1,4 +1,4 @@
-package io.kongjava.gateway;
+package io.kongjava.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.kongjava.gateway;
+package io.kongjava.http;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,10 +8,10 @@ import java.nio.charset.StandardCharsets;
  * A buffered stream for HTTP/1.1 on one connection, used by one thread at a time: unlike
  * {@link java.io.BufferedInputStream} it takes no lock per byte, and it reads a line from its buffer at once.
  */
-final class HttpInput extends InputStream {
+public final class HttpInput extends InputStream {
 
     /** A line longer than the reader allows. */
-    static final class LineTooLong extends IOException {
+    public static final class LineTooLong extends IOException {
         LineTooLong(int max) {
             super("a line over " + max + " bytes");
         }
@@ -22,7 +22,7 @@ final class HttpInput extends InputStream {
     private int position;
     private int limit;
 
-    HttpInput(InputStream raw, int size) {
+    public HttpInput(InputStream raw, int size) {
         this.raw = raw;
         this.buffer = new byte[size];
     }
@@ -43,7 +43,7 @@ final class HttpInput extends InputStream {
      *
      * @throws LineTooLong when the line holds more than {@code max} bytes
      */
-    String readLine(int max) throws IOException {
+    public String readLine(int max) throws IOException {
         byte[] collected = null;
         int length = 0;
         while (true) {
@@ -88,6 +88,14 @@ final class HttpInput extends InputStream {
                 return new String(collected, 0, length, StandardCharsets.ISO_8859_1);
             }
         }
+    }
+
+    /**
+     * Blocks until at least one byte is buffered (true) or the peer ended the stream (false), consuming nothing:
+     * what arrives stays for the next read.
+     */
+    boolean awaitBytes() throws IOException {
+        return position < limit || fill();
     }
 
     private int indexOfCr(int from, int to) {
