@@ -62,7 +62,7 @@ class AccessPhaseCallsTest {
     }
 
     @Test
-    void theHowTosRequestTakesEightRoundTripsFourOfThemJoiningTheRelay() throws Exception {
+    void theHowTosRequestTakesSevenRoundTripsThreeOfThemJoiningTheRelay() throws Exception {
         TestRun run = run(HOW_TO, "/anything/v1/messages", MESSAGE);
 
         assertThat(calls(run)).containsExactly(
@@ -72,12 +72,12 @@ class AccessPhaseCallsTest {
                 "kong.request.get_path[]",                      // which endpoint: /v1/messages or count_tokens, else 404
                 "kong.request.get_header[content-length]",      // a declared body over the limit is refused unread
                 "kong.request.get_raw_body[0]",                 // the pin, the JSON rules, a chunked body's size
-                // the relay (relay module): find or open this request's pass, point Kong at it
-                "kong.nginx.get_var[kong_request_id]",
+                // the relay (relay module): the request id is the one read above (the PDK keeps it for the event);
+                // the Service's URL and timeouts, then point Kong at the relay
                 "kong.router.get_service[]",
                 "kong.service.set_target[127.0.0.1, PORT]",
                 "kong.service.request.set_header[" + ResponseRelay.TICKET_HEADER + ", TICKET]");
-        assertThat(roundTrips(run)).isEqualTo(8);
+        assertThat(roundTrips(run)).isEqualTo(7);
     }
 
     @Test
@@ -88,7 +88,7 @@ class AccessPhaseCallsTest {
         TestRun run = run(openAi, "/anything/v1/chat/completions", chat);
 
         assertThat(run.pdkCalls()).noneMatch(call -> call.startsWith("kong.request.get_path"));
-        assertThat(roundTrips(run)).isEqualTo(7);
+        assertThat(roundTrips(run)).isEqualTo(6);
     }
 
     @Test
@@ -98,7 +98,7 @@ class AccessPhaseCallsTest {
         TestRun run = run(unlimited, "/anything/v1/messages", MESSAGE);
 
         assertThat(run.pdkCalls()).noneMatch(call -> call.startsWith("kong.request.get_header"));
-        assertThat(roundTrips(run)).isEqualTo(7);
+        assertThat(roundTrips(run)).isEqualTo(6);
     }
 
     @Test
