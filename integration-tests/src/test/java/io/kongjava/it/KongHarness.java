@@ -514,15 +514,30 @@ public final class KongHarness implements AutoCloseable {
         }
     }
 
-    /** The first of {@code count} consecutive ports free on 127.0.0.1 (run-conformance.sh uses PORT..PORT+4). */
+    /**
+     * The first of {@code count} consecutive ports free on 127.0.0.1 (run-conformance.sh uses PORT..PORT+4), below the
+     * kernel's ephemeral range: a port in that range found free can be taken by any outgoing connection before the
+     * harness binds it (a run failed with "port 38182 in use?" while a benchmark ran beside it).
+     */
     static int freeConsecutivePorts(int count) throws IOException {
+        int below = ephemeralRangeStart();
         for (int attempt = 0; attempt < 200; attempt++) {
-            int base = ThreadLocalRandom.current().nextInt(20000, 60000 - count);
+            int base = ThreadLocalRandom.current().nextInt(10000, below - count);
             if (allFree(base, count)) {
                 return base;
             }
         }
         throw new IOException("no " + count + " consecutive free ports found on 127.0.0.1");
+    }
+
+    private static int ephemeralRangeStart() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            int start = Integer.parseInt(range.split("\\s+")[0]);
+            return start > 10000 + 1000 ? start : 32768;
+        } catch (IOException | RuntimeException unreadable) {
+            return 32768;
+        }
     }
 
     private static boolean allFree(int base, int count) {
