@@ -28,7 +28,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * java-ai-proxy fails closed under Kong's own plugin-server client (../shared/kong-harness, Kong 3.9.3's Lua, nginx
+ * java-ai-proxy fails closed under Kong's own plugin-server client (../shared/kong-harness, Kong 3.9.3's Lua here, 3.10's
+ * in {@link KongClientFailClosedOnKong310Test}, nginx
  * with Kong's default 8k client_body_buffer_size). The Service is the fake Anthropic API itself, so a request Kong
  * proxied without the plugin (Kong fails open) would show up there with the client's key and model. One test per
  * failure mode of the access phase (too large, unreadable, a PDK error, relay not ready, an exception), as
@@ -61,13 +62,18 @@ class KongClientFailClosedTest {
         relayless = start("", HowToGateway.RELAY_CANNOT_START);
     }
 
+    /** The Kong whose plugin-server Lua is the client; {@link KongClientFailClosedOnKong310Test} runs the same on 3.10. */
+    KongVersion version() {
+        return KongVersion.V3_9_3;
+    }
+
     KongHarness start(String extraOptions, Map<String, String> serverEnv) throws Exception {
         String aiProxy = """
                 {"route_type":"llm/v1/chat","llm_format":"anthropic","max_request_body_size":524288,
                  "auth":{"header_name":"x-api-key","header_value":"%s"},
                  "model":{"provider":"anthropic","name":"%s","options":{"anthropic_version":"2023-06-01","upstream_url":"%s"%s}},
                  "logging":{"log_statistics":true}}""".formatted(KEY, PINNED, anthropic.url(), extraOptions);
-        return KongHarness.start(KongVersion.V3_9_3, List.of(KongHarness.Plugin.of("java-ai-proxy", aiProxy),
+        return KongHarness.start(version(), List.of(KongHarness.Plugin.of("java-ai-proxy", aiProxy),
                 KongHarness.Plugin.of("java-file-log", "{\"path\": \"@RUN_DIR@/claude.json\"}")), anthropic.url(), 1, serverEnv);
     }
 

@@ -45,6 +45,11 @@ class KongClientLogLineTest {
     KongHarness kong;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+    /** The Kong whose plugin-server Lua is the client; {@link KongClientLogLineOnKong310Test} runs the same on 3.10. */
+    KongVersion version() {
+        return KongVersion.V3_9_3;
+    }
+
     @BeforeAll
     void start() throws Exception {
         KongHarness.assumeAvailable();
@@ -56,7 +61,7 @@ class KongClientLogLineTest {
                  "model":{"provider":"anthropic","name":"%s","options":{"anthropic_version":"2023-06-01","upstream_url":"%s",
                           "input_cost":4.0,"output_cost":20.0,"cache_write_cost":5.0,"cache_write_1h_cost":8.0,"cache_read_cost":0.2}},
                  "logging":{"log_statistics":true}}""".formatted(KEY, PINNED, anthropic.url());
-        kong = KongHarness.start(KongVersion.V3_9_3, List.of(KongHarness.Plugin.of("java-ai-proxy", aiProxy),
+        kong = KongHarness.start(version(), List.of(KongHarness.Plugin.of("java-ai-proxy", aiProxy),
                 KongHarness.Plugin.of("java-file-log", "{\"path\": \"@RUN_DIR@/claude.json\"}")), anthropic.url(), 1);
     }
 
