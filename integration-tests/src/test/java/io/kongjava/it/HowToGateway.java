@@ -42,15 +42,18 @@ final class HowToGateway implements AutoCloseable {
     static final Map<String, String> RELAY_CANNOT_START = Map.of("KONG_JAVA_OPTS",
             "-Dkong.java.relay.port=" + BusyPort.PORT);
 
-    /** A loopback port held open by this JVM until it exits. */
+    /**
+     * A loopback port held open by this JVM until it exits. The socket stays referenced: an unreachable one is closed
+     * by its cleaner at the next GC, and the port is free again (the relay then started, and a request went through).
+     */
     private static final class BusyPort {
-        static final int PORT;
+        @SuppressWarnings("resource") // held on purpose until the JVM exits
+        private static final java.net.ServerSocket HELD = open();
+        static final int PORT = HELD.getLocalPort();
 
-        static {
+        private static java.net.ServerSocket open() {
             try {
-                @SuppressWarnings("resource") // held on purpose until the JVM exits
-                java.net.ServerSocket held = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                PORT = held.getLocalPort();
+                return new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
