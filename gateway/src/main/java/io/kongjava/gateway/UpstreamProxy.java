@@ -132,7 +132,7 @@ final class UpstreamProxy implements AutoCloseable {
      * into the list the upstream client writes. A header keeps the place it first had: the client's, else the plugin's,
      * else Kong's template's (as one ordered map filled in that order would).
      */
-    private static List<String[]> upstreamHeaders(KongRequest state, DeclarativeConfig.Route route, String scheme, String host, int port) {
+    static List<String[]> upstreamHeaders(KongRequest state, DeclarativeConfig.Route route, String scheme, String host, int port) {
         String clientHost = state.header("host");
         String hostHeader = route.preserveHost() && clientHost != null ? clientHost
                 : port == ("https".equals(scheme) ? 443 : 80) ? host : (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
