@@ -96,6 +96,7 @@ public final class Gateway implements AutoCloseable {
             front = new VirtualThreadHttpServer(listen, 1024, headerLimits, this::handle,
                     (status, message) -> ResponseWriter.kongErrorBody(message, RequestReader.newRequestId()));
         }
+        requests.listenPort(address().getPort());
         LOG.log(Level.INFO, "proxy listening on " + address());
         return this;
     }
@@ -139,9 +140,9 @@ public final class Gateway implements AutoCloseable {
             DeclarativeConfig.Route route = match.get().route();
             DeclarativeConfig.Service service = route.service();
             matched(state, match.get(), route, service);
-            List<ConfiguredPlugin> running = plugins.forRoute(route);
-            PdkEmulator kong = new PdkEmulator(state);
-            if (!runRequestPhases(running, state, kong)) {
+            PluginIterator.RoutePlugins running = plugins.forRoute(route);
+            PdkEmulator kong = running.isEmpty() ? null : new PdkEmulator(state);
+            if (!runRequestPhases(running.all(), state, kong)) {
                 ResponseWriter.sendKongError(exchange, state, 500, null);
                 scheduleLog(running, state, kong, startNanos);
                 return;
@@ -152,8 +153,8 @@ public final class Gateway implements AutoCloseable {
             } else if (service == null) {
                 ResponseWriter.sendKongError(exchange, state, 503, "no Service found with those values");
             } else {
-                boolean buffered = state.upstream.buffering || running.stream().anyMatch(p -> p.has("response"));
-                upstream.proxy(exchange, state, route, service, buffered, () -> runResponsePhases(running, kong), startNanos);
+                boolean buffered = state.upstream.buffering || running.anyResponsePhase();
+                upstream.proxy(exchange, state, route, service, buffered, () -> runResponsePhases(running.all(), kong), startNanos);
             }
             scheduleLog(running, state, kong, startNanos);
         } catch (IOException e) {
@@ -247,9 +248,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** Kong runs external log handlers after the response, in a timer, on what it saved of the request. */
-    private void scheduleLog(List<ConfiguredPlugin> running, KongRequest state, PdkEmulator kong, long startNanos) {
+    private void scheduleLog(PluginIterator.RoutePlugins running, KongRequest state, PdkEmulator kong, long startNanos) {
         state.latencyRequest = UpstreamProxy.millisSince(startNanos);
-        List<ConfiguredPlugin> loggers = running.stream().filter(p -> p.has("log")).toList();
+        List<ConfiguredPlugin> loggers = running.loggers();
         if (loggers.isEmpty()) {
             return;
         }

@@ -21,7 +21,19 @@ final class PluginIterator implements AutoCloseable {
     private final Map<String, PluginServerProcesses.Dumped> dumps;
     private final Map<Path, KongPluginInstances> instancesBySocket = new ConcurrentHashMap<>();
     /** The configuration does not change while the gateway runs: each route's plugins are resolved once. */
-    private final Map<String, List<ConfiguredPlugin>> pluginsByRoute = new ConcurrentHashMap<>();
+    private final Map<String, RoutePlugins> pluginsByRoute = new ConcurrentHashMap<>();
+
+    /** A route's plugins with what each request asks of them, worked out once. */
+    record RoutePlugins(List<ConfiguredPlugin> all, boolean anyResponsePhase, List<ConfiguredPlugin> loggers) {
+        static RoutePlugins of(List<ConfiguredPlugin> plugins) {
+            return new RoutePlugins(List.copyOf(plugins), plugins.stream().anyMatch(p -> p.has("response")),
+                    plugins.stream().filter(p -> p.has("log")).toList());
+        }
+
+        boolean isEmpty() {
+            return all.isEmpty();
+        }
+    }
 
     PluginIterator(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps) {
         this.config = config;
@@ -29,8 +41,9 @@ final class PluginIterator implements AutoCloseable {
     }
 
     /** The plugins that run for {@code route}, resolved on its first request. */
-    List<ConfiguredPlugin> forRoute(DeclarativeConfig.Route route) {
-        return pluginsByRoute.computeIfAbsent(route.id(), id -> resolve(route));
+    RoutePlugins forRoute(DeclarativeConfig.Route route) {
+        RoutePlugins known = pluginsByRoute.get(route.id());
+        return known != null ? known : pluginsByRoute.computeIfAbsent(route.id(), id -> RoutePlugins.of(resolve(route)));
     }
 
     List<ConfiguredPlugin> resolve(DeclarativeConfig.Route route) {

@@ -7,28 +7,30 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /** The client's request as Kong sees it: nginx's limits on the head, then the head and body into a {@link KongRequest}. */
 final class RequestReader {
 
-    private static final Pattern PORT_SUFFIX = Pattern.compile(":\\d+$");
-
     private final HeaderLimits headerLimits;
     private final long maxBodySize;
+    /** The port the gateway listens on, once it does; 0 before. */
+    private volatile int listenPort;
 
     RequestReader(HeaderLimits headerLimits, long maxBodySize) {
         this.headerLimits = headerLimits;
         this.maxBodySize = maxBodySize;
+    }
+
+    void listenPort(int port) {
+        this.listenPort = port;
     }
 
     long maxBodySize() {
@@ -100,26 +102,44 @@ final class RequestReader {
         return all.toByteArray();
     }
 
+    /**
+     * The request line, the headers (lower-case names over the server's value lists: the one copy the PDK, the
+     * router and the upstream request read) and the connection's addresses. The request id is the one
+     * {@link KongRequest} was made with.
+     */
     void readHead(HttpExchange exchange, KongRequest state) {
         state.method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-        String rawPath = exchange.getRequestURI().getRawPath();
+        URI uri = exchange.getRequestURI();
+        String rawPath = uri.getRawPath();
         state.path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
-        state.rawQuery = exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery();
-        exchange.getRequestHeaders().forEach((name, values) -> state.headers.put(name.toLowerCase(Locale.ROOT), new ArrayList<>(values)));
+        String rawQuery = uri.getRawQuery();
+        state.rawQuery = rawQuery == null ? "" : rawQuery;
+        exchange.getRequestHeaders().forEach((name, values) -> state.headers.put(name.toLowerCase(Locale.ROOT), values));
         String host = state.header("host");
-        state.host = host == null ? exchange.getLocalAddress().getHostString() : PORT_SUFFIX.matcher(host).replaceFirst("");
-        state.port = exchange.getLocalAddress().getPort();
-        state.clientIp = exchange.getRemoteAddress().getAddress().getHostAddress();
-        state.clientPort = exchange.getRemoteAddress().getPort();
-        state.requestId = newRequestId();
+        state.host = host == null ? exchange.getLocalAddress().getHostString() : withoutPort(host);
+        // Every connection of a listener has the listener's port; asking the socket is a getsockname call.
+        state.port = listenPort > 0 ? listenPort : exchange.getLocalAddress().getPort();
+        InetSocketAddress client = exchange.getRemoteAddress();
+        state.clientIp = client.getAddress().getHostAddress();
+        state.clientPort = client.getPort();
     }
 
-    /**
-     * 32 hex digits, as Kong's request ids. Not a secret, so not from SecureRandom, whose shared lock
-     * every request would take.
-     */
+    /** The Host header without a trailing {@code :digits}. */
+    static String withoutPort(String host) {
+        int colon = host.lastIndexOf(':');
+        if (colon < 0 || colon == host.length() - 1) {
+            return host;
+        }
+        for (int i = colon + 1; i < host.length(); i++) {
+            if (host.charAt(i) < '0' || host.charAt(i) > '9') {
+                return host;
+            }
+        }
+        return host.substring(0, colon);
+    }
+
+    /** 32 hex digits, as Kong's request ids. */
     static String newRequestId() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return HexFormat.of().toHexDigits(random.nextLong()) + HexFormat.of().toHexDigits(random.nextLong());
+        return KongRequest.randomHex();
     }
 }

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -83,6 +84,10 @@ final class UpstreamProxy implements AutoCloseable {
             state.latencyProxy = millisSince(sentNanos);
             int code = response.status;
             state.upstreamStatus = String.valueOf(code);
+            if (!buffered) {
+                stream(exchange, state, response, startNanos, sentNanos);
+                return;
+            }
             Map<String, List<String>> responseHeaders = new LinkedHashMap<>();
             for (String[] header : response.headers) {
                 String lower = header[0].toLowerCase(Locale.ROOT);
@@ -93,67 +98,122 @@ final class UpstreamProxy implements AutoCloseable {
             if (response.header("transfer-encoding") != null) {
                 responseHeaders.remove("content-length"); // RFC 9112: the chunked coding wins; the length is not the body's
             }
-            if (buffered) {
-                byte[] bytes = response.body.readAllBytes();
-                state.latencyProxy = millisSince(sentNanos);
-                state.upstreamResponse = new KongRequest.UpstreamResponse(code, responseHeaders, bytes);
-                state.responseStatus = code;
-                state.responseHeaders.putAll(ResponseWriter.mergeHeaders(responseHeaders, state.responseHeaders));
-                responsePhases.run();
-                if (state.exit != null) {
-                    ResponseWriter.sendExit(exchange, state);
-                    return;
-                }
-                responseHeaders.remove("content-length");
-                ResponseWriter.sendBuffered(exchange, state, state.responseStatus,
-                        ResponseWriter.mergeHeaders(responseHeaders, state.responseHeaders), bytes, startNanos, sentNanos);
+            byte[] bytes = response.body.readAllBytes();
+            state.latencyProxy = millisSince(sentNanos);
+            state.upstreamResponse = new KongRequest.UpstreamResponse(code, responseHeaders, bytes);
+            state.responseStatus = code;
+            state.responseHeaders.putAll(ResponseWriter.mergeHeaders(responseHeaders, state.responseHeaders));
+            responsePhases.run();
+            if (state.exit != null) {
+                ResponseWriter.sendExit(exchange, state);
                 return;
             }
-            stream(exchange, state, response, responseHeaders, startNanos, sentNanos);
+            responseHeaders.remove("content-length");
+            ResponseWriter.sendBuffered(exchange, state, state.responseStatus,
+                    ResponseWriter.mergeHeaders(responseHeaders, state.responseHeaders), bytes, startNanos, sentNanos);
         }
     }
 
-    /** The client's headers without hop-by-hop ones, what plugins set, and the headers Kong's template adds. */
-    private static List<String[]> upstreamHeaders(KongRequest state, DeclarativeConfig.Route route, String scheme, String host, int port) {
-        Map<String, List<String>> outgoing = new LinkedHashMap<>();
-        state.headers.forEach((name, values) -> {
-            if (!NOT_FORWARDED.contains(name)) {
-                outgoing.put(name, values);
-            }
-        });
-        state.upstream.headers.forEach((name, values) -> {
-            if (!NOT_FORWARDED.contains(name)) {
-                outgoing.put(name, values);
-            }
-        });
-        String hostHeader = route.preserveHost() && state.header("host") != null ? state.header("host")
+    /** The headers Kong's template sets on every upstream request, in the order it adds them. */
+    private static final List<String> KONG_REQUEST_HEADERS = List.of("host", "connection", "x-forwarded-for", "x-forwarded-proto",
+            "x-forwarded-host", "x-forwarded-port", "x-forwarded-path", "x-real-ip", "x-kong-request-id");
+    private static final Map<String, Integer> KONG_REQUEST_HEADER_INDEX = indexOf(KONG_REQUEST_HEADERS);
+
+    private static Map<String, Integer> indexOf(List<String> names) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            index.put(names.get(i), i);
+        }
+        return Map.copyOf(index);
+    }
+
+    /**
+     * The client's headers without hop-by-hop ones, what plugins set, and the headers Kong's template adds, straight
+     * into the list the upstream client writes. A header keeps the place it first had: the client's, else the plugin's,
+     * else Kong's template's (as one ordered map filled in that order would).
+     */
+    static List<String[]> upstreamHeaders(KongRequest state, DeclarativeConfig.Route route, String scheme, String host, int port) {
+        String clientHost = state.header("host");
+        String hostHeader = route.preserveHost() && clientHost != null ? clientHost
                 : port == ("https".equals(scheme) ? 443 : 80) ? host : (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-        outgoing.put("host", List.of(hostHeader));
-        outgoing.put("connection", List.of("keep-alive")); // Kong's template: proxy_set_header Connection $upstream_connection
-        outgoing.put("x-forwarded-for", List.of(state.clientIp));
-        outgoing.put("x-forwarded-proto", List.of(state.scheme));
-        outgoing.put("x-forwarded-host", List.of(state.host));
-        outgoing.put("x-forwarded-port", List.of(String.valueOf(state.port)));
-        outgoing.put("x-forwarded-path", List.of(state.path));
-        outgoing.put("x-real-ip", List.of(state.clientIp));
-        outgoing.put("x-kong-request-id", List.of(state.requestId));
-        List<String[]> headers = new ArrayList<>();
-        outgoing.forEach((name, values) -> values.forEach(v -> headers.add(new String[] {name, v.replace("\r", "").replace("\n", "")})));
+        String[] kong = {hostHeader, "keep-alive", // Kong's template: proxy_set_header Connection $upstream_connection
+                state.clientIp, state.scheme, state.host, String.valueOf(state.port), state.path, state.clientIp, state.requestId};
+        boolean[] placed = new boolean[kong.length];
+        Map<String, List<String>> fromPlugins = state.upstream.headers;
+        List<String[]> headers = new ArrayList<>(state.headers.size() + fromPlugins.size() + kong.length);
+        for (Map.Entry<String, List<String>> header : state.headers.entrySet()) {
+            String name = header.getKey();
+            if (!NOT_FORWARDED.contains(name)) {
+                List<String> set = fromPlugins.get(name);
+                add(headers, name, set != null ? set : header.getValue(), kong, placed);
+            }
+        }
+        for (Map.Entry<String, List<String>> header : fromPlugins.entrySet()) {
+            String name = header.getKey();
+            if (!NOT_FORWARDED.contains(name) && !state.headers.containsKey(name)) {
+                add(headers, name, header.getValue(), kong, placed);
+            }
+        }
+        for (int i = 0; i < kong.length; i++) {
+            if (!placed[i]) {
+                headers.add(new String[] {KONG_REQUEST_HEADERS.get(i), withoutLineBreaks(kong[i])});
+            }
+        }
         return headers;
     }
 
-    /** The upstream response passed on as it arrives. */
-    private void stream(HttpExchange exchange, KongRequest state, UpstreamClient.Response response, Map<String, List<String>> responseHeaders,
-                        long startNanos, long sentNanos) throws IOException {
+    /** One header's values, or Kong's value in their place when the template sets this header. */
+    private static void add(List<String[]> headers, String name, List<String> values, String[] kong, boolean[] placed) {
+        Integer template = KONG_REQUEST_HEADER_INDEX.get(name);
+        if (template != null) {
+            placed[template] = true;
+            headers.add(new String[] {name, withoutLineBreaks(kong[template])});
+            return;
+        }
+        for (String value : values) {
+            headers.add(new String[] {name, withoutLineBreaks(value)});
+        }
+    }
+
+    private static String withoutLineBreaks(String value) {
+        return value.indexOf('\r') < 0 && value.indexOf('\n') < 0 ? value : value.replace("\r", "").replace("\n", "");
+    }
+
+    /**
+     * The upstream response passed on as it arrives. Its headers go into {@code state.responseHeaders}, the one map that
+     * the client's answer is written from and the log phase reads, with what plugins set on top.
+     */
+    private void stream(HttpExchange exchange, KongRequest state, UpstreamClient.Response response, long startNanos, long sentNanos)
+            throws IOException {
         int code = response.status;
         state.responseStatus = code;
-        Map<String, List<String>> merged = ResponseWriter.mergeHeaders(responseHeaders, state.responseHeaders);
-        List<String> lengthHeader = merged.remove("content-length");
-        String contentLength = lengthHeader == null || lengthHeader.isEmpty() ? null : lengthHeader.getFirst();
-        ResponseWriter.addKongHeaders(merged, state, startNanos, sentNanos);
-        merged.forEach((name, values) -> values.forEach(v -> exchange.getResponseHeaders().add(name, v)));
-        state.responseHeaders.clear();
-        state.responseHeaders.putAll(merged);
+        Map<String, List<String>> headers = state.responseHeaders;
+        Map<String, List<String>> fromPlugins = headers.isEmpty() ? Map.of() : new LinkedHashMap<>(headers);
+        headers.clear();
+        // RFC 9112: the chunked coding wins; the length is not the body's
+        boolean chunked = response.header("transfer-encoding") != null;
+        String contentLength = null;
+        for (String[] header : response.headers) {
+            String lower = header[0].toLowerCase(Locale.ROOT);
+            if ("content-length".equals(lower)) {
+                contentLength = chunked || contentLength != null ? contentLength : header[1];
+            } else if (!NOT_FORWARDED.contains(lower)) {
+                headers.computeIfAbsent(lower, k -> new ArrayList<>(1)).add(header[1]);
+            }
+        }
+        for (Map.Entry<String, List<String>> header : fromPlugins.entrySet()) { // a plugin's empty list removes the header
+            List<String> values = header.getValue();
+            if ("content-length".equals(header.getKey())) {
+                contentLength = values.isEmpty() ? null : values.getFirst();
+            } else if (values.isEmpty()) {
+                headers.remove(header.getKey());
+            } else {
+                headers.put(header.getKey(), values);
+            }
+        }
+        ResponseWriter.addKongHeaders(headers, state, startNanos, sentNanos);
+        // The exchange has no headers of its own yet: each name's list goes over as it is, without a copy per value.
+        headers.forEach(exchange.getResponseHeaders()::put);
         long length = contentLength == null ? 0 : Long.parseLong(contentLength);
         boolean noBody = "HEAD".equals(state.method) || code == 204 || code == 304;
         // A HEAD answer keeps the upstream's Content-Length, as nginx passes it (the front sends no body for HEAD).
@@ -162,7 +222,8 @@ final class UpstreamProxy implements AutoCloseable {
         long receiveStart = System.nanoTime();
         if (!noBody) {
             try (InputStream in = response.body; OutputStream out = exchange.getResponseBody()) {
-                byte[] buffer = new byte[16 * 1024];
+                // a body of known length up to 16 KB in one buffer of its size: no 16 KB to zero for every small answer
+                byte[] buffer = new byte[(int) (length > 0 ? Math.min(length, 16 * 1024) : 16 * 1024)];
                 int n;
                 while ((n = in.read(buffer)) > 0) {
                     out.write(buffer, 0, n);

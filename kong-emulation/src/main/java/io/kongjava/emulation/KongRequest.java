@@ -1,11 +1,13 @@
 package io.kongjava.emulation;
 
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Everything Kong knows about one request that the PDK can read or change: the client's request, the
@@ -29,7 +31,11 @@ public final class KongRequest {
     public int clientPort = 40000;
     public double httpVersion = 1.1;
     public long startedAtMillis = System.currentTimeMillis();
-    public String requestId = UUID.randomUUID().toString().replace("-", "");
+    /**
+     * Random ids are not secrets: {@code UUID.randomUUID()} would take SecureRandom's shared lock (a read of
+     * /dev/urandom) twice for every request the gateway makes one of these for.
+     */
+    public String requestId = randomHex();
     /** Kong buffers bodies above client_body_buffer_size (8 KiB) to a temp file. */
     public int clientBodyBufferSize = 8192;
     /**
@@ -45,7 +51,7 @@ public final class KongRequest {
     public Map<String, Object> credential;
     /** Prefix the route stripped ({@code kong.request.get_forwarded_prefix}), if any. */
     public String strippedPrefix;
-    public String pluginId = UUID.randomUUID().toString();
+    public String pluginId = randomUuid().toString();
 
     /** The request Kong will send upstream, as plugins change it. */
     public final Upstream upstream = new Upstream();
@@ -120,6 +126,20 @@ public final class KongRequest {
 
     public void addHeader(String name, String value) {
         headers.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(value);
+    }
+
+    /** 32 hex digits, as Kong's request ids. */
+    public static String randomHex() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return HexFormat.of().toHexDigits(random.nextLong()) + HexFormat.of().toHexDigits(random.nextLong());
+    }
+
+    /** A version 4 (random) UUID from a non-blocking source. */
+    static UUID randomUuid() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long most = random.nextLong() & 0xFFFF_FFFF_FFFF_0FFFL | 0x4000L; // version 4
+        long least = random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL | 0x8000_0000_0000_0000L; // IETF variant
+        return new UUID(most, least);
     }
 
     public String pathWithQuery() {

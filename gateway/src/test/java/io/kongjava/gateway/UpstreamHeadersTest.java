@@ -1,0 +1,82 @@
+package io.kongjava.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kongjava.emulation.KongRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The upstream request's headers: the client's, what plugins changed, and Kong's template, each in the place it first had. */
+class UpstreamHeadersTest {
+
+    private static DeclarativeConfig.Route route(boolean preserveHost) {
+        return new DeclarativeConfig.Route("r", "r", List.of("/"), List.of(), List.of(), false, preserveHost, null, Map.of());
+    }
+
+    private static KongRequest request() {
+        KongRequest state = new KongRequest();
+        state.clientIp = "10.0.0.7";
+        state.host = "gw.example";
+        state.port = 8000;
+        state.path = "/a/b";
+        state.requestId = "0123456789abcdef0123456789abcdef";
+        return state;
+    }
+
+    private static List<String> lines(List<String[]> headers) {
+        List<String> lines = new ArrayList<>();
+        headers.forEach(h -> lines.add(h[0] + ": " + h[1]));
+        return lines;
+    }
+
+    @Test
+    void clientHeadersKeepTheirPlaceWithPluginValuesAndKongsTemplateOnTop() {
+        KongRequest state = request();
+        state.addHeader("Accept", "a");
+        state.addHeader("X-Forwarded-For", "spoofed");
+        state.addHeader("Connection", "keep-alive");
+        state.addHeader("Host", "gw.example:8000");
+        state.addHeader("X-Custom", "1");
+        state.addHeader("X-Removed", "r");
+        state.upstream.headers.put("x-custom", List.of("2"));
+        state.upstream.headers.put("x-removed", List.of());
+        state.upstream.headers.put("x-added", List.of("p1", "p2"));
+        state.upstream.headers.put("x-real-ip", List.of("plugin's"));
+        state.upstream.headers.put("transfer-encoding", List.of("chunked"));
+
+        assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "http", "upstream.example", 8080))).containsExactly(
+                "accept: a",
+                "x-forwarded-for: 10.0.0.7",
+                "x-custom: 2",
+                "x-added: p1",
+                "x-added: p2",
+                "x-real-ip: 10.0.0.7",
+                "host: upstream.example:8080",
+                "connection: keep-alive",
+                "x-forwarded-proto: http",
+                "x-forwarded-host: gw.example",
+                "x-forwarded-port: 8000",
+                "x-forwarded-path: /a/b",
+                "x-kong-request-id: 0123456789abcdef0123456789abcdef");
+    }
+
+    @Test
+    void theHostIsTheServicesWithoutADefaultPortOrTheClientsWhenPreserved() {
+        KongRequest state = request();
+        state.addHeader("Host", "gw.example:8000");
+
+        assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "https", "upstream.example", 443))).contains("host: upstream.example");
+        assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "http", "::1", 8080))).contains("host: [::1]:8080");
+        assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(true), "http", "upstream.example", 80))).contains("host: gw.example:8000");
+    }
+
+    @Test
+    void lineBreaksInAPluginsValueDoNotReachTheUpstream() {
+        KongRequest state = request();
+        state.upstream.headers.put("x-injected", List.of("a\r\nx-evil: 1"));
+
+        assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "http", "u", 80))).contains("x-injected: ax-evil: 1");
+    }
+}
