@@ -36,10 +36,11 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 
 /**
- * The local gateway's front server and the response relay's listener: HTTP/1.1 over blocking sockets, one virtual thread per connection, each
- * request handed to an {@link HttpHandler} as an {@link HttpExchange} (the JDK server's API, so the gateway
- * runs on either). Chosen by measurement over the JDK's HttpServer (bench/README.md): a request costs no
- * selector hand-off and no thread switch. It reads request heads within nginx's
+ * The local gateway's front server and the response relay's listener: HTTP/1.1 over blocking sockets, a thread
+ * per connection ({@link PlatformFirstThreads}: platform threads, virtual ones past a limit), each request handed
+ * to an {@link HttpHandler} as an {@link HttpExchange} (the JDK server's API, so the gateway runs on either).
+ * Chosen by measurement over the JDK's HttpServer (bench/README.md): a request costs no selector hand-off and no
+ * thread switch. It reads request heads within nginx's
  * {@code large_client_header_buffers} and answers the rest itself as nginx does (414, 400), decodes chunked
  * request bodies, answers {@code Expect: 100-continue}, keeps HTTP/1.1 connections alive (HTTP/1.0 only when
  * asked), and writes a body of unknown length chunked. A handler can ask to be told when the client
