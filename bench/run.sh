@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (see bench/README.md). Builds what they need first.
 #
-#   bench/run.sh [all|codec|pdk|gateway|startup|harness|relay] [--smoke]
+#   bench/run.sh [all|codec|pdk|gateway|startup|harness|relay|wakeups] [--smoke]
 #
 # --smoke runs each for a fraction of a second: it proves the programs work, the figures mean nothing.
 set -euo pipefail
@@ -39,6 +39,7 @@ case "$what" in
   startup) java_run io.kongjava.bench.Startup "$@" ;;
   harness) java_run io.kongjava.bench.HarnessBench "$@" ;;
   relay) java_run io.kongjava.bench.RelayFirstByte "$@" ;;
+  wakeups) java_run io.kongjava.bench.ThreadWakeups "$@" ;;
   all)
     java_run io.kongjava.bench.Startup "$@"
     echo
@@ -50,6 +51,8 @@ case "$what" in
     echo
     java_run io.kongjava.bench.RelayFirstByte "$@"
     echo
+    java_run io.kongjava.bench.ThreadWakeups "$@"
+    echo
     codec ;;
-  *) echo "bench/run.sh: unknown benchmark $what (all, codec, pdk, gateway, startup, harness, relay)" >&2; exit 2 ;;
+  *) echo "bench/run.sh: unknown benchmark $what (all, codec, pdk, gateway, startup, harness, relay, wakeups)" >&2; exit 2 ;;
 esac

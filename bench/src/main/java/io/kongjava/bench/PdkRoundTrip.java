@@ -124,7 +124,7 @@ public final class PdkRoundTrip {
         for (int w = 0; w < concurrency; w++) {
             Latencies mine = new Latencies();
             perWorker.add(mine);
-            workers.add(Thread.ofVirtual().start(() -> {
+            workers.add(Thread.ofPlatform().daemon().start(() -> {
                 try {
                     long now;
                     while ((now = System.nanoTime()) < end && failure.get() == null) {

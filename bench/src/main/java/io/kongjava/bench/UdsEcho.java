@@ -38,7 +38,7 @@ public final class UdsEcho {
             server.bind(UnixDomainSocketAddress.of(socket), 4096);
             while (true) {
                 SocketChannel connection = server.accept();
-                Thread.ofVirtual().start(() -> echo(connection));
+                Thread.ofPlatform().start(() -> echo(connection));
             }
         }
     }

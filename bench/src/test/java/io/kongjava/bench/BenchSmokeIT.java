@@ -83,4 +83,11 @@ class BenchSmokeIT {
 
         assertThat(output).containsPattern("launcher.* --dump-plugin-info: +\\d+ ms").contains("archive made on first run (KONG_JAVA_OPTS)");
     }
+
+    @Test
+    void threadWakeupsTimesBothThreadKindsOnBothSockets() throws Exception {
+        String output = run(() -> ThreadWakeups.main(new String[] {"--smoke"}));
+
+        assertThat(output).containsPattern("(?m)^platform / tcp +\\d+\\.\\d").containsPattern("(?m)^virtual / unix +\\d+\\.\\d");
+    }
 }

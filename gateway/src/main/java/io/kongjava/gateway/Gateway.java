@@ -1,6 +1,7 @@
 package io.kongjava.gateway;
 
 import io.kongjava.http.HeaderLimits;
+import io.kongjava.http.PlatformFirstThreads;
 import io.kongjava.http.VirtualThreadHttpServer;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
@@ -55,7 +55,8 @@ public final class Gateway implements AutoCloseable {
     /** nginx's client_body_buffer_size: bodies above it are "in a file", which changes get_raw_body's answers. */
     private int bodyBufferSize = 8192;
     private Path bodyTempPath;
-    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    /** The log phases, after the answers: platform threads, as the request path (each phase waits on the plugin server's socket). */
+    private final PlatformFirstThreads logPhases = new PlatformFirstThreads("log-phase", 16);
     /** The JDK's server, when chosen with {@code -Dkong.java.gateway.server=jdk}; otherwise {@link #front}. */
     private HttpServer server;
     private volatile VirtualThreadHttpServer front;
@@ -89,7 +90,7 @@ public final class Gateway implements AutoCloseable {
     public Gateway start(InetSocketAddress listen) throws IOException {
         if ("jdk".equals(System.getProperty("kong.java.gateway.server"))) {
             server = HttpServer.create(listen, 1024);
-            server.setExecutor(workers);
+            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             server.createContext("/", this::handle);
             server.start();
         } else {
@@ -254,7 +255,7 @@ public final class Gateway implements AutoCloseable {
         if (loggers.isEmpty()) {
             return;
         }
-        workers.submit(() -> {
+        logPhases.execute(() -> {
             for (ConfiguredPlugin plugin : loggers) {
                 runPhase(plugin, "log", kong);
             }
@@ -271,6 +272,6 @@ public final class Gateway implements AutoCloseable {
         }
         plugins.close();
         upstream.close();
-        workers.shutdownNow();
+        logPhases.shutdown();
     }
 }

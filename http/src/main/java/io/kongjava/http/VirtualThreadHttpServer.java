@@ -29,15 +29,18 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 
 /**
- * The local gateway's front server and the response relay's listener: HTTP/1.1 over blocking sockets, one virtual thread per connection, each
- * request handed to an {@link HttpHandler} as an {@link HttpExchange} (the JDK server's API, so the gateway
- * runs on either). Chosen by measurement over the JDK's HttpServer (bench/README.md): a request costs no
- * selector hand-off and no thread switch. It reads request heads within nginx's
+ * The local gateway's front server and the response relay's listener: HTTP/1.1 over blocking sockets, a thread
+ * per connection ({@link PlatformFirstThreads}: platform threads, virtual ones past a limit), each request handed
+ * to an {@link HttpHandler} as an {@link HttpExchange} (the JDK server's API, so the gateway runs on either).
+ * Chosen by measurement over the JDK's HttpServer (bench/README.md): a request costs no selector hand-off and no
+ * thread switch. It reads request heads within nginx's
  * {@code large_client_header_buffers} and answers the rest itself as nginx does (414, 400), decodes chunked
  * request bodies, answers {@code Expect: 100-continue}, keeps HTTP/1.1 connections alive (HTTP/1.0 only when
  * asked), and writes a body of unknown length chunked. A handler can ask to be told when the client
@@ -55,6 +58,9 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
     private static final Pattern METHOD = Pattern.compile("[A-Z]+");
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
+    /** How long an exchange runs before its client's side is watched: a client that leaves is noticed within about twice that. */
+    private static final long WATCH_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final DeferredWatches WATCHES = new DeferredWatches();
     private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
 
     /** The JSON body answering a request refused before it reaches the handler, from its status and message. */
@@ -66,6 +72,7 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
     private final HttpHandler handler;
     private final Refusal refusal;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final PlatformFirstThreads threads = new PlatformFirstThreads("http-connection", PlatformFirstThreads.DEFAULT_LIMIT);
     private volatile boolean closed;
 
     public VirtualThreadHttpServer(InetSocketAddress address, int backlog, HeaderLimits limits, HttpHandler handler, Refusal refusal)
@@ -89,7 +96,7 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
                 Socket socket = listener.accept();
                 socket.setTcpNoDelay(true); // a streamed answer's small writes must not wait for a delayed ACK
                 connections.add(socket);
-                Thread.ofVirtual().name("http-connection").start(() -> serve(socket));
+                threads.execute(() -> serve(socket));
             } catch (IOException e) {
                 if (!closed) {
                     LOG.log(Level.ERROR, "accept failed: " + e.getMessage());
@@ -162,6 +169,7 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        threads.shutdown();
         try {
             listener.close();
         } catch (IOException e) {
@@ -200,6 +208,55 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
             case 504 -> "Gateway Time-out";
             default -> "";
         };
+    }
+
+    /**
+     * Starts the watches of exchanges still running {@link #WATCH_AFTER_NANOS} after they asked for one, on one
+     * thread that sleeps while nothing is waiting. Exchanges come in the order they are due, so a queue is enough.
+     */
+    private static final class DeferredWatches {
+        private record Due(Exchange exchange, long atNanos) {
+        }
+
+        private final ConcurrentLinkedQueue<Due> queue = new ConcurrentLinkedQueue<>();
+        private final Thread starter = Thread.ofPlatform().daemon().name("http-client-watches").unstarted(this::run);
+        private volatile boolean idle;
+
+        DeferredWatches() {
+            starter.start();
+        }
+
+        void defer(Exchange exchange) {
+            queue.add(new Due(exchange, System.nanoTime() + WATCH_AFTER_NANOS));
+            if (idle) {
+                LockSupport.unpark(starter);
+            }
+        }
+
+        private void run() {
+            while (true) {
+                Due next = queue.peek();
+                if (next == null) {
+                    idle = true;
+                    if (queue.isEmpty()) {
+                        LockSupport.park(this);
+                    }
+                    idle = false;
+                    continue;
+                }
+                long wait = next.atNanos() - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(this, wait);
+                    continue;
+                }
+                queue.poll();
+                try {
+                    next.exchange().startWatch();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "cannot watch a client: " + e);
+                }
+            }
+        }
     }
 
     /** A request refused before its handler, as nginx refuses it. */
@@ -294,7 +351,9 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
         private boolean closeAfter;
         private volatile boolean finished;
         private volatile long finishedAtNanos;
-        /** The watch on the client's side of the connection: true when bytes came, false when it ended. */
+        /** What runs when the client leaves, once {@link #watch} was asked for. */
+        private Runnable onLeave;
+        /** The watch on the client's side of the connection, once started: true when bytes came, false when it ended. */
         private CompletableFuture<Boolean> watch;
 
         Exchange(Socket socket, HttpInput in, OutputStream out, Head head) throws IOException {
@@ -336,14 +395,35 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
         }
 
         boolean watch(Runnable onLeave) {
-            if (watch != null) {
-                return true;
+            if (onLeave == null) {
+                throw new NullPointerException("onLeave");
             }
-            if (finished || !bodyRead()) {
-                return false;
+            synchronized (this) {
+                if (this.onLeave != null) {
+                    return true;
+                }
+                if (finished || !bodyRead()) {
+                    return false;
+                }
+                this.onLeave = onLeave;
             }
+            WATCHES.defer(this);
+            return true;
+        }
+
+        /**
+         * Starts reading the client's side, from {@link #WATCHES} once the exchange has lasted {@link #WATCH_AFTER_NANOS}.
+         * Most exchanges end before: they never pay for a second thread and for handing the next request's first
+         * bytes from it to the connection's thread.
+         */
+        private void startWatch() {
             CompletableFuture<Boolean> result = new CompletableFuture<>();
-            watch = result;
+            synchronized (this) {
+                if (finished || watch != null) {
+                    return;
+                }
+                watch = result;
+            }
             Thread.ofVirtual().name("http-client-watch").start(() -> {
                 boolean open = awaitClient();
                 if (!open && !finished) {
@@ -355,7 +435,6 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
                 }
                 result.complete(open);
             });
-            return true;
         }
 
         /** Reads the client's side until a byte or the end comes; once the exchange ended, within the idle timeout. */
@@ -392,11 +471,15 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
          * bytes come (which the serve loop would wait for anyway) or it leaves. True when nothing was watched.
          */
         boolean clientStillThere() {
-            if (watch == null) {
+            CompletableFuture<Boolean> started;
+            synchronized (this) {
+                started = watch;
+            }
+            if (started == null) {
                 return true;
             }
             try {
-                return watch.get();
+                return started.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
@@ -549,8 +632,10 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
             if (finished) {
                 return;
             }
-            finishedAtNanos = System.nanoTime();
-            finished = true;
+            synchronized (this) {
+                finishedAtNanos = System.nanoTime();
+                finished = true;
+            }
             try {
                 if (responseCode == -1) {
                     closeAfter = true; // the handler answered nothing: the client learns it from the closed connection

@@ -16,18 +16,21 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Deque;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Kong's side of MsgPack:1, behaving as Kong's {@code mp_rpc.lua} does: every call checks a connection out
  * of a keep-alive pool for the socket (connecting when the pool is empty), sends one request, reads
  * notifications until the response with its msgid, and returns the connection to the pool. Calls of one
- * event may therefore travel on different connections. Thread-safe.
+ * event may therefore travel on different connections. The pool is lua-nginx-module's cosocket pool: the
+ * connection returned last is the one taken next, and a full pool closes its oldest connection to keep the one
+ * returned. So one event's calls stay on one connection unless other calls run at the same time. Thread-safe.
  */
 public final class KongRpcClient implements AutoCloseable {
 
@@ -36,8 +39,11 @@ public final class KongRpcClient implements AutoCloseable {
 
     private final Path socket;
     private final Duration timeout;
-    private final BlockingQueue<Connection> pool;
+    private final int poolSize;
+    /** Most recently returned first, as lua-nginx-module keeps its cosocket pool. */
+    private final Deque<Connection> pool = new ConcurrentLinkedDeque<>();
     private final AtomicLong msgids = new AtomicLong();
+    private final AtomicInteger pooled = new AtomicInteger();
     private final Set<Connection> reading = ConcurrentHashMap.newKeySet();
     private final Thread watchdog;
     private volatile Object serverPid;
@@ -54,7 +60,7 @@ public final class KongRpcClient implements AutoCloseable {
     public KongRpcClient(Path socket, Duration timeout, int poolSize) {
         this.socket = socket;
         this.timeout = timeout;
-        this.pool = new ArrayBlockingQueue<>(poolSize);
+        this.poolSize = poolSize;
         long tick = Math.max(5, Math.min(100, timeout.toMillis() / 20));
         this.watchdog = Thread.ofVirtual().name("kong-rpc-watchdog " + socket.getFileName()).start(() -> {
             while (!closed) {
@@ -109,11 +115,7 @@ public final class KongRpcClient implements AutoCloseable {
             connection = connect();
             response = exchange(connection, request);
         }
-        if (!closed && pool.offer(connection)) {
-            connection.lastUsed = System.nanoTime();
-        } else {
-            connection.close();
-        }
+        keepAlive(connection);
         if (response.failed()) {
             throw new RpcErrorException(method, response.error());
         }
@@ -171,12 +173,33 @@ public final class KongRpcClient implements AutoCloseable {
         }
     }
 
+    /** nginx's setkeepalive: into the pool first; when the pool is over its size, its oldest connection is closed. */
+    private void keepAlive(Connection connection) {
+        if (closed || poolSize == 0) {
+            connection.close();
+            return;
+        }
+        connection.lastUsed = System.nanoTime();
+        pool.offerFirst(connection);
+        if (pooled.incrementAndGet() > poolSize) {
+            Connection oldest = pool.pollLast();
+            if (oldest != null) {
+                pooled.decrementAndGet();
+                oldest.close();
+            }
+        }
+        if (closed) {
+            drainPool();
+        }
+    }
+
     private Connection checkout() throws IOException {
         if (closed) {
             throw new IOException("client closed");
         }
         Connection idle;
-        while ((idle = pool.poll()) != null) {
+        while ((idle = pool.pollFirst()) != null) {
+            pooled.decrementAndGet();
             if (System.nanoTime() - idle.lastUsed < TimeUnit.SECONDS.toNanos(60) && idle.channel.isOpen()) {
                 idle.reused = true;
                 idle.nothingRead = true;
@@ -185,6 +208,14 @@ public final class KongRpcClient implements AutoCloseable {
             idle.close();
         }
         return connect();
+    }
+
+    private void drainPool() {
+        Connection idle;
+        while ((idle = pool.pollFirst()) != null) {
+            pooled.decrementAndGet();
+            idle.close();
+        }
     }
 
     private Connection connect() throws IOException {
@@ -221,10 +252,7 @@ public final class KongRpcClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        Connection idle;
-        while ((idle = pool.poll()) != null) {
-            idle.close();
-        }
+        drainPool();
         watchdog.interrupt();
     }
 
