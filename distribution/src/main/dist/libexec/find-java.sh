@@ -13,12 +13,19 @@ kjp_java_version() {
   echo "$_v"
 }
 
+kjp_java_update() {
+  # The update (third) number of the runtime at $1: 5 for JAVA_VERSION="21.0.5", 0 for "21".
+  _u=$(sed -n 's/^JAVA_VERSION="[0-9][0-9]*\.[0-9][0-9]*\.\([0-9][0-9]*\).*/\1/p' "$1/release" | head -n 1)
+  echo "${_u:-0}"
+}
+
 kjp_try_home() {
   [ -n "$1" ] && [ -x "$1/bin/java" ] || return 1
   _major=$(kjp_java_version "$1") || return 1
   [ "$_major" -ge "$KJP_MIN_JAVA" ] || return 1
   JAVA="$1/bin/java"
   KJP_JAVA_MAJOR="$_major"
+  KJP_JAVA_UPDATE=$(kjp_java_update "$1")
   return 0
 }
 
@@ -44,5 +51,16 @@ kjp_runtime_opts() {
   # msgpack-core reads buffers through sun.misc.Unsafe; JDK 24+ warns at every start unless allowed.
   if [ "${KJP_JAVA_MAJOR:-0}" -ge 24 ]; then
     echo "--sun-misc-unsafe-memory-access=allow"
+  fi
+}
+
+kjp_trim_native_heap_opts() {
+  # glibc keeps the memory that malloc'd and freed (the JIT's arenas) for reuse; -XX:TrimNativeHeapInterval
+  # hands it back. A product option from 21.0.4 and 22.0.1 (experimental or absent before): older runtimes go
+  # without it rather than fail to start.
+  if [ "${KJP_JAVA_MAJOR:-0}" -ge 23 ] \
+      || { [ "${KJP_JAVA_MAJOR:-0}" -eq 22 ] && [ "${KJP_JAVA_UPDATE:-0}" -ge 1 ]; } \
+      || { [ "${KJP_JAVA_MAJOR:-0}" -eq 21 ] && [ "${KJP_JAVA_UPDATE:-0}" -ge 4 ]; }; then
+    echo "-XX:TrimNativeHeapInterval=1000"
   fi
 }

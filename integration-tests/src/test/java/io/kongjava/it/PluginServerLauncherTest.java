@@ -13,8 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -97,6 +101,67 @@ class PluginServerLauncherTest {
         ProcessHandle handle = ProcessHandle.of(tied).orElseThrow();
         assertThat(handle.onExit().toCompletableFuture().completeOnTimeout(null, 10, TimeUnit.SECONDS).join())
                 .as("the server tied to its parent exits after the parent").isNotNull();
+    }
+
+    @Test
+    void theServerRunsC2WithASmallFootprintByDefaultAndKongJavaOptsOverridesIt() throws Exception {
+        Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/environ")), "needs Linux /proc to read the server's environment");
+        // Defaults measured in bench/README.md (issue #16): C2 without the C1 tier and two compiler threads, the
+        // serial collector, a 64 MB heap, glibc's free memory handed back every second, at most two malloc arenas.
+        ServerFlags defaults = serverFlags(Map.of("KONG_JAVA_OPTS", "-XX:+PrintFlagsFinal"));
+        assertThat(defaults.flags()).containsEntry("TieredCompilation", "false")
+                .containsEntry("CICompilerCount", "2").containsEntry("UseSerialGC", "true")
+                .containsEntry("MaxHeapSize", String.valueOf(64L << 20));
+        // A product option from 21.0.4 and 22.0.1; the launcher leaves it out on runtimes without it.
+        if (defaults.flags().containsKey("TrimNativeHeapInterval")) {
+            assertThat(defaults.flags()).containsEntry("TrimNativeHeapInterval", "1000");
+        }
+        assertThat(defaults.environment()).containsEntry("MALLOC_ARENA_MAX", "2");
+
+        // The operator's KONG_JAVA_OPTS come later and win; an operator's MALLOC_ARENA_MAX is kept.
+        ServerFlags overridden = serverFlags(Map.of("KONG_JAVA_OPTS",
+                "-XX:+PrintFlagsFinal -XX:+TieredCompilation -XX:TieredStopAtLevel=1 -Xmx128m", "MALLOC_ARENA_MAX", "4"));
+        assertThat(overridden.flags()).containsEntry("TieredCompilation", "true").containsEntry("TieredStopAtLevel", "1").containsEntry("MaxHeapSize", String.valueOf(128L << 20));
+        assertThat(overridden.environment()).containsEntry("MALLOC_ARENA_MAX", "4");
+    }
+
+    private record ServerFlags(Map<String, String> flags, Map<String, String> environment) {
+    }
+
+    /** A product flag's line of -XX:+PrintFlagsFinal (experimental and diagnostic ones are left out). */
+    private static final Pattern FLAG_LINE = Pattern.compile("^\\s*\\S+\\s+(\\w+)\\s+:?=\\s+(\\S*)\\s+\\{[\\w ]*product\\}.*");
+
+    /** The JVM flags (-XX:+PrintFlagsFinal in KONG_JAVA_OPTS) and environment of a server the launcher starts. */
+    private static ServerFlags serverFlags(Map<String, String> environment) throws Exception {
+        Path prefix = Files.createTempDirectory("kjp-flags");
+        Process server = kongStyle(Distribution.bin("kong-java-pluginserver") + " -kong-prefix " + prefix, environment);
+        try {
+            Map<String, String> flags = new HashMap<>();
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+                // The table is sorted by name and ends with ZeroTLAB; the server keeps stdout open after it.
+                for (String line = lines.readLine(); line != null && !line.contains(" ZeroTLAB ") && flags.size() < 2000;
+                        line = lines.readLine()) {
+                    Matcher flag = FLAG_LINE.matcher(line);
+                    if (flag.matches()) {
+                        flags.put(flag.group(1), flag.group(2));
+                    }
+                }
+            }
+            Map<String, String> serverEnvironment = new HashMap<>();
+            for (String entry : Files.readString(Path.of("/proc", String.valueOf(server.pid()), "environ")).split("\0")) {
+                int equals = entry.indexOf('=');
+                if (equals > 0) {
+                    serverEnvironment.put(entry.substring(0, equals), entry.substring(equals + 1));
+                }
+            }
+            assertThat(flags).as("-XX:+PrintFlagsFinal's table on stdout").containsKey("TieredStopAtLevel");
+            return new ServerFlags(flags, serverEnvironment);
+        } finally {
+            server.destroy();
+            assertThat(server.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            Files.deleteIfExists(prefix.resolve("kong-java-pluginserver.socket"));
+            Files.deleteIfExists(prefix);
+        }
     }
 
     /** Starts the server in the background of a shell that exits once it listens; returns the server's pid. */
