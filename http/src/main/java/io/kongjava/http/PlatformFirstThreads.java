@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class PlatformFirstThreads implements Executor {
 
     /** How many platform threads the request path uses at most in each pool, unless set otherwise. */
-    public static final int DEFAULT_LIMIT = Integer.getInteger("kong.java.http.platformThreads", 128);
+    public static final int DEFAULT_LIMIT = Integer.getInteger("kong.java.http.platformThreads", 32);
 
     private final ThreadPoolExecutor platform;
     private final Thread.Builder virtual;

@@ -46,7 +46,8 @@ final class FileAppender {
 
     private final Path path;
     private final Opener opener;
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Fair: under a burst of concurrent log events a waiter would otherwise lose to newcomers until its timeout. */
+    private final ReentrantLock lock = new ReentrantLock(true);
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong lines = new AtomicLong();
     private FileChannel channel;
