@@ -53,12 +53,12 @@ public final class UpstreamClient implements AutoCloseable {
         // server's C1-only JIT does not inline, and the pool looks an address up twice a request.
         @Override
         public boolean equals(Object other) {
-            return other instanceof Address that && tls == that.tls && port == that.port && host.equals(that.host);
+            return other instanceof Address that && tls == that.tls && port == that.port && java.util.Objects.equals(host, that.host);
         }
 
         @Override
         public int hashCode() {
-            return (host.hashCode() * 31 + port) * 31 + (tls ? 1 : 0);
+            return (java.util.Objects.hashCode(host) * 31 + port) * 31 + (tls ? 1 : 0);
         }
     }
 
