@@ -49,6 +49,17 @@ public final class UpstreamClient implements AutoCloseable {
     private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
 
     public record Address(boolean tls, String host, int port) {
+        // Written out: a record's generated equals and hashCode go through method handles, which the plugin
+        // server's C1-only JIT does not inline, and the pool looks an address up twice a request.
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Address that && tls == that.tls && port == that.port && java.util.Objects.equals(host, that.host);
+        }
+
+        @Override
+        public int hashCode() {
+            return (java.util.Objects.hashCode(host) * 31 + port) * 31 + (tls ? 1 : 0);
+        }
     }
 
     /** Why one try failed, with what nginx's retry rules need to know. */

@@ -448,19 +448,22 @@ final class RelayPass {
 
     private UpstreamRequest upstreamRequest() {
         HttpFields headers = new HttpFields();
-        String relayHost = "127.0.0.1:" + relay.port();
-        kong.getRequestHeaders().forEach((name, values) -> {
-            String lower = name.toLowerCase(Locale.ROOT);
+        String relayHost = relay.hostHeader();
+        for (Map.Entry<String, List<String>> header : kong.getRequestHeaders().entrySet()) {
+            String lower = header.getKey().toLowerCase(Locale.ROOT);
+            List<String> values = header.getValue();
             if (NOT_PASSED.contains(lower) || lower.equals("accept-encoding") || lower.equals("expect")) {
                 // Filters read the body as sent: the upstream is asked for it uncompressed.
-                return;
+                continue;
             }
-            if (lower.equals("host") && values.stream().anyMatch(v -> v.equals(relayHost) || v.equals("127.0.0.1"))) {
+            if (lower.equals("host") && (values.contains(relayHost) || values.contains("127.0.0.1"))) {
                 // Kong's Host for the target the access phase set: the Service's own host goes instead.
-                return;
+                continue;
             }
-            values.forEach(value -> headers.add(lower, value));
-        });
+            for (String value : values) {
+                headers.add(lower, value);
+            }
+        }
         URI url = route.service.map(service -> serviceUrl(service, kong.getRequestURI())).orElse(null);
         return new UpstreamRequest(kong.getRequestMethod(), url, headers, requestBody);
     }
@@ -512,7 +515,7 @@ final class RelayPass {
         }
         Map<String, Object> block = new LinkedHashMap<>();
         block.put("outcome", end.outcome());
-        block.put("filters", route.stages.stream().map(RelayRoute.Stage::plugin).toList());
+        block.put("filters", route.plugins());
         if (end instanceof StreamEnd.FilterFailed failed) {
             block.put("failed_filter", failed.plugin());
             block.put("error", failed.message());

@@ -32,6 +32,15 @@ final class RelayRoute {
         this.expiresAtNanos = expiresAtNanos;
     }
 
+    /** The plugins of the filters, in order; a loop rather than a stream, which C1 alone compiles poorly. */
+    List<String> plugins() {
+        List<String> plugins = new java.util.ArrayList<>(stages.size());
+        for (Stage stage : stages) {
+            plugins.add(stage.plugin());
+        }
+        return java.util.Collections.unmodifiableList(plugins);
+    }
+
     /** The Service's timeouts in milliseconds, or Kong's defaults (60 s each) when the route has none. */
     long connectMillis() {
         return service.map(Service::connectTimeout).orElse(60_000L);

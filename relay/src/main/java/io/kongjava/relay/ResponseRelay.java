@@ -114,6 +114,7 @@ public final class ResponseRelay implements AutoCloseable {
     };
 
     private Listener server;
+    private String hostHeader;
     private final RequestExchange exchange;
     private final Path certificates;
     private final Map<String, RelayRoute> tickets = new ConcurrentHashMap<>();
@@ -159,12 +160,18 @@ public final class ResponseRelay implements AutoCloseable {
             throws IOException {
         ResponseRelay relay = new ResponseRelay(exchange, certificates);
         relay.server = listeners.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), relay::handle);
+        relay.hostHeader = "127.0.0.1:" + relay.port();
         LOG.log(Level.INFO, "response relay listening on 127.0.0.1:" + relay.port());
         return relay;
     }
 
     public int port() {
         return server.port();
+    }
+
+    /** The Host header Kong sends for the target the access phase set: the relay's own address. */
+    String hostHeader() {
+        return hostHeader;
     }
 
     /**
@@ -219,7 +226,7 @@ public final class ResponseRelay implements AutoCloseable {
             forget(route);
             Map<String, Object> block = new java.util.LinkedHashMap<>();
             block.put("outcome", new StreamEnd.NotAttached(String.valueOf(cause)).outcome());
-            block.put("filters", route.stages.stream().map(RelayRoute.Stage::plugin).toList());
+            block.put("filters", route.plugins());
             block.put("error", String.valueOf(cause));
             route.logBlock.complete(block);
         }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -37,6 +38,19 @@ import io.kongjava.http.UpstreamClient;
 record UpstreamTls(boolean verify, List<String> caCertificateIds, String clientCertificateId) {
 
     static final UpstreamTls KONG_DEFAULT = new UpstreamTls(false, List.of(), null);
+
+    // Written out: a record's generated equals and hashCode go through method handles, which the plugin server's
+    // C1-only JIT does not inline, and the relay looks its client up by these settings on every request.
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof UpstreamTls that && verify == that.verify && caCertificateIds.equals(that.caCertificateIds)
+                && Objects.equals(clientCertificateId, that.clientCertificateId);
+    }
+
+    @Override
+    public int hashCode() {
+        return (Boolean.hashCode(verify) * 31 + caCertificateIds.hashCode()) * 31 + Objects.hashCode(clientCertificateId);
+    }
 
     static UpstreamTls of(Service service) {
         return new UpstreamTls(service.tlsVerify().orElse(false), service.caCertificates(), service.clientCertificateId().orElse(null));
