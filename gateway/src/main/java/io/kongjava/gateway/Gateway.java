@@ -2,7 +2,7 @@ package io.kongjava.gateway;
 
 import io.kongjava.http.HeaderLimits;
 import io.kongjava.http.PlatformFirstThreads;
-import io.kongjava.http.VirtualThreadHttpServer;
+import io.kongjava.http.BlockingHttpServer;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.kongjava.emulation.KongRequest;
@@ -59,7 +59,7 @@ public final class Gateway implements AutoCloseable {
     private final PlatformFirstThreads logPhases = new PlatformFirstThreads("log-phase", 16);
     /** The JDK's server, when chosen with {@code -Dkong.java.gateway.server=jdk}; otherwise {@link #front}. */
     private HttpServer server;
-    private volatile VirtualThreadHttpServer front;
+    private volatile BlockingHttpServer front;
 
     public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize) {
         this(config, dumps, maxBodySize, HeaderLimits.NGINX_DEFAULT);
@@ -94,7 +94,7 @@ public final class Gateway implements AutoCloseable {
             server.createContext("/", this::handle);
             server.start();
         } else {
-            front = new VirtualThreadHttpServer(listen, 1024, headerLimits, this::handle,
+            front = new BlockingHttpServer(listen, 1024, headerLimits, this::handle,
                     (status, message) -> ResponseWriter.kongErrorBody(message, RequestReader.newRequestId()));
         }
         requests.listenPort(address().getPort());
@@ -102,7 +102,7 @@ public final class Gateway implements AutoCloseable {
         return this;
     }
 
-    private VirtualThreadHttpServer front() {
+    private BlockingHttpServer front() {
         return front;
     }
 

@@ -1,7 +1,7 @@
 package io.kongjava.gateway;
 
 import io.kongjava.http.UpstreamClient;
-import io.kongjava.http.VirtualThreadHttpServer;
+import io.kongjava.http.BlockingHttpServer;
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.catalogue.HopByHopHeaders;
 import io.kongjava.emulation.KongRequest;
@@ -63,7 +63,7 @@ final class UpstreamProxy implements AutoCloseable {
         // As nginx (proxy_ignore_client_abort off): a client that closes while the upstream has not answered, or
         // pauses, ends the upstream call, which a relay behind the gateway notices in turn.
         UpstreamClient.Cancellation cancellation = new UpstreamClient.Cancellation();
-        VirtualThreadHttpServer.watchClient(exchange, cancellation::cancel);
+        BlockingHttpServer.watchClient(exchange, cancellation::cancel);
         UpstreamClient.Response response;
         try {
             UpstreamAttempts.Request request = new UpstreamAttempts.Request(new UpstreamClient.Address("https".equals(scheme), host, port),

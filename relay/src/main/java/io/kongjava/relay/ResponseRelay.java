@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.kongjava.http.HeaderLimits;
 import io.kongjava.http.UpstreamClient;
-import io.kongjava.http.VirtualThreadHttpServer;
+import io.kongjava.http.BlockingHttpServer;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.entity.Service;
@@ -67,11 +67,11 @@ public final class ResponseRelay implements AutoCloseable {
     }
 
     /**
-     * The local gateway's server ({@link VirtualThreadHttpServer}): it owns the client's socket, so the relay
+     * The local gateway's server ({@link BlockingHttpServer}): it owns the client's socket, so the relay
      * hears of a client that leaves while the upstream is silent at once instead of at its next write.
      */
     public static final ListenerFactory VIRTUAL_THREAD_SERVER = (address, handler) -> {
-        VirtualThreadHttpServer server = new VirtualThreadHttpServer(address, 1024, HeaderLimits.NGINX_DEFAULT, handler,
+        BlockingHttpServer server = new BlockingHttpServer(address, 1024, HeaderLimits.NGINX_DEFAULT, handler,
                 (status, message) -> ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
         return new Listener() {
             @Override
@@ -308,7 +308,7 @@ public final class ResponseRelay implements AutoCloseable {
                 return;
             }
             RelayPass pass = new RelayPass(this, route, exchange, body);
-            VirtualThreadHttpServer.watchClient(exchange, pass::clientLeft);
+            BlockingHttpServer.watchClient(exchange, pass::clientLeft);
             pass.run();
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "the response relay failed: " + e, e);

@@ -46,9 +46,9 @@ import java.util.function.BiFunction;
  * asked), and writes a body of unknown length chunked. A handler can ask to be told when the client
  * leaves while it works on the answer ({@link #watchClient}), which the JDK's server cannot tell until a write.
  */
-public final class VirtualThreadHttpServer implements AutoCloseable {
+public final class BlockingHttpServer implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(VirtualThreadHttpServer.class.getName());
+    private static final System.Logger LOG = System.getLogger(BlockingHttpServer.class.getName());
     /** nginx's keepalive_timeout and client_header_timeout / client_body_timeout defaults (75 s; 60 s). */
     private static final int IDLE_TIMEOUT_MS = 75_000;
     private static final int READ_TIMEOUT_MS = 60_000;
@@ -75,7 +75,7 @@ public final class VirtualThreadHttpServer implements AutoCloseable {
     private final PlatformFirstThreads threads = new PlatformFirstThreads("http-connection", PlatformFirstThreads.DEFAULT_LIMIT);
     private volatile boolean closed;
 
-    public VirtualThreadHttpServer(InetSocketAddress address, int backlog, HeaderLimits limits, HttpHandler handler, Refusal refusal)
+    public BlockingHttpServer(InetSocketAddress address, int backlog, HeaderLimits limits, HttpHandler handler, Refusal refusal)
             throws IOException {
         this.limits = limits;
         this.handler = handler;
