@@ -14,8 +14,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The process-wide {@link RequestExchange}: a concurrent map of stages that forgets an entry
- * {@code retainAfterCompletion} after its stage completed, or {@code maxAge} after it was published if it
- * never completes.
+ * {@code retainAfterRead} after a reader last received its value, {@code retainAfterCompletion} after its stage
+ * completed if nobody reads it, or {@code maxAge} after it was published if it never completes.
  *
  * <p>Expired entries are swept by the calling threads themselves (at most once per sweep interval, by
  * whichever call comes first), so the exchange owns no thread that could leak or keep a JVM alive, and an
@@ -29,11 +29,18 @@ public final class ProcessRequestExchange implements RequestExchange {
      * blocks (40 MB of heap), at 30 s still 7,000.
      */
     public static final Duration DEFAULT_RETAIN_AFTER_COMPLETION = Duration.ofSeconds(10);
+    /**
+     * A value's readers are the log phases of one request, which Kong runs one after another in the same timer:
+     * a second is ample for the next of them, and it keeps a burst's heap to what the last second read (with only
+     * the retention after completion, a 64 MB heap held ten seconds of how-to blocks and spent its time in full
+     * collections).
+     */
+    public static final Duration DEFAULT_RETAIN_AFTER_READ = Duration.ofSeconds(1);
     /** Longer than any sane streamed response (Kong's own proxy timeouts are 60 s per read). */
     public static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(30);
 
     private static final ProcessRequestExchange SHARED =
-            new ProcessRequestExchange(DEFAULT_RETAIN_AFTER_COMPLETION, DEFAULT_MAX_AGE, System::nanoTime);
+            new ProcessRequestExchange(DEFAULT_RETAIN_AFTER_READ, DEFAULT_RETAIN_AFTER_COMPLETION, DEFAULT_MAX_AGE, System::nanoTime);
 
     private record Key(String requestId, String key) {
     }
@@ -55,6 +62,7 @@ public final class ProcessRequestExchange implements RequestExchange {
         final CompletionStage<?> stage;
         final long publishedAt;
         volatile long completedAt = Long.MIN_VALUE;
+        volatile long lastReadAt = Long.MIN_VALUE;
 
         Entry(CompletionStage<?> stage, long publishedAt) {
             this.stage = stage;
@@ -63,6 +71,7 @@ public final class ProcessRequestExchange implements RequestExchange {
     }
 
     private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
+    private final long retainAfterReadNanos;
     private final long retainNanos;
     private final long maxAgeNanos;
     private final long sweepIntervalNanos;
@@ -75,16 +84,27 @@ public final class ProcessRequestExchange implements RequestExchange {
     }
 
     /**
-     * An exchange with its own expiry; {@code nanoTime} is the clock ({@code System::nanoTime} outside
-     * tests).
+     * An exchange that keeps a completed entry {@code retainAfterCompletion} whether it was read or not;
+     * {@code nanoTime} is the clock ({@code System::nanoTime} outside tests).
      */
     public ProcessRequestExchange(Duration retainAfterCompletion, Duration maxAge, LongSupplier nanoTime) {
-        if (retainAfterCompletion.isNegative() || maxAge.isNegative() || maxAge.compareTo(retainAfterCompletion) < 0) {
-            throw new IllegalArgumentException("need 0 <= retainAfterCompletion <= maxAge");
+        this(retainAfterCompletion, retainAfterCompletion, maxAge, nanoTime);
+    }
+
+    /**
+     * An exchange with its own expiry: an entry whose value a reader received is forgotten
+     * {@code retainAfterRead} after the last such read, one nobody read {@code retainAfterCompletion} after it
+     * completed, one that never completes {@code maxAge} after it was published.
+     */
+    public ProcessRequestExchange(Duration retainAfterRead, Duration retainAfterCompletion, Duration maxAge, LongSupplier nanoTime) {
+        if (retainAfterRead.isNegative() || retainAfterRead.compareTo(retainAfterCompletion) > 0
+                || maxAge.compareTo(retainAfterCompletion) < 0) {
+            throw new IllegalArgumentException("need 0 <= retainAfterRead <= retainAfterCompletion <= maxAge");
         }
+        this.retainAfterReadNanos = retainAfterRead.toNanos();
         this.retainNanos = retainAfterCompletion.toNanos();
         this.maxAgeNanos = maxAge.toNanos();
-        this.sweepIntervalNanos = Math.max(1, Math.min(retainNanos, Duration.ofSeconds(10).toNanos()) / 2);
+        this.sweepIntervalNanos = Math.max(1, Math.min(retainAfterReadNanos, Duration.ofSeconds(10).toNanos()) / 2);
         this.nanoTime = Objects.requireNonNull(nanoTime);
         this.nextSweep = new AtomicLong(nanoTime.getAsLong() + sweepIntervalNanos);
     }
@@ -118,6 +138,9 @@ public final class ProcessRequestExchange implements RequestExchange {
             entries.remove(k, entry);
             return Optional.empty();
         }
+        if (entry.completedAt != Long.MIN_VALUE) {
+            entry.lastReadAt = now;
+        }
         return Optional.of(entry.stage);
     }
 
@@ -129,7 +152,12 @@ public final class ProcessRequestExchange implements RequestExchange {
         }
         try {
             long nanos = Math.max(0, timeout.toNanos());
-            return Optional.ofNullable(stage.get().toCompletableFuture().get(nanos, TimeUnit.NANOSECONDS));
+            Object value = stage.get().toCompletableFuture().get(nanos, TimeUnit.NANOSECONDS);
+            Entry entry = entries.get(new Key(requestId, key));
+            if (entry != null && entry.stage == stage.get()) {
+                entry.lastReadAt = nanoTime.getAsLong();
+            }
+            return Optional.ofNullable(value);
         } catch (ExecutionException | TimeoutException | CancellationException e) {
             return Optional.empty();
         }
@@ -160,6 +188,10 @@ public final class ProcessRequestExchange implements RequestExchange {
     }
 
     private boolean expired(Entry entry, long now) {
+        long lastReadAt = entry.lastReadAt;
+        if (lastReadAt != Long.MIN_VALUE && now - lastReadAt > retainAfterReadNanos) {
+            return true;
+        }
         long completedAt = entry.completedAt;
         if (completedAt != Long.MIN_VALUE && now - completedAt > retainNanos) {
             return true;

@@ -61,6 +61,60 @@ class ProcessRequestExchangeTest {
         assertThat(exchange.size()).isZero();
     }
 
+    private final ProcessRequestExchange forgetsAfterReading =
+            new ProcessRequestExchange(Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMinutes(10), now::get);
+
+    @Test
+    void anEntryReadIsForgottenSoonAfterItsLastRead() throws Exception {
+        forgetsAfterReading.publish("req", "ai", CompletableFuture.completedFuture("block"));
+        assertThat(forgetsAfterReading.await("req", "ai", Duration.ZERO)).contains("block");
+        advance(Duration.ofMillis(900));
+        assertThat(forgetsAfterReading.await("req", "ai", Duration.ZERO)).as("the next log phase of the request").contains("block");
+        advance(Duration.ofMillis(900));
+        assertThat(forgetsAfterReading.lookup("req", "ai")).as("each read restarts the grace").isPresent();
+        advance(Duration.ofMillis(1100));
+        assertThat(forgetsAfterReading.await("req", "ai", Duration.ZERO)).isEmpty();
+        assertThat(forgetsAfterReading.size()).isZero();
+    }
+
+    @Test
+    void anEntryNobodyReadKeepsTheRetentionAfterCompletion() throws Exception {
+        forgetsAfterReading.publish("req", "ai", CompletableFuture.completedFuture("block"));
+        forgetsAfterReading.publish("req", "ai_pending", CompletableFuture.completedFuture("fallback"));
+        assertThat(forgetsAfterReading.await("req", "ai", Duration.ZERO)).contains("block");
+        advance(Duration.ofSeconds(30));
+        assertThat(forgetsAfterReading.lookup("req", "ai")).isEmpty();
+        assertThat(forgetsAfterReading.await("req", "ai_pending", Duration.ZERO)).contains("fallback");
+        advance(Duration.ofSeconds(2));
+        forgetsAfterReading.publish("other", "ai", new CompletableFuture<>());
+        assertThat(forgetsAfterReading.size()).as("the sweep took the read fallback, kept the pending stage").isEqualTo(1);
+    }
+
+    @Test
+    void aValueThatCompletesWhileTheReaderWaitsCountsAsRead() throws Exception {
+        CompletableFuture<Object> block = new CompletableFuture<>();
+        forgetsAfterReading.publish("req", "ai", block);
+        Thread producer = Thread.ofVirtual().start(() -> block.complete("late"));
+        assertThat(forgetsAfterReading.await("req", "ai", Duration.ofSeconds(5))).contains("late");
+        producer.join();
+        advance(Duration.ofMillis(1100));
+        assertThat(forgetsAfterReading.lookup("req", "ai")).isEmpty();
+    }
+
+    @Test
+    void withoutAReadGraceReadingDoesNotShortenTheRetention() throws Exception {
+        exchange.publish("req", "ai", CompletableFuture.completedFuture("block"));
+        assertThat(exchange.await("req", "ai", Duration.ZERO)).contains("block");
+        advance(Duration.ofSeconds(59));
+        assertThat(exchange.await("req", "ai", Duration.ZERO)).contains("block");
+    }
+
+    @Test
+    void aReadGraceLongerThanTheRetentionIsRefused() {
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException().isThrownBy(() ->
+                new ProcessRequestExchange(Duration.ofSeconds(20), Duration.ofSeconds(10), Duration.ofMinutes(1), now::get));
+    }
+
     @Test
     void entriesThatNeverCompleteAreForgottenAfterTheMaximumAge() {
         exchange.publish("abandoned", "ai", new CompletableFuture<>());

@@ -92,7 +92,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             requestId = AiExchange.requestId(kong);
             pluginId = kong.plugin().getId();
             exchange.publish(requestId, AI_KEY, analytics);
-            exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(Analytics.pending(pluginId, config)));
+            exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(pendingBlock(pluginId, config)));
             prepared = prepare(kong, config);
             ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.askedModel(), prepared.model(),
                     prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, analytics);
@@ -117,6 +117,24 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             kong.response().exit(500, internalErrorBody(requestId), JSON_CONTENT);
         }
         return Optional.empty();
+    }
+
+    private record PendingBlock(AiProxyConfig config, Map<String, Object> block) {
+    }
+
+    /** By plugin id: the fallback block depends on the instance only, so every request shares one (read-only). */
+    private final java.util.concurrent.ConcurrentHashMap<String, PendingBlock> pendingBlocks = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Map<String, Object> pendingBlock(String pluginId, AiProxyConfig config) {
+        if (pluginId == null) {
+            return Analytics.pending(null, config);
+        }
+        PendingBlock cached = pendingBlocks.get(pluginId);
+        if (cached == null || cached.config() != config) {
+            cached = new PendingBlock(config, Analytics.pending(pluginId, config));
+            pendingBlocks.put(pluginId, cached);
+        }
+        return cached.block();
     }
 
     /** Completes the line's block; a failure to build it must not keep the request from its exit. */

@@ -2,6 +2,7 @@ package io.kongjava.plugins.aiproxy;
 
 import io.kongjava.plugins.ai.Prices;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,13 +75,13 @@ final class Analytics {
             usage.put("total_tokens", 0L);
             usage.put("cost", 0.0);
             Map<String, Object> proxy = new LinkedHashMap<>();
-            proxy.put("meta", meta);
-            proxy.put("usage", usage);
-            block.put("proxy", proxy);
+            proxy.put("meta", Collections.unmodifiableMap(meta));
+            proxy.put("usage", Collections.unmodifiableMap(usage));
+            block.put("proxy", Collections.unmodifiableMap(proxy));
         }
-        block.put("redact_headers", redactHeaders(config));
+        block.put("redact_headers", List.copyOf(redactHeaders(config)));
         block.put("drop_headers", List.of(io.kongjava.pdk.filter.FiltersResponse.RELAY_TICKET_HEADER));
-        return block;
+        return Collections.unmodifiableMap(block);
     }
 
     private static Map<String, Object> unsent(String pluginId, AiProxyConfig config, String requestModel, long startNanos, Outcome outcome) {
