@@ -1,8 +1,8 @@
 package io.kongjava.server;
 
+import io.kongjava.protocol.RpcEncoder;
 import io.kongjava.protocol.RpcMessage;
 import io.kongjava.protocol.RpcReader;
-import io.kongjava.protocol.RpcWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -40,6 +40,7 @@ final class Connection implements AutoCloseable {
     private final Selector selector;
     private final SelectionKey key;
     private final RpcReader reader;
+    private final RpcEncoder encoder = new RpcEncoder();
     private boolean pidAnnounced;
     /** Set while the holder waits between messages: only then may a wake-up or deadline interrupt it. */
     private boolean betweenMessages;
@@ -101,14 +102,13 @@ final class Connection implements AutoCloseable {
     void write(RpcMessage.Response response) throws IOException {
         if (!pidAnnounced) {
             pidAnnounced = true;
-            writeFully(RpcWriter.encode(new RpcMessage.Notification(RpcMessage.Notification.SERVER_PID, ProcessHandle.current().pid())));
+            writeFully(encoder.encode(new RpcMessage.Notification(RpcMessage.Notification.SERVER_PID, ProcessHandle.current().pid())));
         }
-        writeFully(RpcWriter.encode(response));
+        writeFully(encoder.encode(response));
         answered = true;
     }
 
-    private void writeFully(byte[] bytes) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    private void writeFully(ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
             if (channel.write(buffer) == 0) {
                 // Kong has not read what we sent yet (a big body): wait until the socket takes more.

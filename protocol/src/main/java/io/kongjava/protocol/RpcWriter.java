@@ -28,16 +28,20 @@ public final class RpcWriter {
     }
 
     public static byte[] encode(RpcMessage message) {
-        List<Object> array = switch (message) {
-            case RpcMessage.Request r -> java.util.Arrays.asList((long) RpcMessage.REQUEST, r.msgid(), r.method(), r.params());
-            case RpcMessage.Response r -> java.util.Arrays.asList((long) RpcMessage.RESPONSE, r.msgid(), r.error(), r.failed() ? null : r.result());
-            case RpcMessage.Notification n -> java.util.Arrays.asList((long) RpcMessage.NOTIFICATION, n.label(), n.value());
-        };
         try (MessageBufferPacker packer = PACKER.newBufferPacker()) {
-            MsgPackValues.pack(packer, array);
+            MsgPackValues.pack(packer, asArray(message));
             return packer.toByteArray();
         } catch (IOException e) {
             throw new IllegalStateException("in-memory packing failed", e);
         }
+    }
+
+    /** The message as the MsgPack:1 array that goes on the wire. */
+    static List<Object> asArray(RpcMessage message) {
+        return switch (message) {
+            case RpcMessage.Request r -> java.util.Arrays.asList((long) RpcMessage.REQUEST, r.msgid(), r.method(), r.params());
+            case RpcMessage.Response r -> java.util.Arrays.asList((long) RpcMessage.RESPONSE, r.msgid(), r.error(), r.failed() ? null : r.result());
+            case RpcMessage.Notification n -> java.util.Arrays.asList((long) RpcMessage.NOTIFICATION, n.label(), n.value());
+        };
     }
 }
