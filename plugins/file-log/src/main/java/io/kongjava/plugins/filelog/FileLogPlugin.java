@@ -117,8 +117,10 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
         Optional<SerializedRecord> scanned = config.customFields().isEmpty() ? SerializedRecord.scan(serialized) : Optional.empty();
         if (scanned.isPresent()) {
             Map<?, ?> relay = block(scanned.get().requestId(), RELAY_KEY, config);
-            if (relay == null) {
-                return splice(scanned.get(), block(scanned.get().requestId(), AI_KEY, config));
+            if (relay == null || !(relay.get("fields") instanceof Map<?, ?> fields && !fields.isEmpty())) {
+                // No filter log field to set by path (the how-to's case): the relay block is one more member
+                // at the end, so Kong's text is spliced rather than parsed and written out again as a tree.
+                return splice(scanned.get(), block(scanned.get().requestId(), AI_KEY, config), relay);
             }
         }
         ObjectNode record = parse(serialized);
@@ -142,6 +144,11 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
 
     /** The line from Kong's own text, when no custom field needs the record as a tree. */
     static String splice(SerializedRecord record, Map<?, ?> aiBlock) throws JsonProcessingException {
+        return splice(record, aiBlock, null);
+    }
+
+    /** The line with the relay's block too, which must have no {@code fields} to set by path. */
+    static String splice(SerializedRecord record, Map<?, ?> aiBlock, Map<?, ?> relayBlock) throws JsonProcessingException {
         Set<String> redacted = new java.util.HashSet<>(List.of("authorization", "proxy-authorization"));
         Set<String> dropped = new java.util.HashSet<>(List.of(RELAY_TICKET_HEADER));
         String aiJson = null;
@@ -159,7 +166,13 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
                 aiJson = JSON.writeValueAsString(measured);
             }
         }
-        return record.line(redacted, dropped, aiJson);
+        String relayJson = null;
+        if (relayBlock != null) {
+            Map<Object, Object> relay = new java.util.LinkedHashMap<>(relayBlock);
+            relay.remove("fields");
+            relayJson = JSON.writeValueAsString(relay);
+        }
+        return record.line(redacted, dropped, aiJson, relayJson);
     }
 
     private static ObjectNode parse(String serialized) throws JsonProcessingException {

@@ -44,7 +44,7 @@ final class SerializedRecord {
 
     /**
      * The record's places; empty when the text is not a JSON object, already has an {@code ai} member (which
-     * must be merged with java-ai-proxy's), or spans lines (a line must be one line): the caller builds a tree.
+     * must be merged with java-ai-proxy's) or a {@code relay} member (which the relay's block replaces in place), or spans lines (a line must be one line): the caller builds a tree.
      */
     static Optional<SerializedRecord> scan(String json) {
         if (json.indexOf('\n') >= 0 || json.indexOf('\r') >= 0) {
@@ -63,7 +63,7 @@ final class SerializedRecord {
                 empty = false;
                 String field = parser.currentName();
                 JsonToken value = parser.nextToken();
-                if (field.equals("ai")) {
+                if (field.equals("ai") || field.equals("relay")) {
                     return Optional.empty();
                 }
                 if (field.equals("request") && value == JsonToken.START_OBJECT) {
@@ -151,7 +151,13 @@ final class SerializedRecord {
      * {@code dropped} ones left out, and {@code aiJson} (a JSON object, or null) added as the {@code ai} member.
      */
     String line(Set<String> redacted, Set<String> dropped, String aiJson) {
-        StringBuilder out = new StringBuilder(json.length() + (aiJson == null ? 0 : aiJson.length() + 8) + 1);
+        return line(redacted, dropped, aiJson, null);
+    }
+
+    /** As {@link #line(Set, Set, String)}, with {@code relayJson} (a JSON object, or null) added after it as {@code relay}. */
+    String line(Set<String> redacted, Set<String> dropped, String aiJson, String relayJson) {
+        StringBuilder out = new StringBuilder(json.length() + (aiJson == null ? 0 : aiJson.length() + 8)
+                + (relayJson == null ? 0 : relayJson.length() + 11) + 1);
         int copied = 0;
         if (headersStart >= 0 && headers.stream().anyMatch(h -> redacted.contains(h.name()) || dropped.contains(h.name()))) {
             out.append(json, 0, headersStart).append('{');
@@ -174,8 +180,13 @@ final class SerializedRecord {
             copied = headersEnd;
         }
         out.append(json, copied, closingBrace);
+        boolean first = empty;
         if (aiJson != null) {
-            out.append(empty ? "" : ",").append("\"ai\":").append(aiJson);
+            out.append(first ? "" : ",").append("\"ai\":").append(aiJson);
+            first = false;
+        }
+        if (relayJson != null) {
+            out.append(first ? "" : ",").append("\"relay\":").append(relayJson);
         }
         return out.append("}\n").toString();
     }

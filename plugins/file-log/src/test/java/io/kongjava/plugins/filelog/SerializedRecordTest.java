@@ -21,6 +21,10 @@ class SerializedRecordTest {
             "proxy", Map.of("usage", Map.of("prompt_tokens", 17, "completion_tokens", 7), "meta", Map.of("request_model", "m")),
             "redact_headers", List.of("X-Api-Key"), "drop_headers", List.of("X-Drop-Me"));
 
+    /** The how-to's relay block: no filter log field to set by path (an empty map, as the relay sends it, or none). */
+    private static final Map<String, Object> RELAY = Map.of("outcome", "complete", "filters", List.of("java-ai-proxy"), "status", 200, "fields", Map.of());
+    private static final Map<String, Object> RELAY_NO_FIELDS = Map.of("outcome", "complete", "status", 200);
+
     @ParameterizedTest
     @ValueSource(strings = {
             "{\"request\":{\"id\":\"r1\",\"headers\":{\"host\":\"h\",\"authorization\":\"Bearer a\",\"x-api-key\":\"k\",\"accept\":\"*/*\"}},\"status\":200}",
@@ -42,7 +46,27 @@ class SerializedRecordTest {
 
             assertThat(spliced).endsWith("\n").doesNotContain("\r").hasLineCount(1);
             assertThat(JSON.readTree(spliced)).as("spliced %s", spliced).isEqualTo(JSON.readTree(built));
+
+            for (Map<?, ?> relay : new Map<?, ?>[] {RELAY, RELAY_NO_FIELDS}) {
+                String splicedWithRelay = FileLogPlugin.splice(SerializedRecord.scan(serialized).orElseThrow(), ai, relay);
+                String builtWithRelay = FileLogPlugin.line((ObjectNode) JSON.readTree(serialized), ai, relay, CONFIG);
+                assertThat(splicedWithRelay).endsWith("\n").hasLineCount(1);
+                assertThat(JSON.readTree(splicedWithRelay)).as("spliced %s", splicedWithRelay).isEqualTo(JSON.readTree(builtWithRelay));
+                // the same members in the same order, as a reader of the file sees them
+                assertThat(names(splicedWithRelay)).isEqualTo(names(builtWithRelay));
+            }
         }
+    }
+
+    private static List<String> names(String line) throws Exception {
+        List<String> names = new java.util.ArrayList<>();
+        JSON.readTree(line).fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    @Test
+    void aRecordThatAlreadyHasARelayMemberIsBuiltAsATree() {
+        assertThat(SerializedRecord.scan("{\"relay\":{\"x\":1},\"request\":{}}")).isEmpty();
     }
 
     @Test
