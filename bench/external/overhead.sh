@@ -10,6 +10,8 @@
 # (when installed) measures requests/s at concurrency 16 for direct and the how-to.
 # GATEWAY_JAVA_OPTS and PLUGINSERVER_JAVA_OPTS pass JVM options (a JFR recording, say) to each JVM.
 # ONLY_ROUTES (e.g. "none anything") limits the routes measured; DIST runs another distribution tree.
+# UPSTREAM_JAVA_OPTS passes JVM options to the fake upstream; DUMP_DIR keeps every request's timing per route
+# (client.py --dump), for tail_causes.py.
 # Build first: mvn -B -q -ntp -o -DskipTests package -pl distribution,testing/fake-anthropic -am
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,7 +28,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-"$JAVA" -XX:+UseSerialGC -cp "$fake_jar:$dist/lib/*" io.kongjava.testing.anthropic.FakeAnthropic "$up_port" >"$work/fake.log" 2>&1 &
+"$JAVA" -XX:+UseSerialGC ${UPSTREAM_JAVA_OPTS:-} -cp "$fake_jar:$dist/lib/*" io.kongjava.testing.anthropic.FakeAnthropic "$up_port" >"$work/fake.log" 2>&1 &
 pids+=($!)
 mkdir -p "$work/prefix"
 cat >"$work/kong.yaml" <<YAML
@@ -93,15 +95,29 @@ for _ in $(seq 1 300); do
 done
 echo "# $(nproc) cores, $(uname -r), $("$JAVA" -version 2>&1 | head -1); upstream :$up_port, gateway :$gw_port; logs in $work"
 client=$root/bench/external/client.py
+# CPU (user+system, clock ticks) of the gateway, the plugin server and the upstream, for the CPU per request of
+# each client run (its warm-up requests included).
+plugin_server_pid() { pgrep -f "io.kongjava.server.Main.*$work/prefix" | head -1 || true; }
+ticks() { local pid; for pid in "${pids[1]}" "$(plugin_server_pid)" "${pids[0]}"; do
+  [ -n "$pid" ] && awk '{printf "%d ", $14 + $15}' "/proc/$pid/stat" 2>/dev/null || printf '0 '; done; }
+hz=$(getconf CLK_TCK)
+measured() { # label, then the client's command line; prints its line and the CPU per request
+  local before after n=4000 # client.py's default 2,000 warm-up and 2,000 measured requests
+  before=$(ticks); "${@:2}"; after=$(ticks)
+  python3 -c 'import sys; b, a, hz, n, label = sys.argv[1].split(), sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+us = [(int(y) - int(x)) * 1e6 / hz / n for x, y in zip(b, a)]
+print(f"  cpu us/request {label:<17} gateway {us[0]:6.0f}  plugin server {us[1]:6.0f}  upstream {us[2]:6.0f}")' "$before" "$after" "$hz" "$n" "$1"
+}
 body='{"model":"claude-sonnet-4-5-20250929","max_tokens":256,"stream":false,"messages":[{"role":"user","content":"Say hi in five words."}]}'
 printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["content-type"] = "application/json"\nwrk.headers["x-api-key"] = "sk-ant-bench-key"\nwrk.headers["anthropic-version"] = "2023-06-01"\n' \
   "'$body'" >"$work/post.lua"
 for round in $(seq 1 "$rounds"); do
   echo "## round $round"
   for stream in "" "--stream"; do
-    python3 "$client" "http://127.0.0.1:$up_port/v1/messages" $stream --label "direct ${stream:-oneshot}"
+    dump() { [ -z "${DUMP_DIR:-}" ] || echo "--dump $DUMP_DIR/$1-$([ -n "$stream" ] && echo stream || echo oneshot)-r$round.txt"; }
+    measured "direct ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$up_port/v1/messages" $stream --label "direct ${stream:-oneshot}" $(dump direct)
     for route in ${ONLY_ROUTES:-none log proxy anything}; do
-      python3 "$client" "http://127.0.0.1:$gw_port/$route/v1/messages" $stream --label "$route ${stream:-oneshot}"
+      measured "$route ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$gw_port/$route/v1/messages" $stream --label "$route ${stream:-oneshot}" $(dump "$route")
     done
   done
   if command -v wrk >/dev/null; then
