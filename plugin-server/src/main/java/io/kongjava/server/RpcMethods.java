@@ -98,9 +98,10 @@ final class RpcMethods {
         Record config = bind(plugin, kongConfig);
         PluginInstance instance = new PluginInstance(registry.nextInstanceId(), plugin, config, kongConfig);
         registry.addInstance(instance);
-        if (!kongConfig.containsKey("__warm_up__")) {
-            observer.instanceStarted(name);
+        if (kongConfig.containsKey(RequestPathWarmUp.MARKER)) {
+            return instance.status(true);
         }
+        observer.instanceStarted(name);
         LOG.log(Level.INFO, () -> "started instance #" + instance.id + " of " + name);
         return instance.status(true);
     }
