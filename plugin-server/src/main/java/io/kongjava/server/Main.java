@@ -31,11 +31,6 @@ public final class Main {
     public static final String METRICS_LISTEN_ENV = "KONG_JAVA_METRICS_LISTEN";
     /** OTLP/HTTP traces URL when the flag is not given; unset means no traces. */
     public static final String OTLP_ENDPOINT_ENV = "KONG_JAVA_OTLP_ENDPOINT";
-    /** Events of the request-path warm-up when the flag is not given; 0 turns it off. */
-    public static final String WARM_UP_EVENTS_ENV = "KONG_JAVA_WARM_UP_EVENTS";
-    static final int DEFAULT_WARM_UP_EVENTS = 20_000;
-    /** The warm-up's wall-clock limit, whatever its events. */
-    static final Duration WARM_UP_TIME = Duration.ofMillis(Long.getLong("kong.java.warmUp.millis", 5_000));
 
     private static final String USAGE = """
             Usage: %1$s [options]
@@ -64,9 +59,6 @@ public final class Main {
                                     or %4$s); a bare PORT binds 127.0.0.1
               --otlp-endpoint URL   send a trace span per AI request over OTLP/HTTP to URL, e.g.
                                     http://127.0.0.1:4318/v1/traces (default: off, or %5$s)
-              --warm-up-events N    after binding the socket, run up to N synthetic events (at most %7$d s)
-                                    through the server's own request path so that Kong's first requests
-                                    do not pay for compiling it (default %6$d, or %8$s; 0 turns it off)
               --verbose             log debug lines
               -v, --version         print the version and exit
               -h, --help            print this help and exit
@@ -93,8 +85,7 @@ public final class Main {
         }
         configureLogging(options.verbose());
         if (options.help()) {
-            out.printf(USAGE, SERVER_NAME, DEFAULT_PREFIX, EXIT_WITH_PARENT_ENV, METRICS_LISTEN_ENV, OTLP_ENDPOINT_ENV,
-                    DEFAULT_WARM_UP_EVENTS, WARM_UP_TIME.toSeconds(), WARM_UP_EVENTS_ENV);
+            out.printf(USAGE, SERVER_NAME, DEFAULT_PREFIX, EXIT_WITH_PARENT_ENV, METRICS_LISTEN_ENV, OTLP_ENDPOINT_ENV);
             return 0;
         }
         if (options.version()) {
@@ -145,17 +136,8 @@ public final class Main {
         }
         Path socket = options.socket() != null ? options.socket()
                 : options.prefix().resolve(SERVER_NAME + ".socket");
-        int warmUpEvents;
-        try {
-            warmUpEvents = warmUpEvents(options.warmUpEvents(), System.getenv(WARM_UP_EVENTS_ENV));
-        } catch (IllegalArgumentException e) {
-            err.println(SERVER_NAME + ": " + e.getMessage());
-            return 2;
-        }
-        PluginServer.WarmUp warmUp = new PluginServer.WarmUp(warmUpEvents, WARM_UP_TIME,
-                Boolean.parseBoolean(System.getProperty("kong.java.warmUp.untilKongTraffic", "true")));
         PluginServer server = new PluginServer(socket, catalog, ProcessRequestExchange.shared(),
-                new PluginServer.Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), options.instanceIdleTimeout(), true, warmUp));
+                new PluginServer.Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), options.instanceIdleTimeout(), true));
         AutoCloseable metrics;
         try {
             metrics = attachMetrics(options, server);
@@ -210,30 +192,6 @@ public final class Main {
         ServerObserver.Provider provider = java.util.ServiceLoader.load(ServerObserver.Provider.class).findFirst()
                 .orElseThrow(() -> new IOException("metrics were asked for but kong-java-metrics is not on the class path"));
         return provider.attach(server, listen, otlp);
-    }
-
-    /** The flag's count, else the environment's, else the default; negative or not a number is refused. */
-    static int warmUpEvents(Integer flag, String environment) {
-        if (flag != null) {
-            return flag;
-        }
-        String value = blankToNull(environment);
-        if (value == null) {
-            return DEFAULT_WARM_UP_EVENTS;
-        }
-        return nonNegative(WARM_UP_EVENTS_ENV, value);
-    }
-
-    private static int nonNegative(String what, String value) {
-        try {
-            int events = Integer.parseInt(value.trim());
-            if (events >= 0) {
-                return events;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw new IllegalArgumentException(what + " needs a whole number of events (0 for none), got " + value);
     }
 
     private static String blankToNull(String value) {
@@ -304,7 +262,7 @@ public final class Main {
     /** The parsed command line. */
     record Options(Path prefix, Path socket, Path pluginsDirectory, String dumpPluginInfo, boolean dumpAll,
                    boolean dumpObject, Duration instanceIdleTimeout, Boolean exitWithParent, boolean verbose,
-                   boolean version, boolean help, String metricsListen, String otlpEndpoint, Integer warmUpEvents) {
+                   boolean version, boolean help, String metricsListen, String otlpEndpoint) {
 
         static Options parse(String[] args) {
             Path prefix = Path.of(DEFAULT_PREFIX);
@@ -320,7 +278,6 @@ public final class Main {
             boolean help = false;
             String metricsListen = null;
             String otlpEndpoint = null;
-            Integer warmUpEvents = null;
             java.util.Deque<String> rest = new java.util.ArrayDeque<>();
             for (String arg : args) {
                 int eq = arg.indexOf('=');
@@ -352,7 +309,6 @@ public final class Main {
                     case "--no-exit-with-parent", "-no-exit-with-parent" -> exitWithParent = false;
                     case "--metrics-listen", "-metrics-listen" -> metricsListen = value(rest, option);
                     case "--otlp-endpoint", "-otlp-endpoint" -> otlpEndpoint = value(rest, option);
-                    case "--warm-up-events", "-warm-up-events" -> warmUpEvents = nonNegative(option, value(rest, option));
                     case "--verbose" -> verbose = true;
                     case "-v", "--version", "-version" -> version = true;
                     case "-h", "--help", "-help" -> help = true;
@@ -360,7 +316,7 @@ public final class Main {
                 }
             }
             return new Options(prefix, socket, plugins, dumpInfo, dumpAll, dumpObject, idle, exitWithParent, verbose, version, help,
-                    metricsListen, otlpEndpoint, warmUpEvents);
+                    metricsListen, otlpEndpoint);
         }
 
         private static String value(java.util.Deque<String> rest, String option) {

@@ -49,13 +49,6 @@ public final class PluginCatalog {
         return new PluginCatalog(byName);
     }
 
-    /** Plugins described already: the request-path warm-up's private plugin has no {@link KongPlugin.Info}. */
-    static PluginCatalog ofLoaded(Collection<LoadedPlugin> loaded) {
-        Map<String, LoadedPlugin> byName = new TreeMap<>();
-        loaded.forEach(plugin -> byName.put(plugin.name(), plugin));
-        return new PluginCatalog(byName);
-    }
-
     /** Plugins on the class path plus those in {@code pluginsDirectory}'s jars (which may be {@code null}). */
     public static PluginCatalog load(Path pluginsDirectory) throws IOException {
         ClassLoader loader = PluginCatalog.class.getClassLoader();

@@ -46,31 +46,11 @@ public final class PluginServer implements AutoCloseable, Event.Host {
      */
     private static final long IDLE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-    /**
-     * Settings with Kong-compatible defaults. {@code requestPathWarmUp}: how much synthetic traffic the server
-     * runs through its own request path after it starts listening (see {@link RequestPathWarmUp}); none unless given.
-     */
-    public record Settings(Duration replyTimeout, Duration stepTimeout, Duration instanceIdleTimeout, boolean announcePid,
-                           WarmUp requestPathWarmUp) {
-        public Settings(Duration replyTimeout, Duration stepTimeout, Duration instanceIdleTimeout, boolean announcePid) {
-            this(replyTimeout, stepTimeout, instanceIdleTimeout, announcePid, WarmUp.NONE);
-        }
-
+    /** Settings with Kong-compatible defaults. */
+    public record Settings(Duration replyTimeout, Duration stepTimeout, Duration instanceIdleTimeout, boolean announcePid) {
         /** Replies well within Kong's 60 s read timeout; events abandoned by Kong are freed after 65 s. */
         public static Settings defaults() {
             return new Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), Duration.ofMinutes(10), true);
-        }
-    }
-
-    /**
-     * At most {@code events} synthetic events within {@code time}; {@code untilKongTraffic} stops it at Kong's
-     * first HandleEvent.
-     */
-    public record WarmUp(int events, Duration time, boolean untilKongTraffic) {
-        public static final WarmUp NONE = new WarmUp(0, Duration.ZERO, true);
-
-        public boolean enabled() {
-            return events > 0 && time.isPositive();
         }
     }
 
@@ -84,21 +64,10 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     private ServerSocketChannel server;
     private volatile boolean closed;
     private volatile ServerObserver observer = ServerObserver.NONE;
-    /** Serves {@link RequestPathWarmUp}'s traffic: logs nothing and warms nothing up itself. */
-    private final boolean warmUpTarget;
-    private final RequestExchange exchange;
-    private volatile boolean kongSentAnEvent;
-    private final java.util.concurrent.CompletableFuture<RequestPathWarmUp.Result> requestPathWarmedUp = new java.util.concurrent.CompletableFuture<>();
 
     public PluginServer(Path socketPath, PluginCatalog catalog, RequestExchange exchange, Settings settings) {
-        this(socketPath, catalog, exchange, settings, false);
-    }
-
-    PluginServer(Path socketPath, PluginCatalog catalog, RequestExchange exchange, Settings settings, boolean warmUpTarget) {
         this.socketPath = socketPath.toAbsolutePath();
         this.settings = settings;
-        this.warmUpTarget = warmUpTarget;
-        this.exchange = exchange;
         this.registry = new Registry(settings.instanceIdleTimeout());
         this.methods = new RpcMethods(catalog, registry, exchange);
         AtomicLong threads = new AtomicLong();
@@ -142,13 +111,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         }
         Thread.ofPlatform().name("accept " + socketPath.getFileName()).daemon(true).start(this::acceptLoop);
         Thread.ofPlatform().name("housekeeping").daemon(true).start(this::housekeepingLoop);
-        if (warmUpTarget) {
-            return this;
-        }
         Thread.ofPlatform().name("warm-up").daemon(true).start(this::warmUp);
-        if (PARALLEL_WARM_UP) {
-            Thread.ofPlatform().name("warm-up-request-path").daemon(true).start(this::warmUpRequestPath);
-        }
         LOG.log(Level.INFO, "listening on " + socketPath);
         return this;
     }
@@ -255,9 +218,6 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     }
 
     private Connection handleEvent(Connection connection, RpcMessage.Request request) throws RpcMethods.RpcError, IOException {
-        if (!kongSentAnEvent) {
-            kongSentAnEvent = true;
-        }
         RpcMethods.EventStart start = methods.eventStart(request.argument());
         long eventId = registry.nextEventId();
         if (start.body() == null) {
@@ -286,7 +246,6 @@ public final class PluginServer implements AutoCloseable, Event.Host {
      * codec) while Kong is still starting: done cold on Kong's first request, it took 50-180 ms.
      */
     private void warmUp() {
-        long started = System.nanoTime();
         try {
             byte[] wire = RpcWriter.encode(new RpcMessage.Request(1, RpcMethod.START_INSTANCE.wireName(), List.of(Map.of("Name", "", "Config", "{}"))));
             new RpcReader(new java.io.ByteArrayInputStream(wire)).read();
@@ -295,32 +254,13 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         }
         for (String name : methods.pluginNames()) {
             try {
-                methods.dispatch(RpcMethod.START_INSTANCE.wireName(), Map.of("Name", name, "Config", "{\"" + RequestPathWarmUp.MARKER + "\":true}"));
+                methods.dispatch(RpcMethod.START_INSTANCE.wireName(), Map.of("Name", name, "Config", "{\"__warm_up__\":true}"));
             } catch (RpcMethods.RpcError | RuntimeException expected) {
                 // a config without its required fields is refused; binding it loaded what binding needs
             }
         }
-        registry.instances().removeIf(instance -> instance.kongConfig.containsKey(RequestPathWarmUp.MARKER));
+        registry.instances().removeIf(instance -> instance.kongConfig.containsKey("__warm_up__"));
         methods.warmUpPlugins();
-        LOG.log(Level.DEBUG, () -> "warmed up StartInstance and the plugins " + (System.nanoTime() - started) / 1_000_000 + " ms after start");
-        if (!PARALLEL_WARM_UP) {
-            warmUpRequestPath();
-        }
-    }
-
-    private static final boolean PARALLEL_WARM_UP = Boolean.getBoolean("kong.java.warmUp.parallel");
-
-    private void warmUpRequestPath() {
-        if (settings.requestPathWarmUp().enabled()) {
-            requestPathWarmedUp.complete(RequestPathWarmUp.run(settings.requestPathWarmUp(), exchange, () -> kongSentAnEvent));
-        } else {
-            requestPathWarmedUp.complete(new RequestPathWarmUp.Result(0, "it is off", Duration.ZERO, null));
-        }
-    }
-
-    /** What the warm-up of the request path did, once it is over. */
-    java.util.concurrent.CompletableFuture<RequestPathWarmUp.Result> requestPathWarmedUp() {
-        return requestPathWarmedUp;
     }
 
     private void housekeepingLoop() {

@@ -98,10 +98,9 @@ final class RpcMethods {
         Record config = bind(plugin, kongConfig);
         PluginInstance instance = new PluginInstance(registry.nextInstanceId(), plugin, config, kongConfig);
         registry.addInstance(instance);
-        if (kongConfig.containsKey(RequestPathWarmUp.MARKER)) {
-            return instance.status(true);
+        if (!kongConfig.containsKey("__warm_up__")) {
+            observer.instanceStarted(name);
         }
-        observer.instanceStarted(name);
         LOG.log(Level.INFO, () -> "started instance #" + instance.id + " of " + name);
         return instance.status(true);
     }

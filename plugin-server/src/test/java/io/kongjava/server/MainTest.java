@@ -109,19 +109,4 @@ class MainTest {
         assertThat(Main.shouldExitWithParent(false, "true", "/usr/sbin/nginx")).isFalse();
         assertThat(Main.shouldExitWithParent(true, null, "/usr/bin/bash")).isTrue();
     }
-
-    @Test
-    void theRequestPathWarmUpIsOnByDefaultAndTheFlagOrTheEnvironmentTurnsItOff() {
-        assertThat(Main.warmUpEvents(null, null)).isEqualTo(Main.DEFAULT_WARM_UP_EVENTS).isPositive();
-        assertThat(Main.warmUpEvents(null, "0")).isZero();
-        assertThat(Main.warmUpEvents(null, " 5000 ")).isEqualTo(5000);
-        assertThat(Main.warmUpEvents(0, "5000")).as("the flag beats the environment").isZero();
-        assertThat(Main.Options.parse(new String[] {"--warm-up-events", "0"}).warmUpEvents()).isZero();
-        assertThat(Main.Options.parse(new String[] {"-warm-up-events=250"}).warmUpEvents()).isEqualTo(250);
-
-        assertThat(run("--warm-up-events", "-1")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--warm-up-events needs a whole number of events");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Main.warmUpEvents(null, "lots"))
-                .hasMessageContaining(Main.WARM_UP_EVENTS_ENV);
-    }
 }
