@@ -51,7 +51,8 @@ public final class HarnessBench {
     }
 
     record Row(Scenario scenario, long requests, long failed, double rps, double p50Ms, double p99Ms, Timing handleEvent, Timing step,
-               long events, long lost, long rpcErrors, double cpuMicrosPerEvent, long rssMiB, Map<String, Long> rpcErrorKinds) {
+               long events, long lost, long rpcErrors, double cpuMicrosPerEvent, long rssMiB, Map<String, Long> rpcErrorKinds,
+               double cpuSecondsBeforeTraffic, double cpuSecondsBeforeWindow, double secondsToTraffic) {
     }
 
     private HarnessBench() {
@@ -114,16 +115,20 @@ public final class HarnessBench {
 
     private static void runRows(Path harness, Path kongSrc, Path dir, List<Scenario> scenarios, int requests, int concurrency,
                                 int warmup) throws Exception {
-        System.out.printf("%-5s %-14s %-6s %6s %8s %8s %8s %17s %17s %7s %5s %6s %8s %8s %8s%n", "srv", "plugin", "phase", "reqs", "req/s",
-                "p50 ms", "p99 ms", "HandleEvent p50/99", "Step p50/99 ms", "events", "lost", "failed", "rpc-err", "CPU us/ev", "RSS MiB");
+        System.out.println("# CPU s before: the server's CPU before Kong's first request (start-up and any warm-up of its own, over the"
+                + " 'after' seconds from its start to that request) / before the measured requests (plus Kong's warm-up requests)");
+        System.out.printf("%-5s %-14s %-6s %6s %8s %8s %8s %17s %17s %7s %5s %6s %8s %8s %8s %17s%n", "srv", "plugin", "phase", "reqs", "req/s",
+                "p50 ms", "p99 ms", "HandleEvent p50/99", "Step p50/99 ms", "events", "lost", "failed", "rpc-err", "CPU us/ev", "RSS MiB",
+                "CPU s before (after)");
         List<Row> rows = new ArrayList<>();
         for (Scenario scenario : scenarios) {
             Row row = measure(harness, kongSrc, dir, scenario, requests, concurrency, warmup);
             rows.add(row);
-            System.out.printf("%-5s %-14s %-6s %6d %8.0f %8.2f %8.2f %8.2f/%-8.2f %8.2f/%-8.2f %7d %5d %6d %8d %8.1f %8d%n",
+            System.out.printf("%-5s %-14s %-6s %6d %8.0f %8.2f %8.2f %8.2f/%-8.2f %8.2f/%-8.2f %7d %5d %6d %8d %8.1f %8d %5.2f/%-5.2f (%3.1f s)%n",
                     scenario.server(), scenario.plugin(), scenario.phase(), row.requests(), row.rps(), row.p50Ms(), row.p99Ms(),
                     row.handleEvent().p50Ms(), row.handleEvent().p99Ms(), row.step().p50Ms(), row.step().p99Ms(),
-                    row.events(), row.lost(), row.failed(), row.rpcErrors(), row.cpuMicrosPerEvent(), row.rssMiB());
+                    row.events(), row.lost(), row.failed(), row.rpcErrors(), row.cpuMicrosPerEvent(), row.rssMiB(),
+                    row.cpuSecondsBeforeTraffic(), row.cpuSecondsBeforeWindow(), row.secondsToTraffic());
             row.rpcErrorKinds().forEach((kind, count) -> System.out.printf("#   %s RPC errors as Kong's client reported them: %d x %s%n",
                     scenario.plugin(), count, kind));
         }
@@ -131,9 +136,11 @@ public final class HarnessBench {
             Optional<Row> java = rows.stream().filter(r -> r.scenario().server().equals("java") && r.scenario().phase().equals(phase)).findFirst();
             Optional<Row> js = rows.stream().filter(r -> r.scenario().server().equals("js") && r.scenario().phase().equals(phase)).findFirst();
             if (java.isPresent() && js.isPresent()) {
-                System.out.printf("%s phase: java req/s = %.2fx js; java CPU per event = %.2fx js; HandleEvent p50 java %.2f ms, js %.2f ms%n",
+                System.out.printf("%s phase: java req/s = %.2fx js; java CPU per event = %.2fx js; HandleEvent p50 java %.2f ms, js %.2f ms;"
+                                + " server CPU before the measured requests java %.2f s, js %.2f s%n",
                         phase, java.get().rps() / js.get().rps(), java.get().cpuMicrosPerEvent() / js.get().cpuMicrosPerEvent(),
-                        java.get().handleEvent().p50Ms(), js.get().handleEvent().p50Ms());
+                        java.get().handleEvent().p50Ms(), js.get().handleEvent().p50Ms(),
+                        java.get().cpuSecondsBeforeWindow(), js.get().cpuSecondsBeforeWindow());
             }
         }
     }
@@ -252,6 +259,7 @@ public final class HarnessBench {
     static Row measure(Path harness, Path kongSrc, Path dir, Scenario scenario, int requests, int concurrency, int warmup) throws Exception {
         Path runDir = Files.createDirectories(dir.resolve("run-" + scenario.plugin()));
         Files.deleteIfExists(scenario.socket());
+        long serverStarted = System.nanoTime();
         Process server = new ProcessBuilder(Stream.concat(Stream.of("setsid"), scenario.startCommand().stream()).toList())
                 .redirectErrorStream(true).redirectOutput(runDir.resolve("server.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
@@ -270,6 +278,8 @@ public final class HarnessBench {
             String adminUrl = "http://127.0.0.1:" + admin;
             String eventKey = "p." + scenario.plugin() + ".event." + scenario.phase();
 
+            double secondsToTraffic = (System.nanoTime() - serverStarted) / 1e9;
+            long cpuBeforeTraffic = cpuTicks(server.pid());
             load(harness, kongSrc, runDir, port, warmup, concurrency);
             settle(adminUrl, eventKey, warmup);
             settleLines(scenario, warmup); // the warm-up's last lines may still be on their way
@@ -302,7 +312,8 @@ public final class HarnessBench {
             double cpuMicros = (cpuAfter - cpuBefore) * 1e6 / clockTicksPerSecond() / Math.max(1, events);
             return new Row(scenario, result.path("requests").asLong(), result.path("failures").asLong(), result.path("rps").asDouble(),
                     result.path("p50_ms").asDouble(), result.path("p99_ms").asDouble(), Timing.of(latency.path("plugin.HandleEvent")),
-                    Timing.of(latency.path("plugin.Step")), events, lost, rpcErrors, cpuMicros, Machine.residentMiB(server.pid()), rpcErrorKinds);
+                    Timing.of(latency.path("plugin.Step")), events, lost, rpcErrors, cpuMicros, Machine.residentMiB(server.pid()), rpcErrorKinds,
+                    (double) cpuBeforeTraffic / clockTicksPerSecond(), (double) cpuBefore / clockTicksPerSecond(), secondsToTraffic);
         } finally {
             if (Files.exists(gw)) {
                 run(kongSrc, Duration.ofSeconds(20), harness.resolve("gateway.sh").toString(), "stop", "--run-dir", gw.toString());
