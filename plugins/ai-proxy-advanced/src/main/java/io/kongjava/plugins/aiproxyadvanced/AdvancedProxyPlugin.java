@@ -63,10 +63,11 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         }
     });
     static final int MAX_ENGINES = 256;
-    private final OkHttpClient http = new OkHttpClient.Builder()
-            .followRedirects(false)
-            .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
-            .build();
+    /**
+     * Built with the first engine, not with the plugin: every plugin server loads this plugin, few run it, and
+     * OkHttp with its TLS context took ~0.4 s of CPU at every server's start-up, beside Kong's own.
+     */
+    private volatile OkHttpClient http;
     private volatile RequestExchange exchange = ProcessRequestExchange.shared();
 
     @Override
@@ -224,7 +225,24 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
     }
 
     private Engine engine(AdvancedConfig config) {
-        return engines.computeIfAbsent(config, c -> new Engine(engineFactory.build(c, http)));
+        return engines.computeIfAbsent(config, c -> new Engine(engineFactory.build(c, http())));
+    }
+
+    private OkHttpClient http() {
+        OkHttpClient client = http;
+        if (client == null) {
+            synchronized (this) {
+                client = http;
+                if (client == null) {
+                    client = new OkHttpClient.Builder()
+                            .followRedirects(false)
+                            .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
+                            .build();
+                    http = client;
+                }
+            }
+        }
+        return client;
     }
 
     /**
@@ -406,7 +424,10 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
 
     @Override
     public void shutdown() {
-        http.dispatcher().executorService().shutdown();
-        http.connectionPool().evictAll();
+        OkHttpClient client = http;
+        if (client != null) {
+            client.dispatcher().executorService().shutdown();
+            client.connectionPool().evictAll();
+        }
     }
 }

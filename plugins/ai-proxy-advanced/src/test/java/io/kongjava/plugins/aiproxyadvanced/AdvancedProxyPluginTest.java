@@ -244,6 +244,24 @@ class AdvancedProxyPluginTest {
     }
 
     @Test
+    void oneHttpClientIsBuiltWithTheFirstEngineAndSharedByTheNext() throws Exception {
+        List<okhttp3.OkHttpClient> handed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AdvancedProxyPlugin plugin = new AdvancedProxyPlugin((config, http) -> {
+            handed.add(http);
+            throw new IllegalStateException("no targets in this test");
+        });
+        plugin.shutdown(); // a server that never ran the plugin has nothing of it to stop
+        TestRequest request = messages("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        for (String config : List.of(config("", ANTHROPIC), config("", ANTHROPIC, BEDROCK))) {
+            assertThat(PluginTester.of(plugin).configJson(config).run(request).exit().orElseThrow().status()).isEqualTo(500);
+        }
+        assertThat(handed).hasSize(2);
+        assertThat(handed.get(1)).isSameAs(handed.get(0));
+        plugin.shutdown();
+        assertThat(handed.get(0).dispatcher().executorService().isShutdown()).isTrue();
+    }
+
+    @Test
     void anErrorInTheAccessPhaseFailsClosedWithKongs500() throws Exception {
         ProcessRequestExchange exchange = new ProcessRequestExchange(Duration.ofSeconds(5), Duration.ofSeconds(5), System::nanoTime);
         TestRun run = PluginTester.of(new AdvancedProxyPlugin((config, http) -> {
