@@ -99,9 +99,10 @@ final class RpcMethods {
         PluginInstance instance = new PluginInstance(registry.nextInstanceId(), plugin, config, kongConfig);
         registry.addInstance(instance);
         if (!kongConfig.containsKey("__warm_up__")) {
+            // the start-up probes' instances are the server's own, gone at once: neither counted nor logged
             observer.instanceStarted(name);
+            LOG.log(Level.INFO, () -> "started instance #" + instance.id + " of " + name);
         }
-        LOG.log(Level.INFO, () -> "started instance #" + instance.id + " of " + name);
         return instance.status(true);
     }
 

@@ -77,6 +77,46 @@ class PluginServerTest {
     }
 
     @Test
+    void theStartUpProbesLeaveNeitherAnInstanceNorALogLine() throws Exception {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(RpcMethods.class.getName());
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        try {
+            kong.close();
+            server.close();
+            server = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMinutes(10), true));
+            kong = new KongRpcClient(server.socketPath(), Duration.ofSeconds(10), 16);
+            for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                if (thread.getName().equals("warm-up")) {
+                    thread.join(10_000); // it probed test-greeter with a config that binds, so it started an instance
+                }
+            }
+            Map<?, ?> status = (Map<?, ?>) kong.call("plugin.GetStatus", null);
+            assertThat(((Map<?, ?>) ((Map<?, ?>) status.get("Plugins")).get("test-greeter")).get("Instances")).asList().isEmpty();
+            assertThat(logged).noneMatch(line -> line.startsWith("started instance"));
+
+            kong.call("plugin.StartInstance", startRequest("{\"greeting\":\"hi\"}"));
+            assertThat(logged).anyMatch(line -> line.startsWith("started instance"));
+        } finally {
+            logger.removeHandler(capture);
+        }
+    }
+
+    @Test
     void anAccessEventTurnsEachPdkCallIntoAStep() throws Exception {
         long id = startInstance("{\"greeting\":\"hello\",\"extra_calls\":2}");
         FakeKong request = new FakeKong(Map.of("x-name", List.of("ann")));
