@@ -9,6 +9,7 @@
 # keep-alive requests to the upstream directly and to each route, non-streamed and streamed, and wrk
 # (when installed) measures requests/s at concurrency 16 for direct and the how-to.
 # GATEWAY_JAVA_OPTS and PLUGINSERVER_JAVA_OPTS pass JVM options (a JFR recording, say) to each JVM.
+# IN_PROCESS=true runs the plugin server inside the gateway's JVM (kong-java-gateway --plugins-in-process).
 # ONLY_ROUTES (e.g. "none anything") limits the routes measured; DIST runs another distribution tree.
 # UPSTREAM_JAVA_OPTS passes JVM options to the fake upstream; DUMP_DIR keeps every request's timing per route
 # (client.py --dump), for tail_causes.py.
@@ -74,6 +75,12 @@ services:
             config: {path: $work/claude.json}
 YAML
 server=$dist/bin/kong-java-pluginserver
+if [ "${IN_PROCESS:-false}" = true ]; then
+  # the gateway runs the plugin server in its own JVM (GATEWAY_JAVA_OPTS apply to both)
+  start_cmd="$server -kong-prefix $work/prefix"; gateway_args=--plugins-in-process
+else
+  start_cmd="env KONG_JAVA_OPTS=\"${PLUGINSERVER_JAVA_OPTS:-}\" $server -kong-prefix $work/prefix"; gateway_args=
+fi
 cat >"$work/kong.conf" <<CONF
 prefix = $work/prefix
 proxy_listen = 127.0.0.1:$gw_port
@@ -81,12 +88,12 @@ declarative_config = kong.yaml
 plugins = bundled,java-ai-proxy,java-file-log
 pluginserver_names = java-ai-proxy,java-file-log
 pluginserver_java_ai_proxy_socket = $work/prefix/kong-java-pluginserver.socket
-pluginserver_java_ai_proxy_start_cmd = env KONG_JAVA_OPTS="${PLUGINSERVER_JAVA_OPTS:-}" $server -kong-prefix $work/prefix
+pluginserver_java_ai_proxy_start_cmd = $start_cmd
 pluginserver_java_ai_proxy_query_cmd = env -u KONG_JAVA_OPTS $server --dump-plugin-info java-ai-proxy
 pluginserver_java_file_log_socket = $work/prefix/kong-java-pluginserver.socket
 pluginserver_java_file_log_query_cmd = env -u KONG_JAVA_OPTS $server --dump-plugin-info java-file-log
 CONF
-KONG_JAVA_OPTS="${GATEWAY_JAVA_OPTS:-}" "$dist/bin/kong-java-gateway" -c "$work/kong.conf" >"$work/gateway.log" 2>&1 &
+KONG_JAVA_OPTS="${GATEWAY_JAVA_OPTS:-}" "$dist/bin/kong-java-gateway" -c "$work/kong.conf" $gateway_args >"$work/gateway.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do
   curl -s -o /dev/null "http://127.0.0.1:$gw_port/none" && break

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.kongjava.emulation.KongRequest;
 import io.kongjava.emulation.PdkEmulator;
 import io.kongjava.kongclient.EventOutcome;
+import io.kongjava.kongclient.PluginServerClient;
 import io.kongjava.kongclient.RpcErrorException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -66,9 +67,15 @@ public final class Gateway implements AutoCloseable {
     }
 
     public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize, HeaderLimits headerLimits) {
+        this(config, dumps, maxBodySize, headerLimits, Map.of());
+    }
+
+    /** @param inProcess plugin servers that run in this JVM, by the socket kong.conf gives them; closed with the gateway */
+    public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize, HeaderLimits headerLimits,
+                   Map<Path, PluginServerClient> inProcess) {
         this.headerLimits = headerLimits;
         this.router = new Router(config.routes);
-        this.plugins = new PluginIterator(config, dumps);
+        this.plugins = new PluginIterator(config, dumps, inProcess);
         this.requests = new RequestReader(headerLimits, maxBodySize);
     }
 

@@ -1,5 +1,6 @@
 package io.kongjava.gateway;
 
+import io.kongjava.kongclient.PluginServerClient;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -33,8 +34,11 @@ public final class GatewayMain {
             A relative declarative_config is resolved against the directory of kong.conf; a relative prefix,
             as in Kong, against the working directory.
 
-              -c, --conf FILE   kong.conf to use
-              -h, --help        print this help
+              -c, --conf FILE          kong.conf to use
+                  --plugins-in-process run the plugin servers whose start_cmd is kong-java-pluginserver in this
+                                       JVM instead of starting them: no socket round trip per PDK call (Kong
+                                       itself always starts the process and talks over the socket)
+              -h, --help               print this help
             """;
 
     private GatewayMain() {
@@ -50,6 +54,7 @@ public final class GatewayMain {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         Path confFile = null;
+        boolean pluginsInProcess = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "-c", "--conf" -> {
@@ -59,6 +64,7 @@ public final class GatewayMain {
                     }
                     confFile = Path.of(args[++i]);
                 }
+                case "--plugins-in-process" -> pluginsInProcess = true;
                 case "-h", "--help" -> {
                     out.print(USAGE);
                     return 0;
@@ -74,7 +80,7 @@ public final class GatewayMain {
             return 2;
         }
         try {
-            Running running = start(confFile, System.getenv());
+            Running running = start(confFile, System.getenv(), pluginsInProcess);
             Runtime.getRuntime().addShutdownHook(new Thread(running::close, "shutdown"));
             out.println("kong-java-gateway: proxy on http://" + running.gateway().address().getHostString() + ":"
                     + running.gateway().address().getPort() + " (Ctrl-C to stop)");
@@ -103,6 +109,14 @@ public final class GatewayMain {
 
     /** Loads the configuration, starts the plugin servers and the proxy; what tests and the CLI share. */
     public static Running start(Path confFile, Map<String, String> environment) throws ConfigException, IOException {
+        return start(confFile, environment, false);
+    }
+
+    /**
+     * @param pluginsInProcess run the plugin servers whose {@code start_cmd} is our launcher in this JVM (their query
+     *                         commands still run, as Kong runs them); other servers are started and reached as Kong does
+     */
+    public static Running start(Path confFile, Map<String, String> environment, boolean pluginsInProcess) throws ConfigException, IOException {
         System.Logger log = System.getLogger(GatewayMain.class.getName());
         KongConf conf = KongConf.load(confFile, environment);
         conf.warnings().forEach(warning -> log.log(Level.WARNING, warning));
@@ -136,17 +150,19 @@ public final class GatewayMain {
         }
         DeclarativeConfig config = DeclarativeConfig.load(conf.resolve(declarative), schemas, enabled,
                 name -> environment.containsKey(name) ? environment.get(name) : System.getenv(name));
+        Map<Path, PluginServerClient> inProcess = pluginsInProcess ? InProcessServers.start(entries, conf::startCmdOrigin) : Map.of();
+        List<KongConf.PluginServerEntry> processEntries = entries.stream().filter(e -> !inProcess.containsKey(e.socket())).toList();
         PluginServerProcesses processes = new PluginServerProcesses();
-        processes.start(entries);
+        processes.start(processEntries);
         try {
-            processes.awaitSockets(entries, Duration.ofSeconds(30), conf::startCmdOrigin);
+            processes.awaitSockets(processEntries, Duration.ofSeconds(30), conf::startCmdOrigin);
             // Kong's default client_max_body_size is 0: no limit. A body over client_body_buffer_size is held in memory
             // and also written to PREFIX/client_body_temp, where get_raw_body reads it back from, as nginx and Kong do.
             long maxBody = conf.size("nginx_http_client_max_body_size", 0);
             InetSocketAddress listen = conf.proxyListen();
             Gateway gateway;
             try {
-                gateway = new Gateway(config, dumps, maxBody == 0 ? Integer.MAX_VALUE - 9 : maxBody, conf.headerLimits())
+                gateway = new Gateway(config, dumps, maxBody == 0 ? Integer.MAX_VALUE - 9 : maxBody, conf.headerLimits(), inProcess)
                         .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
                         .bodyTempPath(conf.prefix().resolve("client_body_temp"))
                         .start(listen);
@@ -155,10 +171,12 @@ public final class GatewayMain {
                         + ": " + e.getMessage() + (e.getMessage() != null && e.getMessage().contains("in use")
                         ? " (another process has this port: stop it or choose another proxy_listen)" : ""));
             }
-            log.log(Level.INFO, "serving " + config.routes.size() + " route(s) with plugins " + dumps.keySet());
+            log.log(Level.INFO, "serving " + config.routes.size() + " route(s) with plugins " + dumps.keySet()
+                    + (inProcess.isEmpty() ? "" : " (plugin server" + (inProcess.size() > 1 ? "s" : "") + " in process: " + inProcess.keySet() + ")"));
             return new Running(gateway, processes);
         } catch (ConfigException | IOException | RuntimeException e) {
             processes.close();
+            inProcess.values().forEach(PluginServerClient::close);
             throw e;
         }
     }

@@ -2,6 +2,7 @@ package io.kongjava.gateway;
 
 import io.kongjava.kongclient.KongPluginInstances;
 import io.kongjava.kongclient.KongRpcClient;
+import io.kongjava.kongclient.PluginServerClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,6 +21,8 @@ final class PluginIterator implements AutoCloseable {
     private final DeclarativeConfig config;
     private final Map<String, PluginServerProcesses.Dumped> dumps;
     private final Map<Path, KongPluginInstances> instancesBySocket = new ConcurrentHashMap<>();
+    /** The plugin servers of some sockets run in this JVM; every other socket is reached as Kong reaches it. */
+    private final Map<Path, PluginServerClient> inProcess;
     /** The configuration does not change while the gateway runs: each route's plugins are resolved once. */
     private final Map<String, RoutePlugins> pluginsByRoute = new ConcurrentHashMap<>();
 
@@ -35,9 +38,10 @@ final class PluginIterator implements AutoCloseable {
         }
     }
 
-    PluginIterator(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps) {
+    PluginIterator(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, Map<Path, PluginServerClient> inProcess) {
         this.config = config;
         this.dumps = dumps;
+        this.inProcess = Map.copyOf(inProcess);
     }
 
     /** The plugins that run for {@code route}, resolved on its first request. */
@@ -80,11 +84,13 @@ final class PluginIterator implements AutoCloseable {
 
     private KongPluginInstances instancesFor(PluginServerProcesses.Dumped dumped) {
         return instancesBySocket.computeIfAbsent(dumped.entry().socket(),
-                socket -> new KongPluginInstances(new KongRpcClient(socket, KongRpcClient.DEFAULT_TIMEOUT, 256)));
+                socket -> new KongPluginInstances(inProcess.containsKey(socket) ? inProcess.get(socket)
+                        : new KongRpcClient(socket, KongRpcClient.DEFAULT_TIMEOUT, 256)));
     }
 
     @Override
     public void close() {
         instancesBySocket.values().forEach(i -> i.client().close());
+        inProcess.values().forEach(PluginServerClient::close);
     }
 }

@@ -104,4 +104,15 @@ class GatewayStartErrorsTest {
                 .hasMessageStartingWith(conf.toAbsolutePath() + ":7: pluginserver_hello_query_cmd: failed loading external plugins: hello's query"
                         + " command did not print JSON");
     }
+
+    @Test
+    void aPluginServerThatCannotRunInProcessNamesTheStartCmdsLineAndWhy() throws Exception {
+        // the launcher's plugins directory (KJP_HOME/plugins) does not exist under this made-up home
+        Path conf = confWithStartCmd(dir.resolve("home/bin/kong-java-pluginserver") + " -kong-prefix " + dir);
+
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of(), true))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(conf.toAbsolutePath() + ":8: pluginserver_hello_start_cmd: cannot run plugin server hello in process: "
+                        + "plugins directory " + dir.resolve("home/plugins") + " does not exist");
+    }
 }

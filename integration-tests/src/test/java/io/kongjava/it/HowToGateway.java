@@ -78,9 +78,12 @@ final class HowToGateway implements AutoCloseable {
         this.gateway = gateway;
     }
 
-    /** Starts the fake provider (accepting only {@code realKey}) and the gateway, whose env vault holds the key. */
+    /**
+     * Starts the fake provider (accepting only {@code realKey}) and the gateway, whose env vault holds the key, as
+     * gateway.sh starts it: the plugin server in the gateway's JVM ({@code --plugins-in-process}).
+     */
     static HowToGateway start(String realKey) throws Exception {
-        return start(realKey, "");
+        return start(realKey, "", Map.of(), true);
     }
 
     /** As {@link #start(String)}, with {@code serverFlags} added to the plugin server's start command. */
@@ -94,6 +97,11 @@ final class HowToGateway implements AutoCloseable {
      * ({@code env NAME=VALUE ... kong-java-pluginserver ...}), as an operator would write pluginserver_X_start_cmd.
      */
     static HowToGateway start(String realKey, String serverFlags, Map<String, String> serverEnv) throws Exception {
+        return start(realKey, serverFlags, serverEnv, false);
+    }
+
+    private static HowToGateway start(String realKey, String serverFlags, Map<String, String> serverEnv, boolean pluginsInProcess)
+            throws Exception {
         FakeAnthropic anthropic = FakeAnthropic.start().requireApiKey(realKey);
         try {
             Path dir = Files.createTempDirectory("claude-how-to");
@@ -122,7 +130,8 @@ final class HowToGateway implements AutoCloseable {
             // get_raw_body size rules bite, so the tests see what a Kong without the kong.conf line would do.
             env.put("KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE", "8k");
             env.put("ANTHROPIC_PINNED_MODEL", PINNED_MODEL);
-            return new HowToGateway(anthropic, logFile, prefix, proxyPort, GatewayMain.start(repo.resolve("kong-config/kong.conf"), env));
+            return new HowToGateway(anthropic, logFile, prefix, proxyPort, GatewayMain.start(repo.resolve("kong-config/kong.conf"), env,
+                    pluginsInProcess));
         } catch (Exception | Error e) {
             anthropic.close();
             throw e;

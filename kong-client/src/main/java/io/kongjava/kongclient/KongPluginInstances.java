@@ -32,15 +32,15 @@ public final class KongPluginInstances {
     private record Started(long instanceId, long seq) {
     }
 
-    private final KongRpcClient client;
+    private final PluginServerClient client;
     private final Map<String, Started> instances = new ConcurrentHashMap<>();
     private final Map<String, Object> claims = new ConcurrentHashMap<>();
 
-    public KongPluginInstances(KongRpcClient client) {
+    public KongPluginInstances(PluginServerClient client) {
         this.client = client;
     }
 
-    public KongRpcClient client() {
+    public PluginServerClient client() {
         return client;
     }
 

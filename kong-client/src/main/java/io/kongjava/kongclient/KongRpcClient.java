@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * connection returned last is the one taken next, and a full pool closes its oldest connection to keep the one
  * returned. So one event's calls stay on one connection unless other calls run at the same time. Thread-safe.
  */
-public final class KongRpcClient implements AutoCloseable {
+public final class KongRpcClient implements PluginServerClient {
 
     /** Kong's cosocket default: connect, send and read timeouts of 60 s. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -89,7 +89,7 @@ public final class KongRpcClient implements AutoCloseable {
         return serverPid;
     }
 
-    /** Sends Kong's {@code call} and returns the server's result. */
+    @Override
     public Object call(KongCall call) throws IOException, RpcErrorException {
         return call(call.method().wireName(), call.toArgument());
     }
@@ -226,6 +226,7 @@ public final class KongRpcClient implements AutoCloseable {
      * Runs one event as Kong's plugin.lua does: {@code HandleEvent}, then one Step per PDK call until the
      * server answers {@code "ret"}, the plugin ends the request, or a PDK function raises.
      */
+    @Override
     public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) throws IOException, RpcErrorException {
         Object reply = call(new KongCall.HandleEvent(instanceId, eventName));
         int calls = 0;

@@ -3,7 +3,6 @@ package io.kongjava.server;
 import io.kongjava.catalogue.PdkFunction;
 import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.pdk.PdkException;
-import io.kongjava.pdk.bridge.Bridge;
 import io.kongjava.protocol.EventReply;
 import io.kongjava.protocol.KongCall;
 import io.kongjava.protocol.RpcMessage;
@@ -23,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * common path. When another call arrives there instead, the connection goes to a worker and the event
  * waits for its Step, which the thread reading it hands over together with its connection.
  */
-final class Event implements Bridge {
+final class Event implements EventBridge {
 
     /** What the server does for an event: hand a connection to a worker, and forget the event. */
     interface Host {
@@ -108,7 +107,7 @@ final class Event implements Bridge {
     /** The plugin's phase method, given this event as its bridge. */
     @FunctionalInterface
     interface PhaseBody {
-        void run(Event event) throws Exception;
+        void run(EventBridge event) throws Exception;
     }
 
     @Override
@@ -201,7 +200,8 @@ final class Event implements Bridge {
         }
     }
 
-    boolean ended() {
+    @Override
+    public boolean ended() {
         return endedBy != null;
     }
 

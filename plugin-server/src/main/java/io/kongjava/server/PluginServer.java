@@ -252,15 +252,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         } catch (IOException | RuntimeException ignored) {
             // only classes were wanted
         }
-        for (String name : methods.pluginNames()) {
-            try {
-                methods.dispatch(RpcMethod.START_INSTANCE.wireName(), Map.of("Name", name, "Config", "{\"__warm_up__\":true}"));
-            } catch (RpcMethods.RpcError | RuntimeException expected) {
-                // a config without its required fields is refused; binding it loaded what binding needs
-            }
-        }
-        registry.instances().removeIf(instance -> instance.kongConfig.containsKey("__warm_up__"));
-        methods.warmUpPlugins();
+        methods.warmUp();
     }
 
     private void housekeepingLoop() {

@@ -54,7 +54,23 @@ final class RpcMethods {
         }
     }
 
-    void warmUpPlugins() {
+    /**
+     * Loads and initialises what Kong's first StartInstance and first events need: each plugin's config binding
+     * (a probe instance, removed again) and the plugins' own {@code warmUp}.
+     */
+    void warmUp() {
+        for (String name : pluginNames()) {
+            try {
+                dispatch(RpcMethod.START_INSTANCE.wireName(), Map.of("Name", name, "Config", "{\"__warm_up__\":true}"));
+            } catch (RpcError | RuntimeException expected) {
+                // a config without its required fields is refused; binding it loaded what binding needs
+            }
+        }
+        registry.instances().removeIf(instance -> instance.kongConfig.containsKey("__warm_up__"));
+        warmUpPlugins();
+    }
+
+    private void warmUpPlugins() {
         for (PluginCatalog.LoadedPlugin plugin : catalog.all()) {
             try {
                 plugin.plugin().warmUp();
@@ -180,7 +196,7 @@ final class RpcMethods {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void runPhase(Event event, PluginInstance instance, Phase phase) throws PdkException {
+    private void runPhase(EventBridge event, PluginInstance instance, Phase phase) throws PdkException {
         KongPlugin plugin = instance.plugin.plugin();
         Record config = instance.config;
         Kong kong = KongPdk.over(event);

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
 import org.msgpack.core.MessageUnpacker;
 
@@ -22,6 +24,21 @@ public final class MsgPackValues {
     public static final int DEFAULT_MAX_LENGTH = 256 * 1024 * 1024;
 
     private MsgPackValues() {
+    }
+
+    /**
+     * {@code value} as the other side of the socket would read it (a Java value packed and unpacked): what an
+     * in-process bridge hands on, so that a plugin sees the types and copies it would see over MsgPack:1.
+     *
+     * @throws IllegalArgumentException when {@code value} holds something MessagePack cannot carry
+     */
+    public static Object acrossTheWire(Object value) {
+        try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
+            pack(packer, value);
+            return unpack(MessagePack.newDefaultUnpacker(packer.toByteArray()));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("value cannot cross the wire: " + e.getMessage(), e);
+        }
     }
 
     public static void pack(MessagePacker packer, Object value) throws IOException {

@@ -16,12 +16,9 @@ import io.kongjava.pdk.schema.ConfigBinder;
 import io.kongjava.pdk.schema.PluginDescriptor;
 import io.kongjava.protocol.MsgPackValues;
 import io.kongjava.kongclient.PdkHandler.PdkAnswer;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.msgpack.core.MessageBufferPacker;
-import org.msgpack.core.MessagePack;
 
 /**
  * Runs a plugin's phases in process against Kong's emulated PDK, the way Kong would for one request, so a
@@ -235,17 +232,11 @@ public final class PluginTester<C extends Record> {
 
         @SuppressWarnings("unchecked")
         private static List<Object> wire(List<?> args) {
-            Object copy = roundTrip(args == null ? List.of() : args);
-            return (List<Object>) copy;
+            return (List<Object>) roundTrip(args == null ? List.of() : args);
         }
 
         private static Object roundTrip(Object value) {
-            try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
-                MsgPackValues.pack(packer, value);
-                return MsgPackValues.unpack(MessagePack.newDefaultUnpacker(packer.toByteArray()));
-            } catch (IOException e) {
-                throw new IllegalStateException("value cannot cross the wire: " + e.getMessage(), e);
-            }
+            return MsgPackValues.acrossTheWire(value);
         }
     }
 }
