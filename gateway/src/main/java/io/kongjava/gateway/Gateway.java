@@ -76,6 +76,9 @@ public final class Gateway implements AutoCloseable {
         this.headerLimits = headerLimits;
         this.router = new Router(config.routes);
         this.plugins = new PluginIterator(config, dumps, inProcess);
+        if (!inProcess.isEmpty()) {
+            upstream.relayInProcess();
+        }
         this.requests = new RequestReader(headerLimits, maxBodySize);
     }
 

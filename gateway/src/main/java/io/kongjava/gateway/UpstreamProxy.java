@@ -2,6 +2,8 @@ package io.kongjava.gateway;
 
 import io.kongjava.http.UpstreamClient;
 import io.kongjava.http.BlockingHttpServer;
+import io.kongjava.http.InMemoryExchange;
+import io.kongjava.relay.ResponseRelay;
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.catalogue.HopByHopHeaders;
 import io.kongjava.emulation.KongRequest;
@@ -15,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -38,11 +41,18 @@ final class UpstreamProxy implements AutoCloseable {
     }
 
     private final UpstreamClient upstreamClient = new UpstreamClient();
+    /** The plugin servers run in this JVM: a target on the response relay's port is handed to it in process. */
+    private volatile boolean relayInProcess;
     /** Whether the front server is ours, which sends a HEAD answer's Content-Length without a body. */
     private final java.util.function.BooleanSupplier frontKeepsHeadLength;
 
     UpstreamProxy(java.util.function.BooleanSupplier frontKeepsHeadLength) {
         this.frontKeepsHeadLength = frontKeepsHeadLength;
+    }
+
+    /** From now on, requests for this JVM's response relay are handed to it directly (the plugin servers run in process). */
+    void relayInProcess() {
+        relayInProcess = true;
     }
 
     void proxy(HttpExchange exchange, KongRequest state, DeclarativeConfig.Route route, DeclarativeConfig.Service service,
@@ -60,6 +70,13 @@ final class UpstreamProxy implements AutoCloseable {
         String method = up.method != null ? up.method : state.method;
 
         long sentNanos = System.nanoTime();
+        if (relayInProcess && "http".equals(scheme) && "127.0.0.1".equals(host)) {
+            Optional<ResponseRelay> relay = ResponseRelay.sharedOn(port);
+            if (relay.isPresent()) {
+                proxyToRelay(relay.get(), exchange, state, method, headers, body, buffered, responsePhases, startNanos, sentNanos);
+                return;
+            }
+        }
         // As nginx (proxy_ignore_client_abort off): a client that closes while the upstream has not answered, or
         // pauses, ends the upstream call, which a relay behind the gateway notices in turn.
         UpstreamClient.Cancellation cancellation = new UpstreamClient.Cancellation();
@@ -88,29 +105,128 @@ final class UpstreamProxy implements AutoCloseable {
                 stream(exchange, state, response, startNanos, sentNanos);
                 return;
             }
-            Map<String, List<String>> responseHeaders = new LinkedHashMap<>();
-            for (String[] header : response.headers) {
-                String lower = header[0].toLowerCase(Locale.ROOT);
-                if (!NOT_FORWARDED.contains(lower) || "content-length".equals(lower)) {
-                    responseHeaders.computeIfAbsent(lower, k -> new ArrayList<>()).add(header[1]);
-                }
-            }
-            if (response.header("transfer-encoding") != null) {
-                responseHeaders.remove("content-length"); // RFC 9112: the chunked coding wins; the length is not the body's
-            }
             byte[] bytes = response.body.readAllBytes();
-            state.latencyProxy = millisSince(sentNanos);
-            state.upstreamResponse = new KongRequest.UpstreamResponse(code, responseHeaders, bytes);
-            state.responseStatus = code;
-            state.responseHeaders.putAll(ResponseWriter.mergeHeaders(responseHeaders, state.responseHeaders));
-            responsePhases.run();
-            if (state.exit != null) {
-                ResponseWriter.sendExit(exchange, state);
-                return;
+            answerBuffered(exchange, state, code, response.headers, bytes, responsePhases, startNanos, sentNanos);
+        }
+    }
+
+    /** A buffered answer: the response phases run on the whole of it, then the client gets what they left. */
+    private static void answerBuffered(HttpExchange exchange, KongRequest state, int code, List<String[]> upstreamHeaders, byte[] bytes,
+                                       ResponsePhases responsePhases, long startNanos, long sentNanos) throws IOException {
+        Map<String, List<String>> responseHeaders = new LinkedHashMap<>();
+        boolean chunked = false;
+        for (String[] header : upstreamHeaders) {
+            String lower = header[0].toLowerCase(Locale.ROOT);
+            chunked |= "transfer-encoding".equals(lower);
+            if (!NOT_FORWARDED.contains(lower) || "content-length".equals(lower)) {
+                responseHeaders.computeIfAbsent(lower, k -> new ArrayList<>()).add(header[1]);
             }
-            responseHeaders.remove("content-length");
-            ResponseWriter.sendBuffered(exchange, state, state.responseStatus,
-                    ResponseWriter.mergeHeaders(responseHeaders, state.responseHeaders), bytes, startNanos, sentNanos);
+        }
+        if (chunked) {
+            responseHeaders.remove("content-length"); // RFC 9112: the chunked coding wins; the length is not the body's
+        }
+        state.latencyProxy = millisSince(sentNanos);
+        state.upstreamResponse = new KongRequest.UpstreamResponse(code, responseHeaders, bytes);
+        state.responseStatus = code;
+        state.responseHeaders.putAll(ResponseWriter.mergeHeaders(responseHeaders, state.responseHeaders));
+        responsePhases.run();
+        if (state.exit != null) {
+            ResponseWriter.sendExit(exchange, state);
+            return;
+        }
+        responseHeaders.remove("content-length");
+        ResponseWriter.sendBuffered(exchange, state, state.responseStatus,
+                ResponseWriter.mergeHeaders(responseHeaders, state.responseHeaders), bytes, startNanos, sentNanos);
+    }
+
+    /**
+     * Kong's request handed to the response relay of this JVM on this thread (the plugin server runs in process): what
+     * the relay answers goes to the client as an upstream's answer would, without the loopback connection between them.
+     * The relay applies the Service's timeouts and retries to the provider itself, as it does behind Kong.
+     */
+    private void proxyToRelay(ResponseRelay relay, HttpExchange exchange, KongRequest state, String method, List<String[]> headers,
+                                     byte[] body, boolean buffered, ResponsePhases responsePhases, long startNanos, long sentNanos)
+            throws IOException {
+        Map<String, Object> attempt = new LinkedHashMap<>();
+        attempt.put("ip", "127.0.0.1");
+        attempt.put("port", (long) relay.port());
+        attempt.put("balancer_start", System.currentTimeMillis());
+        attempt.put("balancer_latency", 0L);
+        state.tries.add(attempt);
+        long[] receiveStart = new long[1];
+        int[] status = new int[1];
+        List<String[]> answerHeaders = new ArrayList<>();
+        java.io.ByteArrayOutputStream whole = buffered ? new java.io.ByteArrayOutputStream() : null;
+        InMemoryExchange local = new InMemoryExchange(method, state.upstreamUri, headers, body, exchange.getLocalAddress(),
+                exchange.getRemoteAddress(), (code, responseHeaders, length) -> {
+                    status[0] = code;
+                    state.latencyProxy = millisSince(sentNanos);
+                    state.upstreamStatus = String.valueOf(code);
+                    answerHeaders.addAll(headerList(responseHeaders, length));
+                    if (buffered) {
+                        return whole;
+                    }
+                    Started started = startAnswer(exchange, state, code, answerHeaders, startNanos, sentNanos);
+                    receiveStart[0] = System.nanoTime();
+                    return started.body() == null ? null : new CountingOutput(started.body(), state);
+                });
+        BlockingHttpServer.watchClient(exchange, local::clientLeft);
+        try {
+            relay.serve(local);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, () -> "streaming from the relay ended early: " + e.getMessage());
+        } finally {
+            local.close();
+        }
+        if (!local.answered()) {
+            attempt.put("state", "failed");
+            attempt.put("code", 502L);
+            state.upstreamStatus = "502";
+            ResponseWriter.sendKongError(exchange, state, 502, null);
+            return;
+        }
+        if (buffered) {
+            answerBuffered(exchange, state, status[0], answerHeaders, whole.toByteArray(), responsePhases, startNanos, sentNanos);
+        } else {
+            state.latencyReceive = millisSince(receiveStart[0]);
+        }
+    }
+
+    /** An in-memory answer's head as an upstream would send it: its headers, then its framing from the length. */
+    private static List<String[]> headerList(com.sun.net.httpserver.Headers headers, long length) {
+        List<String[]> list = new ArrayList<>();
+        headers.forEach((name, values) -> {
+            if (!"content-length".equalsIgnoreCase(name) && !"transfer-encoding".equalsIgnoreCase(name)) {
+                values.forEach(value -> list.add(new String[] {name, value}));
+            }
+        });
+        if (length == 0) {
+            list.add(new String[] {"transfer-encoding", "chunked"});
+        } else {
+            list.add(new String[] {"content-length", String.valueOf(Math.max(length, 0))});
+        }
+        return list;
+    }
+
+    /** The client's body stream, flushed at each write as the upstream's chunks are, counting what Kong logs as the size. */
+    private static final class CountingOutput extends java.io.FilterOutputStream {
+        private final KongRequest state;
+
+        CountingOutput(OutputStream out, KongRequest state) {
+            super(out);
+            this.state = state;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            out.flush();
+            state.responseSize += length;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
         }
     }
 
@@ -185,15 +301,48 @@ final class UpstreamProxy implements AutoCloseable {
      */
     private void stream(HttpExchange exchange, KongRequest state, UpstreamClient.Response response, long startNanos, long sentNanos)
             throws IOException {
-        int code = response.status;
+        Started started = startAnswer(exchange, state, response.status, response.headers, startNanos, sentNanos);
+        long receiveStart = System.nanoTime();
+        if (started.body() != null) {
+            long length = started.length();
+            try (InputStream in = response.body; OutputStream out = started.body()) {
+                // a body of known length up to 16 KB in one buffer of its size: no 16 KB to zero for every small answer
+                byte[] buffer = new byte[(int) (length > 0 ? Math.min(length, 16 * 1024) : 16 * 1024)];
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                    state.responseSize += n;
+                }
+            } catch (IOException e) {
+                // the client went away or the upstream broke mid-body: stop, and let the log phase record it
+                LOG.log(Level.DEBUG, () -> "streaming ended early: " + e.getMessage());
+            }
+        }
+        state.latencyReceive = millisSince(receiveStart);
+    }
+
+    /** The client's answer once its head is sent: where its body goes ({@code null}: it has none), and its length (0: unknown). */
+    private record Started(OutputStream body, long length) {
+    }
+
+    /**
+     * Sends the client the head of the upstream's answer. Its headers go into {@code state.responseHeaders}, the one map
+     * that the client's answer is written from and the log phase reads, with what plugins set on top.
+     */
+    private Started startAnswer(HttpExchange exchange, KongRequest state, int code, List<String[]> upstreamHeaders, long startNanos,
+                                long sentNanos) throws IOException {
         state.responseStatus = code;
         Map<String, List<String>> headers = state.responseHeaders;
         Map<String, List<String>> fromPlugins = headers.isEmpty() ? Map.of() : new LinkedHashMap<>(headers);
         headers.clear();
         // RFC 9112: the chunked coding wins; the length is not the body's
-        boolean chunked = response.header("transfer-encoding") != null;
+        boolean chunked = false;
+        for (String[] header : upstreamHeaders) {
+            chunked |= "transfer-encoding".equalsIgnoreCase(header[0]);
+        }
         String contentLength = null;
-        for (String[] header : response.headers) {
+        for (String[] header : upstreamHeaders) {
             String lower = header[0].toLowerCase(Locale.ROOT);
             if ("content-length".equals(lower)) {
                 contentLength = chunked || contentLength != null ? contentLength : header[1];
@@ -219,23 +368,7 @@ final class UpstreamProxy implements AutoCloseable {
         // A HEAD answer keeps the upstream's Content-Length, as nginx passes it (the front sends no body for HEAD).
         boolean headWithLength = "HEAD".equals(state.method) && length > 0 && frontKeepsHeadLength.getAsBoolean();
         exchange.sendResponseHeaders(code, headWithLength ? length : noBody ? -1 : length == 0 && contentLength != null ? -1 : length);
-        long receiveStart = System.nanoTime();
-        if (!noBody) {
-            try (InputStream in = response.body; OutputStream out = exchange.getResponseBody()) {
-                // a body of known length up to 16 KB in one buffer of its size: no 16 KB to zero for every small answer
-                byte[] buffer = new byte[(int) (length > 0 ? Math.min(length, 16 * 1024) : 16 * 1024)];
-                int n;
-                while ((n = in.read(buffer)) > 0) {
-                    out.write(buffer, 0, n);
-                    out.flush();
-                    state.responseSize += n;
-                }
-            } catch (IOException e) {
-                // the client went away or the upstream broke mid-body: stop, and let the log phase record it
-                LOG.log(Level.DEBUG, () -> "streaming ended early: " + e.getMessage());
-            }
-        }
-        state.latencyReceive = millisSince(receiveStart);
+        return new Started(noBody ? null : exchange.getResponseBody(), length);
     }
 
     static double millisSince(long startNanos) {

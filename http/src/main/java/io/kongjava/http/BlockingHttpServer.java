@@ -151,10 +151,11 @@ public final class BlockingHttpServer implements AutoCloseable {
      * returns; call it after reading the request body, and read no more of it afterwards. Bytes the client
      * sends meanwhile (its next request, early) are kept for the next exchange, and the watch stops there.
      *
-     * @return false when the exchange is not this server's or its request body was not read to its end: nothing is watched
+     * @return false when the exchange is neither this server's nor an {@link InMemoryExchange}, or its request body was
+     *     not read to its end: nothing is watched
      */
     public static boolean watchClient(HttpExchange exchange, Runnable onLeave) {
-        return exchange instanceof Exchange ours && ours.watch(onLeave);
+        return exchange instanceof Exchange ours ? ours.watch(onLeave) : exchange instanceof InMemoryExchange local && local.watch(onLeave);
     }
 
     private void refuse(OutputStream out, int status, String message) throws IOException {

@@ -152,6 +152,23 @@ public final class ResponseRelay implements AutoCloseable {
         return relay;
     }
 
+    /**
+     * The shared relay when it has started in this JVM and listens on {@code port}: a proxy of the same process (the
+     * local gateway running the plugin server in process) hands it Kong's request with {@link #serve}, not over loopback.
+     */
+    public static Optional<ResponseRelay> sharedOn(int port) {
+        ResponseRelay relay = shared;
+        return relay != null && relay.port() == port ? Optional.of(relay) : Optional.empty();
+    }
+
+    /**
+     * Serves one request of Kong's, as the relay's listener does, on the caller's thread: an exchange of the same JVM
+     * ({@link io.kongjava.http.InMemoryExchange}), which the relay answers and closes.
+     */
+    public void serve(HttpExchange exchange) throws IOException {
+        handle(exchange);
+    }
+
     public static ResponseRelay start(int port, RequestExchange exchange, Path certificates) throws IOException {
         return start(VIRTUAL_THREAD_SERVER, port, exchange, certificates);
     }

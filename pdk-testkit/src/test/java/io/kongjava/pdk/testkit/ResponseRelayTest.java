@@ -582,4 +582,74 @@ class ResponseRelayTest {
         }
         return text.toString();
     }
+
+    /** Kong's request for the relay as a proxy in the relay's own JVM hands it over: an exchange in memory. */
+    static io.kongjava.http.InMemoryExchange inMemory(TestRun run, String target, io.kongjava.http.InMemoryExchange.Answer answer) {
+        List<String[]> headers = new java.util.ArrayList<>();
+        headers.add(new String[] {"x-client", "c1"});
+        run.upstream().headers().forEach((name, values) -> values.forEach(v -> headers.add(new String[] {name, v})));
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        return new io.kongjava.http.InMemoryExchange("GET", target, headers, null, loopback, loopback, answer);
+    }
+
+    @Test
+    void aProxyInTheSameJvmHandsTheRelayItsRequestOnItsOwnThread() throws Exception {
+        UpperCase filter = new UpperCase();
+        TestRun run = access(new UpperPlugin(kong -> filter), request("req-in-memory", "/api/events"));
+        releaseLast.countDown();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        List<Object> head = new java.util.ArrayList<>();
+        Thread caller = Thread.currentThread();
+
+        try (var local = inMemory(run, "/svc/events", (status, headers, length) -> {
+            head.addAll(List.of(status, headers.getFirst("content-type"), length, Thread.currentThread() == caller));
+            return body;
+        })) {
+            relay.serve(local);
+            assertThat(local.answered()).isTrue();
+        }
+
+        assertThat(head).containsExactly(200, "text/event-stream", 0L, true);
+        assertThat(body.toString(StandardCharsets.UTF_8)).startsWith("DATA: ONE\n\nDATA: TWO\n\nDATA: THREE\n\n").doesNotContain("three");
+        assertThat(seenByUpstream.poll(5, TimeUnit.SECONDS)).startsWith("GET /svc/events host=127.0.0.1:" + upstream.getAddress().getPort())
+                .contains("ticket=null").contains("x-client=c1");
+        assertThat(filter.closed.get(5, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.Completed(200));
+        assertThat(ResponseRelay.sharedOn(relay.port())).as("a relay started on its own is not the process's shared one").isEmpty();
+    }
+
+    @Test
+    void aCallerWhoseClientLeavesCancelsTheRelaysUpstreamCall() throws Exception {
+        UpperCase filter = new UpperCase();
+        TestRun run = access(new Filtering(kong -> filter), request("req-in-memory-gone", "/events"));
+        CountDownLatch twoEvents = new CountDownLatch(1);
+        StringBuilder seen = new StringBuilder();
+        var local = inMemory(run, "/svc/events", (status, headers, length) -> new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int count) {
+                seen.append(new String(bytes, offset, count, StandardCharsets.UTF_8));
+                if (seen.toString().contains("DATA: TWO")) {
+                    twoEvents.countDown();
+                }
+            }
+        });
+        var serving = CompletableFuture.runAsync(() -> {
+            try (local) {
+                relay.serve(local);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(twoEvents.await(5, TimeUnit.SECONDS)).isTrue();
+
+        local.clientLeft();
+
+        assertThat(filter.closed.get(5, TimeUnit.SECONDS)).isEqualTo(new StreamEnd.ClientGone());
+        serving.get(5, TimeUnit.SECONDS);
+        assertThat(seen.toString()).doesNotContain("THREE");
+    }
 }
