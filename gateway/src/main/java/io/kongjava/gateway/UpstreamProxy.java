@@ -7,6 +7,8 @@ import io.kongjava.relay.ResponseRelay;
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.catalogue.HopByHopHeaders;
 import io.kongjava.emulation.KongRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -145,7 +147,7 @@ final class UpstreamProxy implements AutoCloseable {
      * The relay applies the Service's timeouts and retries to the provider itself, as it does behind Kong.
      */
     private void proxyToRelay(ResponseRelay relay, HttpExchange exchange, KongRequest state, String method, List<String[]> headers,
-                                     byte[] body, boolean buffered, ResponsePhases responsePhases, long startNanos, long sentNanos)
+                              byte[] body, boolean buffered, ResponsePhases responsePhases, long startNanos, long sentNanos)
             throws IOException {
         Map<String, Object> attempt = new LinkedHashMap<>();
         attempt.put("ip", "127.0.0.1");
@@ -156,7 +158,7 @@ final class UpstreamProxy implements AutoCloseable {
         long[] receiveStart = new long[1];
         int[] status = new int[1];
         List<String[]> answerHeaders = new ArrayList<>();
-        java.io.ByteArrayOutputStream whole = buffered ? new java.io.ByteArrayOutputStream() : null;
+        ByteArrayOutputStream whole = buffered ? new ByteArrayOutputStream() : null;
         InMemoryExchange local = new InMemoryExchange(method, state.upstreamUri, headers, body, exchange.getLocalAddress(),
                 exchange.getRemoteAddress(), (code, responseHeaders, length) -> {
                     status[0] = code;
@@ -209,7 +211,7 @@ final class UpstreamProxy implements AutoCloseable {
     }
 
     /** The client's body stream, flushed at each write as the upstream's chunks are, counting what Kong logs as the size. */
-    private static final class CountingOutput extends java.io.FilterOutputStream {
+    private static final class CountingOutput extends FilterOutputStream {
         private final KongRequest state;
 
         CountingOutput(OutputStream out, KongRequest state) {
