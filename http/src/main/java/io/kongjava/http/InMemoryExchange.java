@@ -46,6 +46,7 @@ public final class InMemoryExchange extends HttpExchange {
     private OutputStream responseBody;
     private Runnable onClientLeave;
     private boolean clientGone;
+    private boolean answerComplete;
     private boolean closed;
 
     /** @param headers name and value pairs, in order */
@@ -67,11 +68,14 @@ public final class InMemoryExchange extends HttpExchange {
         return responseCode != -1;
     }
 
-    /** The caller's client left: runs what the handler asked to run then ({@link BlockingHttpServer#watchClient}). */
+    /**
+     * The caller's client left: runs what the handler asked to run then ({@link BlockingHttpServer#watchClient}), unless
+     * the handler had answered in full already (a client may close as soon as it has its answer).
+     */
     public void clientLeft() {
         Runnable leave;
         synchronized (this) {
-            if (clientGone || closed) {
+            if (clientGone || closed || answerComplete) {
                 return;
             }
             clientGone = true;
@@ -104,7 +108,27 @@ public final class InMemoryExchange extends HttpExchange {
         }
         responseCode = code;
         OutputStream body = answer.start(code, responseHeaders, length);
-        responseBody = body == null ? OutputStream.nullOutputStream() : body;
+        responseBody = new AnswerBody(body == null ? OutputStream.nullOutputStream() : body);
+    }
+
+    /** The answer's body; once the handler has closed it, a client that leaves has left after its answer. */
+    private final class AnswerBody extends java.io.FilterOutputStream {
+        AnswerBody(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+        }
+
+        @Override
+        public void close() throws IOException {
+            synchronized (InMemoryExchange.this) {
+                answerComplete = true;
+            }
+            super.close();
+        }
     }
 
     @Override
