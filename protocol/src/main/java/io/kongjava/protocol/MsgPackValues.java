@@ -23,6 +23,12 @@ public final class MsgPackValues {
     /** Largest str, bin, array or map accepted from a peer, so a corrupt header cannot ask for gigabytes. */
     public static final int DEFAULT_MAX_LENGTH = 256 * 1024 * 1024;
 
+    /**
+     * Most values a PDK call carries are tens of bytes: msgpack-core's default first buffer of 8 KB, two per in-process
+     * call, was more than half of what the local gateway allocated per how-to request (an allocation profile).
+     */
+    private static final MessagePack.PackerConfig SMALL_FIRST = new MessagePack.PackerConfig().withBufferSize(256);
+
     private MsgPackValues() {
     }
 
@@ -33,7 +39,7 @@ public final class MsgPackValues {
      * @throws IllegalArgumentException when {@code value} holds something MessagePack cannot carry
      */
     public static Object acrossTheWire(Object value) {
-        try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
+        try (MessageBufferPacker packer = SMALL_FIRST.newBufferPacker()) {
             pack(packer, value);
             return unpack(MessagePack.newDefaultUnpacker(packer.toByteArray()));
         } catch (IOException e) {
