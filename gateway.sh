@@ -30,8 +30,8 @@ export KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD="$server --dump-plugin-info jav
 export KONG_PLUGINSERVER_JAVA_FILE_LOG_SOCKET=$prefix/kong-java-pluginserver.socket
 export KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD="$server --dump-plugin-info java-file-log"
 # The plugin server runs in the gateway's own JVM (--plugins-in-process): a PDK call is then a method call, not a
-# socket round trip, and the relay gets Kong's request in memory: the how-to's added p50 went from 0.7-3.4 ms to
-# 0.16-0.54 ms on a 2-vCPU VM (bench/README.md, "The plugin server in the gateway's JVM"). Its metrics
+# socket round trip, and the relay gets Kong's request in memory: the how-to's added p50 went from 0.70-1.11 ms to
+# 0.12-0.41 ms on a 2-vCPU VM (bench/README.md, "The plugin server in the gateway's JVM"). Its metrics
 # endpoints are served by its own process only, so asking for metrics starts it as Kong would.
 in_process=--plugins-in-process
 if [ -n "${KONG_JAVA_METRICS_LISTEN:-}${KONG_JAVA_OTLP_ENDPOINT:-}" ]; then

@@ -63,7 +63,7 @@ public final class Gateway implements AutoCloseable {
      * Unbounded, a load the log phases cannot keep up with piled up requests in memory (6,000 after 15 s of the how-to at
      * concurrency 16 with the plugin server in process: a 2 GB heap, or a 256 MB one spending its time in full GCs).
      */
-    static final int MAX_PENDING_LOG_PHASES = Integer.getInteger("kong.java.gateway.maxPendingLogPhases", 64);
+    private int maxPendingLogPhases = Integer.getInteger("kong.java.gateway.maxPendingLogPhases", 64);
     private final java.util.concurrent.atomic.AtomicInteger pendingLogPhases = new java.util.concurrent.atomic.AtomicInteger();
     /** The JDK's server, when chosen with {@code -Dkong.java.gateway.server=jdk}; otherwise {@link #front}. */
     private HttpServer server;
@@ -87,6 +87,12 @@ public final class Gateway implements AutoCloseable {
             upstream.relayInProcess();
         }
         this.requests = new RequestReader(headerLimits, maxBodySize);
+    }
+
+    /** How many requests' log phases may wait or run in the background (default 64, {@code -Dkong.java.gateway.maxPendingLogPhases}). */
+    public Gateway maxPendingLogPhases(int limit) {
+        this.maxPendingLogPhases = limit;
+        return this;
     }
 
     /**
@@ -281,7 +287,7 @@ public final class Gateway implements AutoCloseable {
                 pendingLogPhases.decrementAndGet();
             }
         };
-        if (pendingLogPhases.incrementAndGet() > MAX_PENDING_LOG_PHASES) {
+        if (pendingLogPhases.incrementAndGet() > maxPendingLogPhases) {
             // Back-pressure, nothing lost: the client has its answer; this connection's next request waits for the log.
             phases.run();
         } else {
