@@ -131,8 +131,15 @@ for round in $(seq 1 "$rounds"); do
     for target in "direct http://127.0.0.1:$up_port/v1/messages" "none http://127.0.0.1:$gw_port/none/v1/messages" \
                   "howto http://127.0.0.1:$gw_port/anything/v1/messages"; do
       set -- $target
-      rps=$(wrk -t2 -c16 -d8s -s "$work/post.lua" "$2" | awk '/Requests\/sec/ {print $2}')
-      echo "wrk c=16 $1: $rps req/s"
+      before=$(ticks)
+      out=$(wrk -t2 -c16 -d8s -s "$work/post.lua" "$2")
+      after=$(ticks)
+      rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+      n=$(echo "$out" | awk '/requests in/ {print $1}')
+      # the CPU per request at c=16 too: a pile-up of deferred work (log phases) shows here before it shows in req/s
+      echo "wrk c=16 $1: $rps req/s$(python3 -c 'import sys; b, a, hz, n = sys.argv[1].split(), sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4])
+us = [(int(y) - int(x)) * 1e6 / hz / max(n, 1) for x, y in zip(b, a)]
+print(f"  (cpu us/request gateway {us[0]:.0f}, plugin server {us[1]:.0f}, upstream {us[2]:.0f})")' "$before" "$after" "$hz" "${n:-0}")"
     done
   fi
 done
