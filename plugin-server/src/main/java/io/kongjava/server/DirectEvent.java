@@ -18,13 +18,15 @@ final class DirectEvent implements EventBridge {
     private final PluginInstance instance;
     private final String phase;
     private final PdkHandler kong;
-    private int calls;
+    private final String thread;
+    private volatile int calls;
     private EventOutcome over;
 
     DirectEvent(PluginInstance instance, String phase, PdkHandler kong) {
         this.instance = instance;
         this.phase = phase;
         this.kong = kong;
+        this.thread = Thread.currentThread().getName();
     }
 
     @Override
@@ -55,6 +57,13 @@ final class DirectEvent implements EventBridge {
     @Override
     public boolean ended() {
         return over != null;
+    }
+
+    /** The warning for an event that has run longer than {@code limit} and still runs. */
+    String describeSlow(java.time.Duration limit) {
+        return "plugin " + instance.name() + " has run its " + phase + " phase for more than " + limit.toSeconds()
+                + " s in process and holds its request (over the socket Kong would have given up on it): " + calls
+                + " PDK call(s) so far, on thread " + thread;
     }
 
     /** How the event ended, as Kong's side sees it. */

@@ -14,6 +14,8 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * This server's plugins in the caller's JVM, for a host that plays Kong itself (the local gateway's
@@ -31,13 +33,27 @@ public final class InProcessPluginServer implements PluginServerClient {
     private final RpcMethods methods;
     private final Thread housekeeping;
     private final Duration instanceIdleTimeout;
+    private final Duration slowAfter;
+    /** Events running now, with when each started: the ones past {@link #slowAfter} are named in the log, once. */
+    private final Map<DirectEvent, Long> running = new ConcurrentHashMap<>();
+    private final java.util.Set<DirectEvent> namedSlow = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     public InProcessPluginServer(PluginCatalog catalog, RequestExchange exchange, Duration instanceIdleTimeout) {
+        this(catalog, exchange, instanceIdleTimeout, PluginServer.Settings.defaults().replyTimeout());
+    }
+
+    /**
+     * @param slowAfter an event still running after this long is logged as a warning, once: over the socket the
+     *                  server would have answered Kong with an error by then, and Kong given up on it; in process
+     *                  nothing can take the request back from the plugin
+     */
+    public InProcessPluginServer(PluginCatalog catalog, RequestExchange exchange, Duration instanceIdleTimeout, Duration slowAfter) {
         this.instanceIdleTimeout = instanceIdleTimeout;
+        this.slowAfter = slowAfter;
         this.registry = new Registry(instanceIdleTimeout);
         this.methods = new RpcMethods(catalog, registry, exchange);
-        this.housekeeping = Thread.ofPlatform().name("in-process instances").daemon(true).unstarted(this::expireIdleInstances);
+        this.housekeeping = Thread.ofPlatform().name("in-process instances").daemon(true).unstarted(this::housekeeping);
     }
 
     /**
@@ -96,6 +112,7 @@ public final class InProcessPluginServer implements PluginServerClient {
         PluginInstance instance = start.instance();
         DirectEvent event = new DirectEvent(instance, eventName, kong);
         instance.activeEvents.incrementAndGet();
+        running.put(event, System.nanoTime());
         try {
             start.body().run(event);
         } catch (Throwable e) {
@@ -105,21 +122,35 @@ public final class InProcessPluginServer implements PluginServerClient {
                 LOG.log(Level.DEBUG, () -> "plugin " + instance.name() + " stopped after its event ended: " + e);
             }
         } finally {
+            running.remove(event);
+            namedSlow.remove(event);
             instance.activeEvents.decrementAndGet();
             instance.lastUsedNanos = System.nanoTime();
         }
         return event.outcome();
     }
 
-    private void expireIdleInstances() {
-        long every = Math.max(1000, Math.min(30_000, instanceIdleTimeout.toMillis() / 4));
+    /** Names events that run too long, and forgets instances idle past the idle timeout. */
+    private void housekeeping() {
+        long expiryEvery = Math.max(1000, Math.min(30_000, instanceIdleTimeout.toMillis() / 4));
+        long tick = Math.max(10, Math.min(1000, slowAfter.toMillis() / 4));
+        long lastExpiry = System.nanoTime();
         while (!closed) {
             try {
-                Thread.sleep(every);
+                Thread.sleep(tick);
             } catch (InterruptedException e) {
                 return;
             }
-            registry.expireIdleInstances(instance -> { });
+            long now = System.nanoTime();
+            running.forEach((event, started) -> {
+                if (now - started > slowAfter.toNanos() && namedSlow.add(event)) {
+                    LOG.log(Level.WARNING, event.describeSlow(slowAfter));
+                }
+            });
+            if (now - lastExpiry >= expiryEvery * 1_000_000) {
+                registry.expireIdleInstances(instance -> { });
+                lastExpiry = now;
+            }
         }
     }
 

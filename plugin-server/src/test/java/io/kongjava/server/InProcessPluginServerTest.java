@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The server's plugins in the caller's JVM: Kong's methods as calls, an event on the caller's thread. */
-class InProcessPluginServerTest {
+public class InProcessPluginServerTest {
 
     final InProcessPluginServer server = new InProcessPluginServer(PluginCatalog.of(List.of(new GreeterPlugin())),
             ProcessRequestExchange.shared(), Duration.ofMinutes(10));
@@ -138,5 +138,70 @@ class InProcessPluginServerTest {
         assertThatThrownBy(() -> InProcessPluginServer.fromArguments("--plugins-directory", "/no/such/dir"))
                 .hasMessageContaining("/no/such/dir");
         assertThatThrownBy(() -> InProcessPluginServer.fromArguments("--no-such-option")).hasMessageContaining("unknown option --no-such-option");
+    }
+
+    /** A plugin whose access phase waits until the test lets it go. */
+    @io.kongjava.pdk.KongPlugin.Info(name = "test-stuck", version = "1.0.0", priority = 1)
+    public static final class StuckPlugin implements io.kongjava.pdk.KongPlugin<StuckPlugin.Config> {
+        public record Config() {
+        }
+
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public void access(io.kongjava.pdk.Kong kong, Config config) throws io.kongjava.pdk.PdkException {
+            kong.request().getMethod();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
+    void anEventThatRunsPastKongsTimeoutIsNamedInTheLogOnce() throws Exception {
+        StuckPlugin stuck = new StuckPlugin();
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(InProcessPluginServer.class.getName());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        try (InProcessPluginServer slow = new InProcessPluginServer(PluginCatalog.of(List.of(stuck)), ProcessRequestExchange.shared(),
+                Duration.ofMinutes(10), Duration.ofMillis(100)).start()) {
+            KongPluginInstances kong = new KongPluginInstances(slow);
+            var event = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return kong.runPhase(new PluginEntity("6a1f0000-0000-4000-8000-000000000002", "test-stuck", Map.of(), 1), "access",
+                            (method, args) -> PdkAnswer.value("GET"));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !warnings.isEmpty());
+            Thread.sleep(300); // a few more sweeps: still one warning
+            stuck.release.countDown();
+
+            assertThat(event.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(new EventOutcome.Returned(1));
+            assertThat(warnings).singleElement().asString().startsWith("plugin test-stuck has run its access phase for more than 0 s in process")
+                    .contains("1 PDK call(s) so far");
+        } finally {
+            logger.removeHandler(capture);
+        }
     }
 }
