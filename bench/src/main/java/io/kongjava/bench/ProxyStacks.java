@@ -35,8 +35,10 @@ import okhttp3.Response;
  * request through the gateway pays for its front server and its upstream client.
  *
  * <pre>java ... io.kongjava.bench.ProxyStacks SERVER CLIENT LISTEN_PORT UPSTREAM_PORT</pre>
- * SERVER: {@code jdk} (com.sun.net.httpserver) or {@code vt} (blocking sockets, a virtual thread per
- * connection). CLIENT: {@code okhttp} (the gateway's, 60 s read and write timeouts), {@code okhttp0} (the same
+ * SERVER: {@code jdk} (com.sun.net.httpserver), {@code vt} (blocking sockets, a virtual thread per
+ * connection), {@code pt} (the same with a platform thread per connection, as the gateway's first 32), {@code helidon} (Helidon 4's WebServer: its own blocking sockets, a virtual thread per connection) or
+ * {@code jetty} (Jetty 12: selectors, handlers on virtual threads). {@code netty netty} is {@link NettyProxy}, a
+ * non-blocking proxy on both sides. CLIENT: {@code okhttp} (the gateway's, 60 s read and write timeouts), {@code okhttp0} (the same
  * without timeouts: Okio's AsyncTimeout queue unused) or {@code vt} (blocking pooled sockets). Only what the benchmark sends is handled: Content-Length bodies in, Content-Length or
  * chunked bodies out.
  */
@@ -58,28 +60,38 @@ public final class ProxyStacks {
     }
 
     public static void main(String[] args) throws Exception {
-        String server = args[0];
-        String client = args[1];
-        int listen = Integer.parseInt(args[2]);
-        int upstreamPort = Integer.parseInt(args[3]);
+        start(args[0], args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+        System.out.println("proxy " + args[0] + "/" + args[1] + " on " + args[2]);
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /** Starts one stack listening on {@code listen}; closing it stops its server. */
+    static AutoCloseable start(String server, String client, int listen, int upstreamPort) throws Exception {
+        if (server.equals("netty") || client.equals("netty")) {
+            if (!server.equals(client)) {
+                throw new IllegalArgumentException("netty is measured as a whole non-blocking proxy: netty netty");
+            }
+            return NettyProxy.start(listen, upstreamPort);
+        }
         Upstream upstream = switch (client) {
             case "okhttp" -> okhttp(upstreamPort, 60_000);
             case "okhttp0" -> okhttp(upstreamPort, 0); // no Okio timeouts: no AsyncTimeout queue, the lock only
             case "vt" -> new RawClient(upstreamPort);
             default -> throw new IllegalArgumentException("client " + client);
         };
-        switch (server) {
+        return switch (server) {
             case "jdk" -> jdkServer(listen, upstream);
-            case "vt" -> vtServer(listen, upstream);
+            case "vt" -> vtServer(listen, upstream, false);
+            case "pt" -> vtServer(listen, upstream, true);
+            case "helidon" -> helidonServer(listen, upstream);
+            case "jetty" -> jettyServer(listen, upstream);
             default -> throw new IllegalArgumentException("server " + server);
-        }
-        System.out.println("proxy " + server + "/" + client + " on " + listen);
-        Thread.sleep(Long.MAX_VALUE);
+        };
     }
 
     // --- front servers ---
 
-    static void jdkServer(int port, Upstream upstream) throws IOException {
+    static AutoCloseable jdkServer(int port, Upstream upstream) throws IOException {
         System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -97,21 +109,83 @@ public final class ProxyStacks {
             }
         });
         server.start();
+        return () -> server.stop(0);
     }
 
-    static void vtServer(int port, Upstream upstream) throws IOException {
+    static AutoCloseable helidonServer(int port, Upstream upstream) {
+        var server = io.helidon.webserver.WebServer.builder().host("127.0.0.1").port(port).backlog(1024)
+                .connectionOptions(options -> options.tcpNoDelay(true)) // else a streamed event waits on a delayed ACK
+                .routing(routing -> routing.any((request, response) -> {
+                    List<String[]> headers = new ArrayList<>();
+                    for (io.helidon.http.Header h : request.headers()) {
+                        for (String value : h.allValues()) {
+                            headers.add(new String[] {h.name(), value});
+                        }
+                    }
+                    String target = request.prologue().uriPath().rawPath()
+                            + (request.prologue().query().isEmpty() ? "" : "?" + request.prologue().query().rawValue());
+                    byte[] body = request.content().hasEntity() ? request.content().inputStream().readAllBytes() : new byte[0];
+                    upstream.forward(new Incoming(request.prologue().method().text(), target, headers, body),
+                            (status, responseHeaders, length) -> {
+                                response.status(status);
+                                responseHeaders.forEach(h -> response.header(h[0], h[1]));
+                                if (length >= 0) {
+                                    response.contentLength(length);
+                                }
+                                return response.outputStream();
+                            });
+                }))
+                .build().start();
+        return server::stop;
+    }
+
+    static AutoCloseable jettyServer(int port, Upstream upstream) throws Exception {
+        var threads = new org.eclipse.jetty.util.thread.QueuedThreadPool();
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        var server = new org.eclipse.jetty.server.Server(threads);
+        var connector = new org.eclipse.jetty.server.ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        connector.setAcceptQueueSize(1024);
+        server.addConnector(connector);
+        server.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback) throws Exception {
+                List<String[]> headers = new ArrayList<>();
+                request.getHeaders().forEach(h -> headers.add(new String[] {h.getName(), h.getValue()}));
+                byte[] body = org.eclipse.jetty.io.Content.Source.asInputStream(request).readAllBytes();
+                upstream.forward(new Incoming(request.getMethod(), request.getHttpURI().getPathQuery(), headers, body),
+                        (status, responseHeaders, length) -> {
+                            response.setStatus(status);
+                            responseHeaders.forEach(h -> response.getHeaders().add(h[0], h[1]));
+                            if (length >= 0) {
+                                response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH, length);
+                            }
+                            return org.eclipse.jetty.io.Content.Sink.asOutputStream(response);
+                        });
+                callback.succeeded();
+                return true;
+            }
+        });
+        server.start();
+        return server::stop;
+    }
+
+    static AutoCloseable vtServer(int port, Upstream upstream, boolean platformThreads) throws IOException {
         ServerSocket listener = new ServerSocket(port, 1024, InetAddress.getLoopbackAddress());
-        Thread.ofPlatform().name("accept").start(() -> {
+        Thread.ofPlatform().name("accept").daemon().start(() -> {
             while (true) {
                 try {
                     Socket socket = listener.accept();
                     socket.setTcpNoDelay(true);
-                    Thread.ofVirtual().start(() -> serveConnection(socket, upstream));
+                    (platformThreads ? Thread.ofPlatform().daemon() : Thread.ofVirtual()).start(() -> serveConnection(socket, upstream));
                 } catch (IOException e) {
                     return;
                 }
             }
         });
+        return listener;
     }
 
     private static void serveConnection(Socket socket, Upstream upstream) {

@@ -2,8 +2,13 @@ package io.kongjava.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kongjava.testing.anthropic.FakeAnthropic;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -89,5 +94,43 @@ class BenchSmokeIT {
         String output = run(() -> ThreadWakeups.main(new String[] {"--smoke"}));
 
         assertThat(output).containsPattern("(?m)^platform / tcp +\\d+\\.\\d").containsPattern("(?m)^virtual / unix +\\d+\\.\\d");
+    }
+
+    @Test
+    void everyProxyStackRelaysTheSameAnswersSoTheirFiguresCompareLikeWithLike() throws Exception {
+        String[][] stacks = {{"jdk", "okhttp"}, {"jdk", "vt"}, {"vt", "okhttp0"}, {"vt", "vt"}, {"pt", "vt"}, {"helidon", "vt"},
+                {"jetty", "vt"}, {"netty", "netty"}};
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (FakeAnthropic upstream = FakeAnthropic.start()) {
+            for (String[] stack : stacks) {
+                String name = stack[0] + "/" + stack[1];
+                int port;
+                try (var probe = new java.net.ServerSocket(0)) {
+                    port = probe.getLocalPort();
+                }
+                try (AutoCloseable proxy = ProxyStacks.start(stack[0], stack[1], port, upstream.port())) {
+                    HttpResponse<String> oneShot = client.send(messages(port, false), HttpResponse.BodyHandlers.ofString());
+                    assertThat(oneShot.statusCode()).as(name).isEqualTo(200);
+                    assertThat(oneShot.body()).as(name).contains(FakeAnthropic.DEFAULT_TEXT);
+                    assertThat(oneShot.headers().firstValueAsLong("content-length")).as(name).hasValue(oneShot.body().length());
+                    assertThat(upstream.takeRequest().header("x-api-key")).as(name).hasValue("sk-ant-smoke");
+
+                    HttpResponse<String> streamed = client.send(messages(port, true), HttpResponse.BodyHandlers.ofString());
+                    assertThat(streamed.statusCode()).as(name).isEqualTo(200);
+                    assertThat(streamed.headers().firstValue("content-type")).as(name).hasValueSatisfying(
+                            type -> assertThat(type).startsWith("text/event-stream"));
+                    assertThat(streamed.body()).as(name).startsWith("event: message_start").contains("event: message_stop");
+                    upstream.takeRequest();
+                }
+            }
+        }
+    }
+
+    private static HttpRequest messages(int port, boolean stream) {
+        String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":16,\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/messages")).header("content-type", "application/json")
+                .header("x-api-key", "sk-ant-smoke").header("anthropic-version", "2023-06-01")
+                .timeout(java.time.Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 }
