@@ -11,6 +11,8 @@
 # GATEWAY_JAVA_OPTS and PLUGINSERVER_JAVA_OPTS pass JVM options (a JFR recording, say) to each JVM.
 # IN_PROCESS=true runs the plugin server inside the gateway's JVM (kong-java-gateway --plugins-in-process).
 # ONLY_ROUTES (e.g. "none anything") limits the routes measured; DIST runs another distribution tree.
+# PAIRED=N adds, each round, bench/external/paired.py for each route: N direct and gateway requests interleaved,
+# so the added p99 is measured against the same moments' direct p99 (non-streamed, and streamed first byte).
 # UPSTREAM_JAVA_OPTS passes JVM options to the fake upstream; DUMP_DIR keeps every request's timing per route
 # (client.py --dump), for tail_causes.py.
 # Build first: mvn -B -q -ntp -o -DskipTests package -pl distribution,testing/fake-anthropic -am
@@ -127,6 +129,14 @@ for round in $(seq 1 "$rounds"); do
       measured "$route ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$gw_port/$route/v1/messages" $stream --label "$route ${stream:-oneshot}" $(dump "$route")
     done
   done
+  if [ -n "${PAIRED:-}" ]; then
+    for route in ${ONLY_ROUTES:-none log proxy anything}; do
+      for stream in "" "--stream"; do
+        python3 "$root/bench/external/paired.py" "http://127.0.0.1:$up_port/v1/messages" "http://127.0.0.1:$gw_port/$route/v1/messages" \
+          --pairs "$PAIRED" $stream --label "paired $route ${stream:-oneshot}"
+      done
+    done
+  fi
   if command -v wrk >/dev/null; then
     for target in "direct http://127.0.0.1:$up_port/v1/messages" "none http://127.0.0.1:$gw_port/none/v1/messages" \
                   "howto http://127.0.0.1:$gw_port/anything/v1/messages"; do
