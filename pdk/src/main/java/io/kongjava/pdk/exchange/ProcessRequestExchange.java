@@ -163,6 +163,11 @@ public final class ProcessRequestExchange implements RequestExchange {
         }
     }
 
+    @Override
+    public void forget(String requestId, String key) {
+        entries.remove(new Key(Objects.requireNonNull(requestId, "requestId"), Objects.requireNonNull(key, "key")));
+    }
+
     /** Tells {@code observer} of every stage published from now on; closing the result stops that. */
     public AutoCloseable observe(Observer observer) {
         observers.add(Objects.requireNonNull(observer, "observer"));

@@ -29,4 +29,10 @@ public interface RequestExchange {
      * Empty when nothing was published, when the stage failed, or when it did not complete in time.
      */
     Optional<Object> await(String requestId, String key, Duration timeout) throws InterruptedException;
+
+    /**
+     * Forgets what was published under ({@code requestId}, {@code key}) now, for a value its producer knows no
+     * reader needs any more (a fallback once the real value is there), rather than holding it until it expires.
+     */
+    void forget(String requestId, String key);
 }

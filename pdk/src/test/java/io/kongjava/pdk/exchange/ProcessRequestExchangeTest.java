@@ -150,4 +150,16 @@ class ProcessRequestExchangeTest {
     void sharedIsOneInstance() {
         assertThat(ProcessRequestExchange.shared()).isSameAs(ProcessRequestExchange.shared());
     }
+
+    @Test
+    void aProducerCanForgetAFallbackAtOnce() throws Exception {
+        exchange.publish("req", "ai_pending", CompletableFuture.completedFuture("fallback"));
+        exchange.publish("req", "ai", CompletableFuture.completedFuture("block"));
+
+        exchange.forget("req", "ai_pending");
+        exchange.forget("req", "never-published");
+
+        assertThat(exchange.lookup("req", "ai_pending")).isEmpty();
+        assertThat(exchange.await("req", "ai", Duration.ZERO)).contains("block");
+    }
 }

@@ -263,6 +263,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
             pluginId = kong.plugin().getId();
             exchange.publish(requestId, AI_KEY, logBlock);
             exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(LogBlock.unsent(pluginId, config, "abandoned")));
+            AiExchange.forgetPendingOnceMeasured(exchange, requestId, logBlock);
             Accepted accepted = accept(kong, config);
             Engine engine = engine(config);
             String hashKey = config.balancerOrDefaults().algorithm() == AdvancedConfig.Algorithm.CONSISTENT_HASHING

@@ -93,6 +93,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             pluginId = kong.plugin().getId();
             exchange.publish(requestId, AI_KEY, analytics);
             exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(pendingBlock(pluginId, config)));
+            AiExchange.forgetPendingOnceMeasured(exchange, requestId, analytics);
             prepared = prepare(kong, config);
             ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.askedModel(), prepared.model(),
                     prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, analytics);

@@ -72,7 +72,7 @@ class FailClosedTest {
     }
 
     /** What the last {@link #runAccess} published for java-file-log. */
-    ProcessRequestExchange exchange;
+    final ProcessRequestExchange exchange = new ProcessRequestExchange(Duration.ofSeconds(5), Duration.ofSeconds(5), System::nanoTime);
 
     KongRequest runAccess(AiProxyPlugin plugin, KongRequest request, String failing, Function<String, Exception> fault)
             throws Exception {
@@ -83,7 +83,6 @@ class FailClosedTest {
                           AfterAccess.RelaySource relays)
             throws Exception {
         AiProxyConfig config = ConfigBinder.bind(AiProxyConfig.class, castMap(JSON.readValue(CONFIG, Map.class)));
-        exchange = new ProcessRequestExchange(Duration.ofSeconds(5), Duration.ofSeconds(5), System::nanoTime);
         plugin.useRequestExchange(exchange);
         PdkEmulator emulator = new PdkEmulator(request).phase("access");
         AfterAccess.filter(plugin, "java-ai-proxy", KongPdk.over(new FaultyBridge(emulator, failing, fault)), config, relays);
@@ -139,15 +138,36 @@ class FailClosedTest {
     @Test
     void aRelayThatCannotStartGetsKongs500() throws Exception {
         KongRequest request = request(MESSAGE.getBytes(StandardCharsets.UTF_8));
-        runAccess(new AiProxyPlugin(), request, "none", m -> null, () -> {
-            throw new IOException("Address already in use");
-        });
+        Map<String, Object> fallbacks = new java.util.concurrent.ConcurrentHashMap<>();
+        try (AutoCloseable watching = exchange.observe(fallbacksInto(fallbacks))) {
+            runAccess(new AiProxyPlugin(), request, "none", m -> null, () -> {
+                throw new IOException("Address already in use");
+            });
+        }
 
         assertThat(request.exit.status()).isEqualTo(500);
         assertThat(exitBody(request).path("message").asText()).isEqualTo("An unexpected error occurred");
         assertNothingProxied(request);
         assertThat(loggedOutcome(request, AiProxyPlugin.AI_KEY)).isEqualTo("internal_error");
-        assertThat(loggedOutcome(request, AiProxyPlugin.AI_PENDING_KEY)).as("the fallback, should the block not come").isEqualTo("abandoned");
+        assertThat(JSON.valueToTree(fallbacks.get(request.requestId)).path("proxy").path("meta").path("outcome").asText())
+                .as("the fallback, had the block not come").isEqualTo("abandoned");
+        assertThat(exchange.lookup(request.requestId, AiProxyPlugin.AI_PENDING_KEY)).as("dropped once the block is there").isEmpty();
+    }
+
+    /** Keeps each request's fallback block as it is published, since it is dropped once the real block comes. */
+    static ProcessRequestExchange.Observer fallbacksInto(Map<String, Object> fallbacks) {
+        return new ProcessRequestExchange.Observer() {
+            @Override
+            public void published(String requestId, String key) {
+            }
+
+            @Override
+            public void completed(String requestId, String key, Object value) {
+                if (AiProxyPlugin.AI_PENDING_KEY.equals(key)) {
+                    fallbacks.put(requestId, value);
+                }
+            }
+        };
     }
 
     @Test

@@ -138,6 +138,10 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
             // java-ai-proxy's access phase started but never finished (Kong ended the request around it): its
             // fallback block says so and still names the headers to redact
             value = exchange.await(requestId, AI_PENDING_KEY, Duration.ZERO);
+            if (value.isEmpty()) {
+                // the fallback is dropped once the block comes, so the block came between the two looks
+                value = exchange.await(requestId, AI_KEY, Duration.ZERO);
+            }
         }
         return value.isPresent() && value.get() instanceof Map<?, ?> block ? block : null;
     }

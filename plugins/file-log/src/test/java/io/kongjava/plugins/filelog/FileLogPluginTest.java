@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.exchange.ProcessRequestExchange;
+import io.kongjava.pdk.exchange.RequestExchange;
 import io.kongjava.pdk.testkit.PluginTester;
 import io.kongjava.pdk.testkit.TestRequest;
 import io.kongjava.pdk.testkit.TestRun;
@@ -16,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -126,6 +128,45 @@ class FileLogPluginTest {
         JsonNode line = lines().getFirst();
         assertThat(line.path("ai").path("proxy").path("meta").path("outcome").asText()).isEqualTo("abandoned");
         assertThat(line.path("request").path("headers").path("x-api-key").asText()).isEqualTo("REDACTED");
+    }
+
+    @Test
+    void aBlockThatComesJustAfterTheWaitIsFoundThoughItsProducerDroppedThePendingOne() throws Exception {
+        CompletableFuture<Object> block = new CompletableFuture<>();
+        exchange.publish("req-late", "ai", block);
+        exchange.publish("req-late", "ai_pending", CompletableFuture.completedFuture(Map.of("proxy", Map.of("meta", Map.of("outcome", "abandoned")))));
+        // java-ai-proxy drops the fallback once its block is there; here that happens right as the wait ends
+        RequestExchange racing = new RequestExchange() {
+            @Override
+            public void publish(String requestId, String key, java.util.concurrent.CompletionStage<?> value) {
+                exchange.publish(requestId, key, value);
+            }
+
+            @Override
+            public Optional<java.util.concurrent.CompletionStage<?>> lookup(String requestId, String key) {
+                return exchange.lookup(requestId, key);
+            }
+
+            @Override
+            public Optional<Object> await(String requestId, String key, Duration timeout) throws InterruptedException {
+                Optional<Object> value = exchange.await(requestId, key, timeout);
+                if (key.equals("ai") && !block.isDone()) {
+                    block.complete(Map.of("proxy", Map.of("meta", Map.of("outcome", "complete"))));
+                    exchange.forget(requestId, "ai_pending");
+                }
+                return value;
+            }
+
+            @Override
+            public void forget(String requestId, String key) {
+                exchange.forget(requestId, key);
+            }
+        };
+
+        PluginTester.of(new FileLogPlugin()).configJson("{\"path\":\"" + log + "\",\"ai_wait_ms\":10}").exchange(racing)
+                .run(TestRequest.get("http://localhost/x").requestId("req-late"));
+
+        assertThat(lines().getFirst().path("ai").path("proxy").path("meta").path("outcome").asText()).isEqualTo("complete");
     }
 
     @Test
