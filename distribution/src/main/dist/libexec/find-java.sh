@@ -54,6 +54,14 @@ kjp_runtime_opts() {
   fi
 }
 
+kjp_gc_opts() {
+  # The serial collector unless KONG_JAVA_OPTS names one: the JVM refuses to start with two.
+  for opt in ${KONG_JAVA_OPTS:-}; do
+    case "$opt" in -XX:+Use*GC) return 0 ;; esac
+  done
+  echo "-XX:+UseSerialGC"
+}
+
 kjp_trim_native_heap_opts() {
   # glibc keeps the memory that malloc'd and freed (the JIT's arenas) for reuse; -XX:TrimNativeHeapInterval
   # hands it back. A product option from 21.0.4 and 22.0.1 (experimental or absent before): older runtimes go

@@ -127,6 +127,16 @@ class PluginServerLauncherTest {
         assertThat(overridden.environment()).containsEntry("MALLOC_ARENA_MAX", "4");
     }
 
+    @Test
+    void anOperatorsCollectorInKongJavaOptsReplacesTheSerialDefault() throws Exception {
+        Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/environ")), "needs Linux /proc to read the server's environment");
+        // The JVM refuses to start with two collectors, so the launcher's -XX:+UseSerialGC must step aside.
+        ServerFlags parallel = serverFlags(Map.of("KONG_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:+UseParallelGC"));
+
+        assertThat(parallel.flags()).containsEntry("UseParallelGC", "true").containsEntry("UseSerialGC", "false")
+                .containsEntry("MaxHeapSize", String.valueOf(64L << 20));
+    }
+
     private record ServerFlags(Map<String, String> flags, Map<String, String> environment) {
     }
 
