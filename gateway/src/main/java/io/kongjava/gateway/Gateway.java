@@ -276,6 +276,7 @@ public final class Gateway implements AutoCloseable {
         state.latencyRequest = UpstreamProxy.millisSince(startNanos);
         List<ConfiguredPlugin> loggers = running.loggers();
         if (loggers.isEmpty()) {
+            requestEnded(running, state);
             return;
         }
         Runnable phases = () -> {
@@ -285,6 +286,7 @@ public final class Gateway implements AutoCloseable {
                 }
             } finally {
                 pendingLogPhases.decrementAndGet();
+                requestEnded(running, state);
             }
         };
         if (pendingLogPhases.incrementAndGet() > maxPendingLogPhases) {
@@ -292,6 +294,17 @@ public final class Gateway implements AutoCloseable {
             phases.run();
         } else {
             logPhases.execute(phases);
+        }
+    }
+
+    private static void requestEnded(PluginIterator.RoutePlugins running, KongRequest state) {
+        PluginServerClient told = null;
+        for (ConfiguredPlugin plugin : running.all()) {
+            PluginServerClient client = plugin.instances().client();
+            if (client != told) { // a route's plugins almost always share one server
+                client.requestEnded(state.requestId);
+                told = client;
+            }
         }
     }
 

@@ -2,9 +2,11 @@ package io.kongjava.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kongjava.pdk.exchange.ProcessRequestExchange;
 import io.kongjava.testing.anthropic.FakeAnthropic;
 import io.kongjava.testing.anthropic.RecordedRequest;
 import io.kongjava.testing.anthropic.Reply;
@@ -131,6 +133,33 @@ class ClaudeCodeHowToTest {
         assertThat(line.path("request").path("headers").has("x-kong-java-relay-ticket")).as("the ticket, not even as REDACTED").isFalse();
         assertThat(Files.readString(logFile)).doesNotContain("x-kong-java-relay-ticket");
         assertThat(Files.readString(logFile)).doesNotContain(REAL_KEY);
+    }
+
+    @Test
+    void onceARequestIsLoggedTheGatewayForgetsWhatItsPluginsExchanged() throws Exception {
+        List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (AutoCloseable watching = ProcessRequestExchange.shared().observe(new ProcessRequestExchange.Observer() {
+            @Override
+            public void published(String requestId, String key) {
+                published.add(requestId + " " + key);
+            }
+
+            @Override
+            public void completed(String requestId, String key, Object value) {
+            }
+        })) {
+            anthropic.enqueue(Reply.text("4").usage(Usage.of(21, 5)));
+
+            HttpResponse<String> response = post("/anything/v1/messages", message(PINNED_MODEL, false), "application/json");
+            String requestId = response.headers().firstValue("x-kong-request-id").orElseThrow();
+            logLine(requestId);
+
+            List<String> keys = published.stream().filter(p -> p.startsWith(requestId + " ")).map(p -> p.substring(requestId.length() + 1)).toList();
+            assertThat(keys).contains("ai", "relay");
+            // Left to expire, each would stay a second after java-file-log read it; the gateway knows its log phases ended.
+            await().atMost(Duration.ofMillis(500)).untilAsserted(() -> assertThat(keys)
+                    .allSatisfy(key -> assertThat(ProcessRequestExchange.shared().lookup(requestId, key)).as(key).isEmpty()));
+        }
     }
 
     @Test

@@ -19,6 +19,14 @@ public interface PluginServerClient extends AutoCloseable {
      */
     EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) throws IOException, RpcErrorException;
 
+    /**
+     * Tells the server that Kong's side has run every phase of the request {@code requestId} ({@code $kong_request_id}),
+     * log phases included. Kong's protocol has no such message, so a server over the socket is not told and holds what
+     * its plugins exchanged for the request until it expires; a server in the caller's JVM forgets it now.
+     */
+    default void requestEnded(String requestId) {
+    }
+
     @Override
     void close();
 }

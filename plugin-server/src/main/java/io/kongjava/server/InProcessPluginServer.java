@@ -30,6 +30,7 @@ public final class InProcessPluginServer implements PluginServerClient {
     private static final System.Logger LOG = System.getLogger(InProcessPluginServer.class.getName());
 
     private final Registry registry;
+    private final RequestExchange exchange;
     private final RpcMethods methods;
     private final Thread housekeeping;
     private final Duration instanceIdleTimeout;
@@ -52,6 +53,7 @@ public final class InProcessPluginServer implements PluginServerClient {
         this.instanceIdleTimeout = instanceIdleTimeout;
         this.slowAfter = slowAfter;
         this.registry = new Registry(instanceIdleTimeout);
+        this.exchange = exchange;
         this.methods = new RpcMethods(catalog, registry, exchange);
         this.housekeeping = Thread.ofPlatform().name("in-process instances").daemon(true).unstarted(this::housekeeping);
     }
@@ -128,6 +130,15 @@ public final class InProcessPluginServer implements PluginServerClient {
             instance.lastUsedNanos = System.nanoTime();
         }
         return event.outcome();
+    }
+
+    /**
+     * Forgets what the plugins exchanged for the request: its last reader has run. Held until it expired, a second's
+     * worth of every request's blocks survived each young collection of the gateway's heap and was copied by it.
+     */
+    @Override
+    public void requestEnded(String requestId) {
+        exchange.forgetRequest(requestId);
     }
 
     /** Names events that run too long, and forgets instances idle past the idle timeout. */

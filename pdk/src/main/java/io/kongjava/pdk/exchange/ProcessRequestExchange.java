@@ -1,6 +1,8 @@
 package io.kongjava.pdk.exchange;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -42,9 +44,6 @@ public final class ProcessRequestExchange implements RequestExchange {
     private static final ProcessRequestExchange SHARED =
             new ProcessRequestExchange(DEFAULT_RETAIN_AFTER_READ, DEFAULT_RETAIN_AFTER_COMPLETION, DEFAULT_MAX_AGE, System::nanoTime);
 
-    private record Key(String requestId, String key) {
-    }
-
     /**
      * Told of every stage published and of its completion (the metrics module reads java-ai-proxy's {@code ai}
      * block this way). Called on the publishing and the completing threads: must be quick and must not throw.
@@ -70,7 +69,8 @@ public final class ProcessRequestExchange implements RequestExchange {
         }
     }
 
-    private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
+    /** Per request, its few keys in an immutable map replaced on each change, so a request is forgotten in one removal. */
+    private final ConcurrentHashMap<String, Map<String, Entry>> requests = new ConcurrentHashMap<>();
     private final long retainAfterReadNanos;
     private final long retainNanos;
     private final long maxAgeNanos;
@@ -117,7 +117,7 @@ public final class ProcessRequestExchange implements RequestExchange {
         long now = nanoTime.getAsLong();
         sweepIfDue(now);
         Entry entry = new Entry(value, now);
-        entries.put(new Key(requestId, key), entry);
+        requests.compute(requestId, (id, held) -> with(held, key, entry));
         observers.forEach(o -> o.published(requestId, key));
         value.whenComplete((v, e) -> {
             entry.completedAt = nanoTime.getAsLong();
@@ -129,13 +129,12 @@ public final class ProcessRequestExchange implements RequestExchange {
     public Optional<CompletionStage<?>> lookup(String requestId, String key) {
         long now = nanoTime.getAsLong();
         sweepIfDue(now);
-        Key k = new Key(requestId, key);
-        Entry entry = entries.get(k);
+        Entry entry = entry(requestId, key);
         if (entry == null) {
             return Optional.empty();
         }
         if (expired(entry, now)) {
-            entries.remove(k, entry);
+            remove(requestId, key, entry);
             return Optional.empty();
         }
         if (entry.completedAt != Long.MIN_VALUE) {
@@ -153,7 +152,7 @@ public final class ProcessRequestExchange implements RequestExchange {
         try {
             long nanos = Math.max(0, timeout.toNanos());
             Object value = stage.get().toCompletableFuture().get(nanos, TimeUnit.NANOSECONDS);
-            Entry entry = entries.get(new Key(requestId, key));
+            Entry entry = entry(requestId, key);
             if (entry != null && entry.stage == stage.get()) {
                 entry.lastReadAt = nanoTime.getAsLong();
             }
@@ -165,7 +164,12 @@ public final class ProcessRequestExchange implements RequestExchange {
 
     @Override
     public void forget(String requestId, String key) {
-        entries.remove(new Key(Objects.requireNonNull(requestId, "requestId"), Objects.requireNonNull(key, "key")));
+        remove(Objects.requireNonNull(requestId, "requestId"), Objects.requireNonNull(key, "key"), null);
+    }
+
+    @Override
+    public void forgetRequest(String requestId) {
+        requests.remove(Objects.requireNonNull(requestId, "requestId"));
     }
 
     /** Tells {@code observer} of every stage published from now on; closing the result stops that. */
@@ -176,20 +180,59 @@ public final class ProcessRequestExchange implements RequestExchange {
 
     /** Entries currently held (expired ones may be counted until the next sweep). */
     public int size() {
-        return entries.size();
+        int size = 0;
+        for (Map<String, Entry> held : requests.values()) {
+            size += held.size();
+        }
+        return size;
     }
 
     /** Forgets every expired entry now. */
     public void sweep() {
-        long now = nanoTime.getAsLong();
-        entries.entrySet().removeIf(e -> expired(e.getValue(), now));
+        sweep(nanoTime.getAsLong());
     }
 
     private void sweepIfDue(long now) {
         long due = nextSweep.get();
         if (now - due >= 0 && nextSweep.compareAndSet(due, now + sweepIntervalNanos)) {
-            entries.entrySet().removeIf(e -> expired(e.getValue(), now));
+            sweep(now);
         }
+    }
+
+    private void sweep(long now) {
+        for (String requestId : requests.keySet()) {
+            requests.computeIfPresent(requestId, (id, held) -> {
+                Map<String, Entry> kept = new HashMap<>(held);
+                return kept.values().removeIf(e -> expired(e, now)) ? (kept.isEmpty() ? null : Map.copyOf(kept)) : held;
+            });
+        }
+    }
+
+    private Entry entry(String requestId, String key) {
+        Map<String, Entry> held = requests.get(requestId);
+        return held == null ? null : held.get(key);
+    }
+
+    /** Removes {@code key} of {@code requestId}: only if it is still {@code expected}, unless that is null. */
+    private void remove(String requestId, String key, Entry expected) {
+        requests.computeIfPresent(requestId, (id, held) -> {
+            Entry current = held.get(key);
+            if (current == null || (expected != null && current != expected)) {
+                return held;
+            }
+            Map<String, Entry> kept = new HashMap<>(held);
+            kept.remove(key);
+            return kept.isEmpty() ? null : Map.copyOf(kept);
+        });
+    }
+
+    private static Map<String, Entry> with(Map<String, Entry> held, String key, Entry entry) {
+        if (held == null) {
+            return Map.of(key, entry);
+        }
+        Map<String, Entry> next = new HashMap<>(held);
+        next.put(key, entry);
+        return Map.copyOf(next);
     }
 
     private boolean expired(Entry entry, long now) {

@@ -35,4 +35,11 @@ public interface RequestExchange {
      * reader needs any more (a fallback once the real value is there), rather than holding it until it expires.
      */
     void forget(String requestId, String key);
+
+    /**
+     * Forgets everything published for {@code requestId} now, for a host that knows the request's last reader has run
+     * (the local gateway once the request's log phases ended). Kong's protocol says nothing of a request's end, so
+     * under Kong entries are forgotten only as they expire.
+     */
+    void forgetRequest(String requestId);
 }

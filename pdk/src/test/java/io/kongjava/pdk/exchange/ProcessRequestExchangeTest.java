@@ -52,6 +52,33 @@ class ProcessRequestExchangeTest {
     }
 
     @Test
+    void forgettingARequestDropsAllItsKeysAndNoOtherRequests() throws Exception {
+        exchange.publish("ended", "ai", CompletableFuture.completedFuture("block"));
+        exchange.publish("ended", "relay", new CompletableFuture<>());
+        exchange.publish("other", "ai", CompletableFuture.completedFuture("kept"));
+
+        exchange.forgetRequest("ended");
+        exchange.forgetRequest("never-seen");
+
+        assertThat(exchange.lookup("ended", "ai")).isEmpty();
+        assertThat(exchange.lookup("ended", "relay")).isEmpty();
+        assertThat(exchange.await("other", "ai", Duration.ZERO)).contains("kept");
+        assertThat(exchange.size()).isEqualTo(1);
+    }
+
+    @Test
+    void forgettingOneKeyKeepsTheRequestsOtherKeys() throws Exception {
+        exchange.publish("req", "ai", CompletableFuture.completedFuture("block"));
+        exchange.publish("req", "ai_pending", CompletableFuture.completedFuture("fallback"));
+
+        exchange.forget("req", "ai_pending");
+
+        assertThat(exchange.lookup("req", "ai_pending")).isEmpty();
+        assertThat(exchange.await("req", "ai", Duration.ZERO)).contains("block");
+        assertThat(exchange.size()).isEqualTo(1);
+    }
+
+    @Test
     void completedEntriesAreForgottenAfterTheRetention() {
         exchange.publish("req", "ai", CompletableFuture.completedFuture("v"));
         advance(Duration.ofSeconds(59));

@@ -161,6 +161,11 @@ class FileLogPluginTest {
             public void forget(String requestId, String key) {
                 exchange.forget(requestId, key);
             }
+
+            @Override
+            public void forgetRequest(String requestId) {
+                exchange.forgetRequest(requestId);
+            }
         };
 
         PluginTester.of(new FileLogPlugin()).configJson("{\"path\":\"" + log + "\",\"ai_wait_ms\":10}").exchange(racing)
