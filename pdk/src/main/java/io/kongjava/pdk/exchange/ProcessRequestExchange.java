@@ -200,12 +200,15 @@ public final class ProcessRequestExchange implements RequestExchange {
     }
 
     private void sweep(long now) {
-        for (String requestId : requests.keySet()) {
-            requests.computeIfPresent(requestId, (id, held) -> {
-                Map<String, Entry> kept = new HashMap<>(held);
-                return kept.values().removeIf(e -> expired(e, now)) ? (kept.isEmpty() ? null : Map.copyOf(kept)) : held;
-            });
-        }
+        requests.forEach((requestId, seen) -> {
+            if (seen.values().stream().anyMatch(e -> expired(e, now))) {
+                requests.computeIfPresent(requestId, (id, held) -> {
+                    Map<String, Entry> kept = new HashMap<>(held);
+                    kept.values().removeIf(e -> expired(e, now));
+                    return kept.isEmpty() ? null : Map.copyOf(kept);
+                });
+            }
+        });
     }
 
     private Entry entry(String requestId, String key) {
