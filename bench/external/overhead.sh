@@ -13,6 +13,7 @@
 # ONLY_ROUTES (e.g. "none anything") limits the routes measured; DIST runs another distribution tree.
 # PAIRED=N adds, each round, bench/external/paired.py for each route: N direct and gateway requests interleaved,
 # so the added p99 is measured against the same moments' direct p99 (non-streamed, and streamed first byte).
+# WRK_WARM=SECONDS loads each wrk URL that long before its measured 8 s.
 # UPSTREAM_JAVA_OPTS passes JVM options to the fake upstream; DUMP_DIR keeps every request's timing per route
 # (client.py --dump), for tail_causes.py.
 # Build first: mvn -B -q -ntp -o -DskipTests package -pl distribution,testing/fake-anthropic -am
@@ -141,6 +142,9 @@ for round in $(seq 1 "$rounds"); do
     for target in "direct http://127.0.0.1:$up_port/v1/messages" "none http://127.0.0.1:$gw_port/none/v1/messages" \
                   "howto http://127.0.0.1:$gw_port/anything/v1/messages"; do
       set -- $target
+      # WRK_WARM=SECONDS first loads the URL that long unmeasured: the gateway's C2 still takes ~20% of its CPU a
+      # minute into a c=16 load (bench/README.md, "Once warm")
+      [ "${WRK_WARM:-0}" -gt 0 ] && wrk -t2 -c16 -d"${WRK_WARM}s" -s "$work/post.lua" "$2" >/dev/null
       before=$(ticks)
       out=$(wrk -t2 -c16 -d8s -s "$work/post.lua" "$2")
       after=$(ticks)
