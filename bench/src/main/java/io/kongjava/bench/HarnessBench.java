@@ -64,6 +64,8 @@ public final class HarnessBench {
         int warmup = 500;
         String kong = "3.10-dev";
         boolean hog = false;
+        int rounds = 1;
+        boolean howTo = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--requests" -> requests = Integer.parseInt(args[++i]);
@@ -75,8 +77,10 @@ public final class HarnessBench {
                     warmup = 50;
                 }
                 case "--hog" -> hog = true;
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--no-howto" -> howTo = false;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--requests N, --concurrency C, --warmup N, --kong 3.10-dev|3.9.3, --hog, --smoke)");
+                        + " (--requests N, --concurrency C, --warmup N, --kong 3.10-dev|3.9.3, --hog, --smoke, --rounds N, --no-howto)");
             }
         }
         System.out.println("# Kong's client (kong-harness) against each plugin server (" + Machine.describe() + ")");
@@ -104,8 +108,19 @@ public final class HarnessBench {
             System.out.println("# a CPU hog (one busy shell loop, pid " + cpuHog.pid() + ") runs beside every row");
         }
         try {
-            runRows(harness, kongSrc, dir, scenarios, requests, concurrency, warmup);
-            howTo(harness, kongSrc, dir, requests, concurrency);
+            List<Row> all = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                if (rounds > 1) {
+                    System.out.printf("## round %d of %d%n", round, rounds);
+                }
+                all.addAll(runRows(harness, kongSrc, dir, scenarios, requests, concurrency, warmup));
+            }
+            if (rounds > 1) {
+                summarize(all, rounds);
+            }
+            if (howTo) {
+                howTo(harness, kongSrc, dir, requests, concurrency);
+            }
         } finally {
             if (cpuHog != null) {
                 cpuHog.destroyForcibly();
@@ -113,8 +128,8 @@ public final class HarnessBench {
         }
     }
 
-    private static void runRows(Path harness, Path kongSrc, Path dir, List<Scenario> scenarios, int requests, int concurrency,
-                                int warmup) throws Exception {
+    private static List<Row> runRows(Path harness, Path kongSrc, Path dir, List<Scenario> scenarios, int requests, int concurrency,
+                                     int warmup) throws Exception {
         System.out.println("# CPU s before: the server's CPU before Kong's first request (start-up and any warm-up of its own, over the"
                 + " 'after' seconds from its start to that request) / before the measured requests (plus Kong's warm-up requests)");
         System.out.printf("%-5s %-14s %-6s %6s %8s %8s %8s %17s %17s %7s %5s %6s %8s %8s %8s %17s%n", "srv", "plugin", "phase", "reqs", "req/s",
@@ -143,6 +158,46 @@ public final class HarnessBench {
                         java.get().cpuSecondsBeforeWindow(), js.get().cpuSecondsBeforeWindow());
             }
         }
+        return rows;
+    }
+
+    /**
+     * One run's p99 on this VM moves several times over between runs (a java-hello HandleEvent p99 of 95 ms, then 14):
+     * with {@code --rounds N} each figure is shown as its median and range over the rounds, and the p99 comparison
+     * counts the rounds where each server was the faster one.
+     */
+    static void summarize(List<Row> rows, int rounds) {
+        System.out.printf("%nover %d rounds (median, min-max):%n", rounds);
+        for (String phase : List.of("log", "access")) {
+            for (String server : List.of("java", "js")) {
+                List<Row> mine = rows.stream().filter(r -> r.scenario().server().equals(server) && r.scenario().phase().equals(phase)).toList();
+                if (mine.isEmpty()) {
+                    continue;
+                }
+                System.out.printf("  %-6s %-4s HandleEvent p99 %s  Step p99 %s  CPU us/ev %s  req/s %s  lost %d failed %d rpc-err %d%n",
+                        phase, server, spread(mine, r -> r.handleEvent().p99Ms()), spread(mine, r -> r.step().p99Ms()),
+                        spread(mine, Row::cpuMicrosPerEvent), spread(mine, Row::rps), mine.stream().mapToLong(Row::lost).sum(),
+                        mine.stream().mapToLong(Row::failed).sum(), mine.stream().mapToLong(Row::rpcErrors).sum());
+            }
+            List<Row> java = rows.stream().filter(r -> r.scenario().server().equals("java") && r.scenario().phase().equals(phase)).toList();
+            List<Row> js = rows.stream().filter(r -> r.scenario().server().equals("js") && r.scenario().phase().equals(phase)).toList();
+            if (java.size() == js.size() && !java.isEmpty()) {
+                int handleEvent = 0;
+                int step = 0;
+                for (int i = 0; i < java.size(); i++) {
+                    handleEvent += java.get(i).handleEvent().p99Ms() <= js.get(i).handleEvent().p99Ms() ? 1 : 0;
+                    step += java.get(i).step().p99Ms() <= js.get(i).step().p99Ms() ? 1 : 0;
+                }
+                System.out.printf("  %-6s java's p99 at or under js's in the same round: HandleEvent %d of %d, Step %d of %d%n",
+                        phase, handleEvent, java.size(), step, java.size());
+            }
+        }
+    }
+
+    private static String spread(List<Row> rows, java.util.function.ToDoubleFunction<Row> figure) {
+        double[] values = rows.stream().mapToDouble(figure).sorted().toArray();
+        double median = values.length % 2 == 1 ? values[values.length / 2] : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
+        return String.format("%.2f (%.2f-%.2f)", median, values[0], values[values.length - 1]);
     }
 
     /**
