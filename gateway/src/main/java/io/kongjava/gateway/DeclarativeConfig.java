@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.UUID;
 
@@ -147,7 +148,32 @@ public final class DeclarativeConfig {
         return config;
     }
 
+    /**
+     * The fields Kong's schemas give each entity (kong/db/schema/entities/services.lua, routes.lua with either router
+     * flavor, plugins.lua; 3.x), plus what a declarative file nests in them and the service's {@code url} shorthand.
+     * Kong refuses a file with any other field ("unknown field"); so does the gateway, rather than run a route whose
+     * misspelt {@code strip_path} it never read.
+     */
+    private static final Set<String> SERVICE_FIELDS = Set.of("id", "created_at", "updated_at", "name", "retries", "protocol", "host",
+            "port", "path", "connect_timeout", "write_timeout", "read_timeout", "tags", "client_certificate", "tls_verify",
+            "tls_verify_depth", "ca_certificates", "enabled", "url", "routes", "plugins");
+    private static final Set<String> ROUTE_FIELDS = Set.of("id", "created_at", "updated_at", "name", "protocols", "methods", "hosts",
+            "paths", "headers", "https_redirect_status_code", "regex_priority", "strip_path", "path_handling", "preserve_host",
+            "request_buffering", "response_buffering", "snis", "sources", "destinations", "tags", "service", "expression", "priority",
+            "plugins");
+    private static final Set<String> PLUGIN_FIELDS = Set.of("id", "created_at", "updated_at", "name", "instance_name", "route", "service",
+            "consumer", "consumer_group", "config", "protocols", "enabled", "tags", "ordering");
+
+    private void refuseUnknownFields(Map<String, Object> entity, Set<String> known, String where) throws ConfigException {
+        for (String field : entity.keySet()) {
+            if (!known.contains(field)) {
+                throw new ConfigException(at(where + "." + field) + ": unknown field");
+            }
+        }
+    }
+
     private void addService(Map<String, Object> s, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
+        refuseUnknownFields(s, SERVICE_FIELDS, where);
         String name = string(s.get("name"), null);
         String protocol = string(s.get("protocol"), "http");
         String host = string(s.get("host"), null);
@@ -201,6 +227,7 @@ public final class DeclarativeConfig {
     }
 
     private void addRoute(Map<String, Object> r, Service service, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
+        refuseUnknownFields(r, ROUTE_FIELDS, where);
         String name = string(r.get("name"), null);
         List<String> paths = strings(r.get("paths"), where + ".paths");
         List<String> methods = strings(r.get("methods"), where + ".methods").stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
@@ -249,6 +276,7 @@ public final class DeclarativeConfig {
 
     private void addPlugin(Map<String, Object> p, String serviceId, String routeId, String where,
                            Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
+        refuseUnknownFields(p, PLUGIN_FIELDS, where);
         String name = string(p.get("name"), null);
         if (name == null) {
             throw new ConfigException(at(where + ".name") + ": required field missing");

@@ -331,6 +331,69 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void aMisspeltFieldOfAServiceRouteOrPluginIsRefusedWhereItIs() throws Exception {
+        Path route = write("""
+                _format_version: "3.0"
+                services:
+                  - name: s
+                    url: http://127.0.0.1:9
+                    routes:
+                      - name: r
+                        paths: [/x]
+                        strip_pth: false
+                """);
+        assertRefused(route).hasMessage(route + ":8: services[0].routes[0].strip_pth: unknown field");
+
+        Path service = write("""
+                _format_version: "3.0"
+                services:
+                  - name: s
+                    url: http://127.0.0.1:9
+                    read_timeuot: 1000
+                """);
+        assertRefused(service).hasMessage(service + ":5: services[0].read_timeuot: unknown field");
+
+        Path plugin = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                    confg: {}
+                """);
+        assertRefused(plugin).hasMessage(plugin + ":4: plugins[0].confg: unknown field");
+    }
+
+    @Test
+    void everyFieldKongsSchemasGiveAnEntityIsAccepted() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                services:
+                  - name: s
+                    protocol: http
+                    host: 127.0.0.1
+                    port: 9
+                    path: /base
+                    retries: 2
+                    connect_timeout: 1000
+                    write_timeout: 1000
+                    read_timeout: 1000
+                    tags: [a]
+                    enabled: true
+                    routes:
+                      - name: r
+                        protocols: [http, https]
+                        paths: [/x]
+                        regex_priority: 0
+                        path_handling: v0
+                        https_redirect_status_code: 426
+                        request_buffering: true
+                        response_buffering: true
+                        tags: [a]
+                """);
+
+        assertThat(route(config, "r").paths()).containsExactly("/x");
+    }
+
+    @Test
     void anUnknownEntityTypeIsRefused() throws Exception {
         Path file = write("""
                 _format_version: "3.0"
