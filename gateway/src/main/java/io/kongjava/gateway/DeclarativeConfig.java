@@ -46,6 +46,8 @@ public final class DeclarativeConfig {
 
     public final List<Service> services = new ArrayList<>();
     public final List<Route> routes = new ArrayList<>();
+    /** Fields Kong would act on that the local gateway leaves alone, each with where it is (logged at start). */
+    public final List<String> warnings = new ArrayList<>();
     public final List<PluginEntity> plugins = new ArrayList<>();
 
     private final Path file;
@@ -164,6 +166,25 @@ public final class DeclarativeConfig {
     private static final Set<String> PLUGIN_FIELDS = Set.of("id", "created_at", "updated_at", "name", "instance_name", "route", "service",
             "consumer", "consumer_group", "config", "protocols", "enabled", "tags", "ordering");
 
+    /**
+     * Kong's fields the local gateway does not act on, with the value under which that makes no difference (Kong's
+     * default; {@code null}: only absent or empty). Set otherwise, Kong would route or proxy differently.
+     */
+    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("headers", null, "snis", null, "sources", null,
+            "destinations", null, "expression", null, "priority", 0, "regex_priority", 0, "path_handling", "v0",
+            "https_redirect_status_code", 426, "request_buffering", true, "response_buffering", true);
+    private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("enabled", true, "client_certificate", null,
+            "tls_verify", null, "tls_verify_depth", null, "ca_certificates", null);
+    private static final Map<String, Object> PLUGIN_FIELDS_IGNORED = defaults("ordering", null, "consumer_group", null);
+
+    private static Map<String, Object> defaults(Object... fieldsAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < fieldsAndValues.length; i += 2) {
+            map.put((String) fieldsAndValues[i], fieldsAndValues[i + 1]);
+        }
+        return map;
+    }
+
     private void refuseUnknownFields(Map<String, Object> entity, Set<String> known, String where) throws ConfigException {
         for (String field : entity.keySet()) {
             if (!known.contains(field)) {
@@ -172,8 +193,21 @@ public final class DeclarativeConfig {
         }
     }
 
+    private void warnIgnored(Map<String, Object> entity, Map<String, Object> ignored, String where) {
+        ignored.forEach((field, harmless) -> {
+            Object value = entity.get(field);
+            boolean empty = value == null || (value instanceof java.util.Collection<?> c && c.isEmpty()) || (value instanceof Map<?, ?> m && m.isEmpty());
+            boolean same = harmless != null && value instanceof Number n && harmless instanceof Number h ? n.longValue() == h.longValue()
+                    : harmless != null && harmless.equals(value);
+            if (!empty && !same) {
+                warnings.add(at(where + "." + field) + ": set to " + value + ", which Kong acts on and the local gateway ignores");
+            }
+        });
+    }
+
     private void addService(Map<String, Object> s, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
         refuseUnknownFields(s, SERVICE_FIELDS, where);
+        warnIgnored(s, SERVICE_FIELDS_IGNORED, where);
         String name = string(s.get("name"), null);
         String protocol = string(s.get("protocol"), "http");
         String host = string(s.get("host"), null);
@@ -228,6 +262,10 @@ public final class DeclarativeConfig {
 
     private void addRoute(Map<String, Object> r, Service service, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
         refuseUnknownFields(r, ROUTE_FIELDS, where);
+        warnIgnored(r, ROUTE_FIELDS_IGNORED, where);
+        if (r.get("protocols") instanceof List<?> protocols && !protocols.contains("http")) {
+            warnings.add(at(where + ".protocols") + ": set to " + protocols + "; the local gateway serves the route over plain http all the same");
+        }
         String name = string(r.get("name"), null);
         List<String> paths = strings(r.get("paths"), where + ".paths");
         List<String> methods = strings(r.get("methods"), where + ".methods").stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
@@ -277,6 +315,7 @@ public final class DeclarativeConfig {
     private void addPlugin(Map<String, Object> p, String serviceId, String routeId, String where,
                            Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
         refuseUnknownFields(p, PLUGIN_FIELDS, where);
+        warnIgnored(p, PLUGIN_FIELDS_IGNORED, where);
         String name = string(p.get("name"), null);
         if (name == null) {
             throw new ConfigException(at(where + ".name") + ": required field missing");

@@ -150,6 +150,7 @@ public final class GatewayMain {
         }
         DeclarativeConfig config = DeclarativeConfig.load(conf.resolve(declarative), schemas, enabled,
                 name -> environment.containsKey(name) ? environment.get(name) : System.getenv(name));
+        config.warnings.forEach(warning -> log.log(Level.WARNING, warning));
         Map<Path, PluginServerClient> inProcess = pluginsInProcess ? InProcessServers.start(entries, conf::startCmdOrigin) : Map.of();
         List<KongConf.PluginServerEntry> processEntries = entries.stream().filter(e -> !inProcess.containsKey(e.socket())).toList();
         PluginServerProcesses processes = new PluginServerProcesses();

@@ -363,6 +363,29 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void whatKongWouldActOnAndTheGatewayIgnoresIsNamedAsAWarning() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                services:
+                  - name: s
+                    url: http://127.0.0.1:9
+                    tls_verify: true
+                    routes:
+                      - name: r
+                        paths: [/x]
+                        headers: {x-team: [a]}
+                        protocols: [https]
+                        regex_priority: 0
+                        request_buffering: true
+                """);
+
+        assertThat(config.warnings).hasSize(3);
+        assertThat(config.warnings.get(0)).contains(":5: services[0].tls_verify: set to true, which Kong acts on and the local gateway ignores");
+        assertThat(config.warnings.get(1)).contains(":9: services[0].routes[0].headers: set to {x-team=[a]}");
+        assertThat(config.warnings.get(2)).contains(":10: services[0].routes[0].protocols: set to [https]");
+    }
+
+    @Test
     void everyFieldKongsSchemasGiveAnEntityIsAccepted() throws Exception {
         DeclarativeConfig config = load("""
                 _format_version: "3.0"
