@@ -32,8 +32,18 @@ public final class DeclarativeConfig {
                           int connectTimeout, int readTimeout, int writeTimeout, int retries, Map<String, Object> entity) {
     }
 
+    /**
+     * A route. {@code headers}: lower-cased header names, each with the values (lower-cased; {@code ~*} marks a
+     * regex) one of which the request must carry; {@code regexPriority} orders regex paths of equal weight.
+     */
     public record Route(String id, String name, List<String> paths, List<String> methods, List<String> hosts,
+                        Map<String, List<String>> headers, int regexPriority,
                         boolean stripPath, boolean preserveHost, Service service, Map<String, Object> entity) {
+
+        public Route(String id, String name, List<String> paths, List<String> methods, List<String> hosts,
+                     boolean stripPath, boolean preserveHost, Service service, Map<String, Object> entity) {
+            this(id, name, paths, methods, hosts, Map.of(), 0, stripPath, preserveHost, service, entity);
+        }
     }
 
     /** A configured plugin; {@code serviceId}/{@code routeId} null when not scoped to one. */
@@ -170,8 +180,8 @@ public final class DeclarativeConfig {
      * Kong's fields the local gateway does not act on, with the value under which that makes no difference (Kong's
      * default; {@code null}: only absent or empty). Set otherwise, Kong would route or proxy differently.
      */
-    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("headers", null, "snis", null, "sources", null,
-            "destinations", null, "expression", null, "priority", 0, "regex_priority", 0, "path_handling", "v0",
+    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("snis", null, "sources", null,
+            "destinations", null, "expression", null, "priority", 0, "path_handling", "v0",
             "https_redirect_status_code", 426, "request_buffering", true, "response_buffering", true);
     private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("enabled", true, "client_certificate", null,
             "tls_verify", null, "tls_verify_depth", null, "ca_certificates", null);
@@ -260,6 +270,47 @@ public final class DeclarativeConfig {
         }
     }
 
+    /**
+     * A route's {@code headers}: a map of header names to lists of values, as Kong's routes schema has it. Names
+     * and values are lower-cased (Kong's router compares both case-insensitively); Host belongs in {@code hosts}.
+     */
+    private Map<String, List<String>> headers(Object value, String where) throws ConfigException {
+        if (value == null) {
+            return Map.of();
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new ConfigException(at(where) + ": expected a map");
+        }
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            String name = String.valueOf(entry.getKey());
+            String at = where + "." + name;
+            if (name.equalsIgnoreCase("host")) {
+                throw new ConfigException(at(at) + ": cannot contain 'host' header, which must be specified in the 'hosts' attribute");
+            }
+            if (!name.matches("[a-zA-Z0-9_-]+")) {
+                throw new ConfigException(at(at) + ": " + (name.isEmpty() ? "no header name provided"
+                        : "bad header name '" + name + "', allowed characters are A-Z, a-z, 0-9, '_', and '-'"));
+            }
+            List<String> values = new ArrayList<>();
+            for (String v : strings(entry.getValue(), at)) {
+                if (v.startsWith("~*")) {
+                    try {
+                        java.util.regex.Pattern.compile(v.substring(2).toLowerCase(Locale.ROOT));
+                    } catch (java.util.regex.PatternSyntaxException e) {
+                        throw new ConfigException(at(at) + ": invalid regex '" + v.substring(2) + "': " + e.getDescription());
+                    }
+                }
+                values.add(v.toLowerCase(Locale.ROOT));
+            }
+            if (values.isEmpty()) {
+                throw new ConfigException(at(at) + ": length must be at least 1");
+            }
+            headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values));
+        }
+        return headers;
+    }
+
     private void addRoute(Map<String, Object> r, Service service, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
         refuseUnknownFields(r, ROUTE_FIELDS, where);
         warnIgnored(r, ROUTE_FIELDS_IGNORED, where);
@@ -270,7 +321,9 @@ public final class DeclarativeConfig {
         List<String> paths = strings(r.get("paths"), where + ".paths");
         List<String> methods = strings(r.get("methods"), where + ".methods").stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
         List<String> hosts = strings(r.get("hosts"), where + ".hosts").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
-        if (paths.isEmpty() && methods.isEmpty() && hosts.isEmpty()) {
+        Map<String, List<String>> headers = headers(r.get("headers"), where + ".headers");
+        int regexPriority = intValue(r.get("regex_priority"), 0);
+        if (paths.isEmpty() && methods.isEmpty() && hosts.isEmpty() && headers.isEmpty()) {
             throw new ConfigException(at(where) + ": must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'");
         }
         for (String path : paths) {
@@ -293,11 +346,14 @@ public final class DeclarativeConfig {
         if (!hosts.isEmpty()) {
             entity.put("hosts", hosts);
         }
+        if (!headers.isEmpty()) {
+            entity.put("headers", headers);
+        }
         entity.put("protocols", List.of("http", "https"));
         entity.put("strip_path", strip);
         entity.put("preserve_host", preserve);
         entity.put("path_handling", "v0");
-        entity.put("regex_priority", 0L);
+        entity.put("regex_priority", (long) regexPriority);
         entity.put("https_redirect_status_code", 426L);
         entity.put("request_buffering", true);
         entity.put("response_buffering", true);
@@ -305,7 +361,7 @@ public final class DeclarativeConfig {
             entity.put("service", Map.of("id", service.id()));
         }
         entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
-        routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, strip, preserve, service, entity));
+        routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, headers, regexPriority, strip, preserve, service, entity));
         List<Object> plugins = list(r.get("plugins"), where + ".plugins");
         for (int i = 0; i < plugins.size(); i++) {
             addPlugin(cast(plugins.get(i), where + ".plugins[" + i + "]"), null, id, where + ".plugins[" + i + "]", schemas, enabled);

@@ -156,7 +156,7 @@ public final class Gateway implements AutoCloseable {
                 ResponseWriter.sendKongError(exchange, state, 413, null);
                 return;
             }
-            Optional<Router.Match> match = router.match(state.method, state.header("host"), state.port, state.path);
+            Optional<Router.Match> match = router.match(state.method, state.header("host"), state.port, state.path, state.headers);
             if (match.isEmpty()) {
                 ResponseWriter.sendKongError(exchange, state, 404, "no Route matched with those values");
                 return;

@@ -4,16 +4,18 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Matches requests to routes much as Kong's router does: hosts and methods must match when set (a host written
- * with a port, only on that port); paths match
- * by prefix, or as a regex when written {@code ~...}; among matches, routes with more conditions (methods,
- * hosts, paths), then plain (not wildcard) hosts, then regex paths, then the longest prefix win: the order of
- * Kong's {@code get_priority} (kong/router/transform.lua).
+ * Matches requests to routes much as Kong's router does: hosts, methods and headers must match when set (a host
+ * written with a port, only on that port; for each header, one of the request's values equals one of the route's,
+ * case-insensitively, or matches it as a regex when written {@code ~*...}); paths match by prefix, or as a regex
+ * when written {@code ~...}; among matches, routes with more conditions (methods, hosts, headers, paths), then
+ * plain (not wildcard) hosts, then more headers, then regex paths, then a higher {@code regex_priority}, then the
+ * longest prefix win: the order of Kong's {@code get_priority} (kong/router/transform.lua).
  */
 final class Router {
 
@@ -21,7 +23,43 @@ final class Router {
     record Match(DeclarativeConfig.Route route, String matchedPrefix) {
     }
 
-    private record Candidate(DeclarativeConfig.Route route, String path, Pattern regex, long priority, List<HostRule> hosts) {
+    private record Candidate(DeclarativeConfig.Route route, String path, Pattern regex, long priority, List<HostRule> hosts,
+                             List<HeaderRule> headers) {
+    }
+
+    /** One header of a route: the request must carry it with one of these values (plain, or patterns from {@code ~*}). */
+    private record HeaderRule(String name, List<String> values, List<Pattern> patterns) {
+        static HeaderRule of(String name, List<String> configured) {
+            List<String> values = new ArrayList<>();
+            List<Pattern> patterns = new ArrayList<>();
+            for (String value : configured) {
+                if (value.startsWith("~*")) {
+                    patterns.add(Pattern.compile(value.substring(2)));
+                } else {
+                    values.add(value);
+                }
+            }
+            return new HeaderRule(name, List.copyOf(values), List.copyOf(patterns));
+        }
+
+        boolean matches(Map<String, List<String>> requestHeaders) {
+            List<String> sent = requestHeaders.get(name);
+            if (sent == null) {
+                return false;
+            }
+            for (String value : sent) {
+                String lower = value.toLowerCase(Locale.ROOT);
+                if (values.contains(lower)) {
+                    return true;
+                }
+                for (Pattern pattern : patterns) {
+                    if (pattern.matcher(lower).find()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
     }
 
     /**
@@ -42,27 +80,35 @@ final class Router {
         }
     }
 
+    /** Kong's cap on the headers counted in a route's priority (its field has 8 bits less one). */
+    private static final long MAX_HEADER_COUNT = 255;
+
     private final List<Candidate> candidates = new ArrayList<>();
 
     Router(List<DeclarativeConfig.Route> routes) {
         for (DeclarativeConfig.Route route : routes) {
-            long conditions = (route.hosts().isEmpty() ? 0 : 1) + (route.methods().isEmpty() ? 0 : 1) + (route.paths().isEmpty() ? 0 : 1);
+            long conditions = (route.hosts().isEmpty() ? 0 : 1) + (route.methods().isEmpty() ? 0 : 1) + (route.paths().isEmpty() ? 0 : 1)
+                    + (route.headers().isEmpty() ? 0 : 1);
+            long headerCount = Math.min(route.headers().size(), MAX_HEADER_COUNT);
+            List<HeaderRule> headers = route.headers().entrySet().stream().map(e -> HeaderRule.of(e.getKey(), e.getValue())).toList();
             boolean plainHostsOnly = !route.hosts().isEmpty() && route.hosts().stream().noneMatch(h -> h.contains("*"));
             List<HostRule> hosts = route.hosts().stream().map(HostRule::of).toList();
             List<String> paths = route.paths().isEmpty() ? List.of("/") : route.paths();
             for (String path : paths) {
                 Pattern regex = path.startsWith("~") ? Pattern.compile(path.substring(1)) : null;
                 long length = regex != null || route.paths().isEmpty() ? 0 : path.length() & 0x7FFFF;
-                long priority = conditions << 61 | (plainHostsOnly ? 1L << 60 : 0) | (regex != null ? 1L << 51 : 0) | length;
-                candidates.add(new Candidate(route, path, regex, priority, hosts));
+                long regexPriority = regex != null ? (route.regexPriority() & 0xFFFFFFFFL) << 19 : 0;
+                long priority = conditions << 61 | (plainHostsOnly ? 1L << 60 : 0) | headerCount << 52 | (regex != null ? 1L << 51 : 0)
+                        | regexPriority | length;
+                candidates.add(new Candidate(route, path, regex, priority, hosts, headers));
             }
         }
         candidates.sort(Comparator.comparingLong(Candidate::priority).reversed());
     }
 
-    /** As {@link #match(String, String, int, String)} for a Host header that carries its port, if any. */
+    /** As {@link #match(String, String, int, String, Map)} for a Host header that carries its port, if any, and no other header. */
     Optional<Match> match(String method, String host, String path) {
-        return match(method, host, -1, path);
+        return match(method, host, -1, path, Map.of());
     }
 
     /**
@@ -71,8 +117,9 @@ final class Router {
      * @param host       the Host header, with or without a port
      * @param listenPort the port the request came in on: what a route host with a port is compared with when the
      *                   Host header has none, as Kong does
+     * @param headers    the request's headers, names lower-cased, each with all its values
      */
-    Optional<Match> match(String method, String host, int listenPort, String path) {
+    Optional<Match> match(String method, String host, int listenPort, String path, Map<String, List<String>> headers) {
         String hostOnly = host == null ? "" : host.toLowerCase(Locale.ROOT);
         int port = listenPort;
         int colon = hostOnly.lastIndexOf(':');
@@ -86,6 +133,9 @@ final class Router {
                 continue;
             }
             if (!candidate.hosts().isEmpty() && !anyMatches(candidate.hosts(), hostOnly, port)) {
+                continue;
+            }
+            if (!allMatch(candidate.headers(), headers)) {
                 continue;
             }
             if (candidate.regex() != null) {
@@ -146,6 +196,15 @@ final class Router {
             }
         }
         return false;
+    }
+
+    private static boolean allMatch(List<HeaderRule> rules, Map<String, List<String>> headers) {
+        for (HeaderRule rule : rules) {
+            if (!rule.matches(headers)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isPort(String digits) {

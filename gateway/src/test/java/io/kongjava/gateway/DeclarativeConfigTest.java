@@ -373,7 +373,7 @@ class DeclarativeConfigTest {
                     routes:
                       - name: r
                         paths: [/x]
-                        headers: {x-team: [a]}
+                        snis: [a.example]
                         protocols: [https]
                         regex_priority: 0
                         request_buffering: true
@@ -381,7 +381,7 @@ class DeclarativeConfigTest {
 
         assertThat(config.warnings).hasSize(3);
         assertThat(config.warnings.get(0)).contains(":5: services[0].tls_verify: set to true, which Kong acts on and the local gateway ignores");
-        assertThat(config.warnings.get(1)).contains(":9: services[0].routes[0].headers: set to {x-team=[a]}");
+        assertThat(config.warnings.get(1)).contains(":9: services[0].routes[0].snis: set to [a.example]");
         assertThat(config.warnings.get(2)).contains(":10: services[0].routes[0].protocols: set to [https]");
     }
 

@@ -47,6 +47,72 @@ class RouterTest {
     }
 
     @Test
+    void aRouteWithHeadersMatchesOnlyRequestsCarryingOneOfItsValuesForEachHeader() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: any, paths: [/v1]}
+                  - {name: team-a, paths: [/v1], headers: {x-team: [a, alpha]}}
+                  - {name: team-a-beta, paths: [/v1], headers: {x-team: [a], x-channel: [beta]}}
+                  - {name: version, paths: [/v1], headers: {x-version: ['~*^2\\.[0-9]+$']}}
+                """);
+
+        assertThat(route(router, "/v1", Map.of())).isEqualTo("any");
+        assertThat(route(router, "/v1", Map.of("x-team", List.of("A")))).as("values compare case-insensitively").isEqualTo("team-a");
+        assertThat(route(router, "/v1", Map.of("x-team", List.of("b", "alpha")))).as("any of the request's values").isEqualTo("team-a");
+        assertThat(route(router, "/v1", Map.of("x-team", List.of("a"), "x-channel", List.of("beta"))))
+                .as("more headers win among routes of equal weight").isEqualTo("team-a-beta");
+        assertThat(route(router, "/v1", Map.of("x-team", List.of("c")))).isEqualTo("any");
+        assertThat(route(router, "/v1", Map.of("x-version", List.of("2.13")))).as("~* is a regex").isEqualTo("version");
+        assertThat(route(router, "/v1", Map.of("x-version", List.of("3.1")))).isEqualTo("any");
+    }
+
+    @Test
+    void aHeaderOutweighsALongerPrefixAsKongsPriorityCountsItAsACondition() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: long-prefix, paths: [/v1/messages]}
+                  - {name: canary, paths: [/v1], headers: {x-canary: ["true"]}}
+                """);
+
+        assertThat(route(router, "/v1/messages", Map.of("x-canary", List.of("true")))).isEqualTo("canary");
+        assertThat(route(router, "/v1/messages", Map.of())).isEqualTo("long-prefix");
+    }
+
+    @Test
+    void aHigherRegexPriorityWinsAmongRegexPaths() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: low, paths: ['~/items/\\d+'], regex_priority: 1}
+                  - {name: high, paths: ["~/items/[0-9]+$"], regex_priority: 5}
+                """);
+
+        assertThat(route(router, "/items/42", Map.of())).isEqualTo("high");
+    }
+
+    @Test
+    void aRouteOfHeadersAloneIsValidAndHostInHeadersIsRefusedAsKongRefusesIt() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: by-header, headers: {x-tenant: [t1]}}
+                """);
+        assertThat(route(router, "/anything/at/all", Map.of("x-tenant", List.of("t1")))).isEqualTo("by-header");
+        assertThat(route(router, "/anything/at/all", Map.of())).isNull();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> router("""
+                routes:
+                  - {name: r, paths: [/], headers: {Host: [example.com]}}
+                """)).hasMessageContaining("routes[0].headers.Host: cannot contain 'host' header, which must be specified in the 'hosts' attribute");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> router("""
+                routes:
+                  - {name: r, paths: [/], headers: {"x team": [a]}}
+                """)).hasMessageContaining("bad header name 'x team', allowed characters are A-Z, a-z, 0-9, '_', and '-'");
+    }
+
+    private static String route(Router router, String path, Map<String, List<String>> headers) {
+        return router.match("GET", "localhost", 8000, path, headers).map(m -> m.route().name()).orElse(null);
+    }
+
+    @Test
     void theLongestMatchingPrefixWins() throws Exception {
         Router router = router("""
                 routes:
@@ -111,14 +177,14 @@ class RouterTest {
 
         assertThat(routeFor(router, "GET", "example.com:8080", "/")).isEqualTo("on-8080");
         assertThat(routeFor(router, "GET", "example.com:9090", "/")).isEqualTo("fallback");
-        assertThat(router.match("GET", "example.com", 8080, "/")).as("Host without a port, listening on 8080").get()
+        assertThat(router.match("GET", "example.com", 8080, "/", Map.of())).as("Host without a port, listening on 8080").get()
                 .extracting(m -> m.route().name()).isEqualTo("on-8080");
-        assertThat(router.match("GET", "example.com", 8000, "/")).get()
+        assertThat(router.match("GET", "example.com", 8000, "/", Map.of())).get()
                 .extracting(m -> m.route().name()).isEqualTo("fallback");
         assertThat(routeFor(router, "GET", "www.example.com:8443", "/")).isEqualTo("subdomains-on-8443");
         assertThat(routeFor(router, "GET", "www.example.com:8080", "/")).isEqualTo("fallback");
         assertThat(routeFor(router, "GET", "api.example.com:1234", "/")).isEqualTo("any-port");
-        assertThat(router.match("GET", "api.example.com", 8000, "/")).get()
+        assertThat(router.match("GET", "api.example.com", 8000, "/", Map.of())).get()
                 .extracting(m -> m.route().name()).isEqualTo("any-port");
     }
 
@@ -278,6 +344,44 @@ class RouterTest {
                 assertThat(get(base + "/anything/v1/messages?beta=true")).isEqualTo("/base/v1/messages?beta=true");
                 assertThat(get(base + "/anything/v1/messages?q=a%20b&beta=true&flag")).isEqualTo("/base/v1/messages?q=a%20b&beta=true&flag");
                 assertThat(get(base + "/anything")).isEqualTo("/base");
+            }
+        } finally {
+            upstream.stop(0);
+        }
+    }
+
+    @Test
+    void theGatewaySendsRequestsWithTheRoutesHeaderToItsServiceAndOthersToTheDefault() throws Exception {
+        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        upstream.createContext("/", exchange -> {
+            byte[] body = exchange.getRequestURI().getPath().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        upstream.start();
+        try {
+            DeclarativeConfig config = load("""
+                    _format_version: "3.0"
+                    services:
+                      - name: stable
+                        url: http://127.0.0.1:%1$d/stable
+                        routes: [{name: stable, paths: [/anything]}]
+                      - name: canary
+                        url: http://127.0.0.1:%1$d/canary
+                        routes: [{name: canary, paths: [/anything], headers: {x-canary: ["yes"]}}]
+                    """.formatted(upstream.getAddress().getPort()));
+            assertThat(config.warnings).as("headers are acted on, so not warned about").isEmpty();
+            try (Gateway gateway = new Gateway(config, Map.of(), 1024 * 1024).start(new InetSocketAddress("127.0.0.1", 0));
+                 HttpClient client = HttpClient.newHttpClient()) {
+                URI uri = URI.create("http://127.0.0.1:" + gateway.address().getPort() + "/anything/v1/messages");
+                HttpResponse<String> canary = client.send(HttpRequest.newBuilder(uri).header("X-Canary", "YES").build(),
+                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> stable = client.send(HttpRequest.newBuilder(uri).header("X-Canary", "no").build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+                assertThat(canary.body()).isEqualTo("/canary/v1/messages");
+                assertThat(stable.body()).isEqualTo("/stable/v1/messages");
             }
         } finally {
             upstream.stop(0);
