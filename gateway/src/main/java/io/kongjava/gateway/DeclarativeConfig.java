@@ -37,12 +37,12 @@ public final class DeclarativeConfig {
      * regex) one of which the request must carry; {@code regexPriority} orders regex paths of equal weight.
      */
     public record Route(String id, String name, List<String> paths, List<String> methods, List<String> hosts,
-                        Map<String, List<String>> headers, int regexPriority,
+                        Map<String, List<String>> headers, int regexPriority, boolean httpsOnly, int httpsRedirectStatusCode,
                         boolean stripPath, boolean preserveHost, Service service, Map<String, Object> entity) {
 
         public Route(String id, String name, List<String> paths, List<String> methods, List<String> hosts,
                      boolean stripPath, boolean preserveHost, Service service, Map<String, Object> entity) {
-            this(id, name, paths, methods, hosts, Map.of(), 0, stripPath, preserveHost, service, entity);
+            this(id, name, paths, methods, hosts, Map.of(), 0, false, 426, stripPath, preserveHost, service, entity);
         }
     }
 
@@ -182,7 +182,7 @@ public final class DeclarativeConfig {
      */
     private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("snis", null, "sources", null,
             "destinations", null, "expression", null, "priority", 0, "path_handling", "v0",
-            "https_redirect_status_code", 426, "request_buffering", true, "response_buffering", true);
+            "request_buffering", true, "response_buffering", true);
     private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("enabled", true, "client_certificate", null,
             "tls_verify", null, "tls_verify_depth", null, "ca_certificates", null);
     private static final Map<String, Object> PLUGIN_FIELDS_IGNORED = defaults("ordering", null, "consumer_group", null);
@@ -314,8 +314,16 @@ public final class DeclarativeConfig {
     private void addRoute(Map<String, Object> r, Service service, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
         refuseUnknownFields(r, ROUTE_FIELDS, where);
         warnIgnored(r, ROUTE_FIELDS_IGNORED, where);
-        if (r.get("protocols") instanceof List<?> protocols && !protocols.contains("http")) {
+        List<String> protocols = r.get("protocols") == null ? List.of("http", "https") : strings(r.get("protocols"), where + ".protocols");
+        // Kong's port 8000 answers a route without http (https only) with 426 or a redirect; other protocols
+        // (grpc, tcp, ws, ...) the local gateway does not serve at all
+        boolean httpsOnly = protocols.contains("https") && !protocols.contains("http");
+        if (!protocols.contains("http") && !httpsOnly) {
             warnings.add(at(where + ".protocols") + ": set to " + protocols + "; the local gateway serves the route over plain http all the same");
+        }
+        int redirectCode = intValue(r.get("https_redirect_status_code"), 426);
+        if (!List.of(426, 301, 302, 307, 308).contains(redirectCode)) {
+            throw new ConfigException(at(where + ".https_redirect_status_code") + ": expected one of: 426, 301, 302, 307, 308");
         }
         String name = string(r.get("name"), null);
         List<String> paths = strings(r.get("paths"), where + ".paths");
@@ -349,19 +357,20 @@ public final class DeclarativeConfig {
         if (!headers.isEmpty()) {
             entity.put("headers", headers);
         }
-        entity.put("protocols", List.of("http", "https"));
+        entity.put("protocols", protocols);
         entity.put("strip_path", strip);
         entity.put("preserve_host", preserve);
         entity.put("path_handling", "v0");
         entity.put("regex_priority", (long) regexPriority);
-        entity.put("https_redirect_status_code", 426L);
+        entity.put("https_redirect_status_code", (long) redirectCode);
         entity.put("request_buffering", true);
         entity.put("response_buffering", true);
         if (service != null) {
             entity.put("service", Map.of("id", service.id()));
         }
         entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
-        routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, headers, regexPriority, strip, preserve, service, entity));
+        routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, headers, regexPriority, httpsOnly, redirectCode,
+                strip, preserve, service, entity));
         List<Object> plugins = list(r.get("plugins"), where + ".plugins");
         for (int i = 0; i < plugins.size(); i++) {
             addPlugin(cast(plugins.get(i), where + ".plugins[" + i + "]"), null, id, where + ".plugins[" + i + "]", schemas, enabled);

@@ -162,6 +162,19 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             DeclarativeConfig.Route route = match.get().route();
+            if (route.httpsOnly()) {
+                // What Kong's http listener answers for a route of https only (runloop/handler.lua, access.before);
+                // the local gateway serves plain http, so its requests never come in as https.
+                if (route.httpsRedirectStatusCode() == 426) {
+                    // Kong also sets Connection: Upgrade, which nginx does not let a Lua handler set; it manages
+                    // Connection itself, as the local gateway does
+                    ResponseWriter.sendKongError(exchange, state, 426, "Please use HTTPS protocol", Map.of("Upgrade", "TLS/1.2, HTTP/1.1"));
+                } else {
+                    String query = state.rawQuery.isEmpty() ? "" : "?" + state.rawQuery;
+                    ResponseWriter.sendRedirect(exchange, state, route.httpsRedirectStatusCode(), "https://" + state.host + state.path + query);
+                }
+                return;
+            }
             DeclarativeConfig.Service service = route.service();
             matched(state, match.get(), route, service);
             PluginIterator.RoutePlugins running = plugins.forRoute(route);

@@ -35,12 +35,29 @@ final class ResponseWriter {
 
     /** Kong's error answer; a null {@code message} is Kong's text for the status. */
     static void sendKongError(HttpExchange exchange, KongRequest state, int status, String message) throws IOException {
+        sendKongError(exchange, state, status, message, Map.of());
+    }
+
+    /** As above, with headers of its own (426's {@code Upgrade}, for one), sent as given. */
+    static void sendKongError(HttpExchange exchange, KongRequest state, int status, String message, Map<String, String> extra)
+            throws IOException {
         Map<String, List<String>> headers = new LinkedHashMap<>();
+        // set on the answer itself: Upgrade is hop-by-hop, which the forwarding filter in write() leaves out
+        extra.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
         headers.put("content-type", List.of("application/json; charset=utf-8"));
         headers.put("x-kong-request-id", List.of(state.requestId));
         state.responseSource = "error";
         String text = message == null ? KongStatusTexts.defaultMessage(status) : message;
         write(exchange, state, status, headers, kongErrorBody(text, state.requestId));
+    }
+
+    /** A redirect with no body, as {@code kong.response.exit(status)} with a Location header sends it. */
+    static void sendRedirect(HttpExchange exchange, KongRequest state, int status, String location) throws IOException {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        headers.put("location", List.of(location));
+        headers.put("x-kong-request-id", List.of(state.requestId));
+        state.responseSource = "exit";
+        write(exchange, state, status, headers, new byte[0]);
     }
 
     /** Kong's JSON error body: {@code {"message": ..., "request_id": ...}}. */

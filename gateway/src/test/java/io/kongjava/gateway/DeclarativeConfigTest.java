@@ -374,7 +374,7 @@ class DeclarativeConfigTest {
                       - name: r
                         paths: [/x]
                         snis: [a.example]
-                        protocols: [https]
+                        protocols: [grpc]
                         regex_priority: 0
                         request_buffering: true
                 """);
@@ -382,7 +382,7 @@ class DeclarativeConfigTest {
         assertThat(config.warnings).hasSize(3);
         assertThat(config.warnings.get(0)).contains(":5: services[0].tls_verify: set to true, which Kong acts on and the local gateway ignores");
         assertThat(config.warnings.get(1)).contains(":9: services[0].routes[0].snis: set to [a.example]");
-        assertThat(config.warnings.get(2)).contains(":10: services[0].routes[0].protocols: set to [https]");
+        assertThat(config.warnings.get(2)).contains(":10: services[0].routes[0].protocols: set to [grpc]");
     }
 
     @Test

@@ -216,6 +216,43 @@ class RouterTest {
     }
 
     @Test
+    void aRouteOfHttpsOnlyIsAnsweredAsKongsHttpListenerAnswersIt() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                services:
+                  - name: s
+                    url: http://127.0.0.1:9
+                    routes:
+                      - {name: secure, paths: [/secure], protocols: [https]}
+                      - {name: moved, paths: [/moved], protocols: [https], https_redirect_status_code: 308}
+                """);
+        assertThat(config.warnings).as("acted on, so not warned about").isEmpty();
+        try (Gateway gateway = new Gateway(config, Map.of(), 1024).start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            int port = gateway.address().getPort();
+
+            String upgrade = responseHead(port, "/secure/x?a=1", "api.example.com");
+            assertThat(upgrade).startsWith("HTTP/1.1 426 ").containsIgnoringCase("\nUpgrade: TLS/1.2, HTTP/1.1")
+                    .contains("\"message\":\"Please use HTTPS protocol\"");
+            String moved = responseHead(port, "/moved/x?a=1", "api.example.com:" + port);
+            assertThat(moved).startsWith("HTTP/1.1 308 ").containsIgnoringCase("\nLocation: https://api.example.com/moved/x?a=1");
+        }
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> load("""
+                _format_version: "3.0"
+                routes: [{name: r, paths: [/], protocols: [https], https_redirect_status_code: 303}]
+                """)).hasMessageContaining("routes[0].https_redirect_status_code: expected one of: 426, 301, 302, 307, 308");
+    }
+
+    /** Everything the gateway answers a GET of {@code target} with (head and body), until it closes. */
+    private static String responseHead(int port, String target, String host) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).replace("\r\n", "\n");
+        }
+    }
+
+    @Test
     void moreConditionsBeatALongerPath() throws Exception {
         Router router = router("""
                 routes:
