@@ -28,8 +28,14 @@ import java.util.UUID;
  */
 public final class DeclarativeConfig {
 
+    /** A service; {@code enabled} false keeps its routes out of the router, as Kong's router build does. */
     public record Service(String id, String name, String protocol, String host, int port, String path,
-                          int connectTimeout, int readTimeout, int writeTimeout, int retries, Map<String, Object> entity) {
+                          int connectTimeout, int readTimeout, int writeTimeout, int retries, boolean enabled, Map<String, Object> entity) {
+
+        public Service(String id, String name, String protocol, String host, int port, String path,
+                       int connectTimeout, int readTimeout, int writeTimeout, int retries, Map<String, Object> entity) {
+            this(id, name, protocol, host, port, path, connectTimeout, readTimeout, writeTimeout, retries, true, entity);
+        }
     }
 
     /**
@@ -183,7 +189,7 @@ public final class DeclarativeConfig {
     private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("snis", null, "sources", null,
             "destinations", null, "expression", null, "priority", 0, "path_handling", "v0",
             "request_buffering", true, "response_buffering", true);
-    private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("enabled", true, "client_certificate", null,
+    private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("client_certificate", null,
             "tls_verify", null, "tls_verify_depth", null, "ca_certificates", null);
     private static final Map<String, Object> PLUGIN_FIELDS_IGNORED = defaults("ordering", null, "consumer_group", null);
 
@@ -256,9 +262,10 @@ public final class DeclarativeConfig {
         entity.put("read_timeout", (long) read);
         entity.put("write_timeout", (long) write);
         entity.put("retries", (long) retries);
-        entity.put("enabled", true);
+        boolean serviceEnabled = !(s.get("enabled") instanceof Boolean b) || b;
+        entity.put("enabled", serviceEnabled);
         entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
-        Service service = new Service(id, name == null ? id : name, protocol, host, port, path, connect, read, write, retries, entity);
+        Service service = new Service(id, name == null ? id : name, protocol, host, port, path, connect, read, write, retries, serviceEnabled, entity);
         services.add(service);
         List<Object> routes = list(s.get("routes"), where + ".routes");
         for (int i = 0; i < routes.size(); i++) {

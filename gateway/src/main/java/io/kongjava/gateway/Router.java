@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * case-insensitively, or matches it as a regex when written {@code ~*...}); paths match by prefix, or as a regex
  * when written {@code ~...}; among matches, routes with more conditions (methods, hosts, headers, paths), then
  * plain (not wildcard) hosts, then more headers, then regex paths, then a higher {@code regex_priority}, then the
- * longest prefix win: the order of Kong's {@code get_priority} (kong/router/transform.lua).
+ * longest prefix win: the order of Kong's {@code get_priority} (kong/router/transform.lua). Routes of a service
+ * with {@code enabled: false} are left out.
  */
 final class Router {
 
@@ -87,6 +88,9 @@ final class Router {
 
     Router(List<DeclarativeConfig.Route> routes) {
         for (DeclarativeConfig.Route route : routes) {
+            if (route.service() != null && !route.service().enabled()) {
+                continue; // Kong leaves the routes of a disabled service out of its router: they answer 404
+            }
             long conditions = (route.hosts().isEmpty() ? 0 : 1) + (route.methods().isEmpty() ? 0 : 1) + (route.paths().isEmpty() ? 0 : 1)
                     + (route.headers().isEmpty() ? 0 : 1);
             long headerCount = Math.min(route.headers().size(), MAX_HEADER_COUNT);

@@ -253,6 +253,26 @@ class RouterTest {
     }
 
     @Test
+    void theRoutesOfADisabledServiceAreLeftOutAsKongLeavesThemOutOfItsRouter() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                services:
+                  - name: retired
+                    url: http://127.0.0.1:9
+                    enabled: false
+                    routes: [{name: retired-messages, paths: [/anything/v1/messages]}]
+                  - name: current
+                    url: http://127.0.0.1:9
+                    routes: [{name: anything, paths: [/anything]}]
+                """);
+        Router router = new Router(config.routes);
+
+        assertThat(config.warnings).as("acted on, so not warned about").isEmpty();
+        assertThat(routeFor(router, "POST", "localhost", "/anything/v1/messages")).isEqualTo("anything");
+        assertThat(config.services.getFirst().entity()).containsEntry("enabled", false);
+    }
+
+    @Test
     void moreConditionsBeatALongerPath() throws Exception {
         Router router = router("""
                 routes:
