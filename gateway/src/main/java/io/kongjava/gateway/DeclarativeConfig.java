@@ -187,7 +187,7 @@ public final class DeclarativeConfig {
      * default; {@code null}: only absent or empty). Set otherwise, Kong would route or proxy differently.
      */
     private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("snis", null, "sources", null,
-            "destinations", null, "expression", null, "priority", 0, "path_handling", "v0",
+            "destinations", null, "expression", null, "priority", 0,
             "request_buffering", true, "response_buffering", true);
     private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("client_certificate", null,
             "tls_verify", null, "tls_verify_depth", null, "ca_certificates", null);
@@ -327,6 +327,12 @@ public final class DeclarativeConfig {
         boolean httpsOnly = protocols.contains("https") && !protocols.contains("http");
         if (!protocols.contains("http") && !httpsOnly) {
             warnings.add(at(where + ".protocols") + ": set to " + protocols + "; the local gateway serves the route over plain http all the same");
+        }
+        if ("v1".equals(r.get("path_handling"))) {
+            warnings.add(at(where + ".path_handling") + ": v1 is deprecated and does not work under Kong's default router_flavor"
+                    + " (traditional_compatible), which joins paths as v0; so does the local gateway");
+        } else if (r.get("path_handling") != null && !"v0".equals(r.get("path_handling"))) {
+            throw new ConfigException(at(where + ".path_handling") + ": expected one of: v0, v1");
         }
         int redirectCode = intValue(r.get("https_redirect_status_code"), 426);
         if (!List.of(426, 301, 302, 307, 308).contains(redirectCode)) {

@@ -386,6 +386,25 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void pathHandlingV1IsNamedAsWhatKongsDefaultRouterIgnoresAndAnythingElseIsRefused() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                routes:
+                  - name: r
+                    paths: [/x]
+                    path_handling: v1
+                """);
+        assertThat(config.warnings).singleElement().asString()
+                .contains(":5: routes[0].path_handling: v1 is deprecated and does not work under Kong's default router_flavor");
+
+        Path v2 = write("""
+                _format_version: "3.0"
+                routes: [{name: r, paths: [/x], path_handling: v2}]
+                """);
+        assertRefused(v2).hasMessageContaining("routes[0].path_handling: expected one of: v0, v1");
+    }
+
+    @Test
     void everyFieldKongsSchemasGiveAnEntityIsAccepted() throws Exception {
         DeclarativeConfig config = load("""
                 _format_version: "3.0"
