@@ -2,6 +2,7 @@
 """Server CPU per event in a steady state, measured from outside the JVM (bench/README.md, "Under Kong's client").
 
     bench/external/steady_state.py [--events 20000] [--warmup 5000] [--rounds 2] [--dist DIR]
+                                   [--phase log|access] [--baseline-dist DIR]
 
 Speaks MsgPack:1 to each plugin server over one Unix-socket connection, one call after another, as Kong's
 mp_rpc does for one request: StartInstance, then per event HandleEvent and a Step answering each PDK call.
@@ -15,6 +16,8 @@ Rounds alternate the servers. Kong's own Lua is not in the loop (bench/run.sh ha
 server alone, without nginx or load-driver noise on the shared cores. Needs testing/js-pluginserver's npm
 packages (./test.sh installs them) and a built distribution. The Java server inherits KONG_JAVA_OPTS: C2's
 steady state is `KONG_JAVA_OPTS=-XX:TieredStopAtLevel=4 steady_state.py --warmup 40000` (bench/README.md).
+--baseline-dist runs a second Java distribution (another build) in each round, before the first: an A/B of
+a change, alternating on the same host, beside kong-pdk's figures.
 """
 import argparse
 import json
@@ -135,7 +138,7 @@ def server_pid(marker):
 
 def start(kind, work, dist):
     prefix = tempfile.mkdtemp(dir=work)
-    if kind == "java":
+    if kind.startswith("java"):
         sock = os.path.join(prefix, "java.sock")
         cmd = [os.path.join(dist, "bin/kong-java-pluginserver"), "-kong-prefix", prefix, "--socket", sock]
     else:
@@ -180,8 +183,8 @@ def access_events(kong, plugin, work, record):
     return event
 
 
-def measure(kind, plugin, events_of, args, work, record):
-    proc, sock, pid = start(kind, work, args.dist)
+def measure(kind, plugin, events_of, args, work, record, dist):
+    proc, sock, pid = start(kind, work, dist)
     try:
         kong = Kong(sock)
         event = events_of(kong, plugin, work, record)
@@ -205,6 +208,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--dist", default=os.path.join(ROOT, "distribution/target/kong-java-pdk"))
+    parser.add_argument("--phase", choices=["log", "access"], help="only this phase's pair")
+    parser.add_argument("--baseline-dist", help="another Java distribution, run first in each round")
     args = parser.parse_args()
     if not os.path.exists(os.path.join(ROOT, "testing/js-pluginserver/node_modules/.bin/kong-js-pluginserver")):
         sys.exit("steady_state.py: Kong's JS plugin server is not installed (./test.sh, or npm ci in testing/js-pluginserver)")
@@ -212,15 +217,21 @@ def main():
     record.pop("ai", None)
     pairs = [("log", [("java", "java-file-log"), ("js", "js-file-log")], log_events),
              ("access", [("java", "java-hello"), ("js", "js-hello")], access_events)]
+    if args.phase:
+        pairs = [pair for pair in pairs if pair[0] == args.phase]
+    if args.baseline_dist:
+        pairs = [(phase, [("java-baseline", servers[0][1])] + servers, events_of) for phase, servers, events_of in pairs]
     print("# one connection, sequential events, %d measured after %d warm-up, %d rounds; %d cores; server CPU = user+system of its process"
           % (args.events, args.warmup, args.rounds, os.cpu_count()))
-    print("%-7s %-14s %-5s %14s %9s %9s %14s" % ("phase", "plugin", "round", "CPU us/event", "user", "system", "wall us/event"))
+    print("%-7s %-25s %-5s %14s %9s %9s %14s" % ("phase", "plugin", "round", "CPU us/event", "user", "system", "wall us/event"))
     with tempfile.TemporaryDirectory(prefix="kjp-steady-") as work:
         for phase, servers, events_of in pairs:
             for r in range(args.rounds):
                 for kind, plugin in servers:
-                    cpu, user, system, wall = measure(kind, plugin, events_of, args, work, record)
-                    print("%-7s %-14s %-5d %14.1f %9.1f %9.1f %14.1f" % (phase, plugin, r + 1, cpu, user, system, wall), flush=True)
+                    dist = args.baseline_dist if kind == "java-baseline" else args.dist
+                    cpu, user, system, wall = measure(kind, plugin, events_of, args, work, record, dist)
+                    label = plugin + (" (baseline)" if kind == "java-baseline" else "")
+                    print("%-7s %-25s %-5d %14.1f %9.1f %9.1f %14.1f" % (phase, label, r + 1, cpu, user, system, wall), flush=True)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
 
     @Override
     public void log(Kong kong, FileLogConfig config) throws PdkException {
-        String line;
+        byte[] line;
         try {
             line = render(kong, config);
         } catch (JsonProcessingException e) {
@@ -91,7 +91,7 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
             return;
         }
         FileAppender appender = FileAppender.forPath(config.path());
-        FileAppender.Outcome outcome = appender.append(line.getBytes(StandardCharsets.UTF_8), config.reopen(), permissions(config.mode()));
+        FileAppender.Outcome outcome = appender.append(line, config.reopen(), permissions(config.mode()));
         String path = config.path();
         if (outcome.written()) {
             Long failedBefore = failingSince.remove(path);
@@ -112,7 +112,7 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
         }
     }
 
-    String render(Kong kong, FileLogConfig config) throws PdkException, JsonProcessingException, InterruptedException {
+    byte[] render(Kong kong, FileLogConfig config) throws PdkException, JsonProcessingException, InterruptedException {
         String serialized = kong.log().serialize();
         Optional<SerializedRecord> scanned = config.customFields().isEmpty() ? SerializedRecord.scan(serialized) : Optional.empty();
         if (scanned.isPresent()) {
@@ -125,7 +125,7 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
         }
         ObjectNode record = parse(serialized);
         String requestId = record.path("request").path("id").asText("");
-        return line(record, block(requestId, AI_KEY, config), block(requestId, RELAY_KEY, config), config);
+        return line(record, block(requestId, AI_KEY, config), block(requestId, RELAY_KEY, config), config).getBytes(StandardCharsets.UTF_8);
     }
 
     /** What another Java plugin of this request (or the server's relay) published under {@code key}. */
@@ -147,15 +147,15 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
     }
 
     /** The line from Kong's own text, when no custom field needs the record as a tree. */
-    static String splice(SerializedRecord record, Map<?, ?> aiBlock) throws JsonProcessingException {
+    static byte[] splice(SerializedRecord record, Map<?, ?> aiBlock) throws JsonProcessingException {
         return splice(record, aiBlock, null);
     }
 
     /** The line with the relay's block too, which must have no {@code fields} to set by path. */
-    static String splice(SerializedRecord record, Map<?, ?> aiBlock, Map<?, ?> relayBlock) throws JsonProcessingException {
+    static byte[] splice(SerializedRecord record, Map<?, ?> aiBlock, Map<?, ?> relayBlock) throws JsonProcessingException {
         Set<String> redacted = new java.util.HashSet<>(List.of("authorization", "proxy-authorization"));
         Set<String> dropped = new java.util.HashSet<>(List.of(RELAY_TICKET_HEADER));
-        String aiJson = null;
+        byte[] aiJson = null;
         if (aiBlock != null) {
             if (aiBlock.get("redact_headers") instanceof List<?> names) {
                 names.forEach(name -> redacted.add(String.valueOf(name).toLowerCase(java.util.Locale.ROOT)));
@@ -167,14 +167,14 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
             measured.remove("redact_headers");
             measured.remove("drop_headers");
             if (!measured.isEmpty()) {
-                aiJson = JSON.writeValueAsString(measured);
+                aiJson = JSON.writeValueAsBytes(measured);
             }
         }
-        String relayJson = null;
+        byte[] relayJson = null;
         if (relayBlock != null) {
             Map<Object, Object> relay = new java.util.LinkedHashMap<>(relayBlock);
             relay.remove("fields");
-            relayJson = JSON.writeValueAsString(relay);
+            relayJson = JSON.writeValueAsBytes(relay);
         }
         return record.line(redacted, dropped, aiJson, relayJson);
     }
