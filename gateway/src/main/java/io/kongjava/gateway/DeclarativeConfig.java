@@ -43,12 +43,12 @@ public final class DeclarativeConfig {
      * regex) one of which the request must carry; {@code regexPriority} orders regex paths of equal weight.
      */
     public record Route(String id, String name, List<String> paths, List<String> methods, List<String> hosts,
-                        Map<String, List<String>> headers, int regexPriority, boolean httpsOnly, int httpsRedirectStatusCode,
+                        Map<String, List<String>> headers, List<String> snis, int regexPriority, boolean httpsOnly, int httpsRedirectStatusCode,
                         boolean stripPath, boolean preserveHost, Service service, Map<String, Object> entity) {
 
         public Route(String id, String name, List<String> paths, List<String> methods, List<String> hosts,
                      boolean stripPath, boolean preserveHost, Service service, Map<String, Object> entity) {
-            this(id, name, paths, methods, hosts, Map.of(), 0, false, 426, stripPath, preserveHost, service, entity);
+            this(id, name, paths, methods, hosts, Map.of(), List.of(), 0, false, 426, stripPath, preserveHost, service, entity);
         }
     }
 
@@ -186,8 +186,7 @@ public final class DeclarativeConfig {
      * Kong's fields the local gateway does not act on, with the value under which that makes no difference (Kong's
      * default; {@code null}: only absent or empty). Set otherwise, Kong would route or proxy differently.
      */
-    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("snis", null, "sources", null,
-            "destinations", null, "expression", null, "priority", 0,
+    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("expression", null, "priority", 0,
             "request_buffering", true, "response_buffering", true);
     private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("client_certificate", null,
             "tls_verify", null, "tls_verify_depth", null, "ca_certificates", null);
@@ -318,6 +317,33 @@ public final class DeclarativeConfig {
         return headers;
     }
 
+    /**
+     * A route's {@code snis}: server names (a {@code *} may stand for the leftmost or rightmost label), allowed
+     * only on a route Kong can serve over TLS. Kong's router leaves them out of the match for a request that did
+     * not come over https (kong/router/transform.lua), as every request to the local gateway does; they still
+     * count in the route's priority.
+     */
+    private List<String> snis(Object value, List<String> protocols, String where) throws ConfigException {
+        List<String> snis = strings(value, where).stream().map(sni -> sni.toLowerCase(Locale.ROOT)).toList();
+        if (snis.isEmpty()) {
+            return snis;
+        }
+        if (protocols.stream().noneMatch(List.of("https", "grpcs", "tls", "tls_passthrough")::contains)) {
+            throw new ConfigException(at(where) + ": only allowed when 'protocols' include 'https', 'grpcs', 'tls' or 'tls_passthrough'");
+        }
+        for (String sni : snis) {
+            String name = sni.startsWith("*.") ? sni.substring(2) : sni.endsWith(".*") ? sni.substring(0, sni.length() - 2) : sni;
+            if (!SERVER_NAME.matcher(name).matches()) {
+                throw new ConfigException(at(where) + ": invalid server name '" + sni + "'"
+                        + (name.contains("*") ? ": a wildcard must be the leftmost or the rightmost label" : ""));
+            }
+        }
+        return snis;
+    }
+
+    /** A host name without port: dot-separated labels of letters, digits, '-' and '_' (no IP literal check beyond that). */
+    private static final java.util.regex.Pattern SERVER_NAME = java.util.regex.Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\\.?");
+
     private void addRoute(Map<String, Object> r, Service service, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
         refuseUnknownFields(r, ROUTE_FIELDS, where);
         warnIgnored(r, ROUTE_FIELDS_IGNORED, where);
@@ -344,8 +370,21 @@ public final class DeclarativeConfig {
         List<String> hosts = strings(r.get("hosts"), where + ".hosts").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
         Map<String, List<String>> headers = headers(r.get("headers"), where + ".headers");
         int regexPriority = intValue(r.get("regex_priority"), 0);
-        if (paths.isEmpty() && methods.isEmpty() && hosts.isEmpty() && headers.isEmpty()) {
-            throw new ConfigException(at(where) + ": must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'");
+        List<String> snis = snis(r.get("snis"), protocols, where + ".snis");
+        for (String field : List.of("sources", "destinations")) {
+            // Kong matches these on stream routes (tcp, tls, udp) only; its http subschema refuses them
+            boolean set = r.get(field) instanceof java.util.Collection<?> c ? !c.isEmpty() : r.get(field) != null;
+            if (set && (protocols.contains("http") || protocols.contains("https"))) {
+                throw new ConfigException(at(where + "." + field) + ": cannot be set on a route whose 'protocols' include 'http' or 'https'");
+            }
+            if (set) {
+                warnings.add(at(where + "." + field) + ": set to " + r.get(field) + ", which Kong matches on stream routes and the local gateway ignores");
+            }
+        }
+        if (paths.isEmpty() && methods.isEmpty() && hosts.isEmpty() && headers.isEmpty() && snis.isEmpty()) {
+            throw new ConfigException(at(where) + (protocols.contains("https") || !protocols.contains("http")
+                    ? ": must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'"
+                    : ": must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'"));
         }
         for (String path : paths) {
             if (!path.startsWith("/") && !path.startsWith("~")) {
@@ -370,6 +409,9 @@ public final class DeclarativeConfig {
         if (!headers.isEmpty()) {
             entity.put("headers", headers);
         }
+        if (!snis.isEmpty()) {
+            entity.put("snis", snis);
+        }
         entity.put("protocols", protocols);
         entity.put("strip_path", strip);
         entity.put("preserve_host", preserve);
@@ -382,7 +424,7 @@ public final class DeclarativeConfig {
             entity.put("service", Map.of("id", service.id()));
         }
         entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
-        routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, headers, regexPriority, httpsOnly, redirectCode,
+        routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, headers, snis, regexPriority, httpsOnly, redirectCode,
                 strip, preserve, service, entity));
         List<Object> plugins = list(r.get("plugins"), where + ".plugins");
         for (int i = 0; i < plugins.size(); i++) {

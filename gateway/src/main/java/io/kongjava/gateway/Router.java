@@ -92,7 +92,7 @@ final class Router {
                 continue; // Kong leaves the routes of a disabled service out of its router: they answer 404
             }
             long conditions = (route.hosts().isEmpty() ? 0 : 1) + (route.methods().isEmpty() ? 0 : 1) + (route.paths().isEmpty() ? 0 : 1)
-                    + (route.headers().isEmpty() ? 0 : 1);
+                    + (route.headers().isEmpty() ? 0 : 1) + (route.snis().isEmpty() ? 0 : 1);
             long headerCount = Math.min(route.headers().size(), MAX_HEADER_COUNT);
             List<HeaderRule> headers = route.headers().entrySet().stream().map(e -> HeaderRule.of(e.getKey(), e.getValue())).toList();
             boolean plainHostsOnly = !route.hosts().isEmpty() && route.hosts().stream().noneMatch(h -> h.contains("*"));

@@ -373,7 +373,7 @@ class DeclarativeConfigTest {
                     routes:
                       - name: r
                         paths: [/x]
-                        snis: [a.example]
+                        response_buffering: false
                         protocols: [grpc]
                         regex_priority: 0
                         request_buffering: true
@@ -381,8 +381,62 @@ class DeclarativeConfigTest {
 
         assertThat(config.warnings).hasSize(3);
         assertThat(config.warnings.get(0)).contains(":5: services[0].tls_verify: set to true, which Kong acts on and the local gateway ignores");
-        assertThat(config.warnings.get(1)).contains(":9: services[0].routes[0].snis: set to [a.example]");
+        assertThat(config.warnings.get(1)).contains(":9: services[0].routes[0].response_buffering: set to false");
         assertThat(config.warnings.get(2)).contains(":10: services[0].routes[0].protocols: set to [grpc]");
+    }
+
+    @Test
+    void serverNamesAndStreamMatchFieldsAreCheckedAsKongsRouteSchemaChecksThem() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                routes:
+                  - name: r
+                    paths: [/x]
+                    snis: [API.example, "*.example.org", "cdn.*"]
+                """);
+        assertThat(config.warnings).isEmpty();
+        assertThat(config.routes.getFirst().snis()).containsExactly("api.example", "*.example.org", "cdn.*");
+        assertThat(config.routes.getFirst().entity()).containsEntry("snis", List.of("api.example", "*.example.org", "cdn.*"));
+
+        Path httpOnly = write("""
+                _format_version: "3.0"
+                routes:
+                  - name: r
+                    paths: [/x]
+                    protocols: [http]
+                    snis: [api.example]
+                """);
+        assertRefused(httpOnly).hasMessage(httpOnly + ":6: routes[0].snis: only allowed when 'protocols' include 'https', 'grpcs', 'tls' or 'tls_passthrough'");
+
+        Path badWildcard = write("""
+                _format_version: "3.0"
+                routes:
+                  - {name: r, paths: [/x], snis: ["api.*.example"]}
+                """);
+        assertRefused(badWildcard).hasMessageContaining(":3: routes[0].snis: invalid server name 'api.*.example': a wildcard must be");
+
+        Path sources = write("""
+                _format_version: "3.0"
+                routes:
+                  - name: r
+                    paths: [/x]
+                    sources: [{ip: 10.0.0.0/8}]
+                """);
+        assertRefused(sources).hasMessage(sources + ":5: routes[0].sources: cannot be set on a route whose 'protocols' include 'http' or 'https'");
+
+        Path namesOnly = write("""
+                _format_version: "3.0"
+                routes:
+                  - {name: r, protocols: [https], snis: [api.example]}
+                """);
+        assertThat(DeclarativeConfig.load(namesOnly, Map.of(), List.of(), name -> null).routes).hasSize(1);
+
+        Path plainNothing = write("""
+                _format_version: "3.0"
+                routes:
+                  - {name: r, protocols: [http]}
+                """);
+        assertRefused(plainNothing).hasMessageContaining(":3: routes[0]: must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'");
     }
 
     @Test

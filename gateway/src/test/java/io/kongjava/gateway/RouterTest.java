@@ -47,6 +47,21 @@ class RouterTest {
     }
 
     @Test
+    void serverNamesAreLeftOutOfThePlainHttpMatchButCountInPriorityAsInKong() throws Exception {
+        // Kong's router: (net.protocol != "https" || tls.sni == ...), and the snis add one to the route's weight
+        Router router = router("""
+                routes:
+                  - {name: plain, paths: [/v1]}
+                  - {name: by-name, paths: [/v1], snis: [api.example, "*.example.org"]}
+                  - {name: tls-only, protocols: [https], snis: [secure.example]}
+                """);
+
+        assertThat(routeFor(router, "GET", "anything.test", "/v1")).as("no SNI over plain http: the names do not filter").isEqualTo("by-name");
+        assertThat(routeFor(router, "GET", "anything.test", "/elsewhere")).as("a route of snis alone matches every plain request")
+                .isEqualTo("tls-only");
+    }
+
+    @Test
     void aRouteWithHeadersMatchesOnlyRequestsCarryingOneOfItsValuesForEachHeader() throws Exception {
         Router router = router("""
                 routes:
