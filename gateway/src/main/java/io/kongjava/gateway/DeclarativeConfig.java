@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.snakeyaml.error.MarkedYAMLException;
 import io.kongjava.emulation.Vaults;
+import io.kongjava.relay.UpstreamTls;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -30,12 +31,17 @@ public final class DeclarativeConfig {
 
     /** A service; {@code enabled} false keeps its routes out of the router, as Kong's router build does. */
     public record Service(String id, String name, String protocol, String host, int port, String path,
-                          int connectTimeout, int readTimeout, int writeTimeout, int retries, boolean enabled, Map<String, Object> entity) {
+                          int connectTimeout, int readTimeout, int writeTimeout, int retries, boolean enabled, UpstreamTls tls,
+                          Map<String, Object> entity) {
 
         public Service(String id, String name, String protocol, String host, int port, String path,
                        int connectTimeout, int readTimeout, int writeTimeout, int retries, Map<String, Object> entity) {
-            this(id, name, protocol, host, port, path, connectTimeout, readTimeout, writeTimeout, retries, true, entity);
+            this(id, name, protocol, host, port, path, connectTimeout, readTimeout, writeTimeout, retries, true, UpstreamTls.KONG_DEFAULT, entity);
         }
+    }
+
+    /** A {@code certificates} entity: a certificate chain and its PKCS#8 private key, PEM. */
+    public record CertificateEntity(String id, String cert, String key) {
     }
 
     /**
@@ -65,6 +71,10 @@ public final class DeclarativeConfig {
     /** Fields Kong would act on that the local gateway leaves alone, each with where it is (logged at start). */
     public final List<String> warnings = new ArrayList<>();
     public final List<PluginEntity> plugins = new ArrayList<>();
+    /** The {@code ca_certificates} entities' PEM text, by id. */
+    public final Map<String, String> caCertificates = new LinkedHashMap<>();
+    /** The {@code certificates} entities, by id (a Service's {@code client_certificate}). */
+    public final Map<String, CertificateEntity> certificates = new LinkedHashMap<>();
 
     private final Path file;
     private final UnaryOperator<String> environment;
@@ -121,12 +131,21 @@ public final class DeclarativeConfig {
             throw new ConfigException(config.at("_format_version") + ": expected \"3.0\", got " + version);
         }
         for (String key : root.keySet()) {
-            if (!List.of("_format_version", "_transform", "_workspace", "services", "routes", "plugins", "consumers", "upstreams").contains(key)) {
+            if (!List.of("_format_version", "_transform", "_workspace", "services", "routes", "plugins", "consumers", "upstreams",
+                    "ca_certificates", "certificates").contains(key)) {
                 throw new ConfigException(config.at(key) + ": unknown entity type");
             }
         }
         if (!config.list(root.get("consumers"), "consumers").isEmpty()) {
             throw new ConfigException(config.at("consumers") + ": " + NO_CONSUMERS);
+        }
+        List<Object> caCertificates = config.list(root.get("ca_certificates"), "ca_certificates");
+        for (int i = 0; i < caCertificates.size(); i++) {
+            config.addCaCertificate(config.cast(caCertificates.get(i), "ca_certificates[" + i + "]"), "ca_certificates[" + i + "]");
+        }
+        List<Object> certificates = config.list(root.get("certificates"), "certificates");
+        for (int i = 0; i < certificates.size(); i++) {
+            config.addCertificate(config.cast(certificates.get(i), "certificates[" + i + "]"), "certificates[" + i + "]");
         }
         List<Object> services = config.list(root.get("services"), "services");
         for (int i = 0; i < services.size(); i++) {
@@ -188,8 +207,10 @@ public final class DeclarativeConfig {
      */
     private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("expression", null, "priority", 0,
             "request_buffering", true, "response_buffering", true);
-    private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("client_certificate", null,
-            "tls_verify", null, "tls_verify_depth", null, "ca_certificates", null);
+    private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("tls_verify_depth", null);
+    private static final Set<String> CA_CERTIFICATE_FIELDS = Set.of("id", "cert", "cert_digest", "tags", "created_at", "updated_at");
+    private static final Set<String> CERTIFICATE_FIELDS = Set.of("id", "cert", "key", "cert_alt", "key_alt", "snis", "tags",
+            "created_at", "updated_at");
     private static final Map<String, Object> PLUGIN_FIELDS_IGNORED = defaults("ordering", null, "consumer_group", null);
 
     private static Map<String, Object> defaults(Object... fieldsAndValues) {
@@ -218,6 +239,104 @@ public final class DeclarativeConfig {
                 warnings.add(at(where + "." + field) + ": set to " + value + ", which Kong acts on and the local gateway ignores");
             }
         });
+    }
+
+    /**
+     * A Service's TLS settings, as Kong and nginx apply them to the upstream's connection: {@code tls_verify} unset or
+     * false checks nothing (nginx's {@code proxy_ssl_verify off}, Kong's default); true checks the certificate and
+     * its name against the JVM's trust store plus the Service's {@code ca_certificates}; {@code client_certificate}
+     * is presented when the upstream asks. Only for https Services, as Kong's schema says. Also set in the Service
+     * entity plugins read, so that java-ai-proxy's relay applies them too.
+     */
+    private UpstreamTls serviceTls(Map<String, Object> s, String protocol, String where, Map<String, Object> entity) throws ConfigException {
+        for (String field : List.of("tls_verify", "tls_verify_depth", "ca_certificates", "client_certificate")) {
+            if (s.get(field) != null && !"https".equals(protocol)) {
+                throw new ConfigException(at(where + "." + field) + ": can only be set when 'protocol' is 'https' (this Service's is '" + protocol + "')");
+            }
+        }
+        Object verify = s.get("tls_verify");
+        if (verify != null && !(verify instanceof Boolean)) {
+            throw new ConfigException(at(where + ".tls_verify") + ": expected a boolean");
+        }
+        if (s.get("tls_verify_depth") != null) {
+            int depth = intValue(s.get("tls_verify_depth"), 0);
+            if (depth < 0 || depth > 64) {
+                throw new ConfigException(at(where + ".tls_verify_depth") + ": value should be between 0 and 64");
+            }
+            entity.put("tls_verify_depth", (long) depth);
+        }
+        List<String> caIds = strings(s.get("ca_certificates"), where + ".ca_certificates");
+        for (String caId : caIds) {
+            if (!caCertificates.containsKey(caId)) {
+                throw new ConfigException(at(where + ".ca_certificates") + ": no ca_certificates entity with id " + caId
+                        + (caCertificates.isEmpty() ? " (this file has none)" : "; known: " + caCertificates.keySet()));
+            }
+        }
+        String clientId = null;
+        if (s.get("client_certificate") != null) {
+            Object reference = s.get("client_certificate") instanceof Map<?, ?> map ? map.get("id") : s.get("client_certificate");
+            clientId = reference == null ? null : String.valueOf(reference);
+            if (clientId == null || !certificates.containsKey(clientId)) {
+                throw new ConfigException(at(where + ".client_certificate") + ": no certificates entity with id " + clientId
+                        + (certificates.isEmpty() ? " (this file has none)" : "; known: " + certificates.keySet()));
+            }
+        }
+        if (verify != null) {
+            entity.put("tls_verify", verify);
+        }
+        if (!caIds.isEmpty()) {
+            entity.put("ca_certificates", caIds);
+        }
+        if (clientId != null) {
+            entity.put("client_certificate", Map.of("id", clientId));
+        }
+        return new UpstreamTls(Boolean.TRUE.equals(verify), List.copyOf(caIds), clientId);
+    }
+
+    private void addCaCertificate(Map<String, Object> c, String where) throws ConfigException {
+        refuseUnknownFields(c, CA_CERTIFICATE_FIELDS, where);
+        String pem = string(c.get("cert"), null);
+        if (pem == null) {
+            throw new ConfigException(at(where + ".cert") + ": required field missing");
+        }
+        List<java.security.cert.X509Certificate> chain = pemCertificates(pem, where + ".cert");
+        if (chain.getFirst().getBasicConstraints() < 0) {
+            // Kong's ca_certificates schema checks the same
+            throw new ConfigException(at(where + ".cert") + ": not a CA certificate (it lacks the CA basic constraint); a server's own"
+                    + " certificate that signs itself needs it too, e.g. keytool -ext bc:c");
+        }
+        String id = string(c.get("id"), uuid("ca_certificate:" + where));
+        caCertificates.put(id, pem);
+    }
+
+    private List<java.security.cert.X509Certificate> pemCertificates(String pem, String where) throws ConfigException {
+        try {
+            return UpstreamTls.certificates(pem);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ConfigException(at(where) + ": not a PEM certificate: " + e.getMessage());
+        }
+    }
+
+    private void addCertificate(Map<String, Object> c, String where) throws ConfigException {
+        refuseUnknownFields(c, CERTIFICATE_FIELDS, where);
+        String cert = string(c.get("cert"), null);
+        String key = string(c.get("key"), null);
+        if (cert == null || key == null) {
+            throw new ConfigException(at(where + (cert == null ? ".cert" : ".key")) + ": required field missing");
+        }
+        pemCertificates(cert, where + ".cert");
+        try {
+            UpstreamTls.privateKey(key);
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            throw new ConfigException(at(where + ".key") + ": " + (key.contains("BEGIN RSA PRIVATE KEY") || key.contains("BEGIN EC PRIVATE KEY")
+                    ? "a PKCS#1/SEC1 key; give it as PKCS#8 (openssl pkcs8 -topk8 -nocrypt -in key.pem)" : e.getMessage()));
+        }
+        if (c.get("cert_alt") != null || c.get("key_alt") != null) {
+            warnings.add(at(where + ".cert_alt") + ": an alternate certificate is for Kong's own TLS listeners; the local gateway"
+                    + " presents 'cert' and 'key' to upstreams, as Kong does");
+        }
+        String id = string(c.get("id"), uuid("certificate:" + where));
+        certificates.put(id, new CertificateEntity(id, cert, key));
     }
 
     private void addService(Map<String, Object> s, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
@@ -263,8 +382,10 @@ public final class DeclarativeConfig {
         entity.put("retries", (long) retries);
         boolean serviceEnabled = !(s.get("enabled") instanceof Boolean b) || b;
         entity.put("enabled", serviceEnabled);
+        UpstreamTls tls = serviceTls(s, protocol, where, entity);
         entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
-        Service service = new Service(id, name == null ? id : name, protocol, host, port, path, connect, read, write, retries, serviceEnabled, entity);
+        Service service = new Service(id, name == null ? id : name, protocol, host, port, path, connect, read, write, retries, serviceEnabled,
+                tls, entity);
         services.add(service);
         List<Object> routes = list(s.get("routes"), where + ".routes");
         for (int i = 0; i < routes.size(); i++) {

@@ -104,6 +104,12 @@ public final class Gateway implements AutoCloseable {
         return this;
     }
 
+    /** The directory of PEM files a Service's ca_certificates and client_certificate are read from ({@code <id>.crt}, {@code <id>.key}). */
+    public Gateway certificates(Path directory) {
+        upstream.certificates(directory);
+        return this;
+    }
+
     /** kong.conf's {@code nginx_http_client_body_buffer_size} (Kong's default: 8k). */
     public Gateway bodyBufferSize(long bytes) {
         this.bodyBufferSize = (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes));

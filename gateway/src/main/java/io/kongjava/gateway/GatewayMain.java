@@ -151,9 +151,16 @@ public final class GatewayMain {
         DeclarativeConfig config = DeclarativeConfig.load(conf.resolve(declarative), schemas, enabled,
                 name -> environment.containsKey(name) ? environment.get(name) : System.getenv(name));
         config.warnings.forEach(warning -> log.log(Level.WARNING, warning));
+        Path certificates = writeCertificates(config, conf.prefix().resolve("certificates"));
+        Map<String, String> serverEnvironment = Map.of();
+        if (certificates != null) {
+            // for java-ai-proxy's relay, which applies the Service's TLS settings to its own upstream calls
+            System.setProperty(io.kongjava.relay.ResponseRelay.CERTIFICATES_PROPERTY, certificates.toString());
+            serverEnvironment = Map.of("KONG_JAVA_CERTIFICATES_DIR", certificates.toString());
+        }
         Map<Path, PluginServerClient> inProcess = pluginsInProcess ? InProcessServers.start(entries, conf::startCmdOrigin) : Map.of();
         List<KongConf.PluginServerEntry> processEntries = entries.stream().filter(e -> !inProcess.containsKey(e.socket())).toList();
-        PluginServerProcesses processes = new PluginServerProcesses();
+        PluginServerProcesses processes = new PluginServerProcesses(serverEnvironment);
         processes.start(processEntries);
         try {
             processes.awaitSockets(processEntries, Duration.ofSeconds(30), conf::startCmdOrigin);
@@ -166,6 +173,7 @@ public final class GatewayMain {
                 gateway = new Gateway(config, dumps, maxBody == 0 ? Integer.MAX_VALUE - 9 : maxBody, conf.headerLimits(), inProcess)
                         .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
                         .bodyTempPath(conf.prefix().resolve("client_body_temp"))
+                        .certificates(certificates)
                         .start(listen);
             } catch (BindException e) {
                 throw new ConfigException(conf.where("proxy_listen") + ": cannot listen on " + listen.getHostString() + ":" + listen.getPort()
@@ -180,6 +188,31 @@ public final class GatewayMain {
             inProcess.values().forEach(PluginServerClient::close);
             throw e;
         }
+    }
+
+    /**
+     * The kong.yaml's ca_certificates and certificates as PEM files by id ({@code <id>.crt}, {@code <id>.key}, the
+     * keys readable by this user only), where the gateway and the plugin servers' relays look them up; null when the
+     * file has none.
+     */
+    static Path writeCertificates(DeclarativeConfig config, Path directory) throws IOException {
+        if (config.caCertificates.isEmpty() && config.certificates.isEmpty()) {
+            return null;
+        }
+        Files.createDirectories(directory);
+        Files.setPosixFilePermissions(directory, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        for (Map.Entry<String, String> ca : config.caCertificates.entrySet()) {
+            Files.writeString(directory.resolve(ca.getKey() + ".crt"), ca.getValue());
+        }
+        for (DeclarativeConfig.CertificateEntity certificate : config.certificates.values()) {
+            Files.writeString(directory.resolve(certificate.id() + ".crt"), certificate.cert());
+            Path key = directory.resolve(certificate.id() + ".key");
+            Files.deleteIfExists(key);
+            Files.createFile(key, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(key, certificate.key());
+        }
+        return directory;
     }
 
     private static void configureLogging() {

@@ -49,7 +49,17 @@ public final class PluginServerProcesses implements AutoCloseable {
     }
 
     private final List<Supervisor> supervisors = new ArrayList<>();
+    /** Set in each server's otherwise empty environment (the certificates directory of the kong.yaml, when it has some). */
+    private final Map<String, String> environment;
     private volatile boolean closed;
+
+    public PluginServerProcesses() {
+        this(Map.of());
+    }
+
+    public PluginServerProcesses(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
 
     /** Runs an entry's query command and decodes its JSON. */
     public static Dumped query(KongConf.PluginServerEntry entry) throws ConfigException {
@@ -219,6 +229,7 @@ public final class PluginServerProcesses implements AutoCloseable {
                     // Kong's nginx parent is recognised by the Java server; this gateway says so instead, so a
                     // server it started does not outlive it.
                     env.put("KONG_JAVA_EXIT_WITH_PARENT", "true");
+                    env.putAll(environment);
                     process = builder.start();
                     long pid = process.pid();
                     LOG.log(Level.INFO, "[pluginserver] started, pid " + pid);

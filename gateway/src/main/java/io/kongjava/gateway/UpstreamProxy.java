@@ -4,6 +4,7 @@ import io.kongjava.http.UpstreamClient;
 import io.kongjava.http.BlockingHttpServer;
 import io.kongjava.http.InMemoryExchange;
 import io.kongjava.relay.ResponseRelay;
+import io.kongjava.relay.UpstreamTls;
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.catalogue.HopByHopHeaders;
 import io.kongjava.emulation.KongRequest;
@@ -42,7 +43,11 @@ final class UpstreamProxy implements AutoCloseable {
         void run();
     }
 
+    /** For http Services; https ones get a client per TLS setting (its own pool: a connection is reused only for the same settings). */
     private final UpstreamClient upstreamClient = new UpstreamClient();
+    private final Map<UpstreamTls, UpstreamClient> tlsClients = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Where a Service's ca_certificates and client_certificate are found by id (the kong.yaml's, written out); null for none. */
+    private volatile java.nio.file.Path certificates;
     /** The plugin servers run in this JVM: a target on the response relay's port is handed to it in process. */
     private volatile boolean relayInProcess;
     /** Whether the front server is ours, which sends a HEAD answer's Content-Length without a body. */
@@ -50,6 +55,27 @@ final class UpstreamProxy implements AutoCloseable {
 
     UpstreamProxy(java.util.function.BooleanSupplier frontKeepsHeadLength) {
         this.frontKeepsHeadLength = frontKeepsHeadLength;
+    }
+
+    void certificates(java.nio.file.Path directory) {
+        this.certificates = directory;
+    }
+
+    private UpstreamClient clientFor(String scheme, DeclarativeConfig.Service service) throws UpstreamTls.Unusable {
+        if (!"https".equals(scheme)) {
+            return upstreamClient;
+        }
+        UpstreamTls tls = service == null ? UpstreamTls.KONG_DEFAULT : service.tls();
+        UpstreamClient client = tlsClients.get(tls);
+        if (client == null) {
+            client = tls.client(certificates);
+            UpstreamClient raced = tlsClients.putIfAbsent(tls, client);
+            if (raced != null) {
+                client.close();
+                client = raced;
+            }
+        }
+        return client;
     }
 
     /** From now on, requests for this JVM's response relay are handed to it directly (the plugin servers run in process). */
@@ -81,13 +107,22 @@ final class UpstreamProxy implements AutoCloseable {
         }
         // As nginx (proxy_ignore_client_abort off): a client that closes while the upstream has not answered, or
         // pauses, ends the upstream call, which a relay behind the gateway notices in turn.
+        UpstreamClient client;
+        try {
+            client = clientFor(scheme, service);
+        } catch (UpstreamTls.Unusable e) {
+            LOG.log(Level.ERROR, "cannot connect to " + host + ":" + port + " as Service " + service.name() + " says: " + e.getMessage());
+            state.upstreamStatus = "502";
+            ResponseWriter.sendKongError(exchange, state, 502, null);
+            return;
+        }
         UpstreamClient.Cancellation cancellation = new UpstreamClient.Cancellation();
         BlockingHttpServer.watchClient(exchange, cancellation::cancel);
         UpstreamClient.Response response;
         try {
             UpstreamAttempts.Request request = new UpstreamAttempts.Request(new UpstreamClient.Address("https".equals(scheme), host, port),
                     method, state.upstreamUri, headers, body, up.connectTimeoutMs, up.writeTimeoutMs, up.readTimeoutMs);
-            response = UpstreamAttempts.execute(upstreamClient, request, up.retries, state.tries, cancellation);
+            response = UpstreamAttempts.execute(client, request, up.retries, state.tries, cancellation);
         } catch (UpstreamAttempts.Failed failed) {
             state.upstreamStatus = String.valueOf(failed.status());
             if (cancellation.cancelled()) {
@@ -380,5 +415,6 @@ final class UpstreamProxy implements AutoCloseable {
     @Override
     public void close() {
         upstreamClient.close();
+        tlsClients.values().forEach(UpstreamClient::close);
     }
 }

@@ -368,8 +368,8 @@ class DeclarativeConfigTest {
                 _format_version: "3.0"
                 services:
                   - name: s
-                    url: http://127.0.0.1:9
-                    tls_verify: true
+                    url: https://127.0.0.1:9
+                    tls_verify_depth: 2
                     routes:
                       - name: r
                         paths: [/x]
@@ -380,7 +380,7 @@ class DeclarativeConfigTest {
                 """);
 
         assertThat(config.warnings).hasSize(3);
-        assertThat(config.warnings.get(0)).contains(":5: services[0].tls_verify: set to true, which Kong acts on and the local gateway ignores");
+        assertThat(config.warnings.get(0)).contains(":5: services[0].tls_verify_depth: set to 2, which Kong acts on and the local gateway ignores");
         assertThat(config.warnings.get(1)).contains(":9: services[0].routes[0].response_buffering: set to false");
         assertThat(config.warnings.get(2)).contains(":10: services[0].routes[0].protocols: set to [grpc]");
     }

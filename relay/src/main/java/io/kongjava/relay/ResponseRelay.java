@@ -133,9 +133,15 @@ public final class ResponseRelay implements AutoCloseable {
     public static final String PORT_PROPERTY = "kong.java.relay.port";
 
     /**
+     * The system property naming the certificates directory, ahead of {@code KONG_JAVA_CERTIFICATES_DIR}: how the
+     * local gateway hands the certificates of its kong.yaml to a relay in its own JVM.
+     */
+    public static final String CERTIFICATES_PROPERTY = "kong.java.certificates.dir";
+
+    /**
      * The relay of this process, started on first use on loopback (the port {@value #PORT_PROPERTY} names, else a
      * free one), with the process's request exchange and the certificates directory named by
-     * {@code KONG_JAVA_CERTIFICATES_DIR}, if any. When it cannot start, each call tries again and throws.
+     * {@value #CERTIFICATES_PROPERTY} or {@code KONG_JAVA_CERTIFICATES_DIR}, if any. When it cannot start, each call tries again and throws.
      */
     public static ResponseRelay shared() throws IOException {
         ResponseRelay relay = shared;
@@ -143,7 +149,7 @@ public final class ResponseRelay implements AutoCloseable {
             synchronized (ResponseRelay.class) {
                 relay = shared;
                 if (relay == null) {
-                    String dir = System.getenv("KONG_JAVA_CERTIFICATES_DIR");
+                    String dir = System.getProperty(CERTIFICATES_PROPERTY, System.getenv("KONG_JAVA_CERTIFICATES_DIR"));
                     relay = start(Integer.getInteger(PORT_PROPERTY, 0), ProcessRequestExchange.shared(), dir == null || dir.isBlank() ? null : Path.of(dir));
                     shared = relay;
                 }

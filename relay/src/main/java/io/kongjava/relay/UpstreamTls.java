@@ -33,11 +33,12 @@ import io.kongjava.http.UpstreamClient;
  * {@code ca_certificates}, and the host name is verified. Kong keeps certificates in its database, which
  * external plugins cannot read, so the relay finds them by id in a directory of PEM files
  * ({@code <id>.crt}, and {@code <id>.key} for a client certificate's PKCS#8 key); a Service naming one that
- * is not there fails its requests with a 502 rather than connecting without it.
+ * is not there fails its requests with a 502 rather than connecting without it. The local gateway applies the
+ * same settings to its own calls to https Services, and writes its kong.yaml's certificates to such a directory.
  */
-record UpstreamTls(boolean verify, List<String> caCertificateIds, String clientCertificateId) {
+public record UpstreamTls(boolean verify, List<String> caCertificateIds, String clientCertificateId) {
 
-    static final UpstreamTls KONG_DEFAULT = new UpstreamTls(false, List.of(), null);
+    public static final UpstreamTls KONG_DEFAULT = new UpstreamTls(false, List.of(), null);
 
     // Written out: a record's generated equals and hashCode go through method handles, which the plugin server's
     // C1-only JIT does not inline, and the relay looks its client up by these settings on every request.
@@ -57,14 +58,14 @@ record UpstreamTls(boolean verify, List<String> caCertificateIds, String clientC
     }
 
     /** Thrown when the Service's TLS settings cannot be honoured. */
-    static final class Unusable extends Exception {
+    public static final class Unusable extends Exception {
         Unusable(String message, Throwable cause) {
             super(message, cause);
         }
     }
 
     /** An upstream client with these settings, its own connection pool (a connection is only reused for the same ones). */
-    UpstreamClient client(Path certificates) throws Unusable {
+    public UpstreamClient client(Path certificates) throws Unusable {
         try {
             X509TrustManager trust = verify ? verifying(certificates) : TRUST_ALL;
             KeyManager[] keys = clientCertificateId == null ? null : clientKeys(certificates);
@@ -128,18 +129,38 @@ record UpstreamTls(boolean verify, List<String> caCertificateIds, String clientC
     }
 
     private static Collection<? extends Certificate> readCertificates(Path file) throws IOException, GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(file)) {
-            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (certificates.isEmpty()) {
-                throw new GeneralSecurityException("no certificate in " + file);
-            }
-            return certificates;
+        try {
+            return certificates(Files.readString(file));
+        } catch (GeneralSecurityException e) {
+            throw new GeneralSecurityException(file + ": " + e.getMessage(), e);
         }
     }
 
-    private static PrivateKey privateKey(String pem) throws GeneralSecurityException {
+    /** The X.509 certificates of a PEM text, the first one first; refused when there is none. */
+    public static List<X509Certificate> certificates(String pem) throws GeneralSecurityException {
+        List<X509Certificate> certificates = new ArrayList<>();
+        try (InputStream in = new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                certificates.add((X509Certificate) certificate);
+            }
+        } catch (IOException e) {
+            throw new GeneralSecurityException(e.getMessage(), e);
+        }
+        if (certificates.isEmpty()) {
+            throw new GeneralSecurityException("no certificate in the PEM text");
+        }
+        return certificates;
+    }
+
+    /** A PKCS#8 private key (RSA, EC or Ed25519) from its PEM text. */
+    public static PrivateKey privateKey(String pem) throws GeneralSecurityException {
         String body = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
-        byte[] der = Base64.getDecoder().decode(body);
+        byte[] der;
+        try {
+            der = Base64.getDecoder().decode(body);
+        } catch (IllegalArgumentException e) {
+            throw new GeneralSecurityException("the key's PEM text is not base64: " + e.getMessage(), e);
+        }
         List<GeneralSecurityException> tried = new ArrayList<>();
         for (String algorithm : List.of("RSA", "EC", "Ed25519")) {
             try {
