@@ -49,12 +49,13 @@ public final class DeclarativeConfig {
      * regex) one of which the request must carry; {@code regexPriority} orders regex paths of equal weight.
      */
     public record Route(String id, String name, List<String> paths, List<String> methods, List<String> hosts,
-                        Map<String, List<String>> headers, List<String> snis, int regexPriority, boolean httpsOnly, int httpsRedirectStatusCode,
-                        boolean stripPath, boolean preserveHost, Service service, Map<String, Object> entity) {
+                        Map<String, List<String>> headers, List<String> snis, int regexPriority, RouteExpression expression, long priority,
+                        boolean httpsOnly, int httpsRedirectStatusCode, boolean stripPath, boolean preserveHost, Service service,
+                        Map<String, Object> entity) {
 
         public Route(String id, String name, List<String> paths, List<String> methods, List<String> hosts,
                      boolean stripPath, boolean preserveHost, Service service, Map<String, Object> entity) {
-            this(id, name, paths, methods, hosts, Map.of(), List.of(), 0, false, 426, stripPath, preserveHost, service, entity);
+            this(id, name, paths, methods, hosts, Map.of(), List.of(), 0, null, 0, false, 426, stripPath, preserveHost, service, entity);
         }
     }
 
@@ -75,6 +76,7 @@ public final class DeclarativeConfig {
     public final Map<String, String> caCertificates = new LinkedHashMap<>();
     /** The {@code certificates} entities, by id (a Service's {@code client_certificate}). */
     public final Map<String, CertificateEntity> certificates = new LinkedHashMap<>();
+    private boolean expressionsRouter;
 
     private final Path file;
     private final UnaryOperator<String> environment;
@@ -99,7 +101,17 @@ public final class DeclarativeConfig {
     /** As above, with {@code environment} answering the env vault ({@code {vault://env/NAME}}). */
     public static DeclarativeConfig load(Path file, Map<String, Map<String, Object>> schemas, List<String> enabled,
                                          UnaryOperator<String> environment) throws ConfigException {
+        return load(file, schemas, enabled, environment, false);
+    }
+
+    /**
+     * @param expressionsRouter kong.conf's {@code router_flavor = expressions}: routes may then have an {@code expression}
+     *                          and a {@code priority}, fields Kong's routes schema has only under that flavor
+     */
+    public static DeclarativeConfig load(Path file, Map<String, Map<String, Object>> schemas, List<String> enabled,
+                                         UnaryOperator<String> environment, boolean expressionsRouter) throws ConfigException {
         DeclarativeConfig config = new DeclarativeConfig(file, environment);
+        config.expressionsRouter = expressionsRouter;
         Map<String, Object> root;
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -205,8 +217,9 @@ public final class DeclarativeConfig {
      * Kong's fields the local gateway does not act on, with the value under which that makes no difference (Kong's
      * default; {@code null}: only absent or empty). Set otherwise, Kong would route or proxy differently.
      */
-    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("expression", null, "priority", 0,
-            "request_buffering", true, "response_buffering", true);
+    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("request_buffering", true, "response_buffering", true);
+    /** Kong's cap on an expression route's priority (its routes schema: between 0 and 2^46 - 1). */
+    private static final long MAX_PRIORITY = (1L << 46) - 1;
     private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("tls_verify_depth", null);
     private static final Set<String> CA_CERTIFICATE_FIELDS = Set.of("id", "cert", "cert_digest", "tags", "created_at", "updated_at");
     private static final Set<String> CERTIFICATE_FIELDS = Set.of("id", "cert", "key", "cert_alt", "key_alt", "snis", "tags",
@@ -465,6 +478,51 @@ public final class DeclarativeConfig {
     /** A host name without port: dot-separated labels of letters, digits, '-' and '_' (no IP literal check beyond that). */
     private static final java.util.regex.Pattern SERVER_NAME = java.util.regex.Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\\.?");
 
+    /**
+     * The route's {@code expression}, checked as Kong's routes schema checks it under {@code router_flavor = expressions}:
+     * no traditional condition beside it, no {@code regex_priority}; a {@code priority} only with it. Without that flavor
+     * Kong's schema has neither field.
+     */
+    private RouteExpression expression(Map<String, Object> r, String where, List<String> paths, List<String> methods, List<String> hosts,
+                                       Map<String, List<String>> headers, List<String> snis, int regexPriority) throws ConfigException {
+        for (String field : List.of("expression", "priority")) {
+            if (r.containsKey(field) && !expressionsRouter) {
+                throw new ConfigException(at(where + "." + field) + ": unknown field (Kong's routes have it only with"
+                        + " router_flavor = expressions in kong.conf)");
+            }
+        }
+        boolean traditional = !paths.isEmpty() || !methods.isEmpty() || !hosts.isEmpty() || !headers.isEmpty() || !snis.isEmpty();
+        if (r.get("expression") == null) {
+            if (r.get("priority") instanceof Number n && n.longValue() != 0 && traditional) {
+                throw new ConfigException(at(where + ".priority") + ": cannot set 'priority' with 'methods', 'hosts', 'paths', 'headers' or 'snis'"
+                        + " (it orders expression routes)");
+            }
+            return null;
+        }
+        if (!(r.get("expression") instanceof String text)) {
+            throw new ConfigException(at(where + ".expression") + ": expected a string");
+        }
+        if (traditional) {
+            throw new ConfigException(at(where + ".expression") + ": cannot set 'expression' with 'methods', 'hosts', 'paths', 'headers'"
+                    + " or 'snis' on the same route");
+        }
+        if (regexPriority != 0) {
+            throw new ConfigException(at(where + ".regex_priority") + ": cannot set 'regex_priority' with 'expression' (use 'priority')");
+        }
+        try {
+            return RouteExpression.parse(text);
+        } catch (RouteExpression.Invalid e) {
+            throw new ConfigException(at(where + ".expression") + ": " + e.getMessage() + ": " + text);
+        }
+    }
+
+    private long longValue(Object value, String where) throws ConfigException {
+        if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+            return n.longValue();
+        }
+        throw new ConfigException(at(where) + ": expected an integer");
+    }
+
     private void addRoute(Map<String, Object> r, Service service, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
         refuseUnknownFields(r, ROUTE_FIELDS, where);
         warnIgnored(r, ROUTE_FIELDS_IGNORED, where);
@@ -502,7 +560,12 @@ public final class DeclarativeConfig {
                 warnings.add(at(where + "." + field) + ": set to " + r.get(field) + ", which Kong matches on stream routes and the local gateway ignores");
             }
         }
-        if (paths.isEmpty() && methods.isEmpty() && hosts.isEmpty() && headers.isEmpty() && snis.isEmpty()) {
+        RouteExpression expression = expression(r, where, paths, methods, hosts, headers, snis, regexPriority);
+        long priority = r.get("priority") == null ? 0 : longValue(r.get("priority"), where + ".priority");
+        if (priority < 0 || priority > MAX_PRIORITY) {
+            throw new ConfigException(at(where + ".priority") + ": value should be between 0 and " + MAX_PRIORITY);
+        }
+        if (expression == null && paths.isEmpty() && methods.isEmpty() && hosts.isEmpty() && headers.isEmpty() && snis.isEmpty()) {
             throw new ConfigException(at(where) + (protocols.contains("https") || !protocols.contains("http")
                     ? ": must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'"
                     : ": must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'"));
@@ -538,6 +601,12 @@ public final class DeclarativeConfig {
         entity.put("preserve_host", preserve);
         entity.put("path_handling", "v0");
         entity.put("regex_priority", (long) regexPriority);
+        if (expression != null) {
+            entity.put("expression", expression.toString());
+        }
+        if (expressionsRouter) {
+            entity.put("priority", priority);
+        }
         entity.put("https_redirect_status_code", (long) redirectCode);
         entity.put("request_buffering", true);
         entity.put("response_buffering", true);
@@ -545,7 +614,8 @@ public final class DeclarativeConfig {
             entity.put("service", Map.of("id", service.id()));
         }
         entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
-        routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, headers, snis, regexPriority, httpsOnly, redirectCode,
+        routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, headers, snis, regexPriority, expression, priority,
+                httpsOnly, redirectCode,
                 strip, preserve, service, entity));
         List<Object> plugins = list(r.get("plugins"), where + ".plugins");
         for (int i = 0; i < plugins.size(); i++) {

@@ -162,7 +162,11 @@ public final class Gateway implements AutoCloseable {
                 ResponseWriter.sendKongError(exchange, state, 413, null);
                 return;
             }
-            Optional<Router.Match> match = router.match(state.method, state.header("host"), state.port, state.path, state.headers);
+            // the query and the addresses only for expression routes: reading the local address is a system call
+            Optional<Router.Match> match = router.hasExpressions()
+                    ? router.match(state.method, state.header("host"), state.port, state.path, state.headers, new Router.Connection(
+                            state.rawQuery, state.clientIp, state.clientPort, exchange.getLocalAddress().getAddress().getHostAddress()))
+                    : router.match(state.method, state.header("host"), state.port, state.path, state.headers);
             if (match.isEmpty()) {
                 ResponseWriter.sendKongError(exchange, state, 404, "no Route matched with those values");
                 return;

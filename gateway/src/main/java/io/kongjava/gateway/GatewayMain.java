@@ -148,8 +148,16 @@ public final class GatewayMain {
         if (declarative == null) {
             throw new ConfigException(conf.file() + ": declarative_config is required (the local gateway runs DB-less)");
         }
+        String flavor = conf.get("router_flavor", "traditional_compatible");
+        if (!List.of("traditional_compatible", "expressions", "traditional").contains(flavor)) {
+            throw new ConfigException(conf.where("router_flavor") + ": expected one of: traditional, traditional_compatible, expressions");
+        }
+        if (flavor.equals("traditional")) {
+            log.log(Level.WARNING, conf.where("router_flavor") + ": traditional (Kong's older Lua router) is routed as traditional_compatible"
+                    + " by the local gateway; the two differ in a few priorities");
+        }
         DeclarativeConfig config = DeclarativeConfig.load(conf.resolve(declarative), schemas, enabled,
-                name -> environment.containsKey(name) ? environment.get(name) : System.getenv(name));
+                name -> environment.containsKey(name) ? environment.get(name) : System.getenv(name), flavor.equals("expressions"));
         config.warnings.forEach(warning -> log.log(Level.WARNING, warning));
         Path certificates = writeCertificates(config, conf.prefix().resolve("certificates"));
         Map<String, String> serverEnvironment = Map.of();

@@ -28,6 +28,18 @@ final class Router {
                              List<HeaderRule> headers) {
     }
 
+    /** Kong's priority bits for a route with an {@code expression}: above every route of the traditional fields. */
+    private static final long EXPRESSION_ONLY_BITS = 0xFFL << 56;
+
+    /** Kong's order: the higher priority first (unsigned, as Kong's are); among expression routes of one priority, the higher id. */
+    private static final Comparator<Candidate> KONG_ORDER = (a, b) -> {
+        int byPriority = Long.compareUnsigned(b.priority(), a.priority());
+        if (byPriority != 0 || a.route().expression() == null || b.route().expression() == null) {
+            return byPriority;
+        }
+        return b.route().id().compareTo(a.route().id());
+    };
+
     /** One header of a route: the request must carry it with one of these values (plain, or patterns from {@code ~*}). */
     private record HeaderRule(String name, List<String> values, List<Pattern> patterns) {
         static HeaderRule of(String name, List<String> configured) {
@@ -85,11 +97,16 @@ final class Router {
     private static final long MAX_HEADER_COUNT = 255;
 
     private final List<Candidate> candidates = new ArrayList<>();
+    private final boolean hasExpressions;
 
     Router(List<DeclarativeConfig.Route> routes) {
         for (DeclarativeConfig.Route route : routes) {
             if (route.service() != null && !route.service().enabled()) {
                 continue; // Kong leaves the routes of a disabled service out of its router: they answer 404
+            }
+            if (route.expression() != null) {
+                candidates.add(new Candidate(route, null, null, EXPRESSION_ONLY_BITS | route.priority(), List.of(), List.of()));
+                continue;
             }
             long conditions = (route.hosts().isEmpty() ? 0 : 1) + (route.methods().isEmpty() ? 0 : 1) + (route.paths().isEmpty() ? 0 : 1)
                     + (route.headers().isEmpty() ? 0 : 1) + (route.snis().isEmpty() ? 0 : 1);
@@ -107,12 +124,27 @@ final class Router {
                 candidates.add(new Candidate(route, path, regex, priority, hosts, headers));
             }
         }
-        candidates.sort(Comparator.comparingLong(Candidate::priority).reversed());
+        candidates.sort(KONG_ORDER);
+        hasExpressions = candidates.stream().anyMatch(candidate -> candidate.route().expression() != null);
     }
 
     /** As {@link #match(String, String, int, String, Map)} for a Host header that carries its port, if any, and no other header. */
     Optional<Match> match(String method, String host, String path) {
         return match(method, host, -1, path, Map.of());
+    }
+
+    /** As {@link #match(String, String, int, String, Map, Connection)} with no query and a loopback client. */
+    Optional<Match> match(String method, String host, int listenPort, String path, Map<String, List<String>> headers) {
+        return match(method, host, listenPort, path, headers, new Connection("", "127.0.0.1", 0, "127.0.0.1"));
+    }
+
+    /** Whether some route has an expression, which may ask for the query and the addresses. */
+    boolean hasExpressions() {
+        return hasExpressions;
+    }
+
+    /** What an expression may ask of a request besides its line and headers. */
+    record Connection(String rawQuery, String clientIp, int clientPort, String localIp) {
     }
 
     /**
@@ -122,8 +154,9 @@ final class Router {
      * @param listenPort the port the request came in on: what a route host with a port is compared with when the
      *                   Host header has none, as Kong does
      * @param headers    the request's headers, names lower-cased, each with all its values
+     * @param connection the query and the addresses, for routes with an expression
      */
-    Optional<Match> match(String method, String host, int listenPort, String path, Map<String, List<String>> headers) {
+    Optional<Match> match(String method, String host, int listenPort, String path, Map<String, List<String>> headers, Connection connection) {
         String hostOnly = host == null ? "" : host.toLowerCase(Locale.ROOT);
         int port = listenPort;
         int colon = hostOnly.lastIndexOf(':');
@@ -131,8 +164,27 @@ final class Router {
             port = Integer.parseInt(hostOnly.substring(colon + 1));
             hostOnly = hostOnly.substring(0, colon);
         }
+        RouteExpression.Request facts = null;
         for (Candidate candidate : candidates) {
             DeclarativeConfig.Route route = candidate.route();
+            if (route.expression() != null) {
+                if (facts == null) {
+                    String hostHeader = host;
+                    if (hostHeader != null) {
+                        int portColon = hostHeader.lastIndexOf(':');
+                        if (portColon >= 0 && isPort(hostHeader.substring(portColon + 1))) {
+                            hostHeader = hostHeader.substring(0, portColon);
+                        }
+                    }
+                    facts = new RouteExpression.Request("http", method, hostHeader, path, headers, queries(connection.rawQuery()),
+                            connection.clientIp(), connection.clientPort(), connection.localIp(), port);
+                }
+                RouteExpression.Result result = route.expression().evaluate(facts);
+                if (result.matched()) {
+                    return Optional.of(new Match(route, result.matchedPath()));
+                }
+                continue;
+            }
             if (!route.methods().isEmpty() && !route.methods().contains(method)) {
                 continue;
             }
@@ -191,6 +243,32 @@ final class Router {
             return postfix.substring(2);
         }
         return postfix.startsWith("../") ? postfix.substring(3) : postfix;
+    }
+
+    /** The query's arguments as nginx decodes them ({@code +} is a space); an argument without {@code =} has the value "". */
+    static Map<String, List<String>> queries(String rawQuery) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, List<String>> arguments = new java.util.LinkedHashMap<>();
+        for (String pair : rawQuery.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+            String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+            arguments.computeIfAbsent(name, key -> new ArrayList<>()).add(value);
+        }
+        return arguments;
+    }
+
+    private static String decode(String text) {
+        try {
+            return java.net.URLDecoder.decode(text, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return text; // a malformed escape stays as sent
+        }
     }
 
     private static boolean anyMatches(List<HostRule> hosts, String host, int port) {

@@ -440,6 +440,46 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void expressionAndPriorityAreFieldsOnlyUnderTheExpressionsRouterAndAreCheckedAsKongChecksThem() throws Exception {
+        Path expression = write("""
+                _format_version: "3.0"
+                routes:
+                  - name: r
+                    expression: 'http.path ^= "/v1"'
+                """);
+        assertRefused(expression).hasMessage(expression + ":4: routes[0].expression: unknown field (Kong's routes have it only with"
+                + " router_flavor = expressions in kong.conf)");
+
+        DeclarativeConfig config = DeclarativeConfig.load(expression, PluginSchemas.both(), ENABLED, name -> null, true);
+        assertThat(config.routes.getFirst().entity()).containsEntry("expression", "http.path ^= \"/v1\"").containsEntry("priority", 0L);
+
+        assertRefusedAsExpressions("""
+                _format_version: "3.0"
+                routes:
+                  - name: r
+                    paths: [/v1]
+                    expression: 'http.method == "GET"'
+                """, ":5: routes[0].expression: cannot set 'expression' with 'methods', 'hosts', 'paths', 'headers' or 'snis' on the same route");
+        assertRefusedAsExpressions("""
+                _format_version: "3.0"
+                routes:
+                  - {name: r, expression: 'http.path ^= "/v1"', priority: 70368744177664}
+                """, ":3: routes[0].priority: value should be between 0 and 70368744177663");
+        assertRefusedAsExpressions("""
+                _format_version: "3.0"
+                routes:
+                  - name: r
+                    expression: 'http.path ^= "/v1" && http.mthod == "GET"'
+                """, ":4: routes[0].expression: unknown field 'http.mthod' (at character 23): http.path ^= \"/v1\" && http.mthod == \"GET\"");
+    }
+
+    private void assertRefusedAsExpressions(String yaml, String message) throws Exception {
+        Path file = write(yaml);
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null, true))
+                .isInstanceOf(ConfigException.class).hasMessage(file + message);
+    }
+
+    @Test
     void pathHandlingV1IsNamedAsWhatKongsDefaultRouterIgnoresAndAnythingElseIsRefused() throws Exception {
         DeclarativeConfig config = load("""
                 _format_version: "3.0"

@@ -46,6 +46,44 @@ class RouterTest {
         return router.match(method, host, path).map(m -> m.route().name()).orElse(null);
     }
 
+    /** A router over routes loaded as under kong.conf's router_flavor = expressions. */
+    private Router expressionsRouter(String routes) throws Exception {
+        Path file = dir.resolve("kong.yaml");
+        Files.writeString(file, "_format_version: \"3.0\"\n" + routes);
+        return new Router(DeclarativeConfig.load(file, Map.of(), List.of(), name -> null, true).routes);
+    }
+
+    @Test
+    void expressionRoutesGoByPriorityAndComeBeforeRoutesOfTraditionalFields() throws Exception {
+        Router router = expressionsRouter("""
+                routes:
+                  - {name: traditional, paths: [/v1], methods: [GET], hosts: [api.example]}
+                  - {name: any-v1, expression: 'http.path ^= "/v1"', priority: 10}
+                  - {name: canary, expression: 'http.path ^= "/v1" && http.headers.x_canary == "yes"', priority: 20}
+                  - {name: legacy, expression: 'http.path ^= "/legacy"'}
+                """);
+
+        assertThat(route(router, "/v1/messages", Map.of("x-canary", List.of("yes")))).isEqualTo("canary");
+        assertThat(route(router, "/v1/messages", Map.of())).isEqualTo("any-v1");
+        assertThat(routeFor(router, "GET", "api.example", "/v1")).as("an expression route of any priority comes first").isEqualTo("any-v1");
+        assertThat(routeFor(router, "GET", "api.example", "/legacy/x")).isEqualTo("legacy");
+        assertThat(routeFor(router, "GET", "api.example", "/other")).isNull();
+    }
+
+    @Test
+    void anExpressionRouteStripsTheHttpPathItMatchedOn() throws Exception {
+        Router router = expressionsRouter("""
+                routes:
+                  - {name: prefixed, expression: 'http.method == "POST" && http.path ^= "/anything"'}
+                  - {name: kept, expression: 'http.path ^= "/keep"', strip_path: false}
+                """);
+
+        Router.Match prefixed = router.match("POST", "h", "/anything/v1/messages").orElseThrow();
+        assertThat(prefixed.matchedPrefix()).isEqualTo("/anything");
+        assertThat(Router.upstreamPath(true, "/", "/anything/v1/messages", prefixed.matchedPrefix())).isEqualTo("/v1/messages");
+        assertThat(router.match("GET", "h", "/keep/it").orElseThrow().route().stripPath()).isFalse();
+    }
+
     @Test
     void serverNamesAreLeftOutOfThePlainHttpMatchButCountInPriorityAsInKong() throws Exception {
         // Kong's router: (net.protocol != "https" || tls.sni == ...), and the snis add one to the route's weight
