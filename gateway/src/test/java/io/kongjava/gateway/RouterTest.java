@@ -71,6 +71,19 @@ class RouterTest {
     }
 
     @Test
+    void aRouteOfFourConditionsWinsAlthoughItsPriorityHasTheTopBitSet() throws Exception {
+        // 4 << 61 sets bit 63: Kong's priorities are unsigned 64-bit numbers
+        Router router = router("""
+                routes:
+                  - {name: path-only, paths: [/v1]}
+                  - {name: everything, paths: [/v1], methods: [GET], hosts: [api.example], headers: {x-team: [a]}}
+                """);
+
+        assertThat(router.match("GET", "api.example", 8000, "/v1", Map.of("x-team", List.of("a"))).orElseThrow().route().name())
+                .isEqualTo("everything");
+    }
+
+    @Test
     void anExpressionRouteStripsTheHttpPathItMatchedOn() throws Exception {
         Router router = expressionsRouter("""
                 routes:
