@@ -246,6 +246,8 @@ public final class Gateway implements AutoCloseable {
         if (route.stripPath()) {
             state.strippedPrefix = match.matchedPrefix();
         }
+        state.uriCaptures = match.captures().unnamed();
+        state.uriCapturesNamed = match.captures().named();
     }
 
     /** rewrite, then access, plugin by plugin until one ends the request; false when Kong would answer 500. */

@@ -103,26 +103,35 @@ final class RouteExpression {
         return text;
     }
 
-    /** The result of a match: whether it matched, and the {@code http.path} value it matched on, if any. */
-    record Result(boolean matched, String matchedPath) {
+    /**
+     * The result of a match: whether it matched, the {@code http.path} value it matched on, if any, and the groups
+     * of the last {@code http.path ~} regex that matched.
+     */
+    record Result(boolean matched, String matchedPath, Router.Captures captures) {
+    }
+
+    /** What the predicates that matched left for the route's match, as atc-router's Match collects it. */
+    private static final class Found {
+        String path;
+        Router.Captures captures = Router.Captures.NONE;
     }
 
     Result evaluate(Request request) {
-        String[] matchedPath = new String[1];
-        boolean matched = evaluate(root, request, matchedPath);
-        return new Result(matched, matched ? matchedPath[0] : null);
+        Found found = new Found();
+        boolean matched = evaluate(root, request, found);
+        return matched ? new Result(true, found.path, found.captures) : new Result(false, null, Router.Captures.NONE);
     }
 
-    private static boolean evaluate(Node node, Request request, String[] matchedPath) {
+    private static boolean evaluate(Node node, Request request, Found found) {
         return switch (node) {
-            case And and -> evaluate(and.left(), request, matchedPath) && evaluate(and.right(), request, matchedPath);
-            case Or or -> evaluate(or.left(), request, matchedPath) || evaluate(or.right(), request, matchedPath);
-            case Not not -> !evaluate(not.inner(), request, matchedPath);
-            case Predicate predicate -> evaluate(predicate, request, matchedPath);
+            case And and -> evaluate(and.left(), request, found) && evaluate(and.right(), request, found);
+            case Or or -> evaluate(or.left(), request, found) || evaluate(or.right(), request, found);
+            case Not not -> !evaluate(not.inner(), request, found);
+            case Predicate predicate -> evaluate(predicate, request, found);
         };
     }
 
-    private static boolean evaluate(Predicate predicate, Request request, String[] matchedPath) {
+    private static boolean evaluate(Predicate predicate, Request request, Found found) {
         List<?> values = valuesOf(predicate.field(), request);
         if (values.isEmpty()) {
             return false;
@@ -132,7 +141,13 @@ final class RouteExpression {
             String matchedText = matches(predicate, lhs);
             boolean matched = matchedText != null;
             if (matched && predicate.field().equals("http.path") && !matchedText.isEmpty()) {
-                matchedPath[0] = matchedText;
+                found.path = matchedText;
+                if (predicate.regex() != null) {
+                    Matcher matcher = predicate.regex().matcher((String) lhs);
+                    if (matcher.find()) {
+                        found.captures = Router.Captures.of(matcher);
+                    }
+                }
             }
             if (predicate.any() && matched) {
                 return true;

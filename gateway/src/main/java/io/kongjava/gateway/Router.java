@@ -21,7 +21,36 @@ import java.util.regex.Pattern;
 final class Router {
 
     /** A route that matched, with the path prefix it matched (stripped when strip_path is on). */
-    record Match(DeclarativeConfig.Route route, String matchedPrefix) {
+    record Match(DeclarativeConfig.Route route, String matchedPrefix, Captures captures) {
+        Match(DeclarativeConfig.Route route, String matchedPrefix) {
+            this(route, matchedPrefix, Captures.NONE);
+        }
+    }
+
+    /**
+     * What {@code kong.request.get_uri_captures} returns: a regex path's groups, the whole match first, and its named
+     * groups; none unless the regex has a group (Kong's router keeps captures only then). A group that took no part
+     * in the match is "".
+     */
+    record Captures(List<String> unnamed, Map<String, String> named) {
+        static final Captures NONE = new Captures(List.of(), Map.of());
+
+        static Captures of(Matcher matcher) {
+            if (matcher.groupCount() == 0) {
+                return NONE;
+            }
+            List<String> unnamed = new ArrayList<>();
+            for (int group = 0; group <= matcher.groupCount(); group++) {
+                unnamed.add(matcher.group(group) == null ? "" : matcher.group(group));
+            }
+            Map<String, String> named = new java.util.LinkedHashMap<>();
+            matcher.namedGroups().forEach((name, group) -> {
+                if (matcher.group(group) != null) {
+                    named.put(name, matcher.group(group));
+                }
+            });
+            return new Captures(List.copyOf(unnamed), java.util.Collections.unmodifiableMap(named));
+        }
     }
 
     private record Candidate(DeclarativeConfig.Route route, String path, Pattern regex, long priority, List<HostRule> hosts,
@@ -181,7 +210,7 @@ final class Router {
                 }
                 RouteExpression.Result result = route.expression().evaluate(facts);
                 if (result.matched()) {
-                    return Optional.of(new Match(route, result.matchedPath()));
+                    return Optional.of(new Match(route, result.matchedPath(), result.captures()));
                 }
                 continue;
             }
@@ -197,7 +226,7 @@ final class Router {
             if (candidate.regex() != null) {
                 Matcher matcher = candidate.regex().matcher(path);
                 if (matcher.lookingAt()) {
-                    return Optional.of(new Match(route, path.substring(0, matcher.end())));
+                    return Optional.of(new Match(route, path.substring(0, matcher.end()), Captures.of(matcher)));
                 }
             } else if (path.startsWith(candidate.path())) {
                 return Optional.of(new Match(route, candidate.path()));

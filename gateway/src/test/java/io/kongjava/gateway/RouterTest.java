@@ -84,6 +84,24 @@ class RouterTest {
     }
 
     @Test
+    void aRegexRouteKeepsItsGroupsForGetUriCaptures() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: posts, paths: ['~/users/(?<id>[0-9]+)/(posts|comments)(/x)?']}
+                  - {name: plain-regex, paths: ['~/plain/[a-z]+']}
+                """);
+
+        Router.Captures captures = router.match("GET", "h", "/users/42/posts/7").orElseThrow().captures();
+        assertThat(captures.unnamed()).containsExactly("/users/42/posts", "42", "posts", "");
+        assertThat(captures.named()).containsExactly(Map.entry("id", "42"));
+        assertThat(router.match("GET", "h", "/plain/abc").orElseThrow().captures()).as("no group, no captures").isEqualTo(Router.Captures.NONE);
+        assertThat(expressionsRouter("""
+                routes:
+                  - {name: e, expression: 'http.path ~ "^/users/(?P<id>[0-9]+)"'}
+                """).match("GET", "h", "/users/9/x").orElseThrow().captures().named()).containsExactly(Map.entry("id", "9"));
+    }
+
+    @Test
     void anExpressionRouteStripsTheHttpPathItMatchedOn() throws Exception {
         Router router = expressionsRouter("""
                 routes:

@@ -51,6 +51,9 @@ public final class KongRequest {
     public Map<String, Object> credential;
     /** Prefix the route stripped ({@code kong.request.get_forwarded_prefix}), if any. */
     public String strippedPrefix;
+    /** The matched route's regex groups (the whole match first) and named groups, for kong.request.get_uri_captures. */
+    public List<String> uriCaptures = List.of();
+    public Map<String, String> uriCapturesNamed = Map.of();
     public String pluginId = randomUuid().toString();
 
     /** The request Kong will send upstream, as plugins change it. */

@@ -128,7 +128,9 @@ public final class PdkEmulator implements PdkHandler {
             case REQUEST_GET_RAW_BODY -> rawBody(args);
             case REQUEST_GET_BODY -> body(args);
             case REQUEST_GET_START_TIME -> r.startedAtMillis;
-            case REQUEST_GET_URI_CAPTURES -> Map.of("unnamed", List.of(), "named", List.of());
+            // Kong sends an empty part as [] (the spec's table); named groups as a map otherwise
+            case REQUEST_GET_URI_CAPTURES -> Map.of("unnamed", r.uriCaptures,
+                    "named", r.uriCapturesNamed.isEmpty() ? List.of() : r.uriCapturesNamed);
             // kong.client
             case CLIENT_GET_IP, CLIENT_GET_FORWARDED_IP -> r.clientIp;
             case CLIENT_GET_PORT, CLIENT_GET_FORWARDED_PORT -> (long) r.clientPort;

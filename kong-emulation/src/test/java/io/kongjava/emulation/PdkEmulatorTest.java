@@ -39,6 +39,15 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void uriCapturesAreTheMatchedRoutesRegexGroups() {
+        assertThat(value("kong.request.get_uri_captures")).as("no regex route").isEqualTo(Map.of("unnamed", List.of(), "named", List.of()));
+
+        request.uriCaptures = List.of("/users/42", "42");
+        request.uriCapturesNamed = Map.of("id", "42");
+        assertThat(value("kong.request.get_uri_captures")).isEqualTo(Map.of("unnamed", List.of("/users/42", "42"), "named", Map.of("id", "42")));
+    }
+
+    @Test
     void anEmptyMultimapIsAMapButOtherEmptyTablesAreLists() {
         assertThat(value("kong.request.get_headers")).isEqualTo(Map.of());
         value("kong.ctx.shared.set", "k", Map.of());
