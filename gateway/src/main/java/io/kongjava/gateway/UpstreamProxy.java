@@ -61,11 +61,15 @@ final class UpstreamProxy implements AutoCloseable {
         this.certificates = directory;
     }
 
-    private UpstreamClient clientFor(String scheme, DeclarativeConfig.Service service) throws UpstreamTls.Unusable {
+    private UpstreamClient clientFor(String scheme, DeclarativeConfig.Service service, Boolean verifyFromPlugin) throws UpstreamTls.Unusable {
         if (!"https".equals(scheme)) {
             return upstreamClient;
         }
         UpstreamTls tls = service == null ? UpstreamTls.KONG_DEFAULT : service.tls();
+        if (verifyFromPlugin != null && verifyFromPlugin != tls.verify()) {
+            // kong.service.set_tls_verify overrides the Service's tls_verify for this request, as in Kong
+            tls = new UpstreamTls(verifyFromPlugin, tls.caCertificateIds(), tls.clientCertificateId());
+        }
         UpstreamClient client = tlsClients.get(tls);
         if (client == null) {
             client = tls.client(certificates);
@@ -109,7 +113,7 @@ final class UpstreamProxy implements AutoCloseable {
         // pauses, ends the upstream call, which a relay behind the gateway notices in turn.
         UpstreamClient client;
         try {
-            client = clientFor(scheme, service);
+            client = clientFor(scheme, service, up.tlsVerify);
         } catch (UpstreamTls.Unusable e) {
             LOG.log(Level.ERROR, "cannot connect to " + host + ":" + port + " as Service " + service.name() + " says: " + e.getMessage());
             state.upstreamStatus = "502";

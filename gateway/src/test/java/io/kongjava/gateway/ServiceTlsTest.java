@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.kongjava.kongclient.EventOutcome;
+import io.kongjava.kongclient.PdkHandler;
+import io.kongjava.kongclient.PluginServerClient;
+import io.kongjava.protocol.KongCall;
 import java.io.FileInputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -91,6 +95,49 @@ class ServiceTlsTest {
             assertThat(status(gateway, "/unchecked")).as("Kong's default: nginx's proxy_ssl_verify off").isEqualTo(200);
             assertThat(status(gateway, "/strict")).as("a certificate the JVM does not trust").isEqualTo(502);
             assertThat(status(gateway, "/trusted")).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aPluginsSetTlsVerifyOverridesTheServicesSettingForItsRequest() throws Exception {
+        startUpstream(false);
+        Path socket = dir.resolve("strict.socket");
+        Map<String, Object> schema = Map.of("name", "strict-tls", "fields", List.of(Map.of("config", Map.of("type", "record", "fields", List.of()))));
+        var dumped = new PluginServerProcesses.Dumped(new KongConf.PluginServerEntry("strict-tls", socket, null, "true"), "MsgPack:1",
+                Map.of("Name", "strict-tls", "Priority", 1L, "Phases", List.of("access"), "Schema", schema));
+        PluginServerClient strict = new PluginServerClient() {
+            @Override
+            public Object call(KongCall call) {
+                return Map.of("Name", "strict-tls", "Id", 1L, "Config", Map.of());
+            }
+
+            @Override
+            public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) {
+                kong.answer("kong.service.set_tls_verify", List.of(true));
+                return new EventOutcome.Returned(0);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Path file = dir.resolve("kong.yaml");
+        Files.writeString(file, """
+                _format_version: "3.0"
+                services:
+                  - name: unchecked
+                    url: https://127.0.0.1:%d
+                    routes:
+                      - {name: plain, paths: [/plain]}
+                      - name: strict
+                        paths: [/strict]
+                        plugins: [{name: strict-tls}]
+                """.formatted(upstream.getAddress().getPort()));
+        DeclarativeConfig config = DeclarativeConfig.load(file, Map.of("strict-tls", schema), List.of("strict-tls"), name -> null);
+        try (Gateway gateway = new Gateway(config, Map.of("strict-tls", dumped), 1 << 20, io.kongjava.http.HeaderLimits.NGINX_DEFAULT,
+                Map.of(socket, strict)).start(new InetSocketAddress("127.0.0.1", 0))) {
+            assertThat(status(gateway, "/plain")).isEqualTo(200);
+            assertThat(status(gateway, "/strict")).as("kong.service.set_tls_verify(true): the certificate is checked").isEqualTo(502);
         }
     }
 
