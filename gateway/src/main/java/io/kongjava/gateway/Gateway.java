@@ -5,6 +5,7 @@ import io.kongjava.http.PlatformFirstThreads;
 import io.kongjava.http.BlockingHttpServer;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.kongjava.emulation.IpRanges;
 import io.kongjava.emulation.KongRequest;
 import io.kongjava.emulation.PdkEmulator;
 import io.kongjava.kongclient.EventOutcome;
@@ -56,6 +57,7 @@ public final class Gateway implements AutoCloseable {
     /** nginx's client_body_buffer_size: bodies above it are "in a file", which changes get_raw_body's answers. */
     private int bodyBufferSize = 8192;
     private Path bodyTempPath;
+    private IpRanges trustedIps = IpRanges.NONE;
     /** The log phases, after the answers: platform threads, as the request path (each phase waits on the plugin server's socket). */
     private final PlatformFirstThreads logPhases = new PlatformFirstThreads("log-phase", 16);
     /**
@@ -104,6 +106,12 @@ public final class Gateway implements AutoCloseable {
         return this;
     }
 
+    /** kong.conf's {@code trusted_ips}. */
+    public Gateway trustedIps(IpRanges ranges) {
+        this.trustedIps = ranges;
+        return this;
+    }
+
     /** The directory of PEM files a Service's ca_certificates and client_certificate are read from ({@code <id>.crt}, {@code <id>.key}). */
     public Gateway certificates(Path directory) {
         upstream.certificates(directory);
@@ -147,6 +155,7 @@ public final class Gateway implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         long startNanos = System.nanoTime();
         KongRequest state = new KongRequest();
+        state.trustedIps = trustedIps;
         state.clientBodyBufferSize = bodyBufferSize;
         try (exchange; SpooledBody spooled = new SpooledBody(state)) {
             int tooLarge = requests.headTooLarge(exchange);

@@ -160,6 +160,12 @@ public final class GatewayMain {
                 name -> environment.containsKey(name) ? environment.get(name) : System.getenv(name), flavor.equals("expressions"));
         config.warnings.forEach(warning -> log.log(Level.WARNING, warning));
         Path certificates = writeCertificates(config, conf.prefix().resolve("certificates"));
+        io.kongjava.emulation.IpRanges trustedIps;
+        try {
+            trustedIps = io.kongjava.emulation.IpRanges.parse(conf.list("trusted_ips"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(conf.where("trusted_ips") + ": " + e.getMessage());
+        }
         Map<String, String> serverEnvironment = Map.of();
         if (certificates != null) {
             // for java-ai-proxy's relay, which applies the Service's TLS settings to its own upstream calls
@@ -182,6 +188,7 @@ public final class GatewayMain {
                         .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
                         .bodyTempPath(conf.prefix().resolve("client_body_temp"))
                         .certificates(certificates)
+                        .trustedIps(trustedIps)
                         .start(listen);
             } catch (BindException e) {
                 throw new ConfigException(conf.where("proxy_listen") + ": cannot listen on " + listen.getHostString() + ":" + listen.getPort()

@@ -1,5 +1,6 @@
 package io.kongjava.gateway;
 
+import io.kongjava.emulation.IpRanges;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -60,24 +61,8 @@ final class RouteExpression {
     private record Not(Node inner) implements Node {
     }
 
-    /** A predicate; {@code value} is a String, a Long, an InetAddress or a Cidr, and {@code regex} is set for {@code ~}. */
+    /** A predicate; {@code value} is a String, a Long, an InetAddress or an IpRanges.Cidr, and {@code regex} is set for {@code ~}. */
     private record Predicate(String field, boolean lower, boolean any, Op op, Object value, Pattern regex) implements Node {
-    }
-
-    private record Cidr(byte[] network, int bits) {
-        boolean contains(InetAddress address) {
-            byte[] bytes = address.getAddress();
-            if (bytes.length != network.length) {
-                return false;
-            }
-            for (int bit = 0; bit < bits; bit++) {
-                int mask = 0x80 >>> (bit % 8);
-                if ((bytes[bit / 8] & mask) != (network[bit / 8] & mask)) {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 
     private final Node root;
@@ -176,8 +161,8 @@ final class RouteExpression {
             case GREATER_OR_EQUAL -> (Long) lhs >= (Long) rhs ? "" : null;
             case LESS -> (Long) lhs < (Long) rhs ? "" : null;
             case LESS_OR_EQUAL -> (Long) lhs <= (Long) rhs ? "" : null;
-            case IN -> ((Cidr) rhs).contains((InetAddress) lhs) ? "" : null;
-            case NOT_IN -> ((Cidr) rhs).contains((InetAddress) lhs) ? null : "";
+            case IN -> ((IpRanges.Cidr) rhs).contains((InetAddress) lhs) ? "" : null;
+            case NOT_IN -> ((IpRanges.Cidr) rhs).contains((InetAddress) lhs) ? null : "";
         };
     }
 
@@ -207,35 +192,8 @@ final class RouteExpression {
     }
 
     private static List<InetAddress> address(String ip) {
-        InetAddress address = ip == null ? null : literal(ip);
+        InetAddress address = ip == null ? null : IpRanges.literal(ip);
         return address == null ? List.of() : List.of(address);
-    }
-
-    /** An IP address written as a literal; null when it is not one. Never a name lookup. */
-    static InetAddress literal(String text) {
-        try {
-            if (text.indexOf(':') >= 0) {
-                return InetAddress.getByName(text.startsWith("[") ? text : "[" + text + "]"); // a literal only, with brackets
-            }
-            String[] octets = text.split("\\.", -1);
-            if (octets.length != 4) {
-                return null;
-            }
-            byte[] bytes = new byte[4];
-            for (int i = 0; i < 4; i++) {
-                if (octets[i].isEmpty() || octets[i].length() > 3 || !octets[i].chars().allMatch(Character::isDigit)) {
-                    return null;
-                }
-                int octet = Integer.parseInt(octets[i]);
-                if (octet > 255) {
-                    return null;
-                }
-                bytes[i] = (byte) octet;
-            }
-            return InetAddress.getByAddress(bytes);
-        } catch (java.io.IOException e) {
-            return null;
-        }
     }
 
     /** The path's segments after its first slash, trailing empty ones left out, as Kong splits them. */
@@ -417,7 +375,7 @@ final class RouteExpression {
                         : "regex, prefix, postfix and contains operators only take string operands";
                 case GREATER, GREATER_OR_EQUAL, LESS, LESS_OR_EQUAL -> type == Type.INT && value instanceof Long ? null
                         : "comparison operators only take integer operands";
-                case IN, NOT_IN -> type == Type.IP && value instanceof Cidr ? null : "in and not in only take an IP field and a CIDR";
+                case IN, NOT_IN -> type == Type.IP && value instanceof IpRanges.Cidr ? null : "in and not in only take an IP field and a CIDR";
             };
         }
 
@@ -523,21 +481,12 @@ final class RouteExpression {
         private Object ip(String literal) throws Invalid {
             int start = at;
             at += literal.length();
-            int slash = literal.indexOf('/');
-            String address = slash < 0 ? literal : literal.substring(0, slash);
-            InetAddress parsed = literal(address);
-            if (parsed == null) {
-                throw new Invalid("not an IP address: " + address, start);
+            try {
+                IpRanges.Cidr cidr = IpRanges.cidr(literal);
+                return literal.indexOf('/') < 0 ? IpRanges.literal(literal) : cidr;
+            } catch (IllegalArgumentException e) {
+                throw new Invalid(e.getMessage(), start);
             }
-            if (slash < 0) {
-                return parsed;
-            }
-            int bits = Integer.parseInt(literal.substring(slash + 1));
-            byte[] network = parsed.getAddress();
-            if (bits > network.length * 8) {
-                throw new Invalid("a CIDR of " + bits + " bits for a " + (network.length * 8) + "-bit address", start);
-            }
-            return new Cidr(network, bits);
         }
 
         private String ident() throws Invalid {

@@ -273,7 +273,7 @@ final class UpstreamProxy implements AutoCloseable {
 
     /** The headers Kong's template sets on every upstream request, in the order it adds them. */
     private static final List<String> KONG_REQUEST_HEADERS = List.of("host", "connection", "x-forwarded-for", "x-forwarded-proto",
-            "x-forwarded-host", "x-forwarded-port", "x-forwarded-path", "x-real-ip", "x-kong-request-id");
+            "x-forwarded-host", "x-forwarded-port", "x-forwarded-path", "x-forwarded-prefix", "x-real-ip", "x-kong-request-id");
     private static final Map<String, Integer> KONG_REQUEST_HEADER_INDEX = indexOf(KONG_REQUEST_HEADERS);
 
     private static Map<String, Integer> indexOf(List<String> names) {
@@ -293,8 +293,17 @@ final class UpstreamProxy implements AutoCloseable {
         String clientHost = state.header("host");
         String hostHeader = route.preserveHost() && clientHost != null ? clientHost
                 : port == ("https".equals(scheme) ? 443 : 80) ? host : (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        // Kong's runloop (access.after): a client in trusted_ips has its X-Forwarded-Proto/Host/Port/Path/Prefix passed
+        // on; X-Forwarded-For is the client's list with the client's address added, whoever the client is; the prefix
+        // is what strip_path stripped. A template header left without a value is not sent, the client's neither.
+        boolean trusted = state.trustedIps.contains(state.clientIp);
+        String forwardedFor = state.header("x-forwarded-for");
+        String strippedPrefix = state.strippedPrefix != null && !state.strippedPrefix.equals("/") ? state.strippedPrefix : null;
         String[] kong = {hostHeader, "keep-alive", // Kong's template: proxy_set_header Connection $upstream_connection
-                state.clientIp, state.scheme, state.host, String.valueOf(state.port), state.path, state.clientIp, state.requestId};
+                forwardedFor != null ? String.join(", ", state.headers.get("x-forwarded-for")) + ", " + state.clientIp : state.clientIp,
+                forwarded(trusted, state, "x-forwarded-proto", state.scheme), forwarded(trusted, state, "x-forwarded-host", state.host),
+                forwarded(trusted, state, "x-forwarded-port", String.valueOf(state.port)), forwarded(trusted, state, "x-forwarded-path", state.path),
+                forwarded(trusted, state, "x-forwarded-prefix", strippedPrefix), state.clientIp, state.requestId};
         boolean[] placed = new boolean[kong.length];
         Map<String, List<String>> fromPlugins = state.upstream.headers;
         List<String[]> headers = new ArrayList<>(state.headers.size() + fromPlugins.size() + kong.length);
@@ -312,7 +321,7 @@ final class UpstreamProxy implements AutoCloseable {
             }
         }
         for (int i = 0; i < kong.length; i++) {
-            if (!placed[i]) {
+            if (!placed[i] && kong[i] != null) {
                 headers.add(new String[] {KONG_REQUEST_HEADERS.get(i), withoutLineBreaks(kong[i])});
             }
         }
@@ -324,12 +333,19 @@ final class UpstreamProxy implements AutoCloseable {
         Integer template = KONG_REQUEST_HEADER_INDEX.get(name);
         if (template != null) {
             placed[template] = true;
-            headers.add(new String[] {name, withoutLineBreaks(kong[template])});
+            if (kong[template] != null) {
+                headers.add(new String[] {name, withoutLineBreaks(kong[template])});
+            }
             return;
         }
         for (String value : values) {
             headers.add(new String[] {name, withoutLineBreaks(value)});
         }
+    }
+
+    private static String forwarded(boolean trusted, KongRequest state, String header, String own) {
+        String sent = trusted ? state.header(header) : null;
+        return sent != null ? sent : own;
     }
 
     private static String withoutLineBreaks(String value) {

@@ -82,7 +82,7 @@ class RouteExpressionTest {
         assertInvalid("! http.path == \"/x\"", "'!' must be followed by a parenthesised expression");
         assertInvalid("(http.path == \"/x\"", "expected ')'");
         assertInvalid("http.path == \"/x\" http.method == \"GET\"", "expected && or || or the end (at character 19)");
-        assertInvalid("net.src.ip == 300.1.1.1", "not an IP address");
+        assertInvalid("net.src.ip == 300.1.1.1", "not an IP address or a CIDR range: 300.1.1.1");
     }
 
     private static void assertInvalid(String expression, String message) {

@@ -35,7 +35,7 @@ class UpstreamHeadersTest {
     void clientHeadersKeepTheirPlaceWithPluginValuesAndKongsTemplateOnTop() {
         KongRequest state = request();
         state.addHeader("Accept", "a");
-        state.addHeader("X-Forwarded-For", "spoofed");
+        state.addHeader("X-Forwarded-For", "192.0.2.1");
         state.addHeader("Connection", "keep-alive");
         state.addHeader("Host", "gw.example:8000");
         state.addHeader("X-Custom", "1");
@@ -48,7 +48,7 @@ class UpstreamHeadersTest {
 
         assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "http", "upstream.example", 8080))).containsExactly(
                 "accept: a",
-                "x-forwarded-for: 10.0.0.7",
+                "x-forwarded-for: 192.0.2.1, 10.0.0.7",
                 "x-custom: 2",
                 "x-added: p1",
                 "x-added: p2",
@@ -70,6 +70,35 @@ class UpstreamHeadersTest {
         assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "https", "upstream.example", 443))).contains("host: upstream.example");
         assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "http", "::1", 8080))).contains("host: [::1]:8080");
         assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(true), "http", "upstream.example", 80))).contains("host: gw.example:8000");
+    }
+
+    @Test
+    void aClientsForwardedHeadersArePassedOnOnlyFromTrustedIpsButItsForwardedForIsAlwaysExtended() {
+        KongRequest untrusted = request();
+        untrusted.addHeader("X-Forwarded-Proto", "https");
+        untrusted.addHeader("X-Forwarded-Host", "public.example");
+        untrusted.addHeader("X-Forwarded-Prefix", "/edge");
+        assertThat(lines(UpstreamProxy.upstreamHeaders(untrusted, route(false), "http", "u", 80)))
+                .contains("x-forwarded-proto: http", "x-forwarded-host: gw.example", "x-forwarded-for: 10.0.0.7")
+                .noneMatch(line -> line.startsWith("x-forwarded-prefix"));
+
+        KongRequest trusted = request();
+        trusted.trustedIps = io.kongjava.emulation.IpRanges.parse(List.of("10.0.0.0/8"));
+        trusted.addHeader("X-Forwarded-Proto", "https");
+        trusted.addHeader("X-Forwarded-Host", "public.example");
+        trusted.addHeader("X-Forwarded-Prefix", "/edge");
+        assertThat(lines(UpstreamProxy.upstreamHeaders(trusted, route(false), "http", "u", 80)))
+                .contains("x-forwarded-proto: https", "x-forwarded-host: public.example", "x-forwarded-port: 8000", "x-forwarded-prefix: /edge");
+    }
+
+    @Test
+    void thePrefixStripPathTookIsSentAsXForwardedPrefix() {
+        KongRequest state = request();
+        state.strippedPrefix = "/anything";
+        assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "http", "u", 80))).contains("x-forwarded-prefix: /anything");
+
+        state.strippedPrefix = "/";
+        assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "http", "u", 80))).noneMatch(line -> line.startsWith("x-forwarded-prefix"));
     }
 
     @Test

@@ -28,6 +28,8 @@ public final class KongRequest {
     public final Map<String, List<String>> headers = new LinkedHashMap<>();
     public byte[] body = new byte[0];
     public String clientIp = "127.0.0.1";
+    /** kong.conf's trusted_ips: whose X-Forwarded-* headers are passed on, and what kong.ip.is_trusted answers. */
+    public IpRanges trustedIps = IpRanges.NONE;
     public int clientPort = 40000;
     public double httpVersion = 1.1;
     public long startedAtMillis = System.currentTimeMillis();

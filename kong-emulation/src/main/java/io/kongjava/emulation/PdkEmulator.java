@@ -203,7 +203,7 @@ public final class PdkEmulator implements PdkHandler {
             case NODE_GET_MEMORY_STATS -> Map.of("lua_shared_dicts", List.of(), "workers_lua_vms",
                     List.of(Map.of("http_allocated_gc", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory(), "pid", ProcessHandle.current().pid())));
             case CLUSTER_GET_ID -> NodeIdentity.ID;
-            case IP_IS_TRUSTED -> false;
+            case IP_IS_TRUSTED -> r.trustedIps.contains(string(args, 0));
             // kong.ctx.shared and kong.nginx
             case CTX_SHARED_GET -> emptyAsList(r.ctxShared.get(string(args, 0)));
             case CTX_SHARED_SET -> { r.ctxShared.put(string(args, 0), args.size() > 1 ? args.get(1) : null); yield null; }

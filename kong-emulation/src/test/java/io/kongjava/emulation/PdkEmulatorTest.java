@@ -39,6 +39,17 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void isTrustedAnswersFromTrustedIps() {
+        assertThat(value("kong.ip.is_trusted", "10.1.2.3")).as("Kong's default: no trusted IP").isEqualTo(false);
+
+        request.trustedIps = IpRanges.parse(List.of("10.0.0.0/8", "::1", "unix:"));
+        assertThat(value("kong.ip.is_trusted", "10.1.2.3")).isEqualTo(true);
+        assertThat(value("kong.ip.is_trusted", "0:0:0:0:0:0:0:1")).isEqualTo(true);
+        assertThat(value("kong.ip.is_trusted", "192.0.2.1")).isEqualTo(false);
+        assertThat(value("kong.ip.is_trusted", "not-an-ip")).isEqualTo(false);
+    }
+
+    @Test
     void uriCapturesAreTheMatchedRoutesRegexGroups() {
         assertThat(value("kong.request.get_uri_captures")).as("no regex route").isEqualTo(Map.of("unnamed", List.of(), "named", List.of()));
 
