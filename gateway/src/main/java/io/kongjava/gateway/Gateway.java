@@ -128,7 +128,15 @@ public final class Gateway implements AutoCloseable {
         if ("jdk".equals(System.getProperty("kong.java.gateway.server"))) {
             server = HttpServer.create(listen, 1024);
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", this::handle);
+            server.createContext("/", exchange -> {
+                jdkServerRequests.increment();
+                jdkServerInFlight.incrementAndGet();
+                try {
+                    handle(exchange);
+                } finally {
+                    jdkServerInFlight.decrementAndGet();
+                }
+            });
             server.start();
         } else {
             front = new BlockingHttpServer(listen, 1024, headerLimits, this::handle,
@@ -141,6 +149,20 @@ public final class Gateway implements AutoCloseable {
 
     private BlockingHttpServer front() {
         return front;
+    }
+
+    /** The JDK's server counts no connections: its requests stand in for them. */
+    private final java.util.concurrent.atomic.LongAdder jdkServerRequests = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.AtomicInteger jdkServerInFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** {@code kong.nginx.get_statistics}: the front server's connection and request counts, under Kong's names. */
+    private Map<String, Object> nginxStatistics() {
+        BlockingHttpServer.Statistics stats = front != null ? front.statistics()
+                : new BlockingHttpServer.Statistics(jdkServerInFlight.get(), 0, jdkServerInFlight.get(), 0, jdkServerRequests.sum(),
+                        jdkServerRequests.sum(), jdkServerRequests.sum());
+        return Map.of("connections_active", stats.active(), "connections_reading", stats.reading(), "connections_writing", stats.writing(),
+                "connections_waiting", stats.waiting(), "connections_accepted", stats.accepted(), "connections_handled", stats.handled(),
+                "total_requests", stats.requests());
     }
 
     public InetSocketAddress address() {
@@ -156,6 +178,7 @@ public final class Gateway implements AutoCloseable {
         long startNanos = System.nanoTime();
         KongRequest state = new KongRequest();
         state.trustedIps = trustedIps;
+        state.nginxStatistics = this::nginxStatistics;
         state.clientBodyBufferSize = bodyBufferSize;
         try (exchange; SpooledBody spooled = new SpooledBody(state)) {
             int tooLarge = requests.headTooLarge(exchange);

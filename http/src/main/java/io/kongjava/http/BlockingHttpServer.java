@@ -72,6 +72,25 @@ public final class BlockingHttpServer implements AutoCloseable {
     private final HttpHandler handler;
     private final Refusal refusal;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.AtomicInteger reading = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger writing = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * nginx's stub_status figures ({@code kong.nginx.get_statistics}): connections open, reading a request head,
+     * serving a request, waiting for a next one; connections accepted (all handled) and requests served, since start.
+     */
+    public record Statistics(long active, long reading, long writing, long waiting, long accepted, long handled, long requests) {
+    }
+
+    public Statistics statistics() {
+        long active = connections.size();
+        long readingNow = reading.get();
+        long writingNow = writing.get();
+        long total = accepted.sum();
+        return new Statistics(active, readingNow, writingNow, Math.max(0, active - readingNow - writingNow), total, total, requests.sum());
+    }
     private final PlatformFirstThreads threads = new PlatformFirstThreads("http-connection", PlatformFirstThreads.DEFAULT_LIMIT);
     private volatile boolean closed;
 
@@ -96,6 +115,7 @@ public final class BlockingHttpServer implements AutoCloseable {
                 Socket socket = listener.accept();
                 socket.setTcpNoDelay(true); // a streamed answer's small writes must not wait for a delayed ACK
                 connections.add(socket);
+                accepted.increment();
                 threads.execute(() -> serve(socket));
             } catch (IOException e) {
                 if (!closed) {
@@ -112,28 +132,40 @@ public final class BlockingHttpServer implements AutoCloseable {
             boolean keepAlive = true;
             while (keepAlive && !closed) {
                 socket.setSoTimeout(IDLE_TIMEOUT_MS);
+                if (!in.awaitData()) {
+                    return; // the client closed between requests
+                }
                 Head head;
+                reading.incrementAndGet();
                 try {
                     head = Head.read(in, limits);
                 } catch (Refused refused) {
                     refuse(out, refused.status, refused.getMessage());
                     return;
+                } finally {
+                    reading.decrementAndGet();
                 }
                 if (head == null) {
                     return; // the client closed between requests
                 }
-                socket.setSoTimeout(READ_TIMEOUT_MS);
-                Exchange exchange = new Exchange(socket, in, out, head);
-                if (exchange.refusal != null) {
-                    refuse(out, exchange.refusal.status, exchange.refusal.getMessage());
-                    return;
-                }
+                requests.increment();
+                writing.incrementAndGet();
                 try {
-                    handler.handle(exchange);
+                    socket.setSoTimeout(READ_TIMEOUT_MS);
+                    Exchange exchange = new Exchange(socket, in, out, head);
+                    if (exchange.refusal != null) {
+                        refuse(out, exchange.refusal.status, exchange.refusal.getMessage());
+                        return;
+                    }
+                    try {
+                        handler.handle(exchange);
+                    } finally {
+                        exchange.close();
+                    }
+                    keepAlive = exchange.reusable() && exchange.clientStillThere();
                 } finally {
-                    exchange.close();
+                    writing.decrementAndGet();
                 }
-                keepAlive = exchange.reusable() && exchange.clientStillThere();
             }
         } catch (SocketTimeoutException e) {
             // idle too long, as nginx's keepalive_timeout

@@ -107,6 +107,11 @@ public final class HttpInput extends InputStream {
         return -1;
     }
 
+    /** Waits until the client has sent something (a next request); false when it closed the connection instead. */
+    public boolean awaitData() throws IOException {
+        return position < limit || fill();
+    }
+
     @Override
     public int read() throws IOException {
         if (position == limit && !fill()) {

@@ -30,6 +30,8 @@ public final class KongRequest {
     public String clientIp = "127.0.0.1";
     /** kong.conf's trusted_ips: whose X-Forwarded-* headers are passed on, and what kong.ip.is_trusted answers. */
     public IpRanges trustedIps = IpRanges.NONE;
+    /** kong.nginx.get_statistics, from the server the request came in on; null: this request is all there is. */
+    public java.util.function.Supplier<Map<String, Object>> nginxStatistics;
     public int clientPort = 40000;
     public double httpVersion = 1.1;
     public long startedAtMillis = System.currentTimeMillis();

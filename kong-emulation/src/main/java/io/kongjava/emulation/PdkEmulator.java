@@ -212,8 +212,9 @@ public final class PdkEmulator implements PdkHandler {
             case NGINX_GET_VAR -> nginxVar(string(args, 0));
             case NGINX_GET_SUBSYSTEM -> "http";
             case NGINX_REQ_START_TIME -> r.startedAtMillis / 1000.0;
-            case NGINX_GET_STATISTICS -> Map.of("connections_active", 1L, "connections_reading", 0L, "connections_writing", 1L,
-                    "connections_waiting", 0L, "connections_accepted", 1L, "connections_handled", 1L, "total_requests", 1L);
+            case NGINX_GET_STATISTICS -> r.nginxStatistics != null ? r.nginxStatistics.get()
+                    : Map.of("connections_active", 1L, "connections_reading", 0L, "connections_writing", 1L,
+                            "connections_waiting", 0L, "connections_accepted", 1L, "connections_handled", 1L, "total_requests", 1L);
             // kong.log
             case LOG_ALERT, LOG_CRIT, LOG_ERR, LOG_WARN, LOG_NOTICE, LOG_INFO,
                  LOG_DEBUG, LOG_EMERG, LOG_DEPRECATION -> {
