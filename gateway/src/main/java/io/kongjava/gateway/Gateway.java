@@ -58,6 +58,7 @@ public final class Gateway implements AutoCloseable {
     private int bodyBufferSize = 8192;
     private Path bodyTempPath;
     private IpRanges trustedIps = IpRanges.NONE;
+    private String realIpHeader = "x-real-ip";
     /** The log phases, after the answers: platform threads, as the request path (each phase waits on the plugin server's socket). */
     private final PlatformFirstThreads logPhases = new PlatformFirstThreads("log-phase", 16);
     /**
@@ -106,9 +107,10 @@ public final class Gateway implements AutoCloseable {
         return this;
     }
 
-    /** kong.conf's {@code trusted_ips}. */
-    public Gateway trustedIps(IpRanges ranges) {
+    /** kong.conf's {@code trusted_ips} and {@code real_ip_header}. */
+    public Gateway trustedIps(IpRanges ranges, String realIpHeader) {
         this.trustedIps = ranges;
+        this.realIpHeader = realIpHeader.toLowerCase(java.util.Locale.ROOT);
         return this;
     }
 
@@ -178,6 +180,7 @@ public final class Gateway implements AutoCloseable {
         long startNanos = System.nanoTime();
         KongRequest state = new KongRequest();
         state.trustedIps = trustedIps;
+        state.realIpHeader = realIpHeader;
         state.nginxStatistics = this::nginxStatistics;
         state.clientBodyBufferSize = bodyBufferSize;
         try (exchange; SpooledBody spooled = new SpooledBody(state)) {

@@ -166,6 +166,11 @@ public final class GatewayMain {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(conf.where("trusted_ips") + ": " + e.getMessage());
         }
+        String realIpHeader = conf.get("real_ip_header", "X-Real-IP");
+        if (realIpHeader.equalsIgnoreCase("proxy_protocol")) {
+            throw new ConfigException(conf.where("real_ip_header") + ": proxy_protocol needs a listener that speaks the PROXY protocol,"
+                    + " which the local gateway's does not");
+        }
         Map<String, String> serverEnvironment = Map.of();
         if (certificates != null) {
             // for java-ai-proxy's relay, which applies the Service's TLS settings to its own upstream calls
@@ -188,7 +193,7 @@ public final class GatewayMain {
                         .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
                         .bodyTempPath(conf.prefix().resolve("client_body_temp"))
                         .certificates(certificates)
-                        .trustedIps(trustedIps)
+                        .trustedIps(trustedIps, realIpHeader)
                         .start(listen);
             } catch (BindException e) {
                 throw new ConfigException(conf.where("proxy_listen") + ": cannot listen on " + listen.getHostString() + ":" + listen.getPort()

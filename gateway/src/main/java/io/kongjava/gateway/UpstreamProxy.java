@@ -299,11 +299,12 @@ final class UpstreamProxy implements AutoCloseable {
         boolean trusted = state.trustedIps.contains(state.clientIp);
         String forwardedFor = state.header("x-forwarded-for");
         String strippedPrefix = state.strippedPrefix != null && !state.strippedPrefix.equals("/") ? state.strippedPrefix : null;
+        String remoteAddr = state.forwardedIp(); // nginx's $remote_addr once the realip module has read a trusted client's header
         String[] kong = {hostHeader, "keep-alive", // Kong's template: proxy_set_header Connection $upstream_connection
-                forwardedFor != null ? String.join(", ", state.headers.get("x-forwarded-for")) + ", " + state.clientIp : state.clientIp,
+                forwardedFor != null ? String.join(", ", state.headers.get("x-forwarded-for")) + ", " + state.clientIp : remoteAddr,
                 forwarded(trusted, state, "x-forwarded-proto", state.scheme), forwarded(trusted, state, "x-forwarded-host", state.host),
                 forwarded(trusted, state, "x-forwarded-port", String.valueOf(state.port)), forwarded(trusted, state, "x-forwarded-path", state.path),
-                forwarded(trusted, state, "x-forwarded-prefix", strippedPrefix), state.clientIp, state.requestId};
+                forwarded(trusted, state, "x-forwarded-prefix", strippedPrefix), remoteAddr, state.requestId};
         boolean[] placed = new boolean[kong.length];
         Map<String, List<String>> fromPlugins = state.upstream.headers;
         List<String[]> headers = new ArrayList<>(state.headers.size() + fromPlugins.size() + kong.length);

@@ -89,6 +89,11 @@ class UpstreamHeadersTest {
         trusted.addHeader("X-Forwarded-Prefix", "/edge");
         assertThat(lines(UpstreamProxy.upstreamHeaders(trusted, route(false), "http", "u", 80)))
                 .contains("x-forwarded-proto: https", "x-forwarded-host: public.example", "x-forwarded-port: 8000", "x-forwarded-prefix: /edge");
+
+        trusted.addHeader("X-Real-IP", "203.0.113.9");
+        assertThat(lines(UpstreamProxy.upstreamHeaders(trusted, route(false), "http", "u", 80)))
+                .as("nginx's realip module: $remote_addr is the trusted client's X-Real-IP")
+                .contains("x-real-ip: 203.0.113.9", "x-forwarded-for: 203.0.113.9");
     }
 
     @Test

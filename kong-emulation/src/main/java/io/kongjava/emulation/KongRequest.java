@@ -30,6 +30,8 @@ public final class KongRequest {
     public String clientIp = "127.0.0.1";
     /** kong.conf's trusted_ips: whose X-Forwarded-* headers are passed on, and what kong.ip.is_trusted answers. */
     public IpRanges trustedIps = IpRanges.NONE;
+    /** kong.conf's real_ip_header (lower-cased): where a trusted client's own client address is read from. */
+    public String realIpHeader = "x-real-ip";
     /** kong.nginx.get_statistics, from the server the request came in on; null: this request is all there is. */
     public java.util.function.Supplier<Map<String, Object>> nginxStatistics;
     public int clientPort = 40000;
@@ -124,6 +126,23 @@ public final class KongRequest {
         public int writeTimeoutMs = 60_000;
         public int readTimeoutMs = 60_000;
         public Boolean tlsVerify;
+    }
+
+    /**
+     * The client address as nginx's realip module makes it ($remote_addr): for a client in trusted_ips, the address
+     * its real_ip_header names (of X-Forwarded-For, the last one, as real_ip_recursive off reads it), when that is
+     * an IP address; otherwise the address that connected.
+     */
+    public String forwardedIp() {
+        if (trustedIps.isEmpty() || !trustedIps.contains(clientIp)) {
+            return clientIp;
+        }
+        String sent = header(realIpHeader);
+        if (sent == null) {
+            return clientIp;
+        }
+        String candidate = sent.substring(sent.lastIndexOf(',') + 1).trim();
+        return IpRanges.literal(candidate) != null ? candidate : clientIp;
     }
 
     public String header(String name) {

@@ -132,7 +132,8 @@ public final class PdkEmulator implements PdkHandler {
             case REQUEST_GET_URI_CAPTURES -> Map.of("unnamed", r.uriCaptures,
                     "named", r.uriCapturesNamed.isEmpty() ? List.of() : r.uriCapturesNamed);
             // kong.client
-            case CLIENT_GET_IP, CLIENT_GET_FORWARDED_IP -> r.clientIp;
+            case CLIENT_GET_IP -> r.clientIp;
+            case CLIENT_GET_FORWARDED_IP -> r.forwardedIp();
             case CLIENT_GET_PORT, CLIENT_GET_FORWARDED_PORT -> (long) r.clientPort;
             case CLIENT_GET_CREDENTIAL -> r.credential;
             case CLIENT_GET_CONSUMER, CLIENT_LOAD_CONSUMER -> r.consumer;

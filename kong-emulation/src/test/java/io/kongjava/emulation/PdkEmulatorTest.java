@@ -50,6 +50,21 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void theForwardedIpIsATrustedClientsRealIpHeader() {
+        request.clientIp = "10.0.0.5";
+        request.addHeader("X-Real-IP", "203.0.113.9");
+        assertThat(value("kong.client.get_forwarded_ip")).as("not trusted: the connection's address").isEqualTo("10.0.0.5");
+
+        request.trustedIps = IpRanges.parse(List.of("10.0.0.0/8"));
+        assertThat(value("kong.client.get_forwarded_ip")).isEqualTo("203.0.113.9");
+        assertThat(value("kong.client.get_ip")).isEqualTo("10.0.0.5");
+
+        request.realIpHeader = "x-forwarded-for";
+        request.addHeader("X-Forwarded-For", "198.51.100.1, 198.51.100.2");
+        assertThat(value("kong.client.get_forwarded_ip")).as("real_ip_recursive off: the last address").isEqualTo("198.51.100.2");
+    }
+
+    @Test
     void uriCapturesAreTheMatchedRoutesRegexGroups() {
         assertThat(value("kong.request.get_uri_captures")).as("no regex route").isEqualTo(Map.of("unnamed", List.of(), "named", List.of()));
 
