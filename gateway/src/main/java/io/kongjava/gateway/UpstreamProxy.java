@@ -272,7 +272,7 @@ final class UpstreamProxy implements AutoCloseable {
     }
 
     /** The headers Kong's template sets on every upstream request, in the order it adds them. */
-    private static final List<String> KONG_REQUEST_HEADERS = List.of("host", "connection", "x-forwarded-for", "x-forwarded-proto",
+    private static final List<String> KONG_REQUEST_HEADERS = List.of("via", "host", "connection", "x-forwarded-for", "x-forwarded-proto",
             "x-forwarded-host", "x-forwarded-port", "x-forwarded-path", "x-forwarded-prefix", "x-real-ip", "x-kong-request-id");
     private static final Map<String, Integer> KONG_REQUEST_HEADER_INDEX = indexOf(KONG_REQUEST_HEADERS);
 
@@ -300,7 +300,12 @@ final class UpstreamProxy implements AutoCloseable {
         String forwardedFor = state.header("x-forwarded-for");
         String strippedPrefix = state.strippedPrefix != null && !state.strippedPrefix.equals("/") ? state.strippedPrefix : null;
         String remoteAddr = state.forwardedIp(); // nginx's $remote_addr once the realip module has read a trusted client's header
-        String[] kong = {hostHeader, "keep-alive", // Kong's template: proxy_set_header Connection $upstream_connection
+        // Kong 3.8+: the client's Via with Kong's own entry added, "<client's HTTP version> <server>"
+        String version = state.httpVersion == Math.rint(state.httpVersion) ? String.valueOf((long) state.httpVersion) : String.valueOf(state.httpVersion);
+        String ownVia = version + " " + ResponseWriter.VIA.substring(ResponseWriter.VIA.indexOf(' ') + 1);
+        List<String> clientVia = state.headers.get("via");
+        String via = clientVia == null || clientVia.isEmpty() ? ownVia : String.join(", ", clientVia) + ", " + ownVia;
+        String[] kong = {via, hostHeader, "keep-alive", // Kong's template: proxy_set_header Connection $upstream_connection
                 forwardedFor != null ? String.join(", ", state.headers.get("x-forwarded-for")) + ", " + state.clientIp : remoteAddr,
                 forwarded(trusted, state, "x-forwarded-proto", state.scheme), forwarded(trusted, state, "x-forwarded-host", state.host),
                 forwarded(trusted, state, "x-forwarded-port", String.valueOf(state.port)), forwarded(trusted, state, "x-forwarded-path", state.path),

@@ -53,6 +53,7 @@ class UpstreamHeadersTest {
                 "x-added: p1",
                 "x-added: p2",
                 "x-real-ip: 10.0.0.7",
+                "via: 1.1 kong-java-gateway",
                 "host: upstream.example:8080",
                 "connection: keep-alive",
                 "x-forwarded-proto: http",
@@ -94,6 +95,14 @@ class UpstreamHeadersTest {
         assertThat(lines(UpstreamProxy.upstreamHeaders(trusted, route(false), "http", "u", 80)))
                 .as("nginx's realip module: $remote_addr is the trusted client's X-Real-IP")
                 .contains("x-real-ip: 203.0.113.9", "x-forwarded-for: 203.0.113.9");
+    }
+
+    @Test
+    void viaNamesTheGatewayAfterWhatTheClientsViaSaid() {
+        KongRequest state = request();
+        state.httpVersion = 2.0; // Kong writes the version as Lua prints the number: 2, 1.1 (and 1 for HTTP/1.0)
+        state.addHeader("Via", "1.1 edge-proxy");
+        assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "http", "u", 80))).contains("via: 1.1 edge-proxy, 2 kong-java-gateway");
     }
 
     @Test
