@@ -71,6 +71,9 @@ public final class IpRanges {
     }
 
     public boolean contains(String ip) {
+        if (ranges.isEmpty()) {
+            return false; // Kong's default, asked on every proxied request: no parsing then
+        }
         InetAddress address = ip == null ? null : literal(ip);
         if (address == null) {
             return false;
