@@ -77,6 +77,8 @@ public final class DeclarativeConfig {
     /** The {@code certificates} entities, by id (a Service's {@code client_certificate}). */
     public final Map<String, CertificateEntity> certificates = new LinkedHashMap<>();
     private boolean expressionsRouter;
+    /** The Upstreams by name: a Service whose host is one of them is balanced over its targets. */
+    public final Map<String, Balancer> upstreams = new LinkedHashMap<>();
 
     private final Path file;
     private final UnaryOperator<String> environment;
@@ -144,7 +146,7 @@ public final class DeclarativeConfig {
         }
         for (String key : root.keySet()) {
             if (!List.of("_format_version", "_transform", "_workspace", "services", "routes", "plugins", "consumers", "upstreams",
-                    "ca_certificates", "certificates").contains(key)) {
+                    "targets", "ca_certificates", "certificates").contains(key)) {
                 throw new ConfigException(config.at(key) + ": unknown entity type");
             }
         }
@@ -159,6 +161,7 @@ public final class DeclarativeConfig {
         for (int i = 0; i < certificates.size(); i++) {
             config.addCertificate(config.cast(certificates.get(i), "certificates[" + i + "]"), "certificates[" + i + "]");
         }
+        config.addUpstreams(config.list(root.get("upstreams"), "upstreams"), config.list(root.get("targets"), "targets"));
         List<Object> services = config.list(root.get("services"), "services");
         for (int i = 0; i < services.size(); i++) {
             config.addService(config.cast(services.get(i), "services[" + i + "]"), "services[" + i + "]", schemas, enabled);
@@ -328,6 +331,138 @@ public final class DeclarativeConfig {
         } catch (java.security.GeneralSecurityException e) {
             throw new ConfigException(at(where) + ": not a PEM certificate: " + e.getMessage());
         }
+    }
+
+    private static final Set<String> UPSTREAM_FIELDS = Set.of("id", "created_at", "updated_at", "name", "algorithm", "hash_on",
+            "hash_fallback", "hash_on_header", "hash_fallback_header", "hash_on_cookie", "hash_on_cookie_path", "hash_on_query_arg",
+            "hash_fallback_query_arg", "hash_on_uri_capture", "hash_fallback_uri_capture", "slots", "healthchecks", "tags", "host_header",
+            "client_certificate", "use_srv_name", "targets", "sticky_sessions_cookie", "sticky_sessions_cookie_path");
+    private static final Set<String> TARGET_FIELDS = Set.of("id", "created_at", "updated_at", "upstream", "target", "weight", "tags");
+
+    /** The Upstreams with their nested targets, and the top-level targets that name their Upstream (by name or id). */
+    private void addUpstreams(List<Object> upstreamEntries, List<Object> targetEntries) throws ConfigException {
+        Map<String, List<Balancer.Target>> targetsByUpstream = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> byIdOrName = new LinkedHashMap<>();
+        Map<String, String> whereOf = new LinkedHashMap<>();
+        for (int i = 0; i < upstreamEntries.size(); i++) {
+            String where = "upstreams[" + i + "]";
+            Map<String, Object> u = cast(upstreamEntries.get(i), where);
+            refuseUnknownFields(u, UPSTREAM_FIELDS, where);
+            String name = string(u.get("name"), null);
+            if (name == null) {
+                throw new ConfigException(at(where + ".name") + ": required field missing");
+            }
+            if (targetsByUpstream.containsKey(name)) {
+                throw new ConfigException(at(where + ".name") + ": another upstream is named " + name);
+            }
+            List<Balancer.Target> targets = new java.util.ArrayList<>();
+            targetsByUpstream.put(name, targets);
+            byIdOrName.put(name, u);
+            whereOf.put(name, where);
+            if (u.get("id") != null) {
+                byIdOrName.put(String.valueOf(u.get("id")), u);
+            }
+            List<Object> nested = list(u.get("targets"), where + ".targets");
+            for (int t = 0; t < nested.size(); t++) {
+                targets.add(target(cast(nested.get(t), where + ".targets[" + t + "]"), where + ".targets[" + t + "]"));
+            }
+        }
+        for (int i = 0; i < targetEntries.size(); i++) {
+            String where = "targets[" + i + "]";
+            Map<String, Object> t = cast(targetEntries.get(i), where);
+            Object reference = reference(t.get("upstream"));
+            Map<String, Object> upstream = reference == null ? null : byIdOrName.get(String.valueOf(reference));
+            if (upstream == null) {
+                throw new ConfigException(at(where + ".upstream") + ": " + (reference == null ? "required field missing" : "no upstream " + reference));
+            }
+            targetsByUpstream.get(String.valueOf(upstream.get("name"))).add(target(t, where));
+        }
+        for (Map.Entry<String, List<Balancer.Target>> entry : targetsByUpstream.entrySet()) {
+            String name = entry.getKey();
+            String where = whereOf.get(name);
+            Map<String, Object> u = byIdOrName.get(name);
+            String algorithm = string(u.get("algorithm"), "round-robin");
+            if (!List.of("round-robin", "least-connections", "consistent-hashing", "latency").contains(algorithm)) {
+                throw new ConfigException(at(where + ".algorithm") + ": expected one of: consistent-hashing, least-connections, round-robin, latency");
+            }
+            Balancer.Hash hashOn = hash(u, "hash_on", "hash_on_header", "hash_on_cookie", "hash_on_query_arg", "hash_on_uri_capture", where);
+            Balancer.Hash hashFallback = hash(u, "hash_fallback", "hash_fallback_header", "hash_on_cookie", "hash_fallback_query_arg",
+                    "hash_fallback_uri_capture", where);
+            if (!hashOn.on().equals("none") && u.get("algorithm") == null) {
+                algorithm = "consistent-hashing"; // Kong's shorthand: a hash_on makes the algorithm consistent-hashing
+            }
+            if (algorithm.equals("latency")) {
+                warnings.add(at(where + ".algorithm") + ": latency is balanced as round-robin by the local gateway, which keeps no latency statistics");
+            }
+            if (u.get("healthchecks") instanceof Map<?, ?> checks && !checks.isEmpty()) {
+                warnings.add(at(where + ".healthchecks") + ": health checks are not run by the local gateway; every target of weight > 0 takes traffic");
+            }
+            for (String field : List.of("client_certificate", "use_srv_name", "sticky_sessions_cookie")) {
+                if (u.get(field) != null && !Boolean.FALSE.equals(u.get(field))) {
+                    warnings.add(at(where + "." + field) + ": set to " + u.get(field) + ", which Kong acts on and the local gateway ignores");
+                }
+            }
+            upstreams.put(name, new Balancer(name, algorithm, hashOn, hashFallback, string(u.get("host_header"), null), entry.getValue()));
+        }
+    }
+
+    private Balancer.Hash hash(Map<String, Object> u, String field, String headerField, String cookieField, String queryField,
+                               String captureField, String where) throws ConfigException {
+        String on = string(u.get(field), "none");
+        String key = switch (on) {
+            case "none", "ip", "path", "consumer" -> null;
+            case "header" -> string(u.get(headerField), null);
+            case "cookie" -> string(u.get(cookieField), null);
+            case "query_arg" -> string(u.get(queryField), null);
+            case "uri_capture" -> string(u.get(captureField), null);
+            default -> throw new ConfigException(at(where + "." + field)
+                    + ": expected one of: none, consumer, ip, header, cookie, path, query_arg, uri_capture");
+        };
+        if (List.of("header", "cookie", "query_arg", "uri_capture").contains(on) && key == null) {
+            throw new ConfigException(at(where + "." + field) + ": " + on + " needs " + switch (on) {
+                case "header" -> headerField;
+                case "cookie" -> cookieField;
+                case "query_arg" -> queryField;
+                default -> captureField;
+            });
+        }
+        return new Balancer.Hash(on, on.equals("header") ? key.toLowerCase(Locale.ROOT) : key);
+    }
+
+    /** {@code host:port}, {@code [v6]:port}, or a host alone (Kong's default target port, 8000); weight 0 to 65535. */
+    private Balancer.Target target(Map<String, Object> t, String where) throws ConfigException {
+        refuseUnknownFields(t, TARGET_FIELDS, where);
+        String text = string(t.get("target"), null);
+        if (text == null || text.isBlank()) {
+            throw new ConfigException(at(where + ".target") + ": required field missing");
+        }
+        String host = text;
+        int port = Balancer.DEFAULT_TARGET_PORT;
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            host = close > 0 ? text.substring(1, close) : text;
+            if (close > 0 && text.length() > close + 1 && text.charAt(close + 1) == ':') {
+                port = port(text.substring(close + 2), where);
+            }
+        } else if (text.indexOf(':') >= 0 && text.indexOf(':') == text.lastIndexOf(':')) {
+            host = text.substring(0, text.indexOf(':'));
+            port = port(text.substring(text.indexOf(':') + 1), where);
+        }
+        if (host.isEmpty() || host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/')) {
+            throw new ConfigException(at(where + ".target") + ": Invalid target ('" + text + "'); not a valid hostname or ip address");
+        }
+        int weight = intValue(t.get("weight"), 100);
+        if (weight < 0 || weight > 65535) {
+            throw new ConfigException(at(where + ".weight") + ": value should be between 0 and 65535");
+        }
+        return new Balancer.Target(host, port, weight);
+    }
+
+    private int port(String digits, String where) throws ConfigException {
+        if (!digits.matches("[0-9]{1,5}") || Integer.parseInt(digits) > 65535) {
+            throw new ConfigException(at(where + ".target") + ": invalid port '" + digits + "'");
+        }
+        return Integer.parseInt(digits);
     }
 
     private void addCertificate(Map<String, Object> c, String where) throws ConfigException {

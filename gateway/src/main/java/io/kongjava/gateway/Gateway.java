@@ -59,6 +59,7 @@ public final class Gateway implements AutoCloseable {
     private Path bodyTempPath;
     private IpRanges trustedIps = IpRanges.NONE;
     private String realIpHeader = "x-real-ip";
+    private final java.util.Set<String> upstreamNames;
     /** The log phases, after the answers: platform threads, as the request path (each phase waits on the plugin server's socket). */
     private final PlatformFirstThreads logPhases = new PlatformFirstThreads("log-phase", 16);
     /**
@@ -85,6 +86,8 @@ public final class Gateway implements AutoCloseable {
                    Map<Path, PluginServerClient> inProcess) {
         this.headerLimits = headerLimits;
         this.router = new Router(config.routes);
+        upstream.upstreams(config.upstreams);
+        this.upstreamNames = java.util.Set.copyOf(config.upstreams.keySet());
         this.plugins = new PluginIterator(config, dumps, inProcess);
         if (!inProcess.isEmpty()) {
             upstream.relayInProcess();
@@ -181,6 +184,7 @@ public final class Gateway implements AutoCloseable {
         KongRequest state = new KongRequest();
         state.trustedIps = trustedIps;
         state.realIpHeader = realIpHeader;
+        state.upstreamNames = upstreamNames;
         state.nginxStatistics = this::nginxStatistics;
         state.clientBodyBufferSize = bodyBufferSize;
         try (exchange; SpooledBody spooled = new SpooledBody(state)) {

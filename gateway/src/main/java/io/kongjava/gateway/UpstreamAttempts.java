@@ -58,17 +58,35 @@ final class UpstreamAttempts {
      */
     static UpstreamClient.Response execute(UpstreamClient client, Request request, int retries, List<Map<String, Object>> tries,
                                            UpstreamClient.Cancellation cancellation) throws Failed {
+        return execute(client, request, retries, tries, cancellation, null);
+    }
+
+    /** Where a retry goes when the Service is an Upstream: the balancer's next target; null keeps the last address. */
+    @FunctionalInterface
+    interface NextAddress {
+        UpstreamClient.Address get();
+    }
+
+    static UpstreamClient.Response execute(UpstreamClient client, Request request, int retries, List<Map<String, Object>> tries,
+                                           UpstreamClient.Cancellation cancellation, NextAddress next) throws Failed {
         int counted = 0;
         int stale = 0;
+        UpstreamClient.Address address = request.address();
+        boolean moveOn = false;
         while (true) {
+            if (moveOn && next != null) {
+                // a counted failure moves on to another target; a stale keep-alive connection is retried where it was
+                UpstreamClient.Address other = next.get();
+                address = other != null ? other : address;
+            }
             Map<String, Object> attempt = new LinkedHashMap<>();
-            attempt.put("ip", request.address().host());
-            attempt.put("port", (long) request.address().port());
+            attempt.put("ip", address.host());
+            attempt.put("port", (long) address.port());
             attempt.put("balancer_start", System.currentTimeMillis());
             attempt.put("balancer_latency", 0L);
             tries.add(attempt);
             try {
-                return client.send(request.address(), request.method(), request.target(), request.headers(), request.body(),
+                return client.send(address, request.method(), request.target(), request.headers(), request.body(),
                         request.connectTimeoutMs(), request.writeTimeoutMs(), request.readTimeoutMs(), cancellation);
             } catch (UpstreamClient.AttemptFailed e) {
                 int status = e.timeout ? 504 : 502;
@@ -77,18 +95,20 @@ final class UpstreamAttempts {
                 boolean retryable = !e.requestSent || !NON_IDEMPOTENT.contains(request.method());
                 if (e.reused && !e.timeout && stale < MAX_STALE_CONNECTIONS) {
                     stale++;
+                    moveOn = false;
                 } else {
                     counted++;
+                    moveOn = true;
                 }
                 if (cancellation.cancelled()) {
-                    throw new Failed(status, "the client left while proxying to " + request.address().host() + ":" + request.address().port());
+                    throw new Failed(status, "the client left while proxying to " + address.host() + ":" + address.port());
                 }
                 if (!retryable || counted > retries) {
                     int total = counted + stale;
                     String why = !retryable ? "not retried: " + request.method() + " is not idempotent and was sent"
                             : "after " + total + " tr" + (total == 1 ? "y" : "ies");
                     throw new Failed(status, (e.timeout ? "upstream timed out" : "upstream connection failed") + " (" + e.getMessage()
-                            + ") while proxying to " + request.address().host() + ":" + request.address().port() + ", " + why);
+                            + ") while proxying to " + address.host() + ":" + address.port() + ", " + why);
                 }
             }
         }

@@ -87,17 +87,55 @@ final class UpstreamProxy implements AutoCloseable {
         relayInProcess = true;
     }
 
+    /** kong.yaml's Upstreams by name. */
+    private volatile Map<String, Balancer> upstreams = Map.of();
+
+    void upstreams(Map<String, Balancer> byName) {
+        this.upstreams = Map.copyOf(byName);
+    }
+
     void proxy(HttpExchange exchange, KongRequest state, DeclarativeConfig.Route route, DeclarativeConfig.Service service,
                boolean buffered, ResponsePhases responsePhases, long startNanos) throws IOException {
         KongRequest.Upstream up = state.upstream;
         String scheme = up.scheme != null && (up.targetHost != null || !"http".equals(up.scheme)) ? up.scheme : service.protocol();
         String host = up.targetHost != null ? up.targetHost : service.host();
         int port = up.targetHost != null ? up.targetPort : service.port();
+        // A Service whose host names an Upstream (or kong.service.set_upstream's choice) goes to one of its targets
+        Balancer balancer = upstreams.get(up.upstreamName != null ? up.upstreamName : up.targetHost == null ? service.host() : "");
+        Set<Balancer.Target> picked = new java.util.LinkedHashSet<>();
+        String hostHeaderOverride = null;
+        if (balancer != null) {
+            Balancer.Target first = balancer.next(state, picked);
+            if (first == null) {
+                state.upstreamStatus = "503";
+                LOG.log(Level.ERROR, "upstream " + balancer.name() + " has no target that takes traffic");
+                ResponseWriter.sendKongError(exchange, state, 503, "failure to get a peer from the ring-balancer");
+                return;
+            }
+            picked.add(first);
+            balancer.inFlight(first, true);
+            host = first.host();
+            port = first.port();
+            hostHeaderOverride = balancer.hostHeader();
+        }
+        try {
+            proxy(exchange, state, route, service, buffered, responsePhases, startNanos, scheme, host, port, balancer, picked, hostHeaderOverride);
+        } finally {
+            if (balancer != null) {
+                picked.forEach(target -> balancer.inFlight(target, false));
+            }
+        }
+    }
+
+    private void proxy(HttpExchange exchange, KongRequest state, DeclarativeConfig.Route route, DeclarativeConfig.Service service,
+                       boolean buffered, ResponsePhases responsePhases, long startNanos, String scheme, String host, int port,
+                       Balancer balancer, Set<Balancer.Target> picked, String hostHeaderOverride) throws IOException {
+        KongRequest.Upstream up = state.upstream;
         String path = up.path != null ? up.path : Router.upstreamPath(route.stripPath(), service.path(), state.path, state.strippedPrefix);
         String query = up.rawQuery != null ? up.rawQuery : state.rawQuery;
         state.upstreamUri = query.isEmpty() ? path : path + "?" + query;
 
-        List<String[]> headers = upstreamHeaders(state, route, scheme, host, port);
+        List<String[]> headers = upstreamHeaders(state, route, scheme, host, port, hostHeaderOverride);
         byte[] body = up.body != null ? up.body : state.body;
         String method = up.method != null ? up.method : state.method;
 
@@ -126,7 +164,17 @@ final class UpstreamProxy implements AutoCloseable {
         try {
             UpstreamAttempts.Request request = new UpstreamAttempts.Request(new UpstreamClient.Address("https".equals(scheme), host, port),
                     method, state.upstreamUri, headers, body, up.connectTimeoutMs, up.writeTimeoutMs, up.readTimeoutMs);
-            response = UpstreamAttempts.execute(client, request, up.retries, state.tries, cancellation);
+            UpstreamAttempts.NextAddress next = balancer == null ? null : () -> {
+                Balancer.Target target = balancer.next(state, picked);
+                if (target == null) {
+                    return null;
+                }
+                if (picked.add(target)) {
+                    balancer.inFlight(target, true);
+                }
+                return new UpstreamClient.Address("https".equals(scheme), target.host(), target.port());
+            };
+            response = UpstreamAttempts.execute(client, request, up.retries, state.tries, cancellation, next);
         } catch (UpstreamAttempts.Failed failed) {
             state.upstreamStatus = String.valueOf(failed.status());
             if (cancellation.cancelled()) {
@@ -290,8 +338,15 @@ final class UpstreamProxy implements AutoCloseable {
      * else Kong's template's (as one ordered map filled in that order would).
      */
     static List<String[]> upstreamHeaders(KongRequest state, DeclarativeConfig.Route route, String scheme, String host, int port) {
+        return upstreamHeaders(state, route, scheme, host, port, null);
+    }
+
+    /** @param hostHeaderOverride the Upstream's {@code host_header}, or null */
+    static List<String[]> upstreamHeaders(KongRequest state, DeclarativeConfig.Route route, String scheme, String host, int port,
+                                          String hostHeaderOverride) {
         String clientHost = state.header("host");
         String hostHeader = route.preserveHost() && clientHost != null ? clientHost
+                : hostHeaderOverride != null ? hostHeaderOverride
                 : port == ("https".equals(scheme) ? 443 : 80) ? host : (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         // Kong's runloop (access.after): a client in trusted_ips has its X-Forwarded-Proto/Host/Port/Path/Prefix passed
         // on; X-Forwarded-For is the client's list with the client's address added, whoever the client is; the prefix

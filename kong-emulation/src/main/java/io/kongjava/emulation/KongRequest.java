@@ -32,6 +32,8 @@ public final class KongRequest {
     public IpRanges trustedIps = IpRanges.NONE;
     /** kong.conf's real_ip_header (lower-cased): where a trusted client's own client address is read from. */
     public String realIpHeader = "x-real-ip";
+    /** The names of kong.yaml's Upstreams, which kong.service.set_upstream may choose. */
+    public java.util.Set<String> upstreamNames = java.util.Set.of();
     /** kong.nginx.get_statistics, from the server the request came in on; null: this request is all there is. */
     public java.util.function.Supplier<Map<String, Object>> nginxStatistics;
     public int clientPort = 40000;
@@ -118,6 +120,8 @@ public final class KongRequest {
         /** {@code null}: the client's body goes upstream unchanged. */
         public byte[] body;
         /** Set by kong.service.set_target: bypasses the service's host. */
+        /** The Upstream entity kong.service.set_upstream chose by name, or null. */
+        public String upstreamName;
         public String targetHost;
         public int targetPort;
         public boolean buffering;

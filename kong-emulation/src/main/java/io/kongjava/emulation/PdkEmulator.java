@@ -155,11 +155,21 @@ public final class PdkEmulator implements PdkHandler {
             case RESPONSE_SET_HEADERS -> { setHeaders(r.responseHeaders, args); yield null; }
             // kong.service
             case SERVICE_SET_TARGET -> {
+                r.upstream.upstreamName = null;
                 r.upstream.targetHost = string(args, 0);
                 r.upstream.targetPort = intArg(args, 1);
                 yield null;
             }
-            case SERVICE_SET_UPSTREAM -> { r.upstream.targetHost = string(args, 0); yield true; }
+            case SERVICE_SET_UPSTREAM -> {
+                // Kong answers nil (and an error) for a name that is no Upstream, and changes nothing
+                String name = string(args, 0);
+                if (!r.upstreamNames.contains(name)) {
+                    yield null;
+                }
+                r.upstream.upstreamName = name;
+                r.upstream.targetHost = null;
+                yield true;
+            }
             case SERVICE_SET_RETRIES -> { r.upstream.retries = intArg(args, 0); yield null; }
             case SERVICE_SET_TIMEOUTS -> {
                 r.upstream.connectTimeoutMs = intArg(args, 0);

@@ -1,0 +1,188 @@
+package io.kongjava.gateway;
+
+import io.kongjava.emulation.KongRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.CRC32;
+
+/**
+ * An Upstream of kong.yaml and the choice of its target for each try, as Kong's balancer makes it. A Service whose
+ * host is an Upstream's name is proxied to that Upstream's targets (a target of weight 0 takes no traffic):
+ * <ul>
+ *   <li>{@code round-robin} (Kong's default): targets in turn, each as often as its weight says (nginx's smooth
+ *       weighted order; Kong's wheel of slots visits them in another order with the same shares).</li>
+ *   <li>{@code least-connections}: the target with the fewest requests in flight for its weight.</li>
+ *   <li>{@code consistent-hashing}: the same target for the same {@code hash_on} value (ip, header, cookie, path,
+ *       query_arg, uri_capture; consumer is always absent here), falling back to {@code hash_fallback}, then to
+ *       round-robin when neither has a value.</li>
+ *   <li>{@code latency}: routed as round-robin (the local gateway keeps no latency statistics); said at start.</li>
+ * </ul>
+ * A retry goes to a target not tried yet for the request while there is one. Health checks are not run.
+ */
+final class Balancer {
+
+    record Target(String host, int port, int weight) {
+    }
+
+    /** {@code hashOn}: none, ip, header, cookie, path, query_arg, uri_capture or consumer; {@code hashKey}: its name. */
+    record Hash(String on, String key) {
+        static final Hash NONE = new Hash("none", null);
+    }
+
+    private final String name;
+    private final String algorithm;
+    private final Hash hashOn;
+    private final Hash hashFallback;
+    private final String hostHeader;
+    private final List<Target> targets;
+    private final int[] currentWeights;
+    private final int[] inFlight;
+
+    Balancer(String name, String algorithm, Hash hashOn, Hash hashFallback, String hostHeader, List<Target> targets) {
+        this.name = name;
+        this.algorithm = algorithm;
+        this.hashOn = hashOn;
+        this.hashFallback = hashFallback;
+        this.hostHeader = hostHeader;
+        this.targets = List.copyOf(targets);
+        this.currentWeights = new int[targets.size()];
+        this.inFlight = new int[targets.size()];
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** The Upstream's {@code host_header}, or null: then the Host is the target's. */
+    String hostHeader() {
+        return hostHeader;
+    }
+
+    List<Target> targets() {
+        return targets;
+    }
+
+    /** The target for a request's next try, or null when no target takes traffic. */
+    synchronized Target next(KongRequest request, Set<Target> tried) {
+        if (algorithm.equals("consistent-hashing")) {
+            String key = hashValue(hashOn, request);
+            if (key == null) {
+                key = hashValue(hashFallback, request);
+            }
+            if (key != null) {
+                Target hashed = byHash(key, tried);
+                if (hashed != null) {
+                    return hashed;
+                }
+            }
+        }
+        if (algorithm.equals("least-connections")) {
+            return leastConnections(tried);
+        }
+        return roundRobin(tried);
+    }
+
+    /** A try on {@code target} began ({@code started}) or ended: least-connections counts what is in flight. */
+    synchronized void inFlight(Target target, boolean started) {
+        int index = targets.indexOf(target);
+        if (index >= 0) {
+            inFlight[index] += started ? 1 : -1;
+        }
+    }
+
+    private Target roundRobin(Set<Target> tried) {
+        // nginx's smooth weighted round-robin, skipping targets this request tried while others remain
+        boolean untriedLeft = targets.stream().anyMatch(t -> t.weight() > 0 && !tried.contains(t));
+        int total = 0;
+        int best = -1;
+        for (int i = 0; i < targets.size(); i++) {
+            Target target = targets.get(i);
+            if (target.weight() == 0 || (untriedLeft && tried.contains(target))) {
+                continue;
+            }
+            currentWeights[i] += target.weight();
+            total += target.weight();
+            if (best < 0 || currentWeights[i] > currentWeights[best]) {
+                best = i;
+            }
+        }
+        if (best < 0) {
+            return null;
+        }
+        currentWeights[best] -= total;
+        return targets.get(best);
+    }
+
+    private Target leastConnections(Set<Target> tried) {
+        boolean untriedLeft = targets.stream().anyMatch(t -> t.weight() > 0 && !tried.contains(t));
+        Target best = null;
+        double bestLoad = Double.MAX_VALUE;
+        for (int i = 0; i < targets.size(); i++) {
+            Target target = targets.get(i);
+            if (target.weight() == 0 || (untriedLeft && tried.contains(target))) {
+                continue;
+            }
+            double load = (inFlight[i] + 1.0) / target.weight();
+            if (load < bestLoad) {
+                best = target;
+                bestLoad = load;
+            }
+        }
+        return best;
+    }
+
+    /** The target a hash value falls on, by the targets' weights; the next one on when it was tried already. */
+    private Target byHash(String key, Set<Target> tried) {
+        int total = targets.stream().mapToInt(Target::weight).sum();
+        if (total == 0) {
+            return null;
+        }
+        CRC32 crc = new CRC32();
+        crc.update(key.getBytes(StandardCharsets.UTF_8));
+        long point = crc.getValue() % total;
+        int start = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            point -= targets.get(i).weight();
+            if (point < 0) {
+                start = i;
+                break;
+            }
+        }
+        for (int step = 0; step < targets.size(); step++) {
+            Target target = targets.get((start + step) % targets.size());
+            if (target.weight() > 0 && !tried.contains(target)) {
+                return target;
+            }
+        }
+        return null;
+    }
+
+    private static String hashValue(Hash hash, KongRequest request) {
+        return switch (hash.on()) {
+            case "ip" -> request.forwardedIp();
+            case "header" -> request.header(hash.key());
+            case "path" -> request.path;
+            case "query_arg" -> Router.queries(request.rawQuery).getOrDefault(hash.key(), List.of()).stream().findFirst().orElse(null);
+            case "uri_capture" -> request.uriCapturesNamed.get(hash.key());
+            case "cookie" -> cookie(request.header("cookie"), hash.key());
+            default -> null; // none; consumer: the local gateway has no consumers
+        };
+    }
+
+    private static String cookie(String header, String name) {
+        if (header == null) {
+            return null;
+        }
+        for (String pair : header.split(";")) {
+            int equals = pair.indexOf('=');
+            if (equals > 0 && pair.substring(0, equals).trim().equals(name)) {
+                return pair.substring(equals + 1).trim();
+            }
+        }
+        return null;
+    }
+
+    /** Kong's default port of a target written without one. */
+    static final int DEFAULT_TARGET_PORT = 8000;
+}
