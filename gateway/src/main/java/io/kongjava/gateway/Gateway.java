@@ -60,6 +60,7 @@ public final class Gateway implements AutoCloseable {
     private IpRanges trustedIps = IpRanges.NONE;
     private String realIpHeader = "x-real-ip";
     private final java.util.Set<String> upstreamNames;
+    private java.util.Set<String> kongHeaders = KongRequest.DEFAULT_KONG_HEADERS;
     /** The log phases, after the answers: platform threads, as the request path (each phase waits on the plugin server's socket). */
     private final PlatformFirstThreads logPhases = new PlatformFirstThreads("log-phase", 16);
     /**
@@ -107,6 +108,12 @@ public final class Gateway implements AutoCloseable {
      */
     public Gateway bodyTempPath(Path directory) {
         this.bodyTempPath = directory;
+        return this;
+    }
+
+    /** The headers Kong adds (kong.conf's {@code headers} and {@code headers_upstream}, parsed by {@link KongConf#kongHeaders}). */
+    public Gateway kongHeaders(java.util.Set<String> enabled) {
+        this.kongHeaders = java.util.Set.copyOf(enabled);
         return this;
     }
 
@@ -185,6 +192,7 @@ public final class Gateway implements AutoCloseable {
         state.trustedIps = trustedIps;
         state.realIpHeader = realIpHeader;
         state.upstreamNames = upstreamNames;
+        state.kongHeaders = kongHeaders;
         state.nginxStatistics = this::nginxStatistics;
         state.clientBodyBufferSize = bodyBufferSize;
         try (exchange; SpooledBody spooled = new SpooledBody(state)) {

@@ -166,6 +166,7 @@ public final class GatewayMain {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(conf.where("trusted_ips") + ": " + e.getMessage());
         }
+        java.util.Set<String> kongHeaders = conf.kongHeaders();
         String realIpHeader = conf.get("real_ip_header", "X-Real-IP");
         if (realIpHeader.equalsIgnoreCase("proxy_protocol")) {
             throw new ConfigException(conf.where("real_ip_header") + ": proxy_protocol needs a listener that speaks the PROXY protocol,"
@@ -194,6 +195,7 @@ public final class GatewayMain {
                         .bodyTempPath(conf.prefix().resolve("client_body_temp"))
                         .certificates(certificates)
                         .trustedIps(trustedIps, realIpHeader)
+                        .kongHeaders(kongHeaders)
                         .start(listen);
             } catch (BindException e) {
                 throw new ConfigException(conf.where("proxy_listen") + ": cannot listen on " + listen.getHostString() + ":" + listen.getPort()

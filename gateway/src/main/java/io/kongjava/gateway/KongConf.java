@@ -111,6 +111,44 @@ public final class KongConf {
         return value == null || value.isEmpty() ? defaultValue : value;
     }
 
+    /**
+     * Kong's {@code headers} and {@code headers_upstream}: the headers Kong adds to answers and to upstream requests,
+     * lower-cased, {@code server_tokens} and {@code latency_tokens} expanded, {@code off} for none; the upstream's
+     * X-Kong-Request-Id as {@code upstream:x-kong-request-id}.
+     */
+    public java.util.Set<String> kongHeaders() throws ConfigException {
+        java.util.Set<String> enabled = new java.util.HashSet<>();
+        List<String> headers = values.containsKey("headers") ? list("headers") : List.of("server_tokens", "latency_tokens", "X-Kong-Request-Id");
+        for (String entry : headers) {
+            switch (entry.toLowerCase(java.util.Locale.ROOT)) {
+                case "off" -> {
+                    if (headers.size() > 1) {
+                        throw new ConfigException(where("headers") + ": 'off' cannot be used with other values");
+                    }
+                }
+                case "server_tokens" -> enabled.addAll(List.of("server", "via"));
+                case "latency_tokens" -> enabled.addAll(List.of("x-kong-proxy-latency", "x-kong-response-latency", "x-kong-admin-latency",
+                        "x-kong-upstream-latency"));
+                case "server", "via", "x-kong-proxy-latency", "x-kong-response-latency", "x-kong-admin-latency", "x-kong-upstream-latency",
+                     "x-kong-upstream-status", "x-kong-request-id" -> enabled.add(entry.toLowerCase(java.util.Locale.ROOT));
+                default -> throw new ConfigException(where("headers") + ": invalid entry '" + entry + "'");
+            }
+        }
+        List<String> upstream = values.containsKey("headers_upstream") ? list("headers_upstream") : List.of("X-Kong-Request-Id");
+        for (String entry : upstream) {
+            switch (entry.toLowerCase(java.util.Locale.ROOT)) {
+                case "off" -> {
+                    if (upstream.size() > 1) {
+                        throw new ConfigException(where("headers_upstream") + ": 'off' cannot be used with other values");
+                    }
+                }
+                case "x-kong-request-id" -> enabled.add("upstream:x-kong-request-id");
+                default -> throw new ConfigException(where("headers_upstream") + ": invalid entry '" + entry + "'");
+            }
+        }
+        return enabled;
+    }
+
     public List<String> list(String key) {
         List<String> out = new ArrayList<>();
         for (String part : get(key, "").split(",")) {

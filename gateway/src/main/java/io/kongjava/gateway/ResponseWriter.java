@@ -45,7 +45,7 @@ final class ResponseWriter {
         // set on the answer itself: Upgrade is hop-by-hop, which the forwarding filter in write() leaves out
         extra.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
         headers.put("content-type", List.of("application/json; charset=utf-8"));
-        headers.put("x-kong-request-id", List.of(state.requestId));
+        kongHeader(headers, state, "x-kong-request-id", state.requestId);
         state.responseSource = "error";
         String text = message == null ? KongStatusTexts.defaultMessage(status) : message;
         write(exchange, state, status, headers, kongErrorBody(text, state.requestId));
@@ -55,7 +55,7 @@ final class ResponseWriter {
     static void sendRedirect(HttpExchange exchange, KongRequest state, int status, String location) throws IOException {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         headers.put("location", List.of(location));
-        headers.put("x-kong-request-id", List.of(state.requestId));
+        kongHeader(headers, state, "x-kong-request-id", state.requestId);
         state.responseSource = "exit";
         write(exchange, state, status, headers, new byte[0]);
     }
@@ -75,8 +75,8 @@ final class ResponseWriter {
     /** The answer a plugin ended the request with. */
     static void sendExit(HttpExchange exchange, KongRequest state) throws IOException {
         Map<String, List<String>> headers = mergeHeaders(state.exit.headers(), state.responseHeaders);
-        headers.put("x-kong-response-latency", List.of(String.valueOf((long) state.latencyKong)));
-        headers.put("x-kong-request-id", List.of(state.requestId));
+        kongHeader(headers, state, "x-kong-response-latency", String.valueOf((long) state.latencyKong));
+        kongHeader(headers, state, "x-kong-request-id", state.requestId);
         state.responseSource = "exit";
         write(exchange, state, state.exit.status(), headers, state.exit.body());
     }
@@ -91,10 +91,18 @@ final class ResponseWriter {
 
     /** The headers Kong adds to a proxied response. */
     static void addKongHeaders(Map<String, List<String>> headers, KongRequest state, long startNanos, long sentNanos) {
-        headers.put("x-kong-upstream-latency", List.of(String.valueOf((long) state.latencyProxy)));
-        headers.put("x-kong-proxy-latency", List.of(String.valueOf(TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos))));
-        headers.put("via", List.of(VIA));
-        headers.put("x-kong-request-id", List.of(state.requestId));
+        kongHeader(headers, state, "x-kong-upstream-latency", String.valueOf((long) state.latencyProxy));
+        kongHeader(headers, state, "x-kong-proxy-latency", String.valueOf(TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos)));
+        kongHeader(headers, state, "via", VIA);
+        kongHeader(headers, state, "x-kong-upstream-status", state.upstreamStatus);
+        kongHeader(headers, state, "x-kong-request-id", state.requestId);
+    }
+
+    /** One of Kong's own headers, when kong.conf's {@code headers} lets Kong add it. */
+    private static void kongHeader(Map<String, List<String>> headers, KongRequest state, String name, String value) {
+        if (state.kongHeaders.contains(name) && value != null && !value.isEmpty()) {
+            headers.put(name, List.of(value));
+        }
     }
 
     /** {@code upstream} with what plugins set on top; a plugin's empty list removes the header. */

@@ -364,7 +364,8 @@ final class UpstreamProxy implements AutoCloseable {
                 forwardedFor != null ? String.join(", ", state.headers.get("x-forwarded-for")) + ", " + state.clientIp : remoteAddr,
                 forwarded(trusted, state, "x-forwarded-proto", state.scheme), forwarded(trusted, state, "x-forwarded-host", state.host),
                 forwarded(trusted, state, "x-forwarded-port", String.valueOf(state.port)), forwarded(trusted, state, "x-forwarded-path", state.path),
-                forwarded(trusted, state, "x-forwarded-prefix", strippedPrefix), remoteAddr, state.requestId};
+                forwarded(trusted, state, "x-forwarded-prefix", strippedPrefix), remoteAddr,
+                state.kongHeaders.contains("upstream:x-kong-request-id") ? state.requestId : null};
         boolean[] placed = new boolean[kong.length];
         Map<String, List<String>> fromPlugins = state.upstream.headers;
         List<String[]> headers = new ArrayList<>(state.headers.size() + fromPlugins.size() + kong.length);
@@ -392,6 +393,9 @@ final class UpstreamProxy implements AutoCloseable {
     /** One header's values, or Kong's value in their place when the template sets this header. */
     private static void add(List<String[]> headers, String name, List<String> values, String[] kong, boolean[] placed) {
         Integer template = KONG_REQUEST_HEADER_INDEX.get(name);
+        if (template != null && kong[template] == null && name.equals("x-kong-request-id")) {
+            template = null; // headers_upstream = off leaves the directive out of Kong's template: the client's passes
+        }
         if (template != null) {
             placed[template] = true;
             if (kong[template] != null) {

@@ -301,4 +301,14 @@ class KongConfTest {
         KongConf conf = KongConf.load(write("database = off\n"), Map.of("KONG_JAVA_OPTS", "-Xmx256m"));
         assertThat(conf.warnings()).isEmpty();
     }
+
+    @Test
+    void headersSaysWhichOfKongsHeadersAreAddedAsKongReadsIt() throws Exception {
+        assertThat(load("prefix = /tmp/x\n").kongHeaders()).containsExactlyInAnyOrderElementsOf(io.kongjava.emulation.KongRequest.DEFAULT_KONG_HEADERS);
+        assertThat(load("headers = off\nheaders_upstream = off\n").kongHeaders()).isEmpty();
+        assertThat(load("headers = X-Kong-Upstream-Status, latency_tokens\n").kongHeaders()).containsExactlyInAnyOrder("x-kong-upstream-status",
+                "x-kong-proxy-latency", "x-kong-response-latency", "x-kong-admin-latency", "x-kong-upstream-latency", "upstream:x-kong-request-id");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> load("headers = server_tokens, X-Kong-Magic\n").kongHeaders())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("headers: invalid entry 'X-Kong-Magic'");
+    }
 }

@@ -21,4 +21,18 @@ class ResponseWriterTest {
         Map<?, ?> parsed = new ObjectMapper().readValue(ResponseWriter.kongErrorBody(message, "id"), Map.class);
         assertThat(parsed).isEqualTo(Map.of("message", message, "request_id", "id"));
     }
+
+    @Test
+    void kongsOwnHeadersOnAProxiedAnswerAreTheOnesKongConfLetsItAdd() {
+        io.kongjava.emulation.KongRequest state = new io.kongjava.emulation.KongRequest();
+        state.upstreamStatus = "201";
+        Map<String, java.util.List<String>> defaults = new java.util.LinkedHashMap<>();
+        ResponseWriter.addKongHeaders(defaults, state, 0, 0);
+        assertThat(defaults).containsOnlyKeys("x-kong-upstream-latency", "x-kong-proxy-latency", "via", "x-kong-request-id");
+
+        state.kongHeaders = java.util.Set.of("x-kong-upstream-status");
+        Map<String, java.util.List<String>> chosen = new java.util.LinkedHashMap<>();
+        ResponseWriter.addKongHeaders(chosen, state, 0, 0);
+        assertThat(chosen).isEqualTo(Map.of("x-kong-upstream-status", java.util.List.of("201")));
+    }
 }

@@ -116,6 +116,14 @@ class UpstreamHeadersTest {
     }
 
     @Test
+    void headersUpstreamOffLeavesTheRequestIdOutAndTheClientsPasses() {
+        KongRequest state = request();
+        state.kongHeaders = java.util.Set.of();
+        state.addHeader("X-Kong-Request-Id", "from-the-client");
+        assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "http", "u", 80))).contains("x-kong-request-id: from-the-client");
+    }
+
+    @Test
     void lineBreaksInAPluginsValueDoNotReachTheUpstream() {
         KongRequest state = request();
         state.upstream.headers.put("x-injected", List.of("a\r\nx-evil: 1"));

@@ -32,6 +32,14 @@ public final class KongRequest {
     public IpRanges trustedIps = IpRanges.NONE;
     /** kong.conf's real_ip_header (lower-cased): where a trusted client's own client address is read from. */
     public String realIpHeader = "x-real-ip";
+    /**
+     * The headers kong.conf's {@code headers} and {@code headers_upstream} let Kong add, lower-cased (the upstream's
+     * X-Kong-Request-Id as {@code upstream:x-kong-request-id}); Kong's defaults unless set.
+     */
+    public java.util.Set<String> kongHeaders = DEFAULT_KONG_HEADERS;
+
+    public static final java.util.Set<String> DEFAULT_KONG_HEADERS = java.util.Set.of("server", "via", "x-kong-proxy-latency",
+            "x-kong-response-latency", "x-kong-admin-latency", "x-kong-upstream-latency", "x-kong-request-id", "upstream:x-kong-request-id");
     /** The names of kong.yaml's Upstreams, which kong.service.set_upstream may choose. */
     public java.util.Set<String> upstreamNames = java.util.Set.of();
     /** kong.nginx.get_statistics, from the server the request came in on; null: this request is all there is. */
