@@ -27,7 +27,6 @@ final class Balancer {
 
     /** {@code hashOn}: none, ip, header, cookie, path, query_arg, uri_capture or consumer; {@code hashKey}: its name. */
     record Hash(String on, String key) {
-        static final Hash NONE = new Hash("none", null);
     }
 
     private final String name;
