@@ -709,6 +709,14 @@ public final class DeclarativeConfig {
             if (!path.startsWith("/") && !path.startsWith("~")) {
                 throw new ConfigException(at(where + ".paths") + ": should start with: / (fixed path) or ~/ (regex path)");
             }
+            if (path.startsWith("~")) {
+                try {
+                    KongRegex.compile(path.substring(1));
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    throw new ConfigException(at(where + ".paths") + ": invalid regex: '" + path.substring(1) + "' (" + e.getDescription()
+                            + " at index " + e.getIndex() + ")");
+                }
+            }
         }
         String id = string(r.get("id"), uuid("route:" + (name != null ? name : where)));
         boolean strip = !(r.get("strip_path") instanceof Boolean b) || b;

@@ -62,7 +62,7 @@ final class RouteExpression {
     }
 
     /** A predicate; {@code value} is a String, a Long, an InetAddress or an IpRanges.Cidr, and {@code regex} is set for {@code ~}. */
-    private record Predicate(String field, boolean lower, boolean any, Op op, Object value, Pattern regex) implements Node {
+    private record Predicate(String field, boolean lower, boolean any, Op op, Object value, KongRegex regex) implements Node {
     }
 
     private final Node root;
@@ -128,9 +128,9 @@ final class RouteExpression {
             if (matched && predicate.field().equals("http.path") && !matchedText.isEmpty()) {
                 found.path = matchedText;
                 if (predicate.regex() != null) {
-                    Matcher matcher = predicate.regex().matcher((String) lhs);
+                    Matcher matcher = predicate.regex().pattern().matcher((String) lhs);
                     if (matcher.find()) {
-                        found.captures = Router.Captures.of(matcher);
+                        found.captures = Router.Captures.of(matcher, predicate.regex());
                     }
                 }
             }
@@ -151,7 +151,7 @@ final class RouteExpression {
             case EQUALS -> lhs.equals(rhs) ? String.valueOf(rhs) : null;
             case NOT_EQUALS -> lhs.equals(rhs) ? null : "";
             case REGEX -> {
-                Matcher matcher = predicate.regex().matcher((String) lhs);
+                Matcher matcher = predicate.regex().pattern().matcher((String) lhs);
                 yield matcher.find() ? matcher.group() : null;
             }
             case PREFIX -> ((String) lhs).startsWith((String) rhs) ? (String) rhs : null;
@@ -344,7 +344,7 @@ final class RouteExpression {
             skipSpace();
             int valueAt = at;
             Object value = value();
-            Pattern regex = null;
+            KongRegex regex = null;
             String problem = check(type, lower, op, value);
             if (problem != null) {
                 throw new Invalid(problem, opAt);
@@ -352,7 +352,7 @@ final class RouteExpression {
             if (op == Op.REGEX) {
                 try {
                     // Rust's regex writes named groups (?P<name>...), Java's (?<name>...)
-                    regex = Pattern.compile(((String) value).replace("(?P<", "(?<"));
+                    regex = KongRegex.compile((String) value);
                 } catch (PatternSyntaxException e) {
                     throw new Invalid("invalid regex: " + e.getDescription(), valueAt);
                 }

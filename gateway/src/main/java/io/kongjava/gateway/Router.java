@@ -35,7 +35,7 @@ final class Router {
     record Captures(List<String> unnamed, Map<String, String> named) {
         static final Captures NONE = new Captures(List.of(), Map.of());
 
-        static Captures of(Matcher matcher) {
+        static Captures of(Matcher matcher, KongRegex regex) {
             if (matcher.groupCount() == 0) {
                 return NONE;
             }
@@ -46,14 +46,14 @@ final class Router {
             Map<String, String> named = new java.util.LinkedHashMap<>();
             matcher.namedGroups().forEach((name, group) -> {
                 if (matcher.group(group) != null) {
-                    named.put(name, matcher.group(group));
+                    named.put(regex.kongName(name), matcher.group(group));
                 }
             });
             return new Captures(List.copyOf(unnamed), java.util.Collections.unmodifiableMap(named));
         }
     }
 
-    private record Candidate(DeclarativeConfig.Route route, String path, Pattern regex, long priority, List<HostRule> hosts,
+    private record Candidate(DeclarativeConfig.Route route, String path, KongRegex regex, long priority, List<HostRule> hosts,
                              List<HeaderRule> headers) {
     }
 
@@ -145,7 +145,7 @@ final class Router {
             List<HostRule> hosts = route.hosts().stream().map(HostRule::of).toList();
             List<String> paths = route.paths().isEmpty() ? List.of("/") : route.paths();
             for (String path : paths) {
-                Pattern regex = path.startsWith("~") ? Pattern.compile(path.substring(1)) : null;
+                KongRegex regex = path.startsWith("~") ? KongRegex.compile(path.substring(1)) : null;
                 long length = regex != null || route.paths().isEmpty() ? 0 : path.length() & 0x7FFFF;
                 long regexPriority = regex != null ? (route.regexPriority() & 0xFFFFFFFFL) << 19 : 0;
                 long priority = conditions << 61 | (plainHostsOnly ? 1L << 60 : 0) | headerCount << 52 | (regex != null ? 1L << 51 : 0)
@@ -224,9 +224,9 @@ final class Router {
                 continue;
             }
             if (candidate.regex() != null) {
-                Matcher matcher = candidate.regex().matcher(path);
+                Matcher matcher = candidate.regex().pattern().matcher(path);
                 if (matcher.lookingAt()) {
-                    return Optional.of(new Match(route, path.substring(0, matcher.end()), Captures.of(matcher)));
+                    return Optional.of(new Match(route, path.substring(0, matcher.end()), Captures.of(matcher, candidate.regex())));
                 }
             } else if (path.startsWith(candidate.path())) {
                 return Optional.of(new Match(route, candidate.path()));

@@ -480,6 +480,17 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void aRegexPathThatDoesNotCompileIsRefusedWithItsLine() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                routes:
+                  - name: r
+                    paths: ['~/users/(']
+                """);
+        assertRefused(file).hasMessageStartingWith(file + ":4: routes[0].paths: invalid regex: '/users/(' (Unclosed group");
+    }
+
+    @Test
     void pathHandlingV1IsNamedAsWhatKongsDefaultRouterIgnoresAndAnythingElseIsRefused() throws Exception {
         DeclarativeConfig config = load("""
                 _format_version: "3.0"

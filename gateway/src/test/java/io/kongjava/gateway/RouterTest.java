@@ -102,6 +102,18 @@ class RouterTest {
     }
 
     @Test
+    void groupNamesJavaWouldRefuseKeepTheirKongNames() throws Exception {
+        Router router = router("""
+                routes:
+                  - {name: users, paths: ['~/users/(?<user_id>[0-9]+)/(?P<item_2>[a-z]+)/\\k<user_id>']}
+                """);
+
+        assertThat(router.match("GET", "h", "/users/42/posts/42").orElseThrow().captures().named())
+                .containsOnly(Map.entry("user_id", "42"), Map.entry("item_2", "posts"));
+        assertThat(router.match("GET", "h", "/users/42/posts/7")).as("the backreference still refers to user_id").isEmpty();
+    }
+
+    @Test
     void anExpressionRouteStripsTheHttpPathItMatchedOn() throws Exception {
         Router router = expressionsRouter("""
                 routes:
