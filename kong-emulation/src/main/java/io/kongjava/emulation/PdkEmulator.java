@@ -128,8 +128,9 @@ public final class PdkEmulator implements PdkHandler {
             case REQUEST_GET_RAW_BODY -> rawBody(args);
             case REQUEST_GET_BODY -> body(args);
             case REQUEST_GET_START_TIME -> r.startedAtMillis;
-            // Kong sends an empty part as [] (the spec's table); named groups as a map otherwise
-            case REQUEST_GET_URI_CAPTURES -> Map.of("unnamed", r.uriCaptures,
+            // As Kong sends them: an empty part as [], the unnamed ones as a map by index with the whole match at 0
+            // (a Lua table with an index 0 is no MessagePack array), named groups as a map
+            case REQUEST_GET_URI_CAPTURES -> Map.of("unnamed", byIndex(r.uriCaptures),
                     "named", r.uriCapturesNamed.isEmpty() ? List.of() : r.uriCapturesNamed);
             // kong.client
             case CLIENT_GET_IP -> r.clientIp;
@@ -311,6 +312,17 @@ public final class PdkEmulator implements PdkHandler {
 
     private Map<String, List<String>> query() {
         return parseQuery(request.rawQuery);
+    }
+
+    private static Object byIndex(List<String> captures) {
+        if (captures.isEmpty()) {
+            return List.of();
+        }
+        Map<Long, String> byIndex = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < captures.size(); i++) {
+            byIndex.put((long) i, captures.get(i));
+        }
+        return byIndex;
     }
 
     private String nginxVar(String name) {

@@ -70,7 +70,7 @@ class PdkEmulatorTest {
 
         request.uriCaptures = List.of("/users/42", "42");
         request.uriCapturesNamed = Map.of("id", "42");
-        assertThat(value("kong.request.get_uri_captures")).isEqualTo(Map.of("unnamed", List.of("/users/42", "42"), "named", Map.of("id", "42")));
+        assertThat(value("kong.request.get_uri_captures")).isEqualTo(Map.of("unnamed", Map.of(0L, "/users/42", 1L, "42"), "named", Map.of("id", "42")));
     }
 
     @Test

@@ -101,11 +101,28 @@ record BridgedRequest(Calls calls) implements Request {
     public UriCaptures getUriCaptures() throws PdkException {
         Map<String, Object> m = calls.map(PdkFunction.REQUEST_GET_URI_CAPTURES);
         List<String> unnamed = new ArrayList<>();
-        List<Object> rawUnnamed = Wire.list(m.get("unnamed"));
-        if (rawUnnamed != null) {
-            for (Object o : rawUnnamed) {
-                String s = Wire.textLenient(o instanceof Boolean ? null : o);
+        Object raw = m.get("unnamed");
+        if (raw instanceof Map<?, ?> byIndex && !byIndex.isEmpty()) {
+            // Kong's table has the whole match at index 0 (atc-router's context turns capture names "0", "1", ...
+            // into numbers), so MessagePack carries it as a map {0: whole, 1: group, ...}, not as an array
+            java.util.TreeMap<Long, Object> ordered = new java.util.TreeMap<>();
+            byIndex.forEach((key, value) -> {
+                Long index = Wire.integer(key);
+                if (index != null && index >= 0 && index < 1000) {
+                    ordered.put(index, value);
+                }
+            });
+            for (long i = 0; !ordered.isEmpty() && i <= ordered.lastKey(); i++) {
+                String s = Wire.textLenient(ordered.get(i) instanceof Boolean ? null : ordered.get(i));
                 unnamed.add(s == null ? "" : s);
+            }
+        } else {
+            List<Object> rawUnnamed = Wire.list(raw);
+            if (rawUnnamed != null) {
+                for (Object o : rawUnnamed) {
+                    String s = Wire.textLenient(o instanceof Boolean ? null : o);
+                    unnamed.add(s == null ? "" : s);
+                }
             }
         }
         Map<String, String> named = new LinkedHashMap<>();

@@ -196,6 +196,20 @@ class KongPdkTest {
             bridge.answer("kong.request.get_uri_captures", Map.of("unnamed", List.of(), "named", Map.of("version", "v1")));
             assertThat(kong.request().getUriCaptures().named()).containsExactly(Map.entry("version", "v1"));
         }
+
+        @Test
+        void uriCapturesAsKongSendsThemHaveTheWholeMatchAtIndexZeroOfAMap() throws PdkException {
+            // Kong's Lua table {[0] = whole, [1] = group, [3] = group}: not an array for MessagePack, so a map
+            Map<Object, Object> unnamed = new java.util.LinkedHashMap<>();
+            unnamed.put(1L, "42");
+            unnamed.put(0L, "/users/42/x");
+            unnamed.put(3L, "x");
+            bridge.answer("kong.request.get_uri_captures", Map.of("unnamed", unnamed, "named", Map.of("id", "42")));
+
+            UriCaptures captures = kong.request().getUriCaptures();
+            assertThat(captures.unnamed()).containsExactly("/users/42/x", "42", "", "x");
+            assertThat(captures.named()).containsExactly(Map.entry("id", "42"));
+        }
     }
 
     @Nested
