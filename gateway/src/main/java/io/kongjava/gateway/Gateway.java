@@ -223,9 +223,9 @@ public final class Gateway implements AutoCloseable {
                 // What Kong's http listener answers for a route of https only (runloop/handler.lua, access.before);
                 // the local gateway serves plain http, so its requests never come in as https.
                 if (route.httpsRedirectStatusCode() == 426) {
-                    // Kong also sets Connection: Upgrade, which nginx sends beside its own Connection header; the
-                    // local gateway's server writes only its own
-                    ResponseWriter.sendKongError(exchange, state, 426, "Please use HTTPS protocol", Map.of("Upgrade", "TLS/1.2, HTTP/1.1"));
+                    // Kong also sets Connection: Upgrade, which nginx sends beside its own Connection header
+                    ResponseWriter.sendKongError(exchange, state, 426, "Please use HTTPS protocol",
+                            Map.of("Connection", "Upgrade", "Upgrade", "TLS/1.2, HTTP/1.1"));
                 } else {
                     String query = state.rawQuery.isEmpty() ? "" : "?" + state.rawQuery;
                     ResponseWriter.sendRedirect(exchange, state, route.httpsRedirectStatusCode(), "https://" + state.host + state.path + query);

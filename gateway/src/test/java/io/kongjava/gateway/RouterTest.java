@@ -328,6 +328,7 @@ class RouterTest {
 
             String upgrade = responseHead(port, "/secure/x?a=1", "api.example.com");
             assertThat(upgrade).startsWith("HTTP/1.1 426 ").containsIgnoringCase("\nUpgrade: TLS/1.2, HTTP/1.1")
+                    .containsIgnoringCase("\nConnection: Upgrade\n")
                     .contains("\"message\":\"Please use HTTPS protocol\"");
             String moved = responseHead(port, "/moved/x?a=1", "api.example.com:" + port);
             assertThat(moved).startsWith("HTTP/1.1 308 ").containsIgnoringCase("\nLocation: https://api.example.com/moved/x?a=1");

@@ -579,6 +579,14 @@ public final class BlockingHttpServer implements AutoCloseable {
                     .append(code).append(' ').append(reason(code)).append("\r\n");
             responseHeaders.remove("Content-Length");
             responseHeaders.remove("Transfer-Encoding");
+            // The server says close or keep-alive itself; another token a handler sets (Kong's 426 sets "Upgrade")
+            // follows in a header line of its own, as nginx sends it beside its own
+            List<String> connectionTokens = new java.util.ArrayList<>();
+            for (String value : responseHeaders.getOrDefault("Connection", List.of())) {
+                if (!value.equalsIgnoreCase("close") && !value.equalsIgnoreCase("keep-alive")) {
+                    connectionTokens.add(value);
+                }
+            }
             responseHeaders.remove("Connection");
             if (!responseHeaders.containsKey("Date")) {
                 text.append("Date: ").append(HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n");
@@ -610,6 +618,9 @@ public final class BlockingHttpServer implements AutoCloseable {
                 text.append("Connection: close\r\n");
             } else if (http10) {
                 text.append("Connection: keep-alive\r\n");
+            }
+            for (String token : connectionTokens) {
+                text.append("Connection: ").append(token).append("\r\n");
             }
             text.append("\r\n");
             out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
