@@ -18,11 +18,25 @@ import java.util.zip.CRC32;
  *       round-robin when neither has a value.</li>
  *   <li>{@code latency}: routed as round-robin (the local gateway keeps no latency statistics); said at start.</li>
  * </ul>
- * A retry goes to a target not tried yet for the request while there is one. Health checks are not run.
+ * A retry goes to a target not tried yet for the request while there is one. Passive health checks (Kong's circuit
+ * breaker) count each target's failures and take an unhealthy one out; active checks are not run.
  */
 final class Balancer {
 
     record Target(String host, int port, int weight) {
+    }
+
+    /**
+     * {@code healthchecks.passive}, Kong's circuit breaker: a target becomes unhealthy after this many TCP failures,
+     * timeouts or answers with an unhealthy status in a row (0: not counted); unhealthy, it takes no traffic (with
+     * passive checks alone Kong keeps it so until an operator or an active check says otherwise).
+     */
+    record Passive(int tcpFailures, int timeouts, int httpFailures, Set<Integer> unhealthyStatuses) {
+        static final Passive OFF = new Passive(0, 0, 0, Set.of());
+
+        boolean on() {
+            return tcpFailures > 0 || timeouts > 0 || httpFailures > 0;
+        }
     }
 
     /** {@code hashOn}: none, ip, header, cookie, path, query_arg, uri_capture or consumer; {@code hashKey}: its name. */
@@ -37,8 +51,17 @@ final class Balancer {
     private final List<Target> targets;
     private final int[] currentWeights;
     private final int[] inFlight;
+    private final Passive passive;
+    private final int[] tcpFailures;
+    private final int[] timeouts;
+    private final int[] httpFailures;
+    private final boolean[] unhealthy;
 
     Balancer(String name, String algorithm, Hash hashOn, Hash hashFallback, String hostHeader, List<Target> targets) {
+        this(name, algorithm, hashOn, hashFallback, hostHeader, targets, Passive.OFF);
+    }
+
+    Balancer(String name, String algorithm, Hash hashOn, Hash hashFallback, String hostHeader, List<Target> targets, Passive passive) {
         this.name = name;
         this.algorithm = algorithm;
         this.hashOn = hashOn;
@@ -47,6 +70,71 @@ final class Balancer {
         this.targets = List.copyOf(targets);
         this.currentWeights = new int[targets.size()];
         this.inFlight = new int[targets.size()];
+        this.passive = passive;
+        this.tcpFailures = new int[targets.size()];
+        this.timeouts = new int[targets.size()];
+        this.httpFailures = new int[targets.size()];
+        this.unhealthy = new boolean[targets.size()];
+    }
+
+    /** A try on {@code host:port} failed to connect or send ({@code timeout}: or timed out). */
+    synchronized void failed(String host, int port, boolean timeout) {
+        int i = indexOf(host, port);
+        if (i < 0 || !passive.on()) {
+            return;
+        }
+        if (timeout) {
+            timeouts[i]++;
+            unhealthy[i] |= passive.timeouts() > 0 && timeouts[i] >= passive.timeouts();
+        } else {
+            tcpFailures[i]++;
+            unhealthy[i] |= passive.tcpFailures() > 0 && tcpFailures[i] >= passive.tcpFailures();
+        }
+    }
+
+    /** A try on {@code host:port} got an answer with {@code status}: an unhealthy status counts, another resets the counts. */
+    synchronized void answered(String host, int port, int status) {
+        int i = indexOf(host, port);
+        if (i < 0 || !passive.on()) {
+            return;
+        }
+        if (passive.unhealthyStatuses().contains(status)) {
+            httpFailures[i]++;
+            unhealthy[i] |= passive.httpFailures() > 0 && httpFailures[i] >= passive.httpFailures();
+        } else {
+            tcpFailures[i] = 0;
+            timeouts[i] = 0;
+            httpFailures[i] = 0;
+        }
+    }
+
+    synchronized boolean healthy(Target target) {
+        int i = targets.indexOf(target);
+        return i >= 0 && !unhealthy[i];
+    }
+
+    private int indexOf(String host, int port) {
+        for (int i = 0; i < targets.size(); i++) {
+            if (targets.get(i).port() == port && targets.get(i).host().equals(host)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether a target can be chosen: a weight, healthy, and not tried for this request while others remain. */
+    private boolean usable(int i, Set<Target> tried, boolean untriedLeft) {
+        Target target = targets.get(i);
+        return target.weight() > 0 && !unhealthy[i] && !(untriedLeft && tried.contains(target));
+    }
+
+    private boolean untriedLeft(Set<Target> tried) {
+        for (int i = 0; i < targets.size(); i++) {
+            if (targets.get(i).weight() > 0 && !unhealthy[i] && !tried.contains(targets.get(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     String name() {
@@ -92,12 +180,12 @@ final class Balancer {
 
     private Target roundRobin(Set<Target> tried) {
         // nginx's smooth weighted round-robin, skipping targets this request tried while others remain
-        boolean untriedLeft = targets.stream().anyMatch(t -> t.weight() > 0 && !tried.contains(t));
+        boolean untriedLeft = untriedLeft(tried);
         int total = 0;
         int best = -1;
         for (int i = 0; i < targets.size(); i++) {
             Target target = targets.get(i);
-            if (target.weight() == 0 || (untriedLeft && tried.contains(target))) {
+            if (!usable(i, tried, untriedLeft)) {
                 continue;
             }
             currentWeights[i] += target.weight();
@@ -114,12 +202,12 @@ final class Balancer {
     }
 
     private Target leastConnections(Set<Target> tried) {
-        boolean untriedLeft = targets.stream().anyMatch(t -> t.weight() > 0 && !tried.contains(t));
+        boolean untriedLeft = untriedLeft(tried);
         Target best = null;
         double bestLoad = Double.MAX_VALUE;
         for (int i = 0; i < targets.size(); i++) {
             Target target = targets.get(i);
-            if (target.weight() == 0 || (untriedLeft && tried.contains(target))) {
+            if (!usable(i, tried, untriedLeft)) {
                 continue;
             }
             double load = (inFlight[i] + 1.0) / target.weight();
@@ -149,9 +237,9 @@ final class Balancer {
             }
         }
         for (int step = 0; step < targets.size(); step++) {
-            Target target = targets.get((start + step) % targets.size());
-            if (target.weight() > 0 && !tried.contains(target)) {
-                return target;
+            int i = (start + step) % targets.size();
+            if (targets.get(i).weight() > 0 && !unhealthy[i] && !tried.contains(targets.get(i))) {
+                return targets.get(i);
             }
         }
         return null;

@@ -394,16 +394,37 @@ public final class DeclarativeConfig {
             if (algorithm.equals("latency")) {
                 warnings.add(at(where + ".algorithm") + ": latency is balanced as round-robin by the local gateway, which keeps no latency statistics");
             }
-            if (u.get("healthchecks") instanceof Map<?, ?> checks && !checks.isEmpty()) {
-                warnings.add(at(where + ".healthchecks") + ": health checks are not run by the local gateway; every target of weight > 0 takes traffic");
+            Balancer.Passive passive = Balancer.Passive.OFF;
+            if (u.get("healthchecks") instanceof Map<?, ?> checks) {
+                if (checks.get("active") instanceof Map<?, ?> active && (interval(active.get("healthy")) > 0 || interval(active.get("unhealthy")) > 0)) {
+                    warnings.add(at(where + ".healthchecks.active") + ": active health checks are not run by the local gateway;"
+                            + " passive ones are, so a target they take out stays out until a restart");
+                }
+                if (checks.get("passive") instanceof Map<?, ?> p && p.get("unhealthy") instanceof Map<?, ?> unhealthy) {
+                    java.util.Set<Integer> statuses = new java.util.HashSet<>(List.of(429, 500, 503));
+                    if (unhealthy.get("http_statuses") instanceof List<?> given) {
+                        statuses.clear();
+                        given.forEach(code -> statuses.add(((Number) code).intValue()));
+                    }
+                    passive = new Balancer.Passive(count(unhealthy.get("tcp_failures")), count(unhealthy.get("timeouts")),
+                            count(unhealthy.get("http_failures")), java.util.Set.copyOf(statuses));
+                }
             }
             for (String field : List.of("client_certificate", "use_srv_name", "sticky_sessions_cookie")) {
                 if (u.get(field) != null && !Boolean.FALSE.equals(u.get(field))) {
                     warnings.add(at(where + "." + field) + ": set to " + u.get(field) + ", which Kong acts on and the local gateway ignores");
                 }
             }
-            upstreams.put(name, new Balancer(name, algorithm, hashOn, hashFallback, string(u.get("host_header"), null), entry.getValue()));
+            upstreams.put(name, new Balancer(name, algorithm, hashOn, hashFallback, string(u.get("host_header"), null), entry.getValue(), passive));
         }
+    }
+
+    private static double interval(Object health) {
+        return health instanceof Map<?, ?> m && m.get("interval") instanceof Number n ? n.doubleValue() : 0;
+    }
+
+    private static int count(Object value) {
+        return value instanceof Number n ? n.intValue() : 0;
     }
 
     private Balancer.Hash hash(Map<String, Object> u, String field, String headerField, String cookieField, String queryField,

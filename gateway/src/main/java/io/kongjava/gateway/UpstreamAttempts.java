@@ -58,7 +58,14 @@ final class UpstreamAttempts {
      */
     static UpstreamClient.Response execute(UpstreamClient client, Request request, int retries, List<Map<String, Object>> tries,
                                            UpstreamClient.Cancellation cancellation) throws Failed {
-        return execute(client, request, retries, tries, cancellation, null);
+        return execute(client, request, retries, tries, cancellation, null, null);
+    }
+
+    /** Told how each try went: what passive health checks count. */
+    interface Outcomes {
+        void failed(UpstreamClient.Address address, boolean timeout);
+
+        void answered(UpstreamClient.Address address, int status);
     }
 
     /** Where a retry goes when the Service is an Upstream: the balancer's next target; null keeps the last address. */
@@ -68,7 +75,7 @@ final class UpstreamAttempts {
     }
 
     static UpstreamClient.Response execute(UpstreamClient client, Request request, int retries, List<Map<String, Object>> tries,
-                                           UpstreamClient.Cancellation cancellation, NextAddress next) throws Failed {
+                                           UpstreamClient.Cancellation cancellation, NextAddress next, Outcomes outcomes) throws Failed {
         int counted = 0;
         int stale = 0;
         UpstreamClient.Address address = request.address();
@@ -86,10 +93,17 @@ final class UpstreamAttempts {
             attempt.put("balancer_latency", 0L);
             tries.add(attempt);
             try {
-                return client.send(address, request.method(), request.target(), request.headers(), request.body(),
+                UpstreamClient.Response response = client.send(address, request.method(), request.target(), request.headers(), request.body(),
                         request.connectTimeoutMs(), request.writeTimeoutMs(), request.readTimeoutMs(), cancellation);
+                if (outcomes != null) {
+                    outcomes.answered(address, response.status);
+                }
+                return response;
             } catch (UpstreamClient.AttemptFailed e) {
                 int status = e.timeout ? 504 : 502;
+                if (outcomes != null && !(e.reused && !e.timeout)) {
+                    outcomes.failed(address, e.timeout); // a stale keep-alive connection says nothing of the target's health
+                }
                 attempt.put("state", "failed");
                 attempt.put("code", (long) status);
                 boolean retryable = !e.requestSent || !NON_IDEMPOTENT.contains(request.method());

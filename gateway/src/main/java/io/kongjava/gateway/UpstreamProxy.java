@@ -174,7 +174,18 @@ final class UpstreamProxy implements AutoCloseable {
                 }
                 return new UpstreamClient.Address("https".equals(scheme), target.host(), target.port());
             };
-            response = UpstreamAttempts.execute(client, request, up.retries, state.tries, cancellation, next);
+            UpstreamAttempts.Outcomes outcomes = balancer == null ? null : new UpstreamAttempts.Outcomes() {
+                @Override
+                public void failed(UpstreamClient.Address address, boolean timeout) {
+                    balancer.failed(address.host(), address.port(), timeout);
+                }
+
+                @Override
+                public void answered(UpstreamClient.Address address, int status) {
+                    balancer.answered(address.host(), address.port(), status);
+                }
+            };
+            response = UpstreamAttempts.execute(client, request, up.retries, state.tries, cancellation, next, outcomes);
         } catch (UpstreamAttempts.Failed failed) {
             state.upstreamStatus = String.valueOf(failed.status());
             if (cancellation.cancelled()) {

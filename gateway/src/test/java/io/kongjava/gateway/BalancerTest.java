@@ -146,6 +146,35 @@ class BalancerTest {
     }
 
     @Test
+    void passiveHealthChecksTakeATargetOutAfterItsFailuresInARow() throws Exception {
+        int failing = failingUpstream();
+        int healthy = upstream("b");
+        try (Gateway gateway = gateway("""
+                _format_version: "3.0"
+                upstreams:
+                  - name: pool.internal
+                    healthchecks: {passive: {unhealthy: {http_failures: 2, http_statuses: [500]}}}
+                    targets: [{target: "127.0.0.1:%d"}, {target: "127.0.0.1:%d"}]
+                services:
+                  - {name: s, host: pool.internal, routes: [{name: r, paths: [/pool]}]}
+                """.formatted(failing, healthy))) {
+            // Kong passes a 500 on (it is an answer, not a failed try); the second in a row takes the target out
+            assertThat(answers(gateway, 10, null)).isEqualTo(Map.of("500", 2, "b", 8));
+        }
+    }
+
+    private int failingUpstream() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(500, -1);
+            exchange.close();
+        });
+        server.start();
+        upstreams.add(server);
+        return server.getAddress().getPort();
+    }
+
+    @Test
     void anUpstreamWithNoTargetThatTakesTrafficAnswers503() throws Exception {
         try (Gateway gateway = gateway("""
                 _format_version: "3.0"
@@ -173,7 +202,7 @@ class BalancerTest {
         DeclarativeConfig config = DeclarativeConfig.load(file, Map.of(), List.of(), name -> null);
         assertThat(config.upstreams.get("pool.internal").targets())
                 .containsExactly(new Balancer.Target("10.0.0.1", 8080, 5), new Balancer.Target("10.0.0.2", 8000, 100));
-        assertThat(config.warnings).singleElement().asString().contains(":4: upstreams[0].healthchecks: health checks are not run");
+        assertThat(config.warnings).singleElement().asString().contains("upstreams[0].healthchecks.active: active health checks are not run");
 
         Files.writeString(file, """
                 _format_version: "3.0"
