@@ -129,6 +129,8 @@ public final class BlockingHttpServer implements AutoCloseable {
         try (socket) {
             HttpInput in = new HttpInput(socket.getInputStream(), 16 * 1024);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+            // asked once per connection: the socket's own address is a system call each time it is asked
+            InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
             boolean keepAlive = true;
             while (keepAlive && !closed) {
                 socket.setSoTimeout(IDLE_TIMEOUT_MS);
@@ -152,7 +154,7 @@ public final class BlockingHttpServer implements AutoCloseable {
                 writing.incrementAndGet();
                 try {
                     socket.setSoTimeout(READ_TIMEOUT_MS);
-                    Exchange exchange = new Exchange(socket, in, out, head);
+                    Exchange exchange = new Exchange(socket, local, in, out, head);
                     if (exchange.refusal != null) {
                         refuse(out, exchange.refusal.status, exchange.refusal.getMessage());
                         return;
@@ -244,10 +246,12 @@ public final class BlockingHttpServer implements AutoCloseable {
     }
 
     /**
-     * Starts the watches of exchanges still running {@link #WATCH_AFTER_NANOS} after they asked for one, on one
-     * thread that sleeps while nothing is waiting. Exchanges come in the order they are due, so a queue is enough.
+     * Starts the watches of exchanges still running {@link #WATCH_AFTER_NANOS} after they asked for one (up to
+     * {@code MIN_SLEEP_NANOS} later), on one thread that sleeps while nothing is waiting. Exchanges come in the order they are due, so a queue is enough.
      */
     private static final class DeferredWatches {
+        private static final long MIN_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(4);
+
         private record Due(Exchange exchange, long atNanos) {
         }
 
@@ -279,7 +283,9 @@ public final class BlockingHttpServer implements AutoCloseable {
                 }
                 long wait = next.atNanos() - System.nanoTime();
                 if (wait > 0) {
-                    LockSupport.parkNanos(this, wait);
+                    // never less than a few milliseconds: at thousands of requests a second the next one is always
+                    // due within microseconds, and waking for each cost more CPU than the watches themselves
+                    LockSupport.parkNanos(this, Math.max(wait, MIN_SLEEP_NANOS));
                     continue;
                 }
                 queue.poll();
@@ -369,6 +375,7 @@ public final class BlockingHttpServer implements AutoCloseable {
     /** One request and its answer on a connection. */
     private static final class Exchange extends HttpExchange {
         private final Socket socket;
+        private final InetSocketAddress local;
         private final HttpInput in;
         private final OutputStream out;
         private final Head head;
@@ -389,8 +396,9 @@ public final class BlockingHttpServer implements AutoCloseable {
         /** The watch on the client's side of the connection, once started: true when bytes came, false when it ended. */
         private CompletableFuture<Boolean> watch;
 
-        Exchange(Socket socket, HttpInput in, OutputStream out, Head head) throws IOException {
+        Exchange(Socket socket, InetSocketAddress local, HttpInput in, OutputStream out, Head head) throws IOException {
             this.socket = socket;
+            this.local = local;
             this.in = in;
             this.out = out;
             this.head = head;
@@ -642,7 +650,7 @@ public final class BlockingHttpServer implements AutoCloseable {
 
         @Override
         public InetSocketAddress getLocalAddress() {
-            return (InetSocketAddress) socket.getLocalSocketAddress();
+            return local;
         }
 
         @Override
