@@ -59,6 +59,7 @@ public final class Gateway implements AutoCloseable {
     private Path bodyTempPath;
     private IpRanges trustedIps = IpRanges.NONE;
     private String realIpHeader = "x-real-ip";
+    private boolean realIpRecursive;
     private final java.util.Set<String> upstreamNames;
     private java.util.Set<String> kongHeaders = KongRequest.DEFAULT_KONG_HEADERS;
     /** The log phases, after the answers: platform threads, as the request path (each phase waits on the plugin server's socket). */
@@ -119,8 +120,14 @@ public final class Gateway implements AutoCloseable {
 
     /** kong.conf's {@code trusted_ips} and {@code real_ip_header}. */
     public Gateway trustedIps(IpRanges ranges, String realIpHeader) {
+        return trustedIps(ranges, realIpHeader, false);
+    }
+
+    /** kong.conf's {@code trusted_ips}, {@code real_ip_header} and {@code real_ip_recursive}. */
+    public Gateway trustedIps(IpRanges ranges, String realIpHeader, boolean realIpRecursive) {
         this.trustedIps = ranges;
         this.realIpHeader = realIpHeader.toLowerCase(java.util.Locale.ROOT);
+        this.realIpRecursive = realIpRecursive;
         return this;
     }
 
@@ -191,6 +198,7 @@ public final class Gateway implements AutoCloseable {
         KongRequest state = new KongRequest();
         state.trustedIps = trustedIps;
         state.realIpHeader = realIpHeader;
+        state.realIpRecursive = realIpRecursive;
         state.upstreamNames = upstreamNames;
         state.kongHeaders = kongHeaders;
         state.nginxStatistics = this::nginxStatistics;

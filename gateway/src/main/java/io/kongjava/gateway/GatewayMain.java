@@ -194,7 +194,7 @@ public final class GatewayMain {
                         .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
                         .bodyTempPath(conf.prefix().resolve("client_body_temp"))
                         .certificates(certificates)
-                        .trustedIps(trustedIps, realIpHeader)
+                        .trustedIps(trustedIps, realIpHeader, conf.onOff("real_ip_recursive", false))
                         .kongHeaders(kongHeaders)
                         .start(listen);
             } catch (BindException e) {

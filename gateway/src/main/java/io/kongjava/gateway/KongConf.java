@@ -242,6 +242,19 @@ public final class KongConf {
         return where(values.containsKey(key) ? key : "pluginserver_names");
     }
 
+    /** A setting of nginx's boolean syntax, as Kong checks it: {@code on} or {@code off}. */
+    public boolean onOff(String key, boolean defaultValue) throws ConfigException {
+        String value = get(key, null);
+        if (value == null) {
+            return defaultValue;
+        }
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new ConfigException(where(key) + ": '" + value + "' is not on or off");
+        };
+    }
+
     /** A setting of Kong's size syntax ({@code 16m}, {@code 8k}) in bytes. */
     public long size(String key, long defaultBytes) throws ConfigException {
         String value = get(key, null);

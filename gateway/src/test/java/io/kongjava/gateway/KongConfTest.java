@@ -233,6 +233,23 @@ class KongConfTest {
     }
 
     @Test
+    void onOffSettingsTakeNginxsWordsAndNameTheLineOfAnythingElse() throws Exception {
+        assertThat(load("real_ip_recursive = on\n").onOff("real_ip_recursive", false)).isTrue();
+        assertThat(load("real_ip_recursive = OFF\n").onOff("real_ip_recursive", true)).isFalse();
+        assertThat(load("# nothing set\n").onOff("real_ip_recursive", false)).as("Kong's default").isFalse();
+
+        Path file = write("""
+                database = off
+                real_ip_recursive = yes
+                """);
+        KongConf conf = KongConf.load(file, Map.of());
+        assertThatThrownBy(() -> conf.onOff("real_ip_recursive", false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file + ":2: real_ip_recursive")
+                .hasMessageContaining("'yes' is not on or off");
+    }
+
+    @Test
     void aPluginServerWithoutQueryCommandIsFatalAsInKong39() throws Exception {
         assumeThat(Path.of("/usr/local/bin/java-x")).as("no installed server to default to").doesNotExist();
         Path file = write("""

@@ -32,6 +32,8 @@ public final class KongRequest {
     public IpRanges trustedIps = IpRanges.NONE;
     /** kong.conf's real_ip_header (lower-cased): where a trusted client's own client address is read from. */
     public String realIpHeader = "x-real-ip";
+    /** kong.conf's real_ip_recursive: trusted addresses in that header are skipped, from the right. */
+    public boolean realIpRecursive;
     /**
      * The headers kong.conf's {@code headers} and {@code headers_upstream} let Kong add, lower-cased (the upstream's
      * X-Kong-Request-Id as {@code upstream:x-kong-request-id}); Kong's defaults unless set.
@@ -141,20 +143,35 @@ public final class KongRequest {
     }
 
     /**
-     * The client address as nginx's realip module makes it ($remote_addr): for a client in trusted_ips, the address
-     * its real_ip_header names (of X-Forwarded-For, the last one, as real_ip_recursive off reads it), when that is
-     * an IP address; otherwise the address that connected.
+     * The client address as nginx's realip module makes it ($remote_addr): for a client in trusted_ips, the last
+     * address of the list its real_ip_header holds (every such header, in order); with real_ip_recursive on, the
+     * walk goes on leftwards while the address it reached is trusted too, and stops at the first one that is not
+     * (the leftmost when all are). An entry that is not an IP address stops the walk where it was.
      */
     public String forwardedIp() {
         if (trustedIps.isEmpty() || !trustedIps.contains(clientIp)) {
             return clientIp;
         }
-        String sent = header(realIpHeader);
-        if (sent == null) {
+        List<String> sent = headers.get(realIpHeader);
+        if (sent == null || sent.isEmpty()) {
             return clientIp;
         }
-        String candidate = sent.substring(sent.lastIndexOf(',') + 1).trim();
-        return IpRanges.literal(candidate) != null ? candidate : clientIp;
+        String[] entries = String.join(",", sent).split(",");
+        String address = clientIp;
+        for (int i = entries.length - 1; i >= 0; i--) {
+            String candidate = entries[i].trim();
+            if (candidate.isEmpty()) {
+                continue;
+            }
+            if (IpRanges.literal(candidate) == null) {
+                break;
+            }
+            address = candidate;
+            if (!realIpRecursive || !trustedIps.contains(address)) {
+                break;
+            }
+        }
+        return address;
     }
 
     public String header(String name) {

@@ -65,6 +65,28 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void realIpRecursiveSkipsTrustedProxiesFromTheRight() {
+        request.clientIp = "10.0.0.5";
+        request.trustedIps = IpRanges.parse(List.of("10.0.0.0/8"));
+        request.realIpHeader = "x-forwarded-for";
+        request.realIpRecursive = true;
+        request.addHeader("X-Forwarded-For", "198.51.100.1, 203.0.113.7, 10.1.1.1");
+        request.addHeader("X-Forwarded-For", "10.2.2.2");
+        assertThat(value("kong.client.get_forwarded_ip")).as("every header's list, trusted ones skipped from the right")
+                .isEqualTo("203.0.113.7");
+
+        request.headers.put("x-forwarded-for", List.of("10.3.3.3, 10.4.4.4"));
+        assertThat(value("kong.client.get_forwarded_ip")).as("all trusted: the leftmost").isEqualTo("10.3.3.3");
+
+        request.headers.put("x-forwarded-for", List.of("198.51.100.1, not-an-ip, 10.4.4.4"));
+        assertThat(value("kong.client.get_forwarded_ip")).as("a bad entry stops the walk where it was").isEqualTo("10.4.4.4");
+
+        request.realIpRecursive = false;
+        request.headers.put("x-forwarded-for", List.of("198.51.100.1, 10.4.4.4"));
+        assertThat(value("kong.client.get_forwarded_ip")).as("off: the last address, trusted or not").isEqualTo("10.4.4.4");
+    }
+
+    @Test
     void uriCapturesAreTheMatchedRoutesRegexGroups() {
         assertThat(value("kong.request.get_uri_captures")).as("no regex route").isEqualTo(Map.of("unnamed", List.of(), "named", List.of()));
 
