@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class ResponseWriter {
 
-    static final String VIA = "1.1 kong-java-gateway";
+    /** What stands where Kong's answers say {@code kong/<version>}. */
+    static final String SERVER = "kong-java-gateway";
+    static final String VIA = "1.1 " + SERVER;
 
     /** Kong's JSON error template: two-space indentation, no space after the colon. */
     private static final ObjectWriter ERROR_JSON = new ObjectMapper().writer(new DefaultPrettyPrinter()
@@ -46,6 +48,7 @@ final class ResponseWriter {
         extra.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
         headers.put("content-type", List.of("application/json; charset=utf-8"));
         kongHeader(headers, state, "x-kong-request-id", state.requestId);
+        kongHeader(headers, state, "server", SERVER);
         state.responseSource = "error";
         String text = message == null ? KongStatusTexts.defaultMessage(status) : message;
         write(exchange, state, status, headers, kongErrorBody(text, state.requestId));
@@ -56,6 +59,7 @@ final class ResponseWriter {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         headers.put("location", List.of(location));
         kongHeader(headers, state, "x-kong-request-id", state.requestId);
+        kongHeader(headers, state, "server", SERVER);
         state.responseSource = "exit";
         write(exchange, state, status, headers, new byte[0]);
     }
@@ -77,6 +81,15 @@ final class ResponseWriter {
         Map<String, List<String>> headers = mergeHeaders(state.exit.headers(), state.responseHeaders);
         kongHeader(headers, state, "x-kong-response-latency", String.valueOf((long) state.latencyKong));
         kongHeader(headers, state, "x-kong-request-id", state.requestId);
+        // Kong's runloop: its own Server on its own answers, or none when server_tokens is off; a plugin's Via equal
+        // to the token keeps it from being set (then a plugin's own Server stays)
+        if (!(state.kongHeaders.contains("via") && List.of(SERVER).equals(headers.get("via")))) {
+            if (state.kongHeaders.contains("server")) {
+                headers.put("server", List.of(SERVER));
+            } else {
+                headers.remove("server");
+            }
+        }
         state.responseSource = "exit";
         write(exchange, state, state.exit.status(), headers, state.exit.body());
     }
@@ -89,11 +102,16 @@ final class ResponseWriter {
         write(exchange, state, status, all, body);
     }
 
-    /** The headers Kong adds to a proxied response. */
+    /** The headers Kong adds to a proxied response (kong/runloop/handler.lua, header_filter). */
     static void addKongHeaders(Map<String, List<String>> headers, KongRequest state, long startNanos, long sentNanos) {
         kongHeader(headers, state, "x-kong-upstream-latency", String.valueOf((long) state.latencyProxy));
         kongHeader(headers, state, "x-kong-proxy-latency", String.valueOf(TimeUnit.NANOSECONDS.toMillis(sentNanos - startNanos)));
-        kongHeader(headers, state, "via", VIA);
+        // Kong's runloop: its entry after the upstream's Via, and its Server when the upstream sent none
+        List<String> upstreamVia = headers.get("via");
+        kongHeader(headers, state, "via", upstreamVia == null || upstreamVia.isEmpty() ? VIA : String.join(", ", upstreamVia) + ", " + VIA);
+        if (!headers.containsKey("server")) {
+            kongHeader(headers, state, "server", SERVER);
+        }
         kongHeader(headers, state, "x-kong-upstream-status", state.upstreamStatus);
         kongHeader(headers, state, "x-kong-request-id", state.requestId);
     }

@@ -28,11 +28,32 @@ class ResponseWriterTest {
         state.upstreamStatus = "201";
         Map<String, java.util.List<String>> defaults = new java.util.LinkedHashMap<>();
         ResponseWriter.addKongHeaders(defaults, state, 0, 0);
-        assertThat(defaults).containsOnlyKeys("x-kong-upstream-latency", "x-kong-proxy-latency", "via", "x-kong-request-id");
+        assertThat(defaults).containsOnlyKeys("x-kong-upstream-latency", "x-kong-proxy-latency", "via", "server", "x-kong-request-id");
 
         state.kongHeaders = java.util.Set.of("x-kong-upstream-status");
         Map<String, java.util.List<String>> chosen = new java.util.LinkedHashMap<>();
         ResponseWriter.addKongHeaders(chosen, state, 0, 0);
         assertThat(chosen).isEqualTo(Map.of("x-kong-upstream-status", java.util.List.of("201")));
+    }
+
+    @Test
+    void aProxiedAnswerKeepsTheUpstreamsServerAndViaWithKongsEntryAfterIt() {
+        io.kongjava.emulation.KongRequest state = new io.kongjava.emulation.KongRequest();
+        Map<String, java.util.List<String>> bare = new java.util.LinkedHashMap<>();
+        ResponseWriter.addKongHeaders(bare, state, 0, 0);
+        assertThat(bare).containsEntry("server", java.util.List.of("kong-java-gateway"))
+                .containsEntry("via", java.util.List.of("1.1 kong-java-gateway"));
+
+        Map<String, java.util.List<String>> fromUpstream = new java.util.LinkedHashMap<>();
+        fromUpstream.put("server", java.util.List.of("uvicorn"));
+        fromUpstream.put("via", java.util.List.of("1.1 varnish"));
+        ResponseWriter.addKongHeaders(fromUpstream, state, 0, 0);
+        assertThat(fromUpstream).containsEntry("server", java.util.List.of("uvicorn"))
+                .containsEntry("via", java.util.List.of("1.1 varnish, 1.1 kong-java-gateway"));
+
+        state.kongHeaders = java.util.Set.of();
+        Map<String, java.util.List<String>> off = new java.util.LinkedHashMap<>();
+        ResponseWriter.addKongHeaders(off, state, 0, 0);
+        assertThat(off).as("headers = off").isEmpty();
     }
 }

@@ -116,6 +116,7 @@ abstract class LocalGatewayScenarios {
 
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.body()).contains("\"message\":\"no Route matched with those values\"");
+        assertThat(response.headers().firstValue("server")).as("Kong's server_tokens on its own answers").hasValue("kong-java-gateway");
     }
 
     @Test
