@@ -18,25 +18,13 @@ import java.util.zip.CRC32;
  *       round-robin when neither has a value.</li>
  *   <li>{@code latency}: routed as round-robin (the local gateway keeps no latency statistics); said at start.</li>
  * </ul>
- * A retry goes to a target not tried yet for the request while there is one. Passive health checks (Kong's circuit
- * breaker) count each target's failures and take an unhealthy one out; active checks are not run.
+ * A retry goes to a target not tried yet for the request while there is one. Health checks, passive (Kong's circuit
+ * breaker, counted from proxied tries) and active ({@link ActiveHealthChecks}), move each target's
+ * {@link TargetHealth}; a target that is not healthy takes no traffic.
  */
 final class Balancer {
 
     record Target(String host, int port, int weight) {
-    }
-
-    /**
-     * {@code healthchecks.passive}, Kong's circuit breaker: a target becomes unhealthy after this many TCP failures,
-     * timeouts or answers with an unhealthy status in a row (0: not counted); unhealthy, it takes no traffic (with
-     * passive checks alone Kong keeps it so until an operator or an active check says otherwise).
-     */
-    record Passive(int tcpFailures, int timeouts, int httpFailures, Set<Integer> unhealthyStatuses) {
-        static final Passive OFF = new Passive(0, 0, 0, Set.of());
-
-        boolean on() {
-            return tcpFailures > 0 || timeouts > 0 || httpFailures > 0;
-        }
     }
 
     /** {@code hashOn}: none, ip, header, cookie, path, query_arg, uri_capture or consumer; {@code hashKey}: its name. */
@@ -51,17 +39,16 @@ final class Balancer {
     private final List<Target> targets;
     private final int[] currentWeights;
     private final int[] inFlight;
-    private final Passive passive;
-    private final int[] tcpFailures;
-    private final int[] timeouts;
-    private final int[] httpFailures;
-    private final boolean[] unhealthy;
+    private final TargetHealth.Thresholds passive;
+    private final ActiveHealthChecks.Probe activeProbe;
+    private final TargetHealth health;
 
     Balancer(String name, String algorithm, Hash hashOn, Hash hashFallback, String hostHeader, List<Target> targets) {
-        this(name, algorithm, hashOn, hashFallback, hostHeader, targets, Passive.OFF);
+        this(name, algorithm, hashOn, hashFallback, hostHeader, targets, TargetHealth.Thresholds.PASSIVE, ActiveHealthChecks.Probe.OFF);
     }
 
-    Balancer(String name, String algorithm, Hash hashOn, Hash hashFallback, String hostHeader, List<Target> targets, Passive passive) {
+    Balancer(String name, String algorithm, Hash hashOn, Hash hashFallback, String hostHeader, List<Target> targets,
+             TargetHealth.Thresholds passive, ActiveHealthChecks.Probe activeProbe) {
         this.name = name;
         this.algorithm = algorithm;
         this.hashOn = hashOn;
@@ -71,46 +58,42 @@ final class Balancer {
         this.currentWeights = new int[targets.size()];
         this.inFlight = new int[targets.size()];
         this.passive = passive;
-        this.tcpFailures = new int[targets.size()];
-        this.timeouts = new int[targets.size()];
-        this.httpFailures = new int[targets.size()];
-        this.unhealthy = new boolean[targets.size()];
+        this.activeProbe = activeProbe;
+        this.health = new TargetHealth(targets.size());
     }
 
-    /** A try on {@code host:port} failed to connect or send ({@code timeout}: or timed out). */
-    synchronized void failed(String host, int port, boolean timeout) {
+    /** A try on {@code host:port} failed to connect or send ({@code timeout}: or timed out): Kong's passive check. */
+    void failed(String host, int port, boolean timeout) {
         int i = indexOf(host, port);
-        if (i < 0 || !passive.on()) {
+        if (i < 0) {
             return;
         }
         if (timeout) {
-            timeouts[i]++;
-            unhealthy[i] |= passive.timeouts() > 0 && timeouts[i] >= passive.timeouts();
+            health.timeout(i, passive);
         } else {
-            tcpFailures[i]++;
-            unhealthy[i] |= passive.tcpFailures() > 0 && tcpFailures[i] >= passive.tcpFailures();
+            health.tcpFailure(i, passive);
         }
     }
 
-    /** A try on {@code host:port} got an answer with {@code status}: an unhealthy status counts, another resets the counts. */
-    synchronized void answered(String host, int port, int status) {
+    /** A try on {@code host:port} got an answer with {@code status}: Kong's passive check. */
+    void answered(String host, int port, int status) {
         int i = indexOf(host, port);
-        if (i < 0 || !passive.on()) {
-            return;
-        }
-        if (passive.unhealthyStatuses().contains(status)) {
-            httpFailures[i]++;
-            unhealthy[i] |= passive.httpFailures() > 0 && httpFailures[i] >= passive.httpFailures();
-        } else {
-            tcpFailures[i] = 0;
-            timeouts[i] = 0;
-            httpFailures[i] = 0;
+        if (i >= 0) {
+            health.httpStatus(i, status, passive);
         }
     }
 
-    synchronized boolean healthy(Target target) {
+    boolean healthy(Target target) {
         int i = targets.indexOf(target);
-        return i >= 0 && !unhealthy[i];
+        return i >= 0 && health.takesTraffic(i);
+    }
+
+    TargetHealth health() {
+        return health;
+    }
+
+    ActiveHealthChecks.Probe activeProbe() {
+        return activeProbe;
     }
 
     private int indexOf(String host, int port) {
@@ -125,12 +108,12 @@ final class Balancer {
     /** Whether a target can be chosen: a weight, healthy, and not tried for this request while others remain. */
     private boolean usable(int i, Set<Target> tried, boolean untriedLeft) {
         Target target = targets.get(i);
-        return target.weight() > 0 && !unhealthy[i] && !(untriedLeft && tried.contains(target));
+        return target.weight() > 0 && health.takesTraffic(i) && !(untriedLeft && tried.contains(target));
     }
 
     private boolean untriedLeft(Set<Target> tried) {
         for (int i = 0; i < targets.size(); i++) {
-            if (targets.get(i).weight() > 0 && !unhealthy[i] && !tried.contains(targets.get(i))) {
+            if (targets.get(i).weight() > 0 && health.takesTraffic(i) && !tried.contains(targets.get(i))) {
                 return true;
             }
         }
@@ -238,7 +221,7 @@ final class Balancer {
         }
         for (int step = 0; step < targets.size(); step++) {
             int i = (start + step) % targets.size();
-            if (targets.get(i).weight() > 0 && !unhealthy[i] && !tried.contains(targets.get(i))) {
+            if (targets.get(i).weight() > 0 && health.takesTraffic(i) && !tried.contains(targets.get(i))) {
                 return targets.get(i);
             }
         }

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -394,20 +395,13 @@ public final class DeclarativeConfig {
             if (algorithm.equals("latency")) {
                 warnings.add(at(where + ".algorithm") + ": latency is balanced as round-robin by the local gateway, which keeps no latency statistics");
             }
-            Balancer.Passive passive = Balancer.Passive.OFF;
+            TargetHealth.Thresholds passive = passiveChecks(u.get("healthchecks"), where);
+            ActiveHealthChecks.Probe active = activeChecks(u.get("healthchecks"), where);
             if (u.get("healthchecks") instanceof Map<?, ?> checks) {
-                if (checks.get("active") instanceof Map<?, ?> active && (interval(active.get("healthy")) > 0 || interval(active.get("unhealthy")) > 0)) {
-                    warnings.add(at(where + ".healthchecks.active") + ": active health checks are not run by the local gateway;"
-                            + " passive ones are, so a target they take out stays out until a restart");
-                }
-                if (checks.get("passive") instanceof Map<?, ?> p && p.get("unhealthy") instanceof Map<?, ?> unhealthy) {
-                    java.util.Set<Integer> statuses = new java.util.HashSet<>(List.of(429, 500, 503));
-                    if (unhealthy.get("http_statuses") instanceof List<?> given) {
-                        statuses.clear();
-                        given.forEach(code -> statuses.add(((Number) code).intValue()));
-                    }
-                    passive = new Balancer.Passive(count(unhealthy.get("tcp_failures")), count(unhealthy.get("timeouts")),
-                            count(unhealthy.get("http_failures")), java.util.Set.copyOf(statuses));
+                onlyFields(checks, Set.of("active", "passive", "threshold"), where + ".healthchecks");
+                if (checks.get("threshold") instanceof Number threshold && threshold.doubleValue() > 0) {
+                    warnings.add(at(where + ".healthchecks.threshold") + ": " + threshold + "% is not acted on by the local gateway:"
+                            + " the Upstream stays in use whatever share of its targets is healthy");
                 }
             }
             for (String field : List.of("client_certificate", "use_srv_name", "sticky_sessions_cookie")) {
@@ -415,16 +409,135 @@ public final class DeclarativeConfig {
                     warnings.add(at(where + "." + field) + ": set to " + u.get(field) + ", which Kong acts on and the local gateway ignores");
                 }
             }
-            upstreams.put(name, new Balancer(name, algorithm, hashOn, hashFallback, string(u.get("host_header"), null), entry.getValue(), passive));
+            upstreams.put(name, new Balancer(name, algorithm, hashOn, hashFallback, string(u.get("host_header"), null), entry.getValue(), passive, active));
         }
     }
 
-    private static double interval(Object health) {
-        return health instanceof Map<?, ?> m && m.get("interval") instanceof Number n ? n.doubleValue() : 0;
+    private static final Set<String> ACTIVE_FIELDS = Set.of("type", "timeout", "concurrency", "http_path", "https_sni",
+            "https_verify_certificate", "headers", "healthy", "unhealthy");
+    private static final Set<String> HEALTHY_FIELDS = Set.of("interval", "http_statuses", "successes");
+    private static final Set<String> UNHEALTHY_FIELDS = Set.of("interval", "http_statuses", "tcp_failures", "timeouts", "http_failures");
+
+    /** An Upstream's {@code healthchecks.passive} thresholds, with Kong's defaults and bounds. */
+    private TargetHealth.Thresholds passiveChecks(Object checks, String where) throws ConfigException {
+        Map<?, ?> passive = checks instanceof Map<?, ?> c && c.get("passive") instanceof Map<?, ?> p ? p : Map.of();
+        String at = where + ".healthchecks.passive";
+        onlyFields(passive, Set.of("type", "healthy", "unhealthy"), at);
+        String type = string(passive.get("type"), "http");
+        if (!List.of("tcp", "http", "https", "grpc", "grpcs").contains(type)) {
+            throw new ConfigException(at(at + ".type") + ": expected one of: tcp, http, https, grpc, grpcs");
+        }
+        return thresholds(passive, at, TargetHealth.Thresholds.PASSIVE, false);
     }
 
-    private static int count(Object value) {
-        return value instanceof Number n ? n.intValue() : 0;
+    /** An Upstream's {@code healthchecks.active} probe, with Kong's defaults and bounds. */
+    private ActiveHealthChecks.Probe activeChecks(Object checks, String where) throws ConfigException {
+        if (!(checks instanceof Map<?, ?> c && c.get("active") instanceof Map<?, ?> active)) {
+            return ActiveHealthChecks.Probe.OFF;
+        }
+        String at = where + ".healthchecks.active";
+        onlyFields(active, ACTIVE_FIELDS, at);
+        ActiveHealthChecks.Probe defaults = ActiveHealthChecks.Probe.OFF;
+        String type = string(active.get("type"), defaults.type());
+        if (!List.of("tcp", "http", "https", "grpc", "grpcs").contains(type)) {
+            throw new ConfigException(at(at + ".type") + ": expected one of: tcp, http, https, grpc, grpcs");
+        }
+        Duration healthyInterval = seconds(nested(active, "healthy").get("interval"), at + ".healthy.interval", 0);
+        Duration unhealthyInterval = seconds(nested(active, "unhealthy").get("interval"), at + ".unhealthy.interval", 0);
+        if (type.startsWith("grpc") && (!healthyInterval.isZero() || !unhealthyInterval.isZero())) {
+            warnings.add(at(at + ".type") + ": " + type + " probes are not run by the local gateway (tcp, http and https are)");
+            healthyInterval = Duration.ZERO;
+            unhealthyInterval = Duration.ZERO;
+        }
+        String path = string(active.get("http_path"), defaults.httpPath());
+        if (!path.startsWith("/")) {
+            throw new ConfigException(at(at + ".http_path") + ": should start with: /");
+        }
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        if (active.get("headers") instanceof Map<?, ?> given) {
+            for (Map.Entry<?, ?> header : given.entrySet()) {
+                headers.put(String.valueOf(header.getKey()), strings(header.getValue() instanceof List<?> ? header.getValue()
+                        : List.of(header.getValue()), at + ".headers." + header.getKey()));
+            }
+        } else if (active.get("headers") != null) {
+            throw new ConfigException(at(at + ".headers") + ": expected a map of header names to lists of values");
+        }
+        Object verify = active.get("https_verify_certificate");
+        if (verify != null && !(verify instanceof Boolean)) {
+            throw new ConfigException(at(at + ".https_verify_certificate") + ": expected a boolean");
+        }
+        return new ActiveHealthChecks.Probe(type, seconds(active.get("timeout"), at + ".timeout", 1),
+                (int) bounded(active.get("concurrency"), at + ".concurrency", 1, 1L << 31, defaults.concurrency()),
+                path, string(active.get("https_sni"), null), verify == null || (Boolean) verify, headers,
+                healthyInterval, unhealthyInterval, thresholds(active, at, TargetHealth.Thresholds.ACTIVE, true));
+    }
+
+    private TargetHealth.Thresholds thresholds(Map<?, ?> check, String at, TargetHealth.Thresholds defaults, boolean active)
+            throws ConfigException {
+        Map<?, ?> healthy = nested(check, "healthy");
+        Map<?, ?> unhealthy = nested(check, "unhealthy");
+        if (!active) {
+            onlyFields(healthy, Set.of("http_statuses", "successes"), at + ".healthy");
+            onlyFields(unhealthy, Set.of("http_statuses", "tcp_failures", "timeouts", "http_failures"), at + ".unhealthy");
+        } else {
+            onlyFields(healthy, HEALTHY_FIELDS, at + ".healthy");
+            onlyFields(unhealthy, UNHEALTHY_FIELDS, at + ".unhealthy");
+        }
+        return new TargetHealth.Thresholds(
+                statuses(healthy.get("http_statuses"), at + ".healthy.http_statuses", defaults.healthyStatuses()),
+                (int) bounded(healthy.get("successes"), at + ".healthy.successes", 0, 255, 0),
+                statuses(unhealthy.get("http_statuses"), at + ".unhealthy.http_statuses", defaults.unhealthyStatuses()),
+                (int) bounded(unhealthy.get("tcp_failures"), at + ".unhealthy.tcp_failures", 0, 255, 0),
+                (int) bounded(unhealthy.get("timeouts"), at + ".unhealthy.timeouts", 0, 255, 0),
+                (int) bounded(unhealthy.get("http_failures"), at + ".unhealthy.http_failures", 0, 255, 0));
+    }
+
+    private Map<?, ?> nested(Map<?, ?> map, String field) throws ConfigException {
+        Object value = map.get(field);
+        return value instanceof Map<?, ?> m ? m : Map.of();
+    }
+
+    private void onlyFields(Map<?, ?> map, Set<String> known, String at) throws ConfigException {
+        for (Object key : map.keySet()) {
+            if (!known.contains(String.valueOf(key))) {
+                throw new ConfigException(at(at + "." + key) + ": unknown field");
+            }
+        }
+    }
+
+    private Set<Integer> statuses(Object value, String at, Set<Integer> defaults) throws ConfigException {
+        if (value == null) {
+            return defaults;
+        }
+        Set<Integer> out = new java.util.HashSet<>();
+        for (Object code : list(value, at)) {
+            if (!(code instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < 100 || n.intValue() > 999) {
+                throw new ConfigException(at(at) + ": " + code + " is not a status code (an integer between 100 and 999)");
+            }
+            out.add(n.intValue());
+        }
+        return Set.copyOf(out);
+    }
+
+    private long bounded(Object value, String at, long min, long max, long defaultValue) throws ConfigException {
+        if (value == null) {
+            return defaultValue;
+        }
+        if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < min || n.longValue() > max) {
+            throw new ConfigException(at(at) + ": " + value + " is not an integer between " + min + " and " + max);
+        }
+        return n.longValue();
+    }
+
+    private Duration seconds(Object value, String at, double defaultSeconds) throws ConfigException {
+        double seconds = defaultSeconds;
+        if (value != null) {
+            if (!(value instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() > 65535) {
+                throw new ConfigException(at(at) + ": " + value + " is not a number of seconds between 0 and 65535");
+            }
+            seconds = n.doubleValue();
+        }
+        return Duration.ofNanos(Math.round(seconds * 1e9));
     }
 
     private Balancer.Hash hash(Map<String, Object> u, String field, String headerField, String cookieField, String queryField,

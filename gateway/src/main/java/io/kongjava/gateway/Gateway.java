@@ -61,6 +61,8 @@ public final class Gateway implements AutoCloseable {
     private String realIpHeader = "x-real-ip";
     private boolean realIpRecursive;
     private final java.util.Set<String> upstreamNames;
+    private final List<Balancer> balancers;
+    private ActiveHealthChecks healthChecks;
     private java.util.Set<String> kongHeaders = KongRequest.DEFAULT_KONG_HEADERS;
     /** The log phases, after the answers: platform threads, as the request path (each phase waits on the plugin server's socket). */
     private final PlatformFirstThreads logPhases = new PlatformFirstThreads("log-phase", 16);
@@ -89,6 +91,7 @@ public final class Gateway implements AutoCloseable {
         this.headerLimits = headerLimits;
         this.router = new Router(config.routes);
         upstream.upstreams(config.upstreams);
+        this.balancers = List.copyOf(config.upstreams.values());
         this.upstreamNames = java.util.Set.copyOf(config.upstreams.keySet());
         this.plugins = new PluginIterator(config, dumps, inProcess);
         if (!inProcess.isEmpty()) {
@@ -162,6 +165,7 @@ public final class Gateway implements AutoCloseable {
                     (status, message) -> ResponseWriter.kongErrorBody(message, RequestReader.newRequestId()));
         }
         requests.listenPort(address().getPort());
+        healthChecks = new ActiveHealthChecks(balancers);
         LOG.log(Level.INFO, "proxy listening on " + address());
         return this;
     }
@@ -395,6 +399,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (front != null) {
             front.close();
+        }
+        if (healthChecks != null) {
+            healthChecks.close();
         }
         plugins.close();
         upstream.close();

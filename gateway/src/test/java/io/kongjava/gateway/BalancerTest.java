@@ -2,6 +2,7 @@ package io.kongjava.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
@@ -18,7 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -163,6 +167,74 @@ class BalancerTest {
         }
     }
 
+    @Test
+    void activeChecksTakeOutATargetWhoseProbesFailAndBringItBackWhenTheyPassAgain() throws Exception {
+        AtomicInteger healthStatus = new AtomicInteger(200);
+        BlockingQueue<String> probes = new LinkedBlockingQueue<>();
+        HttpServer probed = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        probed.createContext("/", exchange -> {
+            byte[] body = "a".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        probed.createContext("/health", exchange -> {
+            probes.add(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " " + exchange.getProtocol()
+                    + " host=" + exchange.getRequestHeaders().getFirst("Host") + " x-probe=" + exchange.getRequestHeaders().getFirst("X-Probe"));
+            exchange.sendResponseHeaders(healthStatus.get(), -1);
+            exchange.close();
+        });
+        probed.start();
+        upstreams.add(probed);
+        int steady = upstream("b");
+        try (Gateway gateway = gateway("""
+                _format_version: "3.0"
+                upstreams:
+                  - name: pool.internal
+                    host_header: api.internal
+                    healthchecks:
+                      active:
+                        http_path: /health
+                        headers: {x-probe: [kong]}
+                        healthy: {interval: 0.05, successes: 2}
+                        unhealthy: {interval: 0.05, http_failures: 2}
+                    targets: [{target: "127.0.0.1:%d"}, {target: "127.0.0.1:%d"}]
+                services:
+                  - {name: s, host: pool.internal, routes: [{name: r, paths: [/pool]}]}
+                """.formatted(probed.getAddress().getPort(), steady))) {
+            assertThat(probes.poll(10, TimeUnit.SECONDS)).as("Kong's probe: HTTP/1.0, the Upstream's host_header, the configured headers")
+                    .isEqualTo("GET /health HTTP/1.0 host=api.internal x-probe=kong");
+            assertThat(answers(gateway, 4, null)).isEqualTo(Map.of("a", 2, "b", 2));
+
+            healthStatus.set(503);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> answers(gateway, 4, null).equals(Map.of("b", 4)));
+
+            healthStatus.set(200);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> answers(gateway, 4, null).equals(Map.of("a", 2, "b", 2)));
+        }
+    }
+
+    @Test
+    void aTcpProbeThatCannotConnectTakesTheTargetOut() throws Exception {
+        int steady = upstream("b");
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        try (Gateway gateway = gateway("""
+                _format_version: "3.0"
+                upstreams:
+                  - name: pool.internal
+                    healthchecks: {active: {type: tcp, healthy: {interval: 0.05}, unhealthy: {tcp_failures: 1}}}
+                    targets: [{target: "127.0.0.1:%d"}, {target: "127.0.0.1:%d"}]
+                services:
+                  - {name: s, host: pool.internal, retries: 0, routes: [{name: r, paths: [/pool]}]}
+                """.formatted(closed, steady))) {
+            // without the probe, every other request would be a 502 (no retries)
+            await().atMost(10, TimeUnit.SECONDS).until(() -> answers(gateway, 4, null).equals(Map.of("b", 4)));
+        }
+    }
+
     private int failingUpstream() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
@@ -202,7 +274,32 @@ class BalancerTest {
         DeclarativeConfig config = DeclarativeConfig.load(file, Map.of(), List.of(), name -> null);
         assertThat(config.upstreams.get("pool.internal").targets())
                 .containsExactly(new Balancer.Target("10.0.0.1", 8080, 5), new Balancer.Target("10.0.0.2", 8000, 100));
-        assertThat(config.warnings).singleElement().asString().contains("upstreams[0].healthchecks.active: active health checks are not run");
+        assertThat(config.warnings).isEmpty();
+        assertThat(config.upstreams.get("pool.internal").activeProbe())
+                .isEqualTo(new ActiveHealthChecks.Probe("http", java.time.Duration.ofSeconds(1), 10, "/", null, true, Map.of(),
+                        java.time.Duration.ofSeconds(5), java.time.Duration.ZERO, TargetHealth.Thresholds.ACTIVE));
+
+        Files.writeString(file, """
+                _format_version: "3.0"
+                upstreams:
+                  - name: pool.internal
+                    healthchecks:
+                      active:
+                        healthy: {interval: 5, successes: 300}
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, Map.of(), List.of(), name -> null))
+                .hasMessage(file + ":6: upstreams[0].healthchecks.active.healthy.successes: 300 is not an integer between 0 and 255");
+
+        Files.writeString(file, """
+                _format_version: "3.0"
+                upstreams:
+                  - name: pool.internal
+                    healthchecks:
+                      passive:
+                        unhealthy: {http_failure: 3}
+                """);
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, Map.of(), List.of(), name -> null))
+                .hasMessageContaining("upstreams[0].healthchecks.passive.unhealthy.http_failure: unknown field");
 
         Files.writeString(file, """
                 _format_version: "3.0"
