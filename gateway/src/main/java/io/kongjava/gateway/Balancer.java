@@ -16,7 +16,9 @@ import java.util.zip.CRC32;
  *   <li>{@code consistent-hashing}: the same target for the same {@code hash_on} value (ip, header, cookie, path,
  *       query_arg, uri_capture; consumer is always absent here), falling back to {@code hash_fallback}, then to
  *       round-robin when neither has a value.</li>
- *   <li>{@code latency}: routed as round-robin (the local gateway keeps no latency statistics); said at start.</li>
+ *   <li>{@code latency} (Kong 3.7+): the target with the lowest response time for its weight, each target's time an
+ *       exponentially weighted average (10 s decay) of its requests' times that fades towards 0 while it is not
+ *       used, so a slow target is tried again after a while.</li>
  * </ul>
  * A retry goes to a target not tried yet for the request while there is one. Health checks, passive (Kong's circuit
  * breaker, counted from proxied tries) and active ({@link ActiveHealthChecks}), move each target's
@@ -42,6 +44,11 @@ final class Balancer {
     private final TargetHealth.Thresholds passive;
     private final ActiveHealthChecks.Probe activeProbe;
     private final TargetHealth health;
+    /** {@code latency}: each target's average response time in seconds, and when it was last updated (0: never). */
+    private final double[] ewma;
+    private final long[] ewmaTouchedNanos;
+
+    private static final double EWMA_DECAY_SECONDS = 10;
 
     Balancer(String name, String algorithm, Hash hashOn, Hash hashFallback, String hostHeader, List<Target> targets) {
         this(name, algorithm, hashOn, hashFallback, hostHeader, targets, TargetHealth.Thresholds.PASSIVE, ActiveHealthChecks.Probe.OFF);
@@ -60,6 +67,31 @@ final class Balancer {
         this.passive = passive;
         this.activeProbe = activeProbe;
         this.health = new TargetHealth(targets.size());
+        this.ewma = new double[targets.size()];
+        this.ewmaTouchedNanos = new long[targets.size()];
+    }
+
+    /**
+     * A request's tries ended on {@code target} after {@code seconds} (connect and response, as nginx times them): the
+     * {@code latency} algorithm's average for it moves towards that.
+     */
+    synchronized void afterBalance(Target target, double seconds) {
+        int i = targets.indexOf(target);
+        if (i >= 0 && algorithm.equals("latency")) {
+            long now = System.nanoTime();
+            ewma[i] = decayedEwma(i, seconds, now);
+            ewmaTouchedNanos[i] = now;
+        }
+    }
+
+    private double decayedEwma(int i, double seconds, long now) {
+        double idle = ewmaTouchedNanos[i] == 0 ? Double.POSITIVE_INFINITY : Math.max(0, (now - ewmaTouchedNanos[i]) / 1e9);
+        double weight = Math.exp(-idle / EWMA_DECAY_SECONDS);
+        return ewma[i] * weight + seconds * (1 - weight);
+    }
+
+    boolean balancesByLatency() {
+        return algorithm.equals("latency");
     }
 
     /** A try on {@code host:port} failed to connect or send ({@code timeout}: or timed out): Kong's passive check. */
@@ -150,6 +182,9 @@ final class Balancer {
         if (algorithm.equals("least-connections")) {
             return leastConnections(tried);
         }
+        if (algorithm.equals("latency")) {
+            return lowestLatency(tried);
+        }
         return roundRobin(tried);
     }
 
@@ -200,6 +235,24 @@ final class Balancer {
             }
         }
         return best;
+    }
+
+    private Target lowestLatency(Set<Target> tried) {
+        boolean untriedLeft = untriedLeft(tried);
+        long now = System.nanoTime();
+        int best = -1;
+        double bestScore = Double.MAX_VALUE;
+        for (int i = 0; i < targets.size(); i++) {
+            if (!usable(i, tried, untriedLeft)) {
+                continue;
+            }
+            double score = decayedEwma(i, 0, now) / targets.get(i).weight();
+            if (best < 0 || score < bestScore) {
+                best = i;
+                bestScore = score;
+            }
+        }
+        return best < 0 ? null : targets.get(best);
     }
 
     /** The target a hash value falls on, by the targets' weights; the next one on when it was tried already. */

@@ -392,9 +392,6 @@ public final class DeclarativeConfig {
             if (!hashOn.on().equals("none") && u.get("algorithm") == null) {
                 algorithm = "consistent-hashing"; // Kong's shorthand: a hash_on makes the algorithm consistent-hashing
             }
-            if (algorithm.equals("latency")) {
-                warnings.add(at(where + ".algorithm") + ": latency is balanced as round-robin by the local gateway, which keeps no latency statistics");
-            }
             TargetHealth.Thresholds passive = passiveChecks(u.get("healthchecks"), where);
             ActiveHealthChecks.Probe active = activeChecks(u.get("healthchecks"), where);
             if (u.get("healthchecks") instanceof Map<?, ?> checks) {

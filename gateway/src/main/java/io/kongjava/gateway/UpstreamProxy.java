@@ -102,7 +102,7 @@ final class UpstreamProxy implements AutoCloseable {
         int port = up.targetHost != null ? up.targetPort : service.port();
         // A Service whose host names an Upstream (or kong.service.set_upstream's choice) goes to one of its targets
         Balancer balancer = upstreams.get(up.upstreamName != null ? up.upstreamName : up.targetHost == null ? service.host() : "");
-        Set<Balancer.Target> picked = new java.util.LinkedHashSet<>();
+        java.util.SequencedSet<Balancer.Target> picked = new java.util.LinkedHashSet<>();
         String hostHeaderOverride = null;
         if (balancer != null) {
             Balancer.Target first = balancer.next(state, picked);
@@ -118,11 +118,16 @@ final class UpstreamProxy implements AutoCloseable {
             port = first.port();
             hostHeaderOverride = balancer.hostHeader();
         }
+        long began = System.nanoTime();
         try {
             proxy(exchange, state, route, service, buffered, responsePhases, startNanos, scheme, host, port, balancer, picked, hostHeaderOverride);
         } finally {
             if (balancer != null) {
                 picked.forEach(target -> balancer.inFlight(target, false));
+                if (balancer.balancesByLatency() && !picked.isEmpty()) {
+                    // Kong's log phase (ewma:afterBalance): the last target's time, the answer's streaming included
+                    balancer.afterBalance(picked.getLast(), (System.nanoTime() - began) / 1e9);
+                }
             }
         }
     }

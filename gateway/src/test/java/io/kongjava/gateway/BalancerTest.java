@@ -235,6 +235,37 @@ class BalancerTest {
         }
     }
 
+    @Test
+    void latencyBalancingSendsRequestsToTheTargetThatAnswersFastest() throws Exception {
+        HttpServer slow = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        slow.createContext("/", exchange -> {
+            try {
+                Thread.sleep(60);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = "slow".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        slow.start();
+        upstreams.add(slow);
+        int fast = upstream("fast");
+        try (Gateway gateway = gateway("""
+                _format_version: "3.0"
+                upstreams:
+                  - name: pool.internal
+                    algorithm: latency
+                    targets: [{target: "127.0.0.1:%d"}, {target: "127.0.0.1:%d"}]
+                services:
+                  - {name: s, host: pool.internal, routes: [{name: r, paths: [/pool]}]}
+                """.formatted(slow.getAddress().getPort(), fast))) {
+            // each is tried once (no average yet: 0); then the slow one's 60 ms needs ~40 s unused to fade below the fast one's
+            assertThat(answers(gateway, 12, null)).isEqualTo(Map.of("slow", 1, "fast", 11));
+        }
+    }
+
     private int failingUpstream() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
