@@ -221,7 +221,10 @@ public final class DeclarativeConfig {
      * Kong's fields the local gateway does not act on, with the value under which that makes no difference (Kong's
      * default; {@code null}: only absent or empty). Set otherwise, Kong would route or proxy differently.
      */
-    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("request_buffering", true, "response_buffering", true);
+    // response_buffering is not among them: it switches nginx's proxy_buffering, which changes how long the upstream's
+    // connection is held for a slow client, not what the client or a plugin sees; the gateway streams either way
+    // (Kong's response phase buffers the answer whatever the route says, here as there).
+    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("request_buffering", true);
     /** Kong's cap on an expression route's priority (its routes schema: between 0 and 2^46 - 1). */
     private static final long MAX_PRIORITY = (1L << 46) - 1;
     private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("tls_verify_depth", null);
