@@ -209,6 +209,29 @@ class ServiceTlsTest {
                 """.formatted(CLIENT_ID, serverPem), "certificates[0].key: a PKCS#1/SEC1 key; give it as PKCS#8");
     }
 
+    @Test
+    void anHttpsActiveHealthProbeChecksTheCertificateOnlyWhenAskedTo() throws Exception {
+        startUpstream(false);
+        Balancer unchecked = probedUpstream(false);
+        unchecked.health().tcpFailure(0, unchecked.activeProbe().thresholds());
+        assertThat(unchecked.health().state(0)).isEqualTo(TargetHealth.State.UNHEALTHY);
+        ActiveHealthChecks.probe(unchecked, 0);
+        assertThat(unchecked.health().state(0)).as("https_verify_certificate false: the probe's 200 counts").isEqualTo(TargetHealth.State.HEALTHY);
+
+        Balancer checked = probedUpstream(true);
+        ActiveHealthChecks.probe(checked, 0);
+        assertThat(checked.health().state(0)).as("a certificate the JVM does not trust: a failed handshake, a TCP failure")
+                .isEqualTo(TargetHealth.State.UNHEALTHY);
+    }
+
+    private Balancer probedUpstream(boolean verify) {
+        TargetHealth.Thresholds oneOfEach = new TargetHealth.Thresholds(java.util.Set.of(200), 1, java.util.Set.of(500), 1, 1, 1);
+        return new Balancer("pool.internal", "round-robin", new Balancer.Hash("none", null), new Balancer.Hash("none", null), null,
+                List.of(new Balancer.Target("127.0.0.1", upstream.getAddress().getPort(), 100)), TargetHealth.Thresholds.PASSIVE,
+                new ActiveHealthChecks.Probe("https", java.time.Duration.ofSeconds(5), 1, "/", null, verify, Map.of(),
+                        java.time.Duration.ZERO, java.time.Duration.ZERO, oneOfEach));
+    }
+
     private void assertRefused(String yaml, String message) throws Exception {
         Path file = dir.resolve("kong.yaml");
         Files.writeString(file, yaml);
