@@ -58,6 +58,11 @@ public final class DeclarativeConfig {
                      boolean stripPath, boolean preserveHost, Service service, Map<String, Object> entity) {
             this(id, name, paths, methods, hosts, Map.of(), List.of(), 0, null, 0, false, 426, stripPath, preserveHost, service, entity);
         }
+
+        /** Kong's {@code request_buffering} (default true); false: the client's body goes upstream as it comes. */
+        public boolean requestBuffering() {
+            return !Boolean.FALSE.equals(entity.get("request_buffering"));
+        }
     }
 
     /** A configured plugin; {@code serviceId}/{@code routeId} null when not scoped to one. */
@@ -221,10 +226,10 @@ public final class DeclarativeConfig {
      * Kong's fields the local gateway does not act on, with the value under which that makes no difference (Kong's
      * default; {@code null}: only absent or empty). Set otherwise, Kong would route or proxy differently.
      */
-    // response_buffering is not among them: it switches nginx's proxy_buffering, which changes how long the upstream's
-    // connection is held for a slow client, not what the client or a plugin sees; the gateway streams either way
-    // (Kong's response phase buffers the answer whatever the route says, here as there).
-    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = defaults("request_buffering", true);
+    // request_buffering is acted on; response_buffering switches nginx's proxy_buffering, which changes how long the
+    // upstream's connection is held for a slow client, not what the client or a plugin sees: the gateway streams
+    // answers either way (Kong's response phase buffers the answer whatever the route says, here as there).
+    private static final Map<String, Object> ROUTE_FIELDS_IGNORED = Map.of();
     /** Kong's cap on an expression route's priority (its routes schema: between 0 and 2^46 - 1). */
     private static final long MAX_PRIORITY = (1L << 46) - 1;
     private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("tls_verify_depth", null);
@@ -885,8 +890,8 @@ public final class DeclarativeConfig {
             entity.put("priority", priority);
         }
         entity.put("https_redirect_status_code", (long) redirectCode);
-        entity.put("request_buffering", true);
-        entity.put("response_buffering", true);
+        entity.put("request_buffering", !Boolean.FALSE.equals(r.get("request_buffering")));
+        entity.put("response_buffering", !Boolean.FALSE.equals(r.get("response_buffering")));
         if (service != null) {
             entity.put("service", Map.of("id", service.id()));
         }

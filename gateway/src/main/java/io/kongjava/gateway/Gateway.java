@@ -3,6 +3,7 @@ package io.kongjava.gateway;
 import io.kongjava.http.HeaderLimits;
 import io.kongjava.http.PlatformFirstThreads;
 import io.kongjava.http.BlockingHttpServer;
+import io.kongjava.http.UpstreamClient;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.kongjava.emulation.IpRanges;
@@ -216,16 +217,25 @@ public final class Gateway implements AutoCloseable {
                 ResponseWriter.sendKongError(exchange, state, tooLarge, null);
                 return;
             }
-            requests.read(exchange, state, bodyTempPath);
-            if (state.body.length > requests.maxBodySize()) {
-                ResponseWriter.sendKongError(exchange, state, 413, null);
-                return;
-            }
+            requests.readHead(exchange, state);
             // the query and the addresses only for expression routes: reading the local address is a system call
             Optional<Router.Match> match = router.hasExpressions()
                     ? router.match(state.method, state.header("host"), state.port, state.path, state.headers, new Router.Connection(
                             state.rawQuery, state.clientIp, state.clientPort, exchange.getLocalAddress().getAddress().getHostAddress()))
                     : router.match(state.method, state.header("host"), state.port, state.path, state.headers);
+            Long streamable = match.isPresent() && !match.get().route().requestBuffering() ? requests.streamableLength(state) : null;
+            UpstreamClient.StreamedBody streamed = null;
+            if (streamable != null) {
+                // request_buffering: false: the body goes upstream as it comes, unless a plugin reads it first
+                streamed = new UpstreamClient.StreamedBody(exchange.getRequestBody(), streamable);
+                state.pendingBody = () -> requests.readBody(exchange, state, bodyTempPath);
+            } else {
+                requests.readBody(exchange, state, bodyTempPath);
+                if (state.body.length > requests.maxBodySize()) {
+                    ResponseWriter.sendKongError(exchange, state, 413, null);
+                    return;
+                }
+            }
             if (match.isEmpty()) {
                 ResponseWriter.sendKongError(exchange, state, 404, "no Route matched with those values");
                 return;
@@ -260,8 +270,10 @@ public final class Gateway implements AutoCloseable {
                 ResponseWriter.sendKongError(exchange, state, 503, "no Service found with those values");
             } else {
                 boolean buffered = state.upstream.buffering || running.anyResponsePhase();
-                upstream.proxy(exchange, state, route, service, buffered, () -> runResponsePhases(running.all(), kong), startNanos);
+                upstream.proxy(exchange, state, route, service, buffered, () -> runResponsePhases(running.all(), kong), startNanos,
+                        state.pendingBody != null ? streamed : null);
             }
+            state.pendingBody = null; // streamed or not, the client's body is no longer there to read
             scheduleLog(running, state, kong, startNanos);
         } catch (IOException e) {
             LOG.log(Level.DEBUG, () -> "client connection ended: " + e.getMessage());

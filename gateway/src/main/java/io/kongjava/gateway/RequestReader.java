@@ -64,6 +64,11 @@ final class RequestReader {
      */
     void read(HttpExchange exchange, KongRequest state, Path bodyTempPath) throws IOException {
         readHead(exchange, state);
+        readBody(exchange, state, bodyTempPath);
+    }
+
+    /** The body part of {@link #read}, for a request whose head was read already. */
+    void readBody(HttpExchange exchange, KongRequest state, Path bodyTempPath) throws IOException {
         int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxBodySize + 1);
         int bufferSize = state.clientBodyBufferSize;
         try (InputStream in = exchange.getRequestBody()) {
@@ -122,6 +127,26 @@ final class RequestReader {
         InetSocketAddress client = exchange.getRemoteAddress();
         state.clientIp = client.getAddress().getHostAddress();
         state.clientPort = client.getPort();
+    }
+
+    /**
+     * The body's declared length for a request that can go upstream as it comes: -1 when chunked (or none), or null
+     * when a body limit applies that only reading it whole can enforce (chunked) or that it declares itself over
+     * (then the buffered path answers 413, as nginx does).
+     */
+    Long streamableLength(KongRequest state) {
+        String length = state.header("content-length");
+        boolean chunked = state.header("transfer-encoding") != null;
+        boolean unlimited = maxBodySize >= Integer.MAX_VALUE - 9;
+        if (chunked || length == null) {
+            return unlimited ? -1L : null;
+        }
+        try {
+            long declared = Long.parseLong(length.strip());
+            return declared <= maxBodySize ? declared : null;
+        } catch (NumberFormatException e) {
+            return null; // the front server refused it already
+        }
     }
 
     /** The Host header without a trailing {@code :digits}. */

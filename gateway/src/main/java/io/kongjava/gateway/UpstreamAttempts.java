@@ -31,7 +31,12 @@ final class UpstreamAttempts {
 
     /** What goes upstream, the same on every try. */
     record Request(UpstreamClient.Address address, String method, String target, List<String[]> headers, byte[] body,
-                   int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) {
+                   UpstreamClient.StreamedBody streamed, int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) {
+
+        Request(UpstreamClient.Address address, String method, String target, List<String[]> headers, byte[] body,
+                int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) {
+            this(address, method, target, headers, body, null, connectTimeoutMs, writeTimeoutMs, readTimeoutMs);
+        }
     }
 
     /** The upstream could not be reached or did not answer in time, after every try Kong would make. */
@@ -93,8 +98,11 @@ final class UpstreamAttempts {
             attempt.put("balancer_latency", 0L);
             tries.add(attempt);
             try {
-                UpstreamClient.Response response = client.send(address, request.method(), request.target(), request.headers(), request.body(),
-                        request.connectTimeoutMs(), request.writeTimeoutMs(), request.readTimeoutMs(), cancellation);
+                UpstreamClient.Response response = request.streamed() != null
+                        ? client.send(address, request.method(), request.target(), request.headers(), request.streamed(),
+                                request.connectTimeoutMs(), request.writeTimeoutMs(), request.readTimeoutMs(), cancellation)
+                        : client.send(address, request.method(), request.target(), request.headers(), request.body(),
+                                request.connectTimeoutMs(), request.writeTimeoutMs(), request.readTimeoutMs(), cancellation);
                 if (outcomes != null) {
                     outcomes.answered(address, response.status);
                 }
@@ -106,7 +114,9 @@ final class UpstreamAttempts {
                 }
                 attempt.put("state", "failed");
                 attempt.put("code", (long) status);
-                boolean retryable = !e.requestSent || !NON_IDEMPOTENT.contains(request.method());
+                // nginx: a body that went upstream as it came cannot be sent again once a byte of it is gone
+                boolean bodyGone = request.streamed() != null && request.streamed().started();
+                boolean retryable = (!e.requestSent || !NON_IDEMPOTENT.contains(request.method())) && !bodyGone;
                 if (e.reused && !e.timeout && stale < MAX_STALE_CONNECTIONS) {
                     stale++;
                     moveOn = false;
@@ -119,7 +129,8 @@ final class UpstreamAttempts {
                 }
                 if (!retryable || counted > retries) {
                     int total = counted + stale;
-                    String why = !retryable ? "not retried: " + request.method() + " is not idempotent and was sent"
+                    String why = bodyGone ? "not retried: its body went upstream as it came (request_buffering off)"
+                            : !retryable ? "not retried: " + request.method() + " is not idempotent and was sent"
                             : "after " + total + " tr" + (total == 1 ? "y" : "ies");
                     throw new Failed(status, (e.timeout ? "upstream timed out" : "upstream connection failed") + " (" + e.getMessage()
                             + ") while proxying to " + address.host() + ":" + address.port() + ", " + why);

@@ -96,6 +96,12 @@ final class UpstreamProxy implements AutoCloseable {
 
     void proxy(HttpExchange exchange, KongRequest state, DeclarativeConfig.Route route, DeclarativeConfig.Service service,
                boolean buffered, ResponsePhases responsePhases, long startNanos) throws IOException {
+        proxy(exchange, state, route, service, buffered, responsePhases, startNanos, null);
+    }
+
+    /** As above; {@code streamed}, when not null, is the client's body still unread, to go upstream as it comes. */
+    void proxy(HttpExchange exchange, KongRequest state, DeclarativeConfig.Route route, DeclarativeConfig.Service service,
+               boolean buffered, ResponsePhases responsePhases, long startNanos, UpstreamClient.StreamedBody streamed) throws IOException {
         KongRequest.Upstream up = state.upstream;
         String scheme = up.scheme != null && (up.targetHost != null || !"http".equals(up.scheme)) ? up.scheme : service.protocol();
         String host = up.targetHost != null ? up.targetHost : service.host();
@@ -120,7 +126,8 @@ final class UpstreamProxy implements AutoCloseable {
         }
         long began = System.nanoTime();
         try {
-            proxy(exchange, state, route, service, buffered, responsePhases, startNanos, scheme, host, port, balancer, picked, hostHeaderOverride);
+            proxy(exchange, state, route, service, buffered, responsePhases, startNanos, scheme, host, port, balancer, picked, hostHeaderOverride,
+                    streamed);
         } finally {
             if (balancer != null) {
                 picked.forEach(target -> balancer.inFlight(target, false));
@@ -134,24 +141,30 @@ final class UpstreamProxy implements AutoCloseable {
 
     private void proxy(HttpExchange exchange, KongRequest state, DeclarativeConfig.Route route, DeclarativeConfig.Service service,
                        boolean buffered, ResponsePhases responsePhases, long startNanos, String scheme, String host, int port,
-                       Balancer balancer, Set<Balancer.Target> picked, String hostHeaderOverride) throws IOException {
+                       Balancer balancer, Set<Balancer.Target> picked, String hostHeaderOverride, UpstreamClient.StreamedBody streamed)
+            throws IOException {
         KongRequest.Upstream up = state.upstream;
         String path = up.path != null ? up.path : Router.upstreamPath(route.stripPath(), service.path(), state.path, state.strippedPrefix);
         String query = up.rawQuery != null ? up.rawQuery : state.rawQuery;
         state.upstreamUri = query.isEmpty() ? path : path + "?" + query;
 
         List<String[]> headers = upstreamHeaders(state, route, scheme, host, port, hostHeaderOverride);
-        byte[] body = up.body != null ? up.body : state.body;
         String method = up.method != null ? up.method : state.method;
+        if (up.body != null || state.pendingBody == null) {
+            streamed = null; // a plugin set or read the body: it goes as a whole
+        }
 
         long sentNanos = System.nanoTime();
         if (relayInProcess && "http".equals(scheme) && "127.0.0.1".equals(host)) {
             Optional<ResponseRelay> relay = ResponseRelay.sharedOn(port);
             if (relay.isPresent()) {
-                proxyToRelay(relay.get(), exchange, state, method, headers, body, buffered, responsePhases, startNanos, sentNanos);
+                state.readPendingBody(); // the relay in this JVM takes Kong's request in memory
+                proxyToRelay(relay.get(), exchange, state, method, headers, up.body != null ? up.body : state.body, buffered, responsePhases,
+                        startNanos, sentNanos);
                 return;
             }
         }
+        byte[] body = up.body != null ? up.body : state.body;
         // As nginx (proxy_ignore_client_abort off): a client that closes while the upstream has not answered, or
         // pauses, ends the upstream call, which a relay behind the gateway notices in turn.
         UpstreamClient client;
@@ -168,7 +181,7 @@ final class UpstreamProxy implements AutoCloseable {
         UpstreamClient.Response response;
         try {
             UpstreamAttempts.Request request = new UpstreamAttempts.Request(new UpstreamClient.Address("https".equals(scheme), host, port),
-                    method, state.upstreamUri, headers, body, up.connectTimeoutMs, up.writeTimeoutMs, up.readTimeoutMs);
+                    method, state.upstreamUri, headers, body, streamed, up.connectTimeoutMs, up.writeTimeoutMs, up.readTimeoutMs);
             UpstreamAttempts.NextAddress next = balancer == null ? null : () -> {
                 Balancer.Target target = balancer.next(state, picked);
                 if (target == null) {
@@ -201,6 +214,10 @@ final class UpstreamProxy implements AutoCloseable {
             LOG.log(Level.ERROR, failed.getMessage());
             ResponseWriter.sendKongError(exchange, state, failed.status(), null);
             return;
+        }
+        if (streamed != null) {
+            state.pendingBody = null;
+            state.requestSize = streamed.bytesRead() + state.pathWithQuery().length() + 16;
         }
         try (response) {
             state.latencyProxy = millisSince(sentNanos);

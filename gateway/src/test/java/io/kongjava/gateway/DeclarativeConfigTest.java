@@ -379,10 +379,10 @@ class DeclarativeConfigTest {
                         response_buffering: false
                 """);
 
-        assertThat(config.warnings).as("response_buffering: the gateway streams answers either way").hasSize(3);
+        assertThat(config.warnings).as("request_buffering is acted on; answers are streamed whatever response_buffering says").hasSize(2);
         assertThat(config.warnings.get(0)).contains(":5: services[0].tls_verify_depth: set to 2, which Kong acts on and the local gateway ignores");
-        assertThat(config.warnings.get(1)).contains(":9: services[0].routes[0].request_buffering: set to false");
-        assertThat(config.warnings.get(2)).contains(":10: services[0].routes[0].protocols: set to [grpc]");
+        assertThat(config.warnings.get(1)).contains(":10: services[0].routes[0].protocols: set to [grpc]");
+        assertThat(config.routes.getFirst().requestBuffering()).isFalse();
     }
 
     @Test

@@ -193,6 +193,52 @@ public final class UpstreamClient implements AutoCloseable {
     /** As above; {@code cancellation}, when not null, can end the try and its answer from another thread. */
     public Response send(Address address, String method, String target, List<String[]> headers, byte[] body,
                          int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs, Cancellation cancellation) throws AttemptFailed {
+        return send(address, method, target, headers, body, null, connectTimeoutMs, writeTimeoutMs, readTimeoutMs, cancellation);
+    }
+
+    /**
+     * A body that goes upstream as it is read from the client (nginx's {@code proxy_request_buffering off}): with its
+     * length when the client declared one ({@code length >= 0}), chunked otherwise. Once a byte of it has been read it
+     * cannot be sent again: {@link #started()} says so, and a try that fails then cannot be retried.
+     */
+    public static final class StreamedBody {
+        private final InputStream in;
+        private final long length;
+        private long read;
+        private boolean started;
+
+        public StreamedBody(InputStream in, long length) {
+            this.in = in;
+            this.length = length;
+        }
+
+        public boolean started() {
+            return started;
+        }
+
+        /** The bytes read from the client so far. */
+        public long bytesRead() {
+            return read;
+        }
+
+        private int read(byte[] buffer) throws IOException {
+            started = true;
+            int n = in.read(buffer);
+            if (n > 0) {
+                read += n;
+            }
+            return n;
+        }
+    }
+
+    /** As above, the body read from the client while it is sent. */
+    public Response send(Address address, String method, String target, List<String[]> headers, StreamedBody body,
+                         int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs, Cancellation cancellation) throws AttemptFailed {
+        return send(address, method, target, headers, null, body, connectTimeoutMs, writeTimeoutMs, readTimeoutMs, cancellation);
+    }
+
+    private Response send(Address address, String method, String target, List<String[]> headers, byte[] body, StreamedBody streamed,
+                          int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs, Cancellation cancellation) throws AttemptFailed {
         Connection connection = pooled(address);
         boolean reused = connection != null;
         boolean sent = false;
@@ -210,13 +256,17 @@ public final class UpstreamClient implements AutoCloseable {
             for (String[] h : headers) {
                 head.append(h[0]).append(": ").append(h[1]).append("\r\n");
             }
-            if (body.length > 0 || method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
+            if (streamed != null) {
+                head.append(streamed.length >= 0 ? "Content-Length: " + streamed.length : "Transfer-Encoding: chunked").append("\r\n");
+            } else if (body.length > 0 || method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
                 head.append("Content-Length: ").append(body.length).append("\r\n");
             }
             head.append("\r\n");
             sent = true;
             connection.out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            if (body.length <= UNGUARDED_WRITE) {
+            if (streamed != null) {
+                writeStreamed(connection, streamed, writeTimeoutMs);
+            } else if (body.length <= UNGUARDED_WRITE) {
                 connection.out.write(body);
                 connection.out.flush();
             } else {
@@ -229,6 +279,33 @@ public final class UpstreamClient implements AutoCloseable {
             }
             throw new AttemptFailed(e, sent, reused);
         }
+    }
+
+    /** Each piece as it comes from the client, under the same write timeout as a buffered body's pieces. */
+    private void writeStreamed(Connection connection, StreamedBody body, int writeTimeoutMs) throws IOException {
+        connection.out.flush(); // the head goes at once, as nginx connects and sends it before the body has come
+        byte[] buffer = new byte[16 * 1024];
+        boolean chunked = body.length < 0;
+        int n;
+        while ((n = body.read(buffer)) > 0) {
+            byte[] piece = chunked ? chunk(buffer, n) : java.util.Arrays.copyOf(buffer, n);
+            writeGuarded(connection, piece, writeTimeoutMs);
+        }
+        if (chunked) {
+            writeGuarded(connection, "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), writeTimeoutMs);
+        } else if (body.read != body.length) {
+            throw new IOException("the client's body ended after " + body.read + " of " + body.length + " bytes");
+        }
+    }
+
+    private static byte[] chunk(byte[] data, int length) {
+        byte[] size = (Integer.toHexString(length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] out = new byte[size.length + length + 2];
+        System.arraycopy(size, 0, out, 0, size.length);
+        System.arraycopy(data, 0, out, size.length, length);
+        out[out.length - 2] = '\r';
+        out[out.length - 1] = '\n';
+        return out;
     }
 
     /** Kong's write_timeout is between two successive writes: each piece of the body gets that long. */

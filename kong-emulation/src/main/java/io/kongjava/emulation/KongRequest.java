@@ -27,6 +27,27 @@ public final class KongRequest {
     public String rawQuery = "";
     public final Map<String, List<String>> headers = new LinkedHashMap<>();
     public byte[] body = new byte[0];
+    /**
+     * Set while the client's body has not been read (a route with {@code request_buffering: false}): reads it into
+     * {@link #body} the first time a plugin asks for it, as nginx reads it for {@code ngx.req.read_body}; unread, it
+     * goes to the upstream as it comes.
+     */
+    public PendingBody pendingBody;
+
+    /** Reads a body left unread so far. */
+    @FunctionalInterface
+    public interface PendingBody {
+        void read() throws java.io.IOException;
+    }
+
+    /** Reads the body now if it was left unread; nothing once it is read. */
+    public void readPendingBody() throws java.io.IOException {
+        PendingBody pending = pendingBody;
+        if (pending != null) {
+            pendingBody = null;
+            pending.read();
+        }
+    }
     public String clientIp = "127.0.0.1";
     /** kong.conf's trusted_ips: whose X-Forwarded-* headers are passed on, and what kong.ip.is_trusted answers. */
     public IpRanges trustedIps = IpRanges.NONE;

@@ -255,7 +255,16 @@ public final class PdkEmulator implements PdkHandler {
         return PdkAnswer.value(value);
     }
 
+    private void readPendingBody() {
+        try {
+            request.readPendingBody();
+        } catch (java.io.IOException e) {
+            throw new LuaError("failed to read the request body: " + e.getMessage());
+        }
+    }
+
     private Object rawBody(List<Object> args) {
+        readPendingBody();
         long max = args.isEmpty() || args.getFirst() == null ? -1 : ((Number) args.getFirst()).longValue();
         if (request.body.length > request.clientBodyBufferSize) {
             if (max < 0) {
@@ -284,6 +293,7 @@ public final class PdkEmulator implements PdkHandler {
     }
 
     private Object body(List<Object> args) {
+        readPendingBody();
         String mimetype = args.isEmpty() || args.getFirst() == null ? request.header("content-type") : string(args, 0);
         if (mimetype == null) {
             return null;

@@ -87,6 +87,20 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void aBodyLeftUnreadIsReadWhenAPluginAsksForIt() {
+        request.headers.put("content-type", List.of("application/json"));
+        int[] reads = {0};
+        request.pendingBody = () -> {
+            reads[0]++;
+            request.body = "{\"model\":\"m\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        };
+        assertThat(value("kong.request.get_body")).isEqualTo(Map.of("model", "m"));
+        assertThat((byte[]) value("kong.request.get_raw_body")).asString().isEqualTo("{\"model\":\"m\"}");
+        assertThat(reads[0]).as("read once, as nginx reads it for ngx.req.read_body").isEqualTo(1);
+        assertThat(request.pendingBody).isNull();
+    }
+
+    @Test
     void uriCapturesAreTheMatchedRoutesRegexGroups() {
         assertThat(value("kong.request.get_uri_captures")).as("no regex route").isEqualTo(Map.of("unnamed", List.of(), "named", List.of()));
 
