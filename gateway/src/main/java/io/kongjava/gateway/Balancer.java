@@ -44,6 +44,7 @@ final class Balancer {
     private final TargetHealth.Thresholds passive;
     private final ActiveHealthChecks.Probe activeProbe;
     private final TargetHealth health;
+    private final double healthThreshold;
     /** {@code latency}: each target's average response time in seconds, and when it was last updated (0: never). */
     private final double[] ewma;
     private final long[] ewmaTouchedNanos;
@@ -56,6 +57,13 @@ final class Balancer {
 
     Balancer(String name, String algorithm, Hash hashOn, Hash hashFallback, String hostHeader, List<Target> targets,
              TargetHealth.Thresholds passive, ActiveHealthChecks.Probe activeProbe) {
+        this(name, algorithm, hashOn, hashFallback, hostHeader, targets, passive, activeProbe, 0);
+    }
+
+    /** @param healthThreshold {@code healthchecks.threshold}: the share of the weight (%) that must be healthy, or more */
+    Balancer(String name, String algorithm, Hash hashOn, Hash hashFallback, String hostHeader, List<Target> targets,
+             TargetHealth.Thresholds passive, ActiveHealthChecks.Probe activeProbe, double healthThreshold) {
+        this.healthThreshold = healthThreshold;
         this.name = name;
         this.algorithm = algorithm;
         this.hashOn = hashOn;
@@ -179,11 +187,11 @@ final class Balancer {
                 }
             }
         }
-        if (algorithm.equals("least-connections")) {
-            return leastConnections(tried);
-        }
-        if (algorithm.equals("latency")) {
-            return lowestLatency(tried);
+        if (algorithm.equals("least-connections") || algorithm.equals("latency")) {
+            if (!healthyOverall()) {
+                return null; // Kong's "Balancer is unhealthy"; its round-robin and hashing look at this only after a DNS change
+            }
+            return algorithm.equals("latency") ? lowestLatency(tried) : leastConnections(tried);
         }
         return roundRobin(tried);
     }
@@ -235,6 +243,19 @@ final class Balancer {
             }
         }
         return best;
+    }
+
+    /** Kong's balancer health: the healthy targets' share of the total weight is over {@code healthchecks.threshold}. */
+    private boolean healthyOverall() {
+        long total = 0;
+        long available = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            total += targets.get(i).weight();
+            if (health.takesTraffic(i)) {
+                available += targets.get(i).weight();
+            }
+        }
+        return total > 0 && available * 100.0 / total > healthThreshold;
     }
 
     private Target lowestLatency(Set<Target> tried) {

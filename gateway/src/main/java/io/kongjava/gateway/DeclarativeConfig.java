@@ -402,19 +402,22 @@ public final class DeclarativeConfig {
             }
             TargetHealth.Thresholds passive = passiveChecks(u.get("healthchecks"), where);
             ActiveHealthChecks.Probe active = activeChecks(u.get("healthchecks"), where);
+            double threshold = 0;
             if (u.get("healthchecks") instanceof Map<?, ?> checks) {
                 onlyFields(checks, Set.of("active", "passive", "threshold"), where + ".healthchecks");
-                if (checks.get("threshold") instanceof Number threshold && threshold.doubleValue() > 0) {
-                    warnings.add(at(where + ".healthchecks.threshold") + ": " + threshold + "% is not acted on by the local gateway:"
-                            + " the Upstream stays in use whatever share of its targets is healthy");
+                Object given = checks.get("threshold");
+                if (given != null && !(given instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= 100)) {
+                    throw new ConfigException(at(where + ".healthchecks.threshold") + ": " + given + " is not a number between 0 and 100");
                 }
+                threshold = given == null ? 0 : ((Number) given).doubleValue();
             }
             for (String field : List.of("client_certificate", "use_srv_name", "sticky_sessions_cookie")) {
                 if (u.get(field) != null && !Boolean.FALSE.equals(u.get(field))) {
                     warnings.add(at(where + "." + field) + ": set to " + u.get(field) + ", which Kong acts on and the local gateway ignores");
                 }
             }
-            upstreams.put(name, new Balancer(name, algorithm, hashOn, hashFallback, string(u.get("host_header"), null), entry.getValue(), passive, active));
+            upstreams.put(name, new Balancer(name, algorithm, hashOn, hashFallback, string(u.get("host_header"), null), entry.getValue(), passive, active,
+                    threshold));
         }
     }
 

@@ -266,6 +266,30 @@ class BalancerTest {
         }
     }
 
+    @Test
+    void belowItsHealthThresholdALeastConnectionsUpstreamAnswers503ButRoundRobinKeepsGoing() throws Exception {
+        int steady = upstream("b");
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        for (String algorithm : List.of("least-connections", "round-robin")) {
+            try (Gateway gateway = gateway("""
+                    _format_version: "3.0"
+                    upstreams:
+                      - name: pool.internal
+                        algorithm: %s
+                        healthchecks: {threshold: 60, active: {type: tcp, healthy: {interval: 0.05}, unhealthy: {tcp_failures: 1}}}
+                        targets: [{target: "127.0.0.1:%d"}, {target: "127.0.0.1:%d"}]
+                    services:
+                      - {name: s, host: pool.internal, retries: 0, routes: [{name: r, paths: [/pool]}]}
+                    """.formatted(algorithm, closed, steady))) {
+                Map<String, Integer> once50PercentIsHealthy = algorithm.equals("round-robin") ? Map.of("b", 4) : Map.of("503", 4);
+                await().atMost(10, TimeUnit.SECONDS).until(() -> answers(gateway, 4, null).equals(once50PercentIsHealthy));
+            }
+        }
+    }
+
     private int failingUpstream() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
