@@ -260,6 +260,7 @@ public final class Gateway implements AutoCloseable {
             PdkEmulator kong = running.isEmpty() ? null : new PdkEmulator(state);
             if (!runRequestPhases(running.all(), state, kong)) {
                 ResponseWriter.sendKongError(exchange, state, 500, null);
+                state.pendingBody = null;
                 scheduleLog(running, state, kong, startNanos);
                 return;
             }
