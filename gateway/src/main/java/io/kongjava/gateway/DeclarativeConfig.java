@@ -232,7 +232,7 @@ public final class DeclarativeConfig {
     private static final Map<String, Object> ROUTE_FIELDS_IGNORED = Map.of();
     /** Kong's cap on an expression route's priority (its routes schema: between 0 and 2^46 - 1). */
     private static final long MAX_PRIORITY = (1L << 46) - 1;
-    private static final Map<String, Object> SERVICE_FIELDS_IGNORED = defaults("tls_verify_depth", null);
+    private static final Map<String, Object> SERVICE_FIELDS_IGNORED = Map.of();
     private static final Set<String> CA_CERTIFICATE_FIELDS = Set.of("id", "cert", "cert_digest", "tags", "created_at", "updated_at");
     private static final Set<String> CERTIFICATE_FIELDS = Set.of("id", "cert", "key", "cert_alt", "key_alt", "snis", "tags",
             "created_at", "updated_at");
@@ -269,7 +269,8 @@ public final class DeclarativeConfig {
     /**
      * A Service's TLS settings, as Kong and nginx apply them to the upstream's connection: {@code tls_verify} unset or
      * false checks nothing (nginx's {@code proxy_ssl_verify off}, Kong's default); true checks the certificate and
-     * its name against the JVM's trust store plus the Service's {@code ca_certificates}; {@code client_certificate}
+     * its name against the JVM's trust store plus the Service's {@code ca_certificates}, through at most
+     * {@code tls_verify_depth} intermediate CAs (nginx's default, 1, when unset); {@code client_certificate}
      * is presented when the upstream asks. Only for https Services, as Kong's schema says. Also set in the Service
      * entity plugins read, so that java-ai-proxy's relay applies them too.
      */
@@ -283,8 +284,10 @@ public final class DeclarativeConfig {
         if (verify != null && !(verify instanceof Boolean)) {
             throw new ConfigException(at(where + ".tls_verify") + ": expected a boolean");
         }
+        Integer verifyDepth = null;
         if (s.get("tls_verify_depth") != null) {
             int depth = intValue(s.get("tls_verify_depth"), 0);
+            verifyDepth = depth;
             if (depth < 0 || depth > 64) {
                 throw new ConfigException(at(where + ".tls_verify_depth") + ": value should be between 0 and 64");
             }
@@ -315,7 +318,7 @@ public final class DeclarativeConfig {
         if (clientId != null) {
             entity.put("client_certificate", Map.of("id", clientId));
         }
-        return new UpstreamTls(Boolean.TRUE.equals(verify), List.copyOf(caIds), clientId);
+        return new UpstreamTls(Boolean.TRUE.equals(verify), List.copyOf(caIds), clientId, verifyDepth);
     }
 
     private void addCaCertificate(Map<String, Object> c, String where) throws ConfigException {

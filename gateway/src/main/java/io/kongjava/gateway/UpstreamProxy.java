@@ -61,14 +61,15 @@ final class UpstreamProxy implements AutoCloseable {
         this.certificates = directory;
     }
 
-    private UpstreamClient clientFor(String scheme, DeclarativeConfig.Service service, Boolean verifyFromPlugin) throws UpstreamTls.Unusable {
+    private UpstreamClient clientFor(String scheme, DeclarativeConfig.Service service, Boolean verifyFromPlugin, Integer depthFromPlugin)
+            throws UpstreamTls.Unusable {
         if (!"https".equals(scheme)) {
             return upstreamClient;
         }
         UpstreamTls tls = service == null ? UpstreamTls.KONG_DEFAULT : service.tls();
-        if (verifyFromPlugin != null && verifyFromPlugin != tls.verify()) {
-            // kong.service.set_tls_verify overrides the Service's tls_verify for this request, as in Kong
-            tls = new UpstreamTls(verifyFromPlugin, tls.caCertificateIds(), tls.clientCertificateId());
+        if (verifyFromPlugin != null || depthFromPlugin != null) {
+            // kong.service.set_tls_verify(_depth) override the Service's settings for this request, as in Kong
+            tls = tls.overridden(verifyFromPlugin, depthFromPlugin);
         }
         UpstreamClient client = tlsClients.get(tls);
         if (client == null) {
@@ -169,7 +170,7 @@ final class UpstreamProxy implements AutoCloseable {
         // pauses, ends the upstream call, which a relay behind the gateway notices in turn.
         UpstreamClient client;
         try {
-            client = clientFor(scheme, service, up.tlsVerify);
+            client = clientFor(scheme, service, up.tlsVerify, up.tlsVerifyDepth);
         } catch (UpstreamTls.Unusable e) {
             LOG.log(Level.ERROR, "cannot connect to " + host + ":" + port + " as Service " + service.name() + " says: " + e.getMessage());
             state.upstreamStatus = "502";

@@ -232,6 +232,64 @@ class ServiceTlsTest {
                         java.time.Duration.ZERO, java.time.Duration.ZERO, oneOfEach));
     }
 
+    @Test
+    void tlsVerifyDepthCountsTheIntermediateCasBetweenTheUpstreamAndItsTrustedCaAsNginxDoes() throws Exception {
+        // root CA -> intermediate CA -> the upstream's certificate, the upstream sending the chain
+        keytool("-genkeypair", "-alias", "root", "-keyalg", "EC", "-dname", "CN=root", "-ext", "bc:c", "-keystore", file("root.p12"));
+        keytool("-genkeypair", "-alias", "inter", "-keyalg", "EC", "-dname", "CN=intermediate", "-keystore", file("inter.p12"));
+        keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-dname", "CN=upstream", "-keystore", file("chained.p12"));
+        keytoolNoValidity("-certreq", "-alias", "inter", "-keystore", file("inter.p12"), "-file", file("inter.csr"));
+        keytool("-gencert", "-alias", "root", "-keystore", file("root.p12"), "-infile", file("inter.csr"), "-outfile", file("inter.crt"),
+                "-ext", "bc:c");
+        keytoolNoValidity("-certreq", "-alias", "server", "-keystore", file("chained.p12"), "-file", file("server.csr"));
+        keytool("-gencert", "-alias", "inter", "-keystore", file("inter.p12"), "-infile", file("server.csr"), "-outfile", file("server.crt"),
+                "-ext", "SAN=ip:127.0.0.1");
+        keytoolNoValidity("-exportcert", "-alias", "root", "-keystore", file("root.p12"), "-file", file("root.crt"));
+        keytoolNoValidity("-importcert", "-alias", "root", "-keystore", file("chained.p12"), "-file", file("root.crt"));
+        keytoolNoValidity("-importcert", "-alias", "inter", "-keystore", file("chained.p12"), "-file", file("inter.crt"));
+        keytoolNoValidity("-importcert", "-alias", "server", "-keystore", file("chained.p12"), "-file", file("server.crt"));
+        startUpstream(false, "chained.p12");
+        DeclarativeConfig config = load("""
+                _format_version: "3.0"
+                ca_certificates:
+                  - id: %2$s
+                    cert: |
+                %3$s
+                services:
+                  - name: nginx-default
+                    url: https://127.0.0.1:%1$d
+                    tls_verify: true
+                    ca_certificates: [%2$s]
+                    routes: [{name: default-depth, paths: [/default-depth]}]
+                  - name: no-intermediate
+                    url: https://127.0.0.1:%1$d
+                    tls_verify: true
+                    tls_verify_depth: 0
+                    ca_certificates: [%2$s]
+                    routes: [{name: depth-0, paths: [/depth-0]}]
+                """.formatted(upstream.getAddress().getPort(), CA_ID,
+                indent(pem("CERTIFICATE", keyStore("root.p12").getCertificate("root").getEncoded()), 6)));
+        assertThat(config.warnings).isEmpty();
+
+        try (Gateway gateway = gateway(config)) {
+            assertThat(status(gateway, "/default-depth")).as("nginx's default depth 1: one intermediate CA").isEqualTo(200);
+            assertThat(status(gateway, "/depth-0")).as("depth 0: no CA between the upstream and the trusted one").isEqualTo(502);
+        }
+    }
+
+    private String file(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    private void keytoolNoValidity(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        command.addAll(List.of(args));
+        command.addAll(List.of("-storetype", "PKCS12", "-storepass", "changeit", "-noprompt"));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isZero();
+    }
+
     private void assertRefused(String yaml, String message) throws Exception {
         Path file = dir.resolve("kong.yaml");
         Files.writeString(file, yaml);
@@ -262,8 +320,12 @@ class ServiceTlsTest {
     }
 
     private void startUpstream(boolean needClientCertificate) throws Exception {
+        startUpstream(needClientCertificate, "server.p12");
+    }
+
+    private void startUpstream(boolean needClientCertificate, String keyStoreFile) throws Exception {
         KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(keyStore("server.p12"), PASSWORD);
+        keys.init(keyStore(keyStoreFile), PASSWORD);
         KeyStore clients = KeyStore.getInstance("PKCS12");
         clients.load(null, null);
         clients.setCertificateEntry("client", keyStore("client.p12").getCertificate("client"));

@@ -161,6 +161,8 @@ public final class KongRequest {
         public int writeTimeoutMs = 60_000;
         public int readTimeoutMs = 60_000;
         public Boolean tlsVerify;
+        /** kong.service.set_tls_verify_depth's value for this request; null: the Service's. */
+        public Integer tlsVerifyDepth;
     }
 
     /**

@@ -179,7 +179,7 @@ public final class PdkEmulator implements PdkHandler {
                 yield null;
             }
             case SERVICE_SET_TLS_VERIFY -> { r.upstream.tlsVerify = (Boolean) args.getFirst(); yield true; }
-            case SERVICE_SET_TLS_VERIFY_DEPTH -> true;
+            case SERVICE_SET_TLS_VERIFY_DEPTH -> { r.upstream.tlsVerifyDepth = intArg(args, 0); yield true; }
             // kong.service.request
             case SERVICE_REQUEST_ENABLE_BUFFERING -> { r.upstream.buffering = true; yield null; }
             case SERVICE_REQUEST_SET_SCHEME -> { r.upstream.scheme = string(args, 0); yield null; }

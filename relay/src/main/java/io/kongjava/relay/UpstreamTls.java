@@ -23,6 +23,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import io.kongjava.http.UpstreamClient;
 
@@ -36,25 +37,38 @@ import io.kongjava.http.UpstreamClient;
  * is not there fails its requests with a 502 rather than connecting without it. The local gateway applies the
  * same settings to its own calls to https Services, and writes its kong.yaml's certificates to such a directory.
  */
-public record UpstreamTls(boolean verify, List<String> caCertificateIds, String clientCertificateId) {
+public record UpstreamTls(boolean verify, List<String> caCertificateIds, String clientCertificateId, Integer verifyDepth) {
 
     public static final UpstreamTls KONG_DEFAULT = new UpstreamTls(false, List.of(), null);
+    /** nginx's proxy_ssl_verify_depth when a Service sets no tls_verify_depth (Kong's template sets none). */
+    public static final int NGINX_VERIFY_DEPTH = 1;
+
+    public UpstreamTls(boolean verify, List<String> caCertificateIds, String clientCertificateId) {
+        this(verify, caCertificateIds, clientCertificateId, null);
+    }
 
     // Written out: a record's generated equals and hashCode go through method handles, which the plugin server's
     // C1-only JIT does not inline, and the relay looks its client up by these settings on every request.
     @Override
     public boolean equals(Object other) {
         return other instanceof UpstreamTls that && verify == that.verify && caCertificateIds.equals(that.caCertificateIds)
-                && Objects.equals(clientCertificateId, that.clientCertificateId);
+                && Objects.equals(clientCertificateId, that.clientCertificateId) && Objects.equals(verifyDepth, that.verifyDepth);
     }
 
     @Override
     public int hashCode() {
-        return (Boolean.hashCode(verify) * 31 + caCertificateIds.hashCode()) * 31 + Objects.hashCode(clientCertificateId);
+        return ((Boolean.hashCode(verify) * 31 + caCertificateIds.hashCode()) * 31 + Objects.hashCode(clientCertificateId)) * 31
+                + Objects.hashCode(verifyDepth);
     }
 
     static UpstreamTls of(Service service) {
-        return new UpstreamTls(service.tlsVerify().orElse(false), service.caCertificates(), service.clientCertificateId().orElse(null));
+        return new UpstreamTls(service.tlsVerify().orElse(false), service.caCertificates(), service.clientCertificateId().orElse(null),
+                service.tlsVerifyDepth().map(Long::intValue).orElse(null));
+    }
+
+    /** These settings with {@code tls_verify} and {@code tls_verify_depth} as a plugin set them for one request (null: unchanged). */
+    public UpstreamTls overridden(Boolean verify, Integer depth) {
+        return new UpstreamTls(verify != null ? verify : this.verify, caCertificateIds, clientCertificateId, depth != null ? depth : verifyDepth);
     }
 
     /** Thrown when the Service's TLS settings cannot be honoured. */
@@ -95,14 +109,97 @@ public record UpstreamTls(boolean verify, List<String> caCertificateIds, String 
                 store.setCertificateEntry("ca-" + id + "-" + n++, certificate);
             }
         }
+        java.util.Set<java.util.List<Object>> anchors = new java.util.HashSet<>();
+        for (String alias : java.util.Collections.list(store.aliases())) {
+            if (store.getCertificate(alias) instanceof X509Certificate anchor) {
+                anchors.add(List.of(anchor.getSubjectX500Principal(), anchor.getPublicKey()));
+            }
+        }
         TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         factory.init(store);
         for (TrustManager manager : factory.getTrustManagers()) {
-            if (manager instanceof X509TrustManager x509) {
-                return x509;
+            if (manager instanceof X509ExtendedTrustManager x509) {
+                return new DepthLimited(x509, anchors, verifyDepth != null ? verifyDepth : NGINX_VERIFY_DEPTH);
             }
         }
         throw new GeneralSecurityException("no X.509 trust manager");
+    }
+
+    /**
+     * nginx's {@code proxy_ssl_verify_depth} as OpenSSL counts it: at most {@code depth} CA certificates between the
+     * upstream's own and the trusted one (a certificate the upstream sends that matches a trusted one by subject and
+     * key ends the count, a cross-signed root included). PKIX's own path length is only a limit for building paths,
+     * not for checking the one an upstream sends, so it is counted here after the JVM's checks pass.
+     */
+    private static final class DepthLimited extends X509ExtendedTrustManager {
+        private final X509ExtendedTrustManager checks;
+        private final java.util.Set<java.util.List<Object>> anchors;
+        private final int depth;
+
+        DepthLimited(X509ExtendedTrustManager checks, java.util.Set<java.util.List<Object>> anchors, int depth) {
+            this.checks = checks;
+            this.anchors = anchors;
+            this.depth = depth;
+        }
+
+        private void checkDepth(X509Certificate[] chain) throws java.security.cert.CertificateException {
+            int intermediates = chain.length - 1;
+            for (int i = 1; i < chain.length; i++) {
+                if (anchors.contains(List.of(chain[i].getSubjectX500Principal(), chain[i].getPublicKey()))) {
+                    intermediates = i - 1;
+                    break;
+                }
+            }
+            if (anchors.contains(List.of(chain[0].getSubjectX500Principal(), chain[0].getPublicKey()))) {
+                intermediates = 0; // the upstream's own certificate is trusted as it is
+            }
+            if (intermediates > depth) {
+                throw new java.security.cert.CertificateException("certificate chain too long: " + intermediates
+                        + " intermediate CA certificates, tls_verify_depth allows " + depth);
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            checks.checkServerTrusted(chain, authType, socket);
+            checkDepth(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            checks.checkServerTrusted(chain, authType, engine);
+            checkDepth(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+            checks.checkServerTrusted(chain, authType);
+            checkDepth(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            checks.checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            checks.checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+            checks.checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return checks.getAcceptedIssuers();
+        }
     }
 
     private KeyManager[] clientKeys(Path certificates) throws GeneralSecurityException, IOException {
