@@ -122,6 +122,12 @@ public final class Gateway implements AutoCloseable {
         return this;
     }
 
+    /** kong.conf's {@code upstream_keepalive_pool_size}, {@code _max_requests} and {@code _idle_timeout}. */
+    public Gateway upstreamKeepAlive(UpstreamClient.KeepAlive settings) {
+        upstream.keepAlive(settings);
+        return this;
+    }
+
     /** kong.conf's {@code trusted_ips} and {@code real_ip_header}. */
     public Gateway trustedIps(IpRanges ranges, String realIpHeader) {
         return trustedIps(ranges, realIpHeader, false);

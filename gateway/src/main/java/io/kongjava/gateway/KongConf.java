@@ -242,6 +242,23 @@ public final class KongConf {
         return where(values.containsKey(key) ? key : "pluginserver_names");
     }
 
+    /** A whole number of at least 0 ({@code upstream_keepalive_pool_size}, say). */
+    public long nonNegative(String key, long defaultValue) throws ConfigException {
+        String value = get(key, null);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            long parsed = Long.parseLong(value.strip());
+            if (parsed >= 0) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new ConfigException(where(key) + ": '" + value + "' is not a whole number of at least 0");
+    }
+
     /** A setting of nginx's boolean syntax, as Kong checks it: {@code on} or {@code off}. */
     public boolean onOff(String key, boolean defaultValue) throws ConfigException {
         String value = get(key, null);

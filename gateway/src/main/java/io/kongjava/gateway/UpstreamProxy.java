@@ -45,6 +45,7 @@ final class UpstreamProxy implements AutoCloseable {
 
     /** For http Services; https ones get a client per TLS setting (its own pool: a connection is reused only for the same settings). */
     private final UpstreamClient upstreamClient = new UpstreamClient();
+    private volatile UpstreamClient.KeepAlive keepAlive = UpstreamClient.KeepAlive.KONG_DEFAULTS;
     private final Map<UpstreamTls, UpstreamClient> tlsClients = new java.util.concurrent.ConcurrentHashMap<>();
     /** Where a Service's ca_certificates and client_certificate are found by id (the kong.yaml's, written out); null for none. */
     private volatile java.nio.file.Path certificates;
@@ -61,6 +62,13 @@ final class UpstreamProxy implements AutoCloseable {
         this.certificates = directory;
     }
 
+    /** kong.conf's upstream_keepalive_* settings, for every upstream connection from now on. */
+    void keepAlive(UpstreamClient.KeepAlive settings) {
+        this.keepAlive = settings;
+        upstreamClient.withKeepAlive(settings);
+        tlsClients.values().forEach(client -> client.withKeepAlive(settings));
+    }
+
     private UpstreamClient clientFor(String scheme, DeclarativeConfig.Service service, Boolean verifyFromPlugin, Integer depthFromPlugin)
             throws UpstreamTls.Unusable {
         if (!"https".equals(scheme)) {
@@ -73,7 +81,7 @@ final class UpstreamProxy implements AutoCloseable {
         }
         UpstreamClient client = tlsClients.get(tls);
         if (client == null) {
-            client = tls.client(certificates);
+            client = tls.client(certificates).withKeepAlive(keepAlive);
             UpstreamClient raced = tlsClients.putIfAbsent(tls, client);
             if (raced != null) {
                 client.close();

@@ -233,6 +233,22 @@ class KongConfTest {
     }
 
     @Test
+    void upstreamKeepAliveSettingsAreWholeNumbersOfAtLeastZero() throws Exception {
+        assertThat(load("upstream_keepalive_pool_size = 0\n").nonNegative("upstream_keepalive_pool_size", 512)).isZero();
+        assertThat(load("# nothing set\n").nonNegative("upstream_keepalive_max_requests", 10_000)).isEqualTo(10_000);
+
+        Path file = write("""
+                database = off
+                upstream_keepalive_idle_timeout = -1
+                """);
+        KongConf conf = KongConf.load(file, Map.of());
+        assertThatThrownBy(() -> conf.nonNegative("upstream_keepalive_idle_timeout", 60))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file + ":2: upstream_keepalive_idle_timeout")
+                .hasMessageContaining("'-1' is not a whole number of at least 0");
+    }
+
+    @Test
     void onOffSettingsTakeNginxsWordsAndNameTheLineOfAnythingElse() throws Exception {
         assertThat(load("real_ip_recursive = on\n").onOff("real_ip_recursive", false)).isTrue();
         assertThat(load("real_ip_recursive = OFF\n").onOff("real_ip_recursive", true)).isFalse();

@@ -29,8 +29,8 @@ import javax.net.ssl.SSLSocketFactory;
  * The gateway's upstream client: HTTP/1.1 over blocking sockets on the caller's (virtual) thread, with a
  * keep-alive pool per address. Chosen by measurement over OkHttp (bench/README.md): no lock shared by all
  * calls, no hand-off. It keeps an upstream connection as nginx does: only after an HTTP/1.1 answer without
- * {@code Connection: close} that was read to its end, for at most 60 s idle (Kong's
- * {@code upstream_keepalive_idle_timeout}). Before a plain connection is reused, it checks that the server
+ * {@code Connection: close} that was read to its end, within Kong's {@code upstream_keepalive_*} bounds
+ * ({@link KeepAlive}). Before a plain connection is reused, it checks that the server
  * has not closed it meanwhile, as nginx notices a closed idle connection. One {@link #send} is one try;
  * {@link UpstreamAttempts} decides about the next. The connect, write and read timeouts are the Service's:
  * a blocking socket has no write timeout, so a body larger than what the socket buffers surely take is
@@ -38,8 +38,17 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public final class UpstreamClient implements AutoCloseable {
 
-    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
-    private static final int MAX_IDLE_PER_ADDRESS = 256;
+    /**
+     * Kong's {@code upstream_keepalive_pool_size} (idle connections kept per address; 0: none kept),
+     * {@code upstream_keepalive_max_requests} (requests one connection serves before it is closed; 0: no limit) and
+     * {@code upstream_keepalive_idle_timeout} (zero: no limit).
+     */
+    public record KeepAlive(int poolSize, long maxRequests, java.time.Duration idleTimeout) {
+        /** Kong's defaults: 512, 10,000 and 60 s. */
+        public static final KeepAlive KONG_DEFAULTS = new KeepAlive(512, 10_000, java.time.Duration.ofSeconds(60));
+    }
+
+    private volatile KeepAlive keepAliveSettings = KeepAlive.KONG_DEFAULTS;
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
     /** Written without a watchdog: the socket's send buffer takes this much at once. */
     private static final int UNGUARDED_WRITE = 64 * 1024;
@@ -180,6 +189,12 @@ public final class UpstreamClient implements AutoCloseable {
         this.verifyHostname = verifyHostname;
     }
 
+    /** Keeps connections within {@code settings} from now on. */
+    public UpstreamClient withKeepAlive(KeepAlive settings) {
+        this.keepAliveSettings = settings;
+        return this;
+    }
+
     /**
      * One try: {@code headers} as they go upstream (Host included), a body sent with its length.
      *
@@ -263,6 +278,7 @@ public final class UpstreamClient implements AutoCloseable {
             }
             head.append("\r\n");
             sent = true;
+            connection.served++;
             connection.out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
             if (streamed != null) {
                 writeStreamed(connection, streamed, writeTimeoutMs);
@@ -338,7 +354,8 @@ public final class UpstreamClient implements AutoCloseable {
         }
         Connection c;
         while ((c = connections.pollFirst()) != null) {
-            if (System.nanoTime() - c.idleSince < IDLE_NANOS && c.peerStillOpen()) {
+            java.time.Duration idleTimeout = keepAliveSettings.idleTimeout();
+            if ((idleTimeout.isZero() || System.nanoTime() - c.idleSince < idleTimeout.toNanos()) && c.peerStillOpen()) {
                 return c;
             }
             c.close();
@@ -396,6 +413,8 @@ public final class UpstreamClient implements AutoCloseable {
         final HttpInput in;
         final OutputStream out;
         long idleSince;
+        /** Requests sent on this connection: Kong's upstream_keepalive_max_requests closes it at its bound. */
+        long served;
         boolean keepAlive;
         Cancellation cancellation;
 
@@ -478,10 +497,12 @@ public final class UpstreamClient implements AutoCloseable {
         void finish(boolean complete) {
             Cancellation releasing = cancellation;
             cancellation = null;
-            if (complete && keepAlive && (releasing == null || releasing.release())) {
+            KeepAlive bounds = keepAliveSettings;
+            boolean mayServeMore = bounds.maxRequests() == 0 || served < bounds.maxRequests();
+            if (complete && keepAlive && bounds.poolSize() > 0 && mayServeMore && (releasing == null || releasing.release())) {
                 idleSince = System.nanoTime();
                 ConcurrentLinkedDeque<Connection> connections = idle.computeIfAbsent(address, a -> new ConcurrentLinkedDeque<>());
-                if (connections.size() < MAX_IDLE_PER_ADDRESS) {
+                if (connections.size() < bounds.poolSize()) {
                     connections.addFirst(this);
                     return;
                 }

@@ -148,4 +148,24 @@ class UpstreamClientTest {
         }
         assertThat(handshakes.get()).isEqualTo(2);
     }
+
+    @Test
+    void kongsKeepAliveSettingsBoundWhatOneConnectionServesAndWhetherItIsKept() throws Exception {
+        client.withKeepAlive(new UpstreamClient.KeepAlive(512, 2, java.time.Duration.ofSeconds(60)));
+        for (int i = 0; i < 4; i++) {
+            assertThat(get("localhost")).isEqualTo("secure");
+        }
+        assertThat(handshakes.get()).as("upstream_keepalive_max_requests 2: a new connection every second request").isEqualTo(2);
+
+        client.withKeepAlive(new UpstreamClient.KeepAlive(0, 0, java.time.Duration.ofSeconds(60)));
+        get("localhost");
+        get("localhost");
+        assertThat(handshakes.get()).as("upstream_keepalive_pool_size 0: none kept").isEqualTo(4);
+
+        client.withKeepAlive(new UpstreamClient.KeepAlive(512, 0, java.time.Duration.ofMillis(50)));
+        get("localhost");
+        Thread.sleep(150);
+        get("localhost");
+        assertThat(handshakes.get()).as("upstream_keepalive_idle_timeout: an idle connection past it is not reused").isEqualTo(6);
+    }
 }
