@@ -206,6 +206,9 @@ public final class PdkEmulator implements PdkHandler {
             case SERVICE_RESPONSE_GET_HEADER -> r.upstreamResponse == null ? null : first(r.upstreamResponse.headers(), string(args, 0));
             case SERVICE_RESPONSE_GET_HEADERS -> r.upstreamResponse == null ? Map.of() : multimap(r.upstreamResponse.headers());
             case SERVICE_RESPONSE_GET_RAW_BODY -> r.upstreamResponse == null ? null : r.upstreamResponse.body();
+            case SERVICE_RESPONSE_GET_BODY -> r.upstreamResponse == null ? null : decoded(
+                    args.isEmpty() || args.getFirst() == null ? first(r.upstreamResponse.headers(), "content-type") : string(args, 0),
+                    r.upstreamResponse.body());
             // kong.router, kong.plugin, kong.node, kong.cluster, kong.ip
             case ROUTER_GET_ROUTE -> r.route;
             case ROUTER_GET_SERVICE -> r.service;
@@ -295,17 +298,33 @@ public final class PdkEmulator implements PdkHandler {
     private Object body(List<Object> args) {
         readPendingBody();
         String mimetype = args.isEmpty() || args.getFirst() == null ? request.header("content-type") : string(args, 0);
+        return decoded(mimetype, request.body);
+    }
+
+    /** A body as Kong's get_body decodes it by its content type (JSON, or a form); nil for any other type. */
+    private static Object decoded(String mimetype, byte[] body) {
         if (mimetype == null) {
             return null;
         }
-        String text = new String(request.body, StandardCharsets.UTF_8);
-        if (mimetype.startsWith("application/json")) {
+        String type = mimetype.toLowerCase(java.util.Locale.ROOT);
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (type.startsWith("application/json")) {
             return emptyAsList(readJson(text));
         }
-        if (mimetype.startsWith("application/x-www-form-urlencoded")) {
-            return emptyAsList(parseQuery(text));
+        if (type.startsWith("application/x-www-form-urlencoded")) {
+            return emptyAsList(decodedArgs(parseQuery(text)));
         }
         return null;
+    }
+
+    /**
+     * A form as ngx.decode_args gives it to Kong's get_body, which Kong's RPC bridge passes on as it is (it fixes up
+     * get_query and get_headers into lists, not get_body): one value a string, several a list, none {@code true}.
+     */
+    private static Map<String, Object> decodedArgs(Map<String, List<String>> args) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        args.forEach((name, values) -> out.put(name, values.isEmpty() ? (Object) true : values.size() == 1 ? values.getFirst() : values));
+        return out;
     }
 
     private Object queryArg(String name) {

@@ -101,6 +101,25 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void theServicesResponseBodyIsDecodedByItsContentTypeAsKongsGetBodyDoes() {
+        kong.phase("response");
+        request.upstreamResponse = new KongRequest.UpstreamResponse(200, Map.of("content-type", List.of("Application/JSON; charset=utf-8")),
+                "{\"usage\":{\"input_tokens\":3}}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(value("kong.service.response.get_body")).isEqualTo(Map.of("usage", Map.of("input_tokens", 3)));
+        assertThat(value("kong.service.response.get_body", "text/plain")).as("the type given wins over the header").isNull();
+
+        request.upstreamResponse = new KongRequest.UpstreamResponse(200, Map.of("content-type", List.of("text/plain")), new byte[] {'x'});
+        assertThat(value("kong.service.response.get_body")).as("a type Kong does not decode").isNull();
+    }
+
+    @Test
+    void aFormBodyHasNgxDecodeArgsShapeNotTheMultimapOfGetQuery() {
+        request.headers.put("content-type", List.of("application/x-www-form-urlencoded"));
+        request.body = "model=claude&tag=a&tag=b&stream".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(value("kong.request.get_body")).isEqualTo(Map.of("model", "claude", "tag", List.of("a", "b"), "stream", true));
+    }
+
+    @Test
     void uriCapturesAreTheMatchedRoutesRegexGroups() {
         assertThat(value("kong.request.get_uri_captures")).as("no regex route").isEqualTo(Map.of("unnamed", List.of(), "named", List.of()));
 
