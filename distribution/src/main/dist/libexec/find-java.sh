@@ -72,3 +72,20 @@ kjp_trim_native_heap_opts() {
     echo "-XX:TrimNativeHeapInterval=1000"
   fi
 }
+
+kjp_java_build() {
+  # What identifies the runtime at $JAVA for an AOT cache: its path and its exact build.
+  _release="$(dirname "$(dirname "$JAVA")")/release"
+  echo "$JAVA $(sed -n 's/^IMPLEMENTOR="\(.*\)"/\1/p; s/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$_release" | tr '\n' ' ')"
+}
+
+kjp_aot_cache_usable() {
+  # True when the AOT cache $1 exists, was made by this very runtime (its .jvm stamp, written by the training
+  # run), and KONG_JAVA_OPTS names no other class-data archive or cache (the JVM refuses two).
+  [ -r "$1" ] && [ -r "$1.jvm" ] && [ "${KJP_JAVA_MAJOR:-0}" -ge 25 ] || return 1
+  [ "$(cat "$1.jvm")" = "$(kjp_java_build)" ] || return 1
+  for opt in ${KONG_JAVA_OPTS:-}; do
+    case "$opt" in -Xshare:*|-XX:SharedArchiveFile=*|-XX:AOTCache=*|-XX:AOTCacheOutput=*|-XX:ArchiveClassesAtExit=*) return 1 ;; esac
+  done
+  return 0
+}

@@ -104,14 +104,12 @@ class PluginServerLauncherTest {
     }
 
     @Test
-    void theServerRunsC1OnlyWithASmallFootprintByDefaultAndKongJavaOptsOverridesIt() throws Exception {
+    void theServerRunsWithASmallFootprintByDefaultAndKongJavaOptsOverridesIt() throws Exception {
         Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/environ")), "needs Linux /proc to read the server's environment");
-        // Defaults measured in bench/README.md (issue #16): C1 only with the JVM's own thresholds (a cold server
-        // must keep up with Kong's first burst), the serial collector, a 64 MB heap, glibc's free memory handed
-        // back every second, at most two malloc arenas.
+        // Defaults measured in bench/README.md (issue #16): the serial collector, a 64 MB heap, glibc's free memory
+        // handed back every second, at most two malloc arenas; the compilers as the next test has them.
         ServerFlags defaults = serverFlags(Map.of("KONG_JAVA_OPTS", "-XX:+PrintFlagsFinal"));
-        assertThat(defaults.flags()).containsEntry("TieredCompilation", "true").containsEntry("TieredStopAtLevel", "1")
-                .containsEntry("CompileThresholdScaling", "1.000000")
+        assertThat(defaults.flags()).containsEntry("TieredCompilation", "true").containsEntry("CompileThresholdScaling", "1.000000")
                 .containsEntry("UseSerialGC", "true").containsEntry("MaxHeapSize", String.valueOf(64L << 20));
         // A product option from 21.0.4 and 22.0.1; the launcher leaves it out on runtimes without it.
         if (defaults.flags().containsKey("TrimNativeHeapInterval")) {
@@ -119,14 +117,73 @@ class PluginServerLauncherTest {
         }
         assertThat(defaults.environment()).containsEntry("MALLOC_ARENA_MAX", "2");
 
-        // The operator's KONG_JAVA_OPTS come later and win (here the documented tiered C2 for a long-running busy
-        // server); an operator's MALLOC_ARENA_MAX is kept.
+        // The operator's KONG_JAVA_OPTS come later and win; an operator's MALLOC_ARENA_MAX is kept.
         ServerFlags overridden = serverFlags(Map.of("KONG_JAVA_OPTS",
                 "-XX:+PrintFlagsFinal -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2 -XX:CompileThresholdScaling=5 -Xmx128m",
                 "MALLOC_ARENA_MAX", "4"));
         assertThat(overridden.flags()).containsEntry("TieredStopAtLevel", "4").containsEntry("CompileThresholdScaling", "5.000000")
                 .containsEntry("MaxHeapSize", String.valueOf(128L << 20));
         assertThat(overridden.environment()).containsEntry("MALLOC_ARENA_MAX", "4");
+    }
+
+    @Test
+    void onJava25TheBuildsAotCacheBringsC2AndWithoutItTheServerRunsC1Only() throws Exception {
+        Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/environ")), "needs Linux /proc to read the server's environment");
+        ServerFlags defaults = serverFlags(Map.of("KONG_JAVA_OPTS", "-XX:+PrintFlagsFinal"));
+        Path cache = Distribution.HOME.resolve("lib/kong-java-pdk.aot");
+        if (!defaults.flags().containsKey("AOTCache")) {
+            // A runtime before 24 has no AOT cache: the build made none, and C1 alone compiles a cold server's first
+            // events soonest (bench/README.md, "A default that keeps up with a cold burst").
+            assertThat(cache).as("an AOT cache on a runtime without them").doesNotExist();
+            assertThat(defaults.flags()).containsEntry("TieredStopAtLevel", "1");
+            return;
+        }
+        // Java 25+: the build's training run made the cache for this runtime, and the server starts from it with C2.
+        assertThat(cache).as("the AOT cache the build trains (libexec/train-aot-cache)").isRegularFile();
+        assertThat(defaults.flags()).containsEntry("AOTCache", cache.toString()).containsEntry("TieredStopAtLevel", "4")
+                .containsEntry("CICompilerCount", "2");
+
+        // An operator's own class-data archive or cache wins: the JVM refuses to start with two, so ours steps aside.
+        Path archive = Files.createTempFile("kjp-operator", ".jsa");
+        Files.delete(archive);
+        ServerFlags operators = serverFlags(Map.of("KONG_JAVA_OPTS", "-XX:+PrintFlagsFinal -Xshare:auto -XX:SharedArchiveFile=" + archive));
+        assertThat(operators.flags()).containsEntry("AOTCache", "").containsEntry("TieredStopAtLevel", "1");
+    }
+
+    @Test
+    void anAotCacheMadeByAnotherRuntimeIsLeftAloneAndTheServerRunsC1Only() throws Exception {
+        Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/environ")), "needs Linux /proc to read the server's environment");
+        // A copy of the distribution whose cache's stamp names another runtime, as after a JDK update in place.
+        Path copy = Files.createTempDirectory("kjp-other-runtime");
+        for (String dir : List.of("bin", "libexec")) {
+            copyTree(Distribution.HOME.resolve(dir), copy.resolve(dir));
+        }
+        Files.createDirectories(copy.resolve("lib"));
+        try (var jars = Files.list(Distribution.HOME.resolve("lib"))) {
+            for (Path jar : jars.filter(path -> path.toString().endsWith(".jar")).toList()) {
+                Files.createSymbolicLink(copy.resolve("lib").resolve(jar.getFileName()), jar);
+            }
+        }
+        Files.createSymbolicLink(copy.resolve("plugins"), Distribution.HOME.resolve("plugins"));
+        Files.writeString(copy.resolve("lib/kong-java-pdk.aot"), "not a cache this runtime made");
+        Files.writeString(copy.resolve("lib/kong-java-pdk.aot.jvm"), "/opt/another/jdk/bin/java Someone 25.0.0+1\n");
+
+        ServerFlags flags = serverFlags(copy.resolve("bin/kong-java-pluginserver"), Map.of("KONG_JAVA_OPTS", "-XX:+PrintFlagsFinal"));
+        assertThat(flags.flags()).containsEntry("TieredStopAtLevel", "1");
+        assertThat(flags.flags().getOrDefault("AOTCache", "")).isEmpty();
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
     }
 
     @Test
@@ -147,8 +204,12 @@ class PluginServerLauncherTest {
 
     /** The JVM flags (-XX:+PrintFlagsFinal in KONG_JAVA_OPTS) and environment of a server the launcher starts. */
     private static ServerFlags serverFlags(Map<String, String> environment) throws Exception {
+        return serverFlags(Distribution.bin("kong-java-pluginserver"), environment);
+    }
+
+    private static ServerFlags serverFlags(Path launcher, Map<String, String> environment) throws Exception {
         Path prefix = Files.createTempDirectory("kjp-flags");
-        Process server = kongStyle(Distribution.bin("kong-java-pluginserver") + " -kong-prefix " + prefix, environment);
+        Process server = kongStyle(launcher + " -kong-prefix " + prefix, environment);
         try {
             Map<String, String> flags = new HashMap<>();
             try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
