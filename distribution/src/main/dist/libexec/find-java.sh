@@ -73,17 +73,23 @@ kjp_trim_native_heap_opts() {
   fi
 }
 
-kjp_java_build() {
-  # What identifies the runtime at $JAVA for an AOT cache: its path and its exact build.
+kjp_aot_stamp() {
+  # What an AOT cache is made from: the runtime at $JAVA (its path and exact build) and every jar of lib/ and
+  # plugins/ (name, size, time). JDK 25 serves a cached class even after its jar has changed, so any difference
+  # here voids the cache. Fails without stat(1).
+  command -v stat > /dev/null 2>&1 || return 1
   _release="$(dirname "$(dirname "$JAVA")")/release"
-  echo "$JAVA $(sed -n 's/^IMPLEMENTOR="\(.*\)"/\1/p; s/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$_release" | tr '\n' ' ')"
+  _build=$(sed -n 's/^IMPLEMENTOR="\(.*\)"/\1/p; s/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$_release" | tr '\n' ' ')
+  _jars=$(stat -L -c '%n %s %Y' "$KJP_HOME"/lib/*.jar "$KJP_HOME"/plugins/*.jar | cksum)
+  echo "$JAVA ${_build}jars $_jars"
 }
 
 kjp_aot_cache_usable() {
-  # True when the AOT cache $1 exists, was made by this very runtime (its .jvm stamp, written by the training
-  # run), and KONG_JAVA_OPTS names no other class-data archive or cache (the JVM refuses two).
+  # True when the AOT cache $1 exists, its stamp ($1.jvm, written by the training run) matches this runtime and
+  # these jars, and KONG_JAVA_OPTS names no other class-data archive or cache (the JVM refuses two).
   [ -r "$1" ] && [ -r "$1.jvm" ] && [ "${KJP_JAVA_MAJOR:-0}" -ge 25 ] || return 1
-  [ "$(cat "$1.jvm")" = "$(kjp_java_build)" ] || return 1
+  _stamp=$(kjp_aot_stamp) || return 1
+  [ "$(cat "$1.jvm")" = "$_stamp" ] || return 1
   for opt in ${KONG_JAVA_OPTS:-}; do
     case "$opt" in -Xshare:*|-XX:SharedArchiveFile=*|-XX:AOTCache=*|-XX:AOTCacheOutput=*|-XX:ArchiveClassesAtExit=*) return 1 ;; esac
   done

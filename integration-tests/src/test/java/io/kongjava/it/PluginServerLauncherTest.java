@@ -173,6 +173,34 @@ class PluginServerLauncherTest {
         assertThat(flags.flags().getOrDefault("AOTCache", "")).isEmpty();
     }
 
+    @Test
+    void aJarChangedAfterTheCacheWasMadeVoidsIt() throws Exception {
+        Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/environ")), "needs Linux /proc to read the server's environment");
+        Assumptions.assumeTrue(Files.isRegularFile(Distribution.HOME.resolve("lib/kong-java-pdk.aot")),
+                "needs the AOT cache the build makes on Java 25+");
+        // JDK 25 serves a class from the cache even after its jar has changed, so the cache's stamp lists the jars.
+        Path copy = Files.createTempDirectory("kjp-changed-jar");
+        for (String dir : List.of("bin", "libexec", "lib", "plugins")) {
+            copyTree(Distribution.HOME.resolve(dir), copy.resolve(dir));
+        }
+        Process stamp = kongStyle("/bin/sh -c '. " + copy + "/libexec/find-java.sh; KJP_HOME=" + copy + "; kjp_find_java; kjp_aot_stamp'");
+        String stampText = new String(stamp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(stamp.waitFor()).isZero();
+        Files.writeString(copy.resolve("lib/kong-java-pdk.aot.jvm"), stampText);
+        Path launcher = copy.resolve("bin/kong-java-pluginserver");
+        assertThat(serverFlags(launcher, Map.of("KONG_JAVA_OPTS", "-XX:+PrintFlagsFinal")).flags())
+                .as("the copy's cache, stamped for its jars").containsEntry("AOTCache", copy.resolve("lib/kong-java-pdk.aot").toString());
+
+        Path jar;
+        try (var jars = Files.list(copy.resolve("lib"))) {
+            jar = jars.filter(path -> path.getFileName().toString().startsWith("kong-java-protocol-")).findFirst().orElseThrow();
+        }
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 86_400_000));
+
+        ServerFlags afterChange = serverFlags(launcher, Map.of("KONG_JAVA_OPTS", "-XX:+PrintFlagsFinal"));
+        assertThat(afterChange.flags()).containsEntry("AOTCache", "").containsEntry("TieredStopAtLevel", "1");
+    }
+
     private static void copyTree(Path from, Path to) throws IOException {
         try (var paths = Files.walk(from)) {
             for (Path path : paths.toList()) {
