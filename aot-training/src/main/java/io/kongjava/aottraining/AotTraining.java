@@ -19,15 +19,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The training run behind the plugin server's AOT cache (JDK 25+, {@code -XX:AOTCacheOutput}): starts the plugin
- * server through its launcher in training mode, puts Kong's Claude Code how-to traffic through it (the local gateway
- * plays Kong, a fake Anthropic API plays the provider; java-ai-proxy and java-file-log on one route, half the requests
- * streamed, bodies on both sides of Kong's 8 KB in-memory limit), then stops it, whereupon the JVM writes the cache.
- * The cache holds the classes the run loaded, already linked, and the run's method profiles, so a server started
- * from it compiles its hot paths with C2 from Kong's first requests on instead of profiling them first.
+ * The training runs behind the plugin server's and the local gateway's AOT caches (JDK 25+,
+ * {@code -XX:AOTCacheOutput}). Each starts a JVM through its launcher in training mode, puts Kong's Claude Code
+ * how-to traffic through it (java-ai-proxy and java-file-log on one route, half the requests streamed, bodies on
+ * both sides of Kong's 8 KB in-memory limit, a fake Anthropic API as the provider), then stops it, whereupon that JVM
+ * writes its cache. First the plugin server, with the local gateway in this JVM playing Kong; then the gateway, with
+ * the plugin server in its JVM as gateway.sh runs it. A cache holds the classes the run loaded, already linked, and
+ * the run's method profiles, so a JVM started from it compiles its hot paths with C2 from the first requests on
+ * instead of profiling them first.
  *
  * <pre>
- *   AotTraining --server BIN/kong-java-pluginserver --output LIB/kong-java-pdk.aot [--requests 3000]
+ *   AotTraining --server BIN/kong-java-pluginserver --output LIB/kong-java-pdk.aot
+ *               [--gateway BIN/kong-java-gateway --gateway-output LIB/kong-java-gateway.aot] [--requests 3000]
  * </pre>
  */
 public final class AotTraining {
@@ -44,25 +47,38 @@ public final class AotTraining {
     public static void main(String[] args) throws Exception {
         Path server = null;
         Path output = null;
+        Path gateway = null;
+        Path gatewayOutput = null;
         int requests = 3000;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
                 case "--server" -> server = Path.of(required(args[i], value));
                 case "--output" -> output = Path.of(required(args[i], value));
+                case "--gateway" -> gateway = Path.of(required(args[i], value));
+                case "--gateway-output" -> gatewayOutput = Path.of(required(args[i], value));
                 case "--requests" -> requests = Integer.parseInt(required(args[i], value));
                 default -> usage("unknown option " + args[i]);
             }
             i++;
         }
-        if (server == null || output == null || requests < 1) {
-            usage("--server and --output are required, --requests must be positive");
+        if (server == null || output == null || requests < 1 || (gateway == null) != (gatewayOutput == null)) {
+            usage("--server and --output are required, --gateway and --gateway-output go together, --requests must be positive");
         }
         // The gateway says what a Kong operator would want to hear (its listener, an externally managed server): not
         // news in a build's output. Its errors still show.
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
         long started = System.nanoTime();
         Result result = train(server.toAbsolutePath(), output.toAbsolutePath(), requests);
+        report(output, result, started);
+        if (gateway != null) {
+            started = System.nanoTime();
+            result = trainGateway(gateway.toAbsolutePath(), server.toAbsolutePath(), gatewayOutput.toAbsolutePath(), requests);
+            report(gatewayOutput, result, started);
+        }
+    }
+
+    private static void report(Path output, Result result, long started) throws IOException {
         System.out.printf("aot-training: %s, %d MB, from %d how-to requests (%d streamed) in %.1f s%n", output,
                 Files.size(output) >> 20, result.requests(), result.streamed(), (System.nanoTime() - started) / 1e9);
     }
@@ -85,7 +101,7 @@ public final class AotTraining {
         try (FakeAnthropic anthropic = FakeAnthropic.start().requireApiKey(API_KEY)) {
             awaitSocket(socket, process, serverLog);
             int port = freePort();
-            Path conf = writeConfig(dir, prefix, socket, server, anthropic.url(), port);
+            Path conf = writeConfig(dir, prefix, socket, server, null, anthropic.url(), port);
             try (GatewayMain.Running gateway = GatewayMain.start(conf, Map.of("ANTHROPIC_API_KEY", API_KEY,
                     "ANTHROPIC_PINNED_MODEL", PINNED_MODEL), false)) {
                 result = drive(URI.create("http://127.0.0.1:" + port + "/anything/v1/messages"), requests);
@@ -101,8 +117,45 @@ public final class AotTraining {
         return result;
     }
 
+    /**
+     * The local gateway's own cache: the gateway started by its launcher in training mode, as gateway.sh runs it (the
+     * plugin server in its JVM, {@code --plugins-in-process}), with the same traffic.
+     */
+    static Result trainGateway(Path gateway, Path server, Path output, int requests) throws Exception {
+        Path dir = Files.createTempDirectory("kong-java-aot-training");
+        Path prefix = dir.resolve("prefix");
+        Files.createDirectories(prefix);
+        Path log = dir.resolve("gateway.log");
+        Files.deleteIfExists(output);
+        Result result;
+        try (FakeAnthropic anthropic = FakeAnthropic.start().requireApiKey(API_KEY)) {
+            int port = freePort();
+            Path conf = writeConfig(dir, prefix, prefix.resolve("kong-java-pluginserver.socket"), server,
+                    server + " -kong-prefix " + prefix, anthropic.url(), port);
+            ProcessBuilder command = new ProcessBuilder(gateway.toString(), "-c", conf.toString(), "--plugins-in-process")
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            command.environment().put(OUTPUT_VARIABLE, output.toString());
+            command.environment().put("ANTHROPIC_API_KEY", API_KEY);
+            command.environment().put("ANTHROPIC_PINNED_MODEL", PINNED_MODEL);
+            Process process = command.start();
+            try {
+                awaitPort(port, process, log);
+                result = drive(URI.create("http://127.0.0.1:" + port + "/anything/v1/messages"), requests);
+                awaitLogLines(dir.resolve("claude.json"), requests);
+            } finally {
+                stop(process, log);
+            }
+        }
+        if (!Files.isRegularFile(output) || Files.size(output) == 0) {
+            throw new IOException("the gateway wrote no AOT cache at " + output + "; its output:\n" + tail(log));
+        }
+        deleteTree(dir);
+        return result;
+    }
+
     /** Kong's how-to, as kong-config/kong.conf and kong.yaml have it, pointed at the fake provider. */
-    private static Path writeConfig(Path dir, Path prefix, Path socket, Path server, String anthropicUrl, int port) throws IOException {
+    private static Path writeConfig(Path dir, Path prefix, Path socket, Path server, String startCmd, String anthropicUrl, int port)
+            throws IOException {
         Path yaml = dir.resolve("kong.yaml");
         Files.writeString(yaml, """
                 _format_version: "3.0"
@@ -144,6 +197,7 @@ public final class AotTraining {
                 "plugins = bundled,java-ai-proxy,java-file-log",
                 "pluginserver_names = java-ai-proxy,java-file-log",
                 "pluginserver_java_ai_proxy_socket = " + socket,
+                startCmd == null ? "" : "pluginserver_java_ai_proxy_start_cmd = " + startCmd,
                 "pluginserver_java_ai_proxy_query_cmd = " + query + "java-ai-proxy",
                 "pluginserver_java_file_log_socket = " + socket,
                 "pluginserver_java_file_log_query_cmd = " + query + "java-file-log",
@@ -215,6 +269,23 @@ public final class AotTraining {
         throw new IOException("java-file-log wrote " + lines + " lines for " + requests + " requests within 60 s");
     }
 
+    private static void awaitPort(int port, Process process, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try (java.net.Socket ignored = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                return;
+            } catch (IOException notYet) {
+                if (!process.isAlive()) {
+                    throw new IOException("the gateway exited with " + process.exitValue() + " before listening:\n" + tail(log));
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("the gateway did not listen on port " + port + " within 60 s:\n" + tail(log));
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
     private static void awaitSocket(Path socket, Process process, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.exists(socket)) {
@@ -267,7 +338,8 @@ public final class AotTraining {
 
     private static void usage(String problem) {
         System.err.println("aot-training: " + problem
-                + "\nusage: AotTraining --server BIN/kong-java-pluginserver --output LIB/kong-java-pdk.aot [--requests N]");
+                + "\nusage: AotTraining --server BIN/kong-java-pluginserver --output LIB/kong-java-pdk.aot"
+                + " [--gateway BIN/kong-java-gateway --gateway-output LIB/kong-java-gateway.aot] [--requests N]");
         System.exit(2);
     }
 }
