@@ -13,7 +13,7 @@ root=$PWD
 dist=$root/distribution/target/kong-java-pdk
 prefix=${KONG_PREFIX:-$root/target/kong-prefix}
 
-echo "gateway.sh: building the distribution (mvn -DskipTests package)..." >&2
+echo "gateway.sh: building the distribution (mvn -DskipTests package; on Java 25+ also the AOT caches, about a minute after a change)..." >&2
 mvn -B -q -ntp -DskipTests package
 
 mkdir -p "$prefix"
