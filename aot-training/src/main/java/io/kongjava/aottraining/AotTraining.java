@@ -110,9 +110,7 @@ public final class AotTraining {
         } finally {
             stop(process, serverLog);
         }
-        if (!Files.isRegularFile(output) || Files.size(output) == 0) {
-            throw new IOException("the plugin server wrote no AOT cache at " + output + "; its output:\n" + tail(serverLog));
-        }
+        requireCache(output, "the plugin server", serverLog);
         deleteTree(dir);
         return result;
     }
@@ -146,11 +144,15 @@ public final class AotTraining {
                 stop(process, log);
             }
         }
-        if (!Files.isRegularFile(output) || Files.size(output) == 0) {
-            throw new IOException("the gateway wrote no AOT cache at " + output + "; its output:\n" + tail(log));
-        }
+        requireCache(output, "the gateway", log);
         deleteTree(dir);
         return result;
+    }
+
+    private static void requireCache(Path output, String who, Path log) throws IOException {
+        if (!Files.isRegularFile(output) || Files.size(output) == 0) {
+            throw new IOException(who + " wrote no AOT cache at " + output + "; its output:\n" + tail(log));
+        }
     }
 
     /** Kong's how-to, as kong-config/kong.conf and kong.yaml have it, pointed at the fake provider. */
