@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -107,6 +108,21 @@ public final class GatewayMain {
         }
     }
 
+    /** Where the dumps went wrong for a plugin that is enabled but was dumped by no plugin server, if they did. */
+    private static String whyNotInstalled(String name, Collection<PluginServerProcesses.Dumped> dumps, KongConf conf) {
+        for (PluginServerProcesses.Dumped dumped : dumps) {
+            if (dumped.ignored().contains(name)) {
+                return " (" + conf.queryCmdOrigin(dumped.entry()) + " dumped it after " + dumped.pluginName()
+                        + ", and Kong 3.9+ reads only the first plugin of a dump: give " + name + " its own pluginserver entry"
+                        + " whose query_cmd is 'kong-java-pluginserver --dump-plugin-info " + name + "')";
+            }
+        }
+        if (dumps.isEmpty()) {
+            return " (pluginserver_names names no plugin server)";
+        }
+        return " (the plugin servers dumped " + String.join(", ", dumps.stream().map(PluginServerProcesses.Dumped::pluginName).toList()) + ")";
+    }
+
     /** Loads the configuration, starts the plugin servers and the proxy; what tests and the CLI share. */
     public static Running start(Path confFile, Map<String, String> environment) throws ConfigException, IOException {
         return start(confFile, environment, false);
@@ -133,6 +149,12 @@ public final class GatewayMain {
             }
             dumps.put(dumped.pluginName(), dumped);
             schemas.put(dumped.pluginName(), dumped.schema());
+            if (!dumped.ignored().isEmpty()) {
+                log.log(Level.WARNING, conf.queryCmdOrigin(entry) + ": the query command dumped " + (dumped.ignored().size() + 1)
+                        + " plugins; Kong 3.9+ reads only the first (" + dumped.pluginName() + "), and so does this gateway"
+                        + " (" + String.join(", ", dumped.ignored()) + " ignored). Give each plugin its own pluginserver entry"
+                        + " whose query_cmd dumps that plugin alone (kong-java-pluginserver --dump-plugin-info NAME).");
+            }
         }
         List<String> enabled = new ArrayList<>();
         for (String name : conf.list("plugins")) {
@@ -140,7 +162,8 @@ public final class GatewayMain {
                 continue;
             }
             if (!dumps.containsKey(name)) {
-                throw new ConfigException(name + " plugin is enabled but not installed; no plugin found");
+                throw new ConfigException(conf.where("plugins") + ": " + name + " plugin is enabled but not installed; no plugin found"
+                        + whyNotInstalled(name, dumps.values(), conf));
             }
             enabled.add(name);
         }

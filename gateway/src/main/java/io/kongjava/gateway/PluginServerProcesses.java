@@ -28,7 +28,15 @@ public final class PluginServerProcesses implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PluginServerProcesses.class.getName());
 
     /** What one entry's query command told: the plugin it serves and where. */
-    public record Dumped(KongConf.PluginServerEntry entry, String protocol, Map<String, Object> plugin) {
+    /**
+     * @param ignored the names of the plugins the dump listed after the first, which Kong 3.9+ (and this gateway)
+     *                never reads: a {@code --dump-all-plugins} style query command
+     */
+    public record Dumped(KongConf.PluginServerEntry entry, String protocol, Map<String, Object> plugin, List<String> ignored) {
+        public Dumped(KongConf.PluginServerEntry entry, String protocol, Map<String, Object> plugin) {
+            this(entry, protocol, plugin, List.of());
+        }
+
         public String pluginName() {
             return String.valueOf(plugin.get("Name"));
         }
@@ -106,7 +114,10 @@ public final class PluginServerProcesses implements AutoCloseable {
         if (!(plugin.get("Phases") instanceof List<?>) || !(plugin.get("Schema") instanceof Map<?, ?>)) {
             throw new ConfigException(entry.name() + ": the dumped plugin has no Phases array or no Schema");
         }
-        return new Dumped(entry, protocol, plugin);
+        List<String> ignored = plugins.stream().skip(1)
+                .map(other -> other instanceof Map<?, ?> info ? String.valueOf(info.get("Name")) : String.valueOf(other))
+                .toList();
+        return new Dumped(entry, protocol, plugin, ignored);
     }
 
     private static String abbreviate(String text) {

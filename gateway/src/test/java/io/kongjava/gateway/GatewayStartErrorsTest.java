@@ -115,4 +115,34 @@ class GatewayStartErrorsTest {
                 .hasMessageStartingWith(conf.toAbsolutePath() + ":8: pluginserver_hello_start_cmd: cannot run plugin server hello in process: "
                         + "plugins directory " + dir.resolve("home/plugins") + " does not exist");
     }
+
+    @Test
+    void aPluginDumpedAfterTheFirstIsNotInstalledAndTheErrorSaysWhyAndWhere() throws Exception {
+        Path conf = confWithStartCmd("/bin/true");
+        Files.writeString(dir.resolve("dump.json"), """
+                [{"Name": "hello", "Phases": ["access"], "Priority": 1, "Version": "1.0",
+                  "Schema": {"name": "hello", "fields": [{"config": {"type": "record", "fields": []}}]}},
+                 {"Name": "goodbye", "Phases": ["log"], "Priority": 1, "Version": "1.0",
+                  "Schema": {"name": "goodbye", "fields": [{"config": {"type": "record", "fields": []}}]}}]
+                """);
+        Files.writeString(conf, Files.readString(conf).replace("plugins = bundled,hello", "plugins = bundled,hello,goodbye"));
+
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(conf.toAbsolutePath() + ":4: plugins: goodbye plugin is enabled but not installed; no plugin found ("
+                        + conf.toAbsolutePath() + ":7: pluginserver_hello_query_cmd dumped it after hello, and Kong 3.9+ reads only the"
+                        + " first plugin of a dump: give goodbye its own pluginserver entry whose query_cmd is"
+                        + " 'kong-java-pluginserver --dump-plugin-info goodbye')");
+    }
+
+    @Test
+    void aPluginNoServerDumpedNamesThePluginsLineAndWhatWasDumped() throws Exception {
+        Path conf = confWithStartCmd("/bin/true");
+        Files.writeString(conf, Files.readString(conf).replace("plugins = bundled,hello", "plugins = bundled,hello,helo"));
+
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(conf.toAbsolutePath() + ":4: plugins: helo plugin is enabled but not installed; no plugin found"
+                        + " (the plugin servers dumped hello)");
+    }
 }
