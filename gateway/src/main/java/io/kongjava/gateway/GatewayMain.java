@@ -138,6 +138,7 @@ public final class GatewayMain {
         conf.warnings().forEach(warning -> log.log(Level.WARNING, warning));
         Files.createDirectories(conf.prefix());
         List<KongConf.PluginServerEntry> entries = conf.pluginServers();
+        InProcessServers.checkSockets(entries, conf);
         Map<String, PluginServerProcesses.Dumped> dumps = new LinkedHashMap<>();
         Map<String, Map<String, Object>> schemas = new LinkedHashMap<>();
         for (KongConf.PluginServerEntry entry : entries) {

@@ -54,6 +54,31 @@ final class InProcessServers {
     }
 
     /**
+     * Refuses an entry whose start_cmd runs our launcher on another socket than the entry's: Kong (and this gateway)
+     * would wait on a socket nobody opens and answer every request of the plugin with an error.
+     */
+    static void checkSockets(List<KongConf.PluginServerEntry> entries, KongConf conf) throws ConfigException {
+        for (KongConf.PluginServerEntry entry : entries) {
+            String[] arguments = entry.startCmd() == null ? null : launcherArguments(entry.startCmd());
+            if (arguments == null) {
+                continue;
+            }
+            Path listensOn;
+            try {
+                listensOn = InProcessPluginServer.socketOf(arguments);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(conf.startCmdOrigin(entry) + ": " + e.getMessage() + "\n  start_cmd: " + entry.startCmd());
+            }
+            Path expected = entry.socket().toAbsolutePath().normalize();
+            if (!listensOn.equals(expected)) {
+                throw new ConfigException(conf.socketOrigin(entry) + ": plugin server " + entry.name() + " is reached on " + expected
+                        + ", but its start_cmd (" + conf.startCmdOrigin(entry) + ") makes " + LAUNCHER + " listen on " + listensOn
+                        + ": add '--socket " + expected + "' to the start_cmd, or make the two name the same path");
+            }
+        }
+    }
+
+    /**
      * The server's arguments as the launcher would pass them ({@code --plugins-directory KJP_HOME/plugins}, then the
      * command's own); {@code null} when the command is not the launcher or needs a shell to be read.
      */

@@ -236,6 +236,12 @@ public final class KongConf {
         return where(values.containsKey(key) ? key : "pluginserver_names");
     }
 
+    /** {@code FILE:LINE: KEY} of an entry's socket, as {@link #startCmdOrigin}. */
+    String socketOrigin(PluginServerEntry entry) {
+        String key = "pluginserver_" + entry.name().replace('-', '_') + "_socket";
+        return where(values.containsKey(key) ? key : "pluginserver_names");
+    }
+
     /** {@code FILE:LINE: KEY} of an entry's query command, as {@link #startCmdOrigin}. */
     String queryCmdOrigin(PluginServerEntry entry) {
         String key = "pluginserver_" + entry.name().replace('-', '_') + "_query_cmd";

@@ -50,14 +50,15 @@ class GatewayStartErrorsTest {
 
     @Test
     void aStartCmdThatDoesNotExistFailsAtOnceSayingCommandNotFound() throws Exception {
-        Path conf = confWithStartCmd(dir.resolve("no-such-dir/kong-java-pluginserver").toString());
+        String startCmd = dir.resolve("no-such-dir/kong-java-pluginserver") + " --socket " + dir.resolve("hello.sock");
+        Path conf = confWithStartCmd(startCmd);
 
         long started = System.nanoTime();
         assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(conf.toAbsolutePath() + ":8: pluginserver_hello_start_cmd: plugin server hello exited with status 127"
                         + " (command not found) before accepting on " + dir.resolve("hello.sock"))
-                .hasMessageContaining("start_cmd: " + dir.resolve("no-such-dir/kong-java-pluginserver"))
+                .hasMessageContaining("start_cmd: " + startCmd)
                 .hasMessageContaining("not found"); // what /bin/sh printed
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
     }
@@ -108,7 +109,7 @@ class GatewayStartErrorsTest {
     @Test
     void aPluginServerThatCannotRunInProcessNamesTheStartCmdsLineAndWhy() throws Exception {
         // the launcher's plugins directory (KJP_HOME/plugins) does not exist under this made-up home
-        Path conf = confWithStartCmd(dir.resolve("home/bin/kong-java-pluginserver") + " -kong-prefix " + dir);
+        Path conf = confWithStartCmd(dir.resolve("home/bin/kong-java-pluginserver") + " --socket " + dir.resolve("hello.sock"));
 
         assertThatThrownBy(() -> GatewayMain.start(conf, Map.of(), true))
                 .isInstanceOf(ConfigException.class)
@@ -144,5 +145,19 @@ class GatewayStartErrorsTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessage(conf.toAbsolutePath() + ":4: plugins: helo plugin is enabled but not installed; no plugin found"
                         + " (the plugin servers dumped hello)");
+    }
+
+    @Test
+    void aStartCmdThatListensOnAnotherSocketThanTheEntrysFailsAtOnceNamingBoth() throws Exception {
+        Path conf = confWithStartCmd(dir.resolve("home/bin/kong-java-pluginserver") + " -kong-prefix " + dir.resolve("prefix"));
+
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(conf.toAbsolutePath() + ":6: pluginserver_hello_socket: plugin server hello is reached on " + dir.resolve("hello.sock")
+                        + ", but its start_cmd (" + conf.toAbsolutePath() + ":8: pluginserver_hello_start_cmd) makes kong-java-pluginserver listen on "
+                        + dir.resolve("prefix/kong-java-pluginserver.socket") + ": add '--socket " + dir.resolve("hello.sock")
+                        + "' to the start_cmd, or make the two name the same path");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
     }
 }

@@ -76,6 +76,15 @@ public final class InProcessPluginServer implements PluginServerClient {
                 options.instanceIdleTimeout());
     }
 
+    /**
+     * The Unix socket {@code kong-java-pluginserver ARGS} listens on, as an absolute path.
+     *
+     * @throws IllegalArgumentException when {@code args} are not the server's options
+     */
+    public static Path socketOf(String... args) {
+        return Main.Options.parse(args).listensOn().toAbsolutePath().normalize();
+    }
+
     /** Warms the plugins up in the background (as the socket server does once it listens) and expires idle instances. */
     public InProcessPluginServer start() {
         housekeeping.start();

@@ -134,8 +134,7 @@ public final class Main {
         if (catalog.all().isEmpty()) {
             log.log(Level.WARNING, "no plugins found; Kong will get \"no plugin named ...\" for every instance");
         }
-        Path socket = options.socket() != null ? options.socket()
-                : options.prefix().resolve(SERVER_NAME + ".socket");
+        Path socket = options.listensOn();
         PluginServer server = new PluginServer(socket, catalog, ProcessRequestExchange.shared(),
                 new PluginServer.Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), options.instanceIdleTimeout(), true));
         AutoCloseable metrics;
@@ -263,6 +262,11 @@ public final class Main {
     record Options(Path prefix, Path socket, Path pluginsDirectory, String dumpPluginInfo, boolean dumpAll,
                    boolean dumpObject, Duration instanceIdleTimeout, Boolean exitWithParent, boolean verbose,
                    boolean version, boolean help, String metricsListen, String otlpEndpoint) {
+
+        /** The socket the server listens on: {@code --socket}, else the prefix's {@code kong-java-pluginserver.socket}. */
+        Path listensOn() {
+            return socket != null ? socket : prefix.resolve(SERVER_NAME + ".socket");
+        }
 
         static Options parse(String[] args) {
             Path prefix = Path.of(DEFAULT_PREFIX);
