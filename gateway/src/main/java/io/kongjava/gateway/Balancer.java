@@ -306,7 +306,7 @@ final class Balancer {
         return switch (hash.on()) {
             case "ip" -> request.forwardedIp();
             case "header" -> request.header(hash.key());
-            case "path" -> request.path;
+            case "path" -> request.normalizedPath(); // Kong hashes nginx's normalized $uri
             case "query_arg" -> Router.queries(request.rawQuery).getOrDefault(hash.key(), List.of()).stream().findFirst().orElse(null);
             case "uri_capture" -> request.uriCapturesNamed.get(hash.key());
             case "cookie" -> cookie(request.header("cookie"), hash.key());

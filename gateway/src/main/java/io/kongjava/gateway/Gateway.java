@@ -224,11 +224,13 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             requests.readHead(exchange, state);
-            // the query and the addresses only for expression routes: reading the local address is a system call
+            // Kong routes on the normalized path (kong/router/utils.lua): /public/../admin is /admin's, plugins and all.
+            // The query and the addresses only for expression routes: reading the local address is a system call.
+            String path = state.normalizedPath();
             Optional<Router.Match> match = router.hasExpressions()
-                    ? router.match(state.method, state.header("host"), state.port, state.path, state.headers, new Router.Connection(
+                    ? router.match(state.method, state.header("host"), state.port, path, state.headers, new Router.Connection(
                             state.rawQuery, state.clientIp, state.clientPort, exchange.getLocalAddress().getAddress().getHostAddress()))
-                    : router.match(state.method, state.header("host"), state.port, state.path, state.headers);
+                    : router.match(state.method, state.header("host"), state.port, path, state.headers);
             Long streamable = match.isPresent() && !match.get().route().requestBuffering() ? requests.streamableLength(state) : null;
             UpstreamClient.StreamedBody streamed = null;
             if (streamable != null) {

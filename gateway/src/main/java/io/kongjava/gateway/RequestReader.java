@@ -115,10 +115,18 @@ final class RequestReader {
     void readHead(HttpExchange exchange, KongRequest state) {
         state.method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
         URI uri = exchange.getRequestURI();
-        String rawPath = uri.getRawPath();
-        state.path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
-        String rawQuery = uri.getRawQuery();
-        state.rawQuery = rawQuery == null ? "" : rawQuery;
+        String target = uri.toString();
+        if (target.startsWith("/")) {
+            // origin-form, split by hand: URI would read "//admin/x" as the authority "admin" and the path "/x"
+            int question = target.indexOf('?');
+            state.path = question < 0 ? target : target.substring(0, question);
+            state.rawQuery = question < 0 ? "" : target.substring(question + 1);
+        } else {
+            String rawPath = uri.getRawPath();
+            state.path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
+            String rawQuery = uri.getRawQuery();
+            state.rawQuery = rawQuery == null ? "" : rawQuery;
+        }
         exchange.getRequestHeaders().forEach((name, values) -> state.headers.put(name.toLowerCase(Locale.ROOT), values));
         String host = state.header("host");
         state.host = host == null ? exchange.getLocalAddress().getHostString() : withoutPort(host);

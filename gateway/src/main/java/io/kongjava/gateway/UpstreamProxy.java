@@ -8,6 +8,7 @@ import io.kongjava.relay.UpstreamTls;
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.catalogue.HopByHopHeaders;
 import io.kongjava.emulation.KongRequest;
+import io.kongjava.emulation.KongUri;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -153,7 +154,9 @@ final class UpstreamProxy implements AutoCloseable {
                        Balancer balancer, Set<Balancer.Target> picked, String hostHeaderOverride, UpstreamClient.StreamedBody streamed)
             throws IOException {
         KongRequest.Upstream up = state.upstream;
-        String path = up.path != null ? up.path : Router.upstreamPath(route.stripPath(), service.path(), state.path, state.strippedPrefix);
+        // Kong sends the normalized path, escaped again (runloop/handler.lua: escape(match_t.upstream_uri))
+        String path = up.path != null ? up.path
+                : KongUri.escape(Router.upstreamPath(route.stripPath(), service.path(), state.normalizedPath(), state.strippedPrefix));
         String query = up.rawQuery != null ? up.rawQuery : state.rawQuery;
         state.upstreamUri = query.isEmpty() ? path : path + "?" + query;
 

@@ -21,8 +21,23 @@ public final class KongRequest {
     public String scheme = "http";
     public String host = "localhost";
     public int port = 8000;
-    /** The path as received, without the query. */
+    /** The path as received, without the query ({@code kong.request.get_raw_path}). */
     public String path = "/";
+    private String normalizedFrom;
+    private String normalizedPath;
+
+    /**
+     * The path Kong routes on and {@code kong.request.get_path} returns: {@link #path} normalized
+     * ({@link KongUri#normalize}, slashes merged).
+     */
+    public String normalizedPath() {
+        String raw = path;
+        if (raw != normalizedFrom) {
+            normalizedPath = KongUri.normalize(raw, true);
+            normalizedFrom = raw;
+        }
+        return normalizedPath;
+    }
     /** The query string without {@code ?}; empty when none. */
     public String rawQuery = "";
     public final Map<String, List<String>> headers = new LinkedHashMap<>();

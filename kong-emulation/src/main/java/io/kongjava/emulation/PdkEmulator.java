@@ -118,7 +118,8 @@ public final class PdkEmulator implements PdkHandler {
             case REQUEST_GET_FORWARDED_PREFIX -> r.strippedPrefix;
             case REQUEST_GET_HTTP_VERSION -> r.httpVersion == Math.rint(r.httpVersion) ? (Object) (long) r.httpVersion : (Object) r.httpVersion;
             case REQUEST_GET_METHOD -> r.method;
-            case REQUEST_GET_PATH, REQUEST_GET_RAW_PATH -> r.path;
+            case REQUEST_GET_PATH -> r.normalizedPath();
+            case REQUEST_GET_RAW_PATH -> r.path;
             case REQUEST_GET_PATH_WITH_QUERY -> r.pathWithQuery();
             case REQUEST_GET_RAW_QUERY -> r.rawQuery;
             case REQUEST_GET_QUERY_ARG -> queryArg(string(args, 0));

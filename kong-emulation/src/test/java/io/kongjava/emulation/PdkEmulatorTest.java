@@ -39,6 +39,14 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void getPathIsTheNormalizedPathAndGetRawPathThePathAsSent() throws Exception {
+        request.path = "/t/Abc%20123%2f/parent/..//test/./";
+
+        assertThat(value("kong.request.get_path")).isEqualTo("/t/Abc 123%2F/test/");
+        assertThat(value("kong.request.get_raw_path")).isEqualTo("/t/Abc%20123%2f/parent/..//test/./");
+    }
+
+    @Test
     void isTrustedAnswersFromTrustedIps() {
         assertThat(value("kong.ip.is_trusted", "10.1.2.3")).as("Kong's default: no trusted IP").isEqualTo(false);
 
