@@ -65,8 +65,11 @@ public final class DeclarativeConfig {
         }
     }
 
-    /** A configured plugin; {@code serviceId}/{@code routeId} null when not scoped to one. */
-    public record PluginEntity(String id, String name, Map<String, Object> config, String serviceId, String routeId) {
+    /**
+     * A configured plugin; {@code serviceId}/{@code routeId} null when not scoped to one; {@code origin} where it is
+     * declared ({@code kong.yaml:12: services[0].plugins[0]}).
+     */
+    public record PluginEntity(String id, String name, Map<String, Object> config, String serviceId, String routeId, String origin) {
     }
 
     /** Why consumers, and plugins scoped to one, are refused rather than their plugins being run for every request. */
@@ -956,7 +959,7 @@ public final class DeclarativeConfig {
             return;
         }
         String id = string(p.get("id"), uuid("plugin:" + name + ":" + serviceId + ":" + routeId + ":" + where));
-        plugins.add(new PluginEntity(id, name, config, serviceId, routeId));
+        plugins.add(new PluginEntity(id, name, config, serviceId, routeId, at(where)));
     }
 
     private String scope(String serviceId, String routeId) {

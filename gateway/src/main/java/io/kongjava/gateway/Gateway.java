@@ -6,6 +6,7 @@ import io.kongjava.http.BlockingHttpServer;
 import io.kongjava.http.UpstreamClient;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.emulation.IpRanges;
 import io.kongjava.emulation.KongRequest;
 import io.kongjava.emulation.PdkEmulator;
@@ -199,6 +200,17 @@ public final class Gateway implements AutoCloseable {
         return front != null ? front.address() : server.getAddress();
     }
 
+    /** Starts every configured plugin's instance now (see {@link PluginIterator#startAll}); closes the gateway when one fails. */
+    public Gateway startPluginInstances() throws ConfigException {
+        try {
+            plugins.startAll();
+        } catch (ConfigException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
     /** The plugins that run for {@code route}, as Kong's plugins iterator picks them. */
     List<ConfiguredPlugin> pluginsFor(DeclarativeConfig.Route route) {
         return plugins.resolve(route);
@@ -367,7 +379,12 @@ public final class Gateway implements AutoCloseable {
             }
             return true;
         } catch (RpcErrorException e) {
-            // Kong 3.7+ logs the error and goes on without the plugin (fail-open).
+            if (e.method().equals(RpcMethod.START_INSTANCE.wireName())) {
+                // Kong raises when an instance cannot start (plugin_servers/plugin.lua): 500 in rewrite and access
+                LOG.log(Level.ERROR, "[" + plugin.entity().name() + "] " + phase + ": starting instance: " + e.error());
+                return !"rewrite".equals(phase) && !"access".equals(phase);
+            }
+            // Kong 3.7+ logs a HandleEvent or Step error and goes on without the plugin (fail-open).
             LOG.log(Level.ERROR, "[" + plugin.entity().name() + "] " + phase + ": " + e.getMessage());
             return true;
         } catch (IOException e) {

@@ -224,6 +224,7 @@ public final class GatewayMain {
                                 (int) Math.min(Integer.MAX_VALUE, conf.nonNegative("upstream_keepalive_pool_size", 512)),
                                 conf.nonNegative("upstream_keepalive_max_requests", 10_000),
                                 Duration.ofSeconds(conf.nonNegative("upstream_keepalive_idle_timeout", 60))))
+                        .startPluginInstances()
                         .start(listen);
             } catch (BindException e) {
                 throw new ConfigException(conf.where("proxy_listen") + ": cannot listen on " + listen.getHostString() + ":" + listen.getPort()

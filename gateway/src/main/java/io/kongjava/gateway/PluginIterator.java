@@ -3,6 +3,8 @@ package io.kongjava.gateway;
 import io.kongjava.kongclient.KongPluginInstances;
 import io.kongjava.kongclient.KongRpcClient;
 import io.kongjava.kongclient.PluginServerClient;
+import io.kongjava.kongclient.RpcErrorException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,6 +44,24 @@ final class PluginIterator implements AutoCloseable {
         this.config = config;
         this.dumps = dumps;
         this.inProcess = Map.copyOf(inProcess);
+    }
+
+    /**
+     * Starts an instance of every configured plugin, as Kong does at a plugin's first request: a config its plugin
+     * refuses (a check the dumped schema cannot express) fails the gateway's start here, at its place in kong.yaml,
+     * rather than every request of its routes later.
+     */
+    void startAll() throws ConfigException {
+        for (DeclarativeConfig.PluginEntity entity : config.plugins) {
+            ConfiguredPlugin plugin = new ConfiguredPlugin(entity, dumps.get(entity.name()), instancesFor(dumps.get(entity.name())));
+            try {
+                plugin.instances().instanceFor(plugin.rpcEntity());
+            } catch (RpcErrorException e) {
+                throw new ConfigException(entity.origin() + " (" + entity.name() + "): the plugin refused its config: " + e.error());
+            } catch (IOException e) {
+                throw new ConfigException(entity.origin() + " (" + entity.name() + "): cannot start an instance: " + e.getMessage());
+            }
+        }
     }
 
     /** The plugins that run for {@code route}, resolved on its first request. */
