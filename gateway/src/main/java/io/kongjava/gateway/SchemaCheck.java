@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * Kong's schema rules for plugin configs ({@link KongSchemaRules}, which the PDK binds configs with too), applied to the
- * schema a plugin server dumped: types, required, defaults, one_of,
- * unknown fields; and vault references resolved where the schema marks a string {@code referenceable}, alone or as the
+ * schema a plugin server dumped: types, required, defaults, one_of, gt, between, len_min (1 for a string unless the
+ * field says otherwise, as Kong), len_max, unknown fields; and vault references resolved where the schema marks a string {@code referenceable}, alone or as the
  * elements of an array or set or the values of a map, or inside the records of an array (Kong's {@code process_auto_fields}). Anywhere else a reference is
  * plain text.
  */
@@ -82,8 +82,27 @@ final class SchemaCheck {
         }
         switch (kongType) {
             case STRING -> {
+                String text = (String) value;
+                int lenMin = field.get("len_min") instanceof Number n ? n.intValue() : KongSchemaRules.STRING_LEN_MIN;
                 if (field.get("one_of") instanceof List<?> allowed && !allowed.contains(value)) {
                     errors.add(path + ": " + KongSchemaRules.notOneOf(allowed));
+                } else if (text.length() < lenMin) {
+                    errors.add(path + ": " + KongSchemaRules.tooShort(lenMin));
+                } else if (field.get("len_max") instanceof Number max && text.length() > max.intValue()) {
+                    errors.add(path + ": " + KongSchemaRules.tooLong(max.intValue()));
+                }
+            }
+            case INTEGER, NUMBER -> {
+                double number = ((Number) value).doubleValue();
+                if (field.get("one_of") instanceof List<?> allowed && allowed.stream().noneMatch(
+                        option -> option instanceof Number o && o.doubleValue() == number)) {
+                    errors.add(path + ": " + KongSchemaRules.notOneOf(allowed));
+                } else if (field.get("gt") instanceof Number gt && !(number > gt.doubleValue())) {
+                    errors.add(path + ": " + KongSchemaRules.notGreaterThan(gt.doubleValue()));
+                } else if (field.get("between") instanceof List<?> range && range.size() == 2
+                        && range.get(0) instanceof Number low && range.get(1) instanceof Number high
+                        && (number < low.doubleValue() || number > high.doubleValue())) {
+                    errors.add(path + ": " + KongSchemaRules.notBetween(low.doubleValue(), high.doubleValue()));
                 }
             }
             case RECORD -> {
@@ -120,7 +139,7 @@ final class SchemaCheck {
                 }
             }
             default -> {
-                // integer, number, boolean: the type is all Kong's dumped schema asks here
+                // boolean: the type is all Kong's dumped schema asks here
             }
         }
         return value;

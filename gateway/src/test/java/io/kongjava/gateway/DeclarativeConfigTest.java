@@ -134,7 +134,9 @@ class DeclarativeConfigTest {
         auth.put("header_name", "x-api-key");
         auth.put("header_value", null);
         assertThat(config.plugins).singleElement().satisfies(p ->
-                assertThat(p.config()).containsExactly(Map.entry("greeting", "hello"), Map.entry("times", 3), Map.entry("auth", auth)));
+                assertThat(p.config()).containsExactly(Map.entry("greeting", "hello"), Map.entry("times", 3),
+                        new java.util.AbstractMap.SimpleEntry<>("ratio", null), new java.util.AbstractMap.SimpleEntry<>("note", null),
+                        Map.entry("auth", auth)));
     }
 
     @Test
@@ -197,6 +199,34 @@ class DeclarativeConfigTest {
                 """);
         assertRefused(badConfig)
                 .hasMessage(badConfig + ":5: plugins[0].config.times (greeter): expected an integer");
+    }
+
+    @Test
+    void kongsValueChecksOfTheDumpedSchemaAreAppliedEachAtItsLine() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                    config:
+                      greeting: ""
+                      times: 11
+                      ratio: 0
+                      note: "toolong"
+                """);
+        assertRefused(file).hasMessage(String.join("\n",
+                file + ":5: plugins[0].config.greeting (greeter): length must be at least 1",
+                file + ":6: plugins[0].config.times (greeter): value should be between 1 and 10",
+                file + ":7: plugins[0].config.ratio (greeter): value must be greater than 0",
+                file + ":8: plugins[0].config.note (greeter): length must be at most 5"));
+
+        Path emptyAllowed = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: greeter
+                    config: {note: ""}
+                """);
+        assertThat(DeclarativeConfig.load(emptyAllowed, PluginSchemas.both(), ENABLED, name -> null).plugins.getFirst().config())
+                .containsEntry("note", "");
     }
 
     @Test

@@ -15,7 +15,9 @@ final class PluginSchemas {
     static final String GREETER = """
             {"name": "greeter", "fields": [{"config": {"type": "record", "fields": [
               {"greeting": {"type": "string", "default": "hello"}},
-              {"times": {"type": "integer", "default": 1}},
+              {"times": {"type": "integer", "default": 1, "between": [1, 10]}},
+              {"ratio": {"type": "number", "gt": 0}},
+              {"note": {"type": "string", "len_min": 0, "len_max": 5}},
               {"auth": {"type": "record", "required": true, "fields": [
                 {"header_name": {"type": "string", "default": "x-api-key"}},
                 {"header_value": {"type": "string", "referenceable": true}}]}}

@@ -29,6 +29,34 @@ public final class KongSchemaRules {
         return "expected one of: " + allowed.stream().map(String::valueOf).collect(Collectors.joining(", "));
     }
 
+    /** Kong's default {@code len_min} of a string field: an empty string is refused unless the field allows it. */
+    public static final int STRING_LEN_MIN = 1;
+
+    /** Kong's message for a number not above {@code gt}. */
+    public static String notGreaterThan(double gt) {
+        return "value must be greater than " + plain(gt);
+    }
+
+    /** Kong's message for a number outside {@code between}. */
+    public static String notBetween(double low, double high) {
+        return "value should be between " + plain(low) + " and " + plain(high);
+    }
+
+    /** Kong's message for a string, array or set shorter than {@code len_min}. */
+    public static String tooShort(int lenMin) {
+        return "length must be at least " + lenMin;
+    }
+
+    /** Kong's message for a string, array or set longer than {@code len_max}. */
+    public static String tooLong(int lenMax) {
+        return "length must be at most " + lenMax;
+    }
+
+    /** A bound as Kong prints it: 0, not 0.0. */
+    private static String plain(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 9.007199254740992E15 ? String.valueOf((long) d) : String.valueOf(d);
+    }
+
     /** A schema field's {@code type}. */
     public enum KongType {
         STRING, INTEGER, NUMBER, BOOLEAN, ARRAY, SET, MAP, RECORD;

@@ -320,14 +320,16 @@ final class Binding {
         if (raw instanceof Number n) {
             double d = n.doubleValue();
             if (c.gt() != null && !(d > c.gt())) {
-                return "value must be greater than " + number(c.gt());
+                return KongSchemaRules.notGreaterThan(c.gt());
             }
             if (c.between() != null && (d < c.between()[0] || d > c.between()[1])) {
-                return "value should be between " + number(c.between()[0]) + " and " + number(c.between()[1]);
+                return KongSchemaRules.notBetween(c.between()[0], c.between()[1]);
             }
         }
         if (raw instanceof String s) {
-            String lengthError = validateLength(s.length(), c);
+            // Kong refuses an empty string unless the field declares len_min 0 (kong/db/schema/init.lua); a vault
+            // reference that resolved to nothing arrives here as "" and must not pass for "not set"
+            String lengthError = validateLength(s.length(), c, KongSchemaRules.STRING_LEN_MIN);
             if (lengthError != null) {
                 return lengthError;
             }
@@ -339,11 +341,16 @@ final class Binding {
     }
 
     private static String validateLength(int length, ConfigModel.Constraints c) {
-        if (c.lenMin() != null && length < c.lenMin()) {
-            return "length must be at least " + c.lenMin();
+        return validateLength(length, c, 0);
+    }
+
+    private static String validateLength(int length, ConfigModel.Constraints c, int defaultMin) {
+        int min = c.lenMin() != null ? c.lenMin() : defaultMin;
+        if (length < min) {
+            return KongSchemaRules.tooShort(min);
         }
         if (c.lenMax() != null && length > c.lenMax()) {
-            return "length must be at most " + c.lenMax();
+            return KongSchemaRules.tooLong(c.lenMax());
         }
         return null;
     }
@@ -355,10 +362,6 @@ final class Binding {
         return option.equals(raw);
     }
 
-    static String number(double d) {
-        Object v = ConfigModel.integralOrDouble(d);
-        return String.valueOf(v);
-    }
 
     private static void checkEntity(EntityCheck check, RecordShape shape, Map<?, ?> raw, String path, Map<String, String> errors) {
         String[] fields = check.fields();

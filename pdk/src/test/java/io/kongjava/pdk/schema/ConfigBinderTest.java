@@ -223,7 +223,9 @@ class ConfigBinderTest {
 
     @Test
     void entityChecksFollowKongsNonEmptyRule() throws InvalidConfigException {
-        assertThat(errorsOf(Checks.class, json("{\"a\":\"\",\"b\":[],\"c\":\"x\"}"))).containsExactly(
+        // an empty string is refused (Kong's default len_min 1) and counts as unset in the entity check
+        assertThat(errorsOf(Checks.class, json("{\"a\":\"\",\"b\":[],\"c\":\"x\"}"))).containsOnly(
+                Map.entry("a", "length must be at least 1"),
                 Map.entry("@entity", "at least one of these fields must be non-empty: 'a', 'b'"));
         assertThat(errorsOf(Checks.class, json("{\"b\":[\"1\"],\"c\":\"x\",\"d\":\"y\"}"))).containsExactly(
                 Map.entry("@entity", "exactly one of these fields must be non-empty: 'c', 'd'"));
@@ -231,6 +233,15 @@ class ConfigBinderTest {
                 Map.entry("@entity", "only one or none of these fields must be set: 'a', 'nested.x'"));
         Checks ok = ConfigBinder.bind(Checks.class, json("{\"a\":\"1\"}"));
         assertThat(ok.d()).contains("on");
+    }
+
+    record Named(String name, @LenMin(0) String note) {
+    }
+
+    @Test
+    void anEmptyStringIsRefusedUnlessTheFieldAllowsItAsKongDoes() {
+        assertThat(errorsOf(Named.class, json("{\"name\":\"\",\"note\":\"\"}")))
+                .containsExactly(Map.entry("name", "length must be at least 1"));
     }
 
     record Validating(int min, int max) {

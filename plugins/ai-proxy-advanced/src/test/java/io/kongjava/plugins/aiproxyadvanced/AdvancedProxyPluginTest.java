@@ -150,7 +150,7 @@ class AdvancedProxyPluginTest {
                         "targets.1.model.options.bedrock.aws_assume_role_arn", "IAM role ARN"),
                 new Bad(KONG_EXPORT.replace("\"provider\":\"bedrock\"", "\"provider\":\"openai\""), "targets.1.model.provider",
                         "anthropic, bedrock or gemini (Vertex AI), not openai"),
-                new Bad(KONG_EXPORT.replace("\"model_alias\":\"claude-sonnet-4-5\"", "\"model_alias\":\"\""), "targets.1.model.model_alias", "empty"));
+                new Bad(KONG_EXPORT.replace("\"model_alias\":\"claude-sonnet-4-5\"", "\"model_alias\":\"\""), "targets.1.model.model_alias", "length must be at least 1"));
         for (Bad b : bad) {
             assertThat(b.config()).as("the replacement applied").isNotEqualTo(KONG_EXPORT);
             assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> PluginTester.of(new AdvancedProxyPlugin()).configJson(b.config())))

@@ -310,7 +310,10 @@ class AiProxyPluginTest {
                 new Bad(base.replace("http://127.0.0.1:1", "/v1/messages"), "model.options.upstream_url", "missing scheme in url"),
                 new Bad(base.replace("\"header_value\":\"" + KEY + "\"", "\"param_name\":\"key\""), "auth", "all or none"),
                 new Bad(base.replace("\"route_type\":\"llm/v1/chat\"", "\"route_type\":\"llm/v1/completions\""), "route_type", "expected one of"),
-                new Bad(base.replace("\"max_request_body_size\":524288", "\"max_request_body_size\":-1"), "max_request_body_size", "between"));
+                new Bad(base.replace("\"max_request_body_size\":524288", "\"max_request_body_size\":-1"), "max_request_body_size", "between"),
+                // what a vault reference that resolved to nothing gives: never "no model pinned"
+                new Bad(base.replace("\"name\":\"claude-sonnet-4-5-20250929\"", "\"name\":\"\""), "model.name", "length must be at least 1"),
+                new Bad(base.replace("\"header_value\":\"" + KEY + "\"", "\"header_value\":\"\""), "auth.header_value", "length must be at least 1"));
         for (Bad b : bad) {
             assertThatThrownBy(() -> PluginTester.of(new AiProxyPlugin()).configJson(b.config()))
                     .as(b.config())
