@@ -116,8 +116,9 @@ final class UpstreamAttempts {
                 attempt.put("code", (long) status);
                 // nginx: a body that went upstream as it came cannot be sent again once a byte of it is gone
                 boolean bodyGone = request.streamed() != null && request.streamed().started();
-                boolean retryable = (!e.requestSent || !NON_IDEMPOTENT.contains(request.method())) && !bodyGone;
-                if (e.reused && !e.timeout && stale < MAX_STALE_CONNECTIONS) {
+                // proxy_next_upstream's default (error timeout) does not cover an invalid answer head
+                boolean retryable = (!e.requestSent || !NON_IDEMPOTENT.contains(request.method())) && !bodyGone && !e.invalidResponse;
+                if (e.reused && !e.timeout && !e.invalidResponse && stale < MAX_STALE_CONNECTIONS) {
                     stale++;
                     moveOn = false;
                 } else {
@@ -130,9 +131,11 @@ final class UpstreamAttempts {
                 if (!retryable || counted > retries) {
                     int total = counted + stale;
                     String why = bodyGone ? "not retried: its body went upstream as it came (request_buffering off)"
+                            : e.invalidResponse ? "not retried: an invalid answer"
                             : !retryable ? "not retried: " + request.method() + " is not idempotent and was sent"
                             : "after " + total + " tr" + (total == 1 ? "y" : "ies");
-                    throw new Failed(status, (e.timeout ? "upstream timed out" : "upstream connection failed") + " (" + e.getMessage()
+                    throw new Failed(status, (e.timeout ? "upstream timed out" : e.invalidResponse ? "upstream sent an invalid answer"
+                            : "upstream connection failed") + " (" + e.getMessage()
                             + ") while proxying to " + address.host() + ":" + address.port() + ", " + why);
                 }
             }

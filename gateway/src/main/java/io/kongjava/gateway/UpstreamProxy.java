@@ -1,6 +1,7 @@
 package io.kongjava.gateway;
 
 import io.kongjava.http.UpstreamClient;
+import io.kongjava.http.Abortable;
 import io.kongjava.http.BlockingHttpServer;
 import io.kongjava.http.InMemoryExchange;
 import io.kongjava.relay.ResponseRelay;
@@ -312,7 +313,12 @@ final class UpstreamProxy implements AutoCloseable {
         } finally {
             local.close();
         }
-        if (!local.answered()) {
+        if (local.aborted() && local.answered() && !buffered) {
+            Abortable.abort(exchange); // the relay's upstream broke off mid-body: so does the client's answer
+            state.latencyReceive = millisSince(receiveStart[0]);
+            return;
+        }
+        if (!local.answered() || local.aborted()) {
             attempt.put("state", "failed");
             attempt.put("code", 502L);
             state.upstreamStatus = "502";
@@ -472,18 +478,38 @@ final class UpstreamProxy implements AutoCloseable {
         long receiveStart = System.nanoTime();
         if (started.body() != null) {
             long length = started.length();
-            try (InputStream in = response.body; OutputStream out = started.body()) {
+            IOException upstreamBroke = null;
+            try (InputStream in = response.body) {
+                OutputStream out = started.body();
                 // a body of known length up to 16 KB in one buffer of its size: no 16 KB to zero for every small answer
                 byte[] buffer = new byte[(int) (length > 0 ? Math.min(length, 16 * 1024) : 16 * 1024)];
-                int n;
-                while ((n = in.read(buffer)) > 0) {
+                while (true) {
+                    int n;
+                    try {
+                        n = in.read(buffer);
+                    } catch (IOException e) {
+                        upstreamBroke = e;
+                        break;
+                    }
+                    if (n < 0) {
+                        break;
+                    }
                     out.write(buffer, 0, n);
                     out.flush();
                     state.responseSize += n;
                 }
+                if (upstreamBroke == null) {
+                    out.close();
+                }
             } catch (IOException e) {
-                // the client went away or the upstream broke mid-body: stop, and let the log phase record it
+                // the client went away: stop, and let the log phase record it
                 LOG.log(Level.DEBUG, () -> "streaming ended early: " + e.getMessage());
+            }
+            if (upstreamBroke != null) {
+                // As nginx: the client must see that the answer is incomplete, not get a well-ended shorter one.
+                IOException cause = upstreamBroke;
+                LOG.log(Level.ERROR, () -> "the upstream's answer broke off after " + state.responseSize + " bytes: " + cause.getMessage());
+                Abortable.abort(exchange);
             }
         }
         state.latencyReceive = millisSince(receiveStart);

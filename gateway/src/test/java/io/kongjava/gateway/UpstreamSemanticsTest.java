@@ -289,6 +289,57 @@ class UpstreamSemanticsTest {
         assertThat(raw(head("GET /svc", "X-Large: " + "a".repeat(10 * 1024)))).startsWith("HTTP/1.1 200");
     }
 
+    // --- answers that break off, and heads nginx refuses ---
+
+    @Test
+    void aChunkedAnswerTheUpstreamCutsOffReachesTheClientIncompleteNotEnded() throws Exception {
+        upstream = new RawUpstream((request, out) -> {
+            out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            return false; // closed before the last chunk
+        });
+        start("retries: 5");
+
+        String answer = raw(head("GET /svc", ""));
+        assertThat(answer).startsWith("HTTP/1.1 200").contains("hello").doesNotEndWith("0\r\n\r\n");
+    }
+
+    @Test
+    void anInvalidChunkSizeBreaksTheAnswerOff() throws Exception {
+        upstream = new RawUpstream((request, out) -> {
+            out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            return false;
+        });
+        start("retries: 5");
+
+        assertThat(raw(head("GET /svc", ""))).startsWith("HTTP/1.1 200").doesNotEndWith("0\r\n\r\n");
+    }
+
+    @Test
+    void anUpstreamHeadNginxRefusesIs502AndNotRetried() throws Exception {
+        for (String badHead : List.of(
+                "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nok",
+                "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde",
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nok",
+                "HTTP/1.1 200 OK\r\nBad Header: v\r\nContent-Length: 2\r\n\r\nok",
+                "HTPT/9 abc\r\n\r\n")) {
+            upstream = new RawUpstream((request, out) -> {
+                out.write(badHead.getBytes(StandardCharsets.ISO_8859_1));
+                return false;
+            });
+            start("retries: 5");
+
+            assertThat(raw(head("GET /svc", ""))).as(badHead).startsWith("HTTP/1.1 502")
+                    .contains("An invalid response was received from the upstream server");
+            assertThat(upstream.requests.get()).as(badHead + ": proxy_next_upstream's default (error timeout) retries no invalid head")
+                    .isEqualTo(1);
+            gateway.close();
+            upstream.close();
+        }
+        gateway = null;
+        upstream = null;
+    }
+
     // --- helpers ---
 
     private void start(String serviceSettings) throws Exception {

@@ -373,7 +373,7 @@ public final class BlockingHttpServer implements AutoCloseable {
     }
 
     /** One request and its answer on a connection. */
-    private static final class Exchange extends HttpExchange {
+    private static final class Exchange extends HttpExchange implements Abortable {
         private final Socket socket;
         private final InetSocketAddress local;
         private final HttpInput in;
@@ -389,6 +389,8 @@ public final class BlockingHttpServer implements AutoCloseable {
         private int responseCode = -1;
         private OutputStream responseBody;
         private boolean closeAfter;
+        /** The answer is broken off: the connection closes without ending its body. */
+        private boolean aborted;
         private volatile boolean finished;
         private volatile long finishedAtNanos;
         /** What runs when the client leaves, once {@link #watch} was asked for. */
@@ -678,6 +680,12 @@ public final class BlockingHttpServer implements AutoCloseable {
             return null;
         }
 
+        @Override
+        public void abort() {
+            aborted = true;
+            closeAfter = true;
+        }
+
         /** Ends the answer (closes its body) and reads what is left of the request, to reuse the connection. */
         @Override
         public void close() {
@@ -691,6 +699,10 @@ public final class BlockingHttpServer implements AutoCloseable {
             try {
                 if (responseCode == -1) {
                     closeAfter = true; // the handler answered nothing: the client learns it from the closed connection
+                    return;
+                }
+                if (aborted) {
+                    out.flush(); // what was sent so far, then the connection closes mid-body
                     return;
                 }
                 responseBody.close();

@@ -21,7 +21,7 @@ import java.util.Map;
  * woken on the other side. {@link BlockingHttpServer#watchClient} works on it as on the server's own exchanges, once
  * the caller reports its client's leaving with {@link #clientLeft()}.
  */
-public final class InMemoryExchange extends HttpExchange {
+public final class InMemoryExchange extends HttpExchange implements Abortable {
 
     /** Where the answer goes, told once, when the handler sends its head. */
     @FunctionalInterface
@@ -48,6 +48,7 @@ public final class InMemoryExchange extends HttpExchange {
     private boolean clientGone;
     private boolean answerComplete;
     private boolean closed;
+    private volatile boolean aborted;
 
     /** @param headers name and value pairs, in order */
     public InMemoryExchange(String method, String target, List<String[]> headers, byte[] body,
@@ -139,7 +140,17 @@ public final class InMemoryExchange extends HttpExchange {
         return responseBody;
     }
 
-    /** Ends the answer: closes its body, when it has one. */
+    /** The handler broke its answer off (see {@link Abortable}): the caller breaks its own client's answer off too. */
+    @Override
+    public void abort() {
+        aborted = true;
+    }
+
+    public boolean aborted() {
+        return aborted;
+    }
+
+    /** Ends the answer: closes its body, when it has one, unless the handler broke it off. */
     @Override
     public void close() {
         synchronized (this) {
@@ -148,7 +159,7 @@ public final class InMemoryExchange extends HttpExchange {
             }
             closed = true;
         }
-        if (responseBody != null) {
+        if (responseBody != null && !aborted) {
             try {
                 responseBody.close();
             } catch (IOException e) {

@@ -56,6 +56,8 @@ public final class UpstreamClient implements AutoCloseable {
     private static final Pattern STATUS = Pattern.compile("[0-9]{3}");
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
     private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
+    /** RFC 9110's token: what nginx takes for a header name. */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
 
     public record Address(boolean tls, String host, int port) {
         // Written out: a record's generated equals and hashCode go through method handles, which the plugin
@@ -71,17 +73,30 @@ public final class UpstreamClient implements AutoCloseable {
         }
     }
 
+    /**
+     * An answer head nginx refuses (a bad status line, header, Content-Length or Transfer-Encoding): a 502 that
+     * proxy_next_upstream's default ({@code error timeout}) does not retry.
+     */
+    public static final class InvalidResponse extends IOException {
+        InvalidResponse(String message) {
+            super(message);
+        }
+    }
+
     /** Why one try failed, with what nginx's retry rules need to know. */
     public static final class AttemptFailed extends Exception {
         public final boolean requestSent;
         public final boolean reused;
         public final boolean timeout;
+        /** The upstream answered with a head nginx refuses ({@link InvalidResponse}). */
+        public final boolean invalidResponse;
 
         AttemptFailed(IOException cause, boolean requestSent, boolean reused) {
             super(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage(), cause);
             this.requestSent = requestSent;
             this.reused = reused;
             this.timeout = cause instanceof InterruptedIOException;
+            this.invalidResponse = cause instanceof InvalidResponse;
         }
     }
 
@@ -457,7 +472,7 @@ public final class UpstreamClient implements AutoCloseable {
                 }
                 String[] parts = statusLine.split(" ", 3);
                 if (parts.length < 2 || !parts[0].startsWith("HTTP/1.") || !STATUS.matcher(parts[1]).matches()) {
-                    throw new IOException("an invalid status line from the upstream: " + abbreviate(statusLine));
+                    throw new InvalidResponse("an invalid status line from the upstream: " + abbreviate(statusLine));
                 }
                 int status = Integer.parseInt(parts[1]);
                 boolean http10 = parts[0].equals("HTTP/1.0");
@@ -467,10 +482,13 @@ public final class UpstreamClient implements AutoCloseable {
                 while (!(header = line()).isEmpty()) {
                     size += header.length();
                     int colon = header.indexOf(':');
-                    if (colon <= 0 || size > MAX_RESPONSE_HEAD) {
-                        throw new IOException("an invalid response head from the upstream");
+                    if (size > MAX_RESPONSE_HEAD) {
+                        throw new InvalidResponse("a response head over " + MAX_RESPONSE_HEAD + " bytes from the upstream");
                     }
-                    headers.add(new String[] {header.substring(0, colon).strip(), header.substring(colon + 1).strip()});
+                    if (colon <= 0 || !HEADER_NAME.matcher(header).region(0, colon).matches()) {
+                        throw new InvalidResponse("an invalid header line from the upstream: " + abbreviate(header));
+                    }
+                    headers.add(new String[] {header.substring(0, colon), header.substring(colon + 1).strip()});
                 }
                 if (status >= 100 && status < 200 && status != 101) {
                     continue; // an interim answer (100 Continue, 103 Early Hints): the final one follows
@@ -478,13 +496,13 @@ public final class UpstreamClient implements AutoCloseable {
                 String connection = value(headers, "connection");
                 keepAlive = !http10 && (connection == null || !connection.toLowerCase(Locale.ROOT).contains("close"));
                 String encoding = value(headers, "transfer-encoding");
-                String length = value(headers, "content-length");
+                String length = framingLength(headers, encoding);
                 InputStream body;
                 if (method.equals("HEAD") || status == 204 || status == 304) {
                     body = new FixedBody(0);
-                } else if (encoding != null && encoding.toLowerCase(Locale.ROOT).endsWith("chunked")) {
+                } else if (encoding != null) {
                     body = new ChunkedBody();
-                } else if (length != null && LENGTH.matcher(length).matches()) {
+                } else if (length != null) {
                     body = new FixedBody(Long.parseLong(length));
                 } else {
                     keepAlive = false; // the end of the connection ends the body
@@ -492,6 +510,34 @@ public final class UpstreamClient implements AutoCloseable {
                 }
                 return new Response(status, http10, headers, body, this);
             }
+        }
+
+        /**
+         * The answer's Content-Length, checked as nginx checks an upstream's: one valid value (repeats of it allowed),
+         * not beside a Transfer-Encoding, which must be chunked; null when there is none.
+         */
+        private static String framingLength(List<String[]> headers, String encoding) throws InvalidResponse {
+            String length = null;
+            int encodings = 0;
+            for (String[] header : headers) {
+                if (header[0].equalsIgnoreCase("content-length")) {
+                    if (!LENGTH.matcher(header[1]).matches() || (length != null && !length.equals(header[1]))) {
+                        throw new InvalidResponse("an invalid Content-Length from the upstream: " + abbreviate(header[1]));
+                    }
+                    length = header[1];
+                } else if (header[0].equalsIgnoreCase("transfer-encoding")) {
+                    encodings++;
+                }
+            }
+            if (encoding != null) {
+                if (encodings > 1 || !encoding.equalsIgnoreCase("chunked")) {
+                    throw new InvalidResponse("an unknown Transfer-Encoding from the upstream: " + abbreviate(encoding));
+                }
+                if (length != null) {
+                    throw new InvalidResponse("both Content-Length and Transfer-Encoding from the upstream");
+                }
+            }
+            return length;
         }
 
         void finish(boolean complete) {

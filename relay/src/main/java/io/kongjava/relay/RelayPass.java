@@ -2,6 +2,7 @@ package io.kongjava.relay;
 
 import com.sun.net.httpserver.HttpExchange;
 import io.kongjava.catalogue.HopByHopHeaders;
+import io.kongjava.http.Abortable;
 import io.kongjava.http.UpstreamClient;
 import io.kongjava.pdk.entity.Service;
 import io.kongjava.pdk.filter.CallsUpstream;
@@ -385,6 +386,11 @@ final class RelayPass {
                     tail.writeTo(body);
                 }
                 sent += tail.size();
+            } else if (upstreamFailure != null) {
+                // the filters' last bytes are out; the answer is broken off, not ended, so that Kong (and its client)
+                // sees it incomplete, as when nginx's own upstream breaks off
+                kong.getResponseBody().flush();
+                Abortable.abort(kong);
             } else {
                 kong.getResponseBody().close();
             }
