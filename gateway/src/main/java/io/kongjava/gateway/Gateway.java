@@ -296,6 +296,16 @@ public final class Gateway implements AutoCloseable {
             }
             state.pendingBody = null; // streamed or not, the client's body is no longer there to read
             scheduleLog(running, state, kong, startNanos);
+        } catch (BlockingHttpServer.Refused e) {
+            // a body nginx refuses (a bad chunk): its error, and the connection closes
+            if (exchange.getResponseCode() == -1) {
+                try {
+                    exchange.getResponseHeaders().set("Connection", "close");
+                    ResponseWriter.sendKongError(exchange, state, e.status(), null);
+                } catch (IOException | RuntimeException ignored) {
+                    // the client is gone
+                }
+            }
         } catch (IOException e) {
             LOG.log(Level.DEBUG, () -> "client connection ended: " + e.getMessage());
         } catch (RuntimeException e) {

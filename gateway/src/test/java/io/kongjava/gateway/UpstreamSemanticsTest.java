@@ -340,6 +340,19 @@ class UpstreamSemanticsTest {
         upstream = null;
     }
 
+    @Test
+    void aChunkedRequestBodyWithABadChunkIsKongs400AndNeverSentUpstream() throws Exception {
+        upstream = new RawUpstream((request, out) -> {
+            out.write(response("HTTP/1.1 200 OK", "", "reached"));
+            return true;
+        });
+        start("retries: 5");
+
+        String answer = raw("POST /svc HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 400").contains("\"message\":\"Bad request\"");
+        assertThat(upstream.requests.get()).isZero();
+    }
+
     // --- helpers ---
 
     private void start(String serviceSettings) throws Exception {

@@ -55,7 +55,8 @@ public final class BlockingHttpServer implements AutoCloseable {
     /** An unread request body up to this size is drained to keep the connection; a larger one closes it. */
     private static final long DRAIN_LIMIT = 64 * 1024;
     private static final Set<String> NO_BODY_STATUS = Set.of("204", "304");
-    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    /** RFC 9110's IMF-fixdate, as nginx writes it: a two-digit day (Java's RFC_1123_DATE_TIME writes "3 Dec"). */
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US);
     private static final Pattern METHOD = Pattern.compile("[A-Z]+");
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
     /** How long an exchange runs before its client's side is watched: a client that leaves is noticed within about twice that. */
@@ -298,13 +299,20 @@ public final class BlockingHttpServer implements AutoCloseable {
         }
     }
 
-    /** A request refused before its handler, as nginx refuses it. */
-    static final class Refused extends IOException {
+    /**
+     * A request refused as nginx refuses it: before its handler (the head), or while the handler reads its body (a bad
+     * chunked body), when the handler answers it with {@link #status()} if it has not answered yet.
+     */
+    public static final class Refused extends IOException {
         final int status;
 
         Refused(int status, String message) {
             super(message);
             this.status = status;
+        }
+
+        public int status() {
+            return status;
         }
     }
 
@@ -338,10 +346,20 @@ public final class BlockingHttpServer implements AutoCloseable {
                     throw new Refused(400, "Bad request");
                 }
                 int colon = header.indexOf(':');
-                if (colon <= 0 || header.charAt(0) == ' ' || header.charAt(0) == '\t' || header.charAt(colon - 1) == ' ') {
+                if (colon <= 0 || header.indexOf('\0', colon) >= 0) {
                     throw new Refused(400, "Bad request");
                 }
-                headers.add(header.substring(0, colon), header.substring(colon + 1).strip());
+                boolean nginxName = true;
+                for (int i = 0; i < colon; i++) {
+                    char c = header.charAt(i);
+                    if (c <= ' ' || c == 0x7f) {
+                        throw new Refused(400, "Bad request"); // nginx: "client sent invalid header line"
+                    }
+                    nginxName &= c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_';
+                }
+                if (nginxName) { // nginx's ignore_invalid_headers (on): a name of other characters is dropped
+                    headers.add(header.substring(0, colon), header.substring(colon + 1).strip());
+                }
             }
             return new Head(parts[0], parts[1], parts[2], headers);
         }
@@ -417,8 +435,18 @@ public final class BlockingHttpServer implements AutoCloseable {
             this.uri = parsed;
             List<String> encodings = head.headers().get("Transfer-Encoding");
             List<String> lengths = head.headers().get("Content-Length");
+            List<String> hosts = head.headers().get("Host");
             InputStream requestBody = new FixedLengthBody(in, 0, "the client"); // not nullInputStream: the handler closes it, the drain reads it after
-            if (encodings != null) {
+            if (hosts == null ? !http10 : hosts.size() > 1) {
+                refusal = new Refused(400, "Bad request"); // nginx: an HTTP/1.1 request without Host, or two Hosts
+            } else if (http10 && encodings != null) {
+                refusal = new Refused(400, "Bad request"); // nginx: HTTP/1.0 has no chunked coding
+            } else if (head.method().equals("TRACE")) {
+                refusal = new Refused(405, "Method not allowed"); // nginx refuses TRACE itself
+            }
+            if (refusal != null) {
+                // the body, if any, is not read: the connection closes after the refusal
+            } else if (encodings != null) {
                 if (lengths != null) {
                     refusal = new Refused(400, "Bad request"); // both: nginx refuses, a smuggling vector
                 } else if (encodings.size() != 1 || !encodings.getFirst().equalsIgnoreCase("chunked")) {
@@ -817,8 +845,14 @@ public final class BlockingHttpServer implements AutoCloseable {
                 throw new IOException("the client closed the connection in a chunked body");
             }
             chunkRemaining -= n;
-            if (chunkRemaining == 0 && Head.line(in, 2, 400, "Bad request") == null) {
-                throw new IOException("the client closed the connection in a chunked body");
+            if (chunkRemaining == 0) {
+                String end = Head.line(in, 2, 400, "Bad request");
+                if (end == null) {
+                    throw new IOException("the client closed the connection in a chunked body");
+                }
+                if (!end.isEmpty()) {
+                    throw new Refused(400, "Bad request"); // more data than the chunk's size said
+                }
             }
             return n;
         }

@@ -1,0 +1,94 @@
+package io.kongjava.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Request heads and bodies nginx refuses are refused the same way before (or while) the handler reads them. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class BlockingHttpServerRequestsTest {
+
+    private final AtomicInteger handled = new AtomicInteger();
+    private BlockingHttpServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new BlockingHttpServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16, HeaderLimits.NGINX_DEFAULT,
+                exchange -> {
+                    handled.incrementAndGet();
+                    byte[] names = String.join(",", exchange.getRequestHeaders().keySet()).getBytes(StandardCharsets.ISO_8859_1);
+                    try (InputStream body = exchange.getRequestBody()) {
+                        body.readAllBytes();
+                    } catch (BlockingHttpServer.Refused e) {
+                        exchange.sendResponseHeaders(e.status(), -1);
+                        exchange.close();
+                        return;
+                    }
+                    exchange.sendResponseHeaders(200, names.length);
+                    exchange.getResponseBody().write(names);
+                    exchange.close();
+                }, (status, message) -> message.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private String send(String request) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.address().getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.shutdownOutput();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void theDateHeaderIsAnImfFixdateWithATwoDigitDay() throws IOException {
+        assertThat(send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+                .containsPattern("\r\nDate: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT\r\n");
+    }
+
+    @Test
+    void anHttp11RequestWithoutHostOrWithTwoIsRefused() throws IOException {
+        assertThat(send("GET / HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(send("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(send("GET / HTTP/1.0\r\n\r\n")).startsWith("HTTP/1.0 200");
+        assertThat(handled.get()).isEqualTo(1);
+    }
+
+    @Test
+    void traceIsNotAllowedAndHttp10HasNoChunks() throws IOException {
+        assertThat(send("TRACE / HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 405").endsWith("Method not allowed");
+        assertThat(send("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")).contains(" 400 ");
+        assertThat(handled.get()).isZero();
+    }
+
+    @Test
+    void controlBytesInANameOrNulInAValueAreRefusedAndOtherOddNamesDroppedAsNginxDoes() throws IOException {
+        assertThat(send("GET / HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(send("GET / HTTP/1.1\r\nHost: x\r\nX-Nul: a\0b\r\n\r\n")).startsWith("HTTP/1.1 400");
+        String kept = send("GET / HTTP/1.1\r\nHost: x\r\nX.Dotted: v\r\nX_Under-Score: v\r\n\r\n");
+        assertThat(kept).startsWith("HTTP/1.1 200").doesNotContain("X.dotted").containsIgnoringCase("X_under-score");
+    }
+
+    @Test
+    void aChunkedBodyWithABadSizeOrMoreDataThanItsSizeIsABadRequest() throws IOException {
+        String head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assertThat(send(head + "zz\r\nhello\r\n0\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(send(head + "5\r\nhelloXX\r\n0\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(send(head + "5\r\nhello\r\n0\r\n\r\n")).startsWith("HTTP/1.1 200");
+    }
+}
