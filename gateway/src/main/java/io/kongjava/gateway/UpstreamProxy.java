@@ -38,6 +38,8 @@ final class UpstreamProxy implements AutoCloseable {
      * (the gateway answers {@code 100-continue} itself, as nginx does).
      */
     static final Set<String> NOT_FORWARDED = HopByHopHeaders.and("host", "expect");
+    /** Request fields Kong clears besides the hop-by-hop ones: Proxy (httpoxy) and Proxy-Connection. */
+    private static final Set<String> NOT_FORWARDED_UPSTREAM = HopByHopHeaders.and("host", "expect", "proxy");
 
     /** Runs the plugins' response phases on a buffered response. */
     @FunctionalInterface
@@ -419,19 +421,24 @@ final class UpstreamProxy implements AutoCloseable {
                 state.kongHeaders.contains("upstream:x-kong-request-id") ? state.requestId : null};
         boolean[] placed = new boolean[kong.length];
         Map<String, List<String>> fromPlugins = state.upstream.headers;
+        // Kong's access.after clears what the client's Connection names, plugins' headers included
+        Set<String> clientsOwn = HopByHopHeaders.listedIn(state.headers.get("connection"));
         List<String[]> headers = new ArrayList<>(state.headers.size() + fromPlugins.size() + kong.length);
         for (Map.Entry<String, List<String>> header : state.headers.entrySet()) {
             String name = header.getKey();
-            if (!NOT_FORWARDED.contains(name)) {
+            if (!NOT_FORWARDED_UPSTREAM.contains(name) && !clientsOwn.contains(name)) {
                 List<String> set = fromPlugins.get(name);
                 add(headers, name, set != null ? set : header.getValue(), kong, placed);
             }
         }
         for (Map.Entry<String, List<String>> header : fromPlugins.entrySet()) {
             String name = header.getKey();
-            if (!NOT_FORWARDED.contains(name) && !state.headers.containsKey(name)) {
+            if (!NOT_FORWARDED_UPSTREAM.contains(name) && !clientsOwn.contains(name) && !state.headers.containsKey(name)) {
                 add(headers, name, header.getValue(), kong, placed);
             }
+        }
+        if (asksForTrailers(state.headers.get("te"))) {
+            headers.add(new String[] {"te", "trailers"}); // Kong's $upstream_te: only when the client asks for trailers
         }
         for (int i = 0; i < kong.length; i++) {
             if (!placed[i] && kong[i] != null) {
@@ -439,6 +446,19 @@ final class UpstreamProxy implements AutoCloseable {
             }
         }
         return headers;
+    }
+
+    private static boolean asksForTrailers(List<String> te) {
+        if (te != null) {
+            for (String value : te) {
+                for (String token : value.split(",")) {
+                    if (token.strip().equalsIgnoreCase("trailers")) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /** One header's values, or Kong's value in their place when the template sets this header. */
@@ -535,11 +555,19 @@ final class UpstreamProxy implements AutoCloseable {
             chunked |= "transfer-encoding".equalsIgnoreCase(header[0]);
         }
         String contentLength = null;
+        List<String> connection = null;
+        for (String[] header : upstreamHeaders) {
+            if ("connection".equalsIgnoreCase(header[0])) {
+                (connection == null ? connection = new ArrayList<>(1) : connection).add(header[1]);
+            }
+        }
+        // Kong's header_filter.before clears what the upstream's Connection names
+        Set<String> upstreamsOwn = HopByHopHeaders.listedIn(connection);
         for (String[] header : upstreamHeaders) {
             String lower = header[0].toLowerCase(Locale.ROOT);
             if ("content-length".equals(lower)) {
                 contentLength = chunked || contentLength != null ? contentLength : header[1];
-            } else if (!NOT_FORWARDED.contains(lower)) {
+            } else if (!NOT_FORWARDED.contains(lower) && !upstreamsOwn.contains(lower)) {
                 headers.computeIfAbsent(lower, k -> new ArrayList<>(1)).add(header[1]);
             }
         }

@@ -64,6 +64,21 @@ class UpstreamHeadersTest {
     }
 
     @Test
+    void whatTheClientsConnectionNamesAndProxyAreClearedAndTrailersAskedForAreAskedUpstream() {
+        KongRequest state = request();
+        state.addHeader("Connection", "close, X-Drop");
+        state.addHeader("X-Drop", "1");
+        state.addHeader("Proxy", "http://evil.example"); // httpoxy
+        state.addHeader("TE", "deflate, trailers");
+        state.addHeader("X-Kept", "k");
+        state.upstream.headers.put("x-drop", List.of("set by a plugin"));
+
+        assertThat(lines(UpstreamProxy.upstreamHeaders(state, route(false), "http", "upstream.example", 8080)))
+                .contains("x-kept: k", "te: trailers")
+                .noneMatch(line -> line.startsWith("x-drop") || line.startsWith("proxy") || line.startsWith("te: deflate"));
+    }
+
+    @Test
     void theHostIsTheServicesWithoutADefaultPortOrTheClientsWhenPreserved() {
         KongRequest state = request();
         state.addHeader("Host", "gw.example:8000");

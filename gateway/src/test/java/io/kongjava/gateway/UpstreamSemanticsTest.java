@@ -353,6 +353,17 @@ class UpstreamSemanticsTest {
         assertThat(upstream.requests.get()).isZero();
     }
 
+    @Test
+    void whatTheUpstreamsConnectionNamesIsNotPassedToTheClient() throws Exception {
+        upstream = new RawUpstream((request, out) -> {
+            out.write(response("HTTP/1.1 200 OK", "Connection: keep-alive, X-Hop\r\nX-Hop: secret\r\nX-End: e\r\n", "ok"));
+            return true;
+        });
+        start("retries: 5");
+
+        assertThat(raw(head("GET /svc", ""))).startsWith("HTTP/1.1 200").containsIgnoringCase("X-End: e").doesNotContainIgnoringCase("X-Hop");
+    }
+
     // --- helpers ---
 
     private void start(String serviceSettings) throws Exception {

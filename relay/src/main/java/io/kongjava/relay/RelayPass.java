@@ -321,8 +321,10 @@ final class RelayPass {
                 throw new IllegalStateException("the answer's head was already written");
             }
             HttpFields headers = new HttpFields();
-            upstreamHeaders.toMap().forEach((name, values) -> {
-                if (!NOT_PASSED.contains(name)) {
+            Map<String, List<String>> received = upstreamHeaders.toMap();
+            Set<String> upstreamsOwn = HopByHopHeaders.listedIn(received.get("connection"));
+            received.forEach((name, values) -> {
+                if (!NOT_PASSED.contains(name) && !upstreamsOwn.contains(name)) {
                     values.forEach(value -> headers.add(name, value));
                 }
             });
