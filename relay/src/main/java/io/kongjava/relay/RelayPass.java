@@ -221,11 +221,19 @@ final class RelayPass {
 
     private void relay(UpstreamClient.Response response) {
         HttpFields headers = new HttpFields();
+        boolean gzipped = false;
         for (String[] header : response.headers) {
+            if (header[0].equalsIgnoreCase("content-encoding") && header[1].strip().equalsIgnoreCase("gzip")) {
+                gzipped = true; // asked for identity and gzipped anyway (a CDN, a proxy): inflated for the filters and the client
+                continue;
+            }
             headers.add(header[0], header[1]);
         }
+        if (gzipped) {
+            headers.remove("content-length");
+        }
         Downstream downstream = new Downstream();
-        java.io.InputStream source = response.body;
+        java.io.InputStream source = gzipped ? new Gunzipped(response.body) : response.body;
         byte[] buffer = READ_BUFFERS.get();
         IOException upstreamFailure = null;
         try {
@@ -466,7 +474,7 @@ final class RelayPass {
             String lower = header.getKey().toLowerCase(Locale.ROOT);
             List<String> values = header.getValue();
             if (NOT_PASSED.contains(lower) || lower.equals("accept-encoding") || lower.equals("expect")) {
-                // Filters read the body as sent: the upstream is asked for it uncompressed.
+                // Filters read the body as sent: the upstream is asked for it uncompressed (below).
                 continue;
             }
             if (lower.equals("host") && (values.contains(relayHost) || values.contains("127.0.0.1"))) {
@@ -477,6 +485,8 @@ final class RelayPass {
                 headers.add(lower, value);
             }
         }
+        // Said, not left out: without Accept-Encoding a server may pick any coding (RFC 9110 12.5.3)
+        headers.add("accept-encoding", "identity");
         URI url = route.service.map(service -> serviceUrl(service, kong.getRequestURI())).orElse(null);
         return new UpstreamRequest(kong.getRequestMethod(), url, headers, requestBody);
     }
@@ -540,5 +550,33 @@ final class RelayPass {
         }
         block.put("fields", fields);
         route.logBlock.complete(block);
+    }
+
+    /** An upstream body in gzip, read inflated, piece by piece as it comes (a streamed answer stays streamed). */
+    private static final class Gunzipped extends java.io.FilterInputStream {
+        private java.util.zip.GZIPInputStream inflated;
+
+        Gunzipped(java.io.InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (inflated == null) {
+                inflated = new java.util.zip.GZIPInputStream(in, 4096); // reads the gzip header on the first read
+            }
+            return inflated.read(b, off, len);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 }

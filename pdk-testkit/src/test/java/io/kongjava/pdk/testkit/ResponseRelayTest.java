@@ -1,6 +1,7 @@
 package io.kongjava.pdk.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import io.kongjava.pdk.Kong;
@@ -147,6 +148,20 @@ class ResponseRelayTest {
                 }
                 return;
             }
+            if (exchange.getRequestURI().getPath().endsWith("/gzipped")) {
+                // gzips whatever the request's Accept-Encoding said, as a misbehaving CDN would
+                seenByUpstream.add("accept-encoding=" + exchange.getRequestHeaders().getFirst("accept-encoding"));
+                java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+                try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+                    gzip.write("zipped answer".getBytes(StandardCharsets.UTF_8));
+                }
+                exchange.getResponseHeaders().set("content-type", "text/plain");
+                exchange.getResponseHeaders().set("content-encoding", "gzip");
+                exchange.sendResponseHeaders(200, zipped.size());
+                exchange.getResponseBody().write(zipped.toByteArray());
+                exchange.close();
+                return;
+            }
             if (exchange.getRequestURI().getPath().endsWith("/plain")) {
                 byte[] body = "plain answer".getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("content-type", "text/plain");
@@ -233,6 +248,20 @@ class ResponseRelayTest {
         Map<String, Object> block = (Map<String, Object>) exchange.await("req-stream", ResponseRelay.LOG_KEY, Duration.ofSeconds(5)).orElseThrow();
         assertThat(block).containsEntry("outcome", "complete").containsEntry("filters", List.of("upper"))
                 .containsEntry("fields", Map.of("upper.done", true));
+    }
+
+    @Test
+    void theUpstreamIsAskedForIdentityAndAGzippedAnswerIsInflatedForTheFiltersAndTheClient() throws Exception {
+        UpperCase filter = new UpperCase();
+        TestRun run = access(new UpperPlugin(kong -> filter), request("req-gzip", "/gzipped"));
+
+        HttpResponse<String> response = http.send(kongForwards(run, "/svc/gzipped"), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(seenByUpstream.poll(5, TimeUnit.SECONDS)).startsWith("GET /svc/gzipped");
+        assertThat(seenByUpstream.poll(5, TimeUnit.SECONDS)).isEqualTo("accept-encoding=identity");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-encoding")).isEmpty();
+        assertThat(response.body()).isEqualTo("ZIPPED ANSWER");
     }
 
     @Test
@@ -401,7 +430,7 @@ class ResponseRelayTest {
     }
 
     @Test
-    void anUpstreamCallThatFailsBeforeItsHeadGivesKongs502AndAfterItEndsTheBody() throws Exception {
+    void anUpstreamCallThatFailsBeforeItsHeadGivesKongs502AndAfterItBreaksTheBodyOff() throws Exception {
         CallingFilter unreachable = new CallingFilter((request, answer) -> {
             throw new java.net.ConnectException("every target refused the connection");
         });
@@ -418,9 +447,12 @@ class ResponseRelayTest {
             throw new java.io.IOException("the provider's stream broke");
         });
         run = access(new PluginA(kong -> breaking), request("req-call-broken", "/plain"));
-        HttpResponse<String> broken = http.send(kongForwards(run, "/svc/plain"), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<InputStream> broken = http.send(kongForwards(run, "/svc/plain"), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(broken.statusCode()).isEqualTo(200);
-        assertThat(broken.body()).isEqualTo("data: one\n\n");
+        // what came, then no proper end: Kong (and its client) sees the answer incomplete, as nginx leaves it
+        InputStream brokenBody = broken.body();
+        assertThat(readUntil(brokenBody, "data: one\n\n")).isEqualTo("data: one\n\n");
+        assertThatThrownBy(brokenBody::readAllBytes).isInstanceOf(java.io.IOException.class);
         assertThat(breaking.closed.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(StreamEnd.UpstreamFailed.class,
                 failed -> assertThat(failed.started()).isTrue());
     }
