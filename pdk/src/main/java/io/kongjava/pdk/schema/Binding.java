@@ -216,7 +216,7 @@ final class Binding {
             return INVALID;
         }
         ConfigModel.Constraints elementConstraints = new ConfigModel.Constraints(c.oneOf(), c.between(), c.gt(),
-                null, null, c.match(), c.matchRegex(), false, false, null);
+                null, null, c.match(), c.matchRegex(), c.matchError(), false, false, null);
         Field element = new Field("", "", shape, ConfigModel.Holder.PLAIN, true, ConfigModel.NO_DEFAULT, elementConstraints);
         return convert(shape, raw, path, errors, element);
     }
@@ -334,7 +334,7 @@ final class Binding {
                 return lengthError;
             }
             if (c.matchRegex() != null && !c.matchRegex().matcher(s).find()) {
-                return "invalid value: " + s;
+                return c.matchError() != null ? c.matchError() : "invalid value: " + s;
             }
         }
         return null;

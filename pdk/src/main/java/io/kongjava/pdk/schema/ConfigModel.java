@@ -93,7 +93,7 @@ final class ConfigModel {
     static final Object NO_DEFAULT = new Object();
 
     record Constraints(List<Object> oneOf, double[] between, Double gt, Integer lenMin, Integer lenMax,
-                       String match, Pattern matchRegex, boolean referenceable, boolean encrypted,
+                       String match, Pattern matchRegex, String matchError, boolean referenceable, boolean encrypted,
                        String description) {
     }
 
@@ -285,6 +285,7 @@ final class ConfigModel {
         }
         String match = null;
         Pattern regex = null;
+        String matchError = null;
         Match m = component.getAnnotation(Match.class);
         if (m != null) {
             if (valueType != KongType.STRING) {
@@ -292,6 +293,7 @@ final class ConfigModel {
             }
             match = m.value();
             regex = LuaPattern.toRegex(match).orElse(null);
+            matchError = m.err().isEmpty() ? null : m.err();
         }
         boolean referenceable = component.isAnnotationPresent(Referenceable.class);
         if (referenceable && valueType != KongType.STRING) {
@@ -301,7 +303,7 @@ final class ConfigModel {
         if (d != null && (d.value().length() < 10 || d.value().length() > 500)) {
             throw new IllegalArgumentException(where + ": @Description must have 10 to 500 characters (Kong's metaschema)");
         }
-        return new Constraints(oneOf, between, gt, lenMin, lenMax, match, regex, referenceable,
+        return new Constraints(oneOf, between, gt, lenMin, lenMax, match, regex, matchError, referenceable,
                 component.isAnnotationPresent(Encrypted.class), d != null ? d.value() : null);
     }
 

@@ -95,6 +95,9 @@ public final class KongSchema {
         }
         if (c.match() != null) {
             def.put("match", c.match());
+            if (c.matchError() != null) {
+                def.put("err", c.matchError());
+            }
         }
         if (c.referenceable()) {
             def.put("referenceable", true);
@@ -138,7 +141,7 @@ public final class KongSchema {
         if (fieldConstraints != null) {
             valueConstraints(def, shape, fieldConstraints);
         } else if (shape instanceof EnumShape) {
-            valueConstraints(def, shape, new Constraints(null, null, null, null, null, null, null, false, false, null));
+            valueConstraints(def, shape, new Constraints(null, null, null, null, null, null, null, null, false, false, null));
         }
         Map<String, Object> rest = shape(shape, null);
         rest.remove("type");

@@ -3,6 +3,7 @@ package io.kongjava.plugins.filelog;
 import io.kongjava.pdk.schema.Between;
 import io.kongjava.pdk.schema.Default;
 import io.kongjava.pdk.schema.Description;
+import io.kongjava.pdk.schema.Match;
 import java.util.Map;
 
 /**
@@ -17,7 +18,7 @@ import java.util.Map;
  * @param aiWaitMs          how long to wait for the figures java-ai-proxy measures for the request
  */
 public record FileLogConfig(
-        String path,
+        @Match(value = "^[^%s*&%%\\`][^*&%%\\`]*[^%s*&%%\\`]$", err = "not a valid filename") String path,
         @Default("false") boolean reopen,
         Map<String, String> customFields,
         Map<String, String> customFieldsByLua,

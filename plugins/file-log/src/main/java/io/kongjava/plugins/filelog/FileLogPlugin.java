@@ -38,7 +38,6 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
     private static final System.Logger LOG = System.getLogger(FileLogPlugin.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Kong's rule: no * & % \ or backtick anywhere, no white space at either end, at least two characters. */
-    private static final Pattern VALID_FILENAME = Pattern.compile("^[^\\s*&%\\\\`][^*&%\\\\`]*[^\\s*&%\\\\`]$");
     private static final Pattern OCTAL_MODE = Pattern.compile("^0?[0-7]{3}$");
     /** The key java-ai-proxy publishes its per-request block under, in the request exchange. */
     static final String AI_KEY = "ai";
@@ -61,9 +60,6 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
 
     @Override
     public void validate(FileLogConfig config) throws InvalidConfigException {
-        if (!VALID_FILENAME.matcher(config.path()).matches()) {
-            throw new InvalidConfigException("path", "not a valid filename");
-        }
         if (!config.customFieldsByLua().isEmpty()) {
             throw new InvalidConfigException("custom_fields_by_lua", "Lua cannot run in the Java plugin server; "
                     + "use custom_fields (a value, or $field.path to copy a field of the log record)");

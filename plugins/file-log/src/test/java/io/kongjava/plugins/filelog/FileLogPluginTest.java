@@ -209,6 +209,12 @@ class FileLogPluginTest {
     }
 
     @Test
+    void thePathRuleIsInTheDumpedSchemaSoKongItselfRefusesABadPathAtLoad() {
+        String schema = io.kongjava.pdk.schema.KongSchema.derive("java-file-log", FileLogConfig.class).toString();
+        assertThat(schema).contains("match=^[^%s*&%%\\`][^*&%%\\`]*[^%s*&%%\\`]$").contains("err=not a valid filename");
+    }
+
+    @Test
     void luaCannotRunHereSoCustomFieldsByLuaIsRefusedWithTheAlternative() {
         InvalidConfigException e = catchInvalid("{\"path\":\"/tmp/x.log\",\"custom_fields_by_lua\":{\"a\":\"return 1\"}}");
 
