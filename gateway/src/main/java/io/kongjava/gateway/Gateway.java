@@ -236,6 +236,12 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             requests.readHead(exchange, state);
+            if (declaresMoreThan(state.header("content-length"), requests.maxBodySize())) {
+                // nginx refuses a declared length over client_max_body_size before reading the body (no 100 Continue)
+                exchange.getResponseHeaders().set("Connection", "close");
+                ResponseWriter.sendKongError(exchange, state, 413, null);
+                return;
+            }
             // Kong routes on the normalized path (kong/router/utils.lua): /public/../admin is /admin's, plugins and all.
             // The query and the addresses only for expression routes: reading the local address is a system call.
             String path = state.normalizedPath();
@@ -317,6 +323,17 @@ public final class Gateway implements AutoCloseable {
                     // the client is gone
                 }
             }
+        }
+    }
+
+    private static boolean declaresMoreThan(String contentLength, long max) {
+        if (contentLength == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(contentLength.strip()) > max;
+        } catch (NumberFormatException e) {
+            return false; // the front server refuses a malformed length before the handler
         }
     }
 

@@ -106,6 +106,15 @@ class FrontServerTest {
     }
 
     @Test
+    void aDeclaredBodyOverTheLimitIs413AtOnceWithoutAsking100Continue() throws Exception {
+        try (Connection c = new Connection()) {
+            c.send("POST /svc HTTP/1.1\r\nHost: x\r\nContent-Length: " + ((1 << 20) + 1) + "\r\nExpect: 100-continue\r\n\r\n");
+            assertThat(c.rest()).startsWith("HTTP/1.1 413").contains("Payload too large").doesNotContain("100 Continue");
+        }
+        assertThat(upstream.requests.get()).isZero();
+    }
+
+    @Test
     void chunkedBodiesAreDecodedOnTheWayInAndAnAnswerOfUnknownLengthIsChunkedOnTheWayOut() throws Exception {
         try (Connection c = new Connection()) {
             c.send("POST /svc HTTP/1.1\r\nHost: x\r\nX-Stream: 1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n");
