@@ -231,7 +231,8 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
                 upstreamBody = OpenAiTranslation.toAnthropicRequest(json, model, config.options(), stream).toString()
                         .getBytes(StandardCharsets.UTF_8);
                 includeUsage = json.path("stream_options").path("include_usage").asBoolean(false);
-            } else if (json != null && model != null && !json.path("model").isTextual()) {
+            } else if (json != null && model != null && (!json.path("model").isTextual() || json.path("model").asText().isEmpty())) {
+                // a missing, null or "" model gets the effective one, as Kong writes it into the body
                 json.put("model", model);
                 upstreamBody = json.toString().getBytes(StandardCharsets.UTF_8);
             }

@@ -25,7 +25,8 @@ final class Analytics {
         AiProxyConfig config = call.config();
         Map<String, Object> proxy = new LinkedHashMap<>();
         if (config.logging().logStatistics()) {
-            Map<String, Object> meta = meta(call.pluginId(), call.askedModel(), meter, call.stream() ? "stream" : "oneshot",
+            // Kong logs the effective model: the pinned one, also when the body named none (ai-proxy §5.2)
+            Map<String, Object> meta = meta(call.pluginId(), loggedModel(call), meter, call.stream() ? "stream" : "oneshot",
                     call.endpoint().label, outcome, upstreamStatus);
             if (meter.countedTokens() >= 0) {
                 meta.put("counted_input_tokens", meter.countedTokens());
@@ -43,6 +44,10 @@ final class Analytics {
     }
 
     /** The block of a request refused before any upstream call: zero tokens, as Kong logs it. */
+    static String loggedModel(ProxyCall call) {
+        return call.requestModel() != null ? call.requestModel() : call.askedModel();
+    }
+
     static Map<String, Object> rejected(String pluginId, AiProxyConfig config, String requestModel, long startNanos) {
         return unsent(pluginId, config, requestModel, startNanos, Outcome.REJECTED);
     }

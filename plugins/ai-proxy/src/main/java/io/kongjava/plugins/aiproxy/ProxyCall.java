@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
  * One client request the access phase accepted, handed to the relay: everything needed to call the
  * provider and to account for the call, decided while Kong's PDK was at hand.
  *
- * @param askedModel   the model the client's body named, {@code null} when none (logged as {@code request_model})
- * @param requestModel the effective model (pinned or the client's), the one sent upstream
+ * @param askedModel   the model the client's body named, {@code null} when none
+ * @param requestModel the effective model (pinned or the client's), the one sent upstream and logged as {@code request_model}
  * @param body         the exact bytes to send upstream (validated, translated when the client speaks OpenAI)
  * @param startNanos   when the access phase began, the start of {@code llm_latency}
  * @param analytics    completed with the {@code ai} block once the exchange ends, however it ends

@@ -174,6 +174,17 @@ class AiProxyPluginTest {
     }
 
     @Test
+    void anEmptyOrNullModelInTheBodyIsSentAsThePinnedOne() throws Exception {
+        for (String model : List.of("\"\"", "null")) {
+            String body = "{\"model\":" + model + ",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body));
+
+            assertThat(kongForwards(run, "/anything/v1/messages", body, Map.of("anthropic-version", "2023-06-01")).statusCode()).isEqualTo(200);
+            assertThat(anthropic.takeRequest().json().path("model").asText()).as(model).isEqualTo("claude-sonnet-4-5-20250929");
+        }
+    }
+
+    @Test
     void refusalsUseKongsWordsAndAnthropicsErrorTypes() throws Exception {
         PluginTester<AiProxyConfig> plugin = plugin(NATIVE);
         record Case(String path, String body, int status, String type, String message) {

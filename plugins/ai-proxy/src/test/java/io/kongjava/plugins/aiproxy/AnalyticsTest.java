@@ -31,14 +31,15 @@ class AnalyticsTest {
     }
 
     @Test
-    void aStreamThatEndedBeforeAnyTokenHasNoTimeToFirstTokenAndNoResponseModel() throws Exception {
+    void aStreamThatEndedBeforeAnyTokenHasNoTimeToFirstTokenAndNoResponseModel_andAMissingModelIsLoggedAsThePinnedOne() throws Exception {
         Meter meter = new Meter(System.nanoTime(), 0);
         meter.end();
 
         Map<String, Object> block = Analytics.block(call(ProxyCall.Endpoint.MESSAGES, null, true), meter, Outcome.TRUNCATED, 200, null);
 
         assertThat(part(block, "usage")).doesNotContainKey("time_to_first_token");
-        assertThat(part(block, "meta")).doesNotContainKey("response_model").containsEntry("request_model", "UNSPECIFIED");
+        // the body named no model: Kong logs the effective (pinned) model it sent upstream
+        assertThat(part(block, "meta")).doesNotContainKey("response_model").containsEntry("request_model", "claude-opus-5-5");
     }
 
     @Test
