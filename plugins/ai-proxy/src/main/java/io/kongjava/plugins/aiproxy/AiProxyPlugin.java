@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,18 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         }
         if (options.upstreamPath().isPresent()) {
             LOG.log(Level.WARNING, "llm: config.model.options.upstream_path is deprecated, please use config.model.options.upstream_url instead");
+        }
+        if (config.nativeFormat()) {
+            // Kong's native mode forwards the client's body as sent: an operator counting on max_tokens as a cap must hear it
+            List<String> ignored = new ArrayList<>();
+            options.maxTokens().ifPresent(v -> ignored.add("max_tokens"));
+            options.temperature().ifPresent(v -> ignored.add("temperature"));
+            options.topP().ifPresent(v -> ignored.add("top_p"));
+            options.topK().ifPresent(v -> ignored.add("top_k"));
+            if (!ignored.isEmpty()) {
+                LOG.log(Level.WARNING, "java-ai-proxy: model.options " + String.join(", ", ignored) + " not applied with llm_format anthropic:"
+                        + " the client's body goes upstream as sent, as in Kong's native mode (they apply to llm_format openai)");
+            }
         }
     }
 
