@@ -1,6 +1,7 @@
 package io.kongjava.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
@@ -291,13 +292,19 @@ class ClaudeCodeHowToTest {
     }
 
     @Test
-    void aStreamThatBreaksOffEndsWithAnErrorEventAndIsLoggedAsTruncated() throws Exception {
+    void aStreamThatBreaksOffEndsWithAnErrorEventIsBrokenOffAndIsLoggedAsTruncated() throws Exception {
         anthropic.enqueue(Reply.text("one two three four").usage(Usage.of(9, 4)).truncatedAfterEvents(5));
 
-        HttpResponse<String> response = post("/anything/v1/messages", message(PINNED_MODEL, true), "application/json");
+        HttpResponse<java.io.InputStream> response = http.send(claudeCodeRequest("/anything/v1/messages", message(PINNED_MODEL, true),
+                "application/json").build(), HttpResponse.BodyHandlers.ofInputStream());
 
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("event: message_start").doesNotContain("event: message_stop")
+        // the error event, then no proper end of the answer: as nginx leaves an upstream's broken answer
+        java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        try (java.io.InputStream body = response.body()) {
+            assertThatThrownBy(() -> body.transferTo(received)).isInstanceOf(java.io.IOException.class);
+        }
+        assertThat(received.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("event: message_start").doesNotContain("event: message_stop")
                 .doesNotContain("drops here").endsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\","
                         + "\"message\":\"java-ai-proxy: the upstream stream ended before message_stop\"}}\n\n");
         JsonNode proxy = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy");
