@@ -58,6 +58,8 @@ public final class BlockingHttpServer implements AutoCloseable {
     /** RFC 9110's IMF-fixdate, as nginx writes it: a two-digit day (Java's RFC_1123_DATE_TIME writes "3 Dec"). */
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US);
     private static final Pattern METHOD = Pattern.compile("[A-Z]+");
+    private static final Pattern HTTP_1X = Pattern.compile("HTTP/1\\.[0-9]{1,3}");
+    private static final Pattern LATER_HTTP = Pattern.compile("HTTP/[2-9]\\.[0-9]{1,3}");
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,18}");
     /** How long an exchange runs before its client's side is watched: a client that leaves is noticed within about twice that. */
     private static final long WATCH_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -242,6 +244,7 @@ public final class BlockingHttpServer implements AutoCloseable {
             case 502 -> "Bad Gateway";
             case 503 -> "Service Temporarily Unavailable";
             case 504 -> "Gateway Time-out";
+            case 505 -> "HTTP Version Not Supported";
             default -> "";
         };
     }
@@ -328,8 +331,18 @@ public final class BlockingHttpServer implements AutoCloseable {
                 }
             } while (requestLine.isEmpty());
             String[] parts = requestLine.split(" ");
-            if (parts.length != 3 || !METHOD.matcher(parts[0]).matches() || !(parts[2].equals("HTTP/1.1") || parts[2].equals("HTTP/1.0"))) {
+            if (parts.length != 3 || !METHOD.matcher(parts[0]).matches()) {
                 throw new Refused(400, "Bad request");
+            }
+            if (!parts[2].equals("HTTP/1.1") && !parts[2].equals("HTTP/1.0")) {
+                // nginx takes any HTTP/1.x as 1.1 and answers 505 to a later major version
+                if (HTTP_1X.matcher(parts[2]).matches()) {
+                    parts[2] = "HTTP/1.1";
+                } else if (LATER_HTTP.matcher(parts[2]).matches()) {
+                    throw new Refused(505, "HTTP version not supported");
+                } else {
+                    throw new Refused(400, "Bad request");
+                }
             }
             Headers headers = new Headers();
             long total = requestLine.length() + 2;

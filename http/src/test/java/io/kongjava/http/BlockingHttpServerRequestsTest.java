@@ -70,6 +70,13 @@ class BlockingHttpServerRequestsTest {
     }
 
     @Test
+    void anyHttp1xIsServedAsHttp11AndALaterMajorVersionIs505() throws IOException {
+        assertThat(send("GET / HTTP/1.2\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200");
+        assertThat(send("GET / HTTP/2.0\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 505").endsWith("HTTP version not supported");
+        assertThat(send("GET / HTTQ/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 400");
+    }
+
+    @Test
     void traceIsNotAllowedAndHttp10HasNoChunks() throws IOException {
         assertThat(send("TRACE / HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 405").endsWith("Method not allowed");
         assertThat(send("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")).contains(" 400 ");
