@@ -81,16 +81,16 @@ class FrontServerTest {
     }
 
     @Test
-    void anHttp10ClientIsAnsweredInHttp10AndItsConnectionClosedUnlessItAsksToKeepIt() throws Exception {
+    void anHttp10ClientIsAnsweredAsNginxAnswersItAndItsConnectionClosedUnlessItAsksToKeepIt() throws Exception {
         try (Connection c = new Connection()) {
             c.send("GET /svc HTTP/1.0\r\n\r\n");
-            assertThat(c.rest()).startsWith("HTTP/1.0 200 OK").endsWith("\r\n\r\nGET");
+            assertThat(c.rest()).startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nGET");
         }
         try (Connection c = new Connection()) {
             c.send("GET /svc HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-            assertThat(c.answer()).startsWith("HTTP/1.0 200 OK").containsIgnoringCase("connection: keep-alive");
+            assertThat(c.answer()).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("connection: keep-alive");
             c.send("GET /svc HTTP/1.0\r\n\r\n");
-            assertThat(c.rest()).startsWith("HTTP/1.0 200 OK");
+            assertThat(c.rest()).startsWith("HTTP/1.1 200 OK");
         }
     }
 

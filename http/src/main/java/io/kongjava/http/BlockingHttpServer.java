@@ -626,7 +626,8 @@ public final class BlockingHttpServer implements AutoCloseable {
             if ("close".equalsIgnoreCase(responseHeaders.getFirst("Connection"))) {
                 closeAfter = true;
             }
-            StringBuilder text = new StringBuilder(256).append(head.protocol().equals("HTTP/1.0") ? "HTTP/1.0 " : "HTTP/1.1 ")
+            // nginx's status line says HTTP/1.1 to every client, HTTP/1.0 ones included
+            StringBuilder text = new StringBuilder(256).append("HTTP/1.1 ")
                     .append(code).append(' ').append(reason(code)).append("\r\n");
             responseHeaders.remove("Content-Length");
             responseHeaders.remove("Transfer-Encoding");

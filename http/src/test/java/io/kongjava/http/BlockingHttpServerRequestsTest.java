@@ -65,7 +65,7 @@ class BlockingHttpServerRequestsTest {
     void anHttp11RequestWithoutHostOrWithTwoIsRefused() throws IOException {
         assertThat(send("GET / HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 400");
         assertThat(send("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")).startsWith("HTTP/1.1 400");
-        assertThat(send("GET / HTTP/1.0\r\n\r\n")).startsWith("HTTP/1.0 200");
+        assertThat(send("GET / HTTP/1.0\r\n\r\n")).startsWith("HTTP/1.1 200"); // nginx's status line for every client
         assertThat(handled.get()).isEqualTo(1);
     }
 
