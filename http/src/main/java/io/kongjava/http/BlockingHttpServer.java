@@ -303,6 +303,26 @@ public final class BlockingHttpServer implements AutoCloseable {
     }
 
     /**
+     * A header name as Kong and most servers write it ({@code X-Kong-Request-Id}, {@code Content-Type}): the JDK's
+     * Headers keeps only its first letter upper-case ({@code X-kong-request-id}).
+     */
+    static String wordCase(String name) {
+        boolean upper = true;
+        boolean changed = false;
+        char[] chars = name.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            char c = chars[i];
+            char wanted = upper ? Character.toUpperCase(c) : c;
+            if (wanted != c) {
+                chars[i] = wanted;
+                changed = true;
+            }
+            upper = c == '-';
+        }
+        return changed ? new String(chars) : name;
+    }
+
+    /**
      * A request refused as nginx refuses it: before its handler (the head), or while the handler reads its body (a bad
      * chunked body), when the handler answers it with {@link #status()} if it has not answered yet.
      */
@@ -644,8 +664,9 @@ public final class BlockingHttpServer implements AutoCloseable {
                 text.append("Date: ").append(HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n");
             }
             for (Map.Entry<String, List<String>> header : responseHeaders.entrySet()) {
+                String name = wordCase(header.getKey());
                 for (String value : header.getValue()) {
-                    text.append(header.getKey()).append(": ").append(value).append("\r\n");
+                    text.append(name).append(": ").append(value).append("\r\n");
                 }
             }
             OutputStream bodyOut;

@@ -62,6 +62,13 @@ class BlockingHttpServerRequestsTest {
     }
 
     @Test
+    void headerNamesAreWrittenWithEachWordCapitalized() {
+        assertThat(BlockingHttpServer.wordCase("X-kong-request-id")).isEqualTo("X-Kong-Request-Id");
+        assertThat(BlockingHttpServer.wordCase("Content-type")).isEqualTo("Content-Type");
+        assertThat(BlockingHttpServer.wordCase("Via")).isEqualTo("Via");
+    }
+
+    @Test
     void anHttp11RequestWithoutHostOrWithTwoIsRefused() throws IOException {
         assertThat(send("GET / HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 400");
         assertThat(send("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")).startsWith("HTTP/1.1 400");
