@@ -1,12 +1,7 @@
 package io.kongjava.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
-import com.fasterxml.jackson.core.util.Separators;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import com.sun.net.httpserver.HttpExchange;
+import io.kongjava.catalogue.KongErrorPages;
 import io.kongjava.catalogue.KongStatusTexts;
 import io.kongjava.emulation.KongRequest;
 import java.io.IOException;
@@ -27,10 +22,6 @@ final class ResponseWriter {
     static final String SERVER = "kong-java-gateway";
     static final String VIA = "1.1 " + SERVER;
 
-    /** Kong's JSON error template: two-space indentation, no space after the colon. */
-    private static final ObjectWriter ERROR_JSON = new ObjectMapper().writer(new DefaultPrettyPrinter()
-            .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.NONE))
-            .withObjectIndenter(new DefaultIndenter("  ", "\n")));
 
     private ResponseWriter() {
     }
@@ -46,12 +37,14 @@ final class ResponseWriter {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         // set on the answer itself: Upgrade is hop-by-hop, which the forwarding filter in write() leaves out
         extra.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
-        headers.put("content-type", List.of("application/json; charset=utf-8"));
+        // the page in the format the client's Accept asks for, as Kong's error handler answers
+        String contentType = KongErrorPages.contentType(state.header("accept"));
+        headers.put("content-type", List.of(contentType));
         kongHeader(headers, state, "x-kong-request-id", state.requestId);
         kongHeader(headers, state, "server", SERVER);
         state.responseSource = "error";
         String text = message == null ? KongStatusTexts.defaultMessage(status) : message;
-        write(exchange, state, status, headers, kongErrorBody(text, state.requestId));
+        write(exchange, state, status, headers, KongErrorPages.body(contentType, text, state.requestId));
     }
 
     /** A redirect with no body, as {@code kong.response.exit(status)} with a Location header sends it. */
@@ -64,16 +57,9 @@ final class ResponseWriter {
         write(exchange, state, status, headers, new byte[0]);
     }
 
-    /** Kong's JSON error body: {@code {"message": ..., "request_id": ...}}. */
+    /** Kong's JSON error body: {@code {"message": ..., "request_id": ...}}, in Kong's template's layout. */
     static byte[] kongErrorBody(String message, String requestId) {
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("message", message);
-        body.put("request_id", requestId);
-        try {
-            return ERROR_JSON.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("two strings could not be written as JSON", e);
-        }
+        return KongErrorPages.body(KongErrorPages.JSON, message, requestId);
     }
 
     /** The answer a plugin ended the request with. */

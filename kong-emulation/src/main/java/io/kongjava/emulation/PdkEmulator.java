@@ -19,6 +19,7 @@ import static io.kongjava.emulation.LuaValues.string;
 import static io.kongjava.emulation.LuaValues.values;
 
 import io.kongjava.catalogue.KongPhase;
+import io.kongjava.catalogue.KongErrorPages;
 import io.kongjava.catalogue.KongStatusTexts;
 import io.kongjava.catalogue.PdkFunction;
 import io.kongjava.emulation.LuaValues.LuaError;
@@ -400,8 +401,11 @@ public final class PdkEmulator implements PdkHandler {
         if (args.size() > 2 && args.get(2) instanceof Map<?, ?> given) {
             given.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), values(v)));
         }
-        headers.put("content-type", List.of("application/json; charset=utf-8"));
-        return new KongRequest.Exit(status, json(Map.of("message", message)).getBytes(StandardCharsets.UTF_8), headers);
+        // Kong's page: in the Content-Type the caller gave, else the one the client's Accept asks for
+        List<String> given = headers.get("content-type");
+        String contentType = given != null && !given.isEmpty() ? given.getFirst() : KongErrorPages.contentType(request.header("accept"));
+        headers.put("content-type", List.of(contentType));
+        return new KongRequest.Exit(status, KongErrorPages.body(contentType, message, request.requestId), headers);
     }
 
     /** The status a terminal call carries, refused as Kong refuses it outside the function's range. */

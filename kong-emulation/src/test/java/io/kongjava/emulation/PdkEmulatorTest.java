@@ -166,7 +166,8 @@ class PdkEmulatorTest {
     @Test
     void errorsWithoutAMessageCarryKongsTextForTheStatus() throws Exception {
         assertThat(kong.answer("kong.response.error", List.of(413L))).isInstanceOf(PdkAnswer.Terminal.class);
-        assertThat(new ObjectMapper().readValue(request.exit.body(), Map.class)).isEqualTo(Map.of("message", "Payload too large"));
+        assertThat(new ObjectMapper().readValue(request.exit.body(), Map.class))
+                .isEqualTo(Map.of("message", "Payload too large", "request_id", request.requestId));
         assertThat(kong.answer("kong.response.error", List.of(302L)))
                 .isEqualTo(new PdkAnswer.Raised("code must be a number between 400 and 599"));
     }
@@ -204,11 +205,16 @@ class PdkEmulatorTest {
     }
 
     @Test
-    void errorBuildsKongsMessageBody() {
+    void errorBuildsKongsPageInTheFormatTheClientAccepts() {
         kong.answer("kong.response.error", List.of(503L));
 
         assertThat(new String(request.exit.body(), StandardCharsets.UTF_8))
-                .isEqualTo("{\"message\":\"The upstream server is currently unavailable\"}");
+                .isEqualTo("{\n  \"message\":\"The upstream server is currently unavailable\",\n  \"request_id\":\"" + request.requestId + "\"\n}");
+
+        request.addHeader("Accept", "text/plain");
+        kong.answer("kong.response.error", List.of(404L, "gone fishing"));
+        assertThat(request.exit.headers().get("content-type")).containsExactly("text/plain; charset=utf-8");
+        assertThat(new String(request.exit.body(), StandardCharsets.UTF_8)).isEqualTo("gone fishing\nrequest_id: " + request.requestId + "\n");
     }
 
     @Test
