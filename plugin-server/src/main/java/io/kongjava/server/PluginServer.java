@@ -16,6 +16,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -92,6 +94,9 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     }
 
     /** Binds the socket (replacing a stale file from a crashed run) and starts accepting. */
+    /** The identity of the socket file this server bound, so that it removes only its own. */
+    private volatile Object boundSocket;
+
     public synchronized PluginServer start() throws IOException {
         if (closed) {
             throw new IOException("the server is shutting down");
@@ -100,10 +105,16 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         if (dir != null && !Files.isDirectory(dir)) {
             throw new IOException("socket directory " + dir + " does not exist");
         }
+        if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS) && stillAccepts(socketPath)) {
+            // Kong's reload starts the new workers' server while the old one finishes its requests
+            LOG.log(Level.WARNING, "taking over " + socketPath + " from a server that still accepts there (a Kong reload, or a second"
+                    + " server on the same socket?); it keeps its connections and no longer gets new ones");
+        }
         Files.deleteIfExists(socketPath);
         idle = new IdleConnections(connection -> serveElsewhere(connection, null), this::forget);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socketPath), 4096);
+        boundSocket = fileKey(socketPath);
         try {
             Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException e) {
@@ -189,6 +200,13 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             if (!closed) {
                 LOG.log(Level.DEBUG, () -> "connection ended: " + e.getMessage());
             }
+            forget(current);
+        } catch (RuntimeException | Error e) {
+            // OutOfMemoryError reading a large body, say: closed at once, so that Kong's call fails now rather than
+            // after its 60 s read timeout with a timer and a connection held that long (Kong goes on either way)
+            observer.error("internal_error");
+            LOG.log(Level.ERROR, "closing a connection after " + e + (e instanceof OutOfMemoryError
+                    ? " (raise the heap with KONG_JAVA_OPTS=-Xmx..., or lower max_request_body_size)" : ""));
             forget(current);
         }
     }
@@ -323,9 +341,30 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         }
         workers.shutdownNow();
         try {
-            Files.deleteIfExists(socketPath);
+            // Only our own: after a reload the path is the new server's, and removing it would leave Kong no socket
+            Object current = fileKey(socketPath);
+            if (current != null && current.equals(boundSocket)) {
+                Files.deleteIfExists(socketPath);
+            }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "could not remove " + socketPath + ": " + e.getMessage());
+        }
+    }
+
+    /** The socket file's identity (device and inode), or null when there is none. */
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static boolean stillAccepts(Path socket) {
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 }

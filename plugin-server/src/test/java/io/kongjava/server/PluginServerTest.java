@@ -65,6 +65,24 @@ class PluginServerTest {
     }
 
     @Test
+    void aServerThatEndsAfterAnotherTookItsSocketOverLeavesTheOthersSocketInPlace() throws Exception {
+        // Kong's reload: the new server binds while the old one finishes, then the old one gets SIGTERM
+        PluginServer successor = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMinutes(10), true));
+        try {
+            server.close();
+
+            assertThat(dir.resolve("java.socket")).exists();
+            try (KongRpcClient toSuccessor = new KongRpcClient(successor.socketPath(), Duration.ofSeconds(10), 1)) {
+                assertThat(toSuccessor.call(new io.kongjava.protocol.KongCall.StartInstance("test-greeter", "{\"greeting\":\"hi\"}")))
+                        .isNotNull();
+            }
+        } finally {
+            successor.close();
+        }
+        assertThat(dir.resolve("java.socket")).as("the last server removes its own socket").doesNotExist();
+    }
+
+    @Test
     void startInstanceAnswersWithKongsShape() throws Exception {
         Map<?, ?> status = (Map<?, ?>) kong.call("plugin.StartInstance", startRequest("{\"greeting\":\"hi\",\"__seq__\":4,\"route_id\":null}"));
 
