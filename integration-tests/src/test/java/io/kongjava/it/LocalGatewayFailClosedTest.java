@@ -111,7 +111,7 @@ class LocalGatewayFailClosedTest {
     @Test
     void tooLarge_aChunkedBodyOverTheLimitGets413() throws Exception {
         HttpResponse<String> response = send(claudeCode(howTo, "/anything/v1/messages",
-                chunked(message("claude-opus-4-1", "x".repeat(600_000)))).build());
+                chunked(message("claude-opus-4-1", "x".repeat(11_000_000)))).build());
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(413);
         assertThat(JSON.readTree(response.body()).path("error").path("type").asText()).isEqualTo("request_too_large");
@@ -123,7 +123,7 @@ class LocalGatewayFailClosedTest {
     @Test
     void tooLarge_aDeclaredBodyOverTheLimitGets413() throws Exception {
         HttpResponse<String> response = send(claudeCode(howTo, "/anything/v1/messages",
-                HttpRequest.BodyPublishers.ofString(message(PINNED, "x".repeat(600_000)))).build());
+                HttpRequest.BodyPublishers.ofString(message(PINNED, "x".repeat(11_000_000)))).build());
 
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(JSON.readTree(response.body()).path("error").path("type").asText()).isEqualTo("request_too_large");

@@ -16,7 +16,8 @@ public final class UpstreamUrls {
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
-            return Optional.of("could not parse url. " + e.getMessage());
+            // the reason and where, not the URL itself: a key in its query would end up in Kong's error log
+            return Optional.of("could not parse url. " + e.getReason() + " at index " + e.getIndex());
         }
         if (uri.getScheme() == null) {
             return Optional.of("missing scheme in url");

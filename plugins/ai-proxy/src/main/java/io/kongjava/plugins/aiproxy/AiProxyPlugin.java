@@ -46,6 +46,8 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
     static final String DEFAULT_UPSTREAM = "https://api.anthropic.com";
 
     private static final System.Logger LOG = System.getLogger(AiProxyPlugin.class.getName());
+    /** RFC 9110's token: what a header name may be. */
+    private static final java.util.regex.Pattern HEADER_NAME = java.util.regex.Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private volatile RequestExchange exchange = ProcessRequestExchange.shared();
@@ -63,6 +65,10 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             errors.put("@entity", "must set 'model.options.anthropic_version' for anthropic provider");
         }
         options.upstreamUrl().ifPresent(url -> UpstreamUrls.problem(url).ifPresent(problem -> errors.put("model.options.upstream_url", problem)));
+        config.auth().flatMap(AiProxyConfig.Auth::headerName).filter(name -> !HEADER_NAME.matcher(name).matches()).ifPresent(name ->
+                errors.put("auth.header_name", "not a valid header name"));
+        config.auth().flatMap(AiProxyConfig.Auth::headerValue).filter(value -> value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0))
+                .ifPresent(value -> errors.put("auth.header_value", "must not contain line breaks")); // the value itself is a secret: not echoed
         config.auth().flatMap(AiProxyConfig.Auth::paramLocation).filter("body"::equals).ifPresent(location ->
                 errors.put("auth.param_location", "the anthropic provider takes no credentials in the body; use 'query' or a header"));
         if (!errors.isEmpty()) {

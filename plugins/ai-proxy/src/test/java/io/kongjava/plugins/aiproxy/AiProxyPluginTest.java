@@ -324,7 +324,10 @@ class AiProxyPluginTest {
                 new Bad(base.replace("\"max_request_body_size\":524288", "\"max_request_body_size\":-1"), "max_request_body_size", "between"),
                 // what a vault reference that resolved to nothing gives: never "no model pinned"
                 new Bad(base.replace("\"name\":\"claude-sonnet-4-5-20250929\"", "\"name\":\"\""), "model.name", "length must be at least 1"),
-                new Bad(base.replace("\"header_value\":\"" + KEY + "\"", "\"header_value\":\"\""), "auth.header_value", "length must be at least 1"));
+                new Bad(base.replace("\"header_value\":\"" + KEY + "\"", "\"header_value\":\"\""), "auth.header_value", "length must be at least 1"),
+                new Bad(base.replace("\"header_value\":\"" + KEY + "\"", "\"header_value\":\"k\\r\\nx: y\""), "auth.header_value", "line breaks"),
+                new Bad(base.replace("\"header_name\":\"x-api-key\"", "\"header_name\":\"bad name\""), "auth.header_name", "not a valid header name"),
+                new Bad(base.replace("http://127.0.0.1:1", "http://h/x y?key=sk-secret"), "model.options.upstream_url", "at index"));
         for (Bad b : bad) {
             assertThatThrownBy(() -> PluginTester.of(new AiProxyPlugin()).configJson(b.config()))
                     .as(b.config())
