@@ -297,8 +297,17 @@ public final class Gateway implements AutoCloseable {
                 ResponseWriter.sendKongError(exchange, state, 503, "no Service found with those values");
             } else {
                 boolean buffered = state.upstream.buffering || running.anyResponsePhase();
-                upstream.proxy(exchange, state, route, service, buffered, () -> runResponsePhases(running.all(), kong), startNanos,
-                        state.pendingBody != null ? streamed : null);
+                try {
+                    upstream.proxy(exchange, state, route, service, buffered, () -> runResponsePhases(running.all(), kong), startNanos,
+                            state.pendingBody != null ? streamed : null);
+                } catch (IOException clientGone) {
+                    // the client reset the connection (Ctrl-C while waiting for the model): nginx logs 499 and runs the
+                    // log phase all the same, so the request is still accounted for
+                    if (state.responseStatus == 0) {
+                        state.responseStatus = 499;
+                    }
+                    LOG.log(Level.DEBUG, () -> "client connection ended: " + clientGone.getMessage());
+                }
             }
             state.pendingBody = null; // streamed or not, the client's body is no longer there to read
             scheduleLog(running, state, kong, startNanos);

@@ -320,6 +320,10 @@ final class UpstreamProxy implements AutoCloseable {
             state.latencyReceive = millisSince(receiveStart[0]);
             return;
         }
+        if (!local.answered() && local.clientGone()) {
+            state.responseStatus = 499; // nginx's status for a client that closed the request; nothing is sent
+            return;
+        }
         if (!local.answered() || local.aborted()) {
             attempt.put("state", "failed");
             attempt.put("code", 502L);

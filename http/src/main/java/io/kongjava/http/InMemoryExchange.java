@@ -150,6 +150,11 @@ public final class InMemoryExchange extends HttpExchange implements Abortable {
         return aborted;
     }
 
+    /** The caller's client left ({@link #clientLeft()}) before the exchange closed. */
+    public synchronized boolean clientGone() {
+        return clientGone;
+    }
+
     /** Ends the answer: closes its body, when it has one, unless the handler broke it off. */
     @Override
     public void close() {

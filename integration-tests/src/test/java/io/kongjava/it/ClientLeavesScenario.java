@@ -62,6 +62,11 @@ final class ClientLeavesScenario implements AutoCloseable {
      * the silence last, closes, and checks how soon the Service's connection ended; returns the request's log line.
      */
     JsonNode run(String gatewayUrl, String apiKey, Path logFile) throws Exception {
+        return run(gatewayUrl, apiKey, logFile, false);
+    }
+
+    /** As above; with {@code reset} the client closes with a TCP reset, as the kernel of a killed client (Ctrl-C) does. */
+    JsonNode run(String gatewayUrl, String apiKey, Path logFile, boolean reset) throws Exception {
         URI uri = URI.create(gatewayUrl);
         long leftAtNanos;
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), uri.getPort())) {
@@ -75,6 +80,9 @@ final class ClientLeavesScenario implements AutoCloseable {
             assertThat(requested.await(15, TimeUnit.SECONDS)).as("the Service got the request").isTrue();
             Thread.sleep(500); // the Service stays silent: nothing to write anywhere, nothing failed
             assertThat(upstreamClosedAtNanos).as("the Service's connection while the client is still there").isNotDone();
+            if (reset) {
+                client.setSoLinger(true, 0);
+            }
             leftAtNanos = System.nanoTime();
         }
         await().atMost(Duration.ofSeconds(5)).until(upstreamClosedAtNanos::isDone);

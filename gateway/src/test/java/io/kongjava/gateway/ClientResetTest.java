@@ -1,0 +1,121 @@
+package io.kongjava.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.kongjava.kongclient.EventOutcome;
+import io.kongjava.kongclient.PdkHandler;
+import io.kongjava.kongclient.PluginServerClient;
+import io.kongjava.protocol.KongCall;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A client that resets its connection (Ctrl-C) while the upstream thinks still gets its request's log phase, as in nginx. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ClientResetTest {
+
+    @TempDir
+    Path dir;
+
+    final AtomicInteger logPhases = new AtomicInteger();
+    final CountDownLatch requested = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    HttpServer upstream;
+    Gateway gateway;
+
+    /** A plugin server whose one plugin has only a log phase, counted. */
+    final class CountingLogger implements PluginServerClient {
+        @Override
+        public Object call(KongCall call) {
+            return Map.of("Name", "count-log", "Id", 3L, "Config", Map.of());
+        }
+
+        @Override
+        public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) {
+            logPhases.incrementAndGet();
+            return new EventOutcome.Returned(0);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        release.countDown();
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (upstream != null) {
+            upstream.stop(0);
+        }
+    }
+
+    @Test
+    void aResetWhileTheUpstreamThinksStillRunsTheLogPhaseOnce() throws Exception {
+        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        upstream.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        upstream.createContext("/", exchange -> {
+            requested.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = "late".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        upstream.start();
+        Path socket = dir.resolve("count.socket");
+        Map<String, Object> schema = Map.of("name", "count-log", "fields", List.of(Map.of("config", Map.of("type", "record", "fields", List.of()))));
+        var dumped = new PluginServerProcesses.Dumped(new KongConf.PluginServerEntry("count-log", socket, null, "true"), "MsgPack:1",
+                Map.of("Name", "count-log", "Priority", 1L, "Phases", List.of("log"), "Schema", schema));
+        Path yaml = dir.resolve("kong.yaml");
+        Files.writeString(yaml, """
+                _format_version: "3.0"
+                services:
+                  - name: svc
+                    url: http://127.0.0.1:%d
+                    routes:
+                      - name: r
+                        paths: [/r]
+                plugins:
+                  - name: count-log
+                """.formatted(upstream.getAddress().getPort()));
+        gateway = new Gateway(DeclarativeConfig.load(yaml, Map.of("count-log", schema), List.of("count-log"), name -> null),
+                Map.of("count-log", dumped), 1 << 20, io.kongjava.http.HeaderLimits.NGINX_DEFAULT, Map.of(socket, new CountingLogger()))
+                .start(new InetSocketAddress("127.0.0.1", 0));
+
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), gateway.address().getPort())) {
+            OutputStream out = client.getOutputStream();
+            out.write("GET /r HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertThat(requested.await(10, TimeUnit.SECONDS)).isTrue();
+            client.setSoLinger(true, 0); // close with a reset, as a killed client's kernel does
+        }
+        release.countDown();
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> logPhases.get() == 1);
+        Thread.sleep(300);
+        assertThat(logPhases.get()).as("exactly one log phase").isEqualTo(1);
+    }
+}
