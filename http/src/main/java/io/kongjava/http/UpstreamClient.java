@@ -600,7 +600,10 @@ public final class UpstreamClient implements AutoCloseable {
                 }
                 if (chunk == 0) {
                     String size = line();
-                    String hex = size == null ? "" : size.split(";", 2)[0].strip();
+                    if (size == null) {
+                        throw new IOException("the upstream closed the connection before the body's last chunk");
+                    }
+                    String hex = size.split(";", 2)[0].strip();
                     if (!CHUNK_SIZE.matcher(hex).matches()) {
                         throw new IOException("an invalid chunk size from the upstream");
                     }

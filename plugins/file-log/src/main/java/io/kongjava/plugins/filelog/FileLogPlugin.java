@@ -39,6 +39,12 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Kong's rule: no * & % \ or backtick anywhere, no white space at either end, at least two characters. */
     private static final Pattern OCTAL_MODE = Pattern.compile("^0?[0-7]{3}$");
+    /**
+     * Credentials never written, whichever plugins ran: Kong's two, and x-api-key (Anthropic's and many APIs' key),
+     * which java-ai-proxy otherwise names in its block: a request it did not handle (a config it refused, Kong failing
+     * open) must not put the client's key in the log either.
+     */
+    private static final List<String> ALWAYS_REDACTED = List.of("authorization", "proxy-authorization", "x-api-key");
     /** The key java-ai-proxy publishes its per-request block under, in the request exchange. */
     static final String AI_KEY = "ai";
     /** java-ai-proxy's fallback block, for a request whose access phase Kong abandoned. */
@@ -149,7 +155,7 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
 
     /** The line with the relay's block too, which must have no {@code fields} to set by path. */
     static byte[] splice(SerializedRecord record, Map<?, ?> aiBlock, Map<?, ?> relayBlock) throws JsonProcessingException {
-        Set<String> redacted = new java.util.HashSet<>(List.of("authorization", "proxy-authorization"));
+        Set<String> redacted = new java.util.HashSet<>(ALWAYS_REDACTED);
         Set<String> dropped = new java.util.HashSet<>(List.of(RELAY_TICKET_HEADER));
         byte[] aiJson = null;
         if (aiBlock != null) {
@@ -198,8 +204,7 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
         if (relayBlock != null) {
             mergeRelay(record, relayBlock);
         }
-        redact(record, "authorization");
-        redact(record, "proxy-authorization");
+        ALWAYS_REDACTED.forEach(header -> redact(record, header));
         // java-ai-proxy's relay ticket is set on the request in access, so Kong's serializer lists it; it is left
         // out even when the ai block did not come (not even as REDACTED: it says nothing to a reader of the log).
         drop(record, RELAY_TICKET_HEADER);

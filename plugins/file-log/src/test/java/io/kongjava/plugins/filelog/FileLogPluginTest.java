@@ -60,6 +60,7 @@ class FileLogPluginTest {
         TestRun run = fileLog("").run(TestRequest.post("http://localhost:8000/anything/v1/messages?beta=true", "{\"a\":1}")
                 .header("authorization", "Bearer gateway-token")
                 .header("proxy-authorization", "Basic abc")
+                .header("x-api-key", "sk-ant-client-key") // no java-ai-proxy on this request: redacted all the same
                 .header("user-agent", "claude-cli/2.0.0")
                 .clientIp("10.1.2.3")
                 .requestId("req-one")
@@ -75,6 +76,7 @@ class FileLogPluginTest {
         assertThat(line.path("request").path("querystring").path("beta").asText()).isEqualTo("true");
         assertThat(line.path("request").path("headers").path("authorization").asText()).isEqualTo("REDACTED");
         assertThat(line.path("request").path("headers").path("proxy-authorization").asText()).isEqualTo("REDACTED");
+        assertThat(line.path("request").path("headers").path("x-api-key").asText()).isEqualTo("REDACTED");
         assertThat(line.path("request").path("headers").path("user-agent").asText()).isEqualTo("claude-cli/2.0.0");
         assertThat(line.path("response").path("status").asInt()).isEqualTo(201);
         assertThat(line.path("client_ip").asText()).isEqualTo("10.1.2.3");
