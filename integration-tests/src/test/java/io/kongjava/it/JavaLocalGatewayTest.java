@@ -53,7 +53,10 @@ class JavaLocalGatewayTest extends LocalGatewayScenarios {
         // A leak per request or per connection would show after another 2,000 requests; a steady state does not grow.
         assertThat(load(50, 40)).isEqualTo(50 * 40);
 
-        assertThat(openFiles(server)).as("plugin server's open files").isLessThanOrEqualTo(serverFiles + 5);
+        // Each connection the gateway's pool opens costs the server three descriptors (socket, epoll, its wake-up), and
+        // the second load may reach one or two connections more than the first (CI: 215 -> 221 once): a leak per
+        // request (2,000) or per connection (50) is far above this.
+        assertThat(openFiles(server)).as("plugin server's open files").isLessThanOrEqualTo(serverFiles + 12);
         assertThat(settledThreads(server)).as("plugin server's threads").isLessThanOrEqualTo(serverThreads + 3);
         assertThat(openFiles(ProcessHandle.current().pid())).as("gateway's open files").isLessThanOrEqualTo(gatewayFiles + 5);
         assertThat(gatewayThreads()).as("gateway's threads: %s", Thread.getAllStackTraces().keySet()).isLessThanOrEqualTo(gatewayThreads + 3);
