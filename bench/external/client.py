@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Latency from outside the JVMs: sequential requests on one keep-alive connection (http.client).
 
-usage: client.py URL [--requests N] [--warmup N] [--stream] [--key KEY] [--label L] [--dump FILE]
+usage: client.py URL [--requests N] [--warmup N] [--stream] [--key KEY] [--label L] [--dump FILE] [--body-file F]
 
 POSTs the how-to's Messages API request (non-streamed, or streamed with --stream) N times after W
 warm-up requests and prints: label, p50, p90, p99 of the whole exchange and p50/p99 of the time to
 the first body byte, in microseconds. Every answer must be 200; the script exits 1 otherwise.
 --dump writes one line per measured request, "start_epoch_ms total_us ttfb_us", to line slow requests
-up with the JVMs' GC logs (-Xlog:gc:file=...::timemillis).
+up with the JVMs' GC logs (-Xlog:gc:file=...::timemillis). --body-file sends that body instead (a Claude Code-shaped
+one from claude_code_body.py; its "stream" member is set to match --stream).
 """
 import argparse
 import http.client
@@ -33,10 +34,14 @@ def main():
     ap.add_argument("--key", default="sk-ant-bench-key")
     ap.add_argument("--label", default="")
     ap.add_argument("--dump")
+    ap.add_argument("--body-file")
     a = ap.parse_args()
     url = urllib.parse.urlsplit(a.url)
     body = ('{"model":"%s","max_tokens":256,"stream":%s,"messages":[{"role":"user","content":"Say hi in five words."}]}'
             % (MODEL, "true" if a.stream else "false")).encode()
+    if a.body_file:
+        with open(a.body_file, "rb") as f:
+            body = f.read().replace(b'"stream":false', b'"stream":true') if a.stream else f.read()
     headers = {"content-type": "application/json", "x-api-key": a.key, "anthropic-version": "2023-06-01"}
     conn = http.client.HTTPConnection(url.hostname, url.port)
     total, first, starts = [], [], []

@@ -15,7 +15,8 @@
 # so the added p99 is measured against the same moments' direct p99 (non-streamed, and streamed first byte).
 # WRK_WARM=SECONDS loads each wrk URL that long before its measured 8 s.
 # UPSTREAM_JAVA_OPTS passes JVM options to the fake upstream; DUMP_DIR keeps every request's timing per route
-# (client.py --dump), for tail_causes.py.
+# (client.py --dump), for tail_causes.py. BODY_SIZE=BYTES sends a Claude Code-shaped body of about that size
+# (claude_code_body.py; a real session's first request is ~48 KB) instead of the one-line prompt.
 # Build first: mvn -B -q -ntp -o -DskipTests package -pl distribution,testing/fake-anthropic -am
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -119,15 +120,24 @@ us = [(int(y) - int(x)) * 1e6 / hz / n for x, y in zip(b, a)]
 print(f"  cpu us/request {label:<17} gateway {us[0]:6.0f}  plugin server {us[1]:6.0f}  upstream {us[2]:6.0f}")' "$before" "$after" "$hz" "$n" "$1"
 }
 body='{"model":"claude-sonnet-4-5-20250929","max_tokens":256,"stream":false,"messages":[{"role":"user","content":"Say hi in five words."}]}'
+body_args=()
+if [ -n "${BODY_SIZE:-}" ]; then
+  python3 "$root/bench/external/claude_code_body.py" --size "$BODY_SIZE" >"$work/body.json"
+  body=$(cat "$work/body.json"); body_args=(--body-file "$work/body.json")
+  echo "# body: $(wc -c <"$work/body.json") bytes, Claude Code-shaped (claude_code_body.py --size $BODY_SIZE)"
+fi
 printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["content-type"] = "application/json"\nwrk.headers["x-api-key"] = "sk-ant-bench-key"\nwrk.headers["anthropic-version"] = "2023-06-01"\n' \
   "'$body'" >"$work/post.lua"
+if [ -n "${BODY_SIZE:-}" ]; then # a Lua quoted string would unescape the JSON's own escapes
+  sed -i "s|^wrk.body = .*|local f = io.open(\"$work/body.json\", \"rb\"); wrk.body = f:read(\"*a\"); f:close()|" "$work/post.lua"
+fi
 for round in $(seq 1 "$rounds"); do
   echo "## round $round"
   for stream in "" "--stream"; do
     dump() { [ -z "${DUMP_DIR:-}" ] || echo "--dump $DUMP_DIR/$1-$([ -n "$stream" ] && echo stream || echo oneshot)-r$round.txt"; }
-    measured "direct ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$up_port/v1/messages" $stream --label "direct ${stream:-oneshot}" $(dump direct)
+    measured "direct ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$up_port/v1/messages" $stream --label "direct ${stream:-oneshot}" $(dump direct) ${body_args[@]+"${body_args[@]}"}
     for route in ${ONLY_ROUTES:-none log proxy anything}; do
-      measured "$route ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$gw_port/$route/v1/messages" $stream --label "$route ${stream:-oneshot}" $(dump "$route")
+      measured "$route ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$gw_port/$route/v1/messages" $stream --label "$route ${stream:-oneshot}" $(dump "$route") ${body_args[@]+"${body_args[@]}"}
     done
   done
   if [ -n "${PAIRED:-}" ]; then

@@ -1,5 +1,6 @@
 package io.kongjava.plugins.aiproxy;
 
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -206,18 +207,18 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         String path = config.nativeFormat() || config.preserve() ? kong.request().getPath() : null;
         ProxyCall.Endpoint endpoint = endpoint(config, path);
         byte[] body = readBody(kong, config);
-        ObjectNode json = null;
+        StrictJson.Scan json = null;
         if (body.length > 0) {
-            JsonNode parsed;
+            // One pass over the client's bytes, no tree: a long Claude Code session sends hundreds of KB per request.
             try {
-                parsed = StrictJson.read(body);
+                json = StrictJson.scan(body, TOP_LEVEL_MEMBERS);
             } catch (StrictJson.DuplicateKeyException e) {
                 // {"model":"<other>","model":"<pinned>"}: a parser that keeps the first key would use the other model.
                 throw new Rejection(400, "invalid_request_error", "request body has a duplicate key: " + e.key());
             } catch (IOException notJson) {
-                parsed = null;
+                json = null;
             }
-            json = parsed instanceof ObjectNode object ? object : null;
+            json = json != null && json.object() ? json : null;
             if (json == null && config.model().name().filter(n -> !n.isEmpty()).isPresent()) {
                 // An array, a string or broken JSON: nothing to pin, so nothing to forward either (preserve included).
                 throw new Rejection(400, "invalid_request_error", "request body must be a JSON object");
@@ -227,10 +228,11 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             // Whatever the Content-Type says: a body we cannot read is never forwarded, so the model pin holds.
             throw new Rejection(400, "invalid_request_error", "request body doesn't contain valid prompts");
         }
-        String asked = json != null && json.path("model").isTextual() ? json.get("model").asText() : null;
+        StrictJson.Member modelMember = json == null ? null : json.member("model");
+        String asked = modelMember != null && modelMember.kind() == JsonToken.VALUE_STRING ? modelMember.text() : null;
         try {
-            String model = effectiveModel(config, json);
-            boolean stream = json != null && json.path("stream").asBoolean(false);
+            String model = effectiveModel(config, modelMember);
+            boolean stream = json != null && asBoolean(json.member("stream"));
             if (endpoint != ProxyCall.Endpoint.PRESERVE) {
                 validatePrompts(endpoint, json);
                 if (model == null) {
@@ -247,19 +249,43 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             byte[] upstreamBody = body;
             boolean includeUsage = false;
             if (endpoint == ProxyCall.Endpoint.CHAT_COMPLETIONS) {
-                upstreamBody = OpenAiTranslation.toAnthropicRequest(json, model, config.options(), stream).toString()
+                ObjectNode tree = (ObjectNode) readTree(body);
+                upstreamBody = OpenAiTranslation.toAnthropicRequest(tree, model, config.options(), stream).toString()
                         .getBytes(StandardCharsets.UTF_8);
-                includeUsage = json.path("stream_options").path("include_usage").asBoolean(false);
-            } else if (json != null && model != null && (!json.path("model").isTextual() || json.path("model").asText().isEmpty())) {
+                includeUsage = tree.path("stream_options").path("include_usage").asBoolean(false);
+            } else if (json != null && model != null && (asked == null || asked.isEmpty())) {
                 // a missing, null or "" model gets the effective one, as Kong writes it into the body
-                json.put("model", model);
-                upstreamBody = json.toString().getBytes(StandardCharsets.UTF_8);
+                upstreamBody = StrictJson.withMember(body, json, "model", model);
             }
             return new Prepared(endpoint, asked, model, stream, includeUsage, upstream(config, endpoint, path), upstreamBody);
         } catch (Rejection rejection) {
             rejection.requestModel = asked;
             throw rejection;
         }
+    }
+
+    private static final java.util.Set<String> TOP_LEVEL_MEMBERS = java.util.Set.of("model", "stream", "messages", "prompt");
+
+    /** The scan has already checked the body; only the OpenAI translation needs its tree. */
+    private static JsonNode readTree(byte[] body) {
+        try {
+            return StrictJson.read(body);
+        } catch (IOException scanned) {
+            throw new java.io.UncheckedIOException(scanned);
+        }
+    }
+
+    /** Jackson's {@code asBoolean}, which read {@code stream} before the scan: true, a non-zero integer, or "true". */
+    private static boolean asBoolean(StrictJson.Member member) {
+        if (member == null) {
+            return false;
+        }
+        return switch (member.kind()) {
+            case VALUE_TRUE -> true;
+            case VALUE_NUMBER_INT -> member.text().chars().anyMatch(c -> c >= '1' && c <= '9');
+            case VALUE_STRING -> member.text().trim().equals("true");
+            default -> false;
+        };
     }
 
 
@@ -327,13 +353,12 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
     }
 
     /** Kong's model rules: the configured name wins; a client naming another model is refused. */
-    static String effectiveModel(AiProxyConfig config, ObjectNode json) throws Rejection {
+    static String effectiveModel(AiProxyConfig config, StrictJson.Member requested) throws Rejection {
         String configured = config.model().name().filter(n -> !n.isEmpty()).orElse(null);
-        JsonNode requested = json == null ? null : json.get("model");
-        if (requested != null && !requested.isNull() && !requested.isTextual()) {
+        if (requested != null && requested.kind() != JsonToken.VALUE_NULL && requested.kind() != JsonToken.VALUE_STRING) {
             throw new Rejection(400, "invalid_request_error", "model must be a string");
         }
-        String asked = requested == null || requested.isNull() ? "" : requested.asText();
+        String asked = requested == null || requested.kind() == JsonToken.VALUE_NULL ? "" : requested.text();
         if (configured == null) {
             return asked.isEmpty() ? null : asked;
         }
@@ -343,10 +368,10 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         return configured;
     }
 
-    private static void validatePrompts(ProxyCall.Endpoint endpoint, ObjectNode json) throws Rejection {
-        JsonNode messages = json.get("messages");
-        boolean hasMessages = messages != null && messages.isArray() && !messages.isEmpty();
-        if (endpoint == ProxyCall.Endpoint.CHAT_COMPLETIONS && json.has("prompt")) {
+    private static void validatePrompts(ProxyCall.Endpoint endpoint, StrictJson.Scan json) throws Rejection {
+        StrictJson.Member messages = json.member("messages");
+        boolean hasMessages = messages != null && messages.kind() == JsonToken.START_ARRAY && !messages.empty();
+        if (endpoint == ProxyCall.Endpoint.CHAT_COMPLETIONS && json.member("prompt") != null) {
             throw new Rejection(400, "invalid_request_error", hasMessages ? "request matches multiple LLM request formats"
                     : "[llm/v1/completions] message format is not compatible with [llm/v1/chat] route type");
         }

@@ -175,12 +175,13 @@ class AiProxyPluginTest {
 
     @Test
     void anEmptyOrNullModelInTheBodyIsSentAsThePinnedOne() throws Exception {
-        for (String model : List.of("\"\"", "null")) {
-            String body = "{\"model\":" + model + ",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        for (String model : List.of("\"\"", "null", " null ")) {
+            String body = "{\"model\":" + model + ", \"max_tokens\" : 10,\"messages\":[{\"role\":\"user\",\"content\":\"caf\\u00e9\"}]}";
             TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body));
 
             assertThat(kongForwards(run, "/anything/v1/messages", body, Map.of("anthropic-version", "2023-06-01")).statusCode()).isEqualTo(200);
-            assertThat(anthropic.takeRequest().json().path("model").asText()).as(model).isEqualTo("claude-sonnet-4-5-20250929");
+            assertThat(new String(anthropic.takeRequest().body(), java.nio.charset.StandardCharsets.UTF_8)).as("only the model's value is changed: every other byte is the client's")
+                    .isEqualTo(body.replace(model.trim(), "\"claude-sonnet-4-5-20250929\""));
         }
     }
 
