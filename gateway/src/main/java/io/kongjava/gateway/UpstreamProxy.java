@@ -271,9 +271,11 @@ final class UpstreamProxy implements AutoCloseable {
             ResponseWriter.sendExit(exchange, state);
             return;
         }
-        responseHeaders.remove("content-length");
-        ResponseWriter.sendBuffered(exchange, state, state.responseStatus,
-                ResponseWriter.mergeHeaders(responseHeaders, state.responseHeaders), bytes, startNanos, sentNanos);
+        // the upstream's headers as the response phases left them: what they cleared stays cleared
+        Map<String, List<String>> answer = new LinkedHashMap<>(state.responseHeaders);
+        answer.values().removeIf(List::isEmpty);
+        answer.remove("content-length");
+        ResponseWriter.sendBuffered(exchange, state, state.responseStatus, answer, bytes, startNanos, sentNanos);
     }
 
     /**

@@ -1,0 +1,119 @@
+package io.kongjava.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.kongjava.kongclient.EventOutcome;
+import io.kongjava.kongclient.PdkHandler;
+import io.kongjava.kongclient.PluginServerClient;
+import io.kongjava.protocol.KongCall;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a plugin's response phase does to the upstream's headers is what the client gets: a header it clears is gone
+ * (Kong: {@code ngx.header[name] = nil}), one it sets replaces the upstream's, one it adds joins them.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ResponsePhaseHeadersTest {
+
+    @TempDir
+    Path dir;
+    private HttpServer upstream;
+    private Gateway gateway;
+
+    /** A "strip" plugin whose response phase clears x-internal and x-powered-by, sets x-set and adds to x-multi. */
+    static final class StrippingServer implements PluginServerClient {
+        @Override
+        public Object call(KongCall call) {
+            return Map.of("Name", "strip", "Id", 1L, "Config", Map.of());
+        }
+
+        @Override
+        public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) {
+            if (eventName.equals("response")) {
+                kong.answer("kong.response.clear_header", List.of("X-Internal"));
+                kong.answer("kong.response.clear_header", List.of("x-powered-by"));
+                kong.answer("kong.response.set_header", List.of("x-set", "plugin"));
+                kong.answer("kong.response.add_header", List.of("x-multi", "plugin"));
+            }
+            return new EventOutcome.Returned(0);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @BeforeEach
+    void upstream() throws Exception {
+        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        upstream.createContext("/", exchange -> {
+            exchange.getResponseHeaders().add("X-Internal", "secret");
+            exchange.getResponseHeaders().add("X-Powered-By", "internal-app/1.2");
+            exchange.getResponseHeaders().add("X-Set", "upstream");
+            exchange.getResponseHeaders().add("X-Multi", "upstream");
+            exchange.sendResponseHeaders(200, 2);
+            exchange.getResponseBody().write("ok".getBytes());
+            exchange.close();
+        });
+        upstream.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        upstream.stop(0);
+    }
+
+    @Test
+    void headersTheResponsePhaseClearsDoNotReachTheClient() throws Exception {
+        Path socket = dir.resolve("strip.socket");
+        Map<String, Object> schema = Map.of("name", "strip", "fields", List.of(Map.of("config", Map.of("type", "record", "fields", List.of()))));
+        var dumped = new PluginServerProcesses.Dumped(new KongConf.PluginServerEntry("strip", socket, null, "true"), "MsgPack:1",
+                Map.of("Name", "strip", "Priority", 1L, "Phases", List.of("response"), "Schema", schema));
+        Path yaml = dir.resolve("kong.yaml");
+        Files.writeString(yaml, """
+                _format_version: "3.0"
+                services:
+                  - name: svc
+                    url: http://127.0.0.1:%d
+                    routes:
+                      - name: r
+                        paths: [/r]
+                        plugins:
+                          - name: strip
+                """.formatted(upstream.getAddress().getPort()));
+        DeclarativeConfig config = DeclarativeConfig.load(yaml, Map.of("strip", schema), List.of("strip"), name -> null);
+        gateway = new Gateway(config, Map.of("strip", dumped), 1 << 20, io.kongjava.http.HeaderLimits.NGINX_DEFAULT,
+                Map.of(socket, new StrippingServer())).start(new InetSocketAddress("127.0.0.1", 0));
+
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.address().getPort() + "/r"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("ok");
+            assertThat(response.headers().firstValue("x-internal")).as("cleared by the response phase").isEmpty();
+            assertThat(response.headers().allValues("x-powered-by")).as("cleared, whatever its letter case").isEmpty();
+            assertThat(response.headers().allValues("x-set")).containsExactly("plugin");
+            assertThat(response.headers().allValues("x-multi")).containsExactly("upstream", "plugin");
+        }
+    }
+}
