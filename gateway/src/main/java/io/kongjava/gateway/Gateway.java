@@ -6,6 +6,7 @@ import io.kongjava.http.BlockingHttpServer;
 import io.kongjava.http.UpstreamClient;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.kongjava.catalogue.KongLogLevel;
 import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.emulation.IpRanges;
 import io.kongjava.emulation.KongRequest;
@@ -33,6 +34,8 @@ import java.util.concurrent.Executors;
 public final class Gateway implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+    /** Plugins' kong.log lines; the gateway's console writes them as {@code [kong] <level> [<plugin>] <message>}. */
+    static final System.Logger PLUGIN_LOG = System.getLogger("kong");
 
     static {
         // The JDK server drops the connection without an answer beyond its own limits (200 headers, 380 KB).
@@ -60,6 +63,7 @@ public final class Gateway implements AutoCloseable {
     private int bodyBufferSize = 8192;
     private Path bodyTempPath;
     private IpRanges trustedIps = IpRanges.NONE;
+    private KongLogLevel logLevel = KongLogLevel.DEFAULT;
     private String realIpHeader = "x-real-ip";
     private boolean realIpRecursive;
     private final java.util.Set<String> upstreamNames;
@@ -103,6 +107,12 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** How many requests' log phases may wait or run in the background (default 64, {@code -Dkong.java.gateway.maxPendingLogPhases}). */
+    /** kong.conf's {@code log_level}: the least severe kong.log line a plugin writes that is shown. */
+    public Gateway logLevel(KongLogLevel level) {
+        this.logLevel = level;
+        return this;
+    }
+
     public Gateway maxPendingLogPhases(int limit) {
         this.maxPendingLogPhases = limit;
         return this;
@@ -406,10 +416,32 @@ public final class Gateway implements AutoCloseable {
 
     /** Runs one phase of one plugin; false when Kong would answer 500 (a raised PDK call or an unreachable server). */
     private boolean runPhase(ConfiguredPlugin plugin, String phase, PdkEmulator kong) {
+        int linesBefore = kong.request().logLines.size();
+        try {
+            return runPhaseLogged(plugin, phase, kong);
+        } finally {
+            writePluginLog(plugin, kong.request().logLines, linesBefore);
+        }
+    }
+
+    /** What the phase wrote with kong.log.*, into the gateway's log as Kong writes it into error.log, under kong.conf's log_level. */
+    private void writePluginLog(ConfiguredPlugin plugin, List<KongRequest.LogLine> lines, int from) {
+        for (int i = from; i < lines.size(); i++) {
+            KongRequest.LogLine line = lines.get(i);
+            KongLogLevel level = KongLogLevel.ofLogFunction(line.level()).orElse(KongLogLevel.ERROR);
+            if (level.shownUnder(logLevel)) {
+                Level julLevel = level.ordinal() <= KongLogLevel.ERROR.ordinal() ? Level.ERROR
+                        : level == KongLogLevel.WARN ? Level.WARNING : level == KongLogLevel.DEBUG ? Level.DEBUG : Level.INFO;
+                PLUGIN_LOG.log(julLevel, level.kongName() + " [" + plugin.entity().name() + "] " + line.message());
+            }
+        }
+    }
+
+    private boolean runPhaseLogged(ConfiguredPlugin plugin, String phase, PdkEmulator kong) {
         try {
             EventOutcome outcome = plugin.instances().runPhase(plugin.rpcEntity(), phase, kong.phase(phase));
-            if (outcome instanceof EventOutcome.Raised raised) {
-                LOG.log(Level.ERROR, "[" + plugin.entity().name() + "] " + phase + ": " + raised.method() + " raised: " + raised.message());
+            if (outcome instanceof EventOutcome.Raised) {
+                // the emulator wrote the raise as the plugin's err line (writePluginLog), as Kong's error.log has it once
                 // In rewrite and access Kong answers 500; in response and log the error is only logged.
                 return !"rewrite".equals(phase) && !"access".equals(phase);
             }

@@ -1,5 +1,6 @@
 package io.kongjava.gateway;
 
+import io.kongjava.catalogue.KongLogLevel;
 import io.kongjava.kongclient.PluginServerClient;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -191,6 +192,10 @@ public final class GatewayMain {
             throw new ConfigException(conf.where("trusted_ips") + ": " + e.getMessage());
         }
         java.util.Set<String> kongHeaders = conf.kongHeaders();
+        String logLevelName = conf.get("log_level", KongLogLevel.DEFAULT.kongName()).trim();
+        KongLogLevel logLevel = KongLogLevel.fromKongName(logLevelName).orElseThrow(() -> new ConfigException(conf.where("log_level")
+                + ": log_level must be one of " + java.util.Arrays.stream(KongLogLevel.values()).map(KongLogLevel::kongName).toList()
+                + ", not '" + logLevelName + "'"));
         String realIpHeader = conf.get("real_ip_header", "X-Real-IP");
         if (realIpHeader.equalsIgnoreCase("proxy_protocol")) {
             throw new ConfigException(conf.where("real_ip_header") + ": proxy_protocol needs a listener that speaks the PROXY protocol,"
@@ -220,6 +225,7 @@ public final class GatewayMain {
                         .certificates(certificates)
                         .trustedIps(trustedIps, realIpHeader, conf.onOff("real_ip_recursive", false))
                         .kongHeaders(kongHeaders)
+                        .logLevel(logLevel)
                         .upstreamKeepAlive(new io.kongjava.http.UpstreamClient.KeepAlive(
                                 (int) Math.min(Integer.MAX_VALUE, conf.nonNegative("upstream_keepalive_pool_size", 512)),
                                 conf.nonNegative("upstream_keepalive_max_requests", 10_000),
@@ -266,12 +272,17 @@ public final class GatewayMain {
         return directory;
     }
 
+    /** Held: java.util.logging keeps its loggers weakly, and a collected one forgets its level. */
+    private static final Logger PLUGIN_LINES = Logger.getLogger("kong");
+
     private static void configureLogging() {
         Logger root = Logger.getLogger("");
         for (var handler : root.getHandlers()) {
             root.removeHandler(handler);
         }
         ConsoleHandler handler = new ConsoleHandler();
+        handler.setLevel(java.util.logging.Level.ALL);
+        PLUGIN_LINES.setLevel(java.util.logging.Level.ALL); // plugins' kong.log lines are filtered by kong.conf's log_level
         handler.setFormatter(new Formatter() {
             @Override
             public String format(LogRecord record) {
@@ -281,7 +292,8 @@ public final class GatewayMain {
                     case "INFO" -> "info";
                     default -> "debug";
                 };
-                String text = "[gateway] " + level + " " + formatMessage(record) + System.lineSeparator();
+                String text = ("kong".equals(record.getLoggerName()) ? "[kong] " : "[gateway] " + level + " ")
+                        + formatMessage(record) + System.lineSeparator();
                 if (record.getThrown() != null) {
                     var trace = new java.io.StringWriter();
                     record.getThrown().printStackTrace(new java.io.PrintWriter(trace));

@@ -160,4 +160,21 @@ class GatewayStartErrorsTest {
                         + "' to the start_cmd, or make the two name the same path");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
     }
+
+    @Test
+    void anUnknownLogLevelNamesItsLineAndTheLevels() throws Exception {
+        Files.writeString(dir.resolve("kong.yaml"), "_format_version: \"3.0\"\n");
+        Path conf = dir.resolve("kong.conf");
+        Files.writeString(conf, """
+                prefix = %s
+                declarative_config = kong.yaml
+                proxy_listen = 127.0.0.1:0
+                log_level = verbose
+                """.formatted(dir.resolve("prefix")));
+
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(conf.toAbsolutePath() + ":4: log_level: log_level must be one of [emerg, alert, crit, error, warn, notice, info, debug],"
+                        + " not 'verbose'");
+    }
 }
