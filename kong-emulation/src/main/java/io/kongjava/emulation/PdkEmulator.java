@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -84,14 +85,15 @@ public final class PdkEmulator implements PdkHandler {
 
     /** Raises as Kong does when {@code function} is called outside its phases. */
     private void allowed(PdkFunction function) {
-        if (function.callableIn(phase)) {
-            return;
+        Optional<String> refusal = function.refusalIn(phase);
+        if (refusal.isPresent()) {
+            throw new LuaError(refusal.get());
         }
-        if (phase == KongPhase.LOG) {
-            throw new LuaError("API disabled in the context of log (Kong runs external log handlers in a timer)");
-        }
-        throw new LuaError("function cannot be called in " + phase.kongName() + " phase (only in: "
-                + String.join(", ", function.phases().stream().map(KongPhase::kongName).sorted().toList()) + ")");
+    }
+
+    /** The phase the calls belong to. */
+    public KongPhase currentPhase() {
+        return phase;
     }
 
     private PdkAnswer dispatch(String method, List<Object> args) {

@@ -303,6 +303,21 @@ public enum PdkFunction {
         return phases.contains(phase) || (phase == LOG && logSnapshot);
     }
 
+    /**
+     * What Kong raises when an external plugin calls it in {@code phase}, or empty where Kong answers it. Kong's raise
+     * kills the phase handler: Kong never answers the call and the event is abandoned.
+     */
+    public Optional<String> refusalIn(KongPhase phase) {
+        if (callableIn(phase)) {
+            return Optional.empty();
+        }
+        if (phase == LOG) {
+            return Optional.of("API disabled in the context of log (Kong runs external log handlers in a timer)");
+        }
+        return Optional.of("function cannot be called in " + phase.kongName() + " phase (only in: "
+                + String.join(", ", phases.stream().map(KongPhase::kongName).sorted().toList()) + ")");
+    }
+
     /** The range Kong enforces on argument {@code position} (from 1), if any. */
     public Optional<ArgRange> range(int position) {
         for (ArgRange r : ranges) {

@@ -30,6 +30,11 @@ final class DirectEvent implements EventBridge {
     }
 
     @Override
+    public java.util.Optional<io.kongjava.catalogue.KongPhase> phase() {
+        return io.kongjava.catalogue.KongPhase.fromKongName(phase);
+    }
+
+    @Override
     public Object call(String method, List<?> args) throws PdkException {
         checkOpen(method);
         if (PdkFunction.answeredFromInstanceConfig(method) && instance.pluginId() != null) {

@@ -196,6 +196,11 @@ public final class PluginTester<C extends Record> {
         }
 
         @Override
+        public java.util.Optional<io.kongjava.catalogue.KongPhase> phase() {
+            return java.util.Optional.of(kong.currentPhase());
+        }
+
+        @Override
         public Object call(String method, List<?> args) throws PdkException {
             checkOpen(method);
             PdkAnswer answer = kong.answer(method, wire(args));

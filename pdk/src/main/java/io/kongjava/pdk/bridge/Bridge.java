@@ -1,7 +1,9 @@
 package io.kongjava.pdk.bridge;
 
+import io.kongjava.catalogue.KongPhase;
 import io.kongjava.pdk.PdkException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The one way PDK calls reach Kong: a Kong PDK function name and its arguments, answered with Kong's
@@ -32,4 +34,13 @@ public interface Bridge {
      * a {@link PdkException}.
      */
     void callTerminal(String method, List<?> args) throws PdkException;
+
+    /**
+     * The phase whose calls this bridge carries, when it knows it. A call Kong refuses in that phase is then refused
+     * here with a {@link PdkException} and never sent: in Kong it raises, which abandons the event without an answer,
+     * and the plugin would wait for one until its Step timeout.
+     */
+    default Optional<KongPhase> phase() {
+        return Optional.empty();
+    }
 }

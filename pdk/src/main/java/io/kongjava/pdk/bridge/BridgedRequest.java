@@ -70,8 +70,13 @@ record BridgedRequest(Calls calls) implements Request {
 
     @Override
     public byte[] getRawBody(long maxAllowedFileSize) throws PdkException {
-        // 0 means no limit
-        return calls.bytes(PdkFunction.REQUEST_GET_RAW_BODY, PdkFunction.REQUEST_GET_RAW_BODY.checked(1, maxAllowedFileSize));
+        long max = PdkFunction.REQUEST_GET_RAW_BODY.checked(1, maxAllowedFileSize);
+        // 0: no limit. Kong's nil for a spooled body over a limit would kill the phase unanswered, so the limit is applied here.
+        byte[] body = calls.bytes(PdkFunction.REQUEST_GET_RAW_BODY, 0L);
+        if (max > 0 && body.length > max) {
+            throw new PdkException(PdkFunction.REQUEST_GET_RAW_BODY.kongName(), "request body too big: " + body.length + " > " + max + " bytes");
+        }
+        return body;
     }
 
     @Override public Optional<Object> getBody() throws PdkException { return calls.value(PdkFunction.REQUEST_GET_BODY); }

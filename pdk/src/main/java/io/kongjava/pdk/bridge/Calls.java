@@ -1,5 +1,6 @@
 package io.kongjava.pdk.bridge;
 
+import io.kongjava.catalogue.KongPhase;
 import io.kongjava.catalogue.PdkFunction;
 import io.kongjava.pdk.PdkException;
 import io.kongjava.pdk.internal.Wire;
@@ -17,9 +18,11 @@ import java.util.Optional;
 final class Calls {
 
     private final Bridge bridge;
+    private final Optional<KongPhase> phase;
 
     Calls(Bridge bridge) {
         this.bridge = bridge;
+        this.phase = bridge.phase();
     }
 
     /**
@@ -87,11 +90,22 @@ final class Calls {
     }
 
     Object call(PdkFunction method, Object... args) throws PdkException {
-        return bridge.call(method.kongName(), args(method, args));
+        List<Object> wireArgs = args(method, args);
+        refuseOutsidePhase(method);
+        return bridge.call(method.kongName(), wireArgs);
     }
 
     void terminal(PdkFunction method, Object... args) throws PdkException {
-        bridge.callTerminal(method.kongName(), args(method, args));
+        List<Object> wireArgs = args(method, args);
+        refuseOutsidePhase(method);
+        bridge.callTerminal(method.kongName(), wireArgs);
+    }
+
+    private void refuseOutsidePhase(PdkFunction method) throws PdkException {
+        Optional<String> refusal = phase.flatMap(method::refusalIn);
+        if (refusal.isPresent()) {
+            throw new PdkException(method.kongName(), "Kong refuses it here: " + refusal.get() + "; not sent (Kong would abandon the event)");
+        }
     }
 
     static PdkException noValue(PdkFunction method) {

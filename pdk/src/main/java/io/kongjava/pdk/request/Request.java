@@ -87,10 +87,13 @@ public interface Request {
     byte[] getRawBody() throws PdkException;
 
     /**
-     * {@code kong.request.get_raw_body(max)}: the body, read from nginx's temp file only if it is at most
-     * {@code maxAllowedFileSize} bytes ({@code 0} = no limit).
+     * The body if it is at most {@code maxAllowedFileSize} bytes ({@code 0} = no limit). Kong's own
+     * {@code get_raw_body(max)} applies the limit only to a body nginx buffered to a file, and its answer to a larger
+     * one (nil) cannot cross its plugin-server bridge: the phase dies and Kong answers 500 without telling the plugin.
+     * So this asks Kong for the body without a limit ({@code client_max_body_size} still bounds it) and applies the
+     * limit here, to any body, where the plugin can answer it (with a 413, say).
      *
-     * @throws PdkException when Kong could not give the body (e.g. larger than the limit)
+     * @throws PdkException when the body is larger than the limit, or Kong could not give it
      */
     byte[] getRawBody(long maxAllowedFileSize) throws PdkException;
 

@@ -113,7 +113,31 @@ class KongPdkTest {
 
             bridge.answer("kong.request.get_raw_body", "text body");
             assertThat(kong.request().getRawBody(1_048_576)).asString(StandardCharsets.UTF_8).isEqualTo("text body");
-            assertThat(bridge.lastCall()).isEqualTo(Call.of("kong.request.get_raw_body", 1_048_576L));
+            assertThat(bridge.lastCall()).as("a limit is applied here, not sent: Kong's nil over it would kill the phase unanswered")
+                    .isEqualTo(Call.of("kong.request.get_raw_body", 0L));
+        }
+
+        @Test
+        void aCallKongRefusesInThePhaseIsRefusedAtOnceAndNeverSent() throws PdkException {
+            ScriptedBridge logPhase = new ScriptedBridge().inPhase(io.kongjava.catalogue.KongPhase.LOG);
+            Kong inLog = KongPdk.over(logPhase);
+
+            assertThatThrownBy(() -> inLog.request().getMethod())
+                    .isInstanceOf(PdkException.class)
+                    .hasMessageStartingWith("kong.request.get_method: Kong refuses it here: API disabled in the context of log");
+            assertThat(logPhase.calls()).as("Kong would raise and never answer: the plugin would wait for its Step timeout").isEmpty();
+
+            logPhase.answer("kong.ctx.shared.get", "v");
+            assertThat(inLog.ctx().shared().get("k")).as("answered from the log phase's snapshot").hasValue("v");
+        }
+
+        @Test
+        void aBodyOverTheLimitIsAnErrorThePluginCanAnswer() {
+            bridge.answer("kong.request.get_raw_body", bin("x".repeat(20_000)));
+
+            assertThatThrownBy(() -> kong.request().getRawBody(10_000))
+                    .isInstanceOf(PdkException.class)
+                    .hasMessage("kong.request.get_raw_body: request body too big: 20000 > 10000 bytes");
         }
 
         @Test

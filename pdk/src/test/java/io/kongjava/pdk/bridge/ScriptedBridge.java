@@ -28,6 +28,18 @@ final class ScriptedBridge implements Bridge {
     private final List<Call> calls = new ArrayList<>();
     private final Map<String, Deque<Object>> answers = new HashMap<>();
     private boolean ended;
+    private io.kongjava.catalogue.KongPhase phase;
+
+    /** The phase the calls belong to; unknown (null) by default. */
+    ScriptedBridge inPhase(io.kongjava.catalogue.KongPhase phase) {
+        this.phase = phase;
+        return this;
+    }
+
+    @Override
+    public java.util.Optional<io.kongjava.catalogue.KongPhase> phase() {
+        return java.util.Optional.ofNullable(phase);
+    }
 
     /** Kong's next answer to {@code method}; unscripted calls get nil. */
     ScriptedBridge answer(String method, Object value) {
