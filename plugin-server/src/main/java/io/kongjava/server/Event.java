@@ -89,6 +89,7 @@ final class Event implements EventBridge {
             if (endedBy == null) {
                 outcome = "error";
                 LOG.log(Level.WARNING, "plugin " + instance.name() + " failed in " + phase + " (event #" + id + "): " + e, e);
+                PhaseFailure.answer(this, instance.name(), phase, e);
             } else {
                 LOG.log(Level.DEBUG, () -> "plugin " + instance.name() + " stopped after its event ended: " + e);
             }

@@ -129,6 +129,7 @@ public final class InProcessPluginServer implements PluginServerClient {
         } catch (Throwable e) {
             if (!event.ended()) {
                 LOG.log(Level.WARNING, "plugin " + instance.name() + " failed in " + eventName + ": " + e, e);
+                PhaseFailure.answer(event, instance.name(), eventName, e);
             } else {
                 LOG.log(Level.DEBUG, () -> "plugin " + instance.name() + " stopped after its event ended: " + e);
             }

@@ -56,6 +56,9 @@ public final class GreeterPlugin implements KongPlugin<GreeterPlugin.Config> {
 
     @Override
     public void log(Kong kong, Config config) throws PdkException {
+        if (config.fail()) {
+            throw new IllegalStateException("log bug on purpose");
+        }
         OBSERVED.add("log: " + kong.log().serialize());
     }
 }

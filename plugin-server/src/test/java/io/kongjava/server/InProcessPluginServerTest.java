@@ -87,10 +87,16 @@ public class InProcessPluginServerTest {
     }
 
     @Test
-    void aPluginThatThrowsReturnsAsItWouldOverTheSocket() throws Exception {
-        EventOutcome outcome = instances.runPhase(greeter(Map.of("fail", true)), "access", (method, args) -> PdkAnswer.value(null));
+    void aPluginThatThrowsInAccessEndsTheRequestWithKongs500AsItWouldOverTheSocket() throws Exception {
+        List<String> calls = new ArrayList<>();
+        EventOutcome outcome = instances.runPhase(greeter(Map.of("fail", true)), "access", (method, args) -> {
+            calls.add(method + args);
+            return method.equals("kong.response.error") ? new PdkAnswer.Terminal() : PdkAnswer.value(null);
+        });
 
-        assertThat(outcome).isEqualTo(new EventOutcome.Returned(0));
+        assertThat(outcome).isEqualTo(new EventOutcome.Terminated(2, "kong.response.error"));
+        assertThat(calls).containsExactly("kong.log.err[plugin test-greeter failed in access: java.lang.IllegalStateException: plugin bug on purpose]",
+                "kong.response.error[500]");
     }
 
     @Test

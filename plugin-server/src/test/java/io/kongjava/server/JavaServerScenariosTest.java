@@ -1,5 +1,8 @@
 package io.kongjava.server;
 
+import io.kongjava.kongclient.EventOutcome;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.kongjava.pdk.exchange.ProcessRequestExchange;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,5 +26,14 @@ class JavaServerScenariosTest extends KongSideScenarios {
     protected void stopServer() throws Exception {
         server.close();
         Files.deleteIfExists(dir);
+    }
+
+    @Override
+    protected void assertThrowingPluginEnded(EventOutcome outcome, FakeKong request) {
+        assertThat(outcome).as("Kong's 500, as for a Lua plugin's error: not proxied without the plugin")
+                .isEqualTo(new EventOutcome.Terminated(2, "kong.response.error"));
+        assertThat(request.calls).containsExactly(
+                "kong.log.err[plugin test-greeter failed in access: java.lang.IllegalStateException: plugin bug on purpose]",
+                "kong.response.error[500]");
     }
 }

@@ -1,5 +1,8 @@
 package io.kongjava.server;
 
+import io.kongjava.kongclient.EventOutcome;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -62,5 +65,10 @@ class JsServerScenariosTest extends KongSideScenarios {
             Files.deleteIfExists(dir.resolve("js.sock"));
             Files.deleteIfExists(dir);
         }
+    }
+
+    @Override
+    protected void assertThrowingPluginEnded(EventOutcome outcome, FakeKong request) {
+        assertThat(outcome).isEqualTo(new EventOutcome.Returned(0));
     }
 }

@@ -195,8 +195,13 @@ class PluginServerTest {
         long failing = startInstance("{\"fail\":true}");
         long healthy = startInstance("{}");
 
-        assertThat(kong.handleEvent(failing, "access", new FakeKong(Map.of()))).isEqualTo(new EventOutcome.Returned(0));
+        assertThat(kong.handleEvent(failing, "access", new FakeKong(Map.of()))).isEqualTo(new EventOutcome.Terminated(2, "kong.response.error"));
         assertThat(kong.handleEvent(healthy, "access", new FakeKong(Map.of()))).isInstanceOf(EventOutcome.Returned.class);
+        FakeKong logTimer = new FakeKong(Map.of());
+        assertThat(kong.handleEvent(failing, "log", logTimer)).as("in log the failure is only written to Kong's error.log")
+                .isEqualTo(new EventOutcome.Returned(1));
+        assertThat(logTimer.calls).containsExactly(
+                "kong.log.err[plugin test-greeter failed in log: java.lang.IllegalStateException: log bug on purpose]");
     }
 
     @Test
