@@ -110,33 +110,30 @@ final class SchemaCheck {
                 return apply((List<Object>) field.getOrDefault("fields", List.of()), map, path + ".", errors, references);
             }
             case ARRAY, SET -> {
-                if (referenceableStrings(field.get("elements"))) {
+                // each element is a field of the elements' type: its checks apply (a string's len_min, a record's fields),
+                // and a referenceable string is resolved
+                if (field.get("elements") instanceof Map<?, ?> elements && elements.get("type") instanceof String elementType) {
                     List<?> list = (List<?>) value;
-                    List<Object> resolved = new ArrayList<>();
+                    List<Object> checked = new ArrayList<>(list.size());
                     for (int i = 0; i < list.size(); i++) {
-                        Object element = list.get(i);
-                        resolved.add(Vaults.isReference(element) ? references.resolve(path + "[" + i + "]", (String) element) : element);
-                    }
-                    return resolved;
-                } else if (field.get("elements") instanceof Map<?, ?> elements && "record".equals(elements.get("type"))
-                        && value instanceof List<?> list) {
-                    // Records in an array (ai-proxy-advanced's targets[]) are checked and resolved field by field too.
-                    List<Object> checked = new ArrayList<>();
-                    for (int i = 0; i < list.size(); i++) {
-                        checked.add(check("record", (Map<String, Object>) elements, list.get(i), path + "[" + i + "]", errors, references));
+                        checked.add(check(elementType, (Map<String, Object>) elements, list.get(i), path + "[" + i + "]", errors, references));
                     }
                     return checked;
                 }
             }
             case MAP -> {
-                if (value instanceof Map<?, ?> map && referenceableStrings(field.get("values"))) {
-                    Map<Object, Object> resolved = new LinkedHashMap<>();
-                    for (Map.Entry<?, ?> entry : map.entrySet()) {
-                        Object v = entry.getValue();
-                        resolved.put(entry.getKey(), Vaults.isReference(v) ? references.resolve(path + "." + entry.getKey(), (String) v) : v);
+                Map<?, ?> map = (Map<?, ?>) value;
+                Map<Object, Object> checked = new LinkedHashMap<>();
+                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    String entryPath = path + "." + entry.getKey();
+                    if (field.get("keys") instanceof Map<?, ?> keys && keys.get("type") instanceof String keyType) {
+                        check(keyType, (Map<String, Object>) keys, entry.getKey(), entryPath, errors, References.KEEP);
                     }
-                    return resolved;
+                    Object v = entry.getValue();
+                    checked.put(entry.getKey(), field.get("values") instanceof Map<?, ?> values && values.get("type") instanceof String valueType
+                            ? check(valueType, (Map<String, Object>) values, v, entryPath, errors, references) : v);
                 }
+                return checked;
             }
             default -> {
                 // boolean: the type is all Kong's dumped schema asks here
@@ -145,8 +142,4 @@ final class SchemaCheck {
         return value;
     }
 
-    /** Kong resolves the elements or values of a collection when they are strings marked referenceable. */
-    private static boolean referenceableStrings(Object elements) {
-        return elements instanceof Map<?, ?> e && "string".equals(e.get("type")) && Boolean.TRUE.equals(e.get("referenceable"));
-    }
 }

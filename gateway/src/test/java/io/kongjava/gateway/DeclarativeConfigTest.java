@@ -274,6 +274,29 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void theElementsOfArraysSetsAndMapsAreCheckedAgainstTheirTypeAsKongChecksThem() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: secrets
+                    config:
+                      tokens: [1, 2]
+                      keys: ["ok", ""]
+                      headers: {x-key: 3}
+                      labels: [[nested]]
+                """);
+
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, Map.of("secrets", PluginSchemas.parse(PluginSchemas.SECRETS)),
+                List.of("secrets"), name -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("plugins[0].config.tokens[0] (secrets): expected a string")
+                .hasMessageContaining("plugins[0].config.tokens[1] (secrets): expected a string")
+                .hasMessageContaining("plugins[0].config.keys[1] (secrets): length must be at least 1")
+                .hasMessageContaining("plugins[0].config.headers.x-key (secrets): expected a string")
+                .hasMessageContaining("plugins[0].config.labels[0] (secrets): expected a string");
+    }
+
+    @Test
     void referencesInsideTheRecordsOfAnArrayAreResolvedAndTheirFieldsChecked() throws Exception {
         Path file = write("""
                 _format_version: "3.0"
