@@ -57,15 +57,50 @@ public final class PluginTester<C extends Record> {
         return this;
     }
 
-    /** Binds Kong's config JSON exactly as the plugin server does (defaults, rules, validate()). */
+    /**
+     * Binds Kong's config JSON exactly as the plugin server does (defaults, rules, validate()), after refusing a field
+     * the plugin's schema does not have, as Kong's schema does before the server sees the config.
+     */
     public PluginTester<C> configJson(String kongConfigJson) throws InvalidConfigException {
         Map<String, Object> decoded = Json.parseObject(kongConfigJson);
         @SuppressWarnings("unchecked") // the descriptor's config type is the plugin's C, read from its class
         Class<C> configType = (Class<C>) descriptor.configType();
+        Map<String, String> unknown = new java.util.LinkedHashMap<>();
+        unknownFields(io.kongjava.pdk.schema.KongSchema.record(configType), decoded, "", unknown);
+        if (!unknown.isEmpty()) {
+            throw new InvalidConfigException(unknown);
+        }
         C bound = ConfigBinder.bind(configType, decoded);
         plugin.validate(bound);
         this.config = bound;
         return this;
+    }
+
+    /** Kong's "unknown field" for each key of {@code value} its record {@code field} does not define, in records at any depth. */
+    private static void unknownFields(Object field, Object value, String path, Map<String, String> errors) {
+        if (!(field instanceof Map<?, ?> definition)) {
+            return;
+        }
+        if ("record".equals(definition.get("type")) && value instanceof Map<?, ?> given) {
+            Map<String, Object> fields = new java.util.HashMap<>();
+            if (definition.get("fields") instanceof List<?> list) {
+                list.forEach(entry -> ((Map<?, ?>) entry).forEach((name, def) -> fields.put((String) name, def)));
+            }
+            given.forEach((key, v) -> {
+                String keyPath = path.isEmpty() ? String.valueOf(key) : path + "." + key;
+                if (!fields.containsKey(String.valueOf(key))) {
+                    errors.put(keyPath, io.kongjava.catalogue.KongSchemaRules.UNKNOWN_FIELD);
+                } else {
+                    unknownFields(fields.get(String.valueOf(key)), v, keyPath, errors);
+                }
+            });
+        } else if (value instanceof List<?> elements && definition.get("elements") != null) {
+            for (int i = 0; i < elements.size(); i++) {
+                unknownFields(definition.get("elements"), elements.get(i), path + "." + (i + 1), errors);
+            }
+        } else if (value instanceof Map<?, ?> entries && definition.get("values") != null) {
+            entries.forEach((key, v) -> unknownFields(definition.get("values"), v, path + "." + key, errors));
+        }
     }
 
     private io.kongjava.relay.AfterAccess.RelaySource relays = io.kongjava.relay.ResponseRelay::shared;

@@ -1,7 +1,9 @@
 package io.kongjava.pdk.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kongjava.pdk.InvalidConfigException;
 import io.kongjava.pdk.Kong;
 import io.kongjava.pdk.KongPlugin;
 import io.kongjava.pdk.PdkException;
@@ -70,5 +72,11 @@ class PluginTesterTest {
             assertThat(failure.phase()).isEqualTo(Phase.LOG);
             assertThat(failure.error()).hasMessageContaining("kong.request.get_method").hasMessageContaining("API disabled");
         });
+    }
+
+    @Test
+    void aFieldThePluginsSchemaDoesNotHaveIsRefusedAsKongRefusesIt() {
+        assertThatThrownBy(() -> PluginTester.of(new KeyCheck()).configJson("{\"header\":\"x-api\",\"heder\":\"x-typo\"}"))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors()).containsExactly(Map.entry("heder", "unknown field")));
     }
 }

@@ -52,18 +52,18 @@ class FailoverFilterTest {
         working.close();
     }
 
-    static String target(String url, int priority) {
+    static String target(String url, int weight) {
         return """
-                {"priority":%d,"model":{"provider":"anthropic","name":"claude-sonnet-4-5",
+                {"weight":%d,"model":{"provider":"anthropic","name":"claude-sonnet-4-5",
                   "options":{"anthropic_version":"2023-06-01","upstream_url":"%s"}},
                  "auth":{"header_name":"x-api-key","header_value":"sk-ant-target-%d"},"logging":{"log_statistics":true}}"""
-                .formatted(priority, url, priority);
+                .formatted(weight, url, weight);
     }
 
-    /** The overloaded target first (higher priority), the working one as its fallback; 503 counts as a failure. */
+    /** The overloaded target first (the priority algorithm serves the highest weight first), the working one as its fallback; 503 counts as a failure. */
     String config() {
         return """
-                {"llm_format":"anthropic","model_aliases":["claude-sonnet-4-5"],
+                {"llm_format":"anthropic",
                  "balancer":{"algorithm":"priority","failover_criteria":["error","timeout","http_503"]},
                  "targets":[%s,%s]}""".formatted(target(overloaded.url(), 10), target(working.url(), 1));
     }
