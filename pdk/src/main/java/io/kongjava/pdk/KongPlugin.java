@@ -66,6 +66,10 @@ public interface KongPlugin<C extends Record> {
     default void certificate(Kong kong, C config) throws PdkException {
     }
 
+    /**
+     * Runs before routing, so Kong runs it only for a plugin configured globally (on no Route, Service or Consumer);
+     * a plugin on a Route or Service starts at {@link #access}.
+     */
     default void rewrite(Kong kong, C config) throws PdkException {
     }
 

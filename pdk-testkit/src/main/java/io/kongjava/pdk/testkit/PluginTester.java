@@ -127,14 +127,26 @@ public final class PluginTester<C extends Record> {
         return descriptor;
     }
 
+    private boolean global = true;
+
     /**
-     * Runs the plugin's phases in Kong's order for one request: rewrite, access, response (only when the
-     * request carries an upstream response), then log. After an exit, Kong skips to the log phase.
+     * The plugin is configured on a Route or a Service, not globally: Kong runs no rewrite phase for it (rewrite runs
+     * before routing, for global plugins only), so {@link #run(TestRequest)} starts at access.
+     */
+    public PluginTester<C> onRouteOrService() {
+        this.global = false;
+        return this;
+    }
+
+    /**
+     * Runs the plugin's phases in Kong's order for one request: rewrite (for a global plugin, the default; see
+     * {@link #onRouteOrService()}), access, response (only when the request carries an upstream response), then log.
+     * After an exit, Kong skips to the log phase.
      */
     public TestRun run(TestRequest request) {
         List<Phase> phases = new ArrayList<>();
         for (Phase phase : List.of(Phase.REWRITE, Phase.ACCESS, Phase.RESPONSE, Phase.LOG)) {
-            if (descriptor.phases().contains(phase)) {
+            if (descriptor.phases().contains(phase) && (global || phase != Phase.REWRITE)) {
                 phases.add(phase);
             }
         }

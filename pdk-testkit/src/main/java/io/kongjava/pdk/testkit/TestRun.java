@@ -16,7 +16,7 @@ import java.util.Optional;
  */
 public final class TestRun {
 
-    /** The response a plugin ended the request with ({@code kong.response.exit} or {@code error}). */
+    /** The response a plugin ended the request with ({@code kong.response.exit} or {@code error}); headers by case-insensitive name. */
     public record Exit(int status, Map<String, List<String>> headers, String body) {
     }
 
@@ -27,7 +27,7 @@ public final class TestRun {
     /**
      * The request Kong would send upstream as plugins left it.
      *
-     * @param headers     the headers plugins set; an empty list means cleared
+     * @param headers     the headers plugins set, by case-insensitive name; an empty list means cleared
      * @param rawQuery    the query plugins set; empty when the client's goes upstream unchanged
      * @param body        the body plugins set; empty when the client's goes upstream unchanged
      * @param targetHost  the host {@code kong.service.set_target} chose, bypassing the service's host
@@ -71,8 +71,9 @@ public final class TestRun {
         this.phasesRun = List.copyOf(phasesRun);
     }
 
+    /** Header names are case-insensitive, as in HTTP and in Kong's PDK: {@code get("WWW-Authenticate")} finds {@code www-authenticate}. */
     private static Map<String, List<String>> copy(Map<String, List<String>> headers) {
-        Map<String, List<String>> copy = new LinkedHashMap<>();
+        Map<String, List<String>> copy = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         headers.forEach((name, values) -> copy.put(name, List.copyOf(values)));
         return Collections.unmodifiableMap(copy);
     }
@@ -85,7 +86,7 @@ public final class TestRun {
         return upstream;
     }
 
-    /** Headers plugins set on the response to the client. */
+    /** Headers plugins set on the response to the client, by case-insensitive name. */
     public Map<String, List<String>> responseHeaders() {
         return responseHeaders;
     }

@@ -79,4 +79,39 @@ class PluginTesterTest {
         assertThatThrownBy(() -> PluginTester.of(new KeyCheck()).configJson("{\"header\":\"x-api\",\"heder\":\"x-typo\"}"))
                 .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors()).containsExactly(Map.entry("heder", "unknown field")));
     }
+
+    @Test
+    void headerNamesAreLookedUpWhateverTheirCase() throws Exception {
+        TestRun run = PluginTester.of(new KeyCheck()).configJson("{}").run(TestRequest.get("http://localhost/x").header("x-key", "k"));
+
+        assertThat(run.upstream().headers()).containsKey("X-Checked").containsKey("x-checked");
+    }
+
+    /** Rewrites the path (rewrite phase) and records it in access. */
+    @KongPlugin.Info(name = "path-rewriter", version = "1.0.0", priority = 1)
+    static final class PathRewriter implements KongPlugin<PathRewriter.Config> {
+        record Config() {
+        }
+
+        @Override
+        public void rewrite(Kong kong, Config config) throws PdkException {
+            kong.service().request().setPath("/rewritten");
+        }
+
+        @Override
+        public void access(Kong kong, Config config) throws PdkException {
+            kong.response().setHeader("x-seen", "yes");
+        }
+    }
+
+    @Test
+    void aPluginOnARouteOrServiceGetsNoRewritePhaseAsInKong() throws Exception {
+        TestRun global = PluginTester.of(new PathRewriter()).configJson("{}").run(TestRequest.get("http://localhost/x"));
+        TestRun onRoute = PluginTester.of(new PathRewriter()).onRouteOrService().configJson("{}").run(TestRequest.get("http://localhost/x"));
+
+        assertThat(global.phasesRun()).containsExactly(Phase.REWRITE, Phase.ACCESS);
+        assertThat(global.upstream().path()).isEqualTo("/rewritten");
+        assertThat(onRoute.phasesRun()).containsExactly(Phase.ACCESS);
+        assertThat(onRoute.upstream().path()).as("unchanged: the client's path goes upstream").isNull();
+    }
 }
