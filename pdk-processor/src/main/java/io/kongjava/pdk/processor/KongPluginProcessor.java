@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -136,12 +137,91 @@ public final class KongPluginProcessor extends AbstractProcessor {
     private boolean checkConfigType(TypeElement type, TypeElement pluginType) {
         TypeMirror argument = kongPluginArgument(type.asType(), pluginType);
         if (argument instanceof DeclaredType declared && declared.asElement().getKind() == ElementKind.RECORD) {
-            return true;
+            return checkRecord((TypeElement) declared.asElement(), new java.util.HashSet<>());
         }
         error("plugin class " + type.getQualifiedName() + " must name its config record as KongPlugin's type argument"
                 + " (implements KongPlugin<MyConfig>, where MyConfig is a record)"
                 + (argument == null ? "; it implements the raw KongPlugin" : "; found " + argument), type, null, null);
         return false;
+    }
+
+    private static final Set<String> STRINGS = Set.of("java.lang.String", "java.lang.CharSequence");
+    private static final Set<String> NUMBERS = Set.of("java.lang.Integer", "java.lang.Long", "java.lang.Short", "java.lang.Byte",
+            "java.math.BigInteger", "java.lang.Double", "java.lang.Float", "java.math.BigDecimal", "java.lang.Boolean");
+    private static final Set<String> COLLECTIONS = Set.of("java.util.List", "java.util.Collection", "java.lang.Iterable", "java.util.Set");
+    private static final Set<String> OPTIONALS = Set.of("java.util.Optional", "java.util.OptionalInt", "java.util.OptionalLong",
+            "java.util.OptionalDouble");
+    /** The types a config record may hold: the PDK's ConfigModel binds these and nothing else. */
+    static final String KONG_TYPES = "String, int/long/double/boolean and their boxes, enums, records, List, Set, Map<String, V>, Optional";
+
+    /**
+     * Each component of the config record (and of the records it holds) must have a Kong schema type, or the plugin
+     * server skips the plugin at start and its schema cannot be dumped: said here, at the component, instead.
+     */
+    private boolean checkRecord(TypeElement record, Set<TypeElement> visiting) {
+        if (!visiting.add(record)) {
+            return true;
+        }
+        boolean valid = true;
+        for (var component : record.getRecordComponents()) {
+            TypeMirror componentType = component.asType();
+            String where = record.getSimpleName() + "." + component.getSimpleName();
+            if (componentType instanceof DeclaredType declared && OPTIONALS.contains(qualifiedName(declared))) {
+                if (!declared.getTypeArguments().isEmpty()) {
+                    valid &= checkShape(declared.getTypeArguments().getFirst(), where, component, visiting);
+                }
+                continue;
+            }
+            valid &= checkShape(componentType, where, component, visiting);
+        }
+        visiting.remove(record);
+        return valid;
+    }
+
+    private boolean checkShape(TypeMirror type, String where, Element component, Set<TypeElement> visiting) {
+        if (type instanceof javax.lang.model.type.WildcardType wildcard && wildcard.getExtendsBound() != null) {
+            return checkShape(wildcard.getExtendsBound(), where, component, visiting);
+        }
+        switch (type.getKind()) {
+            case INT, LONG, SHORT, BYTE, DOUBLE, FLOAT, BOOLEAN -> {
+                return true;
+            }
+            case DECLARED -> {
+                DeclaredType declared = (DeclaredType) type;
+                String name = qualifiedName(declared);
+                ElementKind kind = declared.asElement().getKind();
+                if (STRINGS.contains(name) || NUMBERS.contains(name) || kind == ElementKind.ENUM) {
+                    return true;
+                }
+                if (kind == ElementKind.RECORD) {
+                    return checkRecord((TypeElement) declared.asElement(), visiting);
+                }
+                List<? extends TypeMirror> arguments = declared.getTypeArguments();
+                if (COLLECTIONS.contains(name) && arguments.size() == 1) {
+                    return checkShape(arguments.getFirst(), where + "[]", component, visiting);
+                }
+                if (name.equals("java.util.Map") && arguments.size() == 2) {
+                    TypeMirror key = arguments.getFirst();
+                    if (!(key instanceof DeclaredType keyType && qualifiedName(keyType).equals("java.lang.String"))) {
+                        error(where + ": map keys must be String (Kong map keys are strings)", component, null, null);
+                        return false;
+                    }
+                    return checkShape(arguments.get(1), where + "{}", component, visiting);
+                }
+                if (OPTIONALS.contains(name)) {
+                    error(where + ": Optional is only allowed as a record component's own type", component, null, null);
+                    return false;
+                }
+            }
+            default -> {
+            }
+        }
+        error(where + ": type " + type + " has no Kong schema type (use " + KONG_TYPES + ")", component, null, null);
+        return false;
+    }
+
+    private static String qualifiedName(DeclaredType type) {
+        return ((TypeElement) type.asElement()).getQualifiedName().toString();
     }
 
     private TypeMirror kongPluginArgument(TypeMirror type, TypeElement pluginType) {

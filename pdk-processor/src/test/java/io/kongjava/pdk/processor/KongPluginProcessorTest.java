@@ -197,6 +197,33 @@ class KongPluginProcessorTest {
     }
 
     @Test
+    void everyConfigComponentMustHaveAKongSchemaTypeAndEachOneThatHasNoneIsNamed() {
+        Compilation compilation = compile("""
+                package demo;
+                import java.util.*;
+                @io.kongjava.pdk.KongPlugin.Info(name = "odd", version = "1.0.0", priority = 1)
+                public class Odd implements io.kongjava.pdk.KongPlugin<Odd.Config> {
+                    public enum Mode { FAST, SAFE }
+                    public record Limit(Optional<Integer> per, java.time.Duration window) {}
+                    public record Config(String name, Optional<List<Limit>> limits, Map<Integer, String> byCode, char c,
+                                         Set<Mode> modes, Map<String, List<Long>> quotas, List<Optional<String>> nested,
+                                         Object anything) {}
+                }
+                """);
+
+        assertThat(compilation.success()).isFalse();
+        assertThat(compilation.errors()).containsExactlyInAnyOrder(
+                "Limit.window: type java.time.Duration has no Kong schema type (use String, int/long/double/boolean and their boxes,"
+                        + " enums, records, List, Set, Map<String, V>, Optional)",
+                "Config.byCode: map keys must be String (Kong map keys are strings)",
+                "Config.c: type char has no Kong schema type (use String, int/long/double/boolean and their boxes, enums, records,"
+                        + " List, Set, Map<String, V>, Optional)",
+                "Config.nested[]: Optional is only allowed as a record component's own type",
+                "Config.anything: type java.lang.Object has no Kong schema type (use String, int/long/double/boolean and their boxes,"
+                        + " enums, records, List, Set, Map<String, V>, Optional)");
+    }
+
+    @Test
     void thePluginServerMustBeAbleToCreateIt() {
         Compilation compilation = compile("""
                 package demo;
