@@ -54,9 +54,13 @@ class JavaLocalGatewayTest extends LocalGatewayScenarios {
         assertThat(load(50, 40)).isEqualTo(50 * 40);
 
         // Each connection the gateway's pool opens costs the server three descriptors (socket, epoll, its wake-up), and
-        // the second load may reach one or two connections more than the first (CI: 215 -> 221 once): a leak per
-        // request (2,000) or per connection (50) is far above this.
-        assertThat(openFiles(server)).as("plugin server's open files").isLessThanOrEqualTo(serverFiles + 12);
+        // a later load may still reach a few connections more than the first (CI: 215 -> 221, 215 -> 242): at most the
+        // 50 clients' worth. A third load of the same size then finds the pool at its size: a leak per request (2,000)
+        // shows as hundreds more.
+        long afterSecond = openFiles(server);
+        assertThat(afterSecond).as("plugin server's open files").isLessThanOrEqualTo(serverFiles + 3 * 50);
+        assertThat(load(50, 40)).isEqualTo(50 * 40);
+        assertThat(openFiles(server)).as("plugin server's open files, third load").isLessThanOrEqualTo(afterSecond + 12);
         assertThat(settledThreads(server)).as("plugin server's threads").isLessThanOrEqualTo(serverThreads + 3);
         assertThat(openFiles(ProcessHandle.current().pid())).as("gateway's open files").isLessThanOrEqualTo(gatewayFiles + 5);
         assertThat(gatewayThreads()).as("gateway's threads: %s", Thread.getAllStackTraces().keySet()).isLessThanOrEqualTo(gatewayThreads + 3);
