@@ -210,6 +210,11 @@ final class HowToGateway implements AutoCloseable {
                 .orElseThrow();
     }
 
+    /** The pid of the plugin server process (started with {@code start(key, flags)}; not in process). */
+    long pluginServerPid() {
+        return gateway.processes().pids().values().iterator().next();
+    }
+
     @Override
     public void close() {
         gateway.close();

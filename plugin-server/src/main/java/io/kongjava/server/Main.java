@@ -51,6 +51,9 @@ public final class Main {
               -dump, --dump         print {"Protocol":"MsgPack:1","Plugins":[...]} and exit
               --instance-idle-timeout SECONDS
                                     forget instances unused this long (default 600; Kong restarts them on demand)
+              --drain-timeout SECONDS
+                                    on SIGTERM, stop taking connections and wait this long for the events and
+                                    relayed answers (streams) in flight before ending (default 120)
               --exit-with-parent, --no-exit-with-parent
                                     end when the process that started this one ends (default: only when
                                     that is Kong's nginx, or %3$s=true)
@@ -147,6 +150,8 @@ public final class Main {
         // Registered before binding: a SIGTERM that arrives while we start must still remove the socket.
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stopAccepting();
+            drain(server, options.drainTimeout(), log);
             server.close();
             try {
                 metrics.close();
@@ -179,6 +184,45 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * Waits, up to {@code limit}, for the events and relayed answers in flight. Kong sends SIGTERM from one nginx worker
+     * as it exits (a reload, a graceful quit), while other workers may still be streaming answers through this server's
+     * relay, and nginx lets them finish: so does the server. New requests go to the server that took the socket over.
+     */
+    static void drain(PluginServer server, Duration limit, System.Logger log) {
+        drain(server::eventsInFlight,
+                () -> io.kongjava.relay.ResponseRelay.sharedIfStarted().map(io.kongjava.relay.ResponseRelay::passesInFlight).orElse(0), limit, log);
+    }
+
+    static void drain(java.util.function.IntSupplier eventsInFlight, java.util.function.IntSupplier relayedInFlight, Duration limit,
+                      System.Logger log) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        boolean told = false;
+        while (true) {
+            int events = eventsInFlight.getAsInt();
+            int relayed = relayedInFlight.getAsInt();
+            if (events == 0 && relayed == 0) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                log.log(Level.WARNING, "stopping with " + events + " event(s) and " + relayed + " relayed answer(s) still in flight after "
+                        + limit.toSeconds() + " s (--drain-timeout)");
+                return;
+            }
+            if (!told) {
+                log.log(Level.INFO, "stopping: waiting up to " + limit.toSeconds() + " s for " + events + " event(s) and " + relayed
+                        + " relayed answer(s) in flight");
+                told = true;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** The metrics module (a jar in lib/), when the flags or the environment ask for metrics or traces. */
@@ -261,7 +305,7 @@ public final class Main {
     /** The parsed command line. */
     record Options(Path prefix, Path socket, Path pluginsDirectory, String dumpPluginInfo, boolean dumpAll,
                    boolean dumpObject, Duration instanceIdleTimeout, Boolean exitWithParent, boolean verbose,
-                   boolean version, boolean help, String metricsListen, String otlpEndpoint) {
+                   boolean version, boolean help, String metricsListen, String otlpEndpoint, Duration drainTimeout) {
 
         /** The socket the server listens on: {@code --socket}, else the prefix's {@code kong-java-pluginserver.socket}. */
         Path listensOn() {
@@ -282,6 +326,7 @@ public final class Main {
             boolean help = false;
             String metricsListen = null;
             String otlpEndpoint = null;
+            Duration drain = Duration.ofSeconds(120);
             java.util.Deque<String> rest = new java.util.ArrayDeque<>();
             for (String arg : args) {
                 int eq = arg.indexOf('=');
@@ -309,6 +354,14 @@ public final class Main {
                             throw new IllegalArgumentException(option + " needs whole seconds, got " + seconds);
                         }
                     }
+                    case "--drain-timeout" -> {
+                        String seconds = value(rest, option);
+                        try {
+                            drain = Duration.ofSeconds(Long.parseLong(seconds));
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException(option + " needs whole seconds, got " + seconds);
+                        }
+                    }
                     case "--exit-with-parent", "-exit-with-parent" -> exitWithParent = true;
                     case "--no-exit-with-parent", "-no-exit-with-parent" -> exitWithParent = false;
                     case "--metrics-listen", "-metrics-listen" -> metricsListen = value(rest, option);
@@ -320,7 +373,7 @@ public final class Main {
                 }
             }
             return new Options(prefix, socket, plugins, dumpInfo, dumpAll, dumpObject, idle, exitWithParent, verbose, version, help,
-                    metricsListen, otlpEndpoint);
+                    metricsListen, otlpEndpoint, drain);
         }
 
         private static String value(java.util.Deque<String> rest, String option) {

@@ -325,6 +325,21 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         return counts;
     }
 
+    /**
+     * Takes no more connections (and gives the socket file up, if it is still ours), while the connections Kong has
+     * open are still served: what a stopping server does first, so in-flight requests can finish.
+     */
+    public synchronized void stopAccepting() {
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException ignored) {
+            // already closed
+        }
+        removeOwnSocket();
+    }
+
     @Override
     public synchronized void close() {
         closed = true;
@@ -340,6 +355,10 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             idle.close();
         }
         workers.shutdownNow();
+        removeOwnSocket();
+    }
+
+    private void removeOwnSocket() {
         try {
             // Only our own: after a reload the path is the new server's, and removing it would leave Kong no socket
             Object current = fileKey(socketPath);

@@ -109,4 +109,43 @@ class MainTest {
         assertThat(Main.shouldExitWithParent(false, "true", "/usr/sbin/nginx")).isFalse();
         assertThat(Main.shouldExitWithParent(true, null, "/usr/bin/bash")).isTrue();
     }
+
+    @Test
+    void onSigtermTheServerWaitsForWhatIsInFlightThenEnds() {
+        System.Logger log = System.getLogger("drain-test");
+        java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger(1);
+        Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException ignored) {
+                return;
+            }
+            streams.set(0); // the last stream ends
+        });
+
+        long started = System.nanoTime();
+        Main.drain(() -> 0, streams::get, java.time.Duration.ofSeconds(10), log);
+        long waitedMillis = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(streams.get()).isZero();
+        assertThat(waitedMillis).as("until the stream ended, not the limit").isBetween(250L, 5_000L);
+    }
+
+    @Test
+    void aDrainGivesUpAtItsLimitAndAnIdleServerDoesNotWait() {
+        System.Logger log = System.getLogger("drain-test");
+        long started = System.nanoTime();
+        Main.drain(() -> 1, () -> 0, java.time.Duration.ofMillis(300), log);
+        assertThat((System.nanoTime() - started) / 1_000_000).isBetween(250L, 5_000L);
+
+        started = System.nanoTime();
+        Main.drain(() -> 0, () -> 0, java.time.Duration.ofSeconds(10), log);
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(250L);
+    }
+
+    @Test
+    void theDrainTimeoutIsAnOption() {
+        assertThat(Main.Options.parse(new String[] {"--drain-timeout", "30"}).drainTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(Main.Options.parse(new String[0]).drainTimeout()).isEqualTo(java.time.Duration.ofSeconds(120));
+    }
 }

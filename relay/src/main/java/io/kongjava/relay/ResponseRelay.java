@@ -239,6 +239,18 @@ public final class ResponseRelay implements AutoCloseable {
         return tickets.size();
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger passesInFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Requests being relayed right now: an answer (a stream, say) still on its way from the provider to Kong. */
+    public int passesInFlight() {
+        return passesInFlight.get();
+    }
+
+    /** The process's shared relay, if one was started. */
+    public static synchronized Optional<ResponseRelay> sharedIfStarted() {
+        return Optional.ofNullable(shared);
+    }
+
     /**
      * Undoes an attach Kong refused. The filter is not told here: the caller closes it once (AfterAccess, with
      * {@link StreamEnd.NotAttached}); only the relay's block of the log line is settled.
@@ -332,7 +344,12 @@ public final class ResponseRelay implements AutoCloseable {
             }
             RelayPass pass = new RelayPass(this, route, exchange, body);
             BlockingHttpServer.watchClient(exchange, pass::clientLeft);
-            pass.run();
+            passesInFlight.incrementAndGet();
+            try {
+                pass.run();
+            } finally {
+                passesInFlight.decrementAndGet();
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "the response relay failed: " + e, e);
         }
