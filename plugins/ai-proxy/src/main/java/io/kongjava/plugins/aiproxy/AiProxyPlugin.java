@@ -14,6 +14,7 @@ import io.kongjava.pdk.exchange.UsesRequestExchange;
 import io.kongjava.pdk.filter.FiltersResponse;
 import io.kongjava.pdk.filter.ResponseFilter;
 import io.kongjava.plugins.ai.AiExchange;
+import io.kongjava.plugins.ai.BodyBudget;
 import io.kongjava.plugins.ai.StrictJson;
 import io.kongjava.plugins.ai.UpstreamUrls;
 import java.io.IOException;
@@ -117,7 +118,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             prepared = prepare(kong, config);
             ProxyCall call = new ProxyCall(requestId, pluginId, config, prepared.endpoint(), prepared.askedModel(), prepared.model(),
                     prepared.stream(), prepared.includeStreamUsage(), prepared.upstream(), prepared.body(), start, analytics);
-            return Optional.of(new AiResponseFilter(call));
+            return Optional.of(new AiResponseFilter(call, prepared.bodyReservation()));
         } catch (Rejection rejection) {
             String id = pluginId;
             try {
@@ -129,6 +130,9 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             }
             complete(analytics, () -> Analytics.rejected(id, config, rejection.requestModel, start));
         } catch (Throwable failure) {
+            if (prepared != null) {
+                prepared.bodyReservation().close();
+            }
             // first the line's block, so the log says the access phase failed
             String id = pluginId;
             String asked = askedModel(prepared);
@@ -193,8 +197,14 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
     }
 
     /** What the access phase decided about a request. */
-    record Prepared(ProxyCall.Endpoint endpoint, String askedModel, String model, boolean stream, boolean includeStreamUsage, URI upstream, byte[] body) {
+    record Prepared(ProxyCall.Endpoint endpoint, String askedModel, String model, boolean stream, boolean includeStreamUsage, URI upstream, byte[] body,
+                    BodyBudget.Reservation bodyReservation) {
     }
+
+    /** How long a large body waits for room in the {@link BodyBudget} before the request is refused (tests shorten it). */
+    static volatile java.time.Duration bodyBudgetWait = java.time.Duration.ofSeconds(10);
+    /** The server's body budget (tests give a small one). */
+    static volatile BodyBudget bodyBudget = BodyBudget.shared();
 
     /**
      * Each PDK call is a round trip to Kong in sequence, so the access phase asks only what it will use: the path
@@ -206,7 +216,19 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         // An OpenAI-format route always maps to /v1/messages upstream, whatever path the client used.
         String path = config.nativeFormat() || config.preserve() ? kong.request().getPath() : null;
         ProxyCall.Endpoint endpoint = endpoint(config, path);
-        byte[] body = readBody(kong, config);
+        BodyBudget.Reservation[] reservation = new BodyBudget.Reservation[1];
+        byte[] body = readBody(kong, config, reservation);
+        try {
+            Prepared prepared = prepare(kong, config, path, endpoint, body);
+            return new Prepared(prepared.endpoint(), prepared.askedModel(), prepared.model(), prepared.stream(), prepared.includeStreamUsage(),
+                    prepared.upstream(), prepared.body(), reservation[0]);
+        } catch (Rejection | RuntimeException e) {
+            reservation[0].close();
+            throw e;
+        }
+    }
+
+    private static Prepared prepare(Kong kong, AiProxyConfig config, String path, ProxyCall.Endpoint endpoint, byte[] body) throws Rejection {
         StrictJson.Scan json = null;
         if (body.length > 0) {
             // One pass over the client's bytes, no tree: a long Claude Code session sends hundreds of KB per request.
@@ -257,7 +279,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
                 // a missing, null or "" model gets the effective one, as Kong writes it into the body
                 upstreamBody = StrictJson.withMember(body, json, "model", model);
             }
-            return new Prepared(endpoint, asked, model, stream, includeUsage, upstream(config, endpoint, path), upstreamBody);
+            return new Prepared(endpoint, asked, model, stream, includeUsage, upstream(config, endpoint, path), upstreamBody, null);
         } catch (Rejection rejection) {
             rejection.requestModel = asked;
             throw rejection;
@@ -315,36 +337,59 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
      * chunked body over the limit gets the same 413 as a declared one. nginx's {@code client_max_body_size}
      * bounds what Kong reads at all.
      */
-    private static byte[] readBody(Kong kong, AiProxyConfig config) throws PdkException, Rejection {
+    private static byte[] readBody(Kong kong, AiProxyConfig config, BodyBudget.Reservation[] reservation) throws PdkException, Rejection {
         long limit = config.maxRequestBodySize();
-        Optional<String> declared = limit > 0 ? kong.request().getHeader("content-length") : Optional.empty();
+        Optional<String> declared = kong.request().getHeader("content-length");
+        long length = -1;
         if (declared.isPresent()) {
-            long length;
             try {
                 length = Long.parseLong(declared.get().trim());
             } catch (NumberFormatException malformed) {
                 throw new Rejection(400, "invalid_request_error", "invalid Content-Length header");
             }
-            if (length > limit) {
+            if (limit > 0 && length > limit) {
                 throw tooLarge(length, limit);
             }
         }
-        byte[] body;
+        // Room for the body before Kong sends it (a chunked one is counted once read): a burst of large bodies waits
+        // instead of running the server out of heap, which would fail every request in flight.
+        reservation[0] = length >= 0 ? reserve(length) : bodyBudget.none();
         try {
-            body = kong.request().getRawBody(0);
-        } catch (PdkException e) {
-            if (limit > 0 && e.getMessage() != null && e.getMessage().contains("too big")) {
-                throw tooLarge(-1, limit);
+            byte[] body;
+            try {
+                body = kong.request().getRawBody(0);
+            } catch (PdkException e) {
+                if (limit > 0 && e.getMessage() != null && e.getMessage().contains("too big")) {
+                    throw tooLarge(-1, limit);
+                }
+                throw new Rejection(400, "invalid_request_error", "the request body could not be read");
             }
-            throw new Rejection(400, "invalid_request_error", "the request body could not be read");
+            if (body == null) {
+                return new byte[0];
+            }
+            if (limit > 0 && body.length > limit) {
+                throw tooLarge(body.length, limit);
+            }
+            if (length < 0) {
+                reservation[0] = reserve(body.length);
+            }
+            return body;
+        } catch (Rejection | RuntimeException e) {
+            reservation[0].close();
+            throw e;
         }
-        if (body == null) {
-            return new byte[0];
+    }
+
+    private static BodyBudget.Reservation reserve(long bytes) throws Rejection {
+        BodyBudget budget = bodyBudget;
+        try {
+            return budget.reserve(bytes, bodyBudgetWait).orElseThrow(() -> new Rejection(503, "overloaded_error",
+                    "the gateway holds as many large request bodies as its plugin server's heap allows (" + (budget.capacityBytes() >> 20)
+                            + " MiB); retry, or raise its heap (KONG_JAVA_OPTS=-Xmx... on the start command)"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Rejection(503, "overloaded_error", "interrupted while waiting for room for the request body");
         }
-        if (limit > 0 && body.length > limit) {
-            throw tooLarge(body.length, limit);
-        }
-        return body;
     }
 
     private static Rejection tooLarge(long length, long limit) {

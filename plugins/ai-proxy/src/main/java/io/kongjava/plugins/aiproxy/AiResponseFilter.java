@@ -51,8 +51,16 @@ final class AiResponseFilter implements ResponseFilter {
     private final WholeEvents events = new WholeEvents();
     private boolean finished;
 
+    /** The request body's share of the server's {@link io.kongjava.plugins.ai.BodyBudget}, given back when the exchange ends. */
+    private final io.kongjava.plugins.ai.BodyBudget.Reservation bodyReservation;
+
     AiResponseFilter(ProxyCall call) {
+        this(call, io.kongjava.plugins.ai.BodyBudget.shared().none());
+    }
+
+    AiResponseFilter(ProxyCall call, io.kongjava.plugins.ai.BodyBudget.Reservation bodyReservation) {
         this.call = call;
+        this.bodyReservation = bodyReservation;
         this.meter = new Meter(call.startNanos(), call.config().logging().logPayloads() ? PAYLOAD_LIMIT : 0);
         this.translate = call.endpoint() == ProxyCall.Endpoint.CHAT_COMPLETIONS;
     }
@@ -206,6 +214,7 @@ final class AiResponseFilter implements ResponseFilter {
 
     @Override
     public void onClose(StreamEnd end) {
+        bodyReservation.close();
         if (finished) {
             return;
         }

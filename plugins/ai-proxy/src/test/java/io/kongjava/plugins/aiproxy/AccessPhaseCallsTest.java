@@ -70,7 +70,8 @@ class AccessPhaseCallsTest {
                 "kong.nginx.get_var[kong_request_id]",
                 "kong.plugin.get_id[]",
                 "kong.request.get_path[]",                      // which endpoint: /v1/messages or count_tokens, else 404
-                "kong.request.get_header[content-length]",      // a declared body over the limit is refused unread
+                "kong.request.get_header[content-length]",      // a declared body over the limit is refused unread; a large one
+                                                                // waits for room in the server's body budget first
                 "kong.request.get_raw_body[0]",                 // the pin, the JSON rules, a chunked body's size
                 // the relay (relay module): the request id is the one read above (the PDK keeps it for the event);
                 // the Service's URL and timeouts, then point Kong at the relay
@@ -92,13 +93,13 @@ class AccessPhaseCallsTest {
     }
 
     @Test
-    void withoutASizeLimitTheDeclaredLengthIsNotAsked() throws Exception {
+    void withoutASizeLimitTheDeclaredLengthIsStillAskedForTheServersBodyBudget() throws Exception {
         String unlimited = HOW_TO.replace("\"max_request_body_size\":524288", "\"max_request_body_size\":0");
 
         TestRun run = run(unlimited, "/anything/v1/messages", MESSAGE);
 
-        assertThat(run.pdkCalls()).noneMatch(call -> call.startsWith("kong.request.get_header"));
-        assertThat(roundTrips(run)).isEqualTo(6);
+        assertThat(run.pdkCalls()).filteredOn(call -> call.startsWith("kong.request.get_header")).containsExactly("kong.request.get_header[content-length]");
+        assertThat(roundTrips(run)).as("as with a limit").isEqualTo(7);
     }
 
     @Test
@@ -114,5 +115,30 @@ class AccessPhaseCallsTest {
         assertThat(run.exit().orElseThrow().status()).isEqualTo(413);
         assertThat(run.pdkCalls()).noneMatch(call -> call.startsWith("kong.request.get_raw_body"))
                 .noneMatch(call -> call.startsWith("kong.service."));
+    }
+
+    @Test
+    void aLargeBodyThatFindsNoRoomInTheServersBodyBudgetIsRefusedUnreadWith503() throws Exception {
+        io.kongjava.plugins.ai.BodyBudget small = new io.kongjava.plugins.ai.BodyBudget(1 << 20);
+        io.kongjava.plugins.ai.BodyBudget before = AiProxyPlugin.bodyBudget;
+        Duration waitBefore = AiProxyPlugin.bodyBudgetWait;
+        AiProxyPlugin.bodyBudget = small;
+        AiProxyPlugin.bodyBudgetWait = Duration.ofMillis(100);
+        String large = "{\"model\":\"claude-opus-5-5\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "x".repeat(300_000) + "\"}]}";
+        try (io.kongjava.plugins.ai.BodyBudget.Reservation others = small.reserve(900_000, Duration.ZERO).orElseThrow()) {
+            TestRun refused = PluginTester.of(new AiProxyPlugin()).configJson(HOW_TO).exchange(exchange)
+                    .run(TestRequest.post("http://localhost:8000/anything/v1/messages", large).header("content-type", "application/json")
+                            .header("content-length", String.valueOf(large.length())).service(HOW_TO_SERVICE));
+
+            assertThat(refused.exit().orElseThrow().status()).isEqualTo(503);
+            assertThat(refused.exit().orElseThrow().body()).contains("overloaded_error").contains("raise its heap");
+            assertThat(refused.pdkCalls()).noneMatch(call -> call.startsWith("kong.request.get_raw_body"));
+            assertThat(small.availableBytes()).as("the refused request holds nothing").isEqualTo((1 << 20) - ((900_000 + 1023) / 1024) * 1024);
+        } finally {
+            AiProxyPlugin.bodyBudget = before;
+            AiProxyPlugin.bodyBudgetWait = waitBefore;
+        }
+        assertThat(small.availableBytes()).isEqualTo(1 << 20);
     }
 }

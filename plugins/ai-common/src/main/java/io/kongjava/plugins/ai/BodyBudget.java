@@ -1,0 +1,81 @@
+package io.kongjava.plugins.ai;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The request-body bytes the AI plugins of this JVM hold at once. A body is held from the access phase until its
+ * exchange with the provider ends (a few copies: Kong's Step, the plugin's, the relay's), so a burst of large bodies
+ * (Claude Code sessions of several MB) could run the server's small heap out of memory, and an OutOfMemoryError fails
+ * every request in flight, not only the large ones. Instead a body that does not fit waits for others to finish, and
+ * one that cannot be admitted in time is refused by its plugin (fail closed), alone.
+ *
+ * <p>The budget is a quarter of the JVM's maximum heap unless {@code -Dkong.java.ai.bodyBudgetBytes=N} says otherwise;
+ * a body larger than the whole budget is admitted when it is alone.
+ */
+public final class BodyBudget {
+
+    /** Bodies up to this size are not counted: they cannot exhaust a heap, and the common request stays free of waits. */
+    public static final long UNCOUNTED_BYTES = 64 * 1024;
+    private static final BodyBudget SHARED = new BodyBudget(Long.getLong("kong.java.ai.bodyBudgetBytes",
+            Math.max(8L << 20, Runtime.getRuntime().maxMemory() / 4)));
+
+    private final int capacityKib;
+    private final Semaphore kib;
+
+    public BodyBudget(long capacityBytes) {
+        this.capacityKib = (int) Math.max(1, Math.min(Integer.MAX_VALUE, capacityBytes / 1024));
+        this.kib = new Semaphore(capacityKib, true);
+    }
+
+    public static BodyBudget shared() {
+        return SHARED;
+    }
+
+    /** The budget, in bytes. */
+    public long capacityBytes() {
+        return capacityKib * 1024L;
+    }
+
+    /** A body's share of the budget; {@link #close()} gives it back (once, whoever calls it). */
+    public final class Reservation implements AutoCloseable {
+        private final int permits;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private Reservation(int permits) {
+            this.permits = permits;
+        }
+
+        @Override
+        public void close() {
+            if (permits > 0 && released.compareAndSet(false, true)) {
+                kib.release(permits);
+            }
+        }
+    }
+
+    /** Nothing counted: for a body too small to count. */
+    public Reservation none() {
+        return new Reservation(0);
+    }
+
+    /**
+     * Reserves room for a body of {@code bytes}, waiting up to {@code wait} for bodies in flight to finish; empty when
+     * there was no room in time.
+     */
+    public Optional<Reservation> reserve(long bytes, Duration wait) throws InterruptedException {
+        if (bytes <= UNCOUNTED_BYTES) {
+            return Optional.of(none());
+        }
+        int permits = (int) Math.min(capacityKib, (bytes + 1023) / 1024);
+        return kib.tryAcquire(permits, wait.toMillis(), TimeUnit.MILLISECONDS) ? Optional.of(new Reservation(permits)) : Optional.empty();
+    }
+
+    /** Bytes not reserved right now. */
+    public long availableBytes() {
+        return kib.availablePermits() * 1024L;
+    }
+}

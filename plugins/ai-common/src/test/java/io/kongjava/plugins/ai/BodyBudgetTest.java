@@ -1,0 +1,47 @@
+package io.kongjava.plugins.ai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class BodyBudgetTest {
+
+    private static final long MIB = 1 << 20;
+
+    @Test
+    void largeBodiesShareTheBudgetAndALaterOneWaitsForAnEarlierToFinish() throws Exception {
+        BodyBudget budget = new BodyBudget(8 * MIB);
+        BodyBudget.Reservation first = budget.reserve(5 * MIB, Duration.ZERO).orElseThrow();
+
+        assertThat(budget.reserve(5 * MIB, Duration.ofMillis(50))).as("no room: refused after its wait").isEmpty();
+        CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> {
+            try {
+                return budget.reserve(5 * MIB, Duration.ofSeconds(10)).isPresent();
+            } catch (InterruptedException e) {
+                return false;
+            }
+        });
+        Thread.sleep(100);
+        assertThat(second).isNotDone();
+        first.close();
+        first.close(); // once only
+
+        assertThat(second.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(budget.availableBytes()).isEqualTo(3 * MIB);
+    }
+
+    @Test
+    void smallBodiesAreNotCountedAndABodyLargerThanTheBudgetIsAdmittedAlone() throws Exception {
+        BodyBudget budget = new BodyBudget(8 * MIB);
+        assertThat(budget.reserve(BodyBudget.UNCOUNTED_BYTES, Duration.ZERO)).isPresent();
+        assertThat(budget.availableBytes()).isEqualTo(8 * MIB);
+
+        BodyBudget.Reservation huge = budget.reserve(20 * MIB, Duration.ZERO).orElseThrow();
+        assertThat(budget.availableBytes()).isZero();
+        huge.close();
+        assertThat(budget.availableBytes()).isEqualTo(8 * MIB);
+    }
+}
