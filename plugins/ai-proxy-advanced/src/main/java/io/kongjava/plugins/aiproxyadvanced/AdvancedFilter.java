@@ -31,8 +31,18 @@ final class AdvancedFilter implements ResponseFilter, CallsUpstream {
     private final long startNanos;
     private final CompletableFuture<Map<String, Object>> logBlock;
 
+    /** The request body's share of the server's body budget, given back when the exchange ends. */
+    private final io.kongjava.plugins.ai.BodyBudget.Reservation bodyReservation;
+
     AdvancedFilter(String requestId, String pluginId, AdvancedConfig config, AdvancedProxyPlugin.Accepted accepted, Attempts attempts,
                    String hashKey, long startNanos, CompletableFuture<Map<String, Object>> logBlock) {
+        this(requestId, pluginId, config, accepted, attempts, hashKey, startNanos, logBlock, io.kongjava.plugins.ai.BodyBudget.shared().none());
+    }
+
+    AdvancedFilter(String requestId, String pluginId, AdvancedConfig config, AdvancedProxyPlugin.Accepted accepted, Attempts attempts,
+                   String hashKey, long startNanos, CompletableFuture<Map<String, Object>> logBlock,
+                   io.kongjava.plugins.ai.BodyBudget.Reservation bodyReservation) {
+        this.bodyReservation = bodyReservation;
         this.requestId = requestId;
         this.pluginId = pluginId;
         this.config = config;
@@ -68,6 +78,7 @@ final class AdvancedFilter implements ResponseFilter, CallsUpstream {
      */
     @Override
     public void onClose(StreamEnd end) {
+        bodyReservation.close();
         boolean refused = end instanceof StreamEnd.NotAttached || end instanceof StreamEnd.FilterFailed;
         logBlock.complete(refused ? LogBlock.unsent(pluginId, config, "internal_error") : null);
     }

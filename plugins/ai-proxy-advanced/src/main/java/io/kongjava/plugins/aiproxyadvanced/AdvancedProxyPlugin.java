@@ -14,6 +14,7 @@ import io.kongjava.pdk.filter.CallsUpstream;
 import io.kongjava.pdk.filter.FiltersResponse;
 import io.kongjava.pdk.filter.ResponseFilter;
 import io.kongjava.plugins.ai.AiExchange;
+import io.kongjava.plugins.ai.BodyBudget;
 import io.kongjava.plugins.ai.StrictJson;
 import io.kongjava.plugins.ai.UpstreamUrls;
 import java.io.IOException;
@@ -258,17 +259,22 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         CompletableFuture<Map<String, Object>> logBlock = new CompletableFuture<>();
         String requestId = null;
         String pluginId = null;
+        BodyBudget.Reservation reservation = null;
         try {
             requestId = AiExchange.requestId(kong);
             pluginId = kong.plugin().getId();
             exchange.publish(requestId, AI_KEY, logBlock);
             exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(LogBlock.unsent(pluginId, config, "abandoned")));
             AiExchange.forgetPendingOnceMeasured(exchange, requestId, logBlock);
-            Accepted accepted = accept(kong, config);
+            Optional<String> declared = kong.request().getHeader("content-length");
+            reservation = reserveBodyRoom(declared);
+            Accepted accepted = accept(kong, config, declared);
             Engine engine = engine(config);
             String hashKey = config.balancerOrDefaults().algorithm() == AdvancedConfig.Algorithm.CONSISTENT_HASHING
                     ? kong.request().getHeader(config.balancerOrDefaults().hashOnHeader()).orElse(null) : null;
-            return Optional.of(new AdvancedFilter(requestId, pluginId, config, accepted, engine.attempts(), hashKey, start, logBlock));
+            AdvancedFilter filter = new AdvancedFilter(requestId, pluginId, config, accepted, engine.attempts(), hashKey, start, logBlock, reservation);
+            reservation = null; // the filter gives it back when its exchange ends
+            return Optional.of(filter);
         } catch (Rejection rejection) {
             logBlock.complete(LogBlock.unsent(pluginId, config, "rejected"));
             kong.response().exit(rejection.status, rejection.body(), JSON_CONTENT);
@@ -280,8 +286,37 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
                 body.put("request_id", requestId);
             }
             kong.response().exit(500, body.toString(), JSON_CONTENT);
+        } finally {
+            if (reservation != null) {
+                reservation.close();
+            }
         }
         return Optional.empty();
+    }
+
+    /** How long a large body waits for room in the {@link BodyBudget} before the request is refused. */
+    static final java.time.Duration BODY_BUDGET_WAIT = java.time.Duration.ofSeconds(10);
+
+    /**
+     * Room for the body in the server's {@link BodyBudget} before Kong sends it: a burst of large bodies waits rather than
+     * running the server out of heap. A chunked body (no length) is not counted.
+     */
+    private static BodyBudget.Reservation reserveBodyRoom(Optional<String> declared) throws Rejection {
+        long length;
+        try {
+            length = Long.parseLong(declared.orElse("-1").trim());
+        } catch (NumberFormatException e) {
+            throw new Rejection(400, "invalid_request_error", "invalid Content-Length header");
+        }
+        BodyBudget budget = BodyBudget.shared();
+        try {
+            return budget.reserve(Math.max(0, length), BODY_BUDGET_WAIT).orElseThrow(() -> new Rejection(503, "overloaded_error",
+                    "the gateway holds as many large request bodies as its plugin server's heap allows (" + (budget.capacityBytes() >> 20)
+                            + " MiB); retry, or raise its heap (KONG_JAVA_OPTS=-Xmx... on the start command)"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Rejection(503, "overloaded_error", "interrupted while waiting for room for the request body");
+        }
     }
 
     /** A request the access phase refused, in Anthropic's error shape (Kong's message). */
@@ -306,7 +341,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
     record Accepted(ClientRequest request, String clientModel, Set<Integer> eligible) {
     }
 
-    static Accepted accept(Kong kong, AdvancedConfig config) throws PdkException, Rejection {
+    static Accepted accept(Kong kong, AdvancedConfig config, Optional<String> declared) throws PdkException, Rejection {
         String path = kong.request().getPath();
         String trimmed = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
         ClientRequest.Operation operation;
@@ -317,7 +352,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         } else {
             throw new Rejection(404, "not_found_error", "java-ai-proxy-advanced serves /v1/messages and /v1/messages/count_tokens, not " + path);
         }
-        byte[] body = readBody(kong, config);
+        byte[] body = readBody(kong, config, declared);
         JsonNode parsed;
         try {
             parsed = StrictJson.read(body);
@@ -395,9 +430,8 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         return names;
     }
 
-    private static byte[] readBody(Kong kong, AdvancedConfig config) throws PdkException, Rejection {
+    private static byte[] readBody(Kong kong, AdvancedConfig config, Optional<String> declared) throws PdkException, Rejection {
         long limit = config.maxRequestBodySize();
-        Optional<String> declared = kong.request().getHeader("content-length");
         if (limit > 0 && declared.isPresent()) {
             try {
                 long length = Long.parseLong(declared.get().trim());
