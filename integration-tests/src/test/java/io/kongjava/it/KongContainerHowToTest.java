@@ -70,7 +70,12 @@ class KongContainerHowToTest {
                 .withCopyToContainer(Transferable.of(yaml.getBytes(StandardCharsets.UTF_8), 0644), "/kong-it/kong.yaml")
                 .withAccessToHost(true)
                 .withExposedPorts(8000, 8001)
-                .waitingFor(Wait.forHttp("/status").forPort(8001).withStartupTimeout(Duration.ofMinutes(3)));
+                // Kong's /status answers before its worker has the plugin server listening: a request then would get
+                // Kong's 500 (no instance), so the server's own "listening on" line (Kong copies its output to the log) too
+                .waitingFor(new org.testcontainers.containers.wait.strategy.WaitAllStrategy()
+                        .withStrategy(Wait.forHttp("/status").forPort(8001))
+                        .withStrategy(Wait.forLogMessage("(?s).*listening on .*kong-java-pluginserver\\.socket.*", 1))
+                        .withStartupTimeout(Duration.ofMinutes(3)));
         kong.start();
     }
 
