@@ -181,8 +181,10 @@ public final class GatewayMain {
             log.log(Level.WARNING, conf.where("router_flavor") + ": traditional (Kong's older Lua router) is routed as traditional_compatible"
                     + " by the local gateway; the two differ in a few priorities");
         }
+        String vaultEnvPrefix = conf.get("vault_env_prefix", null);
         DeclarativeConfig config = DeclarativeConfig.load(conf.resolve(declarative), schemas, enabled,
-                name -> environment.containsKey(name) ? environment.get(name) : System.getenv(name), flavor.equals("expressions"));
+                name -> name.equals("KONG_VAULT_ENV_PREFIX") && vaultEnvPrefix != null ? vaultEnvPrefix // kong.conf's, for the env vault
+                        : environment.containsKey(name) ? environment.get(name) : System.getenv(name), flavor.equals("expressions"));
         config.warnings.forEach(warning -> log.log(Level.WARNING, warning));
         Path certificates = writeCertificates(config, conf.prefix().resolve("certificates"));
         io.kongjava.emulation.IpRanges trustedIps;
