@@ -125,10 +125,10 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
                 kong.response().exit(rejection.status, errorBody(config, rejection), JSON_CONTENT);
             } catch (PdkException | RuntimeException exitFailed) {
                 // Kong did not take the answer (the event is over): the client did not get the refusal either
-                complete(analytics, () -> Analytics.failed(id, config, rejection.requestModel, start));
+                complete(analytics, () -> Analytics.failed(id, config, rejection.requestModel, rejection.streamAsked, start));
                 throw exitFailed;
             }
-            complete(analytics, () -> Analytics.rejected(id, config, rejection.requestModel, start));
+            complete(analytics, () -> Analytics.rejected(id, config, rejection.requestModel, rejection.streamAsked, start));
         } catch (Throwable failure) {
             if (prepared != null) {
                 prepared.bodyReservation().close();
@@ -136,7 +136,8 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             // first the line's block, so the log says the access phase failed
             String id = pluginId;
             String asked = askedModel(prepared);
-            complete(analytics, () -> Analytics.failed(id, config, asked, start));
+            boolean stream = prepared != null && prepared.stream();
+            complete(analytics, () -> Analytics.failed(id, config, asked, stream, start));
             LOG.log(Level.ERROR, "java-ai-proxy: request " + requestId + " refused with 500, its access phase failed: "
                     + scrub(config, String.valueOf(failure)));
             kong.response().exit(500, internalErrorBody(requestId), JSON_CONTENT);
@@ -282,6 +283,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             return new Prepared(endpoint, asked, model, stream, includeUsage, upstream(config, endpoint, path), upstreamBody, null);
         } catch (Rejection rejection) {
             rejection.requestModel = asked;
+            rejection.streamAsked = json != null && asBoolean(json.member("stream"));
             throw rejection;
         }
     }

@@ -48,8 +48,8 @@ final class Analytics {
         return call.requestModel() != null ? call.requestModel() : call.askedModel();
     }
 
-    static Map<String, Object> rejected(String pluginId, AiProxyConfig config, String requestModel, long startNanos) {
-        return unsent(pluginId, config, requestModel, startNanos, Outcome.REJECTED);
+    static Map<String, Object> rejected(String pluginId, AiProxyConfig config, String requestModel, boolean stream, long startNanos) {
+        return unsent(pluginId, config, requestModel, stream, startNanos, Outcome.REJECTED);
     }
 
     /**
@@ -57,8 +57,8 @@ final class Analytics {
      * {@code internal_error}, and the headers to redact, so that the line says what happened and still hides the
      * client's credentials.
      */
-    static Map<String, Object> failed(String pluginId, AiProxyConfig config, String requestModel, long startNanos) {
-        return unsent(pluginId, config, requestModel, startNanos, Outcome.INTERNAL_ERROR);
+    static Map<String, Object> failed(String pluginId, AiProxyConfig config, String requestModel, boolean stream, long startNanos) {
+        return unsent(pluginId, config, requestModel, stream, startNanos, Outcome.INTERNAL_ERROR);
     }
 
     /**
@@ -89,12 +89,13 @@ final class Analytics {
         return Collections.unmodifiableMap(block);
     }
 
-    private static Map<String, Object> unsent(String pluginId, AiProxyConfig config, String requestModel, long startNanos, Outcome outcome) {
+    private static Map<String, Object> unsent(String pluginId, AiProxyConfig config, String requestModel, boolean stream, long startNanos,
+                                              Outcome outcome) {
         Map<String, Object> proxy = new LinkedHashMap<>();
         if (config.logging().logStatistics()) {
             Meter meter = new Meter(startNanos, 0);
             meter.end();
-            proxy.put("meta", meta(pluginId, requestModel, meter, "oneshot", null, outcome, 0));
+            proxy.put("meta", meta(pluginId, requestModel, meter, stream ? "stream" : "oneshot", null, outcome, 0));
             Map<String, Object> usage = new LinkedHashMap<>();
             usage.put("prompt_tokens", 0L);
             usage.put("completion_tokens", 0L);

@@ -11,6 +11,8 @@ final class Rejection extends Exception {
     final String type;
     /** The model the client asked for, once its body was read; {@code null} before or when it named none. */
     String requestModel;
+    /** Whether the client asked for a stream, once its body was read: the line's {@code request_mode}. */
+    boolean streamAsked;
 
     Rejection(int status, String type, String message) {
         super(message, null, false, false);

@@ -232,6 +232,12 @@ class AiProxyPluginTest {
         assertThat(meta.containsKey("response_model")).isFalse();
         assertThat(aiBlock("refused-1").get("redact_headers")).isEqualTo(List.of("x-api-key"));
         assertThat(aiBlock("refused-1").get("drop_headers")).isEqualTo(List.of(io.kongjava.relay.ResponseRelay.TICKET_HEADER));
+        assertThat(meta.get("request_mode")).isEqualTo("oneshot");
+
+        plugin(NATIVE).run(claudeCode("/anything/v1/messages", "{\"model\":\"other\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")
+                .requestId("refused-2"));
+        Map<?, ?> streamed = (Map<?, ?>) ((Map<?, ?>) aiBlock("refused-2").get("proxy")).get("meta");
+        assertThat(streamed.get("request_mode")).as("what the client asked for, though nothing was streamed").isEqualTo("stream");
     }
 
     @Test
