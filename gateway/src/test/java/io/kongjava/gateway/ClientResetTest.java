@@ -12,10 +12,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -85,24 +83,7 @@ class ClientResetTest {
             exchange.close();
         });
         upstream.start();
-        Path socket = dir.resolve("count.socket");
-        Map<String, Object> schema = Map.of("name", "count-log", "fields", List.of(Map.of("config", Map.of("type", "record", "fields", List.of()))));
-        var dumped = new PluginServerProcesses.Dumped(new KongConf.PluginServerEntry("count-log", socket, null, "true"), "MsgPack:1",
-                Map.of("Name", "count-log", "Priority", 1L, "Phases", List.of("log"), "Schema", schema));
-        Path yaml = dir.resolve("kong.yaml");
-        Files.writeString(yaml, """
-                _format_version: "3.0"
-                services:
-                  - name: svc
-                    url: http://127.0.0.1:%d
-                    routes:
-                      - name: r
-                        paths: [/r]
-                plugins:
-                  - name: count-log
-                """.formatted(upstream.getAddress().getPort()));
-        gateway = new Gateway(DeclarativeConfig.load(yaml, Map.of("count-log", schema), List.of("count-log"), name -> null),
-                Map.of("count-log", dumped), 1 << 20, io.kongjava.http.HeaderLimits.NGINX_DEFAULT, Map.of(socket, new CountingLogger()))
+        gateway = OnePluginGateway.global(dir, upstream.getAddress().getPort(), "count-log", "log", new CountingLogger())
                 .start(new InetSocketAddress("127.0.0.1", 0));
 
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), gateway.address().getPort())) {

@@ -16,9 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -86,25 +84,7 @@ class InstanceStartTest {
     }
 
     private Gateway gateway() throws Exception {
-        Path socket = dir.resolve("guard.socket");
-        Map<String, Object> schema = Map.of("name", "guard", "fields", List.of(Map.of("config", Map.of("type", "record", "fields", List.of()))));
-        var dumped = new PluginServerProcesses.Dumped(new KongConf.PluginServerEntry("guard", socket, null, "true"), "MsgPack:1",
-                Map.of("Name", "guard", "Priority", 1L, "Phases", List.of("access"), "Schema", schema));
-        Path yaml = dir.resolve("kong.yaml");
-        Files.writeString(yaml, """
-                _format_version: "3.0"
-                services:
-                  - name: svc
-                    url: http://127.0.0.1:%d
-                    routes:
-                      - name: r
-                        paths: [/r]
-                        plugins:
-                          - name: guard
-                """.formatted(upstream.getAddress().getPort()));
-        DeclarativeConfig config = DeclarativeConfig.load(yaml, Map.of("guard", schema), List.of("guard"), name -> null);
-        return new Gateway(config, Map.of("guard", dumped), 1 << 20, io.kongjava.http.HeaderLimits.NGINX_DEFAULT,
-                Map.of(socket, new RefusingServer()));
+        return OnePluginGateway.onRoute(dir, upstream.getAddress().getPort(), "guard", "access", new RefusingServer());
     }
 
     @Test

@@ -13,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -85,25 +84,8 @@ class LogPhaseBackPressureTest {
             exchange.close();
         });
         upstream.start();
-        Path socket = dir.resolve("slow.socket");
-        Map<String, Object> schema = Map.of("name", "slow-log", "fields", List.of(Map.of("config", Map.of("type", "record", "fields", List.of()))));
-        var dumped = new PluginServerProcesses.Dumped(new KongConf.PluginServerEntry("slow-log", socket, null, "true"), "MsgPack:1",
-                Map.of("Name", "slow-log", "Priority", 1L, "Phases", List.of("log"), "Schema", schema));
-        Path yaml = dir.resolve("kong.yaml");
-        Files.writeString(yaml, """
-                _format_version: "3.0"
-                services:
-                  - name: svc
-                    url: http://127.0.0.1:%d
-                    routes:
-                      - name: r
-                        paths: [/r]
-                plugins:
-                  - name: slow-log
-                """.formatted(upstream.getAddress().getPort()));
-        DeclarativeConfig config = DeclarativeConfig.load(yaml, Map.of("slow-log", schema), List.of("slow-log"), name -> null);
-        gateway = new Gateway(config, Map.of("slow-log", dumped), 1 << 20, io.kongjava.http.HeaderLimits.NGINX_DEFAULT,
-                Map.of(socket, new SlowLogger())).maxPendingLogPhases(1).start(new InetSocketAddress("127.0.0.1", 0));
+        gateway = OnePluginGateway.global(dir, upstream.getAddress().getPort(), "slow-log", "log", new SlowLogger())
+                .maxPendingLogPhases(1).start(new InetSocketAddress("127.0.0.1", 0));
         URI uri = URI.create("http://127.0.0.1:" + gateway.address().getPort() + "/r");
 
         try (HttpClient first = HttpClient.newHttpClient(); HttpClient second = HttpClient.newHttpClient()) {

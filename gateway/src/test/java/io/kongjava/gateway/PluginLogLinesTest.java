@@ -14,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -98,25 +97,8 @@ class PluginLogLinesTest {
     }
 
     private void request(KongLogLevel level) throws Exception {
-        Path socket = dir.resolve("chatty.socket");
-        Map<String, Object> schema = Map.of("name", "chatty", "fields", List.of(Map.of("config", Map.of("type", "record", "fields", List.of()))));
-        var dumped = new PluginServerProcesses.Dumped(new KongConf.PluginServerEntry("chatty", socket, null, "true"), "MsgPack:1",
-                Map.of("Name", "chatty", "Priority", 1L, "Phases", List.of("access"), "Schema", schema));
-        Path yaml = dir.resolve("kong.yaml");
-        Files.writeString(yaml, """
-                _format_version: "3.0"
-                services:
-                  - name: svc
-                    url: http://127.0.0.1:%d
-                    routes:
-                      - name: r
-                        paths: [/r]
-                        plugins:
-                          - name: chatty
-                """.formatted(upstream.getAddress().getPort()));
-        DeclarativeConfig config = DeclarativeConfig.load(yaml, Map.of("chatty", schema), List.of("chatty"), name -> null);
-        gateway = new Gateway(config, Map.of("chatty", dumped), 1 << 20, io.kongjava.http.HeaderLimits.NGINX_DEFAULT,
-                Map.of(socket, new ChattyServer())).logLevel(level).start(new InetSocketAddress("127.0.0.1", 0));
+        gateway = OnePluginGateway.onRoute(dir, upstream.getAddress().getPort(), "chatty", "access", new ChattyServer())
+                .logLevel(level).start(new InetSocketAddress("127.0.0.1", 0));
         try (HttpClient http = HttpClient.newHttpClient()) {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.address().getPort() + "/r"))
                     .build(), HttpResponse.BodyHandlers.ofString());

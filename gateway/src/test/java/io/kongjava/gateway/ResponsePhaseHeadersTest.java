@@ -13,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -84,25 +83,8 @@ class ResponsePhaseHeadersTest {
 
     @Test
     void headersTheResponsePhaseClearsDoNotReachTheClient() throws Exception {
-        Path socket = dir.resolve("strip.socket");
-        Map<String, Object> schema = Map.of("name", "strip", "fields", List.of(Map.of("config", Map.of("type", "record", "fields", List.of()))));
-        var dumped = new PluginServerProcesses.Dumped(new KongConf.PluginServerEntry("strip", socket, null, "true"), "MsgPack:1",
-                Map.of("Name", "strip", "Priority", 1L, "Phases", List.of("response"), "Schema", schema));
-        Path yaml = dir.resolve("kong.yaml");
-        Files.writeString(yaml, """
-                _format_version: "3.0"
-                services:
-                  - name: svc
-                    url: http://127.0.0.1:%d
-                    routes:
-                      - name: r
-                        paths: [/r]
-                        plugins:
-                          - name: strip
-                """.formatted(upstream.getAddress().getPort()));
-        DeclarativeConfig config = DeclarativeConfig.load(yaml, Map.of("strip", schema), List.of("strip"), name -> null);
-        gateway = new Gateway(config, Map.of("strip", dumped), 1 << 20, io.kongjava.http.HeaderLimits.NGINX_DEFAULT,
-                Map.of(socket, new StrippingServer())).start(new InetSocketAddress("127.0.0.1", 0));
+        gateway = OnePluginGateway.onRoute(dir, upstream.getAddress().getPort(), "strip", "response", new StrippingServer())
+                .start(new InetSocketAddress("127.0.0.1", 0));
 
         try (HttpClient http = HttpClient.newHttpClient()) {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.address().getPort() + "/r"))
