@@ -80,6 +80,19 @@ final class RelayPass {
     void run() {
         try {
             pass();
+        } catch (VirtualMachineError e) {
+            // Out of memory in a filter, say: the answer must not end as if whole, and the log still gets its line.
+            try {
+                if (committed) {
+                    breakOff();
+                } else {
+                    kongError(500, "An unexpected error occurred");
+                }
+                closeAll(route, new StreamEnd.FilterFailed("relay", e.toString()), 500);
+            } catch (VirtualMachineError again) {
+                e.addSuppressed(again);
+            }
+            throw e;
         } finally {
             ended = true;
             Thread.interrupted(); // a CallsUpstream caller interrupted for a client that left: not the next exchange's
@@ -399,8 +412,7 @@ final class RelayPass {
             } else if (upstreamFailure != null) {
                 // the filters' last bytes are out; the answer is broken off, not ended, so that Kong (and its client)
                 // sees it incomplete, as when nginx's own upstream breaks off
-                kong.getResponseBody().flush();
-                Abortable.abort(kong);
+                breakOff();
             } else {
                 kong.getResponseBody().close();
             }
@@ -458,13 +470,22 @@ final class RelayPass {
         if (!committed) {
             kongError(500, "An unexpected error occurred");
         } else {
-            try {
-                kong.getResponseBody().close();
-            } catch (IOException ignored) {
-                // the client is gone as well
-            }
+            breakOff();
         }
         closeAll(route, new StreamEnd.FilterFailed(failure.plugin, failure.getMessage()), head == null ? 500 : head.status());
+    }
+
+    /**
+     * Ends a started answer without its proper end, so that Kong and its client see it incomplete, as nginx leaves
+     * an answer whose body filter failed: an answer ended properly would pass for whole, less what a filter held back.
+     */
+    private void breakOff() {
+        try {
+            kong.getResponseBody().flush();
+        } catch (IOException ignored) {
+            // the client is gone as well
+        }
+        Abortable.abort(kong);
     }
 
     private UpstreamRequest upstreamRequest() {
