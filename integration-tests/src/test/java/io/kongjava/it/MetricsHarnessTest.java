@@ -27,7 +27,7 @@ import java.time.Duration;
 
 /**
  * The metrics endpoint, enabled through {@code KONG_JAVA_METRICS_LISTEN}, after AI requests through Kong's own
- * plugin-server client (kong-harness): Kong's ai_llm_* series count exactly the requests and tokens sent, and the
+ * plugin-server client (kong-harness): Kong's kong_ai_llm_* series count exactly the requests and tokens sent, and the
  * server's series count the phases Kong's client ran.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -68,14 +68,14 @@ class MetricsHarnessTest {
 
                 Map<String, String> kong = new HashMap<>(Map.of("ai_provider", "anthropic", "ai_model", MODEL, "cache_status", "",
                         "vector_db", "", "embeddings_provider", "", "embeddings_model", "", "workspace", "default"));
-                assertThat(samples.sum("ai_llm_requests_total", kong)).isEqualTo(REQUESTS);
+                assertThat(samples.sum("kong_ai_llm_requests_total", kong)).isEqualTo(REQUESTS);
                 // 100+200+300+400 prompt tokens, 10+20+30+40 completion tokens
-                assertThat(samples.sum("ai_llm_tokens_total", with(kong, "prompt_tokens"))).isEqualTo(1000);
-                assertThat(samples.sum("ai_llm_tokens_total", with(kong, "completion_tokens"))).isEqualTo(100);
-                assertThat(samples.sum("ai_llm_tokens_total", with(kong, "total_tokens"))).isEqualTo(1100);
+                assertThat(samples.sum("kong_ai_llm_tokens_total", with(kong, "prompt_tokens"))).isEqualTo(1000);
+                assertThat(samples.sum("kong_ai_llm_tokens_total", with(kong, "completion_tokens"))).isEqualTo(100);
+                assertThat(samples.sum("kong_ai_llm_tokens_total", with(kong, "total_tokens"))).isEqualTo(1100);
                 // $3 per million prompt tokens, $15 per million completion tokens
-                assertThat(samples.sum("ai_llm_cost_total", kong)).isCloseTo((1000 * 3.0 + 100 * 15.0) / 1_000_000, org.assertj.core.data.Offset.offset(1e-12));
-                assertThat(samples.sum("ai_llm_provider_latency_ms_count", kong)).isEqualTo(REQUESTS);
+                assertThat(samples.sum("kong_ai_llm_cost_total", kong)).isCloseTo((1000 * 3.0 + 100 * 15.0) / 1_000_000, org.assertj.core.data.Offset.offset(1e-12));
+                assertThat(samples.sum("kong_ai_llm_provider_latency_ms_count", kong)).isEqualTo(REQUESTS);
                 assertThat(samples.sum("kong_java_events_total", Map.of("plugin", "java-ai-proxy", "phase", "access", "outcome", "ok"))).isEqualTo(REQUESTS);
                 assertThat(samples.sum("kong_java_pdk_call_duration_seconds_count", Map.of("plugin", "java-ai-proxy", "phase", "access")))
                         .isGreaterThanOrEqualTo(REQUESTS * 5);
@@ -88,7 +88,7 @@ class MetricsHarnessTest {
                 for (String line : lines) {
                     loggedCost += JSON.readTree(line).path("ai").path("proxy").path("usage").path("cost").asDouble();
                 }
-                assertThat(samples.sum("ai_llm_cost_total", kong)).isCloseTo(loggedCost, org.assertj.core.data.Offset.offset(1e-12));
+                assertThat(samples.sum("kong_ai_llm_cost_total", kong)).isCloseTo(loggedCost, org.assertj.core.data.Offset.offset(1e-12));
                 assertThat(harness.counts("p.java-ai-proxy.rpc_err.")).as("RPC errors Kong's client saw").isEmpty();
             }
         }

@@ -102,19 +102,19 @@ class MetricsHowToTest {
     @Test
     void theAiSeriesCountTheRequestsAndTokensSent() throws Exception {
         Samples samples = scrape();
-        assertThat(samples.sum("ai_llm_requests_total", kong())).isEqualTo(3);
+        assertThat(samples.sum("kong_ai_llm_requests_total", kong())).isEqualTo(3);
         // Anthropic's input_tokens plus its cache reads and writes, as java-ai-proxy's prompt_tokens counts them.
-        assertThat(samples.sum("ai_llm_tokens_total", kong("token_type", "prompt_tokens"))).isEqualTo(21 + 300 + 1200 + 10 + 40);
-        assertThat(samples.sum("ai_llm_tokens_total", kong("token_type", "completion_tokens"))).isEqualTo(5 + 3 + 6);
-        assertThat(samples.sum("ai_llm_tokens_total", kong("token_type", "total_tokens"))).isEqualTo(1521 + 50 + 14);
-        assertThat(samples.sum("ai_llm_tokens_total", kong("token_type", "cached_tokens"))).isEqualTo(1200);
-        assertThat(samples.sum("ai_llm_tokens_total", kong("token_type", "cache_creation_tokens"))).isEqualTo(300);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", kong("token_type", "prompt_tokens"))).isEqualTo(21 + 300 + 1200 + 10 + 40);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", kong("token_type", "completion_tokens"))).isEqualTo(5 + 3 + 6);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", kong("token_type", "total_tokens"))).isEqualTo(1521 + 50 + 14);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", kong("token_type", "cached_tokens"))).isEqualTo(1200);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", kong("token_type", "cache_creation_tokens"))).isEqualTo(300);
         double loggedCost = lines.stream().mapToDouble(l -> l.path("ai").path("proxy").path("usage").path("cost").asDouble()).sum();
-        assertThat(samples.sum("ai_llm_cost_total", kong())).isCloseTo(loggedCost, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(samples.sum("ai_llm_provider_latency_ms_count", kong())).isEqualTo(3);
+        assertThat(samples.sum("kong_ai_llm_cost_total", kong())).isCloseTo(loggedCost, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(samples.sum("kong_ai_llm_provider_latency_ms_count", kong())).isEqualTo(3);
         double loggedLatency = lines.stream().mapToDouble(l -> l.path("ai").path("proxy").path("meta").path("llm_latency").asDouble()).sum();
-        assertThat(samples.sum("ai_llm_provider_latency_ms_sum", kong())).isEqualTo(loggedLatency);
-        assertThat(samples.sum("ai_llm_time_to_first_token_ms_count", kong())).isEqualTo(3);
+        assertThat(samples.sum("kong_ai_llm_provider_latency_ms_sum", kong())).isEqualTo(loggedLatency);
+        assertThat(samples.sum("kong_java_ai_llm_time_to_first_token_ms_count", kong())).isEqualTo(3);
         assertThat(samples.sum("kong_java_ai_streams_open", Map.of())).isZero();
         assertThat(samples.sum("kong_java_ai_requests_unmeasured_total", Map.of())).isZero();
         assertThat(samples.sum("kong_java_ai_outcomes_total", Map.of("ai_model", MODEL, "outcome", "complete"))).isEqualTo(3);
@@ -165,7 +165,7 @@ class MetricsHowToTest {
     }
 
     /** Metric names in PromQL expressions: identifiers followed by a selector, a range or a closing parenthesis. */
-    static final Pattern METRIC = Pattern.compile("\\b((?:ai_llm|kong_java|jvm|process)_[a-zA-Z0-9_]+)");
+    static final Pattern METRIC = Pattern.compile("\\b((?:kong_ai_llm|kong_java|jvm|process)_[a-zA-Z0-9_]+)");
 
     @Test
     void theGrafanaDashboardAsksOnlyForSeriesTheEndpointHas() throws Exception {
@@ -179,8 +179,8 @@ class MetricsHowToTest {
                 asked.add(m.group(1));
             }
         }
-        assertThat(asked).as("the dashboard's metrics").contains("ai_llm_requests_total", "ai_llm_tokens_total", "ai_llm_cost_total",
-                "ai_llm_time_to_first_token_ms_bucket", "ai_llm_provider_latency_ms_bucket", "kong_java_errors_total",
+        assertThat(asked).as("the dashboard's metrics").contains("kong_ai_llm_requests_total", "kong_ai_llm_tokens_total", "kong_ai_llm_cost_total",
+                "kong_java_ai_llm_time_to_first_token_ms_bucket", "kong_ai_llm_provider_latency_ms_bucket", "kong_java_errors_total",
                 "kong_java_events_total", "kong_java_pdk_call_duration_seconds_bucket", "jvm_memory_used_bytes");
         Samples samples = scrapeUntil("kong_java_events_total", Map.of("plugin", "java-file-log", "phase", "log"), 3);
         assertThat(asked).allSatisfy(name -> assertThat(samples.has(name)).as(name + " on the endpoint").isTrue());

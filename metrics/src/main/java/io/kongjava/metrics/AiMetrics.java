@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * java-ai-proxy's figures under the names and labels of Kong's Prometheus plugin ({@code ai_metrics = true}):
- * {@code ai_llm_requests_total}, {@code ai_llm_cost_total}, {@code ai_llm_tokens_total{token_type}} and the
- * {@code ai_llm_provider_latency_ms} histogram, each with {@code ai_provider, ai_model, cache_status, vector_db,
+ * java-ai-proxy's figures under the names, labels and buckets of Kong's Prometheus plugin ({@code ai_metrics = true},
+ * whose names Kong prefixes with {@code kong_}): {@code kong_ai_llm_requests_total}, {@code kong_ai_llm_cost_total},
+ * {@code kong_ai_llm_tokens_total{token_type}} and the {@code kong_ai_llm_provider_latency_ms} histogram, each with {@code ai_provider, ai_model, cache_status, vector_db,
  * embeddings_provider, embeddings_model, workspace}. Kong fills them from the log record's {@code ai} block,
  * which an external plugin's block never reaches in time; here they are read from the block java-ai-proxy
  * publishes in the request exchange when the provider's answer has ended.
@@ -22,7 +22,10 @@ final class AiMetrics implements ProcessRequestExchange.Observer {
     static final String AI_KEY = "ai";
     /** DB-less Kong, and every open-source Kong, has this one workspace; the block does not name it. */
     static final String WORKSPACE = "default";
-    /** Kong's buckets for its latency histograms, in milliseconds. */
+    /** Kong's buckets for {@code ai_llm_provider_latency_ms} (kong/plugins/prometheus/exporter.lua). */
+    static final double[] PROVIDER_LATENCY_BUCKETS = {250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 10000,
+            30000, 60000};
+    /** Kong's buckets for its request latency histograms, in milliseconds: a first token can come within a few. */
     static final double[] MILLISECOND_BUCKETS = {1, 2, 5, 7, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100, 200, 300, 400,
             500, 1000, 2000, 5000, 10000, 30000, 60000};
     static final List<String> LABELS = List.of("ai_provider", "ai_model", "cache_status", "vector_db", "embeddings_provider",
@@ -37,19 +40,20 @@ final class AiMetrics implements ProcessRequestExchange.Observer {
     private final Counter outcomes;
     private final AtomicLong open = new AtomicLong();
     private final Consumer<AiBlock> alsoTo;
+    private final ModelLabels models = new ModelLabels();
 
     AiMetrics(PrometheusRegistry registry, Consumer<AiBlock> alsoTo) {
         this.alsoTo = alsoTo;
         String[] labels = LABELS.toArray(String[]::new);
-        requests = Counter.builder().name("ai_llm_requests").help("AI requests answered through java-ai-proxy, by provider and model")
+        requests = Counter.builder().name("kong_ai_llm_requests").help("AI requests answered through java-ai-proxy, by provider and model")
                 .labelNames(labels).register(registry);
-        cost = Counter.builder().name("ai_llm_cost").help("Cost of AI requests at the model's configured prices per million tokens")
+        cost = Counter.builder().name("kong_ai_llm_cost").help("Cost of AI requests at the model's configured prices per million tokens")
                 .labelNames(labels).register(registry);
-        tokens = Counter.builder().name("ai_llm_tokens").help("Tokens of AI requests, by token_type")
+        tokens = Counter.builder().name("kong_ai_llm_tokens").help("Tokens of AI requests, by token_type")
                 .labelNames(with(labels, "token_type")).register(registry);
-        providerLatency = Histogram.builder().name("ai_llm_provider_latency_ms").help("Milliseconds from the request to the provider's last byte")
-                .labelNames(labels).classicOnly().classicUpperBounds(MILLISECOND_BUCKETS).register(registry);
-        timeToFirstToken = Histogram.builder().name("ai_llm_time_to_first_token_ms")
+        providerLatency = Histogram.builder().name("kong_ai_llm_provider_latency_ms").help("Milliseconds from the request to the provider's last byte")
+                .labelNames(labels).classicOnly().classicUpperBounds(PROVIDER_LATENCY_BUCKETS).register(registry);
+        timeToFirstToken = Histogram.builder().name("kong_java_ai_llm_time_to_first_token_ms")
                 .help("Time from the request to the provider's first token (a oneshot answer's whole latency)")
                 .labelNames(labels).classicOnly().classicUpperBounds(MILLISECOND_BUCKETS).register(registry);
         unmeasured = Counter.builder().name("kong_java_ai_requests_unmeasured")
@@ -76,19 +80,23 @@ final class AiMetrics implements ProcessRequestExchange.Observer {
             return;
         }
         open.decrementAndGet();
-        AiBlock.of(requestId, value).ifPresentOrElse(this::record, unmeasured::inc);
+        AiBlock.of(requestId, value).map(models::bound).ifPresentOrElse(this::record, unmeasured::inc);
     }
 
     private void record(AiBlock block) {
         String[] labels = {block.provider(), block.requestModel(), "", "", "", "", WORKSPACE};
         requests.labelValues(labels).inc();
         outcomes.labelValues(block.provider(), block.requestModel(), block.outcome() == null ? "unknown" : block.outcome()).inc();
-        cost.labelValues(labels).inc(block.cost());
-        tokens.labelValues(with(labels, "prompt_tokens")).inc(block.promptTokens());
-        tokens.labelValues(with(labels, "completion_tokens")).inc(block.completionTokens());
-        tokens.labelValues(with(labels, "total_tokens")).inc(block.totalTokens());
-        tokens.labelValues(with(labels, "cached_tokens")).inc(block.cachedTokens());
-        tokens.labelValues(with(labels, "cache_creation_tokens")).inc(block.cacheCreationTokens());
+        // As Kong: cost and tokens count only when above 0 (no zero series for refused requests; a counter takes no
+        // negative step).
+        if (block.cost() > 0 && Double.isFinite(block.cost())) {
+            cost.labelValues(labels).inc(block.cost());
+        }
+        countTokens(labels, "prompt_tokens", block.promptTokens());
+        countTokens(labels, "completion_tokens", block.completionTokens());
+        countTokens(labels, "total_tokens", block.totalTokens());
+        countTokens(labels, "cached_tokens", block.cachedTokens());
+        countTokens(labels, "cache_creation_tokens", block.cacheCreationTokens());
         // A request java-ai-proxy refused, or whose access phase failed, never reached the provider: its zero
         // latency is no provider's.
         boolean reachedProvider = !"rejected".equals(block.outcome()) && !"internal_error".equals(block.outcome());
@@ -99,6 +107,12 @@ final class AiMetrics implements ProcessRequestExchange.Observer {
             timeToFirstToken.labelValues(labels).observe(block.timeToFirstTokenMillis());
         }
         alsoTo.accept(block);
+    }
+
+    private void countTokens(String[] labels, String type, long count) {
+        if (count > 0) {
+            tokens.labelValues(with(labels, type)).inc(count);
+        }
     }
 
     private static String[] with(String[] values, String last) {

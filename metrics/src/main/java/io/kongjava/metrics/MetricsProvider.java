@@ -3,7 +3,6 @@ package io.kongjava.metrics;
 import io.kongjava.pdk.exchange.ProcessRequestExchange;
 import io.kongjava.server.PluginServer;
 import io.kongjava.server.ServerObserver;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -22,7 +21,7 @@ public final class MetricsProvider implements ServerObserver.Provider {
     private static final System.Logger LOG = System.getLogger(MetricsProvider.class.getName());
 
     @Override
-    public AutoCloseable attach(PluginServer server, String metricsListen, String otlpEndpoint) throws IOException {
+    public ServerObserver.Attached attach(PluginServer server, String metricsListen, String otlpEndpoint) throws IOException {
         return start(server, ProcessRequestExchange.shared(), metricsListen, otlpEndpoint == null ? null : AiTraces.toOtlp(otlpEndpoint));
     }
 
@@ -31,16 +30,15 @@ public final class MetricsProvider implements ServerObserver.Provider {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             PrometheusRegistry registry = new PrometheusRegistry();
-            HTTPServer http = null;
+            MetricsEndpoint endpoint = null;
             if (metricsListen != null) {
                 InetSocketAddress address = parseListen(metricsListen);
                 ServerMetrics serverMetrics = new ServerMetrics(registry, server);
                 registry.register(new PluginCountersCollector());
                 JvmMetrics.builder().register(registry);
                 server.observe(serverMetrics);
-                http = HTTPServer.builder().hostname(address.getHostString()).port(address.getPort()).registry(registry).buildAndStart();
-                opened.add(http);
-                LOG.log(Level.INFO, "Prometheus metrics on http://" + address.getHostString() + ":" + http.getPort() + "/metrics");
+                endpoint = MetricsEndpoint.start(address, registry);
+                opened.add(endpoint);
             }
             Consumer<AiBlock> toTraces = traces == null ? block -> { } : traces;
             if (traces != null) {
@@ -48,9 +46,9 @@ public final class MetricsProvider implements ServerObserver.Provider {
             }
             AiMetrics ai = new AiMetrics(registry, toTraces);
             opened.add(exchange.observe(ai));
-            return new Running(http == null ? -1 : http.getPort(), registry, traces, opened);
+            return new Running(endpoint, registry, traces, opened);
         } catch (IOException | RuntimeException e) {
-            new Running(-1, null, null, opened).close();
+            new Running(null, null, null, opened).close();
             throw e;
         }
     }
@@ -76,8 +74,22 @@ public final class MetricsProvider implements ServerObserver.Provider {
         return InetSocketAddress.createUnresolved(host, number);
     }
 
-    /** The endpoint's port (-1 without one), and what stops it all. */
-    public record Running(int port, PrometheusRegistry registry, AiTraces traces, List<AutoCloseable> opened) implements AutoCloseable {
+    /** The endpoint (null when only traces were asked for), and what stops it all. */
+    public record Running(MetricsEndpoint endpoint, PrometheusRegistry registry, AiTraces traces, List<AutoCloseable> opened)
+            implements ServerObserver.Attached {
+
+        /** The endpoint's port: -1 without one, or while its port is still taken. */
+        public int port() {
+            return endpoint == null ? -1 : endpoint.port();
+        }
+
+        @Override
+        public void stopServing() {
+            if (endpoint != null) {
+                endpoint.close();
+            }
+        }
+
         @Override
         public void close() {
             for (AutoCloseable closeable : opened.reversed()) {

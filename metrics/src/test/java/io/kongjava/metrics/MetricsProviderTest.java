@@ -93,20 +93,21 @@ class MetricsProviderTest {
         Samples samples = Samples.parse(text);
         Map<String, String> kong = Map.of("ai_provider", "anthropic", "ai_model", "claude-x", "cache_status", "", "vector_db", "",
                 "embeddings_provider", "", "embeddings_model", "", "workspace", "default");
-        assertThat(samples.sum("ai_llm_requests_total", kong)).isEqualTo(2.0);
-        assertThat(samples.sum("ai_llm_cost_total", kong)).isEqualTo(0.75);
-        assertThat(samples.sum("ai_llm_tokens_total", with(kong, "token_type", "prompt_tokens"))).isEqualTo(150.0);
-        assertThat(samples.sum("ai_llm_tokens_total", with(kong, "token_type", "completion_tokens"))).isEqualTo(25.0);
-        assertThat(samples.sum("ai_llm_tokens_total", with(kong, "token_type", "total_tokens"))).isEqualTo(175.0);
-        assertThat(samples.sum("ai_llm_tokens_total", with(kong, "token_type", "cached_tokens"))).isEqualTo(30.0);
-        assertThat(samples.sum("ai_llm_tokens_total", with(kong, "token_type", "cache_creation_tokens"))).isEqualTo(7.0);
-        // 300 ms falls in le=300, 1500 ms only from le=2000 on.
-        assertThat(samples.sum("ai_llm_provider_latency_ms_bucket", with(kong, "le", "300.0"))).isEqualTo(1.0);
-        assertThat(samples.sum("ai_llm_provider_latency_ms_bucket", with(kong, "le", "1000.0"))).isEqualTo(1.0);
-        assertThat(samples.sum("ai_llm_provider_latency_ms_bucket", with(kong, "le", "2000.0"))).isEqualTo(2.0);
-        assertThat(samples.sum("ai_llm_provider_latency_ms_sum", kong)).isEqualTo(1800.0);
-        assertThat(samples.sum("ai_llm_time_to_first_token_ms_count", kong)).isEqualTo(2.0);
-        assertThat(samples.sum("ai_llm_time_to_first_token_ms_sum", kong)).isEqualTo(940.0);
+        assertThat(samples.sum("kong_ai_llm_requests_total", kong)).isEqualTo(2.0);
+        assertThat(samples.sum("kong_ai_llm_cost_total", kong)).isEqualTo(0.75);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", with(kong, "token_type", "prompt_tokens"))).isEqualTo(150.0);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", with(kong, "token_type", "completion_tokens"))).isEqualTo(25.0);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", with(kong, "token_type", "total_tokens"))).isEqualTo(175.0);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", with(kong, "token_type", "cached_tokens"))).isEqualTo(30.0);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", with(kong, "token_type", "cache_creation_tokens"))).isEqualTo(7.0);
+        // Kong's AI buckets: 300 ms falls in le=500, 1500 ms only from le=1500 on.
+        assertThat(samples.sum("kong_ai_llm_provider_latency_ms_bucket", with(kong, "le", "250.0"))).isZero();
+        assertThat(samples.sum("kong_ai_llm_provider_latency_ms_bucket", with(kong, "le", "500.0"))).isEqualTo(1.0);
+        assertThat(samples.sum("kong_ai_llm_provider_latency_ms_bucket", with(kong, "le", "1000.0"))).isEqualTo(1.0);
+        assertThat(samples.sum("kong_ai_llm_provider_latency_ms_bucket", with(kong, "le", "1500.0"))).isEqualTo(2.0);
+        assertThat(samples.sum("kong_ai_llm_provider_latency_ms_sum", kong)).isEqualTo(1800.0);
+        assertThat(samples.sum("kong_java_ai_llm_time_to_first_token_ms_count", kong)).isEqualTo(2.0);
+        assertThat(samples.sum("kong_java_ai_llm_time_to_first_token_ms_sum", kong)).isEqualTo(940.0);
         assertThat(text).contains("kong_java_ai_requests_unmeasured_total 1.0");
         assertThat(text).contains("jvm_memory_used_bytes{area=\"heap\"}").contains("jvm_gc_collection_seconds_count");
 
@@ -136,16 +137,16 @@ class MetricsProviderTest {
         refused.put("proxy", proxy);
         exchange.publish("r1", "ai", CompletableFuture.completedFuture(refused));
         Samples samples = Samples.parse(scrape());
-        assertThat(samples.sum("ai_llm_requests_total", Map.of("ai_model", "claude-x"))).isEqualTo(1.0);
-        assertThat(samples.sum("ai_llm_tokens_total", Map.of("ai_model", "claude-x"))).isZero();
-        assertThat(samples.sum("ai_llm_provider_latency_ms_count", Map.of("ai_model", "claude-x"))).isZero();
+        assertThat(samples.sum("kong_ai_llm_requests_total", Map.of("ai_model", "claude-x"))).isEqualTo(1.0);
+        assertThat(samples.sum("kong_ai_llm_tokens_total", Map.of("ai_model", "claude-x"))).isZero();
+        assertThat(samples.sum("kong_ai_llm_provider_latency_ms_count", Map.of("ai_model", "claude-x"))).isZero();
         assertThat(samples.sum("kong_java_ai_outcomes_total", Map.of("ai_model", "claude-x", "outcome", outcome))).isEqualTo(1.0);
     }
 
     @Test
     void otherKeysAreNotAiRequests() throws Exception {
         exchange.publish("r1", "something-else", CompletableFuture.completedFuture(block("claude-x", 1, 1, 0, 1, null, 0)));
-        assertThat(scrape()).doesNotContain("ai_llm_requests_total{").contains("kong_java_ai_streams_open 0.0");
+        assertThat(scrape()).doesNotContain("kong_ai_llm_requests_total{").contains("kong_java_ai_streams_open 0.0");
     }
 
     @Test
@@ -160,6 +161,72 @@ class MetricsProviderTest {
         assertThat(MetricsProvider.parseListen("[::1]:9542").getHostString()).isEqualTo("::1");
         assertThatThrownBy(() -> MetricsProvider.parseListen("localhost:http")).hasMessageContaining("HOST:PORT");
         assertThatThrownBy(() -> MetricsProvider.parseListen("127.0.0.1:70000")).hasMessageContaining("65535");
+    }
+
+    @Test
+    void modelNamesAClientMadeUpCannotGrowTheScrapeWithoutBound() throws Exception {
+        String huge = "m".repeat(200_000);
+        exchange.publish("r0", "ai", CompletableFuture.completedFuture(block(huge, 0, 0, 0, 0, null, 0)));
+        for (int i = 0; i < ModelLabels.MAX_DISTINCT + 50; i++) {
+            exchange.publish("r" + (i + 1), "ai", CompletableFuture.completedFuture(block("made-up-" + i, 0, 0, 0, 0, null, 0)));
+        }
+        String text = scrape();
+        Samples samples = Samples.parse(text);
+        assertThat(samples.sum("kong_ai_llm_requests_total", Map.of())).isEqualTo(ModelLabels.MAX_DISTINCT + 51.0);
+        assertThat(samples.sum("kong_ai_llm_requests_total", Map.of("ai_model", "m".repeat(ModelLabels.MAX_LENGTH)))).isEqualTo(1.0);
+        assertThat(samples.sum("kong_ai_llm_requests_total", Map.of("ai_model", ModelLabels.OTHER))).isEqualTo(51.0);
+        assertThat(text.length()).as("scrape size").isLessThan(2_000_000);
+        running.traces().flush();
+        assertThat(spans).allSatisfy(span -> assertThat(span.getName().length()).isLessThanOrEqualTo(5 + ModelLabels.MAX_LENGTH));
+    }
+
+    @Test
+    void aPortStillTakenByADrainingServerIsBoundWhenItIsFreeAndThePluginsAreServedMeanwhile() throws Exception {
+        int port;
+        MetricsProvider.Running next;
+        try (java.net.ServerSocket draining = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            port = draining.getLocalPort();
+            next = MetricsProvider.start(server, exchange, "127.0.0.1:" + port, null);
+            assertThat(next.port()).isEqualTo(-1);
+        }
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> next.port() == port);
+            HttpResponse<String> response = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            next.stopServing();
+            assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", port).close()).isInstanceOf(java.net.ConnectException.class);
+        } finally {
+            next.close();
+        }
+    }
+
+    @Test
+    void clientsThatConnectAndSayNothingDoNotStarveTheScrapesAndOtherPathsAre404() throws Exception {
+        List<java.net.Socket> idle = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", running.port());
+                socket.getOutputStream().write("GET /metr".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                idle.add(socket);
+            }
+            java.util.concurrent.CompletableFuture<String> scraped = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return scrape();
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            assertThat(scraped.get(10, java.util.concurrent.TimeUnit.SECONDS)).contains("kong_java_connections");
+        } finally {
+            for (java.net.Socket socket : idle) {
+                socket.close();
+            }
+        }
+        HttpResponse<String> other = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + running.port() + "/../etc/passwd")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(other.statusCode()).isEqualTo(404);
     }
 
     private record Collecting(List<SpanData> into) implements SpanExporter {

@@ -140,7 +140,7 @@ public final class Main {
         Path socket = options.listensOn();
         PluginServer server = new PluginServer(socket, catalog, ProcessRequestExchange.shared(),
                 new PluginServer.Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), options.instanceIdleTimeout(), true));
-        AutoCloseable metrics;
+        ServerObserver.Attached metrics;
         try {
             metrics = attachMetrics(options, server);
         } catch (IOException | RuntimeException e) {
@@ -151,6 +151,7 @@ public final class Main {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stopAccepting();
+            metrics.stopServing();
             drain(server, options.drainTimeout(), log);
             server.close();
             try {
@@ -226,11 +227,11 @@ public final class Main {
     }
 
     /** The metrics module (a jar in lib/), when the flags or the environment ask for metrics or traces. */
-    private static AutoCloseable attachMetrics(Options options, PluginServer server) throws IOException {
+    private static ServerObserver.Attached attachMetrics(Options options, PluginServer server) throws IOException {
         String listen = options.metricsListen() != null ? options.metricsListen() : blankToNull(System.getenv(METRICS_LISTEN_ENV));
         String otlp = options.otlpEndpoint() != null ? options.otlpEndpoint() : blankToNull(System.getenv(OTLP_ENDPOINT_ENV));
         if (listen == null && otlp == null) {
-            return () -> { };
+            return ServerObserver.Attached.NOTHING;
         }
         ServerObserver.Provider provider = java.util.ServiceLoader.load(ServerObserver.Provider.class).findFirst()
                 .orElseThrow(() -> new IOException("metrics were asked for but kong-java-metrics is not on the class path"));

@@ -39,6 +39,19 @@ public interface ServerObserver {
      * It observes {@code server} (through {@link PluginServer#observe}) and returns what stops it.
      */
     interface Provider {
-        AutoCloseable attach(PluginServer server, String metricsListen, String otlpEndpoint) throws IOException;
+        Attached attach(PluginServer server, String metricsListen, String otlpEndpoint) throws IOException;
+    }
+
+    /** What a {@link Provider} started: {@link #close()} stops it all. */
+    interface Attached extends AutoCloseable {
+
+        Attached NOTHING = () -> { };
+
+        /**
+         * Gives up the listening port while the server drains, so that the server Kong starts next can take it; what
+         * the draining requests still report goes on being collected (traces are still sent).
+         */
+        default void stopServing() {
+        }
     }
 }
