@@ -10,6 +10,19 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SseParser {
 
+    /**
+     * The longest event taken, in bytes of its lines. An AI provider's events are a few hundred bytes (a server tool's
+     * result a few hundred KB); an upstream that never ends its line would otherwise fill the server's heap.
+     */
+    public static final int MAX_EVENT_BYTES = 4 << 20;
+
+    /** An event longer than {@link #MAX_EVENT_BYTES}: the stream cannot be passed on whole. */
+    public static final class OversizedEvent extends IllegalStateException {
+        OversizedEvent() {
+            super("an SSE event longer than " + (MAX_EVENT_BYTES >> 20) + " MiB: the stream is broken off");
+        }
+    }
+
     /** Receives each complete event; {@code event} is {@code "message"} when the stream named none. */
     public interface Listener {
         void onEvent(String event, String data);
@@ -25,6 +38,7 @@ public final class SseParser {
         this.listener = listener;
     }
 
+    /** @throws OversizedEvent when the event being read grows past {@link #MAX_EVENT_BYTES} */
     public void feed(byte[] bytes, int offset, int length) {
         for (int i = offset; i < offset + length; i++) {
             byte b = bytes[i];
@@ -33,6 +47,9 @@ public final class SseParser {
             } else {
                 line.write(b);
             }
+        }
+        if ((long) line.size() + data.length() > MAX_EVENT_BYTES) {
+            throw new OversizedEvent();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.kongjava.plugins.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -42,5 +43,25 @@ class SseParserTest {
     @Test
     void anEventWithoutItsBlankLineIsDispatchedAtTheEnd() {
         assertThat(parse("event: error\ndata: {\"x\":1}".getBytes(StandardCharsets.UTF_8), 4)).containsExactly("error={\"x\":1}");
+    }
+
+    @Test
+    void anEventThatNeverEndsIsRefusedOnceItPassesTheLimitNotBufferedForever() {
+        List<String> events = new ArrayList<>();
+        SseParser parser = new SseParser((event, data) -> events.add(data));
+        byte[] start = "event: message_start\ndata: {}\n\ndata: ".getBytes(StandardCharsets.UTF_8);
+        parser.feed(start, 0, start.length);
+        byte[] chunk = "x".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8);
+        int fed = 0;
+        while (fed < SseParser.MAX_EVENT_BYTES - chunk.length) {
+            parser.feed(chunk, 0, chunk.length);
+            fed += chunk.length;
+        }
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 4; i++) {
+                parser.feed(chunk, 0, chunk.length);
+            }
+        }).isInstanceOf(SseParser.OversizedEvent.class).hasMessageContaining("4 MiB");
+        assertThat(events).containsExactly("{}");
     }
 }

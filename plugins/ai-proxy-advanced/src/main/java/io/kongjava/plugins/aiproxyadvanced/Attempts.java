@@ -36,7 +36,8 @@ final class Attempts {
     private static final System.Logger LOG = System.getLogger(Attempts.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MediaType APPLICATION_JSON = MediaType.get("application/json");
-    static final int MAX_BUFFERED_RESPONSE = 64 << 20;
+    /** A non-streamed answer is read whole; the plugin server's default heap is 64 MB. */
+    static final int MAX_BUFFERED_RESPONSE = 8 << 20;
 
     /** One target tried for a request, as the log line shows it. */
     record Tried(int index, AdvancedConfig.Target target, URI url, String outcome, int status, UsageMeter meter, String error) {

@@ -31,13 +31,17 @@ final class AiResponseFilter implements ResponseFilter {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Payloads logged with log_payloads are cut here, so one request cannot flood a log line. */
     static final int PAYLOAD_LIMIT = 1 << 20;
-    /** A non-streamed answer is read whole (to count and translate it); larger ones are refused. */
-    static final int MAX_BUFFERED_RESPONSE = 64 << 20;
+    /**
+     * A non-streamed answer is read whole (to count and translate it); larger ones are refused. Anthropic's largest
+     * (128k output tokens) is under 1 MiB; the plugin server's default heap is 64 MB.
+     */
+    static final int MAX_BUFFERED_RESPONSE = 8 << 20;
 
     /** Headers that carry a client's own credentials to Anthropic (x-api-key, or Authorization: Bearer for OAuth). */
     static final List<String> CLIENT_CREDENTIALS = List.of("authorization", "x-api-key", "proxy-authorization");
 
-    private enum Mode { STREAM, ONESHOT, ERROR }
+    /** OPAQUE: an answer the plugin cannot read (a coding it does not decode, a file): passed on as it came, uncounted. */
+    private enum Mode { STREAM, ONESHOT, ERROR, OPAQUE }
 
     private final ProxyCall call;
     private final Meter meter;
@@ -120,9 +124,14 @@ final class AiResponseFilter implements ResponseFilter {
     public void onHeaders(ResponseHead head) {
         this.head = head;
         upstreamStatus = head.status();
-        head.headers().remove("content-encoding");
+        String coding = head.headers().first("content-encoding").orElse("identity").strip().toLowerCase(Locale.ROOT);
         String contentType = head.headers().first("content-type").orElse("").toLowerCase(Locale.ROOT);
-        if (upstreamStatus != 200) {
+        if (!coding.equals("identity")) {
+            // The relay asked for identity and inflates gzip itself: another coding (br, zstd) the client must decode.
+            LOG.log(Level.WARNING, "java-ai-proxy: the answer to request " + call.requestId() + " came in content-encoding "
+                    + coding + ", which the plugin does not decode: passed on as it came, its usage not counted");
+            mode = Mode.OPAQUE;
+        } else if (upstreamStatus != 200) {
             mode = Mode.ERROR;
         } else if (contentType.startsWith("text/event-stream")) {
             mode = Mode.STREAM;
@@ -131,8 +140,14 @@ final class AiResponseFilter implements ResponseFilter {
             if (translate) {
                 head.headers().set("content-type", "text/event-stream; charset=utf-8");
             }
+        } else if (!contentType.isEmpty() && !contentType.contains("json")) {
+            // a file (the Files API's content, say) through a preserve route: nothing to count, nothing to buffer
+            mode = Mode.OPAQUE;
         } else {
             mode = Mode.ONESHOT;
+        }
+        if (coding.equals("identity")) {
+            head.headers().remove("content-encoding");
         }
         if (upstreamStatus == 200 && call.config().modelNameHeader() && call.requestModel() != null) {
             head.headers().set("x-kong-llm-model", Analytics.PROVIDER + "/" + call.requestModel());
@@ -141,6 +156,9 @@ final class AiResponseFilter implements ResponseFilter {
 
     @Override
     public byte[] onChunk(byte[] chunk) throws IOException {
+        if (mode == Mode.OPAQUE) {
+            return chunk;
+        }
         if (mode != Mode.STREAM) {
             if (buffered.size() + (long) chunk.length > MAX_BUFFERED_RESPONSE) {
                 throw new IOException("response larger than " + MAX_BUFFERED_RESPONSE + " bytes");
@@ -170,6 +188,10 @@ final class AiResponseFilter implements ResponseFilter {
                 yield body;
             }
             case ONESHOT -> oneshot(body);
+            case OPAQUE -> {
+                meter.end();
+                yield NOTHING;
+            }
             case STREAM -> {
                 parser.finish();
                 meter.end();
@@ -222,7 +244,7 @@ final class AiResponseFilter implements ResponseFilter {
         Outcome outcome = switch (end) {
             case StreamEnd.Completed completed -> switch (mode) {
                 case ERROR -> Outcome.UPSTREAM_ERROR;
-                case ONESHOT -> Outcome.COMPLETE;
+                case ONESHOT, OPAQUE -> Outcome.COMPLETE;
                 case STREAM -> state.errored ? Outcome.STREAM_ERROR : state.stopped ? Outcome.COMPLETE : Outcome.TRUNCATED;
             };
             case StreamEnd.ClientGone gone -> Outcome.CLIENT_DISCONNECTED;

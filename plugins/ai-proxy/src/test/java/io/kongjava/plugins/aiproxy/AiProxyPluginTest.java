@@ -15,6 +15,7 @@ import io.kongjava.testing.anthropic.RecordedRequest;
 import io.kongjava.testing.anthropic.Reply;
 import io.kongjava.testing.anthropic.Usage;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -88,6 +89,14 @@ class AiProxyPluginTest {
         clientHeaders.forEach(request::header);
         upstream.headers().forEach((name, values) -> values.forEach(v -> request.setHeader(name, v)));
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<byte[]> kongForwardsBytes(TestRun run, String pathAndQuery, String body) throws Exception {
+        var upstream = run.upstream();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream.scheme() + "://" + upstream.targetHost().orElseThrow() + ":"
+                + upstream.targetPort() + pathAndQuery)).POST(HttpRequest.BodyPublishers.ofString(body));
+        upstream.headers().forEach((name, values) -> values.forEach(v -> request.setHeader(name, v)));
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     @SuppressWarnings("unchecked")
@@ -313,6 +322,31 @@ class AiProxyPluginTest {
         assertThat(finish).isEqualTo("tool_calls");
         assertThat(usage.path("completion_tokens").asInt()).isEqualTo(7);
         assertThat(((Map<?, ?>) ((Map<?, ?>) aiBlock("openai-2").get("proxy")).get("meta")).get("request_mode")).isEqualTo("stream");
+    }
+
+    @Test
+    void anAnswerInACodingThePluginCannotReadPassesAsItCameWithItsCoding() throws Exception {
+        byte[] compressed = {(byte) 0x8b, 0x02, (byte) 0x80, 0x7b, 0x7d, 0x03};
+        anthropic.enqueue(Reply.raw(200, "application/json", compressed).header("content-encoding", "br"));
+        String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body));
+        HttpResponse<byte[]> response = kongForwardsBytes(run, "/anything/v1/messages", body);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-encoding")).hasValue("br");
+        assertThat(response.body()).isEqualTo(compressed);
+    }
+
+    @Test
+    void anSseEventThatNeverEndsBreaksTheStreamOffInsteadOfFillingTheHeap() throws Exception {
+        String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"m\",\"usage\":"
+                + "{\"input_tokens\":3,\"output_tokens\":1}}}\n\ndata: ";
+        byte[] endless = (start + "x".repeat(io.kongjava.plugins.ai.SseParser.MAX_EVENT_BYTES + 100_000)).getBytes(StandardCharsets.UTF_8);
+        anthropic.enqueue(Reply.raw(200, "text/event-stream", endless));
+        String body = "{\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body).requestId("endless-1"));
+        assertThatThrownBy(() -> kongForwardsBytes(run, "/anything/v1/messages", body)).isInstanceOf(java.io.IOException.class);
+        Map<String, Object> ai = aiBlock("endless-1");
+        assertThat(String.valueOf(ai)).contains("truncated");
     }
 
     @Test

@@ -177,7 +177,7 @@ public final class FakeAnthropic implements AutoCloseable {
         Reply reply = Optional.ofNullable(replies.poll()).orElseGet(() -> Reply.text(DEFAULT_TEXT));
         switch (reply) {
             case Reply.Error error -> sendError(exchange, error);
-            case Reply.Raw raw -> send(exchange, raw.status(), raw.contentType(), raw.body().getBytes(StandardCharsets.UTF_8), Map.of());
+            case Reply.Raw raw -> send(exchange, raw.status(), raw.contentType(), raw.body(), raw.headers());
             case Reply.Silence silence -> sleep(silence.duration());
             case Reply.Message message -> {
                 sleep(message.headersDelay());

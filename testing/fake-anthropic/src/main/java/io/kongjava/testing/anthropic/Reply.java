@@ -28,7 +28,12 @@ public sealed interface Reply {
 
     /** Any body, e.g. an HTML 502 page from a proxy in front of the API. */
     static Raw raw(int status, String contentType, String body) {
-        return new Raw(status, contentType, body);
+        return new Raw(status, contentType, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+    }
+
+    /** Any bytes: a compressed body, a stream of events written out whole. */
+    static Raw raw(int status, String contentType, byte[] body) {
+        return new Raw(status, contentType, body, Map.of());
     }
 
     /** Reads the request and answers nothing for this long, then drops the connection. */
@@ -120,7 +125,18 @@ public sealed interface Reply {
         }
     }
 
-    record Raw(int status, String contentType, String body) implements Reply {
+    record Raw(int status, String contentType, byte[] body, Map<String, String> headers) implements Reply {
+
+        public Raw {
+            headers = Map.copyOf(headers);
+        }
+
+        /** The same body with one more header, e.g. a content-encoding the client did not ask for. */
+        public Raw header(String name, String value) {
+            Map<String, String> more = new LinkedHashMap<>(headers);
+            more.put(name, value);
+            return new Raw(status, contentType, body, more);
+        }
     }
 
     record Silence(Duration duration) implements Reply {
