@@ -44,6 +44,87 @@ final class JsonText {
         return out.toString();
     }
 
+    /**
+     * {@code json} with every string value replaced by {@code rewrite} of it, except the values of the {@code kept}
+     * members (and member names themselves): what a message says, not what it is.
+     *
+     * @throws IllegalArgumentException on a string that does not end
+     */
+    static String rewriteStrings(String json, java.util.Set<String> kept, UnaryOperator<String> rewrite) {
+        StringBuilder out = new StringBuilder(json.length() + 16);
+        int i = 0;
+        String lastKey = null;
+        while (i < json.length()) {
+            char c = json.charAt(i);
+            if (c != '"') {
+                if (c == '{' || c == '}' || c == ']') {
+                    lastKey = null; // a new object, or the end of the member's value (an array's elements share its key)
+                }
+                out.append(c);
+                i++;
+                continue;
+            }
+            int end = endOfString(json, i);
+            String raw = json.substring(i, end);
+            int next = end;
+            while (next < json.length() && Character.isWhitespace(json.charAt(next))) {
+                next++;
+            }
+            if (next < json.length() && json.charAt(next) == ':') {
+                lastKey = decode(raw);
+                out.append(raw);
+            } else if (lastKey != null && kept.contains(lastKey)) {
+                out.append(raw);
+            } else {
+                String value = decode(raw);
+                String rewritten = rewrite.apply(value);
+                out.append(rewritten.equals(value) ? raw : encode(rewritten));
+            }
+            i = end;
+        }
+        return out.toString();
+    }
+
+    /**
+     * Whether {@code text} is a JSON object or array as far as redaction cares: it opens with one, its strings end, and
+     * outside them stand only punctuation, numbers and {@code true}/{@code false}/{@code null}, so that no text is left
+     * that {@link #rewriteStrings} would not see.
+     */
+    static boolean looksLikeJson(String text) {
+        String trimmed = text.strip();
+        if (trimmed.isEmpty() || (trimmed.charAt(0) != '{' && trimmed.charAt(0) != '[')) {
+            return false;
+        }
+        int i = 0;
+        while (i < trimmed.length()) {
+            char c = trimmed.charAt(i);
+            if (c == '"') {
+                int end = trimmed.indexOf('"', i + 1);
+                while (end > 0 && escaped(trimmed, end)) {
+                    end = trimmed.indexOf('"', end + 1);
+                }
+                if (end < 0) {
+                    return false;
+                }
+                i = end + 1;
+                continue;
+            }
+            if ("{}[],:.+-0123456789eEtruefalsn \t\r\n".indexOf(c) < 0) {
+                return false;
+            }
+            i++;
+        }
+        return true;
+    }
+
+    private static boolean escaped(String text, int quote) {
+        int backslashes = 0;
+        for (int i = quote - 1; i >= 0 && text.charAt(i) == '\\'; i--) {
+            backslashes++;
+        }
+        return backslashes % 2 == 1;
+    }
+
     /** The first string value of {@code key} in {@code json}, or null. */
     static String firstValue(String json, String key) {
         String[] found = new String[1];

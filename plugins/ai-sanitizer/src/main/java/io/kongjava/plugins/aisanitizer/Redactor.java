@@ -75,7 +75,16 @@ final class Redactor {
         return new Redactor(Pattern.compile(joined), config.replacement(), config.maxMatchLength());
     }
 
+    String replacement() {
+        return replacement;
+    }
+
     Redacted redact(String text) {
+        return redact(text, replacement);
+    }
+
+    /** {@code text} with each match replaced by {@code replacement} (the configured one, escaped for where it goes). */
+    Redacted redact(String text, String replacement) {
         Matcher matcher = pattern.matcher(text);
         StringBuilder out = new StringBuilder(text.length());
         int count = 0;
@@ -93,6 +102,10 @@ final class Redactor {
      * redacted; the last {@code maxMatchLength} characters, and any match reaching into them, are held.
      */
     Split split(String text) {
+        return split(text, replacement);
+    }
+
+    Split split(String text, String replacement) {
         int cut = Math.max(0, text.length() - window);
         Matcher matcher = pattern.matcher(text);
         List<int[]> matches = new ArrayList<>();

@@ -117,10 +117,93 @@ class SanitizerFilterTest {
         assertThat(clientText(tester.output())).isEqualTo("see [REDACTED] and mail a@example.com");
     }
 
+    static final String KEY = "sk-ant-api03-" + "k".repeat(40);
+
+    static String event(String type, String json) {
+        return "event: " + type + "\ndata: " + json + "\n\n";
+    }
+
     @Test
-    void otherAnswersPassUntouched() throws Exception {
-        FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, Map.of("content-type", List.of("text/plain")));
-        assertThat(tester.chunk("mail a@example.com")).isEqualTo("mail a@example.com");
+    void answersThatAreNoJsonAreRedactedAsTextAndErrorsAndUntypedAnswersToo() throws Exception {
+        FilterTester plain = FilterTester.of(filter(DEFAULTS)).headers(200, Map.of("content-type", List.of("text/plain")));
+        plain.chunk("mail a@example.com");
+        assertThat(plain.end()).isEqualTo("mail [REDACTED]");
+
+        FilterTester error = FilterTester.of(filter(DEFAULTS)).headers(400, Map.of("content-type", List.of("application/json")));
+        error.chunk("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"bad key " + KEY + "\"}}");
+        assertThat(error.end()).doesNotContain(KEY).contains("bad key [REDACTED]").contains("\"invalid_request_error\"");
+
+        FilterTester untyped = FilterTester.of(filter(DEFAULTS)).headers(200, Map.of());
+        untyped.chunk("{\"content\":[{\"type\":\"text\",\"text\":\"" + KEY + "\"}]}");
+        assertThat(untyped.end()).doesNotContain(KEY);
+    }
+
+    @Test
+    void aWholeAnswersToolInputAndThinkingAreRedactedToo() throws Exception {
+        FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, Map.of("content-type", List.of("application/json")));
+        tester.chunk("{\"id\":\"msg_1\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"the key is " + KEY + "\",\"signature\":\"c2ln\"},"
+                + "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Bash\",\"input\":{\"command\":\"curl -H 'x-api-key: " + KEY + "' x\"}}]}");
+        String out = tester.end();
+        assertThat(out).doesNotContain(KEY).contains("\"signature\":\"c2ln\"").contains("\"name\":\"Bash\"").contains("\"id\":\"toolu_1\"");
+        assertThat(tester.logFields()).containsEntry("ai.sanitizer.redactions", 2);
+    }
+
+    @Test
+    void aStreamedToolInputSplitAcrossDeltasIsRedactedAndStaysValidJson() throws Exception {
+        SanitizerConfig quoting = new SanitizerConfig(List.of("secrets"), List.of(), "<\"gone\">", 64);
+        FilterTester tester = FilterTester.of(filter(quoting)).headers(200, SSE);
+        tester.chunk(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+                + "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Bash\",\"input\":{}}}"));
+        String[] parts = {"{\"command\": \"echo ", KEY.substring(0, 20), KEY.substring(20), " done\"}"};
+        for (String part : parts) {
+            tester.chunk(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":"
+                    + "{\"type\":\"input_json_delta\",\"partial_json\":" + JsonText.encode(part) + "}}"));
+        }
+        tester.chunk(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":1}"));
+        tester.end();
+        StringBuilder input = new StringBuilder();
+        Matcher partial = Pattern.compile("\"partial_json\":(\"(?:[^\"\\\\]|\\\\.)*\")").matcher(tester.output());
+        while (partial.find()) {
+            input.append(JsonText.decode(partial.group(1)));
+        }
+        assertThat(input.toString()).isEqualTo("{\"command\": \"echo <\\\"gone\\\"> done\"}");
+        assertThat(tester.output()).doesNotContain(KEY.substring(13));
+    }
+
+    @Test
+    void streamedThinkingIsRedactedInThinkingDeltas() throws Exception {
+        FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, SSE);
+        tester.chunk(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+                + "{\"type\":\"thinking_delta\",\"thinking\":\"I read " + KEY + " from .env\"}}"));
+        tester.chunk(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+        tester.end();
+        assertThat(tester.output()).doesNotContain(KEY).contains("\"thinking_delta\"").contains("[REDACTED] from .env");
+    }
+
+    @Test
+    void aStreamThatBreaksOffMidEventStillSendsWhatWasHeldAndDoesNotFail() throws Exception {
+        FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, SSE);
+        tester.chunk(START);
+        tester.chunk(delta(0, "hi there"));
+        tester.chunk("event: content_block_delta\ndata: {\"type\":\"content_blo");
+        tester.end();
+        assertThat(clientText(tester.output().substring(0, tester.output().lastIndexOf("\n\n") + 2))).isEqualTo("hi there");
+    }
+
+    @Test
+    void whatTheFilterCannotReadIsRefusedNotPassed() throws Exception {
+        FilterTester compressed = FilterTester.of(filter(DEFAULTS))
+                .headers(200, Map.of("content-type", List.of("application/json"), "content-encoding", List.of("br")));
+        assertThatThrownBy(() -> compressed.chunk("\u008b\u0002")).hasMessageContaining("content-encoding br");
+
+        FilterTester endless = FilterTester.of(filter(DEFAULTS)).headers(200, SSE);
+        endless.chunk("data: ");
+        String mib = "x".repeat(1 << 20);
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 5; i++) {
+                endless.chunk(mib);
+            }
+        }).hasMessageContaining("SSE event longer than 4 MiB");
     }
 
     @Test
