@@ -37,9 +37,20 @@ public final class AnthropicUsage {
         }
     }
 
+    /** More tokens than any exchange has: a count above it is the upstream's nonsense, not usage. */
+    static final long MAX_COUNT = 1_000_000_000_000L;
+
+    /**
+     * The field's count when it is a whole number from 0 to {@link #MAX_COUNT}; anything else (a string, a fraction,
+     * a negative or huge number, which would wrap around or turn the cost negative) leaves the count as it was.
+     */
     private static long replace(JsonNode usage, String field, long current) {
         JsonNode value = usage.get(field);
-        return value != null && value.isNumber() ? value.asLong() : current;
+        if (value == null || !value.isIntegralNumber() || !value.canConvertToLong()) {
+            return current;
+        }
+        long count = value.asLong();
+        return count >= 0 && count <= MAX_COUNT ? count : current;
     }
 
     /** Whether any usage object came. */

@@ -44,4 +44,20 @@ class AnthropicUsageTest {
         assertThat(usage.seen()).isTrue();
         assertThat(usage.inputTokens()).isEqualTo(7);
     }
+
+    @Test
+    void countsThatAreNoWholeNumberInRangeAreIgnoredNotWrappedAround() throws Exception {
+        AnthropicUsage usage = new AnthropicUsage();
+        usage.read(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"input_tokens\":12,\"output_tokens\":3,\"cache_read_input_tokens\":5}"));
+        usage.read(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"input_tokens\":\"NaN\",\"output_tokens\":-7,\"cache_creation_input_tokens\":1e300,"
+                        + "\"cache_read_input_tokens\":99999999999999999999999999}"));
+        assertThat(usage.inputTokens()).isEqualTo(12);
+        assertThat(usage.outputTokens()).isEqualTo(3);
+        assertThat(usage.cacheCreationTokens()).isZero();
+        assertThat(usage.cacheReadTokens()).isEqualTo(5);
+        usage.read(new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"output_tokens\":1000000000001}"));
+        assertThat(usage.outputTokens()).isEqualTo(3);
+    }
 }

@@ -282,11 +282,16 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             }
             return new Prepared(endpoint, asked, model, stream, includeUsage, upstream(config, endpoint, path), upstreamBody, null);
         } catch (Rejection rejection) {
-            rejection.requestModel = asked;
+            // logged as the request_model of the refusal: the client wrote it, so a bounded piece of it
+            rejection.requestModel = asked == null || asked.length() <= LOGGED_MODEL_LENGTH ? asked
+                    : asked.substring(0, LOGGED_MODEL_LENGTH) + "...";
             rejection.streamAsked = json != null && asBoolean(json.member("stream"));
             throw rejection;
         }
     }
+
+    /** The longest model name a refused request is logged with (a client can send megabytes of one). */
+    static final int LOGGED_MODEL_LENGTH = 256;
 
     private static final java.util.Set<String> TOP_LEVEL_MEMBERS = java.util.Set.of("model", "stream", "messages", "prompt");
 

@@ -250,6 +250,14 @@ class AiProxyPluginTest {
     }
 
     @Test
+    void aRefusedModelNameIsLoggedCutShort() throws Exception {
+        String huge = "m".repeat(100_000);
+        plugin(NATIVE).run(claudeCode("/anything/v1/messages", "{\"model\":\"" + huge + "\",\"messages\":[]}").requestId("refused-huge"));
+        Map<?, ?> meta = (Map<?, ?>) ((Map<?, ?>) aiBlock("refused-huge").get("proxy")).get("meta");
+        assertThat((String) meta.get("request_model")).hasSize(AiProxyPlugin.LOGGED_MODEL_LENGTH + 3).endsWith("m...");
+    }
+
+    @Test
     void streamingCanBeDenied() throws Exception {
         String config = NATIVE.replace("\"max_request_body_size\":524288", "\"response_streaming\":\"deny\"");
         TestRun run = plugin(config).run(claudeCode("/v1/messages", "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
