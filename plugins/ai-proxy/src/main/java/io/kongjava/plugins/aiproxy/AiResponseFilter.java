@@ -83,7 +83,7 @@ final class AiResponseFilter implements ResponseFilter {
             List<String> kept = new ArrayList<>();
             boolean clientHasIt = false;
             for (String pair : query.isEmpty() ? new String[0] : query.toString().split("&")) {
-                if (pair.equals(name) || pair.startsWith(name + "=")) {
+                if (argName(pair).equals(auth.paramName().get())) {
                     clientHasIt = true;
                     if (auth.allowOverride()) {
                         kept.add(pair);
@@ -118,6 +118,17 @@ final class AiResponseFilter implements ResponseFilter {
             headers.set("content-type", "application/json");
         }
         request.setBody(call.body());
+    }
+
+    /** A query argument's name as Kong reads it (decoded: {@code %6Bey} is {@code key}), or the pair itself when it is no name. */
+    static String argName(String pair) {
+        int equals = pair.indexOf('=');
+        String raw = equals < 0 ? pair : pair.substring(0, equals);
+        try {
+            return java.net.URLDecoder.decode(raw, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException malformed) {
+            return raw;
+        }
     }
 
     @Override

@@ -133,6 +133,23 @@ class AiProxyPluginTest {
     }
 
     @Test
+    void aQueryKeyReplacesTheClientsHoweverItsNameIsEncoded() throws Exception {
+        anthropic.close();
+        anthropic = FakeAnthropic.start();
+        String config = """
+                {"route_type":"llm/v1/chat","auth":{"param_name":"key","param_value":"%s","param_location":"query"},
+                 "model":{"provider":"anthropic","name":"claude-sonnet-4-5-20250929",
+                          "options":{"anthropic_version":"2023-06-01","upstream_url":"%s"}}}""";
+        String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        String pathAndQuery = "/anything/v1/messages?key=CLIENT1&%6Bey=CLIENT2&k%65y=CLIENT3&keep=1";
+        TestRun run = PluginTester.of(new AiProxyPlugin()).configJson(config.formatted(KEY, anthropic.url())).exchange(exchange)
+                .run(claudeCode(pathAndQuery, body).service(Map.of("name", "svc", "protocol", "http", "host", "127.0.0.1", "port", 9, "path", "/")));
+        kongForwards(run, pathAndQuery, body, Map.of()); // the fake wants a header key: a 401, after it recorded the query
+        RecordedRequest seen = anthropic.takeRequest();
+        assertThat(seen.query()).doesNotContain("CLIENT").contains("keep=1").contains("key=" + KEY);
+    }
+
+    @Test
     void withAllowOverrideTheClientsOwnCredentialsGoThrough() throws Exception {
         String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         anthropic.close();
