@@ -460,7 +460,38 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             path = "/" + path;
         }
         int port = base.getPort() > 0 ? base.getPort() : base.getScheme().equals("http") ? 80 : 443;
-        return URI.create(base.getScheme() + "://" + base.getHost() + ":" + port + path);
+        return URI.create(base.getScheme() + "://" + base.getHost() + ":" + port + escapePath(path));
+    }
+
+    /** RFC 3986's path characters; Kong's normalized path keeps {@code %XX} only for reserved bytes, which stay so. */
+    private static final String PATH_SAFE = "-._~!$&'()*+,;=:@/%";
+
+    /**
+     * The path as it goes on the wire: {@code kong.request.get_path} is Kong's normalized path, decoded but for reserved
+     * characters ({@code /a%20b} comes as {@code /a b}), and Kong escapes it again when it proxies; so does the plugin.
+     */
+    static String escapePath(String path) {
+        StringBuilder out = null;
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            boolean safe = c < 0x80 && (Character.isLetterOrDigit(c) || PATH_SAFE.indexOf(c) >= 0);
+            if (safe) {
+                if (out != null) {
+                    out.append(c);
+                }
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(path.length() + 16).append(path, 0, i);
+            }
+            int end = Character.isHighSurrogate(c) && i + 1 < path.length() ? i + 2 : i + 1;
+            for (byte b : path.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xF, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xF, 16)));
+            }
+            i = end - 1;
+        }
+        return out == null ? path : out.toString();
     }
 
     /** Kong's error body, with Anthropic's {@code type} fields added for clients of the Messages API. */

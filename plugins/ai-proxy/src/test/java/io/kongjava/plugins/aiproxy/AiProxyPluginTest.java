@@ -375,6 +375,12 @@ class AiProxyPluginTest {
     }
 
     @Test
+    void aPreservedPathIsEscapedAgainAsKongEscapesTheNormalizedPath() {
+        assertThat(AiProxyPlugin.escapePath("/v1/files/a b\r\n\u0000/%2F/caf\u00e9/x")).isEqualTo("/v1/files/a%20b%0D%0A%00/%2F/caf%C3%A9/x");
+        assertThat(AiProxyPlugin.escapePath("/v1/messages")).isEqualTo("/v1/messages");
+    }
+
+    @Test
     void kongStyleConfigErrors() {
         record Bad(String config, String field, String message) {
         }
