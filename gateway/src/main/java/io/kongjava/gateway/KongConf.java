@@ -209,15 +209,22 @@ public final class KongConf {
     }
 
     /**
-     * nginx's {@code large_client_header_buffers} as kong.conf injects it ({@code nginx_proxy_...} for the proxy
-     * server block, else {@code nginx_http_...}); nginx's default {@code 4 8k} when neither is set.
+     * nginx's {@code large_client_header_buffers} and {@code underscores_in_headers} as kong.conf injects them
+     * ({@code nginx_proxy_...} for the proxy server block, else {@code nginx_http_...}); nginx's defaults ({@code 4 8k},
+     * {@code off}) when neither is set.
      */
     public HeaderLimits headerLimits() throws ConfigException {
+        String underscoresKey = values.containsKey("nginx_proxy_underscores_in_headers") ? "nginx_proxy_underscores_in_headers"
+                : "nginx_http_underscores_in_headers";
+        String underscores = get(underscoresKey, "off").strip();
+        if (!underscores.equals("on") && !underscores.equals("off")) {
+            throw new ConfigException(where(underscoresKey) + ": '" + underscores + "' is not 'on' or 'off'");
+        }
         String key = values.containsKey("nginx_proxy_large_client_header_buffers") ? "nginx_proxy_large_client_header_buffers"
                 : "nginx_http_large_client_header_buffers";
         String value = get(key, null);
         if (value == null) {
-            return HeaderLimits.NGINX_DEFAULT;
+            return new HeaderLimits(HeaderLimits.NGINX_DEFAULT.buffers(), HeaderLimits.NGINX_DEFAULT.bufferSize(), underscores.equals("on"));
         }
         String[] parts = value.strip().split("\\s+");
         if (parts.length != 2 || !parts[0].matches("[1-9][0-9]*")) {
@@ -227,7 +234,7 @@ public final class KongConf {
         if (size < 1 || size > Integer.MAX_VALUE / 1024) {
             throw new ConfigException(where(key) + ": '" + value + "' has a buffer size out of range");
         }
-        return new HeaderLimits(Integer.parseInt(parts[0]), (int) size);
+        return new HeaderLimits(Integer.parseInt(parts[0]), (int) size, underscores.equals("on"));
     }
 
     /** {@code FILE:LINE: KEY} of an entry's start command, or of pluginserver_names when Kong's default path supplied it. */

@@ -36,7 +36,8 @@ class FrontServerTest {
     @BeforeEach
     void start() throws Exception {
         upstream = new UpstreamSemanticsTest.RawUpstream((request, out) -> {
-            String text = request.method() + " " + request.body();
+            String text = request.headers().containsKey("x-names") ? new java.util.TreeSet<>(request.headers().keySet()).toString()
+                    : request.method() + " " + request.body();
             if (request.method().equals("HEAD")) { // the length of what a GET would get, and no body
                 out.write("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n".getBytes(StandardCharsets.UTF_8));
                 return true;
@@ -138,6 +139,14 @@ class FrontServerTest {
             assertThat(c.rest()).startsWith("HTTP/1.1 400");
         }
         assertThat(upstream.requests.get()).isZero();
+    }
+
+    @Test
+    void aHeaderWithAnUnderscoreInItsNameIsDroppedAsNginxDropsIt() throws Exception {
+        try (Connection c = new Connection()) {
+            c.send("GET /svc HTTP/1.1\r\nHost: x\r\nX-Names: 1\r\nx_api_key: client\r\nX-Ok: 1\r\n\r\n");
+            assertThat(c.answer()).startsWith("HTTP/1.1 200").contains("x-ok").doesNotContain("x_api_key");
+        }
     }
 
     @Test

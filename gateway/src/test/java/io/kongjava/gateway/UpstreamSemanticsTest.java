@@ -2,6 +2,7 @@ package io.kongjava.gateway;
 
 import io.kongjava.http.HeaderLimits;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
@@ -287,6 +288,25 @@ class UpstreamSemanticsTest {
                 .start(new InetSocketAddress("127.0.0.1", 0));
 
         assertThat(raw(head("GET /svc", "X-Large: " + "a".repeat(10 * 1024)))).startsWith("HTTP/1.1 200");
+    }
+
+    @Test
+    void underscoresInHeaderNamesCanBeAllowedAsInKong() throws Exception {
+        upstream = new RawUpstream((request, out) -> {
+            out.write(response("HTTP/1.1 200 OK", "", String.valueOf(request.headers().get("x_tenant"))));
+            return true;
+        });
+        Path conf = dir.resolve("kong.conf");
+        Files.writeString(conf, "nginx_proxy_underscores_in_headers = on\n");
+        HeaderLimits limits = KongConf.load(conf, Map.of()).headerLimits();
+        assertThat(limits).isEqualTo(new HeaderLimits(4, 8 * 1024, true));
+        gateway = new Gateway(config("url: http://127.0.0.1:" + upstream.port()), Map.of(), 1 << 20, limits)
+                .start(new InetSocketAddress("127.0.0.1", 0));
+        assertThat(raw(head("GET /svc", "x_tenant: t1"))).startsWith("HTTP/1.1 200").endsWith("t1");
+
+        Files.writeString(conf, "nginx_http_underscores_in_headers = yes\n");
+        assertThatThrownBy(() -> KongConf.load(conf, Map.of()).headerLimits()).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("nginx_http_underscores_in_headers").hasMessageContaining("'yes' is not 'on' or 'off'");
     }
 
     // --- answers that break off, and heads nginx refuses ---

@@ -388,7 +388,8 @@ public final class BlockingHttpServer implements AutoCloseable {
                     if (c <= ' ' || c == 0x7f) {
                         throw new Refused(400, "Bad request"); // nginx: "client sent invalid header line"
                     }
-                    nginxName &= c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_';
+                    nginxName &= c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
+                            || c == '_' && limits.underscoresInHeaders();
                 }
                 if (nginxName) { // nginx's ignore_invalid_headers (on): a name of other characters is dropped
                     headers.add(header.substring(0, colon), header.substring(colon + 1).strip());

@@ -71,7 +71,7 @@ public final class ResponseRelay implements AutoCloseable {
      * hears of a client that leaves while the upstream is silent at once instead of at its next write.
      */
     public static final ListenerFactory VIRTUAL_THREAD_SERVER = (address, handler) -> {
-        BlockingHttpServer server = new BlockingHttpServer(address, 1024, HeaderLimits.NGINX_DEFAULT, handler,
+        BlockingHttpServer server = new BlockingHttpServer(address, 1024, HeaderLimits.BEHIND_NGINX, handler,
                 (status, message) -> ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
         return new Listener() {
             @Override
