@@ -292,21 +292,21 @@ class ClaudeCodeHowToTest {
     }
 
     @Test
-    void aStreamThatBreaksOffEndsWithAnErrorEventIsBrokenOffAndIsLoggedAsTruncated() throws Exception {
+    void aStreamThatBreaksOffIsBrokenOffAfterItsLastWholeEventAndIsLoggedAsTruncated() throws Exception {
         anthropic.enqueue(Reply.text("one two three four").usage(Usage.of(9, 4)).truncatedAfterEvents(5));
 
         HttpResponse<java.io.InputStream> response = http.send(claudeCodeRequest("/anything/v1/messages", message(PINNED_MODEL, true),
                 "application/json").build(), HttpResponse.BodyHandlers.ofInputStream());
 
         assertThat(response.statusCode()).isEqualTo(200);
-        // the error event, then no proper end of the answer: as nginx leaves an upstream's broken answer
+        // the whole events, then no proper end of the answer: as nginx leaves an upstream's broken answer, and Claude
+        // Code retries it as a dropped connection (an added error event made it give up streaming for the turn)
         java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
         try (java.io.InputStream body = response.body()) {
             assertThatThrownBy(() -> body.transferTo(received)).isInstanceOf(java.io.IOException.class);
         }
         assertThat(received.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("event: message_start").doesNotContain("event: message_stop")
-                .doesNotContain("drops here").endsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\","
-                        + "\"message\":\"java-ai-proxy: the upstream stream ended before message_stop\"}}\n\n");
+                .doesNotContain("drops here").doesNotContain("event: error").endsWith("\n\n");
         JsonNode proxy = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy");
         assertThat(proxy.path("meta").path("outcome").asText()).isEqualTo("truncated");
         assertThat(proxy.path("usage").path("prompt_tokens").asLong()).isEqualTo(9);

@@ -2,7 +2,6 @@ package io.kongjava.plugins.aiproxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kongjava.plugins.ai.SseParser;
 import io.kongjava.pdk.filter.HttpFields;
 import io.kongjava.pdk.filter.ResponseFilter;
@@ -208,8 +207,9 @@ final class AiResponseFilter implements ResponseFilter {
                 meter.end();
                 StringBuilder last = new StringBuilder();
                 if (!state.stopped && !state.errored) {
+                    // Nothing is added: the relay breaks a broken answer off, as nginx does, and the client retries as it
+                    // would a connection to Anthropic that dropped (an error event made Claude Code give up streaming).
                     LOG.log(Level.WARNING, "java-ai-proxy: the stream of request " + call.requestId() + " ended before message_stop");
-                    last.append(endOfBrokenStream());
                 }
                 if (translate && !state.pending.isEmpty()) {
                     last.append(state.pending);
@@ -352,19 +352,6 @@ final class AiResponseFilter implements ResponseFilter {
         int pendingBytes() {
             return pending.size();
         }
-    }
-
-    /** An error event in the client's own format, so that it sees a failed stream rather than a silent end. */
-    private String endOfBrokenStream() {
-        String message = "java-ai-proxy: the upstream stream ended before message_stop";
-        if (translate) {
-            ObjectNode error = JSON.createObjectNode();
-            error.putObject("error").put("message", message).put("type", "api_error");
-            return "data: " + error + "\n\ndata: [DONE]\n\n";
-        }
-        ObjectNode error = JSON.createObjectNode().put("type", "error");
-        error.putObject("error").put("type", "api_error").put("message", message);
-        return "event: error\ndata: " + error + "\n\n";
     }
 
     private static JsonNode parse(byte[] bytes) {
