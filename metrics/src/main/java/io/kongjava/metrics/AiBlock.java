@@ -10,7 +10,8 @@ import java.util.Optional;
  */
 record AiBlock(String requestId, String provider, String requestModel, String responseModel, long promptTokens,
                long completionTokens, long totalTokens, long cachedTokens, long cacheCreationTokens, double cost,
-               double latencyMillis, double timeToFirstTokenMillis, String finishReason, String requestMode, String outcome) {
+               double latencyMillis, double timeToFirstTokenMillis, String finishReason, String requestMode, String outcome,
+               String requestType, long upstreamStatus) {
 
     static final String UNSPECIFIED = "UNSPECIFIED";
 
@@ -37,7 +38,9 @@ record AiBlock(String requestId, String provider, String requestModel, String re
                 number(usage.get("time_to_first_token"), -1),
                 finishReason(meta.get("stop_reason")),
                 text(meta.get("request_mode"), null),
-                text(meta.get("outcome"), null)));
+                text(meta.get("outcome"), null),
+                text(meta.get("request_type"), null),
+                whole(meta.get("upstream_status"))));
     }
 
     private static String finishReason(Object value) {

@@ -4,6 +4,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
@@ -35,6 +36,7 @@ public final class AiTraces implements Consumer<AiBlock>, AutoCloseable {
     static final AttributeKey<List<String>> FINISH_REASONS = AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
     /** Seconds, as the convention's {@code gen_ai.server.time_to_first_token} metric measures it. */
     static final AttributeKey<Double> TIME_TO_FIRST_TOKEN = AttributeKey.doubleKey("gen_ai.server.time_to_first_token");
+    static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
     static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("kong.request.id");
     static final AttributeKey<Double> COST = AttributeKey.doubleKey("kong.gen_ai.cost");
 
@@ -59,11 +61,13 @@ public final class AiTraces implements Consumer<AiBlock>, AutoCloseable {
     public void accept(AiBlock block) {
         Instant end = Instant.now();
         long latencyNanos = block.latencyMillis() >= 0 ? (long) (block.latencyMillis() * 1_000_000) : 0;
-        Span span = tracer.spanBuilder("chat " + block.requestModel())
+        // count_tokens is no generation; the conventions name only their operations, so it is named as Anthropic does
+        String operation = "count_tokens".equals(block.requestType()) ? "count_tokens" : "chat";
+        Span span = tracer.spanBuilder(operation + " " + block.requestModel())
                 .setSpanKind(SpanKind.CLIENT)
                 .setNoParent()
                 .setStartTimestamp(end.minusNanos(latencyNanos))
-                .setAttribute(OPERATION, "chat")
+                .setAttribute(OPERATION, operation)
                 .setAttribute(PROVIDER, block.provider())
                 .setAttribute(SYSTEM, block.provider())
                 .setAttribute(REQUEST_MODEL, block.requestModel())
@@ -84,6 +88,13 @@ public final class AiTraces implements Consumer<AiBlock>, AutoCloseable {
         }
         if (block.timeToFirstTokenMillis() >= 0) {
             span.setAttribute(TIME_TO_FIRST_TOKEN, block.timeToFirstTokenMillis() / 1000.0);
+        }
+        if (block.outcome() != null && !block.outcome().equals("complete")) {
+            // the conventions: a failed operation's span has status ERROR and error.type (the provider's HTTP status
+            // when it answered with an error, else how the exchange ended)
+            String type = block.upstreamStatus() >= 400 ? String.valueOf(block.upstreamStatus()) : block.outcome();
+            span.setAttribute(ERROR_TYPE, type);
+            span.setStatus(StatusCode.ERROR, block.outcome());
         }
         span.end(end);
     }

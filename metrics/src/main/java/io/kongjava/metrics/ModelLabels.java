@@ -53,6 +53,6 @@ final class ModelLabels {
         return new AiBlock(block.requestId(), cut(block.provider()), of(block.requestModel()), cut(block.responseModel()),
                 block.promptTokens(), block.completionTokens(), block.totalTokens(), block.cachedTokens(),
                 block.cacheCreationTokens(), block.cost(), block.latencyMillis(), block.timeToFirstTokenMillis(),
-                block.finishReason(), block.requestMode(), block.outcome());
+                block.finishReason(), block.requestMode(), block.outcome(), block.requestType(), block.upstreamStatus());
     }
 }

@@ -141,6 +141,39 @@ class MetricsProviderTest {
         assertThat(samples.sum("kong_ai_llm_tokens_total", Map.of("ai_model", "claude-x"))).isZero();
         assertThat(samples.sum("kong_ai_llm_provider_latency_ms_count", Map.of("ai_model", "claude-x"))).isZero();
         assertThat(samples.sum("kong_java_ai_outcomes_total", Map.of("ai_model", "claude-x", "outcome", outcome))).isEqualTo(1.0);
+        running.traces().flush();
+        assertThat(spans).singleElement().satisfies(span -> {
+            assertThat(span.getStatus().getStatusCode()).isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
+            assertThat(span.getAttributes().get(AiTraces.ERROR_TYPE)).isEqualTo(outcome);
+        });
+    }
+
+    @Test
+    void aProvidersErrorIsTheSpansErrorTypeAndACountIsNoChat() throws Exception {
+        Map<String, Object> failed = new java.util.HashMap<>(block("claude-x", 10, 0, 0, 30, null, 0));
+        Map<String, Object> proxy = new java.util.HashMap<>((Map<String, Object>) failed.get("proxy"));
+        Map<String, Object> meta = new java.util.HashMap<>((Map<String, Object>) proxy.get("meta"));
+        meta.put("outcome", "upstream_error");
+        meta.put("upstream_status", 429);
+        proxy.put("meta", meta);
+        failed.put("proxy", proxy);
+        exchange.publish("r1", "ai", CompletableFuture.completedFuture(failed));
+        Map<String, Object> counted = new java.util.HashMap<>(block("claude-x", 0, 0, 0, 30, null, 0));
+        Map<String, Object> countProxy = new java.util.HashMap<>((Map<String, Object>) counted.get("proxy"));
+        Map<String, Object> countMeta = new java.util.HashMap<>((Map<String, Object>) countProxy.get("meta"));
+        countMeta.put("request_type", "count_tokens");
+        countMeta.put("outcome", "complete");
+        countProxy.put("meta", countMeta);
+        counted.put("proxy", countProxy);
+        exchange.publish("r2", "ai", CompletableFuture.completedFuture(counted));
+        running.traces().flush();
+        assertThat(spans).hasSize(2);
+        SpanData error = spans.stream().filter(s -> "r1".equals(s.getAttributes().get(AiTraces.REQUEST_ID))).findFirst().orElseThrow();
+        assertThat(error.getAttributes().get(AiTraces.ERROR_TYPE)).isEqualTo("429");
+        assertThat(error.getStatus().getStatusCode()).isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
+        SpanData count = spans.stream().filter(s -> "r2".equals(s.getAttributes().get(AiTraces.REQUEST_ID))).findFirst().orElseThrow();
+        assertThat(count.getName()).isEqualTo("count_tokens claude-x");
+        assertThat(count.getStatus().getStatusCode()).isEqualTo(io.opentelemetry.api.trace.StatusCode.UNSET);
     }
 
     @Test
