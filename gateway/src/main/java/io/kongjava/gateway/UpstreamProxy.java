@@ -220,12 +220,12 @@ final class UpstreamProxy implements AutoCloseable {
             };
             response = UpstreamAttempts.execute(client, request, up.retries, state.tries, cancellation, next, outcomes);
         } catch (UpstreamAttempts.Failed failed) {
-            state.upstreamStatus = String.valueOf(failed.status());
             if (cancellation.cancelled()) {
                 LOG.log(Level.INFO, "the client closed the connection while waiting for " + host + ":" + port + "; the upstream call was cancelled");
                 state.responseStatus = 499; // nginx's status for a client that closed the request; nothing is sent
                 return;
             }
+            state.upstreamStatus = String.valueOf(failed.status());
             LOG.log(Level.ERROR, failed.getMessage());
             ResponseWriter.sendKongError(exchange, state, failed.status(), null);
             return;
@@ -239,7 +239,7 @@ final class UpstreamProxy implements AutoCloseable {
             int code = response.status;
             state.upstreamStatus = String.valueOf(code);
             if (!buffered) {
-                stream(exchange, state, response, startNanos, sentNanos);
+                stream(exchange, state, response, startNanos, sentNanos, cancellation);
                 return;
             }
             byte[] bytes = response.body.readAllBytes();
@@ -498,7 +498,8 @@ final class UpstreamProxy implements AutoCloseable {
      * The upstream response passed on as it arrives. Its headers go into {@code state.responseHeaders}, the one map that
      * the client's answer is written from and the log phase reads, with what plugins set on top.
      */
-    private void stream(HttpExchange exchange, KongRequest state, UpstreamClient.Response response, long startNanos, long sentNanos)
+    private void stream(HttpExchange exchange, KongRequest state, UpstreamClient.Response response, long startNanos, long sentNanos,
+                        UpstreamClient.Cancellation cancellation)
             throws IOException {
         Started started = startAnswer(exchange, state, response.status, response.headers, startNanos, sentNanos);
         long receiveStart = System.nanoTime();
@@ -534,7 +535,12 @@ final class UpstreamProxy implements AutoCloseable {
             if (upstreamBroke != null) {
                 // As nginx: the client must see that the answer is incomplete, not get a well-ended shorter one.
                 IOException cause = upstreamBroke;
-                LOG.log(Level.ERROR, () -> "the upstream's answer broke off after " + state.responseSize + " bytes: " + cause.getMessage());
+                if (cancellation.cancelled()) {
+                    LOG.log(Level.INFO, () -> "the client closed the connection after " + state.responseSize
+                            + " bytes of the answer; the upstream call was cancelled");
+                } else {
+                    LOG.log(Level.ERROR, () -> "the upstream's answer broke off after " + state.responseSize + " bytes: " + cause);
+                }
                 Abortable.abort(exchange);
             }
         }
