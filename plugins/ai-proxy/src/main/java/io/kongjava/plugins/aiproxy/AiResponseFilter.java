@@ -226,7 +226,7 @@ final class AiResponseFilter implements ResponseFilter {
                 // A count, not a consumption: kept apart so that nothing summing usage adds it.
                 meter.counted(message.path("input_tokens").asLong(0));
             } else {
-                meter.usage(message.get("usage"));
+                meter.finalUsage(message.get("usage"));
             }
             meter.responseModel(message.path("model").asText(null));
             meter.stopReason(message.path("stop_reason").asText(null));
@@ -308,7 +308,7 @@ final class AiResponseFilter implements ResponseFilter {
                     meter.token(delta.path("text").asText(delta.path("partial_json").asText(delta.path("thinking").asText(""))));
                 }
                 case "message_delta" -> {
-                    meter.usage(json.get("usage"));
+                    meter.finalUsage(json.get("usage"));
                     meter.stopReason(json.path("delta").path("stop_reason").asText(null));
                 }
                 case "message_stop" -> stopped = true;

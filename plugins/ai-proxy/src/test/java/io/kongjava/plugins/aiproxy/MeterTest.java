@@ -16,10 +16,21 @@ class MeterTest {
     void streamedCountsReplaceEachOtherInsteadOfAddingUp() throws Exception {
         Meter meter = new Meter(System.nanoTime(), 0);
         meter.usage(JSON.readTree("{\"input_tokens\":12,\"cache_creation_input_tokens\":100,\"cache_read_input_tokens\":2000,\"output_tokens\":1}"));
-        meter.usage(JSON.readTree("{\"output_tokens\":85}"));
+        meter.finalUsage(JSON.readTree("{\"output_tokens\":85}"));
 
         assertThat(meter.promptTokens()).isEqualTo(2112);
         assertThat(meter.completionTokens()).isEqualTo(85);
+    }
+
+    @Test
+    void aStreamCutBeforeItsFinalCountIsCountedByWhatItGeneratedNotByMessageStartsOne() throws Exception {
+        Meter meter = new Meter(System.nanoTime(), 0);
+        meter.usage(JSON.readTree("{\"input_tokens\":12,\"output_tokens\":1}"));
+        meter.token("Here is a fairly long answer that was cut");
+        assertThat(meter.completionTokens()).isEqualTo(11);
+
+        meter.finalUsage(JSON.readTree("{\"output_tokens\":9}"));
+        assertThat(meter.completionTokens()).as("the provider's own final count wins").isEqualTo(9);
     }
 
     @Test
