@@ -74,14 +74,9 @@ final class Analytics {
             meta.put("provider_name", PROVIDER);
             meta.put("request_model", UNSPECIFIED);
             meta.put("outcome", Outcome.ABANDONED.label);
-            Map<String, Object> usage = new LinkedHashMap<>();
-            usage.put("prompt_tokens", 0L);
-            usage.put("completion_tokens", 0L);
-            usage.put("total_tokens", 0L);
-            usage.put("cost", 0.0);
             Map<String, Object> proxy = new LinkedHashMap<>();
             proxy.put("meta", Collections.unmodifiableMap(meta));
-            proxy.put("usage", Collections.unmodifiableMap(usage));
+            proxy.put("usage", Collections.unmodifiableMap(zeroUsage()));
             block.put("proxy", Collections.unmodifiableMap(proxy));
         }
         block.put("redact_headers", List.copyOf(redactHeaders(config)));
@@ -96,14 +91,22 @@ final class Analytics {
             Meter meter = new Meter(startNanos, 0);
             meter.end();
             proxy.put("meta", meta(pluginId, requestModel, meter, stream ? "stream" : "oneshot", null, outcome, 0));
-            Map<String, Object> usage = new LinkedHashMap<>();
-            usage.put("prompt_tokens", 0L);
-            usage.put("completion_tokens", 0L);
-            usage.put("total_tokens", 0L);
-            usage.put("cost", 0.0);
-            proxy.put("usage", usage);
+            proxy.put("usage", zeroUsage());
         }
         return block(proxy, config);
+    }
+
+    /** The usage of a request that reached no provider: every field a measured one has, all zero. */
+    private static Map<String, Object> zeroUsage() {
+        Map<String, Object> usage = new LinkedHashMap<>();
+        usage.put("prompt_tokens", 0L);
+        usage.put("completion_tokens", 0L);
+        usage.put("total_tokens", 0L);
+        usage.put("cost", 0.0);
+        usage.put("time_per_token", 0.0);
+        usage.put("prompt_tokens_details", new LinkedHashMap<>());
+        usage.put("completion_tokens_details", new LinkedHashMap<>());
+        return usage;
     }
 
     /** The analytics block around {@code proxy} (left out when empty), with the headers the log must not show. */
