@@ -64,6 +64,7 @@ final class RelayPass {
     /** The client closed its connection while the pass ran: told by the server, on the watching thread. */
     private volatile boolean clientLeft;
     private volatile boolean ended;
+    private volatile boolean brokenOff;
     /** Ends the relay's own upstream call when the client leaves. */
     private final UpstreamClient.Cancellation cancellation = new UpstreamClient.Cancellation();
     private final Thread runner = Thread.currentThread();
@@ -106,8 +107,8 @@ final class RelayPass {
      * a blocking read or write of its HTTP client.
      */
     void clientLeft() {
-        if (ended) {
-            return;
+        if (ended || brokenOff) {
+            return; // the relay ended the answer itself: the connection closing after it is no client leaving
         }
         clientLeft = true;
         LOG.log(Level.INFO, () -> "relay: the client of request " + route.requestId + " closed its connection after " + sent
@@ -480,6 +481,7 @@ final class RelayPass {
      * an answer whose body filter failed: an answer ended properly would pass for whole, less what a filter held back.
      */
     private void breakOff() {
+        brokenOff = true;
         try {
             kong.getResponseBody().flush();
         } catch (IOException ignored) {

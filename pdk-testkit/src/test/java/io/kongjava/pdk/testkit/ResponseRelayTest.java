@@ -687,4 +687,39 @@ class ResponseRelayTest {
         serving.get(5, TimeUnit.SECONDS);
         assertThat(seen.toString()).doesNotContain("THREE");
     }
+
+    @Test
+    void aConnectionThatClosesBecauseTheRelayBrokeTheAnswerOffIsNoClientLeaving() throws Exception {
+        java.util.logging.Logger relayLog = java.util.logging.Logger.getLogger("io.kongjava.relay.RelayPass");
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord record) { lines.add(record.getMessage()); }
+            @Override public void flush() { }
+            @Override public void close() { }
+        };
+        relayLog.addHandler(capture);
+        try {
+            java.util.concurrent.atomic.AtomicReference<io.kongjava.http.InMemoryExchange> exchangeRef = new java.util.concurrent.atomic.AtomicReference<>();
+            ResponseFilter failing = new ResponseFilter() {
+                @Override public byte[] onChunk(byte[] chunk) {
+                    if (new String(chunk, StandardCharsets.UTF_8).contains("two")) {
+                        throw new IllegalStateException("cannot take two");
+                    }
+                    return chunk;
+                }
+                // the in-process gateway notices its client's connection close while the relay is still ending the pass
+                @Override public void onClose(StreamEnd end) { exchangeRef.get().clientLeft(); }
+            };
+            TestRun run = access(new Fragile(kong -> failing), request("req-in-memory-broken", "/events"));
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            try (var local = inMemory(run, "/svc/events", (status, headers, length) -> body)) {
+                exchangeRef.set(local);
+                relay.serve(local);
+            }
+            assertThat(lines).anySatisfy(line -> assertThat(line).contains("the response filter of fragile failed"))
+                    .noneSatisfy(line -> assertThat(line).contains("closed its connection"));
+        } finally {
+            relayLog.removeHandler(capture);
+        }
+    }
 }
