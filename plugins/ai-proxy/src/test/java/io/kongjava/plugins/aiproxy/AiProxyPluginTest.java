@@ -260,7 +260,7 @@ class AiProxyPluginTest {
         assertThat(aiBlock("refused-1").get("drop_headers")).isEqualTo(List.of(io.kongjava.relay.ResponseRelay.TICKET_HEADER));
         assertThat(meta.get("request_mode")).isEqualTo("oneshot");
         Map<?, ?> usage = (Map<?, ?>) ((Map<?, ?>) aiBlock("refused-1").get("proxy")).get("usage");
-        assertThat(usage.keySet()).as("the shape of a measured line's usage").containsExactly("prompt_tokens", "completion_tokens",
+        assertThat(List.<Object>copyOf(usage.keySet())).as("the shape of a measured line's usage").containsExactly("prompt_tokens", "completion_tokens",
                 "total_tokens", "cost", "time_per_token", "prompt_tokens_details", "completion_tokens_details");
 
         plugin(NATIVE).run(claudeCode("/anything/v1/messages", "{\"model\":\"other\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")
