@@ -5,7 +5,6 @@ import static io.kongjava.emulation.LuaValues.bytes;
 import static io.kongjava.emulation.LuaValues.emptyAsList;
 import static io.kongjava.emulation.LuaValues.encodeQuery;
 import static io.kongjava.emulation.LuaValues.first;
-import static io.kongjava.emulation.LuaValues.firstNonNull;
 import static io.kongjava.emulation.LuaValues.intArg;
 import static io.kongjava.emulation.LuaValues.json;
 import static io.kongjava.emulation.LuaValues.mapArg;
@@ -83,6 +82,46 @@ public final class PdkEmulator implements PdkHandler {
         }
     }
 
+    /** Whether the client's own address is in trusted_ips, so that its X-Forwarded-* headers count. */
+    private boolean trustedClient() {
+        return request.trustedIps.contains(request.clientIp);
+    }
+
+    /** An X-Forwarded-Host as Kong reads it: without user info or port, lower-cased. */
+    private static String forwardedHost(String header) {
+        String host = header.substring(header.indexOf('@') + 1);
+        int colon = host.indexOf(':');
+        return (colon >= 0 ? host.substring(0, colon) : host).toLowerCase(Locale.ROOT);
+    }
+
+    private int forwardedPort() {
+        if (trustedClient()) {
+            Integer port = port(request.header("x-forwarded-port"));
+            if (port != null) {
+                return port;
+            }
+            String host = request.header("x-forwarded-host");
+            if (host != null) {
+                host = host.substring(host.indexOf('@') + 1);
+                int colon = host.indexOf(':');
+                port = colon >= 0 ? port(host.substring(colon + 1)) : null;
+                if (port != null) {
+                    return port;
+                }
+            }
+        }
+        return request.port;
+    }
+
+    private static Integer port(String text) {
+        try {
+            int port = text == null ? -1 : Integer.parseInt(text.strip());
+            return port >= 1 && port <= 65535 ? port : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     /** Raises as Kong does when {@code function} is called outside its phases. */
     private void allowed(PdkFunction function) {
         Optional<String> refusal = function.refusalIn(phase);
@@ -109,15 +148,22 @@ public final class PdkEmulator implements PdkHandler {
             r.responseSource = "exit";
             return new PdkAnswer.Terminal();
         }
+        function.mistakeIn(args).ifPresent(mistake -> {
+            throw new LuaError(mistake); // as Kong's own argument checks raise
+        });
         Object value = switch (function) {
             // kong.request
             case REQUEST_GET_SCHEME -> r.scheme;
             case REQUEST_GET_HOST -> r.host;
             case REQUEST_GET_PORT -> (long) r.port;
-            case REQUEST_GET_FORWARDED_SCHEME -> firstNonNull(r.header("x-forwarded-proto"), r.scheme);
-            case REQUEST_GET_FORWARDED_HOST -> firstNonNull(r.header("x-forwarded-host"), r.host);
-            case REQUEST_GET_FORWARDED_PORT -> (long) r.port;
-            case REQUEST_GET_FORWARDED_PATH -> r.path;
+            // X-Forwarded-* count only from a trusted client (kong.conf's trusted_ips, none by default), as in Kong
+            case REQUEST_GET_FORWARDED_SCHEME -> trustedClient() && r.header("x-forwarded-proto") != null
+                    ? r.header("x-forwarded-proto").toLowerCase(Locale.ROOT) : r.scheme;
+            case REQUEST_GET_FORWARDED_HOST -> trustedClient() && r.header("x-forwarded-host") != null
+                    ? forwardedHost(r.header("x-forwarded-host")) : r.host;
+            case REQUEST_GET_FORWARDED_PORT -> (long) forwardedPort();
+            case REQUEST_GET_FORWARDED_PATH -> trustedClient() && r.header("x-forwarded-path") != null ? r.header("x-forwarded-path")
+                    : r.normalizedPath();
             case REQUEST_GET_FORWARDED_PREFIX -> r.strippedPrefix;
             case REQUEST_GET_HTTP_VERSION -> r.httpVersion == Math.rint(r.httpVersion) ? (Object) (long) r.httpVersion : (Object) r.httpVersion;
             case REQUEST_GET_METHOD -> r.method;
@@ -189,7 +235,7 @@ public final class PdkEmulator implements PdkHandler {
             case SERVICE_REQUEST_SET_SCHEME -> { r.upstream.scheme = string(args, 0); yield null; }
             case SERVICE_REQUEST_SET_PATH -> { r.upstream.path = string(args, 0); yield null; }
             case SERVICE_REQUEST_SET_RAW_QUERY -> { r.upstream.rawQuery = string(args, 0); yield null; }
-            case SERVICE_REQUEST_SET_METHOD -> { r.upstream.method = string(args, 0).toUpperCase(Locale.ROOT); yield null; }
+            case SERVICE_REQUEST_SET_METHOD -> { r.upstream.method = string(args, 0); yield null; }
             case SERVICE_REQUEST_SET_QUERY -> { r.upstream.rawQuery = encodeQuery(mapArg(args, 0)); yield null; }
             case SERVICE_REQUEST_CLEAR_QUERY_ARG -> { clearQueryArg(string(args, 0)); yield null; }
             case SERVICE_REQUEST_SET_HEADER -> { setHeader(r.upstream.headers, args); yield null; }

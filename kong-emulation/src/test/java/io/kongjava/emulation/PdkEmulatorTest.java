@@ -47,6 +47,39 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void forwardedHeadersCountOnlyFromATrustedClientAsInKong() {
+        request.clientIp = "192.0.2.9";
+        request.scheme = "http";
+        request.host = "gw.example";
+        request.port = 8000;
+        request.path = "/a";
+        request.addHeader("X-Forwarded-Proto", "HTTPS");
+        request.addHeader("X-Forwarded-Host", "user@Evil.example:8443");
+        request.addHeader("X-Forwarded-Path", "/admin");
+        assertThat(value("kong.request.get_forwarded_scheme")).as("Kong's default: nobody is trusted").isEqualTo("http");
+        assertThat(value("kong.request.get_forwarded_host")).isEqualTo("gw.example");
+        assertThat(value("kong.request.get_forwarded_port")).isEqualTo(8000L);
+        assertThat(value("kong.request.get_forwarded_path")).isEqualTo("/a");
+
+        request.trustedIps = IpRanges.parse(List.of("192.0.2.0/24"));
+        assertThat(value("kong.request.get_forwarded_scheme")).isEqualTo("https");
+        assertThat(value("kong.request.get_forwarded_host")).isEqualTo("evil.example");
+        assertThat(value("kong.request.get_forwarded_port")).isEqualTo(8443L);
+        assertThat(value("kong.request.get_forwarded_path")).isEqualTo("/admin");
+    }
+
+    @Test
+    void argumentsKongRaisesOnAreRaisedOn() {
+        assertThat(kong.answer("kong.service.request.set_method", List.of("get"))).isInstanceOfSatisfying(PdkAnswer.Raised.class,
+                raised -> assertThat(raised.message()).isEqualTo("invalid method: get"));
+        assertThat(kong.answer("kong.service.request.set_path", List.of("v1"))).isInstanceOf(PdkAnswer.Raised.class);
+        assertThat(kong.answer("kong.service.set_retries", List.of(40_000L))).isInstanceOfSatisfying(PdkAnswer.Raised.class,
+                raised -> assertThat(raised.message()).isEqualTo("retries must be an integer between 0 and 32767: given 40000"));
+        assertThat(kong.answer("kong.service.request.set_method", List.of("PATCH"))).isInstanceOf(PdkAnswer.Value.class);
+        assertThat(request.upstream.method).isEqualTo("PATCH");
+    }
+
+    @Test
     void isTrustedAnswersFromTrustedIps() {
         assertThat(value("kong.ip.is_trusted", "10.1.2.3")).as("Kong's default: no trusted IP").isEqualTo(false);
 

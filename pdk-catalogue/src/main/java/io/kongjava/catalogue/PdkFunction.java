@@ -144,17 +144,19 @@ public enum PdkFunction {
     SERVICE_SET_TARGET("kong.service.set_target", BALANCER, range(2, "port", 0, 65535)),
     SERVICE_SET_TARGET_RETRY_CALLBACK("kong.service.set_target_retry_callback", ACCESS_ONLY,
             notOffered("its argument is a Lua function, which cannot cross the socket")),
-    SERVICE_SET_RETRIES("kong.service.set_retries", ACCESS_ONLY),
-    SERVICE_SET_TIMEOUTS("kong.service.set_timeouts", ACCESS_ONLY),
+    SERVICE_SET_RETRIES("kong.service.set_retries", ACCESS_ONLY, range(1, "retries", 0, 32767)),
+    SERVICE_SET_TIMEOUTS("kong.service.set_timeouts", ACCESS_ONLY, range(1, "connect_timeout", 1, 2147483646),
+            range(2, "write_timeout", 1, 2147483646), range(3, "read_timeout", 1, 2147483646)),
     SERVICE_SET_TLS_VERIFY("kong.service.set_tls_verify", BALANCER),
     SERVICE_SET_TLS_VERIFY_DEPTH("kong.service.set_tls_verify_depth", BALANCER),
 
     // kong.service.request
     SERVICE_REQUEST_ENABLE_BUFFERING("kong.service.request.enable_buffering", SERVICE_REQUEST),
-    SERVICE_REQUEST_SET_SCHEME("kong.service.request.set_scheme", SERVICE_REQUEST),
-    SERVICE_REQUEST_SET_PATH("kong.service.request.set_path", SERVICE_REQUEST),
+    SERVICE_REQUEST_SET_SCHEME("kong.service.request.set_scheme", SERVICE_REQUEST, oneOf(1, "scheme", "http", "https")),
+    SERVICE_REQUEST_SET_PATH("kong.service.request.set_path", SERVICE_REQUEST, startsWith(1, "path", "/")),
     SERVICE_REQUEST_SET_RAW_QUERY("kong.service.request.set_raw_query", SERVICE_REQUEST),
-    SERVICE_REQUEST_SET_METHOD("kong.service.request.set_method", SERVICE_REQUEST),
+    SERVICE_REQUEST_SET_METHOD("kong.service.request.set_method", SERVICE_REQUEST, oneOf(1, "method", "GET", "HEAD", "PUT", "POST",
+            "DELETE", "OPTIONS", "MKCOL", "COPY", "MOVE", "PROPFIND", "PROPPATCH", "LOCK", "UNLOCK", "PATCH", "TRACE")),
     SERVICE_REQUEST_SET_QUERY("kong.service.request.set_query", SERVICE_REQUEST),
     SERVICE_REQUEST_CLEAR_QUERY_ARG("kong.service.request.clear_query_arg", SERVICE_REQUEST,
             notInTypings("added in Kong 3.9; the typings are of Kong 3.8")),
@@ -192,7 +194,7 @@ public enum PdkFunction {
     ENTERPRISE_EDITION_JWE_ENCRYPT("kong.enterprise_edition.jwe.encrypt", EVERY, notOffered("Kong Enterprise only"));
 
     /** Something the catalogue says about a function besides its name and phases. */
-    public sealed interface Trait permits Flag, Answer, ArgRange, Note {
+    public sealed interface Trait permits Flag, Answer, ArgRange, ArgText, Note {
     }
 
     public enum Flag implements Trait {
@@ -215,6 +217,21 @@ public enum PdkFunction {
     public record ArgRange(int position, String name, long min, long max) implements Trait {
     }
 
+    /**
+     * Kong raises unless string argument {@code position} is one of {@code values} (exactly, case included) or, with
+     * {@code prefix} set, starts with it: {@code set_method("get")} and {@code set_path("v1")} kill the phase.
+     */
+    public record ArgText(int position, String name, List<String> values, String prefix) implements Trait {
+        boolean accepts(String value) {
+            return prefix != null ? value.startsWith(prefix) : values.contains(value);
+        }
+
+        String mistake(String function, String value) {
+            return function + ": " + name + (prefix != null ? " must start with " + prefix : " must be one of " + String.join(", ", values))
+                    + ", got '" + value + "'";
+        }
+    }
+
     /** Why a function is missing from kong-pdk's typings, or why the Java PDK does not offer it. */
     public record Note(Kind kind, String why) implements Trait {
         public enum Kind { NOT_IN_TYPINGS, NOT_OFFERED }
@@ -229,6 +246,7 @@ public enum PdkFunction {
     private final boolean logSnapshot;
     private final boolean terminal;
     private final List<ArgRange> ranges;
+    private final List<ArgText> texts;
     private final Note note;
     private final boolean answeredFromInstanceConfig;
 
@@ -239,6 +257,7 @@ public enum PdkFunction {
         boolean snapshot = false;
         boolean ends = false;
         List<ArgRange> argRanges = new ArrayList<>();
+        List<ArgText> argTexts = new ArrayList<>();
         Note why = null;
         boolean fromConfig = false;
         for (Trait trait : traits) {
@@ -248,6 +267,7 @@ public enum PdkFunction {
                 case Flag f -> fromConfig = true;
                 case Answer a -> answeredBy = a.step();
                 case ArgRange r -> argRanges.add(r);
+                case ArgText t -> argTexts.add(t);
                 case Note n -> why = n;
             }
         }
@@ -255,6 +275,7 @@ public enum PdkFunction {
         this.logSnapshot = snapshot;
         this.terminal = ends;
         this.ranges = List.copyOf(argRanges);
+        this.texts = List.copyOf(argTexts);
         this.note = why;
         this.answeredFromInstanceConfig = fromConfig;
     }
@@ -342,6 +363,35 @@ public enum PdkFunction {
         return value;
     }
 
+    /**
+     * {@code value} when string argument {@code position} is one Kong takes; otherwise the mistake, refused before it
+     * reaches Kong (where it would kill the phase, and the event would wait for an answer that never comes).
+     */
+    public String checked(int position, String value) {
+        for (ArgText t : texts) {
+            if (t.position() == position && !t.accepts(value)) {
+                throw new IllegalArgumentException(t.mistake(kongName, value));
+            }
+        }
+        return value;
+    }
+
+    /** The first of Kong's rules that {@code args} (as they cross the wire) break, as a message; empty when none is. */
+    public Optional<String> mistakeIn(List<?> args) {
+        for (ArgRange r : ranges) {
+            if (r.position() <= args.size() && args.get(r.position() - 1) instanceof Number n
+                    && (n.longValue() < r.min() || n.longValue() > r.max() || n.doubleValue() != Math.floor(n.doubleValue()))) {
+                return Optional.of(r.name() + " must be an integer between " + r.min() + " and " + r.max() + ": given " + n);
+            }
+        }
+        for (ArgText t : texts) {
+            if (t.position() <= args.size() && args.get(t.position() - 1) instanceof String text && !t.accepts(text)) {
+                return Optional.of(t.prefix() != null ? t.name() + " must start with " + t.prefix() : "invalid " + t.name() + ": " + text);
+            }
+        }
+        return Optional.empty();
+    }
+
     /** {@link #checked(int, long)} for an int argument. */
     public int checked(int position, int value) {
         checked(position, (long) value);
@@ -381,6 +431,14 @@ public enum PdkFunction {
 
     private static ArgRange range(int position, String name, long min, long max) {
         return new ArgRange(position, name, min, max);
+    }
+
+    private static ArgText oneOf(int position, String name, String... values) {
+        return new ArgText(position, name, List.of(values), null);
+    }
+
+    private static ArgText startsWith(int position, String name, String prefix) {
+        return new ArgText(position, name, List.of(), prefix);
     }
 
     private static Note notOffered(String why) {

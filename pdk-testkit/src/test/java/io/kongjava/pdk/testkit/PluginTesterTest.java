@@ -75,6 +75,39 @@ class PluginTesterTest {
     }
 
     @Test
+    void anAccessPhaseThatThrowsEndsTheRequestWith500AsThePluginServerDoes() throws Exception {
+        TestRun run = PluginTester.of(new Throwing()).configJson("{}").run(TestRequest.get("http://localhost/x")
+                .upstreamResponse(200, Map.of(), "from the upstream"), Phase.ACCESS, Phase.RESPONSE, Phase.LOG);
+
+        assertThat(run.failures()).singleElement().satisfies(failure -> assertThat(failure.phase()).isEqualTo(Phase.ACCESS));
+        assertThat(run.exit()).hasValueSatisfying(exit -> assertThat(exit.status()).isEqualTo(500));
+        assertThat(run.phasesRun()).containsExactly(Phase.ACCESS, Phase.LOG);
+        assertThat(run.logs()).anySatisfy(line -> assertThat(line.message()).contains("plugin throwing failed in access")
+                .contains("IllegalStateException: the plugin's bug"));
+    }
+
+    /** A plugin with a bug in access. */
+    @KongPlugin.Info(name = "throwing", version = "1.0.0", priority = 1)
+    static final class Throwing implements KongPlugin<Throwing.Config> {
+        record Config() {
+        }
+
+        @Override
+        public void access(Kong kong, Config config) {
+            throw new IllegalStateException("the plugin's bug");
+        }
+
+        @Override
+        public void response(Kong kong, Config config) throws PdkException {
+            kong.response().setHeader("x-response-ran", "yes");
+        }
+
+        @Override
+        public void log(Kong kong, Config config) {
+        }
+    }
+
+    @Test
     void aFieldThePluginsSchemaDoesNotHaveIsRefusedAsKongRefusesIt() {
         assertThatThrownBy(() -> PluginTester.of(new KeyCheck()).configJson("{\"header\":\"x-api\",\"heder\":\"x-typo\"}"))
                 .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.errors()).containsExactly(Map.entry("heder", "unknown field")));

@@ -22,11 +22,12 @@ record BridgedService(Calls calls, ServiceRequest request, ServiceResponse respo
         calls.run(PdkFunction.SERVICE_SET_TARGET, required(host, "host"), PdkFunction.SERVICE_SET_TARGET.checked(2, port));
     }
 
-    @Override public void setRetries(int retries) throws PdkException { calls.run(PdkFunction.SERVICE_SET_RETRIES, retries); }
+    @Override public void setRetries(int retries) throws PdkException { calls.run(PdkFunction.SERVICE_SET_RETRIES, PdkFunction.SERVICE_SET_RETRIES.checked(1, retries)); }
 
     @Override
     public void setTimeouts(int connectTimeoutMs, int writeTimeoutMs, int readTimeoutMs) throws PdkException {
-        calls.run(PdkFunction.SERVICE_SET_TIMEOUTS, connectTimeoutMs, writeTimeoutMs, readTimeoutMs);
+        PdkFunction f = PdkFunction.SERVICE_SET_TIMEOUTS;
+        calls.run(f, f.checked(1, connectTimeoutMs), f.checked(2, writeTimeoutMs), f.checked(3, readTimeoutMs));
     }
 
     @Override public boolean setTlsVerify(boolean on) throws PdkException { return calls.succeeded(PdkFunction.SERVICE_SET_TLS_VERIFY, on); }

@@ -15,10 +15,10 @@ import java.util.Map;
 record BridgedServiceRequest(Calls calls) implements ServiceRequest {
 
     @Override public void enableBuffering() throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_ENABLE_BUFFERING); }
-    @Override public void setScheme(String scheme) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_SCHEME, required(scheme, "scheme")); }
-    @Override public void setPath(String path) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_PATH, required(path, "path")); }
+    @Override public void setScheme(String scheme) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_SCHEME, PdkFunction.SERVICE_REQUEST_SET_SCHEME.checked(1, required(scheme, "scheme"))); }
+    @Override public void setPath(String path) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_PATH, PdkFunction.SERVICE_REQUEST_SET_PATH.checked(1, required(path, "path"))); }
     @Override public void setRawQuery(String query) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_RAW_QUERY, required(query, "query")); }
-    @Override public void setMethod(String method) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_METHOD, required(method, "method")); }
+    @Override public void setMethod(String method) throws PdkException { calls.run(PdkFunction.SERVICE_REQUEST_SET_METHOD, PdkFunction.SERVICE_REQUEST_SET_METHOD.checked(1, required(method, "method"))); }
 
     @Override
     public void setQuery(Map<String, List<String>> args) throws PdkException {

@@ -392,6 +392,18 @@ class KongPdkTest {
         }
 
         @Test
+        void argumentsKongRaisesOnAreRefusedBeforeTheyAreSent() {
+            assertThatThrownBy(() -> kong.service().setRetries(40_000)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("kong.service.set_retries: retries must be between 0 and 32767, got 40000");
+            assertThatThrownBy(() -> kong.service().setTimeouts(0, 1000, 1000)).hasMessageContaining("connect_timeout must be between 1");
+            assertThatThrownBy(() -> kong.service().request().setMethod("get")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("kong.service.request.set_method: method must be one of GET, HEAD, PUT, POST");
+            assertThatThrownBy(() -> kong.service().request().setScheme("ftp")).hasMessageContaining("scheme must be one of http, https");
+            assertThatThrownBy(() -> kong.service().request().setPath("v1/messages")).hasMessageContaining("path must start with /");
+            assertThat(bridge.calls()).as("nothing reached Kong, whose error would kill the phase").isEmpty();
+        }
+
+        @Test
         void upstreamResponse() throws PdkException {
             bridge.answer("kong.service.response.get_status", 200L)
                     .answer("kong.service.response.get_header", "application/json")
