@@ -80,6 +80,15 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void getBodyOfABodyNginxKeptInAFileIsNilUnlessAFileSizeIsGivenAsInKong() {
+        request.addHeader("Content-Type", "application/json");
+        request.body = ("{\"pad\":\"" + "x".repeat(10_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+        assertThat(value("kong.request.get_body")).as("over client_body_buffer_size (8 KiB)").isNull();
+        assertThat(value("kong.request.get_body", "application/json", 100L, 0L)).isInstanceOf(Map.class);
+        assertThat(value("kong.request.get_body", "application/json", 100L, 5_000L)).as("over the file size given").isNull();
+    }
+
+    @Test
     void isTrustedAnswersFromTrustedIps() {
         assertThat(value("kong.ip.is_trusted", "10.1.2.3")).as("Kong's default: no trusted IP").isEqualTo(false);
 

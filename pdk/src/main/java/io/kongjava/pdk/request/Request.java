@@ -99,11 +99,17 @@ public interface Request {
 
     /**
      * {@code kong.request.get_body()}: the body parsed by Kong according to its Content-Type (JSON, form,
-     * multipart): a {@code Map}, a {@code List} or text; empty when Kong cannot parse it.
+     * multipart): a {@code Map}, a {@code List} or text; empty when Kong cannot parse it. Empty too, as in Kong, for a
+     * body larger than {@code client_body_buffer_size} (8 KiB by default), which nginx keeps in a file that Kong's
+     * {@code get_body} reads only when given {@code max_allowed_file_size}: use
+     * {@link #getBody(String, int, long) getBody(null, 100, 0)} for a body of any size.
      */
     Optional<Object> getBody() throws PdkException;
 
-    /** {@code kong.request.get_body(mimetype)}: parses as {@code mimetype} whatever the Content-Type says. */
+    /**
+     * {@code kong.request.get_body(mimetype)}: parses as {@code mimetype} whatever the Content-Type says; empty for
+     * a body over {@code client_body_buffer_size}, as {@link #getBody()}.
+     */
     Optional<Object> getBody(String mimetype) throws PdkException;
 
     /**
