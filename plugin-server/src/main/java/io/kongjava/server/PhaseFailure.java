@@ -10,7 +10,8 @@ import java.util.List;
  * (it fails open: an auth plugin's bug lets the request through unauthenticated), and it writes the plugin server's own
  * output into error.log at info, under the default log_level notice: nobody sees it. A Lua plugin's error ends the
  * request with Kong's 500 instead. So the server does what a Lua plugin's error does: it writes the failure into Kong's
- * error.log with {@code kong.log.err} and, in rewrite and access, ends the request with {@code kong.response.error(500)}.
+ * error.log with {@code kong.log.err} and, in rewrite, access and response, ends the request with
+ * {@code kong.response.error(500)}: a plugin that redacts the buffered answer must not let it through because it failed.
  */
 final class PhaseFailure {
 
@@ -19,7 +20,7 @@ final class PhaseFailure {
     private PhaseFailure() {
     }
 
-    /** Reports {@code failure} to Kong through the event, and ends the request in rewrite and access; the event may be gone. */
+    /** Reports {@code failure} to Kong through the event, and ends the request in rewrite, access and response; the event may be gone. */
     static void answer(EventBridge event, String plugin, String phase, Throwable failure) {
         if (event.ended()) {
             return;
@@ -27,7 +28,7 @@ final class PhaseFailure {
         String line = "plugin " + plugin + " failed in " + phase + ": " + failure;
         try {
             event.call(PdkFunction.LOG_ERR.kongName(), List.of(line));
-            if ("rewrite".equals(phase) || "access".equals(phase)) {
+            if ("rewrite".equals(phase) || "access".equals(phase) || "response".equals(phase)) {
                 event.callTerminal(PdkFunction.RESPONSE_ERROR.kongName(), List.of(500L));
             }
         } catch (PdkException | RuntimeException e) {

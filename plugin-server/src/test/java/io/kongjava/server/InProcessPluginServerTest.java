@@ -86,6 +86,33 @@ public class InProcessPluginServerTest {
         assertThat(outcome).isEqualTo(new EventOutcome.Raised(1, "kong.request.get_headers", "bad argument #1"));
     }
 
+    /** Redacts the buffered answer in its response phase, and has a bug there. */
+    @io.kongjava.pdk.KongPlugin.Info(name = "test-redactor", version = "1.0.0", priority = 5)
+    public static final class FailingRedactor implements io.kongjava.pdk.KongPlugin<FailingRedactor.Config> {
+        public record Config() {
+        }
+
+        @Override
+        public void response(io.kongjava.pdk.Kong kong, Config config) {
+            throw new IllegalStateException("redaction bug on purpose");
+        }
+    }
+
+    @Test
+    void aPluginThatThrowsInResponseEndsTheRequestWithKongs500RatherThanLetTheAnswerThrough() throws Exception {
+        try (InProcessPluginServer redacting = new InProcessPluginServer(PluginCatalog.of(List.of(new FailingRedactor())),
+                ProcessRequestExchange.shared(), Duration.ofMinutes(10))) {
+            List<String> calls = new ArrayList<>();
+            EventOutcome outcome = new KongPluginInstances(redacting).runPhase(
+                    new PluginEntity("6a1f0000-0000-4000-8000-000000000009", "test-redactor", Map.of(), 1), "response", (method, args) -> {
+                        calls.add(method + args);
+                        return method.equals("kong.response.error") ? new PdkAnswer.Terminal() : PdkAnswer.value(null);
+                    });
+            assertThat(outcome).isEqualTo(new EventOutcome.Terminated(2, "kong.response.error"));
+            assertThat(calls).last().isEqualTo("kong.response.error[500]");
+        }
+    }
+
     @Test
     void aPluginThatThrowsInAccessEndsTheRequestWithKongs500AsItWouldOverTheSocket() throws Exception {
         List<String> calls = new ArrayList<>();

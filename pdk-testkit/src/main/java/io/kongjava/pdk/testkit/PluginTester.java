@@ -219,7 +219,7 @@ public final class PluginTester<C extends Record> {
 
     /**
      * What the plugin server does when a phase throws (its PhaseFailure): the failure goes to Kong's error log with
-     * {@code kong.log.err}, and in rewrite and access the request ends with {@code kong.response.error(500)}, so the
+     * {@code kong.log.err}, and in rewrite, access and response the request ends with {@code kong.response.error(500)}, so the
      * test sees the 500 the client would get and the later phases do not run.
      */
     private void answerFailure(PdkEmulator emulator, KongRequest state, Phase phase, Throwable failure) {
@@ -228,7 +228,7 @@ public final class PluginTester<C extends Record> {
         }
         emulator.answer(io.kongjava.catalogue.PdkFunction.LOG_ERR.kongName(),
                 List.of("plugin " + descriptor.name() + " failed in " + phase.kongName() + ": " + failure));
-        if (phase == Phase.REWRITE || phase == Phase.ACCESS) {
+        if (phase == Phase.REWRITE || phase == Phase.ACCESS || phase == Phase.RESPONSE) {
             emulator.answer(io.kongjava.catalogue.PdkFunction.RESPONSE_ERROR.kongName(), List.of(500L));
         }
     }
