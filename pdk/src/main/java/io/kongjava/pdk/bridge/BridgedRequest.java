@@ -64,8 +64,8 @@ record BridgedRequest(Calls calls) implements Request {
     @Override public Map<String, List<String>> getQuery() throws PdkException { return calls.multimap(PdkFunction.REQUEST_GET_QUERY); }
     @Override public Map<String, List<String>> getQuery(int maxArgs) throws PdkException { return calls.multimap(PdkFunction.REQUEST_GET_QUERY, PdkFunction.REQUEST_GET_QUERY.checked(1, maxArgs)); }
     @Override public Optional<String> getHeader(String name) throws PdkException { return calls.firstText(PdkFunction.REQUEST_GET_HEADER, required(name, "name")); }
-    @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap(PdkFunction.REQUEST_GET_HEADERS); }
-    @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap(PdkFunction.REQUEST_GET_HEADERS, PdkFunction.REQUEST_GET_HEADERS.checked(1, maxHeaders)); }
+    @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.headers(PdkFunction.REQUEST_GET_HEADERS); }
+    @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.headers(PdkFunction.REQUEST_GET_HEADERS, PdkFunction.REQUEST_GET_HEADERS.checked(1, maxHeaders)); }
     @Override public byte[] getRawBody() throws PdkException { return getRawBody(0); }
 
     @Override

@@ -18,8 +18,8 @@ record BridgedResponse(Calls calls) implements Response {
 
     @Override public int getStatus() throws PdkException { return calls.intValue(PdkFunction.RESPONSE_GET_STATUS); }
     @Override public Optional<String> getHeader(String name) throws PdkException { return calls.firstText(PdkFunction.RESPONSE_GET_HEADER, required(name, "name")); }
-    @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap(PdkFunction.RESPONSE_GET_HEADERS); }
-    @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap(PdkFunction.RESPONSE_GET_HEADERS, PdkFunction.RESPONSE_GET_HEADERS.checked(1, maxHeaders)); }
+    @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.headers(PdkFunction.RESPONSE_GET_HEADERS); }
+    @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.headers(PdkFunction.RESPONSE_GET_HEADERS, PdkFunction.RESPONSE_GET_HEADERS.checked(1, maxHeaders)); }
     @Override public String getSource() throws PdkException { return calls.text(PdkFunction.RESPONSE_GET_SOURCE); }
     @Override public void setStatus(int status) throws PdkException { calls.run(PdkFunction.RESPONSE_SET_STATUS, PdkFunction.RESPONSE_SET_STATUS.checked(1, status)); }
     @Override public void setHeader(String name, String value) throws PdkException { calls.run(PdkFunction.RESPONSE_SET_HEADER, required(name, "name"), required(value, "value")); }

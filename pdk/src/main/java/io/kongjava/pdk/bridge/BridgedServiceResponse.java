@@ -14,8 +14,8 @@ record BridgedServiceResponse(Calls calls) implements ServiceResponse {
 
     @Override public int getStatus() throws PdkException { return calls.intValue(PdkFunction.SERVICE_RESPONSE_GET_STATUS); }
     @Override public Optional<String> getHeader(String name) throws PdkException { return calls.firstText(PdkFunction.SERVICE_RESPONSE_GET_HEADER, required(name, "name")); }
-    @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.multimap(PdkFunction.SERVICE_RESPONSE_GET_HEADERS); }
-    @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.multimap(PdkFunction.SERVICE_RESPONSE_GET_HEADERS, PdkFunction.SERVICE_RESPONSE_GET_HEADERS.checked(1, maxHeaders)); }
+    @Override public Map<String, List<String>> getHeaders() throws PdkException { return calls.headers(PdkFunction.SERVICE_RESPONSE_GET_HEADERS); }
+    @Override public Map<String, List<String>> getHeaders(int maxHeaders) throws PdkException { return calls.headers(PdkFunction.SERVICE_RESPONSE_GET_HEADERS, PdkFunction.SERVICE_RESPONSE_GET_HEADERS.checked(1, maxHeaders)); }
     @Override public byte[] getRawBody() throws PdkException { return calls.bytes(PdkFunction.SERVICE_RESPONSE_GET_RAW_BODY); }
     @Override public Optional<Object> getBody() throws PdkException { return calls.value(PdkFunction.SERVICE_RESPONSE_GET_BODY); }
 

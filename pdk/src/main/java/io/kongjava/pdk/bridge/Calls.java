@@ -239,6 +239,20 @@ final class Calls {
         return m;
     }
 
+    /**
+     * Headers as Kong's table gives them to a Lua plugin: looked up whatever the case, and with {@code _} for
+     * {@code -} ({@code get("Content-Type")}, {@code get("x_api_key")}); read-only, in name order.
+     */
+    Map<String, List<String>> headers(PdkFunction method, Object... args) throws PdkException {
+        java.util.TreeMap<String, List<String>> headers = new java.util.TreeMap<>(HEADER_NAMES);
+        headers.putAll(multimap(method, args));
+        return java.util.Collections.unmodifiableMap(headers);
+    }
+
+    /** Header names compared as Kong's header tables look them up. */
+    static final java.util.Comparator<String> HEADER_NAMES = java.util.Comparator.comparing(
+            (String name) -> name.replace('_', '-'), String.CASE_INSENSITIVE_ORDER);
+
     byte[] bytes(PdkFunction method, Object... args) throws PdkException {
         Object v = call(method, args);
         if (v == null) {

@@ -73,7 +73,10 @@ public interface Request {
     /** {@code kong.request.get_header(name)}: the first value; empty when absent. */
     Optional<String> getHeader(String name) throws PdkException;
 
-    /** {@code kong.request.get_headers()}: every header (Kong's default limit: 100). */
+    /**
+     * {@code kong.request.get_headers()}: every header (Kong's default limit: 100), looked up as Kong's table is:
+     * whatever the case, {@code _} for {@code -}.
+     */
     Map<String, List<String>> getHeaders() throws PdkException;
 
     /** {@code kong.request.get_headers(max_headers)}. */
