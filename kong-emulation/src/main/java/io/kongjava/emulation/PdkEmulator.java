@@ -187,7 +187,11 @@ public final class PdkEmulator implements PdkHandler {
             case CLIENT_GET_FORWARDED_IP -> r.forwardedIp();
             case CLIENT_GET_PORT, CLIENT_GET_FORWARDED_PORT -> (long) r.clientPort;
             case CLIENT_GET_CREDENTIAL -> r.credential;
-            case CLIENT_GET_CONSUMER, CLIENT_LOAD_CONSUMER -> r.consumer;
+            case CLIENT_GET_CONSUMER -> r.consumer;
+            // Kong looks the consumer up in its database by id (or username): here only the request's own is known
+            case CLIENT_LOAD_CONSUMER -> r.consumer != null && (string(args, 0).equals(r.consumer.get("id"))
+                    || args.size() > 1 && Boolean.TRUE.equals(args.get(1)) && string(args, 0).equals(r.consumer.get("username")))
+                    ? r.consumer : null;
             case CLIENT_AUTHENTICATE -> {
                 r.consumer = mapOrNull(args, 0);
                 r.credential = mapOrNull(args, 1);
@@ -445,7 +449,7 @@ public final class PdkEmulator implements PdkHandler {
         byte[] bytes;
         if (body instanceof Map<?, ?> || body instanceof List<?>) {
             bytes = json(body).getBytes(StandardCharsets.UTF_8);
-            headers.put("content-type", List.of("application/json; charset=utf-8"));
+            headers.putIfAbsent("content-type", List.of("application/json; charset=utf-8")); // Kong keeps one given
         } else {
             bytes = body == null ? new byte[0] : bytes(body);
         }

@@ -89,6 +89,21 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void anExitWithATableKeepsTheContentTypeItWasGivenAsKongDoes() {
+        kong.answer("kong.response.exit", List.of(403L, Map.of("error", "no"), Map.of("Content-Type", "application/problem+json")));
+        assertThat(request.exit.headers().get("content-type")).isEqualTo(List.of("application/problem+json"));
+    }
+
+    @Test
+    void loadConsumerFindsOnlyTheConsumerItIsAskedFor() {
+        request.consumer = Map.of("id", "c-1", "username", "ann");
+        assertThat(value("kong.client.load_consumer", "c-1")).isEqualTo(request.consumer);
+        assertThat(value("kong.client.load_consumer", "ann", true)).isEqualTo(request.consumer);
+        assertThat(value("kong.client.load_consumer", "c-2")).isNull();
+        assertThat(value("kong.client.load_consumer", "ann")).as("by id unless asked by username").isNull();
+    }
+
+    @Test
     void isTrustedAnswersFromTrustedIps() {
         assertThat(value("kong.ip.is_trusted", "10.1.2.3")).as("Kong's default: no trusted IP").isEqualTo(false);
 

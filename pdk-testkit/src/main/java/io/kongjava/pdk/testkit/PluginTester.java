@@ -169,12 +169,15 @@ public final class PluginTester<C extends Record> {
         KongRequest state = request.toKongRequest();
         PdkEmulator emulator = new PdkEmulator(state);
         emulator.phase(Phase.ACCESS.kongName());
-        Kong kong = KongPdk.over(new InProcessBridge(emulator));
+        InProcessBridge bridge = new InProcessBridge(emulator);
+        Kong kong = KongPdk.over(bridge);
         Phase.ACCESS.invoke(plugin, kong, config);
         if (state.exit != null) {
             return java.util.Optional.empty();
         }
         java.util.Optional<io.kongjava.pdk.filter.ResponseFilter> filter = filtering.responseFilter(kong, config);
+        // as under the server, where the event is over while the answer streams: a filter cannot call the PDK
+        bridge.end("the access phase is over; a response filter runs after it");
         return filter == null || state.exit != null ? java.util.Optional.empty() : filter.map(FilterTester::of);
     }
 
@@ -212,6 +215,8 @@ public final class PluginTester<C extends Record> {
             } catch (Exception | AssertionError e) {
                 failures.add(new TestRun.Failure(phase, e));
                 answerFailure(emulator, state, phase, e);
+            } finally {
+                bridge.end("the " + phase.kongName() + " phase is over"); // as the server's event: later calls fail
             }
         }
         return new TestRun(state, emulator.calls(), failures, ran);
@@ -291,6 +296,12 @@ public final class PluginTester<C extends Record> {
                 throw new PdkException(method, "Kong raised: " + raised.message());
             }
             endedBy = method + " was called";
+        }
+
+        void end(String why) {
+            if (endedBy == null) {
+                endedBy = why;
+            }
         }
 
         private void checkOpen(String method) throws PdkException {

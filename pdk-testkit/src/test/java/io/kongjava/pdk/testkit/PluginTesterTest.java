@@ -86,6 +86,32 @@ class PluginTesterTest {
                 .contains("IllegalStateException: the plugin's bug"));
     }
 
+    @Test
+    void aResponseFilterCannotCallThePdkOnceTheAccessPhaseIsOverAsUnderTheServer() throws Exception {
+        FilterTester tester = PluginTester.of(new PdkInFilter()).configJson("{}")
+                .responseFilter(TestRequest.get("http://localhost/x")).orElseThrow();
+        tester.headers(200, Map.of());
+        assertThatThrownBy(() -> tester.chunk("data")).isInstanceOf(PdkException.class).hasMessageContaining("the access phase is over");
+    }
+
+    /** Keeps the access phase's Kong for its filter: a mistake the kit must show. */
+    @KongPlugin.Info(name = "pdk-in-filter", version = "1.0.0", priority = 1)
+    static final class PdkInFilter implements KongPlugin<PdkInFilter.Config>, io.kongjava.pdk.filter.FiltersResponse<PdkInFilter.Config> {
+        record Config() {
+        }
+
+        @Override
+        public java.util.Optional<io.kongjava.pdk.filter.ResponseFilter> responseFilter(Kong kong, Config config) {
+            return java.util.Optional.of(new io.kongjava.pdk.filter.ResponseFilter() {
+                @Override
+                public byte[] onChunk(byte[] chunk) throws Exception {
+                    kong.log().info("chunk");
+                    return chunk;
+                }
+            });
+        }
+    }
+
     /** A plugin with a bug in access. */
     @KongPlugin.Info(name = "throwing", version = "1.0.0", priority = 1)
     static final class Throwing implements KongPlugin<Throwing.Config> {
