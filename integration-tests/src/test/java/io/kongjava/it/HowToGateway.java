@@ -29,10 +29,10 @@ final class HowToGateway implements AutoCloseable {
     static final String PINNED_MODEL = "claude-opus-5-5";
     /**
      * The {@code /broken} route's java-ai-proxy has this (deprecated) upstream_path: Kong's schema takes any string,
-     * but no URL can be built from it, so the access phase throws for every request there. It stands for any
-     * unexpected exception in access; its Service URL is the fake, where a fail-open would show.
+     * but no URL can be built from a malformed percent escape, so the access phase throws for every request there. It
+     * stands for any unexpected exception in access; its Service URL is the fake, where a fail-open would show.
      */
-    static final String BROKEN_UPSTREAM_PATH = "/v1/messages with a space";
+    static final String BROKEN_UPSTREAM_PATH = "/v1/messages%zz";
     /**
      * A plugin server started with this environment cannot start java-ai-proxy's relay: KONG_JAVA_OPTS (the
      * launcher's documented JVM options) puts the relay on a loopback port this test JVM holds for its whole life,

@@ -58,7 +58,7 @@ class ResponseFilterFailureHarnessTest {
     }
 
     @Test
-    void aFilterThatThrowsMidStreamEndsTheResponseAndTheLogLineSaysSo() throws Exception {
+    void aFilterThatThrowsMidStreamBreaksTheResponseOffAndTheLogLineSaysSo() throws Exception {
         KongHarness.assumeAvailable();
         Path plugins = pluginsDirectory();
         String server = KongHarness.pluginServer() + " --plugins-directory " + plugins;
@@ -68,14 +68,20 @@ class ResponseFilterFailureHarnessTest {
                      new KongHarness.Plugin("java-file-log", "{\"path\": \"@RUN_DIR@/lines.json\"}", server + " --dump-plugin-info java-file-log")),
                      anthropic.url(), 1, java.util.Map.of(), List.of("--plugins-directory", plugins.toString()))) {
             anthropic.enqueue(Reply.text("one two three " + MARKER + " four five").eventDelay(Duration.ofMillis(20)));
-            HttpResponse<String> streamed = HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(URI.create(harness.proxyUrl() + "/v1/messages"))
+            HttpResponse<java.io.InputStream> streamed = HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(URI.create(harness.proxyUrl() + "/v1/messages"))
                     .header("content-type", "application/json").header("x-api-key", "sk-any").header("anthropic-version", "2023-06-01")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"max_tokens\":9,\"stream\":true,"
-                            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(), HttpResponse.BodyHandlers.ofString())
+                            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(), HttpResponse.BodyHandlers.ofInputStream())
                     .get(30, TimeUnit.SECONDS);
 
             assertThat(streamed.statusCode()).isEqualTo(200);
-            assertThat(streamed.body()).contains("message_start").doesNotContain(MARKER).doesNotContain("four");
+            // what passed the filter, then no proper end: through Kong's nginx too, the answer is seen incomplete
+            java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+            try (java.io.InputStream body = streamed.body()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> body.transferTo(received)).isInstanceOf(java.io.IOException.class);
+            }
+            assertThat(received.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("message_start").doesNotContain(MARKER)
+                    .doesNotContain("four");
             JsonNode line = logLine(harness, streamed.headers().firstValue("x-kong-request-id").orElseThrow());
             assertThat(line.path("relay").path("outcome").asText()).isEqualTo("filter_failed");
             assertThat(line.path("relay").path("failed_filter").asText()).isEqualTo("it-failing-filter");
