@@ -71,12 +71,30 @@ record BridgedRequest(Calls calls) implements Request {
     @Override
     public byte[] getRawBody(long maxAllowedFileSize) throws PdkException {
         long max = PdkFunction.REQUEST_GET_RAW_BODY.checked(1, maxAllowedFileSize);
+        if (max > 0) {
+            // a body that says it is too big is refused before Kong sends it over the socket (Kong's own
+            // client_max_body_size is unlimited by default)
+            Optional<String> length = calls.firstText(PdkFunction.REQUEST_GET_HEADER, "Content-Length");
+            long declared = length.map(BridgedRequest::declaredLength).orElse(-1L);
+            if (declared > max) {
+                throw new PdkException(PdkFunction.REQUEST_GET_RAW_BODY.kongName(), "request body too big: Content-Length "
+                        + declared + " > " + max + " bytes");
+            }
+        }
         // 0: no limit. Kong's nil for a spooled body over a limit would kill the phase unanswered, so the limit is applied here.
         byte[] body = calls.bytes(PdkFunction.REQUEST_GET_RAW_BODY, 0L);
         if (max > 0 && body.length > max) {
             throw new PdkException(PdkFunction.REQUEST_GET_RAW_BODY.kongName(), "request body too big: " + body.length + " > " + max + " bytes");
         }
         return body;
+    }
+
+    private static long declaredLength(String header) {
+        try {
+            return Long.parseLong(header.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     @Override public Optional<Object> getBody() throws PdkException { return calls.value(PdkFunction.REQUEST_GET_BODY); }

@@ -93,8 +93,10 @@ public interface Request {
      * The body if it is at most {@code maxAllowedFileSize} bytes ({@code 0} = no limit). Kong's own
      * {@code get_raw_body(max)} applies the limit only to a body nginx buffered to a file, and its answer to a larger
      * one (nil) cannot cross its plugin-server bridge: the phase dies and Kong answers 500 without telling the plugin.
-     * So this asks Kong for the body without a limit ({@code client_max_body_size} still bounds it) and applies the
-     * limit here, to any body, where the plugin can answer it (with a 413, say).
+     * So this asks Kong for the body without a limit and applies the limit here, to any body, where the plugin can
+     * answer it (with a 413, say). A body whose {@code Content-Length} is over the limit is refused before Kong sends
+     * it (one more call); a chunked one crosses the socket whole first, bounded only by Kong's
+     * {@code client_max_body_size}, which is unlimited by default.
      *
      * @throws PdkException when the body is larger than the limit, or Kong could not give it
      */

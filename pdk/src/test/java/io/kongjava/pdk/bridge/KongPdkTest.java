@@ -144,6 +144,15 @@ class KongPdkTest {
         }
 
         @Test
+        void aBodyThatSaysItIsOverTheLimitIsRefusedBeforeKongSendsIt() {
+            bridge.answer("kong.request.get_header", "5000000");
+
+            assertThatThrownBy(() -> kong.request().getRawBody(10_000)).isInstanceOf(PdkException.class)
+                    .hasMessage("kong.request.get_raw_body: request body too big: Content-Length 5000000 > 10000 bytes");
+            assertThat(bridge.calls()).containsExactly(Call.of("kong.request.get_header", "Content-Length"));
+        }
+
+        @Test
         void rawBodyThatKongCouldNotReadIsAnError() {
             assertThatThrownBy(() -> kong.request().getRawBody(10))
                     .isInstanceOf(PdkException.class)
