@@ -58,7 +58,7 @@ final class AdvancedFilter implements ResponseFilter, CallsUpstream {
      * headers, which may carry the client's own credentials) is not used.
      */
     @Override
-    public void callUpstream(UpstreamRequest request, UpstreamAnswer answer) {
+    public void callUpstream(UpstreamRequest request, UpstreamAnswer answer) throws IOException {
         Attempts.Result result = null;
         try {
             result = attempts.serve(accepted.request(), accepted.eligible(), hashKey, new RelaySink(answer), startNanos);
@@ -68,6 +68,9 @@ final class AdvancedFilter implements ResponseFilter, CallsUpstream {
                 LOG.log(Level.INFO, "java-ai-proxy-advanced: request " + requestId + " " + result.outcome() + " after "
                         + result.tried().stream().map(t -> t.target().label() + "=" + t.outcome()).toList());
             }
+        }
+        if (result.brokenOff()) {
+            throw new IOException("the stream of " + result.last().target().label() + " broke off after the client had part of it");
         }
     }
 

@@ -29,7 +29,8 @@ import okio.BufferedSource;
  * sent to the client, moves on to the next target when the attempt fails in a way {@code failover_criteria} names
  * (a connection error, a timeout, a listed HTTP status, or a stream that breaks before its first event), up to
  * {@code retries} more attempts and never the same target twice. Once the first byte is out there is no retry: a
- * stream that breaks then ends with Anthropic's {@code error} event, so the client sees a clean end.
+ * stream that breaks is broken off after its last whole event ({@link Result#brokenOff}), so the client sees it
+ * incomplete, as after a dropped connection.
  */
 final class Attempts {
 
@@ -45,6 +46,11 @@ final class Attempts {
 
     /** How the request went: every target tried, in order; the last one served unless {@code served} is false. */
     record Result(List<Tried> tried, boolean served, String outcome, int status) {
+        /** The client had part of a stream that then broke: its answer must be broken off, not ended. */
+        boolean brokenOff() {
+            return served && (outcome.equals("truncated") || outcome.equals("upstream_timeout"));
+        }
+
         Tried last() {
             return tried.isEmpty() ? null : tried.getLast();
         }
@@ -303,11 +309,10 @@ final class Attempts {
         } else if (stopped) {
             outcome = "complete";
         } else {
+            // Nothing is added: the answer is broken off (Result.brokenOff), as nginx leaves an upstream's broken
+            // answer, so the client retries as it would a dropped connection to Anthropic.
             outcome = broken instanceof SocketTimeoutException ? "upstream_timeout" : "truncated";
             upstream.cancel();
-            ObjectNode error = JSON.createObjectNode().put("type", "error");
-            error.putObject("error").put("type", "api_error").put("message", "java-ai-proxy-advanced: the upstream stream ended before message_stop");
-            client.write(new AnthropicEvent("error", error.toString()).sse());
         }
         client.end();
         if (outcome.equals("complete")) {
