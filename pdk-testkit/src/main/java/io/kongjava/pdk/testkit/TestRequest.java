@@ -21,6 +21,11 @@ public final class TestRequest {
     private KongRequest.UpstreamResponse upstreamResponse;
     private Map<String, Object> route;
     private Map<String, Object> service;
+    private Map<String, Object> consumer;
+    private Map<String, Object> credential;
+    private final Map<String, Object> ctxShared = new LinkedHashMap<>();
+    private List<String> trustedIps = List.of();
+    private Integer clientBodyBufferSize;
 
     private TestRequest(String method, String url) {
         this.method = method;
@@ -80,6 +85,37 @@ public final class TestRequest {
         return this;
     }
 
+    /**
+     * The consumer (and credential) an authentication plugin earlier in the request identified, as Kong's entities
+     * ({@code id}, {@code username}, {@code custom_id}, ...): what {@code kong.client.get_consumer} answers.
+     */
+    public TestRequest consumer(Map<String, Object> consumer, Map<String, Object> credential) {
+        this.consumer = consumer;
+        this.credential = credential;
+        return this;
+    }
+
+    /** A value another plugin put in {@code kong.ctx.shared} before this one ran. */
+    public TestRequest ctxShared(String key, Object value) {
+        ctxShared.put(key, value);
+        return this;
+    }
+
+    /** kong.conf's {@code trusted_ips} (addresses or CIDRs): whose X-Forwarded-* and X-Real-IP headers count. */
+    public TestRequest trustedIps(String... ranges) {
+        this.trustedIps = List.of(ranges);
+        return this;
+    }
+
+    /**
+     * nginx's {@code client_body_buffer_size} (8 KiB by default): a larger body is kept in a file, which some PDK
+     * calls read only when told its size may be read ({@code getBody()} gives nothing for it, as under Kong).
+     */
+    public TestRequest clientBodyBufferSize(int bytes) {
+        this.clientBodyBufferSize = bytes;
+        return this;
+    }
+
     KongRequest toKongRequest() {
         KongRequest request = new KongRequest();
         request.method = method;
@@ -101,6 +137,15 @@ public final class TestRequest {
         request.service = service;
         request.upstreamResponse = upstreamResponse;
         request.requestSize = body.length;
+        request.consumer = consumer;
+        request.credential = credential;
+        request.ctxShared.putAll(ctxShared);
+        if (!trustedIps.isEmpty()) {
+            request.trustedIps = io.kongjava.emulation.IpRanges.parse(trustedIps);
+        }
+        if (clientBodyBufferSize != null) {
+            request.clientBodyBufferSize = clientBodyBufferSize;
+        }
         return request;
     }
 }

@@ -112,6 +112,31 @@ class PluginTesterTest {
         }
     }
 
+    @Test
+    void aRequestCanCarryWhatEarlierPluginsAndKongConfDecided() throws Exception {
+        TestRun run = PluginTester.of(new WhoIsIt()).configJson("{}").run(TestRequest.get("http://localhost/x")
+                .consumer(Map.of("id", "c-1", "username", "ann"), Map.of("id", "k-1"))
+                .ctxShared("tier", "gold")
+                .clientIp("10.0.0.2").trustedIps("10.0.0.0/8").header("X-Forwarded-Proto", "https"));
+
+        assertThat(run.failures()).isEmpty();
+        assertThat(run.responseHeaders().get("x-who")).isEqualTo(List.of("ann gold https"));
+    }
+
+    /** Answers who the earlier plugins said the client is. */
+    @KongPlugin.Info(name = "who-is-it", version = "1.0.0", priority = 1)
+    static final class WhoIsIt implements KongPlugin<WhoIsIt.Config> {
+        record Config() {
+        }
+
+        @Override
+        public void access(Kong kong, Config config) throws PdkException {
+            String user = kong.client().getConsumer().flatMap(c -> c.username()).orElse("nobody");
+            Object tier = kong.ctx().shared().get("tier").orElse("none");
+            kong.response().setHeader("x-who", user + " " + tier + " " + kong.request().getForwardedScheme());
+        }
+    }
+
     /** A plugin with a bug in access. */
     @KongPlugin.Info(name = "throwing", version = "1.0.0", priority = 1)
     static final class Throwing implements KongPlugin<Throwing.Config> {
