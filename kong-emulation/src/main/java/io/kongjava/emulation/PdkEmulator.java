@@ -82,6 +82,19 @@ public final class PdkEmulator implements PdkHandler {
         }
     }
 
+    /**
+     * A path held one char per byte (as the request line is read), as Kong's string of those bytes reaches a plugin:
+     * decoded as UTF-8 on the plugin's side, so {@code /caf%C3%A9} normalized is {@code café}, not {@code cafÃ©}.
+     */
+    private static String textOfBytes(String latin1) {
+        for (int i = 0; i < latin1.length(); i++) {
+            if (latin1.charAt(i) >= 0x80) {
+                return new String(latin1.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+            }
+        }
+        return latin1;
+    }
+
     /** Whether the client's own address is in trusted_ips, so that its X-Forwarded-* headers count. */
     private boolean trustedClient() {
         return request.trustedIps.contains(request.clientIp);
@@ -163,11 +176,11 @@ public final class PdkEmulator implements PdkHandler {
                     ? forwardedHost(r.header("x-forwarded-host")) : r.host;
             case REQUEST_GET_FORWARDED_PORT -> (long) forwardedPort();
             case REQUEST_GET_FORWARDED_PATH -> trustedClient() && r.header("x-forwarded-path") != null ? r.header("x-forwarded-path")
-                    : r.normalizedPath();
+                    : textOfBytes(r.normalizedPath());
             case REQUEST_GET_FORWARDED_PREFIX -> r.strippedPrefix;
             case REQUEST_GET_HTTP_VERSION -> r.httpVersion == Math.rint(r.httpVersion) ? (Object) (long) r.httpVersion : (Object) r.httpVersion;
             case REQUEST_GET_METHOD -> r.method;
-            case REQUEST_GET_PATH -> r.normalizedPath();
+            case REQUEST_GET_PATH -> textOfBytes(r.normalizedPath());
             case REQUEST_GET_RAW_PATH -> r.path;
             case REQUEST_GET_PATH_WITH_QUERY -> r.pathWithQuery();
             case REQUEST_GET_RAW_QUERY -> r.rawQuery;

@@ -44,6 +44,9 @@ class PdkEmulatorTest {
 
         assertThat(value("kong.request.get_path")).isEqualTo("/t/Abc 123%2F/test/");
         assertThat(value("kong.request.get_raw_path")).isEqualTo("/t/Abc%20123%2f/parent/..//test/./");
+
+        request.path = "/caf%C3%A9";
+        assertThat(value("kong.request.get_path")).as("Kong's bytes, read as UTF-8 by the plugin").isEqualTo("/caf\u00e9");
     }
 
     @Test

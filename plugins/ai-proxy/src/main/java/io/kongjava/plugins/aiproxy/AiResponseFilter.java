@@ -139,7 +139,7 @@ final class AiResponseFilter implements ResponseFilter {
         if (!coding.equals("identity")) {
             // The relay asked for identity and inflates gzip itself: another coding (br, zstd) the client must decode.
             LOG.log(Level.WARNING, "java-ai-proxy: the answer to request " + call.requestId() + " came in content-encoding "
-                    + coding + ", which the plugin does not decode: passed on as it came, its usage not counted");
+                    + coding + ", which java-ai-proxy does not decode: its usage is not counted, and java-ai-proxy leaves it as it came");
             mode = Mode.OPAQUE;
         } else if (upstreamStatus != 200) {
             mode = Mode.ERROR;
