@@ -93,7 +93,8 @@ final class Attempts {
      * Serves the request from the {@code eligible} targets only (those whose {@code model_alias} the client named):
      * the balancer picks among them and failover never leaves them.
      */
-    Result serve(ClientRequest request, Set<Integer> eligible, String hashKey, ClientSink client, long startNanos) {
+    Result serve(ClientRequest request, Set<Integer> eligible, String hashKey, ClientSink sink, long startNanos) {
+        StartTracking client = new StartTracking(sink);
         List<Tried> tried = new ArrayList<>();
         // Targets outside the eligible ones count as already tried: the balancer never picks them.
         Set<Integer> used = new HashSet<>();
@@ -129,8 +130,17 @@ final class Attempts {
             balancer.started(index);
             try {
                 step = attempt(request, index, call, meter, client);
+            } catch (RuntimeException e) {
+                // A provider's answer the decoders could not take (a frame whose payload is no base64, an event
+                // past the size limit): a failure of this target like a broken connection, not a crash of the pass.
+                step = client.started() ? new Step("truncated", 200, null) : Step.failed(new Failure(FailoverCriterion.ERROR, 0, null, null, e.toString()));
+                LOG.log(Level.WARNING, "java-ai-proxy-advanced: target " + index + " (" + target.label() + ") gave an answer that could not be read: " + e);
+                if (client.started()) {
+                    balancer.failed(index);
+                }
             } finally {
                 balancer.finished(index);
+                balancer.settled(index);
             }
             if (step.failure() == null) {
                 tried.add(new Tried(index, target, call.url(), step.outcome(), step.status(), meter, null));
@@ -172,6 +182,42 @@ final class Attempts {
             return new Result(tried, false, timeout ? "upstream_timeout" : "upstream_unreachable", timeout ? 504 : 502);
         } catch (IOException clientGone) {
             return new Result(tried, false, "client_disconnected", 0);
+        }
+    }
+
+    /** The client's sink, knowing whether anything was sent to it yet (then no other target may answer). */
+    private static final class StartTracking implements ClientSink {
+        private final ClientSink sink;
+        private boolean started;
+
+        StartTracking(ClientSink sink) {
+            this.sink = sink;
+        }
+
+        boolean started() {
+            return started;
+        }
+
+        @Override
+        public void send(int status, List<Map.Entry<String, String>> headers, byte[] body) throws IOException {
+            started = true;
+            sink.send(status, headers, body);
+        }
+
+        @Override
+        public void beginStream(List<Map.Entry<String, String>> headers) throws IOException {
+            started = true;
+            sink.beginStream(headers);
+        }
+
+        @Override
+        public void write(byte[] bytes) throws IOException {
+            sink.write(bytes);
+        }
+
+        @Override
+        public void end() throws IOException {
+            sink.end();
         }
     }
 

@@ -119,6 +119,15 @@ final class TargetBalancer {
         state.halfOpenTrialTaken = false;
     }
 
+    /**
+     * The attempt on {@code target} ended without a verdict on its health (the client went away, or the provider's
+     * answer was the client's error, a 400): a half-open circuit's trial is given back, so the next request tries it
+     * again. Without this one such request kept the target out of rotation for good.
+     */
+    synchronized void settled(int target) {
+        targets[target].halfOpenTrialTaken = false;
+    }
+
     /** The attempt on {@code target} failed in a way the failover criteria count. */
     synchronized void failed(int target) {
         State state = targets[target];

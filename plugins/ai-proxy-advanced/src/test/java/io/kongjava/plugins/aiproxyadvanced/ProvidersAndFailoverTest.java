@@ -362,6 +362,19 @@ class ProvidersAndFailoverTest {
     }
 
     @Test
+    void anAnswerTheDecodersCannotTakeBeforeItsFirstEventFailsOverInsteadOfFailingThePass() throws Exception {
+        anthropic.enqueue(io.kongjava.testing.anthropic.Reply.raw(200, "text/event-stream",
+                ("data: " + "x".repeat(io.kongjava.plugins.ai.SseParser.MAX_EVENT_BYTES + 1000)).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        AdvancedConfig config = config(ORDERED, priority(anthropicTarget(anthropic.url()), 10), priority(bedrockTarget(AWS_SECRET), 1));
+        RecordingSink client = new RecordingSink();
+
+        Attempts.Result result = attempts(config).serve(messages(true), null, client, System.nanoTime());
+
+        assertThat(result.tried()).extracting(Attempts.Tried::outcome).containsExactly("error", "complete");
+        assertThat(client.eventTypes()).contains("message_start", "message_stop");
+    }
+
+    @Test
     void anOpenCircuitSkipsTheDeadTargetOnTheNextRequest() throws Exception {
         String balancer = "{\"algorithm\":\"priority\",\"max_fails\":1,\"fail_timeout\":60000}";
         AdvancedConfig config = config(balancer, priority(anthropicTarget("http://127.0.0.1:" + deadPort()), 10), priority(bedrockTarget(AWS_SECRET), 1));

@@ -91,6 +91,16 @@ class TargetBalancerTest {
     }
 
     @Test
+    void aHalfOpenTrialThatEndsWithoutAVerdictIsGivenBackNotKeptForever() {
+        TargetBalancer balancer = balancer(Algorithm.PRIORITY, 1, List.of(target("anthropic", "a", 10), target("bedrock", "b", 1)));
+        balancer.failed(0);
+        clock.addAndGet(10_000_000_000L);  // half-open
+        assertThat(balancer.next(Set.of(), null)).as("the trial").isEqualTo(0);
+        balancer.settled(0);  // the provider answered 400 (the client's error), or the client left
+        assertThat(balancer.next(Set.of(), null)).as("tried again by the next request").isEqualTo(0);
+    }
+
+    @Test
     void whenEveryCircuitIsOpenTheOneReopeningFirstIsTriedRatherThanNone() {
         TargetBalancer balancer = balancer(Algorithm.ROUND_ROBIN, 1, List.of(target("anthropic", "a", 100), target("bedrock", "b", 100)));
         balancer.failed(1);
