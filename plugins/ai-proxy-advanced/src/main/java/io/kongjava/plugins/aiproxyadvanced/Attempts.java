@@ -38,7 +38,7 @@ final class Attempts {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MediaType APPLICATION_JSON = MediaType.get("application/json");
     /** A non-streamed answer is read whole; the plugin server's default heap is 64 MB. */
-    static final int MAX_BUFFERED_RESPONSE = 8 << 20;
+    static final int MAX_BUFFERED_RESPONSE = 4 << 20;
 
     /** One target tried for a request, as the log line shows it. */
     record Tried(int index, AdvancedConfig.Target target, URI url, String outcome, int status, UsageMeter meter, String error) {

@@ -24,14 +24,21 @@ final class BedrockEvents implements EventDecoder {
 
     private final List<Message> frames = new ArrayList<>();
     private final MessageDecoder decoder = new MessageDecoder(frames::add);
+    /** Bytes fed since the last whole frame: the decoder buffers a frame (up to the format's 16 MB) before it calls back. */
+    private long sinceLastFrame;
 
     @Override
     public void feed(byte[] bytes, int offset, int length, List<AnthropicEvent> out) throws IOException {
+        if (sinceLastFrame + length > io.kongjava.plugins.ai.SseParser.MAX_EVENT_BYTES) {
+            // as for an SSE event: one frame larger than any event Claude sends would fill the server's heap
+            throw new IOException("a Bedrock event frame larger than " + (io.kongjava.plugins.ai.SseParser.MAX_EVENT_BYTES >> 20) + " MiB");
+        }
         try {
             decoder.feed(bytes, offset, length);
         } catch (RuntimeException corrupt) {
             throw new IOException("Bedrock's event stream is corrupt: " + corrupt.getMessage(), corrupt);
         }
+        sinceLastFrame = frames.isEmpty() ? sinceLastFrame + length : 0;
         for (Message frame : frames) {
             out.add(event(frame));
         }

@@ -60,6 +60,14 @@ class StreamDecodingTest {
     }
 
     @Test
+    void aFrameLargerThanAnyEventIsRefusedBeforeTheDecoderHoldsItWhole() {
+        byte[] huge = EventStreamFrames.event("chunk", ("{\"bytes\":\"" + "A".repeat(io.kongjava.plugins.ai.SseParser.MAX_EVENT_BYTES + 4096) + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> decode(new BedrockEvents(), huge, 64 * 1024)).isInstanceOf(IOException.class)
+                .hasMessageContaining("frame larger than 4 MiB");
+    }
+
+    @Test
     void anExceptionFrameBecomesAnthropicsErrorEvent() throws Exception {
         byte[] frame = EventStreamFrames.exception("throttlingException", "{\"message\":\"Too many tokens\"}".getBytes(StandardCharsets.UTF_8));
         List<AnthropicEvent> decoded = decode(new BedrockEvents(), frame, 5);

@@ -34,7 +34,7 @@ final class AiResponseFilter implements ResponseFilter {
      * A non-streamed answer is read whole (to count and translate it); larger ones are refused. Anthropic's largest
      * (128k output tokens) is under 1 MiB; the plugin server's default heap is 64 MB.
      */
-    static final int MAX_BUFFERED_RESPONSE = 8 << 20;
+    static final int MAX_BUFFERED_RESPONSE = 4 << 20;
 
     /** Headers that carry a client's own credentials to Anthropic (x-api-key, or Authorization: Bearer for OAuth). */
     static final List<String> CLIENT_CREDENTIALS = List.of("authorization", "x-api-key", "proxy-authorization");
