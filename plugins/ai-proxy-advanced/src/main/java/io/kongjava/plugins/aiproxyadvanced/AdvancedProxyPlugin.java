@@ -122,6 +122,13 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
                 if (auth.paramName().isPresent() || auth.paramValue().isPresent()) {
                     errors.put(at + "auth.param_name", "not supported by java-ai-proxy-advanced: Claude's providers take a header (auth.header_name) or cloud credentials");
                 }
+                if (auth.allowOverride()) {
+                    // Kong refuses it for bedrock and gemini; for anthropic it would let a client's key through, which
+                    // this plugin never does: refused rather than silently ignored
+                    errors.put(at + "auth.allow_override", List.of("bedrock", "gemini").contains(target.model().provider())
+                            ? "bedrock and gemini only support auth.allow_override = false"
+                            : "not supported by java-ai-proxy-advanced: the target's own credentials always replace the client's");
+                }
             });
             switch (target.model().provider()) {
                 case "anthropic" -> {

@@ -144,6 +144,8 @@ class AdvancedProxyPluginTest {
                         "Model Garden"),
                 new Bad(KONG_EXPORT.replace("\"gcp_metadata_url\":null", "\"gcp_metadata_url\":\"http://169.254.169.254\""), "targets.1.auth.gcp_metadata_url",
                         "not supported"),
+                new Bad(KONG_EXPORT.replace("\"allow_override\":false", "\"allow_override\":true"), "targets.1.auth.allow_override",
+                        "bedrock and gemini only support auth.allow_override = false"),
                 new Bad(KONG_EXPORT.replace("\"aws_role_session_name\":null", "\"aws_role_session_name\":\"kong\""),
                         "targets.1.model.options.bedrock.aws_role_session_name", "aws_assume_role_arn"),
                 new Bad(KONG_EXPORT.replace("\"aws_assume_role_arn\":null", "\"aws_assume_role_arn\":\"bedrock-role\""),
