@@ -58,12 +58,19 @@ final class BedrockEvents implements EventDecoder {
         String messageType = header(frame, ":message-type");
         JsonNode payload = JSON.readTree(frame.getPayload());
         if (messageType.equals("event") && header(frame, ":event-type").equals("chunk")) {
-            byte[] inner = Base64.getDecoder().decode(payload.path("bytes").asText(""));
-            JsonNode event = JSON.readTree(inner);
-            if (event instanceof ObjectNode object) {
-                object.remove("amazon-bedrock-invocationMetrics");
+            byte[] inner;
+            try {
+                inner = Base64.getDecoder().decode(payload.path("bytes").asText(""));
+            } catch (IllegalArgumentException notBase64) {
+                throw new IOException("a Bedrock chunk whose bytes are not base64: " + notBase64.getMessage(), notBase64);
             }
-            return new AnthropicEvent(event.path("type").asText("message"), JSON.writeValueAsString(event));
+            JsonNode event = JSON.readTree(inner);
+            if (!(event instanceof ObjectNode object) || !object.path("type").isTextual()) {
+                // a chunk with no Claude event in it ({} or null): garbage, not an event to pass on as data: null
+                throw new IOException("a Bedrock chunk without a Claude event in it");
+            }
+            object.remove("amazon-bedrock-invocationMetrics");
+            return new AnthropicEvent(object.path("type").asText(), JSON.writeValueAsString(object));
         }
         String kind = messageType.equals("exception") ? header(frame, ":exception-type") : header(frame, ":event-type");
         String message = payload.path("message").asText(kind);

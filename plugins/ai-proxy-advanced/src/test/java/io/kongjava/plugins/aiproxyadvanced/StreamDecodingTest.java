@@ -68,6 +68,14 @@ class StreamDecodingTest {
     }
 
     @Test
+    void aChunkWithoutAClaudeEventOrWithBytesThatAreNoBase64IsAnErrorNotDataNull() {
+        byte[] empty = EventStreamFrames.event("chunk", "{}".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> decode(new BedrockEvents(), empty, 64)).isInstanceOf(IOException.class).hasMessageContaining("without a Claude event");
+        byte[] notBase64 = EventStreamFrames.event("chunk", "{\"bytes\":\"%%%\"}".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> decode(new BedrockEvents(), notBase64, 64)).isInstanceOf(IOException.class).hasMessageContaining("not base64");
+    }
+
+    @Test
     void anExceptionFrameBecomesAnthropicsErrorEvent() throws Exception {
         byte[] frame = EventStreamFrames.exception("throttlingException", "{\"message\":\"Too many tokens\"}".getBytes(StandardCharsets.UTF_8));
         List<AnthropicEvent> decoded = decode(new BedrockEvents(), frame, 5);
