@@ -138,6 +138,10 @@ class FrontServerTest {
             c.send("NOT A REQUEST\r\n\r\n");
             assertThat(c.rest()).startsWith("HTTP/1.1 400");
         }
+        try (Connection c = new Connection()) { // a bare CR: dropped, it would join "b: 1" into the value
+            c.send("GET /svc HTTP/1.1\r\nHost: x\r\nX-A: a\rb: 1\r\n\r\n");
+            assertThat(c.rest()).startsWith("HTTP/1.1 400").contains("\"message\":\"Bad request\"");
+        }
         assertThat(upstream.requests.get()).isZero();
     }
 

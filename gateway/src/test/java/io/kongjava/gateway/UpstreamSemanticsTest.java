@@ -342,6 +342,7 @@ class UpstreamSemanticsTest {
                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nok",
                 "HTTP/1.1 200 OK\r\nBad Header: v\r\nContent-Length: 2\r\n\r\nok",
+                "HTTP/1.1 200 OK\r\nX-A: a\rContent-Length: 2\r\n\r\nok",
                 "HTPT/9 abc\r\n\r\n")) {
             upstream = new RawUpstream((request, out) -> {
                 out.write(badHead.getBytes(StandardCharsets.ISO_8859_1));

@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +15,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -405,22 +403,11 @@ public final class BlockingHttpServer implements AutoCloseable {
                     return input.readLine(max);
                 } catch (HttpInput.LineTooLong e) {
                     throw new Refused(status, message);
+                } catch (HttpInput.BareCarriageReturn e) {
+                    throw new Refused(400, "Bad request"); // nginx: "client sent invalid header line"
                 }
             }
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-            int c;
-            while ((c = in.read()) != '\n') {
-                if (c < 0) {
-                    return bytes.size() == 0 ? null : bytes.toString(StandardCharsets.ISO_8859_1);
-                }
-                if (c != '\r') {
-                    if (bytes.size() >= max) {
-                        throw new Refused(status, message);
-                    }
-                    bytes.write(c);
-                }
-            }
-            return bytes.toString(StandardCharsets.ISO_8859_1);
+            return line(new HttpInput(in, 1), max, status, message);
         }
     }
 
@@ -459,14 +446,10 @@ public final class BlockingHttpServer implements AutoCloseable {
             this.http10 = head.protocol().equals("HTTP/1.0");
             String connection = String.valueOf(head.headers().getFirst("Connection")).toLowerCase(Locale.ROOT);
             this.clientKeepAlive = http10 ? connection.contains("keep-alive") : !connection.contains("close");
-            URI parsed;
-            try {
-                parsed = new URI(head.target());
-            } catch (URISyntaxException e) {
-                parsed = null;
+            this.uri = RequestTarget.parse(head.target());
+            if (uri == null) {
                 refusal = new Refused(400, "Bad request");
             }
-            this.uri = parsed;
             List<String> encodings = head.headers().get("Transfer-Encoding");
             List<String> lengths = head.headers().get("Content-Length");
             List<String> hosts = head.headers().get("Host");

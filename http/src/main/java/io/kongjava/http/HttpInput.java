@@ -17,6 +17,17 @@ public final class HttpInput extends InputStream {
         }
     }
 
+    /**
+     * A CR that does not end its line. HTTP/1.1 allows either refusing the message or reading the CR as a space;
+     * nginx refuses ("client sent invalid header line", "upstream sent invalid header"), and so do we: a CR that one
+     * reader drops and another honours is how a request is smuggled past a proxy.
+     */
+    public static final class BareCarriageReturn extends IOException {
+        BareCarriageReturn() {
+            super("a CR that does not end its line");
+        }
+    }
+
     private final InputStream raw;
     private final byte[] buffer;
     private int position;
@@ -38,24 +49,25 @@ public final class HttpInput extends InputStream {
     }
 
     /**
-     * The next line without its CR LF (or bare LF; CRs are dropped), in ISO-8859-1; null at the end of the
-     * stream before any byte; a last line without LF as it is.
+     * The next line without its CR LF (or bare LF), in ISO-8859-1; null at the end of the stream before any byte; a
+     * last line without LF as it is.
      *
      * @throws LineTooLong when the line holds more than {@code max} bytes
+     * @throws BareCarriageReturn when a CR stands anywhere but right before the LF
      */
     public String readLine(int max) throws IOException {
         byte[] collected = null;
         int length = 0;
         while (true) {
             if (position == limit && !fill()) {
-                return collected == null ? null : new String(collected, 0, length, StandardCharsets.ISO_8859_1);
+                return collected == null ? null : finish(collected, length, false, max);
             }
             int end = position;
             while (end < limit && buffer[end] != '\n') {
                 end++;
             }
             boolean found = end < limit;
-            if (collected == null && found) {
+            if (collected == null && found) { // the usual case: the whole line is in the buffer
                 int stop = end;
                 if (stop > position && buffer[stop - 1] == '\r') {
                     stop--;
@@ -63,31 +75,45 @@ public final class HttpInput extends InputStream {
                 if (stop - position > max) {
                     throw new LineTooLong(max);
                 }
-                if (indexOfCr(position, stop) < 0) { // the usual case: the whole line is in the buffer
-                    String line = new String(buffer, position, stop - position, StandardCharsets.ISO_8859_1);
-                    position = end + 1;
-                    return line;
+                if (indexOfCr(position, stop) >= 0) {
+                    throw new BareCarriageReturn();
                 }
+                String line = new String(buffer, position, stop - position, StandardCharsets.ISO_8859_1);
+                position = end + 1;
+                return line;
             }
             if (collected == null) {
-                collected = new byte[Math.min(max, 1024) + 1];
+                collected = new byte[Math.min(max, 1024) + 2];
             }
-            for (int i = position; i < end; i++) {
-                if (buffer[i] != '\r') {
-                    if (length >= max) {
-                        throw new LineTooLong(max);
-                    }
-                    if (length == collected.length) {
-                        collected = java.util.Arrays.copyOf(collected, Math.min(max + 1, collected.length * 2));
-                    }
-                    collected[length++] = buffer[i];
-                }
+            int n = end - position;
+            if (length + n > max + 1) { // one byte more than max may be the CR before the LF
+                throw new LineTooLong(max);
             }
+            if (length + n > collected.length) {
+                collected = java.util.Arrays.copyOf(collected, Math.min(max + 2, Math.max(length + n, collected.length * 2)));
+            }
+            System.arraycopy(buffer, position, collected, length, n);
+            length += n;
             position = found ? end + 1 : end;
             if (found) {
-                return new String(collected, 0, length, StandardCharsets.ISO_8859_1);
+                return finish(collected, length, true, max);
             }
         }
+    }
+
+    private static String finish(byte[] line, int length, boolean endedByLf, int max) throws IOException {
+        if (endedByLf && length > 0 && line[length - 1] == '\r') {
+            length--;
+        }
+        if (length > max) {
+            throw new LineTooLong(max);
+        }
+        for (int i = 0; i < length; i++) {
+            if (line[i] == '\r') {
+                throw new BareCarriageReturn();
+            }
+        }
+        return new String(line, 0, length, StandardCharsets.ISO_8859_1);
     }
 
     /**

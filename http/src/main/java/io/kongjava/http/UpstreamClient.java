@@ -569,6 +569,8 @@ public final class UpstreamClient implements AutoCloseable {
                 return in.readLine(MAX_RESPONSE_HEAD);
             } catch (HttpInput.LineTooLong e) {
                 throw new IOException("a response line over " + MAX_RESPONSE_HEAD + " bytes from the upstream");
+            } catch (HttpInput.BareCarriageReturn e) {
+                throw new InvalidResponse("a CR inside a line from the upstream"); // nginx: "upstream sent invalid header"
             }
         }
 

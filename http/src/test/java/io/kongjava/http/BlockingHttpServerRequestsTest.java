@@ -91,6 +91,20 @@ class BlockingHttpServerRequestsTest {
     }
 
     @Test
+    void aTargetNginxTakesIsServedAndOneItRefusesIs400() throws IOException {
+        assertThat(send("GET /search?q=a|b{c}\"d\" HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200");
+        assertThat(send("GET /search?q=50%zz HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200");
+        assertThat(send("GET /x%zz HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(handled).hasValue(2);
+    }
+
+    @Test
+    void aCrInsideAHeaderLineIsRefusedNotDropped() throws IOException {
+        assertThat(send("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(handled).hasValue(0);
+    }
+
+    @Test
     void controlBytesInANameOrNulInAValueAreRefusedAndOtherOddNamesDroppedAsNginxDoes() throws IOException {
         assertThat(send("GET / HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n")).startsWith("HTTP/1.1 400");
         assertThat(send("GET / HTTP/1.1\r\nHost: x\r\nX-Nul: a\0b\r\n\r\n")).startsWith("HTTP/1.1 400");

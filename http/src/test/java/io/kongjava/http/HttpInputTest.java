@@ -45,4 +45,17 @@ class HttpInputTest {
         assertThat(in.readLine(10)).isEqualTo("trailing");
         assertThat(in.readLine(10)).isNull();
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 5, 1024})
+    void aCrInsideALineIsRefusedNotDroppedWhereverTheBufferEnds(int bufferSize) {
+        // dropping it would read "X-A: ab", where a reader that takes CR as a line end sees a header "b"
+        assertThatThrownBy(() -> input("X-A: a\rb\r\n", bufferSize).readLine(100))
+                .isInstanceOf(HttpInput.BareCarriageReturn.class);
+        assertThatThrownBy(() -> input("X-A: a\r\r\n", bufferSize).readLine(100))
+                .isInstanceOf(HttpInput.BareCarriageReturn.class);
+        assertThatThrownBy(() -> input("trailing\r", bufferSize).readLine(100))
+                .as("a CR the stream ends on is no line end")
+                .isInstanceOf(HttpInput.BareCarriageReturn.class);
+    }
 }

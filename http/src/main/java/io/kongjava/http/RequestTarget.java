@@ -1,0 +1,75 @@
+package io.kongjava.http;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+
+/**
+ * A request line's target as a {@link URI}, taking what nginx takes. {@code java.net.URI} refuses characters that
+ * nginx passes through ({@code | ^ " { } \ < > `}, raw bytes over 0x7f, a {@code %} that starts no escape in the
+ * query), and answering those requests 400 would refuse clients Kong serves. Such characters are percent-encoded,
+ * which names the same resource (RFC 3986, 6.2.2); a {@code %} that starts no escape in the path stays a 400, as
+ * nginx answers it when it decodes the path for routing.
+ */
+final class RequestTarget {
+
+    private static final String HEX = "0123456789ABCDEF";
+
+    private RequestTarget() {
+    }
+
+    /** The target as a URI, or null when nginx would refuse it too. */
+    static URI parse(String target) {
+        try {
+            return new URI(target);
+        } catch (URISyntaxException strict) {
+            // below: what nginx takes and URI does not
+        }
+        int question = target.indexOf('?');
+        String path = question < 0 ? target : target.substring(0, question);
+        String query = question < 0 ? null : target.substring(question + 1);
+        StringBuilder lenient = new StringBuilder(target.length() + 16);
+        if (!encode(path, lenient, false)) {
+            return null;
+        }
+        if (query != null) {
+            lenient.append('?');
+            encode(query, lenient, true);
+        }
+        try {
+            return new URI(lenient.toString());
+        } catch (URISyntaxException e) {
+            return null;
+        }
+    }
+
+    private static boolean encode(String part, StringBuilder out, boolean query) {
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            if (c == '%') {
+                if (i + 2 < part.length() && isHex(part.charAt(i + 1)) && isHex(part.charAt(i + 2))) {
+                    out.append(c);
+                } else if (query) {
+                    out.append("%25");
+                } else {
+                    return false;
+                }
+            } else if (allowed(c) || query && c == '?') {
+                out.append(c);
+            } else if (c > 0xff) {
+                return false; // the head was read as ISO-8859-1: one char per byte
+            } else {
+                out.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 0xf));
+            }
+        }
+        return true;
+    }
+
+    private static boolean allowed(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0;
+    }
+
+    private static boolean isHex(char c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+    }
+}
