@@ -74,6 +74,58 @@ public final class BodyBudget {
         return kib.tryAcquire(permits, wait.toMillis(), TimeUnit.MILLISECONDS) ? Optional.of(new Reservation(permits)) : Optional.empty();
     }
 
+    /**
+     * Room for a buffer that grows as it is read (a non-streamed answer, read whole to be counted): nothing is counted up
+     * to {@link #UNCOUNTED_BYTES}, then twice what the buffer holds (a growing byte array and its final copy), reserved
+     * in steps; {@link #close()} gives it all back.
+     */
+    public Growing growing() {
+        return new Growing();
+    }
+
+    /** See {@link #growing()}. Used by one thread at a time; closed by any. */
+    public final class Growing implements AutoCloseable {
+        private static final long STEP = 256 * 1024;
+        private final java.util.List<Reservation> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private long reservedKib;
+        private long coveredBytes = UNCOUNTED_BYTES;
+        private volatile boolean closed;
+
+        private Growing() {
+        }
+
+        /** Makes room for a buffer of {@code bytes}, waiting up to {@code wait}; false when none came in time. */
+        public boolean ensure(long bytes, Duration wait) throws InterruptedException {
+            if (bytes <= coveredBytes) {
+                return true;
+            }
+            long wanted = Math.max(2 * (bytes - coveredBytes), STEP);
+            long kibWanted = Math.min((wanted + 1023) / 1024, capacityKib - reservedKib);
+            if (kibWanted <= 0) {
+                coveredBytes = bytes; // it holds the whole budget already: admitted alone, as a large body is
+                return true;
+            }
+            Optional<Reservation> room = kib.tryAcquire((int) kibWanted, wait.toMillis(), TimeUnit.MILLISECONDS)
+                    ? Optional.of(new Reservation((int) kibWanted)) : Optional.empty();
+            if (room.isEmpty()) {
+                return false;
+            }
+            held.add(room.get());
+            if (closed) {
+                room.get().close(); // closed by another thread while this one waited
+            }
+            reservedKib += kibWanted;
+            coveredBytes += kibWanted * 1024 / 2;
+            return true;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            held.forEach(Reservation::close);
+        }
+    }
+
     /** Bytes not reserved right now. */
     public long availableBytes() {
         return kib.availablePermits() * 1024L;

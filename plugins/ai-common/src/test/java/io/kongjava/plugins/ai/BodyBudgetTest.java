@@ -44,4 +44,29 @@ class BodyBudgetTest {
         huge.close();
         assertThat(budget.availableBytes()).isEqualTo(8 * MIB);
     }
+
+    @Test
+    void aGrowingAnswerReservesTwiceWhatItHoldsPastTheUncountedBytesAndGivesItAllBack() throws Exception {
+        BodyBudget budget = new BodyBudget(8 * MIB);
+        BodyBudget.Growing small = budget.growing();
+        assertThat(small.ensure(BodyBudget.UNCOUNTED_BYTES, Duration.ZERO)).isTrue();
+        assertThat(budget.availableBytes()).isEqualTo(8 * MIB);
+
+        BodyBudget.Growing answer = budget.growing();
+        for (long size = 100_000; size <= MIB; size += 100_000) {
+            assertThat(answer.ensure(size, Duration.ZERO)).isTrue();
+        }
+        long held = 8 * MIB - budget.availableBytes();
+        assertThat(held).isBetween(2 * (MIB - BodyBudget.UNCOUNTED_BYTES), 2 * MIB + 512 * 1024);
+
+        BodyBudget.Growing other = budget.growing();
+        assertThat(other.ensure(4 * MIB, Duration.ofMillis(50))).as("twice 4 MiB is the whole budget: it waits for the first").isFalse();
+        answer.close();
+        answer.close();
+        assertThat(budget.availableBytes()).isEqualTo(8 * MIB);
+        assertThat(other.ensure(4 * MIB, Duration.ZERO)).isTrue();
+        assertThat(other.ensure(6 * MIB, Duration.ZERO)).as("past the whole budget: admitted alone").isTrue();
+        other.close();
+        assertThat(budget.availableBytes()).isEqualTo(8 * MIB);
+    }
 }

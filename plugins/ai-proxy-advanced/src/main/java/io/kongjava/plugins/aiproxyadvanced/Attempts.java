@@ -242,8 +242,8 @@ final class Attempts {
             int status = response.code();
             if (status != 200) {
                 byte[] body;
-                try {
-                    body = readBounded(response.body().source());
+                try (var room = io.kongjava.plugins.ai.BodyBudget.shared().growing()) {
+                    body = readBounded(response.body().source(), room);
                 } catch (IOException e) {
                     body = new byte[0];
                 }
@@ -260,7 +260,9 @@ final class Attempts {
             if (request.stream() && request.operation() == ClientRequest.Operation.MESSAGES) {
                 return stream(index, response, upstream, meter, client);
             }
-            return oneshot(request, index, response, meter, client);
+            try (var room = io.kongjava.plugins.ai.BodyBudget.shared().growing()) {
+                return oneshot(request, index, response, meter, client, room);
+            }
         } catch (IOException clientGone) {
             upstream.cancel();
             meter.end();
@@ -273,12 +275,20 @@ final class Attempts {
         return new Failure(timeout ? FailoverCriterion.TIMEOUT : FailoverCriterion.ERROR, 0, null, null, e.toString());
     }
 
-    private Step oneshot(ClientRequest request, int index, Response response, UsageMeter meter, ClientSink client) throws IOException {
+    private Step oneshot(ClientRequest request, int index, Response response, UsageMeter meter, ClientSink client,
+                         io.kongjava.plugins.ai.BodyBudget.Growing room) throws IOException {
         byte[] body;
         JsonNode message;
         try {
-            body = providers.get(index).oneshot(request.operation(), readBounded(response.body().source()));
+            body = providers.get(index).oneshot(request.operation(), readBounded(response.body().source(), room));
             message = JSON.readTree(body);
+        } catch (NoRoom e) {
+            LOG.log(Level.WARNING, "java-ai-proxy-advanced: " + e.getMessage());
+            meter.end();
+            client.send(503, List.of(Map.entry("content-type", "application/json")), JSON.createObjectNode().put("type", "error")
+                    .set("error", JSON.createObjectNode().put("type", "overloaded_error").put("message", e.getMessage()))
+                    .toString().getBytes(StandardCharsets.UTF_8));
+            return new Step("upstream_error", 503, null);
         } catch (IOException e) {
             return Step.failed(ioFailure(e));
         }
@@ -402,10 +412,34 @@ final class Attempts {
         }
     }
 
-    private static byte[] readBounded(BufferedSource source) throws IOException {
-        if (!source.request(MAX_BUFFERED_RESPONSE + 1L)) {
-            return source.readByteArray();
+    /** An answer that found no room in the server's {@link io.kongjava.plugins.ai.BodyBudget}: not the target's failure. */
+    static final class NoRoom extends IOException {
+        NoRoom(long bytes) {
+            super("the plugin server holds as many large answers as its heap allows; an answer of " + (bytes >> 10)
+                    + " KiB or more found no room");
         }
-        throw new IOException("response larger than " + MAX_BUFFERED_RESPONSE + " bytes");
+    }
+
+    /**
+     * The whole answer, read in doubling steps, each with room in the server's budget before it is read (an answer of
+     * several MB, several at once, would otherwise run the small heap out of memory and fail every request in flight).
+     */
+    private static byte[] readBounded(BufferedSource source, io.kongjava.plugins.ai.BodyBudget.Growing room) throws IOException {
+        long step = io.kongjava.plugins.ai.BodyBudget.UNCOUNTED_BYTES;
+        while (source.request(step)) {
+            if (step > MAX_BUFFERED_RESPONSE) {
+                throw new IOException("response larger than " + MAX_BUFFERED_RESPONSE + " bytes");
+            }
+            step = Math.min(2 * step, MAX_BUFFERED_RESPONSE + 1L);
+            try {
+                if (!room.ensure(step, AdvancedProxyPlugin.BODY_BUDGET_WAIT)) {
+                    throw new NoRoom(source.getBuffer().size());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for room for the answer");
+            }
+        }
+        return source.readByteArray();
     }
 }

@@ -56,6 +56,8 @@ final class AiResponseFilter implements ResponseFilter {
 
     /** The request body's share of the server's {@link io.kongjava.plugins.ai.BodyBudget}, given back when the exchange ends. */
     private final io.kongjava.plugins.ai.BodyBudget.Reservation bodyReservation;
+    /** A non-streamed answer's share of the same budget, taken as it is read. */
+    private final io.kongjava.plugins.ai.BodyBudget.Growing answerRoom = AiProxyPlugin.bodyBudget.growing();
 
     AiResponseFilter(ProxyCall call) {
         this(call, io.kongjava.plugins.ai.BodyBudget.shared().none());
@@ -170,9 +172,11 @@ final class AiResponseFilter implements ResponseFilter {
             return chunk;
         }
         if (mode != Mode.STREAM) {
-            if (buffered.size() + (long) chunk.length > MAX_BUFFERED_RESPONSE) {
+            long size = buffered.size() + (long) chunk.length;
+            if (size > MAX_BUFFERED_RESPONSE) {
                 throw new IOException("response larger than " + MAX_BUFFERED_RESPONSE + " bytes");
             }
+            makeRoom(size);
             buffered.write(chunk);
             return NOTHING;
         }
@@ -187,6 +191,22 @@ final class AiResponseFilter implements ResponseFilter {
             state.pending.setLength(0);
         }
         return out.toByteArray();
+    }
+
+    /** Waits for room in the server's budget for an answer this large; an answer that gets none is not read whole. */
+    private void makeRoom(long size) throws IOException {
+        if (size <= io.kongjava.plugins.ai.BodyBudget.UNCOUNTED_BYTES) {
+            return;
+        }
+        try {
+            if (!answerRoom.ensure(size, AiProxyPlugin.bodyBudgetWait)) {
+                throw new IOException("the plugin server holds as many large answers as its heap allows; an answer of "
+                        + (size >> 10) + " KiB or more found no room");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for room for the answer");
+        }
     }
 
     @Override
@@ -248,6 +268,7 @@ final class AiResponseFilter implements ResponseFilter {
     @Override
     public void onClose(StreamEnd end) {
         bodyReservation.close();
+        answerRoom.close();
         if (finished) {
             return;
         }

@@ -2,6 +2,7 @@ package io.kongjava.plugins.aiproxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -212,6 +213,14 @@ class AiProxyPluginTest {
     }
 
     @Test
+    void anEmptyPinnedModelAsAnUnresolvedVaultReferenceLeavesItIsRefusedSoKongAnswers500NotAnUnpinnedRoute() {
+        // Kong passes "" on for a reference it cannot resolve; an instance that cannot start makes Kong's access
+        // phase raise (plugin_servers get_instance_id), which Kong answers with its 500
+        assertThatThrownBy(() -> plugin(NATIVE.replace("\"name\":\"claude-sonnet-4-5-20250929\"", "\"name\":\"\"")))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("model.name: length must be at least 1");
+    }
+
+    @Test
     void refusalsUseKongsWordsAndAnthropicsErrorTypes() throws Exception {
         PluginTester<AiProxyConfig> plugin = plugin(NATIVE);
         record Case(String path, String body, int status, String type, String message) {
@@ -375,6 +384,37 @@ class AiProxyPluginTest {
         assertThatThrownBy(() -> kongForwardsBytes(run, "/anything/v1/messages", body)).isInstanceOf(java.io.IOException.class);
         Map<String, Object> ai = aiBlock("endless-1");
         assertThat(String.valueOf(ai)).contains("truncated");
+    }
+
+    @Test
+    void aLargeWholeAnswerWaitsForRoomInTheServersBudgetAndIsRefusedWhenNoneComes() throws Exception {
+        io.kongjava.plugins.ai.BodyBudget small = new io.kongjava.plugins.ai.BodyBudget(4 << 20);
+        io.kongjava.plugins.ai.BodyBudget before = AiProxyPlugin.bodyBudget;
+        Duration waitBefore = AiProxyPlugin.bodyBudgetWait;
+        AiProxyPlugin.bodyBudget = small;
+        AiProxyPlugin.bodyBudgetWait = Duration.ofMillis(200);
+        String text = "y".repeat(1_500_000);
+        String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        try {
+            anthropic.enqueue(Reply.text(text).usage(Usage.of(5, 400_000)));
+            TestRun fits = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body));
+            HttpResponse<String> whole = kongForwards(fits, "/anything/v1/messages", body, Map.of());
+            assertThat(whole.statusCode()).isEqualTo(200);
+            assertThat(whole.body()).contains(text);
+            await().untilAsserted(() -> assertThat(small.availableBytes()).as("given back").isEqualTo(4 << 20));
+
+            try (var others = small.reserve(2 << 20, Duration.ZERO).orElseThrow()) {
+                anthropic.enqueue(Reply.text(text).usage(Usage.of(5, 400_000)));
+                TestRun refused = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body).requestId("no-room-1"));
+                HttpResponse<String> answer = kongForwards(refused, "/anything/v1/messages", body, Map.of());
+                assertThat(answer.statusCode()).as("no room for twice 1.5 MB beside 2 MB held: not read whole").isEqualTo(500);
+                assertThat(String.valueOf(aiBlock("no-room-1"))).contains("truncated");
+            }
+            await().untilAsserted(() -> assertThat(small.availableBytes()).isEqualTo(4 << 20));
+        } finally {
+            AiProxyPlugin.bodyBudget = before;
+            AiProxyPlugin.bodyBudgetWait = waitBefore;
+        }
     }
 
     @Test
