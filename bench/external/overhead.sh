@@ -17,6 +17,9 @@
 # UPSTREAM_JAVA_OPTS passes JVM options to the fake upstream; DUMP_DIR keeps every request's timing per route
 # (client.py --dump), for tail_causes.py. BODY_SIZE=BYTES sends a Claude Code-shaped body of about that size
 # (claude_code_body.py; a real session's first request is ~48 KB) instead of the one-line prompt.
+# NGINX_REFERENCE=true also starts Debian's nginx (when installed) as a plain reverse proxy to the same upstream
+# (keep-alive upstream connections, worker_processes auto as Kong's nginx_worker_processes), measured like a route:
+# what nginx alone, Kong's proxying engine without Kong's Lua, adds and keeps of direct's requests/s on this machine.
 # Build first: mvn -B -q -ntp -o -DskipTests package -pl distribution,testing/fake-anthropic -am
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -104,20 +107,54 @@ for _ in $(seq 1 300); do
   kill -0 "${pids[1]}" 2>/dev/null || { echo "gateway did not start:" >&2; cat "$work/gateway.log" >&2; exit 1; }
   sleep 0.1
 done
+nginx_port=
+if [ "${NGINX_REFERENCE:-false}" = true ]; then
+  nginx_bin=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
+  if [ -z "$nginx_bin" ]; then
+    echo "# NGINX_REFERENCE: nginx is not installed; no nginx rows" >&2
+  else
+    nginx_port=$(free_port)
+    mkdir -p "$work/nginx/logs"
+    cat >"$work/nginx/nginx.conf" <<NGINX
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream fake { server 127.0.0.1:$up_port; keepalive 60; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      proxy_pass http://fake;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+NGINX
+    "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' 2>"$work/nginx/logs/stderr.log" &
+    pids+=($!)
+  fi
+fi
 echo "# $(nproc) cores, $(uname -r), $("$JAVA" -version 2>&1 | head -1); upstream :$up_port, gateway :$gw_port; logs in $work"
 client=$root/bench/external/client.py
 # CPU (user+system, clock ticks) of the gateway, the plugin server and the upstream, for the CPU per request of
 # each client run (its warm-up requests included).
 plugin_server_pid() { pgrep -f "io.kongjava.server.Main.*$work/prefix" | head -1 || true; }
 ticks() { local pid; for pid in "${pids[1]}" "$(plugin_server_pid)" "${pids[0]}"; do
-  [ -n "$pid" ] && awk '{printf "%d ", $14 + $15}' "/proc/$pid/stat" 2>/dev/null || printf '0 '; done; }
+  [ -n "$pid" ] && awk '{printf "%d ", $14 + $15}' "/proc/$pid/stat" 2>/dev/null || printf '0 '; done
+  if [ -n "$nginx_port" ]; then # nginx's master and workers
+    cat "/proc/${pids[2]}/stat" $(pgrep -P "${pids[2]}" | sed 's|.*|/proc/&/stat|') 2>/dev/null | awk '{t += $14 + $15} END {printf "%d ", t}'
+  fi; }
 hz=$(getconf CLK_TCK)
 measured() { # label, then the client's command line; prints its line and the CPU per request
   local before after n=4000 # client.py's default 2,000 warm-up and 2,000 measured requests
   before=$(ticks); "${@:2}"; after=$(ticks)
   python3 -c 'import sys; b, a, hz, n, label = sys.argv[1].split(), sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 us = [(int(y) - int(x)) * 1e6 / hz / n for x, y in zip(b, a)]
-print(f"  cpu us/request {label:<17} gateway {us[0]:6.0f}  plugin server {us[1]:6.0f}  upstream {us[2]:6.0f}")' "$before" "$after" "$hz" "$n" "$1"
+print(f"  cpu us/request {label:<17} gateway {us[0]:6.0f}  plugin server {us[1]:6.0f}  upstream {us[2]:6.0f}" + (f"  nginx {us[3]:6.0f}" if len(us) > 3 else ""))' "$before" "$after" "$hz" "$n" "$1"
 }
 body='{"model":"claude-sonnet-4-5-20250929","max_tokens":256,"stream":false,"messages":[{"role":"user","content":"Say hi in five words."}]}'
 body_args=()
@@ -136,6 +173,9 @@ for round in $(seq 1 "$rounds"); do
   for stream in "" "--stream"; do
     dump() { [ -z "${DUMP_DIR:-}" ] || echo "--dump $DUMP_DIR/$1-$([ -n "$stream" ] && echo stream || echo oneshot)-r$round.txt"; }
     measured "direct ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$up_port/v1/messages" $stream --label "direct ${stream:-oneshot}" $(dump direct) ${body_args[@]+"${body_args[@]}"}
+    if [ -n "$nginx_port" ]; then
+      measured "nginx ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$nginx_port/v1/messages" $stream --label "nginx ${stream:-oneshot}" ${body_args[@]+"${body_args[@]}"}
+    fi
     for route in ${ONLY_ROUTES:-none log proxy anything}; do
       measured "$route ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$gw_port/$route/v1/messages" $stream --label "$route ${stream:-oneshot}" $(dump "$route") ${body_args[@]+"${body_args[@]}"}
     done
@@ -149,8 +189,10 @@ for round in $(seq 1 "$rounds"); do
     done
   fi
   if command -v wrk >/dev/null; then
-    for target in "direct http://127.0.0.1:$up_port/v1/messages" "none http://127.0.0.1:$gw_port/none/v1/messages" \
-                  "howto http://127.0.0.1:$gw_port/anything/v1/messages"; do
+    targets=("direct http://127.0.0.1:$up_port/v1/messages")
+    [ -z "$nginx_port" ] || targets+=("nginx http://127.0.0.1:$nginx_port/v1/messages")
+    targets+=("none http://127.0.0.1:$gw_port/none/v1/messages" "howto http://127.0.0.1:$gw_port/anything/v1/messages")
+    for target in "${targets[@]}"; do
       set -- $target
       # WRK_WARM=SECONDS first loads the URL that long unmeasured: the gateway's C2 still takes ~20% of its CPU a
       # minute into a c=16 load (bench/README.md, "Once warm")
@@ -163,7 +205,7 @@ for round in $(seq 1 "$rounds"); do
       # the CPU per request at c=16 too: a pile-up of deferred work (log phases) shows here before it shows in req/s
       echo "wrk c=16 $1: $rps req/s$(python3 -c 'import sys; b, a, hz, n = sys.argv[1].split(), sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4])
 us = [(int(y) - int(x)) * 1e6 / hz / max(n, 1) for x, y in zip(b, a)]
-print(f"  (cpu us/request gateway {us[0]:.0f}, plugin server {us[1]:.0f}, upstream {us[2]:.0f})")' "$before" "$after" "$hz" "${n:-0}")"
+print(f"  (cpu us/request gateway {us[0]:.0f}, plugin server {us[1]:.0f}, upstream {us[2]:.0f}" + (f", nginx {us[3]:.0f}" if len(us) > 3 else "") + ")")' "$before" "$after" "$hz" "${n:-0}")"
     done
   fi
 done
