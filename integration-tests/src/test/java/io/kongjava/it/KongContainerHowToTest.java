@@ -65,6 +65,8 @@ class KongContainerHowToTest {
         kong = new GenericContainer<>(image)
                 .withEnv(kongEnv(repo.resolve("kong-config/kong.env")))
                 .withEnv("KONG_DECLARATIVE_CONFIG", "/kong-it/kong.yaml")
+                // kong.env keeps the Admin API on the container's loopback; the readiness check below asks it from outside
+                .withEnv("KONG_ADMIN_LISTEN", "0.0.0.0:8001")
                 .withEnv("ANTHROPIC_API_KEY", REAL_KEY)
                 .withEnv("ANTHROPIC_PINNED_MODEL", HowToGateway.PINNED_MODEL)
                 .withCopyToContainer(Transferable.of(yaml.getBytes(StandardCharsets.UTF_8), 0644), "/kong-it/kong.yaml")
