@@ -19,6 +19,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,9 +83,11 @@ public final class Gateway implements AutoCloseable {
     /** The JDK's server, when chosen with {@code -Dkong.java.gateway.server=jdk}; otherwise {@link #front}. */
     private HttpServer server;
     private volatile BlockingHttpServer front;
+    /** proxy_listen's addresses after the first. */
+    private final List<BlockingHttpServer> moreFronts = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize) {
-        this(config, dumps, maxBodySize, HeaderLimits.NGINX_DEFAULT);
+        this(config, dumps, maxBodySize, HeaderLimits.KONG_DEFAULT);
     }
 
     public Gateway(DeclarativeConfig config, Map<String, PluginServerProcesses.Dumped> dumps, long maxBodySize, HeaderLimits headerLimits) {
@@ -188,6 +191,27 @@ public final class Gateway implements AutoCloseable {
         return this;
     }
 
+    /** proxy_listen's further addresses, served as the first; each connection's port is then its own listener's. */
+    public Gateway alsoListen(InetSocketAddress listen) throws IOException {
+        if (front == null) {
+            throw new IllegalStateException("start the first listener first (and the JDK server takes one address only)");
+        }
+        BlockingHttpServer more = new BlockingHttpServer(listen, 1024, headerLimits, this::handle,
+                (status, message) -> ResponseWriter.kongErrorBody(message, RequestReader.newRequestId()));
+        moreFronts.add(more);
+        requests.listenPort(0);
+        LOG.log(Level.INFO, "proxy listening on " + more.address());
+        return this;
+    }
+
+    /** Every address the proxy listens on, the first first. */
+    public List<InetSocketAddress> addresses() {
+        List<InetSocketAddress> all = new ArrayList<>();
+        all.add(address());
+        moreFronts.forEach(more -> all.add(more.address()));
+        return all;
+    }
+
     private BlockingHttpServer front() {
         return front;
     }
@@ -201,6 +225,12 @@ public final class Gateway implements AutoCloseable {
         BlockingHttpServer.Statistics stats = front != null ? front.statistics()
                 : new BlockingHttpServer.Statistics(jdkServerInFlight.get(), 0, jdkServerInFlight.get(), 0, jdkServerRequests.sum(),
                         jdkServerRequests.sum(), jdkServerRequests.sum());
+        for (BlockingHttpServer more : moreFronts) { // nginx counts a worker's connections over all its listeners
+            BlockingHttpServer.Statistics m = more.statistics();
+            stats = new BlockingHttpServer.Statistics(stats.active() + m.active(), stats.reading() + m.reading(),
+                    stats.writing() + m.writing(), stats.waiting() + m.waiting(), stats.accepted() + m.accepted(),
+                    stats.handled() + m.handled(), stats.requests() + m.requests());
+        }
         return Map.of("connections_active", stats.active(), "connections_reading", stats.reading(), "connections_writing", stats.writing(),
                 "connections_waiting", stats.waiting(), "connections_accepted", stats.accepted(), "connections_handled", stats.handled(),
                 "total_requests", stats.requests());
@@ -506,6 +536,7 @@ public final class Gateway implements AutoCloseable {
         if (front != null) {
             front.close();
         }
+        moreFronts.forEach(BlockingHttpServer::close);
         if (healthChecks != null) {
             healthChecks.close();
         }

@@ -218,24 +218,46 @@ public final class GatewayMain {
             // Kong's default client_max_body_size is 0: no limit. A body over client_body_buffer_size is held in memory
             // and also written to PREFIX/client_body_temp, where get_raw_body reads it back from, as nginx and Kong do.
             long maxBody = conf.size("nginx_http_client_max_body_size", 0);
-            InetSocketAddress listen = conf.proxyListen();
-            Gateway gateway;
+            List<KongConf.Listener> served = new java.util.ArrayList<>();
+            for (KongConf.Listener listener : conf.proxyListeners()) {
+                if (listener.ssl() || listener.proxyProtocol()) {
+                    // Kong's default proxy_listen has a TLS address: a real kong.conf must still start here
+                    log.log(Level.WARNING, conf.where("proxy_listen") + ": '" + listener.entry() + "' is not served: the local gateway has "
+                            + (listener.ssl() ? "no TLS listener (put TLS in front of a plain address)" : "no PROXY protocol"));
+                } else {
+                    if (listener.http2()) {
+                        log.log(Level.WARNING, conf.where("proxy_listen") + ": '" + listener.entry() + "' is served with HTTP/1.1 only");
+                    }
+                    served.add(listener);
+                }
+            }
+            if (served.isEmpty()) {
+                throw new ConfigException(conf.where("proxy_listen") + ": no address the local gateway can serve (plain HTTP, no ssl or"
+                        + " proxy_protocol flag): " + conf.get("proxy_listen", "off"));
+            }
+            InetSocketAddress listen = served.getFirst().address();
+            Gateway gateway = new Gateway(config, dumps, maxBody == 0 ? Integer.MAX_VALUE - 9 : maxBody, conf.headerLimits(), inProcess)
+                    .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
+                    .bodyTempPath(conf.prefix().resolve("client_body_temp"))
+                    .certificates(certificates)
+                    .trustedIps(trustedIps, realIpHeader, conf.onOff("real_ip_recursive", false))
+                    .kongHeaders(kongHeaders)
+                    .logLevel(logLevel)
+                    .upstreamKeepAlive(new io.kongjava.http.UpstreamClient.KeepAlive(
+                            (int) Math.min(Integer.MAX_VALUE, conf.nonNegative("upstream_keepalive_pool_size", 512)),
+                            conf.nonNegative("upstream_keepalive_max_requests", 10_000),
+                            Duration.ofSeconds(conf.nonNegative("upstream_keepalive_idle_timeout", 60))))
+                    .startPluginInstances();
+            InetSocketAddress binding = listen;
             try {
-                gateway = new Gateway(config, dumps, maxBody == 0 ? Integer.MAX_VALUE - 9 : maxBody, conf.headerLimits(), inProcess)
-                        .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
-                        .bodyTempPath(conf.prefix().resolve("client_body_temp"))
-                        .certificates(certificates)
-                        .trustedIps(trustedIps, realIpHeader, conf.onOff("real_ip_recursive", false))
-                        .kongHeaders(kongHeaders)
-                        .logLevel(logLevel)
-                        .upstreamKeepAlive(new io.kongjava.http.UpstreamClient.KeepAlive(
-                                (int) Math.min(Integer.MAX_VALUE, conf.nonNegative("upstream_keepalive_pool_size", 512)),
-                                conf.nonNegative("upstream_keepalive_max_requests", 10_000),
-                                Duration.ofSeconds(conf.nonNegative("upstream_keepalive_idle_timeout", 60))))
-                        .startPluginInstances()
-                        .start(listen);
+                gateway.start(listen);
+                for (KongConf.Listener more : served.subList(1, served.size())) {
+                    binding = more.address();
+                    gateway.alsoListen(more.address());
+                }
             } catch (BindException e) {
-                throw new ConfigException(conf.where("proxy_listen") + ": cannot listen on " + listen.getHostString() + ":" + listen.getPort()
+                gateway.close();
+                throw new ConfigException(conf.where("proxy_listen") + ": cannot listen on " + binding.getHostString() + ":" + binding.getPort()
                         + ": " + e.getMessage() + (e.getMessage() != null && e.getMessage().contains("in use")
                         ? " (another process has this port: stop it or choose another proxy_listen)" : ""));
             }

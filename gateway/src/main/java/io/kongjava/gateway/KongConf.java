@@ -169,18 +169,75 @@ public final class KongConf {
         return p.isAbsolute() ? p : file.getParent().resolve(p).normalize();
     }
 
+    /** One {@code proxy_listen} entry: its address and the flags Kong takes (kong/conf_loader/listeners.lua). */
+    public record Listener(java.net.InetSocketAddress address, String entry, boolean ssl, boolean http2, boolean proxyProtocol) {
+    }
+
+    /** Kong's flags of an http listener: plain words, or patterns ({@code backlog=N}, {@code so_keepalive=...}). */
+    private static final List<java.util.regex.Pattern> LISTEN_FLAGS = java.util.stream.Stream.of("ssl", "http2", "proxy_protocol",
+                    "deferred", "bind", "reuseport", "backlog=\\d+", "ipv6only=on", "ipv6only=off", "so_keepalive=on",
+                    "so_keepalive=off", "so_keepalive=\\w*:\\w*:\\d*")
+            .map(java.util.regex.Pattern::compile).toList();
+    private static final String LISTEN_USAGE = "must be of form: [off] | <ip>:<port> [ssl] [http2] [proxy_protocol] [deferred]"
+            + " [bind] [reuseport] [backlog=%d+] [ipv6only=on] [ipv6only=off] [so_keepalive=on] [so_keepalive=off]"
+            + " [so_keepalive=%w*:%w*:%d*], [... next entry ...]";
+
     /** {@code proxy_listen}'s first address: host and port. */
     public java.net.InetSocketAddress proxyListen() throws ConfigException {
-        String first = list("proxy_listen").stream().findFirst().orElse("0.0.0.0:8000").split("\\s+")[0];
-        int colon = first.lastIndexOf(':');
-        if (colon < 0) {
-            throw new ConfigException(where("proxy_listen") + ": '" + first + "' needs host:port");
+        List<Listener> listeners = proxyListeners();
+        if (listeners.isEmpty()) {
+            throw new ConfigException(where("proxy_listen") + ": 'off': the local gateway serves nothing without a proxy listener");
         }
-        try {
-            return new java.net.InetSocketAddress(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)));
-        } catch (IllegalArgumentException e) { // a port that is no number, or out of range
-            throw new ConfigException(where("proxy_listen") + ": '" + first + "' has an invalid port");
+        return listeners.getFirst().address();
+    }
+
+    /**
+     * Every {@code proxy_listen} address with its flags, as Kong parses them: a flag Kong does not know is refused with
+     * Kong's usage line; {@code off} gives none (Kong's default: {@code 0.0.0.0:8000 reuseport backlog=16384,
+     * 0.0.0.0:8443 http2 ssl reuseport backlog=16384}).
+     */
+    public List<Listener> proxyListeners() throws ConfigException {
+        List<String> entries = values.containsKey("proxy_listen") ? list("proxy_listen")
+                : List.of("0.0.0.0:8000 reuseport backlog=16384", "0.0.0.0:8443 http2 ssl reuseport backlog=16384");
+        if (entries.isEmpty()) {
+            throw new ConfigException(where("proxy_listen") + ": " + LISTEN_USAGE);
         }
+        if (entries.getFirst().strip().equals("off")) {
+            return List.of();
+        }
+        List<Listener> listeners = new ArrayList<>();
+        for (String entry : entries) {
+            String[] words = entry.strip().split("\\s+");
+            String address = words[0];
+            boolean ssl = false;
+            boolean http2 = false;
+            boolean proxyProtocol = false;
+            for (int i = 1; i < words.length; i++) {
+                String flag = words[i];
+                if (LISTEN_FLAGS.stream().noneMatch(pattern -> pattern.matcher(flag).matches())) {
+                    throw new ConfigException(where("proxy_listen") + ": '" + flag + "' in '" + entry.strip() + "' is no flag Kong knows;"
+                            + " proxy_listen " + LISTEN_USAGE);
+                }
+                ssl |= flag.equals("ssl");
+                http2 |= flag.equals("http2");
+                proxyProtocol |= flag.equals("proxy_protocol");
+            }
+            int colon = address.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new ConfigException(where("proxy_listen") + ": '" + address + "' needs host:port; proxy_listen " + LISTEN_USAGE);
+            }
+            String host = address.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            try {
+                listeners.add(new Listener(new java.net.InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1))),
+                        entry.strip(), ssl, http2, proxyProtocol));
+            } catch (IllegalArgumentException e) { // a port that is no number, or out of range
+                throw new ConfigException(where("proxy_listen") + ": '" + address + "' has an invalid port");
+            }
+        }
+        return listeners;
     }
 
     /** The pluginserver entries as Kong 3.9+ resolves them (default socket under the prefix). */
@@ -210,13 +267,13 @@ public final class KongConf {
 
     /**
      * nginx's {@code large_client_header_buffers} and {@code underscores_in_headers} as kong.conf injects them
-     * ({@code nginx_proxy_...} for the proxy server block, else {@code nginx_http_...}); nginx's defaults ({@code 4 8k},
-     * {@code off}) when neither is set.
+     * ({@code nginx_proxy_...} for the proxy server block, else {@code nginx_http_...}); Kong's when neither is set
+     * ({@code 4 8k}, nginx's default, and {@code on}, which Kong's nginx template sets).
      */
     public HeaderLimits headerLimits() throws ConfigException {
         String underscoresKey = values.containsKey("nginx_proxy_underscores_in_headers") ? "nginx_proxy_underscores_in_headers"
                 : "nginx_http_underscores_in_headers";
-        String underscores = get(underscoresKey, "off").strip();
+        String underscores = get(underscoresKey, "on").strip();
         if (!underscores.equals("on") && !underscores.equals("off")) {
             throw new ConfigException(where(underscoresKey) + ": '" + underscores + "' is not 'on' or 'off'");
         }
@@ -224,7 +281,7 @@ public final class KongConf {
                 : "nginx_http_large_client_header_buffers";
         String value = get(key, null);
         if (value == null) {
-            return new HeaderLimits(HeaderLimits.NGINX_DEFAULT.buffers(), HeaderLimits.NGINX_DEFAULT.bufferSize(), underscores.equals("on"));
+            return new HeaderLimits(HeaderLimits.KONG_DEFAULT.buffers(), HeaderLimits.KONG_DEFAULT.bufferSize(), underscores.equals("on"));
         }
         String[] parts = value.strip().split("\\s+");
         if (parts.length != 2 || !parts[0].matches("[1-9][0-9]*")) {

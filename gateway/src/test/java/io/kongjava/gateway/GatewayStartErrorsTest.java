@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +76,35 @@ class GatewayStartErrorsTest {
                 .hasMessageStartingWith(conf.toAbsolutePath() + ":8: pluginserver_hello_start_cmd: plugin server hello exited with status 1"
                         + " before accepting on ")
                 .hasMessageContaining("its last output:\n    Error: Unable to access jarfile /opt/kong-java-pdk/lib/missing.jar");
+    }
+
+    @Test
+    void everyPlainProxyListenAddressIsServedAndATlsOneIsNamedAsNotServed() throws Exception {
+        int first;
+        int second;
+        try (ServerSocket a = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             ServerSocket b = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            first = a.getLocalPort();
+            second = b.getLocalPort();
+        }
+        Files.writeString(dir.resolve("kong.yaml"), "_format_version: \"3.0\"\n");
+        Path conf = dir.resolve("kong.conf");
+        Files.writeString(conf, """
+                prefix = %s
+                declarative_config = kong.yaml
+                proxy_listen = 127.0.0.1:%d reuseport backlog=16384, 127.0.0.1:%d, 127.0.0.1:0 http2 ssl
+                """.formatted(dir.resolve("prefix"), first, second));
+
+        try (GatewayMain.Running running = GatewayMain.start(conf, Map.of())) {
+            assertThat(running.gateway().addresses()).extracting(InetSocketAddress::getPort).containsExactly(first, second);
+            for (int port : new int[] {first, second}) {
+                try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                    socket.getOutputStream().write("GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes());
+                    assertThat(new String(socket.getInputStream().readAllBytes())).as("port " + port)
+                            .startsWith("HTTP/1.1 404").contains("no Route matched with those values");
+                }
+            }
+        }
     }
 
     @Test

@@ -102,6 +102,21 @@ class KongConfTest {
     }
 
     @Test
+    void everyProxyListenAddressIsReadWithTheFlagsKongKnowsAndAnUnknownFlagIsRefused() throws Exception {
+        assertThat(load("proxy_listen = 127.0.0.1:8100 reuseport backlog=16384, [::1]:8101 deferred, 0.0.0.0:8443 http2 ssl\n")
+                .proxyListeners()).containsExactly(
+                new KongConf.Listener(new InetSocketAddress("127.0.0.1", 8100), "127.0.0.1:8100 reuseport backlog=16384", false, false, false),
+                new KongConf.Listener(new InetSocketAddress("::1", 8101), "[::1]:8101 deferred", false, false, false),
+                new KongConf.Listener(new InetSocketAddress("0.0.0.0", 8443), "0.0.0.0:8443 http2 ssl", true, true, false));
+        assertThat(load("# nothing set\n").proxyListeners()).as("Kong's default: a plain and a TLS address").hasSize(2)
+                .extracting(KongConf.Listener::ssl).containsExactly(false, true);
+        assertThat(load("proxy_listen = off\n").proxyListeners()).isEmpty();
+        assertThatThrownBy(() -> load("proxy_listen = 127.0.0.1:8100 bogusflag\n").proxyListeners())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kong.conf:1: proxy_listen: 'bogusflag'")
+                .hasMessageContaining("must be of form");
+    }
+
+    @Test
     void aPluginServerGetsKongsDefaultSocketUnderThePrefix() throws Exception {
         assumeThat(Path.of("/usr/local/bin/java-file-log")).as("no installed server to default to").doesNotExist();
 

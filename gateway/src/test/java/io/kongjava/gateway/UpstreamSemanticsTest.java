@@ -291,18 +291,25 @@ class UpstreamSemanticsTest {
     }
 
     @Test
-    void underscoresInHeaderNamesCanBeAllowedAsInKong() throws Exception {
+    void underscoresInHeaderNamesArePassedAsKongPassesThemUnlessKongConfTurnsThemOff() throws Exception {
         upstream = new RawUpstream((request, out) -> {
             out.write(response("HTTP/1.1 200 OK", "", String.valueOf(request.headers().get("x_tenant"))));
             return true;
         });
         Path conf = dir.resolve("kong.conf");
-        Files.writeString(conf, "nginx_proxy_underscores_in_headers = on\n");
+        Files.writeString(conf, "log_level = notice\n");
         HeaderLimits limits = KongConf.load(conf, Map.of()).headerLimits();
-        assertThat(limits).isEqualTo(new HeaderLimits(4, 8 * 1024, true));
+        assertThat(limits).as("Kong's nginx template: underscores_in_headers on").isEqualTo(new HeaderLimits(4, 8 * 1024, true));
         gateway = new Gateway(config("url: http://127.0.0.1:" + upstream.port()), Map.of(), 1 << 20, limits)
                 .start(new InetSocketAddress("127.0.0.1", 0));
         assertThat(raw(head("GET /svc", "x_tenant: t1"))).startsWith("HTTP/1.1 200").endsWith("t1");
+        gateway.close();
+
+        Files.writeString(conf, "nginx_proxy_underscores_in_headers = off\n");
+        limits = KongConf.load(conf, Map.of()).headerLimits();
+        gateway = new Gateway(config("url: http://127.0.0.1:" + upstream.port()), Map.of(), 1 << 20, limits)
+                .start(new InetSocketAddress("127.0.0.1", 0));
+        assertThat(raw(head("GET /svc", "x_tenant: t1"))).startsWith("HTTP/1.1 200").endsWith("null");
 
         Files.writeString(conf, "nginx_http_underscores_in_headers = yes\n");
         assertThatThrownBy(() -> KongConf.load(conf, Map.of()).headerLimits()).isInstanceOf(ConfigException.class)

@@ -106,7 +106,15 @@ final class AiResponseFilter implements ResponseFilter {
         if (auth != null && !auth.allowOverride() && (auth.headerName().isPresent() || auth.paramName().isPresent())) {
             // The operator's credentials replace the client's, all of them: a client's Bearer token (an Anthropic
             // OAuth token included) next to the injected key would reach the provider too.
-            CLIENT_CREDENTIALS.forEach(headers::remove);
+            // Kong passes names with underscores on (underscores_in_headers on), and a server that maps '_' to '-'
+            // (CGI and WSGI do) would read a client's x_api_key as x-api-key: every spelling goes.
+            List<String> credentials = new ArrayList<>(CLIENT_CREDENTIALS);
+            auth.headerName().ifPresent(name -> credentials.add(name.toLowerCase(java.util.Locale.ROOT)));
+            for (String name : headers.toMap().keySet()) {
+                if (credentials.contains(name.replace('_', '-'))) {
+                    headers.remove(name);
+                }
+            }
         }
         if (auth != null && auth.headerName().isPresent()) {
             String name = auth.headerName().get();

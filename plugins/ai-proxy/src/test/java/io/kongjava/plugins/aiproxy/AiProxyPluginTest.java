@@ -124,13 +124,17 @@ class AiProxyPluginTest {
         String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body));
         Map<String, String> client = Map.of("anthropic-version", "2023-06-01", "x-api-key", "sk-client-own",
-                "authorization", "Bearer sk-ant-oat01-clients-oauth-token", "proxy-authorization", "Basic Y2xpZW50");
+                "authorization", "Bearer sk-ant-oat01-clients-oauth-token", "proxy-authorization", "Basic Y2xpZW50",
+                // Kong passes underscores on; a provider's server that maps '_' to '-' would read these as the above
+                "x_api_key", "sk-client-underscored", "Proxy_Authorization", "Basic dW5kZXI=");
 
         assertThat(kongForwards(run, "/anything/v1/messages", body, client).statusCode()).isEqualTo(200);
         RecordedRequest seen = anthropic.takeRequest();
         assertThat(seen.header("x-api-key")).hasValue(KEY);
         assertThat(seen.header("authorization")).isEmpty();
         assertThat(seen.header("proxy-authorization")).isEmpty();
+        assertThat(seen.header("x_api_key")).isEmpty();
+        assertThat(seen.header("proxy_authorization")).isEmpty();
     }
 
     @Test
