@@ -64,7 +64,12 @@ final class ResponseWriter {
 
     /** The answer a plugin ended the request with. */
     static void sendExit(HttpExchange exchange, KongRequest state) throws IOException {
-        Map<String, List<String>> headers = mergeHeaders(state.exit.headers(), state.responseHeaders);
+        // Kong's send() (kong/pdk/response.lua) writes the exit's headers last: they win over any set before
+        Map<String, List<String>> headers = new LinkedHashMap<>(state.responseHeaders);
+        state.exit.headers().forEach((name, values) -> {
+            headers.keySet().removeIf(known -> known.equalsIgnoreCase(name));
+            headers.put(name.toLowerCase(java.util.Locale.ROOT), values);
+        });
         kongHeader(headers, state, "x-kong-response-latency", String.valueOf((long) state.latencyKong));
         kongHeader(headers, state, "x-kong-request-id", state.requestId);
         // Kong's runloop: its own Server on its own answers, or none when server_tokens is off; a plugin's Via equal

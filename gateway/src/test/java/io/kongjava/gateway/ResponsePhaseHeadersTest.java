@@ -98,4 +98,44 @@ class ResponsePhaseHeadersTest {
             assertThat(response.headers().allValues("x-multi")).containsExactly("upstream", "plugin");
         }
     }
+
+    /** An "exiter" whose phase sets a header, then exits with the same header and a Content-Type of its own. */
+    static final class ExitingServer implements PluginServerClient {
+        @Override
+        public Object call(KongCall call) {
+            return Map.of("Name", "exiter", "Id", 1L, "Config", Map.of());
+        }
+
+        @Override
+        public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) {
+            kong.answer("kong.response.set_header", List.of("x-exit-hdr", "early"));
+            kong.answer("kong.response.exit", List.of(418L, "teapot",
+                    Map.of("X-Exit-Hdr", "yes", "Content-Type", "text/plain")));
+            return new EventOutcome.Returned(0);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void theExitsOwnHeadersWinOverOnesSetBeforeItInAccessAndInResponse() throws Exception {
+        for (String phase : List.of("access", "response")) {
+            gateway = OnePluginGateway.onRoute(dir, upstream.getAddress().getPort(), "exiter", phase, new ExitingServer())
+                    .start(new InetSocketAddress("127.0.0.1", 0));
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.address().getPort() + "/r"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+
+                assertThat(response.statusCode()).as(phase).isEqualTo(418);
+                assertThat(response.body()).as(phase).isEqualTo("teapot");
+                assertThat(response.headers().allValues("x-exit-hdr")).as(phase + ": Kong's send() writes the exit's headers last")
+                        .containsExactly("yes");
+                assertThat(response.headers().allValues("content-type")).as(phase).containsExactly("text/plain");
+            }
+            gateway.close();
+            gateway = null;
+        }
+    }
 }
