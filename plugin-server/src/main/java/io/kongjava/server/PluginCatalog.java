@@ -57,11 +57,16 @@ public final class PluginCatalog {
                 throw new IOException("plugins directory " + pluginsDirectory + " does not exist or is not a directory");
             }
             List<URL> jars = new ArrayList<>();
+            Map<String, List<Path>> providerJars = new TreeMap<>();
             try (Stream<Path> files = Files.list(pluginsDirectory)) {
                 for (Path jar : files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList()) {
                     jars.add(toUrl(jar));
+                    for (String provider : providersIn(jar)) {
+                        providerJars.computeIfAbsent(provider, k -> new ArrayList<>()).add(jar);
+                    }
                 }
             }
+            refuseShadowed(pluginsDirectory, providerJars, loader);
             loader = new URLClassLoader("kong-plugins", jars.toArray(URL[]::new), loader);
         }
         Map<String, LoadedPlugin> byName = new TreeMap<>();
@@ -77,7 +82,11 @@ public final class PluginCatalog {
                 LOG.log(Level.ERROR, "a plugin could not be loaded and is skipped: " + e.getMessage());
                 continue;
             }
-            add(byName, plugin);
+            try {
+                add(byName, plugin);
+            } catch (IllegalStateException twoOfAName) {
+                throw new IOException(twoOfAName.getMessage(), twoOfAName);
+            }
         }
         return new PluginCatalog(byName);
     }
@@ -92,9 +101,60 @@ public final class PluginCatalog {
         }
         LoadedPlugin previous = byName.putIfAbsent(descriptor.name(), new LoadedPlugin(plugin, descriptor));
         if (previous != null) {
-            LOG.log(Level.WARNING, "duplicate plugin name " + descriptor.name() + ": " + plugin.getClass().getName()
-                    + " is ignored, " + previous.plugin().getClass().getName() + " is kept");
+            // which one Kong would get would depend on the order jars are found in: refuse rather than guess
+            throw new IllegalStateException("two plugins are named " + descriptor.name() + ": " + previous.plugin().getClass().getName()
+                    + " (" + source(previous.plugin().getClass()) + ") and " + plugin.getClass().getName() + " (" + source(plugin.getClass())
+                    + "); remove or rename one");
         }
+    }
+
+    /** The classes a plugin jar declares as {@link KongPlugin} providers. */
+    private static List<String> providersIn(Path jar) throws IOException {
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+            var entry = file.getJarEntry("META-INF/services/" + KongPlugin.class.getName());
+            if (entry == null) {
+                return List.of();
+            }
+            String text = new String(file.getInputStream(entry).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            List<String> providers = new ArrayList<>();
+            for (String line : text.split("\\R")) {
+                String name = line.replaceFirst("#.*", "").strip();
+                if (!name.isEmpty()) {
+                    providers.add(name);
+                }
+            }
+            return providers;
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException("plugin jar " + jar + " is not a jar: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One class loader serves every plugin jar, first found first: a plugin class in two jars (an old and a new version
+     * side by side) or also in lib/ would run whichever comes first, silently. That is refused, naming the jars.
+     */
+    private static void refuseShadowed(Path directory, Map<String, List<Path>> providerJars, ClassLoader parent) throws IOException {
+        List<String> problems = new ArrayList<>();
+        providerJars.forEach((provider, jars) -> {
+            if (jars.size() > 1) {
+                problems.add(provider + " is in " + jars.stream().map(p -> p.getFileName().toString()).toList()
+                        + " (keep one version's jar)");
+            } else if (parent.getResource(provider.replace('.', '/') + ".class") != null) {
+                problems.add(provider + " in " + jars.getFirst().getFileName() + " is also in the server's own lib/, which wins");
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new IOException("plugins directory " + directory + ": " + String.join("; ", problems));
+        }
+    }
+
+    private static String source(Class<?> type) {
+        var location = type.getProtectionDomain().getCodeSource();
+        if (location == null || location.getLocation() == null) {
+            return "the server's class path";
+        }
+        String path = location.getLocation().getPath();
+        return path.substring(path.lastIndexOf('/', path.length() - 2) + 1);
     }
 
     private static URL toUrl(Path jar) throws IOException {

@@ -91,6 +91,39 @@ class MainTest {
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("--dump-plugin-info").contains("--kong-prefix");
     }
 
+    /** A plugin jar holding only its provider list, as a build of {@code provider} would carry it. */
+    private static void pluginJar(java.nio.file.Path jar, String provider) throws java.io.IOException {
+        try (var out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.jar.JarEntry("META-INF/services/io.kongjava.pdk.KongPlugin"));
+            out.write((provider + "\n").getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+    }
+
+    @Test
+    void twoVersionsOfAPluginJarSideBySideAreRefusedNamingBothInsteadOfRunningTheFirstFound(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        pluginJar(dir.resolve("guard-1.0.jar"), "com.example.GuardPlugin");
+        pluginJar(dir.resolve("guard-1.1.jar"), "com.example.GuardPlugin");
+
+        assertThat(run("-d", dir.toString(), "--dump-plugin-info", "guard")).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("com.example.GuardPlugin is in [guard-1.0.jar, guard-1.1.jar]");
+    }
+
+    @Test
+    void aPluginJarRepeatingAClassOfTheServersOwnIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        pluginJar(dir.resolve("greeter-copy.jar"), GreeterPlugin.class.getName());
+
+        assertThat(run("-d", dir.toString(), "--dump-all-plugins")).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(GreeterPlugin.class.getName() + " in greeter-copy.jar is also in the server's own lib/");
+    }
+
+    @Test
+    void twoPluginsOfOneNameAreRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PluginCatalog.of(List.of(new GreeterPlugin(), new GreeterPlugin())))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("two plugins are named test-greeter");
+    }
+
     @Test
     void aMissingPluginsDirectoryIsAClearError() {
         assertThat(run("-d", "/nonexistent/plugins", "--dump-all-plugins")).isEqualTo(1);
