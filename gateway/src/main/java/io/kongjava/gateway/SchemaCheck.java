@@ -41,7 +41,13 @@ final class SchemaCheck {
             known.add(name);
             String path = prefix + name;
             Object value = given.get(name);
-            if (value == null && field.containsKey("default")) {
+            if (value == null && given.containsKey(name) && Boolean.TRUE.equals(field.get("required"))) {
+                // Kong reads a YAML null as ngx.null, which no default replaces (only a missing field gets one)
+                errors.add(path + ": " + KongSchemaRules.REQUIRED_FIELD_MISSING);
+                out.put(name, null);
+                continue;
+            }
+            if (value == null && !given.containsKey(name) && field.containsKey("default")) {
                 value = field.get("default");
             }
             String type = String.valueOf(field.get("type"));

@@ -794,6 +794,21 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void anExplicitNullForARequiredFieldIsRefusedAsKongRefusesItEvenWithADefault() throws Exception {
+        // Kong reads the YAML null as ngx.null; only a missing field gets its default
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: java-file-log
+                    config:
+                      path: /tmp/x.log
+                      reopen: null
+                """);
+
+        assertRefused(file).hasMessageContaining("plugins[0].config.reopen (java-file-log): required field missing");
+    }
+
+    @Test
     void aMissingRequiredFieldIsRefused() throws Exception {
         Path file = write("""
                 _format_version: "3.0"

@@ -24,10 +24,11 @@ final class PluginSchemas {
             ]}}]}
             """;
 
-    /** {@code java-file-log}: one required field. */
+    /** {@code java-file-log}: a required field, and a required one with a default. */
     static final String FILE_LOG = """
             {"name": "java-file-log", "fields": [{"config": {"type": "record", "fields": [
-              {"path": {"type": "string", "required": true}}
+              {"path": {"type": "string", "required": true}},
+              {"reopen": {"type": "boolean", "required": true, "default": false}}
             ]}}]}
             """;
 

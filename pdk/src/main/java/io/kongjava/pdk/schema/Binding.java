@@ -49,7 +49,15 @@ final class Binding {
         Map<String, Object> bound = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             Field field = shape.fields().get(i);
-            Object value = bindValue(field, map.get(field.kongName()), join(path, field.kongName()), errors);
+            Object given = map.get(field.kongName());
+            if (given == null && field.required() && map.containsKey(field.kongName())) {
+                // an explicit null: Kong gives no default to it (only to a missing field) and refuses it when required
+                errors.putIfAbsent(join(path, field.kongName()), KongSchemaRules.REQUIRED_FIELD_MISSING);
+                args[i] = INVALID;
+                bound.put(field.kongName(), INVALID);
+                continue;
+            }
+            Object value = bindValue(field, given, join(path, field.kongName()), errors);
             args[i] = value;
             bound.put(field.kongName(), value);
         }

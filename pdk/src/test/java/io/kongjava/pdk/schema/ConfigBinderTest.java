@@ -111,6 +111,15 @@ class ConfigBinderTest {
     }
 
     @Test
+    void anExplicitNullForARequiredFieldIsMissingEvenWithADefaultAsInKong() throws InvalidConfigException {
+        // Kong gives a default only to a missing field; null (ngx.null from YAML or JSON) stays, and a required field refuses it
+        Map<String, Object> config = new java.util.HashMap<>(json("{\"path\":\"/tmp/x.log\"}"));
+        config.put("reopen", null);
+        assertThat(errorsOf(FileLogLikeConfig.class, config)).containsEntry("reopen", "required field missing");
+        assertThat(ConfigBinder.bind(FileLogLikeConfig.class, json("{\"path\":\"/tmp/x.log\"}")).reopen()).as("missing: the default").isFalse();
+    }
+
+    @Test
     void theExceptionMessageListsTheErrors() {
         assertThatThrownBy(() -> ConfigBinder.bind(FileLogLikeConfig.class, Map.of()))
                 .isInstanceOf(InvalidConfigException.class)
@@ -121,7 +130,6 @@ class ConfigBinderTest {
     void fileLogShapedConfig() throws InvalidConfigException {
         Map<String, Object> config = new HashMap<>();
         config.put("path", "/tmp/claude.json");
-        config.put("reopen", null);
         config.put("custom_fields_by_lua", null);
         FileLogLikeConfig bound = ConfigBinder.bind(FileLogLikeConfig.class, config);
         assertThat(bound).isEqualTo(new FileLogLikeConfig("/tmp/claude.json", false, Map.of()));
