@@ -140,8 +140,8 @@ public final class PluginTester<C extends Record> {
 
     /**
      * Runs the plugin's phases in Kong's order for one request: rewrite (for a global plugin, the default; see
-     * {@link #onRouteOrService()}), access, response (only when the request carries an upstream response), then log.
-     * After an exit, Kong skips to the log phase.
+     * {@link #onRouteOrService()}), access, response (the request must then carry the upstream's answer:
+     * {@link TestRequest#upstreamResponse}), then log. After an exit, Kong skips to the log phase.
      */
     public TestRun run(TestRequest request) {
         List<Phase> phases = new ArrayList<>();
@@ -198,7 +198,11 @@ public final class PluginTester<C extends Record> {
                 continue;
             }
             if (phase == Phase.RESPONSE && state.upstreamResponse == null) {
-                continue;
+                // under Kong a request that reaches the response phase always has the upstream's answer: skipping the
+                // phase quietly would let a test pass without running it
+                throw new IllegalStateException(descriptor.name() + " has a response phase and the request reached it, but the test"
+                        + " gave no upstream answer: add TestRequest.upstreamResponse(status, headers, body), or name the phases"
+                        + " to run with run(request, Phase...)");
             }
             if (phase == Phase.RESPONSE || phase == Phase.LOG) {
                 prepareResponse(state);

@@ -158,6 +158,30 @@ class PluginTesterTest {
         }
     }
 
+    /** Stamps the upstream's answer in its response phase. */
+    @KongPlugin.Info(name = "stamp", version = "1.0.0", priority = 1)
+    static final class Stamp implements KongPlugin<Stamp.Config> {
+        record Config() {
+        }
+
+        @Override
+        public void response(Kong kong, Config config) throws PdkException {
+            kong.response().setHeader("x-stamped", "yes");
+        }
+    }
+
+    @Test
+    void aResponsePhaseRunsOnTheUpstreamsAnswerAndATestWithoutOneIsToldInsteadOfSkippingIt() throws Exception {
+        TestRun run = PluginTester.of(new Stamp()).configJson("{}")
+                .run(TestRequest.get("http://localhost/x").upstreamResponse(200, Map.of(), "from the upstream"));
+        assertThat(run.phasesRun()).containsExactly(Phase.RESPONSE);
+        assertThat(run.responseHeaders().get("x-stamped")).containsExactly("yes");
+
+        assertThatThrownBy(() -> PluginTester.of(new Stamp()).configJson("{}").run(TestRequest.get("http://localhost/x")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("stamp has a response phase")
+                .hasMessageContaining("upstreamResponse(");
+    }
+
     @Test
     void aFieldThePluginsSchemaDoesNotHaveIsRefusedAsKongRefusesIt() {
         assertThatThrownBy(() -> PluginTester.of(new KeyCheck()).configJson("{\"header\":\"x-api\",\"heder\":\"x-typo\"}"))
