@@ -95,6 +95,8 @@ public final class DeclarativeConfig {
     private Map<String, Integer> lines = Map.of();
     /** Where each plugin was declared, by Kong's key for it (name, route, service): no two may share one. */
     private final Map<List<String>, String> declaredPlugins = new LinkedHashMap<>();
+    /** Entity names already declared, by Kong's entity name ("services", "routes"), with where. */
+    private final Map<String, String> declaredNames = new LinkedHashMap<>();
 
     private DeclarativeConfig(Path file, UnaryOperator<String> environment) {
         this.file = file;
@@ -253,6 +255,34 @@ public final class DeclarativeConfig {
         for (String field : entity.keySet()) {
             if (!known.contains(field)) {
                 throw new ConfigException(at(where + "." + field) + ": unknown field");
+            }
+        }
+    }
+
+    /** Kong's declarative loader: "uniqueness violation: 'services' entity with name set to 'x' already declared". */
+    private void refuseDuplicateName(String entities, String name, String where) throws ConfigException {
+        if (name == null) {
+            return;
+        }
+        String earlier = declaredNames.putIfAbsent(entities + "\u0000" + name, where);
+        if (earlier != null) {
+            throw new ConfigException(at(where + ".name") + ": uniqueness violation: '" + entities + "' entity with name set to '"
+                    + name + "' already declared (at " + earlier + ")");
+        }
+    }
+
+    /** Kong's {@code tags}: a set of strings. */
+    private void checkTags(Map<String, Object> entity, String where) throws ConfigException {
+        Object tags = entity.get("tags");
+        if (tags == null) {
+            return;
+        }
+        if (!(tags instanceof List<?> list)) {
+            throw new ConfigException(at(where + ".tags") + ": expected a set");
+        }
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof String)) {
+                throw new ConfigException(at(where + ".tags[" + i + "]") + ": expected a string");
             }
         }
     }
@@ -638,13 +668,25 @@ public final class DeclarativeConfig {
     private void addService(Map<String, Object> s, String where, Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
         refuseUnknownFields(s, SERVICE_FIELDS, where);
         warnIgnored(s, SERVICE_FIELDS_IGNORED, where);
+        checkTags(s, where);
         String name = string(s.get("name"), null);
+        refuseDuplicateName("services", name, where);
         String protocol = string(s.get("protocol"), "http");
         String host = string(s.get("host"), null);
         int port = -1;
         String path = string(s.get("path"), null);
         if (s.get("url") != null) {
-            URI url = URI.create(string(s.get("url"), ""));
+            String text = string(s.get("url"), "");
+            URI url;
+            try {
+                url = URI.create(text);
+            } catch (IllegalArgumentException e) {
+                url = null;
+            }
+            if (url == null || url.getScheme() == null || url.getHost() == null) {
+                throw new ConfigException(at(where + ".url") + ": '" + text + "' is not a URL with a scheme and a host"
+                        + " (e.g. http://127.0.0.1:8080/path)");
+            }
             protocol = url.getScheme();
             host = url.getHost();
             port = url.getPort();
@@ -827,6 +869,8 @@ public final class DeclarativeConfig {
             throw new ConfigException(at(where + ".https_redirect_status_code") + ": expected one of: 426, 301, 302, 307, 308");
         }
         String name = string(r.get("name"), null);
+        refuseDuplicateName("routes", name, where);
+        checkTags(r, where);
         List<String> paths = strings(r.get("paths"), where + ".paths");
         List<String> methods = strings(r.get("methods"), where + ".methods").stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
         List<String> hosts = strings(r.get("hosts"), where + ".hosts").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
@@ -917,6 +961,7 @@ public final class DeclarativeConfig {
     private void addPlugin(Map<String, Object> p, String serviceId, String routeId, String where,
                            Map<String, Map<String, Object>> schemas, List<String> enabled) throws ConfigException {
         refuseUnknownFields(p, PLUGIN_FIELDS, where);
+        checkTags(p, where);
         warnIgnored(p, PLUGIN_FIELDS_IGNORED, where);
         String name = string(p.get("name"), null);
         if (name == null) {
@@ -927,6 +972,10 @@ public final class DeclarativeConfig {
         }
         // Kong validates a disabled plugin as any other (name enabled, config against the schema); it only does not run it.
         boolean disabled = p.get("enabled") instanceof Boolean b && !b;
+        if (!enabled.contains(name) && io.kongjava.catalogue.KongBundledPlugins.NAMES.contains(name)) {
+            throw new ConfigException(at(where) + ": '" + name + "' is one of Kong's own Lua plugins, which the local gateway cannot"
+                    + " run (it runs external plugins only); Kong itself runs it with plugins = bundled");
+        }
         if (!enabled.contains(name)) {
             throw new ConfigException(at(where) + ": plugin '" + name + "' not enabled; add it to the 'plugins' configuration property");
         }

@@ -187,7 +187,7 @@ public final class Gateway implements AutoCloseable {
         }
         requests.listenPort(address().getPort());
         healthChecks = new ActiveHealthChecks(balancers);
-        LOG.log(Level.INFO, "proxy listening on " + address());
+        LOG.log(Level.INFO, "proxy listening on " + address().getHostString() + ":" + address().getPort());
         return this;
     }
 
@@ -200,7 +200,7 @@ public final class Gateway implements AutoCloseable {
                 (status, message) -> ResponseWriter.kongErrorBody(message, RequestReader.newRequestId()));
         moreFronts.add(more);
         requests.listenPort(0);
-        LOG.log(Level.INFO, "proxy listening on " + more.address());
+        LOG.log(Level.INFO, "proxy listening on " + more.address().getHostString() + ":" + more.address().getPort());
         return this;
     }
 

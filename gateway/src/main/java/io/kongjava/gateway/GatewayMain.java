@@ -137,7 +137,12 @@ public final class GatewayMain {
         System.Logger log = System.getLogger(GatewayMain.class.getName());
         KongConf conf = KongConf.load(confFile, environment);
         conf.warnings().forEach(warning -> log.log(Level.WARNING, warning));
-        Files.createDirectories(conf.prefix());
+        try {
+            Files.createDirectories(conf.prefix());
+        } catch (IOException e) {
+            throw new ConfigException(conf.where("prefix") + ": cannot use " + conf.prefix() + " as Kong's prefix directory ("
+                    + (e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way" : e.toString()) + ")");
+        }
         List<KongConf.PluginServerEntry> entries = conf.pluginServers();
         InProcessServers.checkSockets(entries, conf);
         Map<String, PluginServerProcesses.Dumped> dumps = new LinkedHashMap<>();
@@ -182,6 +187,11 @@ public final class GatewayMain {
                     + " by the local gateway; the two differ in a few priorities");
         }
         String vaultEnvPrefix = conf.get("vault_env_prefix", null);
+        if (!Files.isReadable(conf.resolve(declarative)) || Files.isDirectory(conf.resolve(declarative))) {
+            throw new ConfigException(conf.where("declarative_config") + ": cannot read " + conf.resolve(declarative)
+                    + (Files.exists(conf.resolve(declarative)) ? (Files.isDirectory(conf.resolve(declarative)) ? " (a directory)" : " (no permission)")
+                    : " (no such file)"));
+        }
         DeclarativeConfig config = DeclarativeConfig.load(conf.resolve(declarative), schemas, enabled,
                 name -> name.equals("KONG_VAULT_ENV_PREFIX") && vaultEnvPrefix != null ? vaultEnvPrefix // kong.conf's, for the env vault
                         : environment.containsKey(name) ? environment.get(name) : System.getenv(name), flavor.equals("expressions"));

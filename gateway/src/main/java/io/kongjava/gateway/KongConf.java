@@ -338,7 +338,12 @@ public final class KongConf {
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "on" -> true;
             case "off" -> false;
-            default -> throw new ConfigException(where(key) + ": '" + value + "' is not on or off");
+            default -> {
+                // Kong's ngx_boolean (conf_loader/parse.lua): anything but "on" is off, without a word
+                System.getLogger(KongConf.class.getName()).log(System.Logger.Level.WARNING,
+                        where(key) + ": '" + value + "' is not on or off; read as off, as Kong reads it");
+                yield false;
+            }
         };
     }
 

@@ -159,7 +159,9 @@ public final class PluginServerProcesses implements AutoCloseable {
                     }
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new ConfigException("plugin server " + entry.name() + " does not accept on " + entry.socket() + " after " + limit.toSeconds() + " s");
+                    throw new ConfigException(startCmdOrigin.apply(entry) + ": plugin server " + entry.name() + ": nothing accepts on "
+                            + entry.socket() + " after " + limit.toSeconds() + " s (pluginserver_" + entry.name().replace('-', '_')
+                            + "_socket and the socket the server listens on, from its -kong-prefix or --socket, must agree)");
                 }
                 try {
                     Thread.sleep(50);

@@ -184,11 +184,11 @@ class DeclarativeConfigTest {
         Path notEnabled = write("""
                 _format_version: "3.0"
                 plugins:
-                  - name: rate-limiting
+                  - name: java-rate-limit
                     enabled: false
                 """);
         assertRefused(notEnabled)
-                .hasMessage(notEnabled + ":3: plugins[0]: plugin 'rate-limiting' not enabled; add it to the 'plugins' configuration property");
+                .hasMessage(notEnabled + ":3: plugins[0]: plugin 'java-rate-limit' not enabled; add it to the 'plugins' configuration property");
 
         Path badConfig = write("""
                 _format_version: "3.0"
@@ -752,11 +752,11 @@ class DeclarativeConfigTest {
                   - name: anthropic
                     url: https://api.anthropic.com
                     plugins:
-                      - name: rate-limiting
+                      - name: java-rate-limit
                 """);
 
         assertRefused(file)
-                .hasMessage(file + ":6: services[0].plugins[0]: plugin 'rate-limiting' not enabled;"
+                .hasMessage(file + ":6: services[0].plugins[0]: plugin 'java-rate-limit' not enabled;"
                         + " add it to the 'plugins' configuration property");
     }
 
@@ -791,6 +791,82 @@ class DeclarativeConfigTest {
         assertRefused(file)
                 .hasMessage(file + ":10: services[0].routes[0].plugins[0].config.times (greeter): expected an integer\n"
                         + file + ":10: services[0].routes[0].plugins[0].config.colour (greeter): unknown field");
+    }
+
+    @Test
+    void aServiceUrlWithoutSchemeOrHostNamesItsLineInsteadOfAStackTrace() throws Exception {
+        for (String url : List.of("127.0.0.1:9101", "localhost:9101", "http://", "http://exa mple")) {
+            Path file = write("""
+                    _format_version: "3.0"
+                    services:
+                      - name: up
+                        url: "%s"
+                    """.formatted(url));
+            assertRefused(file).hasMessage(file + ":4: services[0].url: '" + url + "' is not a URL with a scheme and a host"
+                    + " (e.g. http://127.0.0.1:8080/path)");
+        }
+    }
+
+    @Test
+    void twoServicesOrTwoRoutesOfOneNameAreAUniquenessViolationAsInKong() throws Exception {
+        Path services = write("""
+                _format_version: "3.0"
+                services:
+                  - name: up
+                    url: http://127.0.0.1:9101
+                  - name: up
+                    url: http://127.0.0.1:9102
+                """);
+        assertRefused(services).hasMessageContaining("services[1].name: uniqueness violation: 'services' entity with name set to 'up'"
+                + " already declared (at services[0])");
+        Path routes = write("""
+                _format_version: "3.0"
+                services:
+                  - name: a
+                    url: http://127.0.0.1:9101
+                    routes:
+                      - name: r
+                        paths: [/a]
+                  - name: b
+                    url: http://127.0.0.1:9102
+                    routes:
+                      - name: r
+                        paths: [/b]
+                """);
+        assertRefused(routes).hasMessageContaining("'routes' entity with name set to 'r' already declared");
+    }
+
+    @Test
+    void oneOfKongsOwnLuaPluginsIsNamedAsSuchNotAsNotEnabled() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: cors
+                """);
+        assertRefused(file).hasMessage(file + ":3: plugins[0]: 'cors' is one of Kong's own Lua plugins, which the local gateway"
+                + " cannot run (it runs external plugins only); Kong itself runs it with plugins = bundled");
+    }
+
+    @Test
+    void tagsAreASetOfStrings() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                services:
+                  - name: up
+                    url: http://127.0.0.1:9101
+                    routes:
+                      - name: r
+                        paths: [/a]
+                        tags: notalist
+                """);
+        assertRefused(file).hasMessageContaining("services[0].routes[0].tags: expected a set");
+        assertThat(load("""
+                _format_version: "3.0"
+                services:
+                  - name: up
+                    url: http://127.0.0.1:9101
+                    tags: [team-a, llm]
+                """).services).hasSize(1);
     }
 
     @Test

@@ -108,6 +108,27 @@ class GatewayStartErrorsTest {
     }
 
     @Test
+    void aMissingDeclarativeConfigOrAPrefixThatIsAFileNamesItsKongConfLine() throws Exception {
+        Path conf = dir.resolve("kong.conf");
+        Files.writeString(conf, """
+                prefix = %s
+                proxy_listen = 127.0.0.1:0
+                declarative_config = nope.yaml
+                """.formatted(dir.resolve("prefix")));
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessage(conf.toAbsolutePath() + ":3: declarative_config: cannot read " + dir.resolve("nope.yaml") + " (no such file)");
+
+        Files.writeString(dir.resolve("afile"), "x");
+        Files.writeString(conf, """
+                prefix = %s
+                declarative_config = kong.yaml
+                """.formatted(dir.resolve("afile")));
+        assertThatThrownBy(() -> GatewayMain.start(conf, Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessage(conf.toAbsolutePath() + ":1: prefix: cannot use " + dir.resolve("afile") + " as Kong's prefix directory"
+                        + " (a file is in the way)");
+    }
+
+    @Test
     void aBusyProxyPortIsNamedWithItsAddressAndTheLineOfProxyListen() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Files.writeString(dir.resolve("kong.yaml"), "_format_version: \"3.0\"\n");

@@ -365,7 +365,8 @@ public final class BlockingHttpServer implements AutoCloseable {
             Headers headers = new Headers();
             long total = requestLine.length() + 2;
             while (true) {
-                String header = line(in, limits.bufferSize(), 400, "Bad request");
+                // nginx's 494 for a head too large, which Kong answers as 400 with 494's text (kong/error_handlers.lua)
+                String header = line(in, limits.bufferSize(), 400, "Request header or cookie too large");
                 if (header == null) {
                     throw new IOException("connection closed in a request head");
                 }
@@ -374,7 +375,7 @@ public final class BlockingHttpServer implements AutoCloseable {
                 }
                 total += header.length() + 2;
                 if (total > limits.total()) {
-                    throw new Refused(400, "Bad request");
+                    throw new Refused(400, "Request header or cookie too large");
                 }
                 int colon = header.indexOf(':');
                 if (colon <= 0 || header.indexOf('\0', colon) >= 0) {
