@@ -152,8 +152,15 @@ public final class DeclarativeConfig {
         if (version == null) {
             throw new ConfigException(config.at("_format_version") + ": required field missing (write _format_version: \"3.0\")");
         }
-        if (!"3.0".equals(String.valueOf(version)) && !"2.1".equals(String.valueOf(version))) {
-            throw new ConfigException(config.at("_format_version") + ": expected \"3.0\", got " + version);
+        if (!List.of("3.0", "2.1", "1.1").contains(String.valueOf(version))) {
+            throw new ConfigException(config.at("_format_version") + ": expected one of: 1.1, 2.1, 3.0, got " + version);
+        }
+        if (!"3.0".equals(version)) {
+            int migrated = migrateRoutePaths(root);
+            if (migrated > 0) {
+                config.warnings.add(config.at("_format_version") + ": " + version + ": " + migrated + " route path(s) migrated as Kong"
+                        + " migrates them (a path that looks like a regex now starts with ~); write the file as 3.0 to say so yourself");
+            }
         }
         for (String key : root.keySet()) {
             if (!List.of("_format_version", "_transform", "_workspace", "services", "routes", "plugins", "consumers", "upstreams",
@@ -257,6 +264,70 @@ public final class DeclarativeConfig {
                 throw new ConfigException(at(where + "." + field) + ": unknown field");
             }
         }
+    }
+
+    /**
+     * Kong's migration of a 1.1 or 2.1 file's route paths (kong/db/declarative/migrations/route_path.lua with
+     * migrate_path_280_300.lua): a path of only {@code [a-zA-Z0-9.\-_~/%]} is normalized; any other is a regex, and
+     * gets {@code ~} with its percent-encoded bytes decoded (reserved ones upper-cased, regex metacharacters escaped).
+     * Returns how many paths changed.
+     */
+    @SuppressWarnings("unchecked")
+    static int migrateRoutePaths(Map<String, Object> root) {
+        List<Object> routes = new ArrayList<>();
+        if (root.get("routes") instanceof List<?> top) {
+            routes.addAll(top);
+        }
+        if (root.get("services") instanceof List<?> services) {
+            for (Object service : services) {
+                if (service instanceof Map<?, ?> s && s.get("routes") instanceof List<?> nested) {
+                    routes.addAll(nested);
+                }
+            }
+        }
+        int changed = 0;
+        for (Object route : routes) {
+            if (route instanceof Map<?, ?> r && r.get("paths") instanceof List<?> paths) {
+                List<Object> migrated = new ArrayList<>();
+                for (Object path : paths) {
+                    String now = path instanceof String p ? migratePath(p) : null;
+                    if (now != null && !now.equals(path)) {
+                        changed++;
+                    }
+                    migrated.add(now != null ? now : path);
+                }
+                ((Map<String, Object>) r).put("paths", migrated);
+            }
+        }
+        return changed;
+    }
+
+    private static final java.util.regex.Pattern NOT_REGEX = java.util.regex.Pattern.compile("[a-zA-Z0-9.\\-_~/%]*");
+    private static final String RESERVED = "!#$%&'()*+,/:;=?@[]";
+    private static final Map<Character, String> REGEX_META = Map.of('.', "\\.", '^', "\\^", '-', "\\-", '{', "\\{", '}', "\\}",
+            '\\', "\\\\", '|', "\\|");
+
+    static String migratePath(String path) {
+        if (NOT_REGEX.matcher(path).matches()) {
+            return io.kongjava.emulation.KongUri.normalize(path, true);
+        }
+        StringBuilder out = new StringBuilder("~");
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '%' && i + 2 < path.length() && isHex(path.charAt(i + 1)) && isHex(path.charAt(i + 2))) {
+                char decoded = (char) Integer.parseInt(path.substring(i + 1, i + 3), 16);
+                out.append(RESERVED.indexOf(decoded) >= 0 ? path.substring(i, i + 3).toUpperCase(Locale.ROOT)
+                        : REGEX_META.getOrDefault(decoded, String.valueOf(decoded)));
+                i += 2;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean isHex(char c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
     }
 
     /** Kong's declarative loader: "uniqueness violation: 'services' entity with name set to 'x' already declared". */

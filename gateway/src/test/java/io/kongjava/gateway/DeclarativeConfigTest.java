@@ -359,11 +359,28 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void aFormatVersion21Or11FileHasItsRoutePathsMigratedAsKongMigratesThem() throws Exception {
+        DeclarativeConfig config = load("""
+                _format_version: "2.1"
+                services:
+                  - name: up
+                    url: http://127.0.0.1:9101
+                    routes:
+                      - name: users
+                        paths: ["/v1/users/\\\\d+", "/plain/path", "/a/%7e/b/../c", "/x%2Fy(z)"]
+                """);
+        assertThat(config.routes.getFirst().paths())
+                .containsExactly("~/v1/users/\\d+", "/plain/path", "/a/~/c", "~/x%2Fy(z)");
+        assertThat(config.warnings).anySatisfy(w -> assertThat(w).contains("2.1: 3 route path(s) migrated as Kong migrates them"));
+        assertThat(DeclarativeConfig.migratePath("/a%2eb%7Cc(x)")).as("decoded regex metacharacters are escaped").isEqualTo("~/a\\.b\\|c(x)");
+    }
+
+    @Test
     void aFormatVersionOtherThan30IsRefused() throws Exception {
         Path other = write("_format_version: \"4.0\"\n");
         assertThatThrownBy(() -> DeclarativeConfig.load(other, PluginSchemas.both(), ENABLED, name -> null))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage(other + ":1: _format_version: expected \"3.0\", got 4.0");
+                .hasMessage(other + ":1: _format_version: expected one of: 1.1, 2.1, 3.0, got 4.0");
 
         Path missing = write("services: []\n");
         assertThatThrownBy(() -> DeclarativeConfig.load(missing, PluginSchemas.both(), ENABLED, name -> null))
