@@ -31,6 +31,11 @@ kjp_try_home() {
 
 kjp_find_java() {
   kjp_try_home "${KONG_JAVA_HOME:-}" && return 0
+  if [ -n "${KONG_JAVA_HOME:-}" ]; then
+    # named on purpose, so say why it was passed over (on stderr: a query_cmd's stdout is Kong's JSON)
+    _named=$(kjp_java_version "$KONG_JAVA_HOME" 2>/dev/null || echo "no java runtime")
+    echo "$(basename "$0"): KONG_JAVA_HOME=$KONG_JAVA_HOME is not a Java runtime >= $KJP_MIN_JAVA ($_named); looking for another" >&2
+  fi
   kjp_try_home "${JAVA_HOME:-}" && return 0
   if [ -r "$KJP_HOME/libexec/java-home" ]; then
     kjp_try_home "$(cat "$KJP_HOME/libexec/java-home")" && return 0

@@ -51,6 +51,24 @@ class PluginServerLauncherTest {
     }
 
     @Test
+    void aKongJavaHomeBelowJava21IsPassedOverSayingWhyOnStderrAndTheDumpStaysPureJson() throws Exception {
+        Path old = Files.createTempDirectory("kjp-old-jdk");
+        Files.createDirectories(old.resolve("bin"));
+        Files.writeString(old.resolve("release"), "JAVA_VERSION=\"17.0.15\"\n");
+        Path java = Files.writeString(old.resolve("bin/java"), "#!/bin/sh\nexit 3\n");
+        java.toFile().setExecutable(true);
+
+        Process dump = kongStyle(Distribution.bin("kong-java-pluginserver") + " --dump-plugin-info java-file-log",
+                Map.of("KONG_JAVA_HOME", old.toString()));
+        String out = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(dump.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(dump.waitFor()).as("exit status; stderr: %s", err).isZero();
+        assertThat(new ObjectMapper().readValue(out, List.class)).hasSize(1);
+        assertThat(err).contains("KONG_JAVA_HOME=" + old + " is not a Java runtime >= 21 (17); looking for another");
+    }
+
+    @Test
     void aClassDataArchiveTheJvmCannotUseLeavesTheQueryOutputPureJson() throws Exception {
         Path corrupt = Files.createTempFile("kjp", ".jsa");
         Files.write(corrupt, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
