@@ -69,9 +69,10 @@ class ArchetypeIT {
 
         run(work, maven, ARCHETYPE_PLUGIN, "-DinteractiveMode=false",
                 "-DarchetypeGroupId=io.kongjava", "-DarchetypeArtifactId=kong-java-plugin-archetype", "-DarchetypeVersion=" + version,
-                "-DgroupId=com.example.kong", "-DartifactId=my-greeting", "-Dversion=1.0.0-SNAPSHOT", "-Dpackage=com.example.kong");
-        Path project = work.resolve("my-greeting");
+                "-DgroupId=com.example.kong", "-DartifactId=My-Greeting", "-Dversion=1.0.0-SNAPSHOT", "-Dpackage=com.example.kong");
+        Path project = work.resolve("My-Greeting");
         assertThat(project.resolve("src/main/java/com/example/kong/HelloPlugin.java")).content()
+                .as("Kong's plugin names are lower case: the artifactId's, lower-cased")
                 .contains("@KongPlugin.Info(name = \"my-greeting\", version = \"0.1.0\", priority = 1000)");
 
         run(project, maven, "verify");
@@ -81,7 +82,7 @@ class ArchetypeIT {
         assertThat(counts.find()).as("test counts in %s", report).isTrue();
         assertThat(List.of(counts.group(1), counts.group(2), counts.group(3), counts.group(4))).containsExactly("2", "0", "0", "0");
         assertThat(project.resolve("target/classes/META-INF/services/io.kongjava.pdk.KongPlugin")).hasContent("com.example.kong.HelloPlugin");
-        assertThat(project.resolve("target/my-greeting-1.0.0-SNAPSHOT.jar")).exists();
+        assertThat(project.resolve("target/My-Greeting-1.0.0-SNAPSHOT.jar")).exists();
     }
 
     /** Puts a pom (and jar) where {@code mvn install} would: a locally installed artifact, as Maven sees it. */
