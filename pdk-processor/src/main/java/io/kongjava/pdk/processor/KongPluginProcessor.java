@@ -167,12 +167,17 @@ public final class KongPluginProcessor extends AbstractProcessor {
             TypeMirror componentType = component.asType();
             String where = record.getSimpleName() + "." + component.getSimpleName();
             if (componentType instanceof DeclaredType declared && OPTIONALS.contains(qualifiedName(declared))) {
-                if (!declared.getTypeArguments().isEmpty()) {
-                    valid &= checkShape(declared.getTypeArguments().getFirst(), where, component, visiting);
+                String optional = qualifiedName(declared);
+                TypeMirror held = !declared.getTypeArguments().isEmpty() ? declared.getTypeArguments().getFirst() : null;
+                if (held != null) {
+                    valid &= checkShape(held, where, component, visiting);
                 }
+                valid &= checkDefault(component, where, optional.endsWith("Int") || optional.endsWith("Long") ? "long"
+                        : optional.endsWith("Double") ? "double" : null, held);
                 continue;
             }
             valid &= checkShape(componentType, where, component, visiting);
+            valid &= checkDefault(component, where, null, componentType);
         }
         visiting.remove(record);
         return valid;
@@ -218,6 +223,90 @@ public final class KongPluginProcessor extends AbstractProcessor {
         }
         error(where + ": type " + type + " has no Kong schema type (use " + KONG_TYPES + ")", component, null, null);
         return false;
+    }
+
+    static final String DEFAULT = "io.kongjava.pdk.schema.Default";
+    static final String KONG_NAME = "io.kongjava.pdk.schema.KongName";
+
+    /**
+     * A component's {@code @Default} must bind to its type, as the plugin server checks when it loads the plugin (and
+     * skips a plugin whose default does not): said here, at the annotation, instead. {@code primitive} names the
+     * type of an OptionalInt/Long/Double; else {@code type} is the component's (or its Optional's) type.
+     */
+    private boolean checkDefault(Element component, String where, String primitive, TypeMirror type) {
+        AnnotationMirror mirror = annotation(component, DEFAULT);
+        if (mirror == null) {
+            for (var accessor : ElementFilter.methodsIn(component.getEnclosingElement().getEnclosedElements())) {
+                if (accessor.getSimpleName().contentEquals(component.getSimpleName()) && accessor.getParameters().isEmpty()) {
+                    mirror = annotation(accessor, DEFAULT);
+                }
+            }
+        }
+        if (mirror == null) {
+            return true;
+        }
+        AnnotationValue value = mirror.getElementValues().entrySet().stream()
+                .filter(e -> e.getKey().getSimpleName().contentEquals("value")).map(java.util.Map.Entry::getValue).findFirst().orElse(null);
+        if (value == null) {
+            return true;
+        }
+        String text = String.valueOf(value.getValue());
+        String kind = primitive;
+        List<String> constants = null;
+        if (kind == null && type != null) {
+            switch (type.getKind()) {
+                case INT, LONG, SHORT, BYTE -> kind = "long";
+                case DOUBLE, FLOAT -> kind = "double";
+                case BOOLEAN -> kind = "boolean";
+                case DECLARED -> {
+                    DeclaredType declared = (DeclaredType) type;
+                    String name = qualifiedName(declared);
+                    if (declared.asElement().getKind() == ElementKind.ENUM) {
+                        kind = "enum";
+                        constants = new java.util.ArrayList<>();
+                        for (Element constant : declared.asElement().getEnclosedElements()) {
+                            if (constant.getKind() == ElementKind.ENUM_CONSTANT) {
+                                AnnotationMirror kongName = annotation(constant, KONG_NAME);
+                                constants.add(kongName != null ? String.valueOf(kongName.getElementValues().values().iterator().next().getValue())
+                                        : constant.getSimpleName().toString().toLowerCase(java.util.Locale.ROOT));
+                            }
+                        }
+                    } else if (Set.of("java.lang.Integer", "java.lang.Long", "java.lang.Short", "java.lang.Byte", "java.math.BigInteger").contains(name)) {
+                        kind = "long";
+                    } else if (Set.of("java.lang.Double", "java.lang.Float", "java.math.BigDecimal").contains(name)) {
+                        kind = "double";
+                    } else if (name.equals("java.lang.Boolean")) {
+                        kind = "boolean";
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        String problem = null;
+        if ("long".equals(kind) && !text.strip().matches("-?\\d+")) {
+            problem = "is not an integer";
+        } else if ("double".equals(kind) && !text.strip().matches("-?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?")) {
+            problem = "is not a number";
+        } else if ("boolean".equals(kind) && !text.strip().equals("true") && !text.strip().equals("false")) {
+            problem = "is not true or false";
+        } else if ("enum".equals(kind) && !constants.contains(text)) {
+            problem = "is not one of " + constants + " (the constants' Kong names)";
+        }
+        if (problem != null) {
+            error(where + ": @Default(\"" + text + "\") " + problem, component, mirror, value);
+            return false;
+        }
+        return true;
+    }
+
+    private static AnnotationMirror annotation(Element element, String name) {
+        for (AnnotationMirror mirror : element.getAnnotationMirrors()) {
+            if (((TypeElement) mirror.getAnnotationType().asElement()).getQualifiedName().contentEquals(name)) {
+                return mirror;
+            }
+        }
+        return null;
     }
 
     private static String qualifiedName(DeclaredType type) {

@@ -224,6 +224,32 @@ class KongPluginProcessorTest {
     }
 
     @Test
+    void aDefaultThatCannotBindToItsComponentIsAnErrorOnTheAnnotation() {
+        Compilation compilation = compile("""
+                package demo;
+                import io.kongjava.pdk.schema.Default;
+                import io.kongjava.pdk.schema.KongName;
+                import java.util.*;
+                @io.kongjava.pdk.KongPlugin.Info(name = "guard", version = "1.0.0", priority = 1)
+                public class Guard implements io.kongjava.pdk.KongPlugin<Guard.Config> {
+                    public enum Mode { ENFORCE, @KongName("dry-run") DRY_RUN }
+                    public record Limits(@Default("ten") int perMinute, @Default("1.5") double burst) {}
+                    public record Config(@Default("ENFORCE") Mode mode, @Default("dry-run") Mode fallback, @Default("abc") int times,
+                                         @Default("yes") boolean strict, @Default("2") OptionalLong cap, @Default("x") OptionalInt bad,
+                                         @Default("anything") String note, Limits limits) {}
+                }
+                """);
+
+        assertThat(compilation.success()).isFalse();
+        assertThat(compilation.errors()).containsExactlyInAnyOrder(
+                "Config.mode: @Default(\"ENFORCE\") is not one of [enforce, dry-run] (the constants' Kong names)",
+                "Config.times: @Default(\"abc\") is not an integer",
+                "Config.strict: @Default(\"yes\") is not true or false",
+                "Config.bad: @Default(\"x\") is not an integer",
+                "Limits.perMinute: @Default(\"ten\") is not an integer");
+    }
+
+    @Test
     void thePluginServerMustBeAbleToCreateIt() {
         Compilation compilation = compile("""
                 package demo;
