@@ -77,14 +77,13 @@ record BridgedRequest(Calls calls) implements Request {
             Optional<String> length = calls.firstText(PdkFunction.REQUEST_GET_HEADER, "Content-Length");
             long declared = length.map(BridgedRequest::declaredLength).orElse(-1L);
             if (declared > max) {
-                throw new PdkException(PdkFunction.REQUEST_GET_RAW_BODY.kongName(), "request body too big: Content-Length "
-                        + declared + " > " + max + " bytes");
+                throw new io.kongjava.pdk.request.BodyTooLargeException(PdkFunction.REQUEST_GET_RAW_BODY.kongName(), declared, max, true);
             }
         }
         // 0: no limit. Kong's nil for a spooled body over a limit would kill the phase unanswered, so the limit is applied here.
         byte[] body = calls.bytes(PdkFunction.REQUEST_GET_RAW_BODY, 0L);
         if (max > 0 && body.length > max) {
-            throw new PdkException(PdkFunction.REQUEST_GET_RAW_BODY.kongName(), "request body too big: " + body.length + " > " + max + " bytes");
+            throw new io.kongjava.pdk.request.BodyTooLargeException(PdkFunction.REQUEST_GET_RAW_BODY.kongName(), body.length, max, false);
         }
         return body;
     }

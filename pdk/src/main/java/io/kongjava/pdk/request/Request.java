@@ -98,7 +98,8 @@ public interface Request {
      * it (one more call); a chunked one crosses the socket whole first, bounded only by Kong's
      * {@code client_max_body_size}, which is unlimited by default.
      *
-     * @throws PdkException when the body is larger than the limit, or Kong could not give it
+     * @throws BodyTooLargeException when the body is larger than the limit
+     * @throws PdkException when Kong could not give it
      */
     byte[] getRawBody(long maxAllowedFileSize) throws PdkException;
 

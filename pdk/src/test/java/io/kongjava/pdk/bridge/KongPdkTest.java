@@ -139,7 +139,11 @@ class KongPdkTest {
             bridge.answer("kong.request.get_raw_body", bin("x".repeat(20_000)));
 
             assertThatThrownBy(() -> kong.request().getRawBody(10_000))
-                    .isInstanceOf(PdkException.class)
+                    .isInstanceOfSatisfying(io.kongjava.pdk.request.BodyTooLargeException.class, e -> {
+                        assertThat(e.size()).isEqualTo(20_000);
+                        assertThat(e.limit()).isEqualTo(10_000);
+                        assertThat(e.declared()).isFalse();
+                    })
                     .hasMessage("kong.request.get_raw_body: request body too big: 20000 > 10000 bytes");
         }
 
@@ -147,7 +151,8 @@ class KongPdkTest {
         void aBodyThatSaysItIsOverTheLimitIsRefusedBeforeKongSendsIt() {
             bridge.answer("kong.request.get_header", "5000000");
 
-            assertThatThrownBy(() -> kong.request().getRawBody(10_000)).isInstanceOf(PdkException.class)
+            assertThatThrownBy(() -> kong.request().getRawBody(10_000))
+                    .isInstanceOfSatisfying(io.kongjava.pdk.request.BodyTooLargeException.class, e -> assertThat(e.declared()).isTrue())
                     .hasMessage("kong.request.get_raw_body: request body too big: Content-Length 5000000 > 10000 bytes");
             assertThat(bridge.calls()).containsExactly(Call.of("kong.request.get_header", "Content-Length"));
         }
