@@ -1048,7 +1048,10 @@ public final class DeclarativeConfig {
                     + " run (it runs external plugins only); Kong itself runs it with plugins = bundled");
         }
         if (!enabled.contains(name)) {
-            throw new ConfigException(at(where) + ": plugin '" + name + "' not enabled; add it to the 'plugins' configuration property");
+            String near = enabled.stream().filter(known -> KnownKeys.distance(known, name) <= 2)
+                    .min(java.util.Comparator.comparingInt(known -> KnownKeys.distance(known, name))).orElse(null);
+            throw new ConfigException(at(where) + ": plugin '" + name + "' not enabled; add it to the 'plugins' configuration property"
+                    + (near != null ? " (did you mean '" + near + "'?)" : ""));
         }
         Map<String, Object> schema = schemas.get(name);
         if (schema == null) {

@@ -854,6 +854,18 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void aMisspeltPluginNameGetsTheClosestEnabledOne() throws Exception {
+        Path file = write("""
+                _format_version: "3.0"
+                plugins:
+                  - name: java-file-lgo
+                    config: {path: /tmp/x.log}
+                """);
+        assertRefused(file).hasMessage(file + ":3: plugins[0]: plugin 'java-file-lgo' not enabled; add it to the 'plugins'"
+                + " configuration property (did you mean 'java-file-log'?)");
+    }
+
+    @Test
     void oneOfKongsOwnLuaPluginsIsNamedAsSuchNotAsNotEnabled() throws Exception {
         Path file = write("""
                 _format_version: "3.0"
