@@ -64,7 +64,11 @@ public interface Request {
      */
     Optional<String> getQueryArg(String name) throws PdkException;
 
-    /** {@code kong.request.get_query()}: every query argument (Kong's default limit: 100). */
+    /**
+     * {@code kong.request.get_query()}: every query argument (Kong's default limit: 100). A flag without value
+     * ({@code ?debug}, Lua's {@code true}) is a key with an empty list; {@code ?debug=} has the value {@code ""}. Test
+     * presence with {@code containsKey}, not with the values.
+     */
     Map<String, List<String>> getQuery() throws PdkException;
 
     /** {@code kong.request.get_query(max_args)}. */
