@@ -111,14 +111,6 @@ class MainTest {
     }
 
     @Test
-    void aPluginJarRepeatingAClassOfTheServersOwnIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        pluginJar(dir.resolve("greeter-copy.jar"), GreeterPlugin.class.getName());
-
-        assertThat(run("-d", dir.toString(), "--dump-all-plugins")).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains(GreeterPlugin.class.getName() + " in greeter-copy.jar is also in the server's own lib/");
-    }
-
-    @Test
     void twoPluginsOfOneNameAreRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PluginCatalog.of(List.of(new GreeterPlugin(), new GreeterPlugin())))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("two plugins are named test-greeter");
