@@ -84,8 +84,8 @@ public final class GatewayMain {
         try {
             Running running = start(confFile, System.getenv(), pluginsInProcess);
             Runtime.getRuntime().addShutdownHook(new Thread(running::close, "shutdown"));
-            out.println("kong-java-gateway: proxy on http://" + running.gateway().address().getHostString() + ":"
-                    + running.gateway().address().getPort() + " (Ctrl-C to stop)");
+            out.println("kong-java-gateway: proxy on " + String.join(", ", running.gateway().addresses().stream()
+                    .map(GatewayMain::url).toList()) + " (Ctrl-C to stop)");
             new CountDownLatch(1).await();
             return 0;
         } catch (ConfigException e) {
@@ -208,7 +208,11 @@ public final class GatewayMain {
         KongLogLevel logLevel = KongLogLevel.fromKongName(logLevelName).orElseThrow(() -> new ConfigException(conf.where("log_level")
                 + ": log_level must be one of " + java.util.Arrays.stream(KongLogLevel.values()).map(KongLogLevel::kongName).toList()
                 + ", not '" + logLevelName + "'"));
-        String realIpHeader = conf.get("real_ip_header", "X-Real-IP");
+        // real_ip_header and real_ip_recursive are Kong's aliases of the nginx_proxy_ directives, which win when set
+        // (conf_loader's aliased_properties)
+        String realIpHeader = conf.get("nginx_proxy_real_ip_header", conf.get("real_ip_header", "X-Real-IP"));
+        Boolean recursiveDirective = conf.nginxFlag("nginx_proxy_real_ip_recursive");
+        boolean realIpRecursive = recursiveDirective != null ? recursiveDirective : conf.onOff("real_ip_recursive", false);
         if (realIpHeader.equalsIgnoreCase("proxy_protocol")) {
             throw new ConfigException(conf.where("real_ip_header") + ": proxy_protocol needs a listener that speaks the PROXY protocol,"
                     + " which the local gateway's does not");
@@ -250,7 +254,7 @@ public final class GatewayMain {
                     .bodyBufferSize(conf.size("nginx_http_client_body_buffer_size", 8192))
                     .bodyTempPath(conf.prefix().resolve("client_body_temp"))
                     .certificates(certificates)
-                    .trustedIps(trustedIps, realIpHeader, conf.onOff("real_ip_recursive", false))
+                    .trustedIps(trustedIps, realIpHeader, realIpRecursive)
                     .kongHeaders(kongHeaders)
                     .logLevel(logLevel)
                     .upstreamKeepAlive(new io.kongjava.http.UpstreamClient.KeepAlive(
@@ -279,6 +283,12 @@ public final class GatewayMain {
             inProcess.values().forEach(PluginServerClient::close);
             throw e;
         }
+    }
+
+    /** An address as a URL a browser or curl takes ({@code http://[::1]:8000} for IPv6). */
+    static String url(InetSocketAddress address) {
+        String host = address.getHostString();
+        return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /**

@@ -273,10 +273,8 @@ public final class KongConf {
     public HeaderLimits headerLimits() throws ConfigException {
         String underscoresKey = values.containsKey("nginx_proxy_underscores_in_headers") ? "nginx_proxy_underscores_in_headers"
                 : "nginx_http_underscores_in_headers";
-        String underscores = get(underscoresKey, "on").strip();
-        if (!underscores.equals("on") && !underscores.equals("off")) {
-            throw new ConfigException(where(underscoresKey) + ": '" + underscores + "' is not 'on' or 'off'");
-        }
+        Boolean flag = nginxFlag(underscoresKey);
+        String underscores = flag == null || flag ? "on" : "off";
         String key = values.containsKey("nginx_proxy_large_client_header_buffers") ? "nginx_proxy_large_client_header_buffers"
                 : "nginx_http_large_client_header_buffers";
         String value = get(key, null);
@@ -335,15 +333,31 @@ public final class KongConf {
         if (value == null) {
             return defaultValue;
         }
-        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+        return switch (value.strip()) {
             case "on" -> true;
             case "off" -> false;
             default -> {
-                // Kong's ngx_boolean (conf_loader/parse.lua): anything but "on" is off, without a word
+                // Kong's ngx_boolean (conf_loader/parse.lua): anything but exactly "on" is off, without a word
                 System.getLogger(KongConf.class.getName()).log(System.Logger.Level.WARNING,
                         where(key) + ": '" + value + "' is not on or off; read as off, as Kong reads it");
                 yield false;
             }
+        };
+    }
+
+    /**
+     * An nginx flag directive kong.conf injects ({@code nginx_proxy_real_ip_recursive}): {@code on} or {@code off} in any
+     * letter case, as nginx takes them; anything else would stop nginx from starting. {@code null} when not set.
+     */
+    public Boolean nginxFlag(String key) throws ConfigException {
+        String value = get(key, null);
+        if (value == null) {
+            return null;
+        }
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new ConfigException(where(key) + ": '" + value + "' is not 'on' or 'off' (nginx would not start)");
         };
     }
 

@@ -267,6 +267,12 @@ class KongConfTest {
     void onOffSettingsTakeNginxsWordsAndNameTheLineOfAnythingElse() throws Exception {
         assertThat(load("real_ip_recursive = on\n").onOff("real_ip_recursive", false)).isTrue();
         assertThat(load("real_ip_recursive = OFF\n").onOff("real_ip_recursive", true)).isFalse();
+        assertThat(load("real_ip_recursive = ON\n").onOff("real_ip_recursive", true)).as("Kong's ngx_boolean compares exactly").isFalse();
+        // the nginx directive the Kong property aliases: nginx's own flag syntax, any letter case, nothing else
+        assertThat(load("nginx_proxy_real_ip_recursive = ON\n").nginxFlag("nginx_proxy_real_ip_recursive")).isTrue();
+        assertThat(load("# nothing set\n").nginxFlag("nginx_proxy_real_ip_recursive")).isNull();
+        assertThatThrownBy(() -> load("nginx_proxy_real_ip_recursive = yes\n").nginxFlag("nginx_proxy_real_ip_recursive"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("nginx would not start");
         assertThat(load("# nothing set\n").onOff("real_ip_recursive", false)).as("Kong's default").isFalse();
 
         Path file = write("""

@@ -19,6 +19,14 @@ final class RequestTarget {
 
     /** The target as a URI, or null when nginx would refuse it too. */
     static URI parse(String target) {
+        URI uri = parseLeniently(target);
+        if (uri != null && uri.getRawPath() != null && uri.getRawPath().toLowerCase(java.util.Locale.ROOT).contains("%00")) {
+            return null; // nginx decodes the path to route it and refuses a NUL ("client sent invalid request")
+        }
+        return uri;
+    }
+
+    private static URI parseLeniently(String target) {
         try {
             return new URI(target);
         } catch (URISyntaxException strict) {

@@ -29,5 +29,7 @@ class RequestTargetTest {
         assertThat(RequestTarget.parse("/x?discount=50%zz&y=%").getRawQuery()).isEqualTo("discount=50%25zz&y=%25");
         assertThat(RequestTarget.parse("/x%zz")).as("nginx: client sent invalid request").isNull();
         assertThat(RequestTarget.parse("/x%4")).isNull();
+        assertThat(RequestTarget.parse("/q%00x")).as("a NUL in the path, which nginx decodes").isNull();
+        assertThat(RequestTarget.parse("/q?x=%00").getRawQuery()).as("the query is not decoded").isEqualTo("x=%00");
     }
 }

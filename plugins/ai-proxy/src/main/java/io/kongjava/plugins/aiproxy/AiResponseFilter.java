@@ -119,14 +119,29 @@ final class AiResponseFilter implements ResponseFilter {
         if (auth != null && auth.headerName().isPresent()) {
             String name = auth.headerName().get();
             if (!(auth.allowOverride() && headers.contains(name))) {
+                removeOtherSpellings(headers, name);
                 headers.set(name, auth.headerValue().orElse(""));
             }
         }
-        call.config().options().anthropicVersion().ifPresent(version -> headers.set("anthropic-version", version));
+        call.config().options().anthropicVersion().ifPresent(version -> {
+            removeOtherSpellings(headers, "anthropic-version");
+            headers.set("anthropic-version", version);
+        });
         if (call.body().length > 0 || !call.endpoint().equals(ProxyCall.Endpoint.PRESERVE)) {
+            removeOtherSpellings(headers, "content-type");
             headers.set("content-type", "application/json");
         }
         request.setBody(call.body());
+    }
+
+    /** A header the plugin sets goes alone: a client's {@code anthropic_version} beside it could be read as it (CGI, WSGI). */
+    private static void removeOtherSpellings(HttpFields headers, String name) {
+        String dashed = name.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        for (String present : headers.toMap().keySet()) {
+            if (!present.equals(dashed) && present.replace('_', '-').equals(dashed)) {
+                headers.remove(present);
+            }
+        }
     }
 
     /** A query argument's name as Kong reads it (decoded: {@code %6Bey} is {@code key}), or the pair itself when it is no name. */

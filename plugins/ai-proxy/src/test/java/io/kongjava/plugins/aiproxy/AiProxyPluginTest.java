@@ -126,7 +126,7 @@ class AiProxyPluginTest {
         Map<String, String> client = Map.of("anthropic-version", "2023-06-01", "x-api-key", "sk-client-own",
                 "authorization", "Bearer sk-ant-oat01-clients-oauth-token", "proxy-authorization", "Basic Y2xpZW50",
                 // Kong passes underscores on; a provider's server that maps '_' to '-' would read these as the above
-                "x_api_key", "sk-client-underscored", "Proxy_Authorization", "Basic dW5kZXI=");
+                "x_api_key", "sk-client-underscored", "Proxy_Authorization", "Basic dW5kZXI=", "anthropic_version", "1999-01-01");
 
         assertThat(kongForwards(run, "/anything/v1/messages", body, client).statusCode()).isEqualTo(200);
         RecordedRequest seen = anthropic.takeRequest();
@@ -135,6 +135,7 @@ class AiProxyPluginTest {
         assertThat(seen.header("proxy-authorization")).isEmpty();
         assertThat(seen.header("x_api_key")).isEmpty();
         assertThat(seen.header("proxy_authorization")).isEmpty();
+        assertThat(seen.header("anthropic_version")).as("a header the plugin sets goes alone").isEmpty();
     }
 
     @Test
