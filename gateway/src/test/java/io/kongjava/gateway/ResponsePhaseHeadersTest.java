@@ -109,8 +109,9 @@ class ResponsePhaseHeadersTest {
         @Override
         public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) {
             kong.answer("kong.response.set_header", List.of("x-exit-hdr", "early"));
+            kong.answer("kong.response.set_header", List.of("x-cleared", "early"));
             kong.answer("kong.response.exit", List.of(418L, "teapot",
-                    Map.of("X-Exit-Hdr", "yes", "Content-Type", "text/plain")));
+                    Map.of("X-Exit-Hdr", "yes", "Content-Type", "text/plain", "X-Cleared", List.of())));
             return new EventOutcome.Returned(0);
         }
 
@@ -133,6 +134,7 @@ class ResponsePhaseHeadersTest {
                 assertThat(response.headers().allValues("x-exit-hdr")).as(phase + ": Kong's send() writes the exit's headers last")
                         .containsExactly("yes");
                 assertThat(response.headers().allValues("content-type")).as(phase).containsExactly("text/plain");
+                assertThat(response.headers().allValues("x-cleared")).as(phase + ": an empty table clears it").isEmpty();
             }
             gateway.close();
             gateway = null;

@@ -53,8 +53,8 @@ final class Calls {
     }
 
     /**
-     * Headers as Kong's header setters take them: a single value as a string, several as an array.
-     * An empty list cannot express anything to Kong and is refused.
+     * Headers as Kong's header setters take them: a single value as a string, several as an array, none as an empty
+     * array, which clears the header as Kong's {@code ngx.header[name] = {}} does.
      */
     static Map<String, Object> headerArg(Map<String, List<String>> headers, PdkFunction method) {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -73,9 +73,6 @@ final class Calls {
 
     static Object headerValues(List<String> values, String name, PdkFunction method) {
         required(values, "values");
-        if (values.isEmpty()) {
-            throw noHeaderValue(method, name);
-        }
         values.forEach(v -> required(v, "value of header " + name));
         return values.size() == 1 ? values.get(0) : List.copyOf(values);
     }

@@ -269,6 +269,12 @@ class KongPdkTest {
         }
 
         @Test
+        void anEmptyValueListClearsTheHeaderAsKongsEmptyTableDoes() throws PdkException {
+            kong.response().exit(403, "no", Map.of("X-Keep", List.of()));
+            assertThat(bridge.lastCall()).isEqualTo(Call.terminal("kong.response.exit", 403L, "no", Map.of("X-Keep", List.of())));
+        }
+
+        @Test
         void exitWithTextAndMultiValuedHeaders() throws PdkException {
             kong.response().exit(429, "slow down", Map.of("X-A", List.of("1", "2")));
             assertThat(bridge.lastCall()).isEqualTo(Call.terminal("kong.response.exit", 429L, "slow down", Map.of("X-A", List.of("1", "2"))));
