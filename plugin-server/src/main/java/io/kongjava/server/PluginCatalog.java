@@ -67,6 +67,7 @@ public final class PluginCatalog {
                 }
             }
             refuseShadowed(pluginsDirectory, providerJars, loader);
+            sharedClasses(jars).forEach(warning -> LOG.log(Level.WARNING, warning));
             loader = new URLClassLoader("kong-plugins", jars.toArray(URL[]::new), loader);
         }
         Map<String, LoadedPlugin> byName = new TreeMap<>();
@@ -106,6 +107,42 @@ public final class PluginCatalog {
                     + " (" + source(previous.plugin().getClass()) + ") and " + plugin.getClass().getName() + " (" + source(plugin.getClass())
                     + "); remove or rename one");
         }
+    }
+
+    /**
+     * Two jars in plugins/ holding the same classes (a library copied twice, in two versions, or shaded into two plugins):
+     * the one class loader takes each class from the first jar, so the other's version never runs. Said once per pair.
+     */
+    static List<String> sharedClasses(List<URL> jars) {
+        Map<String, String> firstJar = new java.util.HashMap<>();
+        Map<String, List<String>> shared = new TreeMap<>();
+        for (URL url : jars) {
+            Path jar;
+            try {
+                jar = Path.of(url.toURI());
+            } catch (java.net.URISyntaxException e) {
+                continue;
+            }
+            try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+                for (var entries = file.entries(); entries.hasMoreElements(); ) {
+                    String name = entries.nextElement().getName();
+                    if (!name.endsWith(".class") || name.startsWith("META-INF/") || name.endsWith("module-info.class")) {
+                        continue;
+                    }
+                    String earlier = firstJar.putIfAbsent(name, jar.getFileName().toString());
+                    if (earlier != null) {
+                        shared.computeIfAbsent(earlier + " and " + jar.getFileName(), k -> new ArrayList<>()).add(name);
+                    }
+                }
+            } catch (IOException e) {
+                // an unreadable jar is reported when its classes are loaded
+            }
+        }
+        List<String> warnings = new ArrayList<>();
+        shared.forEach((pair, classes) -> warnings.add("plugins directory: " + pair + " hold " + classes.size()
+                + " of the same classes (" + classes.getFirst().replace('/', '.').replaceAll("\\.class$", "")
+                + (classes.size() > 1 ? ", ..." : "") + "); each is loaded from the first, so keep one copy"));
+        return warnings;
     }
 
     /** The classes a plugin jar declares as {@link KongPlugin} providers. */

@@ -111,6 +111,24 @@ class MainTest {
     }
 
     @Test
+    void aLibraryCopiedTwiceIntoThePluginsDirectoryIsNamedInAWarning(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        for (String name : List.of("lib-1.0.jar", "lib-1.1.jar", "other.jar")) {
+            try (var out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(dir.resolve(name)))) {
+                out.putNextEntry(new java.util.jar.JarEntry(name.equals("other.jar") ? "com/other/Tool.class" : "com/lib/Util.class"));
+                out.write(new byte[] {1});
+                out.closeEntry();
+            }
+        }
+        List<java.net.URL> jars = new java.util.ArrayList<>();
+        for (String name : List.of("lib-1.0.jar", "lib-1.1.jar", "other.jar")) {
+            jars.add(dir.resolve(name).toUri().toURL());
+        }
+
+        assertThat(PluginCatalog.sharedClasses(jars)).containsExactly("plugins directory: lib-1.0.jar and lib-1.1.jar hold 1 of the same"
+                + " classes (com.lib.Util); each is loaded from the first, so keep one copy");
+    }
+
+    @Test
     void twoPluginsOfOneNameAreRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PluginCatalog.of(List.of(new GreeterPlugin(), new GreeterPlugin())))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("two plugins are named test-greeter");
