@@ -160,16 +160,12 @@ final class FileAppender {
         if (Files.isDirectory(path)) {
             throw new IOException("Is a directory");
         }
-        boolean created = false;
         try {
-            Files.createFile(path);
-            created = true;
+            // open(O_CREAT, mode) as Kong's file-log opens it: the process umask takes bits away (a hardened 077 gives
+            // 0600 for 0644) and never adds any
+            Files.createFile(path, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(mode));
         } catch (FileAlreadyExistsException exists) {
             // appending to what is there
-        }
-        if (created) {
-            // set explicitly: the process umask must not decide who can read the log
-            Files.setPosixFilePermissions(path, mode);
         }
         Object before = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         channel = opener.open(path);

@@ -21,8 +21,10 @@ public record FileLogConfig(
         @Match(value = "^[^%s*&%%\\`][^*&%%\\`]*[^%s*&%%\\`]$", err = "not a valid filename") String path,
         @Default("false") boolean reopen,
         Map<String, String> customFields,
-        Map<String, String> customFieldsByLua,
-        @Default("0644") String mode,
+        // in the dumped schema, so that Kong refuses it when the config is stored, not at the first request's log phase
+        @Match(value = "^$", err = "Lua cannot run in the Java plugin server; use custom_fields (a value, or $field.path"
+                + " to copy a field of the log record)") Map<String, String> customFieldsByLua,
+        @Default("0644") @Match(value = "^0?[0-7][0-7][0-7]$", err = "expected file permissions in octal, e.g. 0644") String mode,
         @Default("2000") @Between(min = 0, max = 60000)
         @Description("Milliseconds to wait for java-ai-proxy's figures for the same request.") int aiWaitMs) {
 }

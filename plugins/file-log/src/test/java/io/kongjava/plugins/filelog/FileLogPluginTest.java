@@ -220,14 +220,24 @@ class FileLogPluginTest {
     void luaCannotRunHereSoCustomFieldsByLuaIsRefusedWithTheAlternative() {
         InvalidConfigException e = catchInvalid("{\"path\":\"/tmp/x.log\",\"custom_fields_by_lua\":{\"a\":\"return 1\"}}");
 
-        assertThat(e.errors().get("custom_fields_by_lua")).contains("Lua cannot run").contains("custom_fields");
+        assertThat(String.valueOf(e.errors())).contains("custom_fields_by_lua").contains("Lua cannot run").contains("custom_fields (a value");
         assertThat(catchInvalid("{\"path\":\"/tmp/x.log\",\"mode\":\"rw-r--r--\"}").errors()).containsKey("mode");
+        // in the dumped schema too: Kong then refuses such a config when it is stored, not at the first log phase
+        String schema = io.kongjava.pdk.schema.KongSchema.derive("java-file-log", FileLogConfig.class).toString();
+        assertThat(schema).contains("custom_fields_by_lua={type=map, keys={type=string}, values={type=string, match=^$, err=Lua cannot run")
+                .contains("mode={type=string, required=true, default=0644, match=^0?[0-7][0-7][0-7]$, err=expected file permissions in octal");
     }
 
     @Test
-    void newFilesGetMode0644UnlessConfigured() throws Exception {
+    void newFilesGetMode0644UnlessConfiguredLessWhatTheUmaskTakesAsKongsOpenGives() throws Exception {
+        // what this process's umask leaves of 0666: the kernel applies it to open(O_CREAT, mode) for Kong and for us
+        Path probe = Files.createFile(dir.resolve("umask-probe"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-rw-rw-")));
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> allowed = Files.getPosixFilePermissions(probe);
+
         fileLog("").run(TestRequest.get("http://localhost/x"));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(log))).isEqualTo("rw-r--r--");
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> expected = new java.util.HashSet<>(PosixFilePermissions.fromString("rw-r--r--"));
+        expected.retainAll(allowed);
+        assertThat(Files.getPosixFilePermissions(log)).isEqualTo(expected);
 
         log = dir.resolve("private.json");
         fileLog(",\"mode\":\"0600\"").run(TestRequest.get("http://localhost/x"));
