@@ -80,7 +80,7 @@ final class RequestReader {
                 state.body = spool(in, buffered, limit, state, bodyTempPath);
             }
         }
-        state.requestSize = state.body.length + state.pathWithQuery().length() + 16;
+        state.requestSize = state.requestHeadSize + state.body.length;
     }
 
     private static byte[] concat(byte[] head, byte[] rest) {
@@ -128,6 +128,14 @@ final class RequestReader {
             state.rawQuery = rawQuery == null ? "" : rawQuery;
         }
         exchange.getRequestHeaders().forEach((name, values) -> state.headers.put(name.toLowerCase(Locale.ROOT), values));
+        // nginx's $request_length counts the head as the client sent it: request line, header lines, blank line
+        long head = exchange.getRequestMethod().length() + 1 + target.length() + 1 + exchange.getProtocol().length() + 2 + 2;
+        for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
+            for (String value : header.getValue()) {
+                head += header.getKey().length() + 2 + value.length() + 2;
+            }
+        }
+        state.requestHeadSize = head;
         String host = state.header("host");
         state.host = host == null ? exchange.getLocalAddress().getHostString() : withoutPort(host);
         // Every connection of a listener has the listener's port; asking the socket is a getsockname call.

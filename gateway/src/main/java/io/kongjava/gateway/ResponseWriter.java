@@ -144,6 +144,24 @@ final class ResponseWriter {
                 out.write(body);
             }
         }
-        state.responseSize = body.length;
+        state.responseSize = headSize(status, headers) + (noBody ? 0 : body.length);
+    }
+
+    /**
+     * The bytes of a response head as the front server writes it (status line, header lines, the blank line), for
+     * the log's {@code response.size}, which Kong takes from nginx's {@code $bytes_sent}: head and body together.
+     * The front's own Date, Content-Length or Transfer-Encoding and Connection lines are counted at their usual size.
+     */
+    static long headSize(int status, Map<String, List<String>> headers) {
+        long size = "HTTP/1.1 200 OK\r\n".length();
+        for (Map.Entry<String, List<String>> header : headers.entrySet()) {
+            if (UpstreamProxy.NOT_FORWARDED.contains(header.getKey())) {
+                continue;
+            }
+            for (String value : header.getValue()) {
+                size += header.getKey().length() + 2 + value.length() + 2;
+            }
+        }
+        return size + "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n".length() + "Content-Length: 0\r\n".length() + 2;
     }
 }

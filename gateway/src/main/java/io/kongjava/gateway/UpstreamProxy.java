@@ -232,7 +232,7 @@ final class UpstreamProxy implements AutoCloseable {
         }
         if (streamed != null) {
             state.pendingBody = null;
-            state.requestSize = streamed.bytesRead() + state.pathWithQuery().length() + 16;
+            state.requestSize = state.requestHeadSize + streamed.bytesRead();
         }
         try (response) {
             state.latencyProxy = millisSince(sentNanos);
@@ -601,6 +601,7 @@ final class UpstreamProxy implements AutoCloseable {
         // A HEAD answer keeps the upstream's Content-Length, as nginx passes it (the front sends no body for HEAD).
         boolean headWithLength = "HEAD".equals(state.method) && length > 0 && frontKeepsHeadLength.getAsBoolean();
         exchange.sendResponseHeaders(code, headWithLength ? length : noBody ? -1 : length == 0 && contentLength != null ? -1 : length);
+        state.responseSize += ResponseWriter.headSize(code, headers);
         return new Started(noBody ? null : exchange.getResponseBody(), length);
     }
 

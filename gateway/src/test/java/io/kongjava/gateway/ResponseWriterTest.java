@@ -56,4 +56,15 @@ class ResponseWriterTest {
         ResponseWriter.addKongHeaders(off, state, 0, 0);
         assertThat(off).as("headers = off").isEmpty();
     }
+
+    @Test
+    void theLoggedResponseSizeCountsTheHeadAsNginxsBytesSentDo() {
+        Map<String, java.util.List<String>> headers = new java.util.LinkedHashMap<>();
+        headers.put("content-type", java.util.List.of("application/json"));
+        headers.put("x-kong-request-id", java.util.List.of("abc"));
+        // "HTTP/1.1 200 OK", the two headers, the front's Date and Content-Length, the blank line
+        long expected = 17 + ("content-type: application/json\r\n".length() + "x-kong-request-id: abc\r\n".length())
+                + "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n".length() + "Content-Length: 0\r\n".length() + 2;
+        assertThat(ResponseWriter.headSize(200, headers)).isEqualTo(expected);
+    }
 }

@@ -133,6 +133,8 @@ public final class KongRequest {
     /** Figures the serialized log record reports; the gateway sets them as the request runs. */
     public long responseSize;
     public long requestSize;
+    /** The request head's bytes (request line, headers, blank line), part of {@link #requestSize}. */
+    public long requestHeadSize;
     public double latencyKong;
     public double latencyProxy = -1;
     public double latencyRequest;
