@@ -165,7 +165,15 @@ final class FileAppender {
             // 0600 for 0644) and never adds any
             Files.createFile(path, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(mode));
         } catch (FileAlreadyExistsException exists) {
-            // appending to what is there
+            // appending to what is there; a symbolic link to nothing yet is followed, as open(O_CREAT) follows it
+            if (Files.isSymbolicLink(path) && !Files.exists(path)) {
+                Path target = path.resolveSibling(Files.readSymbolicLink(path));
+                try {
+                    Files.createFile(target, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(mode));
+                } catch (FileAlreadyExistsException raced) {
+                    // created meanwhile: appending to it
+                }
+            }
         }
         Object before = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         channel = opener.open(path);

@@ -185,6 +185,19 @@ class FileAppenderTest {
     }
 
     @Test
+    void aSymbolicLinkToAFileNotYetThereIsFollowedAndTheFileCreatedAsOpenWithOCreatDoes() throws Exception {
+        Path target = dir.resolve("logs/target.log");
+        Files.createDirectories(target.getParent());
+        Path link = Files.createSymbolicLink(dir.resolve("logs/link.log"), Path.of("target.log"));
+
+        FileAppender.Outcome outcome = appender(link).append(line(1, 1, 0), false, MODE);
+
+        assertThat(outcome.written()).as(String.valueOf(outcome.failure())).isTrue();
+        assertThat(Files.readString(target)).isEqualTo(new String(line(1, 1, 0), StandardCharsets.UTF_8));
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+    }
+
+    @Test
     void aReadOnlyDirectoryGivesPermissionDeniedAndNoFile() throws Exception {
         Path readOnly = Files.createDirectory(dir.resolve("read-only"));
         Files.setPosixFilePermissions(readOnly, FileLogPlugin.permissions("0555"));
