@@ -22,7 +22,64 @@ final class Redactor {
                     "AIza[0-9A-Za-z_\\-]{35}",
                     "(?i:bearer)\\s+[A-Za-z0-9._~+/\\-]{20,}=*",
                     "-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-            "emails", List.of("[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]{2,}"));
+            // bounded as RFC 5321 and DNS bound them (64, 63): unbounded, a long run of letters without '@' (a base64
+            // blob in an answer) made every start position scan to its end, minutes for 600 KB
+            "emails", List.of("[A-Za-z0-9._%+\\-]{1,64}@[A-Za-z0-9\\-]{1,63}(?:\\.[A-Za-z0-9\\-]{1,63}){0,8}\\.[A-Za-z]{2,63}"));
+
+    /**
+     * The patterns needed more steps on a text than any sane pattern does (an operator's pattern that backtracks
+     * catastrophically): the filter fails rather than let the text through unredacted or hold the thread for minutes.
+     */
+    static final class TooSlow extends RuntimeException {
+        TooSlow(int length) {
+            super("java-ai-sanitizer: the patterns took too many steps on " + length + " characters of the answer"
+                    + " (a pattern that backtracks without bound?)");
+        }
+    }
+
+    /** A text whose characters may be read a bounded number of times in all: the matcher's work, counted. */
+    private static final class Budgeted implements CharSequence {
+        private final CharSequence text;
+        private final int[] steps;
+        private final int limit;
+
+        Budgeted(CharSequence text, int[] steps, int limit) {
+            this.text = text;
+            this.steps = steps;
+            this.limit = limit;
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (++steps[0] > limit) {
+                throw new TooSlow(text.length());
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new Budgeted(text.subSequence(start, end), steps, limit);
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
+    }
+
+    /** Steps allowed per character of a text: the built-ins take a few dozen at most. */
+    static final int STEPS_PER_CHAR = 1_000;
+
+    private Matcher matcher(String text) {
+        int limit = (int) Math.min(Integer.MAX_VALUE, (long) text.length() * STEPS_PER_CHAR + 100_000);
+        return pattern.matcher(new Budgeted(text, new int[1], limit));
+    }
 
     /** A text with its redactions applied, and how many there were. */
     record Redacted(String text, int count) {
@@ -85,7 +142,7 @@ final class Redactor {
 
     /** {@code text} with each match replaced by {@code replacement} (the configured one, escaped for where it goes). */
     Redacted redact(String text, String replacement) {
-        Matcher matcher = pattern.matcher(text);
+        Matcher matcher = matcher(text);
         StringBuilder out = new StringBuilder(text.length());
         int count = 0;
         int from = 0;
@@ -107,7 +164,7 @@ final class Redactor {
 
     Split split(String text, String replacement) {
         int cut = Math.max(0, text.length() - window);
-        Matcher matcher = pattern.matcher(text);
+        Matcher matcher = matcher(text);
         List<int[]> matches = new ArrayList<>();
         while (matcher.find()) {
             if (matcher.end() > cut) {

@@ -51,9 +51,17 @@ final class SanitizerFilter implements ResponseFilter {
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private final Map<Integer, Held> held = new TreeMap<>();
     private int redactions;
+    /** How long a whole answer waits for room in the body budget before the filter fails (the relay then answers 500). */
+    static final java.time.Duration ROOM_WAIT = java.time.Duration.ofSeconds(10);
+    private final io.kongjava.plugins.ai.BodyBudget.Growing answerRoom;
 
     SanitizerFilter(Redactor redactor) {
+        this(redactor, io.kongjava.plugins.ai.BodyBudget.shared());
+    }
+
+    SanitizerFilter(Redactor redactor, io.kongjava.plugins.ai.BodyBudget budget) {
         this.redactor = redactor;
+        this.answerRoom = budget.growing();
     }
 
     @Override
@@ -65,6 +73,14 @@ final class SanitizerFilter implements ResponseFilter {
 
     @Override
     public byte[] onChunk(byte[] chunk) throws IOException {
+        try {
+            return chunkRedacted(chunk);
+        } catch (Redactor.TooSlow e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private byte[] chunkRedacted(byte[] chunk) throws IOException {
         if (!coding.equals("identity")) {
             throw new IOException("java-ai-sanitizer: cannot read an answer in content-encoding " + coding);
         }
@@ -72,6 +88,9 @@ final class SanitizerFilter implements ResponseFilter {
         if (pending.size() + (long) chunk.length > limit) {
             throw new IOException(mode == Mode.WHOLE ? "java-ai-sanitizer: an answer larger than " + (MAX_BUFFERED >> 20) + " MiB"
                     : "java-ai-sanitizer: an SSE event longer than " + (MAX_EVENT >> 20) + " MiB");
+        }
+        if (mode == Mode.WHOLE) {
+            makeRoom(pending.size() + (long) chunk.length);
         }
         pending.write(chunk);
         if (mode == Mode.WHOLE) {
@@ -94,6 +113,14 @@ final class SanitizerFilter implements ResponseFilter {
 
     @Override
     public byte[] onEnd() throws IOException {
+        try {
+            return endRedacted();
+        } catch (Redactor.TooSlow e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private byte[] endRedacted() throws IOException {
         byte[] rest = pending.toByteArray();
         pending.reset();
         if (!coding.equals("identity") && rest.length > 0) {
@@ -110,9 +137,26 @@ final class SanitizerFilter implements ResponseFilter {
         return out.append(redactText(new String(rest, StandardCharsets.UTF_8))).toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Room in the server's body budget (shared with java-ai-proxy) for a whole answer this large: several multi-MB answers
+     * at once would otherwise run the small heap out of memory and fail every request in flight.
+     */
+    private void makeRoom(long size) throws IOException {
+        try {
+            if (!answerRoom.ensure(size, ROOM_WAIT)) {
+                throw new IOException("java-ai-sanitizer: the plugin server holds as many large answers as its heap allows;"
+                        + " an answer of " + (size >> 10) + " KiB or more found no room");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for room for the answer");
+        }
+    }
+
     @Override
     public void onClose(StreamEnd end) {
         held.clear();
+        answerRoom.close();
     }
 
     @Override

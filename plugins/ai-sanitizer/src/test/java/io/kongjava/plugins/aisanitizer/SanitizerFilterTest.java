@@ -227,4 +227,43 @@ class SanitizerFilterTest {
             assertThat(redactor.redact("x " + sample + " y").text()).as(sample).isEqualTo("x # y");
         }
     }
+
+    @Test
+    void aWholeAnswerTakesRoomInTheServersBodyBudgetAndFailsWhenNoneComes() throws Exception {
+        io.kongjava.plugins.ai.BodyBudget budget = new io.kongjava.plugins.ai.BodyBudget(1 << 20);
+        Map<String, List<String>> json = Map.of("content-type", List.of("application/json"));
+        String big = "{\"content\":[{\"type\":\"text\",\"text\":\"" + "y".repeat(600_000) + "\"}]}";
+
+        try (var others = budget.reserve(700_000, java.time.Duration.ZERO).orElseThrow()) {
+            FilterTester refused = FilterTester.of(new SanitizerFilter(Redactor.of(DEFAULTS), budget)).headers(200, json);
+            assertThatThrownBy(() -> refused.chunk(big)).hasMessageContaining("found no room");
+        }
+        FilterTester fits = FilterTester.of(new SanitizerFilter(Redactor.of(DEFAULTS), budget)).headers(200, json);
+        fits.chunk(big);
+        assertThat(budget.availableBytes()).as("held while the answer is read").isLessThan(1 << 20);
+        assertThat(fits.end()).contains("yyyy");
+        assertThat(budget.availableBytes()).as("given back when the exchange ends").isEqualTo(1 << 20);
+    }
+
+    @Test
+    void aLongRunOfLettersIsScannedInLinearTimeAndAnEmailInItStillFound() throws Exception {
+        // the unbounded e-mail pattern scanned to the end of the run from every position: minutes for 600 KB
+        String run = "y".repeat(600_000);
+        long start = System.nanoTime();
+        Redactor.Redacted plain = Redactor.of(DEFAULTS).redact(run);
+        assertThat(plain.count()).isZero();
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).as("linear, not quadratic").isLessThan(java.time.Duration.ofSeconds(20));
+
+        assertThat(Redactor.of(DEFAULTS).redact(run + " mail john.doe@example.com now").text()).endsWith(" mail [REDACTED] now");
+    }
+
+    @Test
+    void anOperatorsPatternThatBacktracksWithoutBoundFailsTheFilterInsteadOfHoldingTheThread() throws Exception {
+        SanitizerConfig catastrophic = new SanitizerConfig(List.of(), List.of("(.*a){12}b"), "[REDACTED]", 64);
+        Map<String, List<String>> json = Map.of("content-type", List.of("application/json"));
+        FilterTester tester = FilterTester.of(filter(catastrophic)).headers(200, json);
+        tester.chunk("{\"content\":[{\"type\":\"text\",\"text\":\"" + "a".repeat(40) + "c\"}]}");
+
+        assertThatThrownBy(tester::end).isInstanceOf(java.io.IOException.class).hasMessageContaining("took too many steps");
+    }
 }
