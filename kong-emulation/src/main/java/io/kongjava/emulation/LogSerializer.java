@@ -20,8 +20,8 @@ public final class LogSerializer {
     public static Map<String, Object> serialize(KongRequest r) {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("id", r.requestId);
-        request.put("uri", r.pathWithQuery());
-        request.put("url", r.scheme + "://" + r.host + ":" + r.port + r.pathWithQuery());
+        request.put("uri", WireText.text(r.pathWithQuery()));
+        request.put("url", r.scheme + "://" + r.host + ":" + r.port + WireText.text(r.pathWithQuery()));
         request.put("querystring", querystring(r.rawQuery));
         request.put("method", r.method);
         Map<String, List<String>> sentHeaders = new LinkedHashMap<>(r.headers);
@@ -54,7 +54,7 @@ public final class LogSerializer {
 
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("request", request);
-        record.put("upstream_uri", r.upstreamUri);
+        record.put("upstream_uri", WireText.text(r.upstreamUri));
         record.put("upstream_status", r.upstreamStatus);
         record.put("response", response);
         record.put("latencies", latencies);
@@ -98,7 +98,8 @@ public final class LogSerializer {
             }
             List<String> values = entry.getValue();
             if (!values.isEmpty()) {
-                out.put(entry.getKey().toLowerCase(Locale.ROOT), values.size() == 1 ? values.getFirst() : List.copyOf(values));
+                out.put(entry.getKey().toLowerCase(Locale.ROOT), values.size() == 1 ? WireText.text(values.getFirst())
+                        : WireText.text(values));
             }
         }
         return out;

@@ -31,10 +31,11 @@ final class LuaValues {
                 continue;
             }
             int eq = part.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
+            // percent escapes and raw bytes alike become bytes first, then UTF-8 text, as ngx.decode_args and Kong's side do
+            String key = WireText.text(URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.ISO_8859_1));
             List<String> values = query.computeIfAbsent(key, k -> new ArrayList<>());
             if (eq >= 0) {
-                values.add(URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8));
+                values.add(WireText.text(URLDecoder.decode(part.substring(eq + 1), StandardCharsets.ISO_8859_1)));
             }
         }
         return query;
@@ -61,17 +62,30 @@ final class LuaValues {
     }
 
     static void setHeader(Map<String, List<String>> headers, List<Object> args) {
-        headers.put(string(args, 0).toLowerCase(Locale.ROOT), values(args.size() > 1 ? args.get(1) : ""));
+        headers.put(string(args, 0).toLowerCase(Locale.ROOT), headerValues(args.size() > 1 ? args.get(1) : ""));
     }
 
     static void addHeader(Map<String, List<String>> headers, List<Object> args) {
-        headers.computeIfAbsent(string(args, 0).toLowerCase(Locale.ROOT), k -> new ArrayList<>()).addAll(values(args.get(1)));
+        headers.computeIfAbsent(string(args, 0).toLowerCase(Locale.ROOT), k -> new ArrayList<>()).addAll(headerValues(args.get(1)));
     }
 
     static void setHeaders(Map<String, List<String>> headers, List<Object> args) {
         if (args.getFirst() instanceof Map<?, ?> given) {
-            given.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), values(v)));
+            given.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), headerValues(v)));
         }
+    }
+
+    /** A plugin's header value or values as the gateway writes them: bytes as given, text as UTF-8 (see {@link WireText}). */
+    static List<String> headerValues(Object value) {
+        return switch (value) {
+            case null -> List.of();
+            case List<?> list -> list.stream().map(LuaValues::headerValue).toList();
+            default -> new ArrayList<>(List.of(headerValue(value)));
+        };
+    }
+
+    private static String headerValue(Object value) {
+        return value instanceof byte[] b ? new String(b, StandardCharsets.ISO_8859_1) : WireText.wire(String.valueOf(value));
     }
 
     static List<String> values(Object value) {
@@ -88,7 +102,7 @@ final class LuaValues {
         Map<String, List<String>> out = new LinkedHashMap<>();
         headers.forEach((k, v) -> {
             if (!v.isEmpty()) {
-                out.put(k, List.copyOf(v));
+                out.put(k, v.stream().map(WireText::text).toList());
             }
         });
         return out;
@@ -96,7 +110,7 @@ final class LuaValues {
 
     static String first(Map<String, List<String>> headers, String name) {
         List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
-        return values == null || values.isEmpty() ? null : values.getFirst();
+        return values == null || values.isEmpty() ? null : WireText.text(values.getFirst());
     }
 
     /** Kong sends an empty Lua table as an empty array. */

@@ -5,6 +5,7 @@ import static io.kongjava.emulation.LuaValues.bytes;
 import static io.kongjava.emulation.LuaValues.emptyAsList;
 import static io.kongjava.emulation.LuaValues.encodeQuery;
 import static io.kongjava.emulation.LuaValues.first;
+import static io.kongjava.emulation.LuaValues.headerValues;
 import static io.kongjava.emulation.LuaValues.intArg;
 import static io.kongjava.emulation.LuaValues.json;
 import static io.kongjava.emulation.LuaValues.mapArg;
@@ -16,6 +17,8 @@ import static io.kongjava.emulation.LuaValues.setHeader;
 import static io.kongjava.emulation.LuaValues.setHeaders;
 import static io.kongjava.emulation.LuaValues.string;
 import static io.kongjava.emulation.LuaValues.values;
+import static io.kongjava.emulation.WireText.text;
+import static io.kongjava.emulation.WireText.wire;
 
 import io.kongjava.catalogue.KongPhase;
 import io.kongjava.catalogue.KongErrorPages;
@@ -80,19 +83,6 @@ public final class PdkEmulator implements PdkHandler {
             request.logLines.add(new KongRequest.LogLine("err", message));
             return new PdkAnswer.Raised(message);
         }
-    }
-
-    /**
-     * A path held one char per byte (as the request line is read), as Kong's string of those bytes reaches a plugin:
-     * decoded as UTF-8 on the plugin's side, so {@code /caf%C3%A9} normalized is {@code café}, not {@code cafÃ©}.
-     */
-    private static String textOfBytes(String latin1) {
-        for (int i = 0; i < latin1.length(); i++) {
-            if (latin1.charAt(i) >= 0x80) {
-                return new String(latin1.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
-            }
-        }
-        return latin1;
     }
 
     /** Whether the client's own address is in trusted_ips, so that its X-Forwarded-* headers count. */
@@ -171,22 +161,22 @@ public final class PdkEmulator implements PdkHandler {
             case REQUEST_GET_PORT -> (long) r.port;
             // X-Forwarded-* count only from a trusted client (kong.conf's trusted_ips, none by default), as in Kong
             case REQUEST_GET_FORWARDED_SCHEME -> trustedClient() && r.header("x-forwarded-proto") != null
-                    ? r.header("x-forwarded-proto").toLowerCase(Locale.ROOT) : r.scheme;
+                    ? text(r.header("x-forwarded-proto")).toLowerCase(Locale.ROOT) : r.scheme;
             case REQUEST_GET_FORWARDED_HOST -> trustedClient() && r.header("x-forwarded-host") != null
-                    ? forwardedHost(r.header("x-forwarded-host")) : r.host;
+                    ? forwardedHost(text(r.header("x-forwarded-host"))) : r.host;
             case REQUEST_GET_FORWARDED_PORT -> (long) forwardedPort();
-            case REQUEST_GET_FORWARDED_PATH -> trustedClient() && r.header("x-forwarded-path") != null ? r.header("x-forwarded-path")
-                    : textOfBytes(r.normalizedPath());
+            case REQUEST_GET_FORWARDED_PATH -> trustedClient() && r.header("x-forwarded-path") != null ? text(r.header("x-forwarded-path"))
+                    : text(r.normalizedPath());
             case REQUEST_GET_FORWARDED_PREFIX -> r.strippedPrefix;
             case REQUEST_GET_HTTP_VERSION -> r.httpVersion == Math.rint(r.httpVersion) ? (Object) (long) r.httpVersion : (Object) r.httpVersion;
             case REQUEST_GET_METHOD -> r.method;
-            case REQUEST_GET_PATH -> textOfBytes(r.normalizedPath());
-            case REQUEST_GET_RAW_PATH -> r.path;
-            case REQUEST_GET_PATH_WITH_QUERY -> r.pathWithQuery();
-            case REQUEST_GET_RAW_QUERY -> r.rawQuery;
+            case REQUEST_GET_PATH -> text(r.normalizedPath());
+            case REQUEST_GET_RAW_PATH -> text(r.path);
+            case REQUEST_GET_PATH_WITH_QUERY -> text(r.pathWithQuery());
+            case REQUEST_GET_RAW_QUERY -> text(r.rawQuery);
             case REQUEST_GET_QUERY_ARG -> queryArg(string(args, 0));
             case REQUEST_GET_QUERY -> query();
-            case REQUEST_GET_HEADER -> r.header(string(args, 0));
+            case REQUEST_GET_HEADER -> text(r.header(string(args, 0)));
             case REQUEST_GET_HEADERS -> multimap(r.headers);
             case REQUEST_GET_RAW_BODY -> rawBody(args);
             case REQUEST_GET_BODY -> body(args);
@@ -250,8 +240,8 @@ public final class PdkEmulator implements PdkHandler {
             // kong.service.request
             case SERVICE_REQUEST_ENABLE_BUFFERING -> { r.upstream.buffering = true; yield null; }
             case SERVICE_REQUEST_SET_SCHEME -> { r.upstream.scheme = string(args, 0); yield null; }
-            case SERVICE_REQUEST_SET_PATH -> { r.upstream.path = string(args, 0); yield null; }
-            case SERVICE_REQUEST_SET_RAW_QUERY -> { r.upstream.rawQuery = string(args, 0); yield null; }
+            case SERVICE_REQUEST_SET_PATH -> { r.upstream.path = wire(string(args, 0)); yield null; }
+            case SERVICE_REQUEST_SET_RAW_QUERY -> { r.upstream.rawQuery = wire(string(args, 0)); yield null; }
             case SERVICE_REQUEST_SET_METHOD -> { r.upstream.method = string(args, 0); yield null; }
             case SERVICE_REQUEST_SET_QUERY -> { r.upstream.rawQuery = encodeQuery(mapArg(args, 0)); yield null; }
             case SERVICE_REQUEST_CLEAR_QUERY_ARG -> { clearQueryArg(string(args, 0)); yield null; }
@@ -384,12 +374,11 @@ public final class PdkEmulator implements PdkHandler {
             return null;
         }
         String type = mimetype.toLowerCase(java.util.Locale.ROOT);
-        String text = new String(body, StandardCharsets.UTF_8);
         if (type.startsWith("application/json")) {
-            return emptyAsList(readJson(text));
+            return emptyAsList(readJson(new String(body, StandardCharsets.UTF_8)));
         }
         if (type.startsWith("application/x-www-form-urlencoded")) {
-            return emptyAsList(decodedArgs(parseQuery(text)));
+            return emptyAsList(decodedArgs(parseQuery(new String(body, StandardCharsets.ISO_8859_1))));
         }
         return null;
     }
@@ -441,14 +430,14 @@ public final class PdkEmulator implements PdkHandler {
             case "remote_addr", "realip_remote_addr" -> request.clientIp;
             case "remote_port" -> String.valueOf(request.clientPort);
             case "request_method" -> request.method;
-            case "request_uri" -> request.pathWithQuery();
-            case "uri" -> request.path;
-            case "args", "query_string" -> request.rawQuery.isEmpty() ? null : request.rawQuery;
+            case "request_uri" -> text(request.pathWithQuery());
+            case "uri" -> text(request.normalizedPath());
+            case "args", "query_string" -> request.rawQuery.isEmpty() ? null : text(request.rawQuery);
             case "scheme" -> request.scheme;
             case "host" -> request.host;
             case "server_port" -> String.valueOf(request.port);
-            case "upstream_uri" -> request.upstreamUri;
-            default -> name.startsWith("http_") ? request.header(name.substring(5).replace('_', '-')) : null;
+            case "upstream_uri" -> text(request.upstreamUri);
+            default -> name.startsWith("http_") ? text(request.header(name.substring(5).replace('_', '-'))) : null;
         };
     }
 
@@ -456,7 +445,7 @@ public final class PdkEmulator implements PdkHandler {
         int status = status(function, args);
         Map<String, List<String>> headers = new LinkedHashMap<>();
         if (args.size() > 2 && args.get(2) instanceof Map<?, ?> given) {
-            given.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), values(v)));
+            given.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), headerValues(v)));
         }
         Object body = args.size() > 1 ? args.get(1) : null;
         byte[] bytes;
@@ -474,7 +463,7 @@ public final class PdkEmulator implements PdkHandler {
         String message = args.size() > 1 && args.get(1) instanceof String s ? s : KongStatusTexts.defaultMessage(status);
         Map<String, List<String>> headers = new LinkedHashMap<>();
         if (args.size() > 2 && args.get(2) instanceof Map<?, ?> given) {
-            given.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), values(v)));
+            given.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), headerValues(v)));
         }
         // Kong's page: in the Content-Type the caller gave, else the one the client's Accept asks for
         List<String> given = headers.get("content-type");

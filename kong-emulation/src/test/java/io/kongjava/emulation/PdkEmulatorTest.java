@@ -49,6 +49,44 @@ class PdkEmulatorTest {
         assertThat(value("kong.request.get_path")).as("Kong's bytes, read as UTF-8 by the plugin").isEqualTo("/caf\u00e9");
     }
 
+    /** What came off the wire, one char per byte, as the gateway's HTTP reader holds it. */
+    private static String wire(String text) {
+        return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void utf8InHeadersAndQueryReachesThePluginAsTextAndItsTextGoesOutAsUtf8() {
+        request.path = "/anything";
+        request.rawQuery = wire("q=café&r=caf%C3%A9");
+        request.addHeader("X-User", wire("Zoë"));
+        request.responseHeaders.put("x-from", new java.util.ArrayList<>(List.of(wire("naïve"))));
+
+        assertThat(value("kong.request.get_header", "x-user")).isEqualTo("Zoë");
+        assertThat(value("kong.request.get_headers")).isEqualTo(Map.of("x-user", List.of("Zoë")));
+        assertThat(value("kong.nginx.get_var", "http_x_user")).isEqualTo("Zoë");
+        assertThat(value("kong.request.get_query")).isEqualTo(Map.of("q", List.of("café"), "r", List.of("café")));
+        assertThat(value("kong.request.get_raw_query")).isEqualTo("q=café&r=caf%C3%A9");
+        assertThat(new PdkEmulator(request).phase("response").answer("kong.response.get_header", List.of("x-from")))
+                .isEqualTo(PdkAnswer.value("naïve"));
+        assertThat(value("kong.request.get_header", "x-bad")).isNull();
+        request.addHeader("X-Bad", "\u00ff");
+        assertThat(value("kong.request.get_header", "x-bad")).as("not UTF-8: replaced, as our server decodes Kong's string")
+                .isEqualTo("\ufffd");
+
+        value("kong.service.request.set_header", "x-upstream", "Zoë ✓");
+        value("kong.service.request.set_header", "x-bytes", new byte[] {(byte) 0xff, 'a'});
+        assertThat(request.upstream.headers.get("x-upstream")).as("UTF-8 bytes on the wire").containsExactly(wire("Zoë ✓"));
+        assertThat(request.upstream.headers.get("x-bytes")).containsExactly("\u00ffa");
+
+        Map<String, Object> record = LogSerializer.serialize(request);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> logged = (Map<String, Object>) record.get("request");
+        assertThat(logged.get("uri")).isEqualTo("/anything?q=café&r=caf%C3%A9");
+        assertThat(logged.get("querystring")).isEqualTo(Map.of("q", "café", "r", "café"));
+        assertThat(logged.get("headers")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsEntry("x-user", "Zoë").containsEntry("x-upstream", "Zoë ✓");
+    }
+
     @Test
     void forwardedHeadersCountOnlyFromATrustedClientAsInKong() {
         request.clientIp = "192.0.2.9";

@@ -1,6 +1,7 @@
 package io.kongjava.pdk.testkit;
 
 import io.kongjava.emulation.KongRequest;
+import io.kongjava.emulation.WireText;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -71,7 +72,7 @@ public final class TestRequest {
 
     /** What the upstream answers, for plugins with a response phase (Kong buffers it for them). */
     public TestRequest upstreamResponse(int status, Map<String, List<String>> headers, String body) {
-        this.upstreamResponse = new KongRequest.UpstreamResponse(status, headers, body.getBytes(StandardCharsets.UTF_8));
+        this.upstreamResponse = new KongRequest.UpstreamResponse(status, WireText.wire(headers), body.getBytes(StandardCharsets.UTF_8));
         return this;
     }
 
@@ -122,9 +123,10 @@ public final class TestRequest {
         request.scheme = url.getScheme() == null ? "http" : url.getScheme();
         request.host = url.getHost() == null ? "localhost" : url.getHost();
         request.port = url.getPort() > 0 ? url.getPort() : "https".equals(request.scheme) ? 443 : 80;
-        request.path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-        request.rawQuery = url.getRawQuery() == null ? "" : url.getRawQuery();
-        headers.forEach((name, values) -> request.headers.put(name, new ArrayList<>(values)));
+        request.path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : WireText.wire(url.getRawPath());
+        request.rawQuery = url.getRawQuery() == null ? "" : WireText.wire(url.getRawQuery());
+        // as they would come off the wire: a header value in UTF-8
+        WireText.wire(headers).forEach(request.headers::put);
         if (!request.headers.containsKey("host")) {
             request.headers.put("host", List.of(request.host + (url.getPort() > 0 ? ":" + url.getPort() : "")));
         }

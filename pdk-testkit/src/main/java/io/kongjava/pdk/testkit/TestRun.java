@@ -2,6 +2,7 @@ package io.kongjava.pdk.testkit;
 
 import io.kongjava.emulation.KongRequest;
 import io.kongjava.emulation.LogSerializer;
+import io.kongjava.emulation.WireText;
 import io.kongjava.pdk.Phase;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
@@ -58,7 +59,7 @@ public final class TestRun {
         this.exit = exit == null ? Optional.empty()
                 : Optional.of(new Exit(exit.status(), copy(exit.headers()), new String(exit.body(), StandardCharsets.UTF_8)));
         KongRequest.Upstream up = request.upstream;
-        this.upstream = new Upstream(up.scheme, up.host, up.port, up.method, up.path, Optional.ofNullable(up.rawQuery),
+        this.upstream = new Upstream(up.scheme, up.host, up.port, up.method, WireText.text(up.path), Optional.ofNullable(WireText.text(up.rawQuery)),
                 copy(up.headers), Optional.ofNullable(up.body).map(byte[]::clone), Optional.ofNullable(up.targetHost),
                 up.targetPort, up.buffering, up.retries, up.connectTimeoutMs, up.writeTimeoutMs, up.readTimeoutMs,
                 Optional.ofNullable(up.tlsVerify));
@@ -74,7 +75,7 @@ public final class TestRun {
     /** Header names are case-insensitive, as in HTTP and in Kong's PDK: {@code get("WWW-Authenticate")} finds {@code www-authenticate}. */
     private static Map<String, List<String>> copy(Map<String, List<String>> headers) {
         Map<String, List<String>> copy = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        headers.forEach((name, values) -> copy.put(name, List.copyOf(values)));
+        headers.forEach((name, values) -> copy.put(name, WireText.text(values)));
         return Collections.unmodifiableMap(copy);
     }
 

@@ -62,6 +62,32 @@ class PluginTesterTest {
         assertThat(run.serialized().get("key_check")).isEqualTo(Map.of("passed", true));
     }
 
+    @KongPlugin.Info(name = "greeter", version = "1.0.0", priority = 1)
+    static final class Greeter implements KongPlugin<Greeter.Config> {
+        record Config() {
+        }
+
+        @Override
+        public void access(Kong kong, Config config) throws PdkException {
+            String user = kong.request().getHeader("x-user").orElse("nobody");
+            kong.service().request().setHeader("x-seen", user + " ✓");
+            kong.response().setHeader("x-hi", "hi " + user + " from " + kong.request().getPath());
+        }
+    }
+
+    @Test
+    void textOutsideAsciiGoesInAndComesOutAsTheTextItWas() throws Exception {
+        TestRun run = PluginTester.of(new Greeter()).configJson("{}")
+                .run(TestRequest.get("http://localhost/caf%C3%A9").header("X-User", "Zoë")
+                        .upstreamResponse(200, Map.of(), "ok"));
+
+        assertThat(run.upstream().headers().get("x-seen")).containsExactly("Zoë ✓");
+        assertThat(run.responseHeaders().get("x-hi")).containsExactly("hi Zoë from /café");
+        assertThat(run.serialized()).extractingByKey("request").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .extractingByKey("headers").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsEntry("x-user", "Zoë").containsEntry("x-seen", "Zoë ✓");
+    }
+
     @Test
     void callsKongRefusesInAPhaseAreReportedAsFailures() throws Exception {
         TestRun run = PluginTester.of(new KeyCheck()).configJson("{}")
