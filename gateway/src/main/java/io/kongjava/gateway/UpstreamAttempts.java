@@ -24,6 +24,22 @@ import java.util.Set;
  */
 final class UpstreamAttempts {
 
+    /**
+     * One entry of Kong's {@code balancer_data.tries} (kong.log.serialize's {@code tries}), as Kong's balancer phase
+     * starts it: when, in ms and ns since the epoch, and where. Picking a target takes no time worth a millisecond here.
+     */
+    static Map<String, Object> newTry(String ip, int port) {
+        java.time.Instant now = java.time.Instant.now();
+        Map<String, Object> attempt = new LinkedHashMap<>();
+        attempt.put("balancer_start", now.toEpochMilli());
+        attempt.put("balancer_start_ns", now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        attempt.put("ip", ip);
+        attempt.put("port", (long) port);
+        attempt.put("balancer_latency", 0L);
+        attempt.put("balancer_latency_ns", 0L);
+        return attempt;
+    }
+
     /** nginx's non-idempotent methods (ngx_http_upstream: POST, LOCK, PATCH). */
     static final Set<String> NON_IDEMPOTENT = Set.of("POST", "LOCK", "PATCH");
     /** Free retries on stale keep-alive connections are bounded by the pool a request could meet. */
@@ -91,11 +107,7 @@ final class UpstreamAttempts {
                 UpstreamClient.Address other = next.get();
                 address = other != null ? other : address;
             }
-            Map<String, Object> attempt = new LinkedHashMap<>();
-            attempt.put("ip", address.host());
-            attempt.put("port", (long) address.port());
-            attempt.put("balancer_start", System.currentTimeMillis());
-            attempt.put("balancer_latency", 0L);
+            Map<String, Object> attempt = newTry(address.host(), address.port());
             tries.add(attempt);
             try {
                 UpstreamClient.Response response = request.streamed() != null

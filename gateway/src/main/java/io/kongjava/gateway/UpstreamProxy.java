@@ -286,11 +286,7 @@ final class UpstreamProxy implements AutoCloseable {
     private void proxyToRelay(ResponseRelay relay, HttpExchange exchange, KongRequest state, String method, List<String[]> headers,
                               byte[] body, boolean buffered, ResponsePhases responsePhases, long startNanos, long sentNanos)
             throws IOException {
-        Map<String, Object> attempt = new LinkedHashMap<>();
-        attempt.put("ip", "127.0.0.1");
-        attempt.put("port", (long) relay.port());
-        attempt.put("balancer_start", System.currentTimeMillis());
-        attempt.put("balancer_latency", 0L);
+        Map<String, Object> attempt = UpstreamAttempts.newTry("127.0.0.1", relay.port());
         state.tries.add(attempt);
         long[] receiveStart = new long[1];
         int[] status = new int[1];
