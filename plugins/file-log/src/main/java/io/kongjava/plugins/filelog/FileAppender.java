@@ -12,17 +12,22 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Appends whole lines to one file, shared by every plugin instance that logs to the same path in this
- * process. One writer at a time, each line in full, so lines never interleave or tear. Before each line the
+ * process. One writer at a time, each line in full, so lines never interleave or tear; lines that arrive together
+ * go out in one system call. Before each line the
  * open file is compared with what the path names now: after logrotate renames or deletes the file, the
  * next line goes to a fresh file at the path. A failed open or write is reported and counted, and the next
  * line tries again with a fresh open.
@@ -46,8 +51,6 @@ final class FileAppender {
 
     private final Path path;
     private final Opener opener;
-    /** Fair: under a burst of concurrent log events a waiter would otherwise lose to newcomers until its timeout. */
-    private final ReentrantLock lock = new ReentrantLock(true);
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong lines = new AtomicLong();
     private FileChannel channel;
@@ -82,55 +85,157 @@ final class FileAppender {
         return lines.get();
     }
 
-    Outcome append(byte[] line, boolean reopen, Set<PosixFilePermission> mode) {
-        try {
-            if (!lock.tryLock(5, TimeUnit.SECONDS)) {
-                failures.incrementAndGet();
-                return new Outcome(false, "write", "timed out waiting for other writers of " + path);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Outcome(false, "write", "interrupted");
+    /** A line waiting for a writer, and what became of it. */
+    private static final class Pending {
+        final ByteBuffer line;
+        final boolean reopen;
+        final Set<PosixFilePermission> mode;
+        final Thread waiter = Thread.currentThread();
+        volatile Outcome outcome;
+
+        Pending(byte[] line, boolean reopen, Set<PosixFilePermission> mode) {
+            this.line = ByteBuffer.wrap(line);
+            this.reopen = reopen;
+            this.mode = mode;
         }
+    }
+
+    /** Lines are written by whichever caller is writing at the time, several to one system call. */
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean writing = new AtomicBoolean();
+
+    /**
+     * Appends one whole line and says whether it was written. Concurrent callers do not queue on a lock: whoever finds
+     * nobody writing writes every line waiting, in order, with as few system calls as the batch allows, and hands each
+     * waiter its outcome. Each line still succeeds or fails on its own, as if written alone.
+     */
+    Outcome append(byte[] line, boolean reopen, Set<PosixFilePermission> mode) {
+        Pending mine = new Pending(line, reopen, mode);
+        queue.add(mine);
+        long deadline = System.nanoTime() + WAIT_LIMIT_NANOS;
+        boolean interrupted = false;
         try {
-            if (channel != null && (reopen || !stillThere())) {
-                closeQuietly();
-            }
-            if (channel == null) {
-                try {
-                    open(mode);
-                } catch (IOException e) {
-                    closeQuietly();
-                    failures.incrementAndGet();
-                    return new Outcome(false, "open", reason(e));
-                }
-            }
-            ByteBuffer buffer = ByteBuffer.wrap(line);
-            try {
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-            } catch (IOException e) {
-                // A line cut short (disk full) must not stay in the file: the next line would be glued to it. The
-                // file's size is asked only now, not before every line: one system call fewer per line.
-                if (buffer.position() > 0) {
+            while (mine.outcome == null) {
+                if (writing.compareAndSet(false, true)) {
                     try {
-                        channel.truncate(channel.size() - buffer.position());
-                    } catch (IOException ignored) {
-                        // the file may be gone or read-only now; nothing more can be done for it
+                        writeWaitingLines();
+                    } finally {
+                        writing.set(false);
+                    }
+                    // whoever queued a line while we wrote, and found us writing, waits: the first of them writes next
+                    Pending next = queue.peek();
+                    if (next != null) {
+                        LockSupport.unpark(next.waiter);
+                    }
+                    continue;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 && queue.remove(mine)) {
+                    failures.incrementAndGet();
+                    return new Outcome(false, "write", "timed out waiting for other writers of " + path);
+                }
+                LockSupport.parkNanos(this, left > 0 ? left : WAIT_LIMIT_NANOS);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                    if (queue.remove(mine)) {
+                        return new Outcome(false, "write", "interrupted");
                     }
                 }
-                closeQuietly();
-                failures.incrementAndGet();
-                return new Outcome(false, "write", reason(e));
             }
-            lines.incrementAndGet();
-            if (reopen) {
-                closeQuietly();
-            }
-            return Outcome.OK;
+            return mine.outcome;
         } finally {
-            lock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static final long WAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** At most this many lines in one write: IOV_MAX is 1024 on Linux, and a batch should not hold its callers long. */
+    private static final int MAX_BATCH = 256;
+
+    /** Called by the one caller that is writing. */
+    private void writeWaitingLines() {
+        List<Pending> batch = new ArrayList<>();
+        for (Pending next; batch.size() < MAX_BATCH && (next = queue.poll()) != null; ) {
+            batch.add(next);
+        }
+        int done = 0;
+        while (done < batch.size()) {
+            Pending first = batch.get(done);
+            // a reopening line is written alone, between its own open and close, as Kong's reopen does
+            int end = first.reopen ? done + 1 : done;
+            while (!first.reopen && end < batch.size() && !batch.get(end).reopen) {
+                end++;
+            }
+            done = writeRun(batch, done, end);
+        }
+    }
+
+    /** Writes lines [from, to) of the batch, settling each one written or failed; returns the index of the first left. */
+    private int writeRun(List<Pending> batch, int from, int to) {
+        Pending first = batch.get(from);
+        if (channel != null && (first.reopen || !stillThere())) {
+            closeQuietly();
+        }
+        if (channel == null) {
+            try {
+                open(first.mode);
+            } catch (IOException e) {
+                closeQuietly();
+                settle(first, fail("open", e));
+                return from + 1;
+            }
+        }
+        ByteBuffer[] buffers = new ByteBuffer[to - from];
+        for (int i = from; i < to; i++) {
+            buffers[i - from] = batch.get(i).line;
+        }
+        try {
+            while (buffers[buffers.length - 1].hasRemaining()) {
+                channel.write(buffers);
+            }
+        } catch (IOException e) {
+            int cut = from;
+            while (cut < to && !batch.get(cut).line.hasRemaining()) {
+                settle(batch.get(cut++), Outcome.OK);
+            }
+            ByteBuffer partial = batch.get(cut).line;
+            // A line cut short (disk full) must not stay in the file: the next line would be glued to it. The
+            // file's size is asked only now, not before every line: one system call fewer per line.
+            if (partial.position() > 0) {
+                try {
+                    channel.truncate(channel.size() - partial.position());
+                } catch (IOException ignored) {
+                    // the file may be gone or read-only now; nothing more can be done for it
+                }
+            }
+            closeQuietly();
+            settle(batch.get(cut), fail("write", e));
+            // the lines not yet begun get a fresh open and their own try, as they would have written alone
+            return cut + 1;
+        }
+        for (int i = from; i < to; i++) {
+            settle(batch.get(i), Outcome.OK);
+        }
+        if (first.reopen) {
+            closeQuietly();
+        }
+        return to;
+    }
+
+    private Outcome fail(String stage, IOException e) {
+        failures.incrementAndGet();
+        return new Outcome(false, stage, reason(e));
+    }
+
+    private void settle(Pending pending, Outcome outcome) {
+        if (outcome.written()) {
+            lines.incrementAndGet();
+        }
+        pending.outcome = outcome;
+        if (pending.waiter != Thread.currentThread()) {
+            LockSupport.unpark(pending.waiter);
         }
     }
 

@@ -84,6 +84,99 @@ class FileAppenderTest {
         assertThat(appender.lines()).isEqualTo(writers * perWriter);
     }
 
+    /**
+     * Sixteen writers' lines; writer 0 halfway through sets the disk's free space to {@code spaceLeftHalfway} (none: -1);
+     * a slow disk takes a millisecond for each write call.
+     */
+    private record LoadResult(Set<String> reportedWritten, int lines, int writeCalls, FileAppender appender, Path path) {
+    }
+
+    private LoadResult sixteenWriters(String name, long spaceLeftHalfway, boolean slowDisk) throws Exception {
+        Path path = dir.resolve(name);
+        AtomicLong space = new AtomicLong(Long.MAX_VALUE);
+        AtomicInteger writeCalls = new AtomicInteger();
+        FileAppender appender = new FileAppender(path, p -> new LimitedChannel(FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.APPEND), space) {
+            private boolean gathering;
+
+            @Override
+            public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+                writeCalls.incrementAndGet();
+                if (slowDisk) {
+                    try {
+                        Thread.sleep(1); // a disk that takes its time: the other writers' lines wait meanwhile
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                gathering = true;
+                try {
+                    return super.write(srcs, offset, length);
+                } finally {
+                    gathering = false;
+                }
+            }
+
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                if (!gathering) {
+                    writeCalls.incrementAndGet();
+                }
+                return super.write(src);
+            }
+        });
+        int writers = 16;
+        int perWriter = 500;
+        java.util.Map<String, Boolean> reported = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Future<?>> done = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(writers)) {
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                done.add(pool.submit(() -> {
+                    for (int n = 0; n < perWriter; n++) {
+                        if (writer == 0 && n == perWriter / 2 && spaceLeftHalfway >= 0) {
+                            space.set(spaceLeftHalfway); // the disk fills up while the others keep writing
+                        }
+                        reported.put(writer + "/" + n, appender.append(line(writer, n, 40), false, MODE).written());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        }
+        Set<String> reportedWritten = new java.util.HashSet<>();
+        reported.forEach((key, written) -> {
+            if (written) {
+                reportedWritten.add(key);
+            }
+        });
+        return new LoadResult(reportedWritten, writers * perWriter, writeCalls.get(), appender, path);
+    }
+
+    @Test
+    void linesArrivingTogetherShareASystemCall() throws Exception {
+        LoadResult load = sixteenWriters("batched.json", -1, true);
+
+        assertEveryLineWholeAndPresent(List.of(load.path()), 16, 500);
+        assertThat(load.reportedWritten()).hasSize(load.lines());
+        assertThat(load.writeCalls()).as("system calls for " + load.lines() + " lines").isLessThan(load.lines());
+    }
+
+    @Test
+    void aDiskFillingUpMidBatchFailsOnlyTheLinesThatDidNotFitAndEveryOutcomeIsTrue() throws Exception {
+        LoadResult load = sixteenWriters("filling.json", 20_000, false);
+
+        Set<String> inFile = new java.util.HashSet<>();
+        for (String text : Files.readAllLines(load.path())) {
+            var json = JSON.readTree(text); // a torn or glued line would not parse
+            assertThat(inFile.add(json.path("writer").asInt() + "/" + json.path("n").asInt())).as("duplicate line").isTrue();
+        }
+        assertThat(inFile).as("exactly the lines said to be written are in the file").isEqualTo(load.reportedWritten());
+        assertThat(load.appender().lines()).isEqualTo(load.reportedWritten().size());
+        assertThat(load.appender().failures()).isEqualTo(load.lines() - load.reportedWritten().size()).isPositive();
+    }
+
     @Test
     void renamedAndDeletedFilesDuringLoadLoseNoLine() throws Exception {
         for (boolean reopen : new boolean[] {false, true}) {
@@ -229,7 +322,7 @@ class FileAppenderTest {
     }
 
     /** A channel over a disk with this many bytes left: a write beyond them stores part of it, then fails as Linux does. */
-    static final class LimitedChannel extends FileChannel {
+    static class LimitedChannel extends FileChannel {
         private final FileChannel delegate;
         private final AtomicLong space;
 
@@ -259,7 +352,23 @@ class FileAppenderTest {
 
         @Override public int read(ByteBuffer dst) throws IOException { return delegate.read(dst); }
         @Override public long read(ByteBuffer[] dsts, int offset, int length) throws IOException { return delegate.read(dsts, offset, length); }
-        @Override public long write(ByteBuffer[] srcs, int offset, int length) throws IOException { return delegate.write(srcs, offset, length); }
+        /** writev(2) on a disk filling up: a short count when some bytes went in, the error when none did. */
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            long total = 0;
+            for (int i = offset; i < offset + length; i++) {
+                while (srcs[i].hasRemaining()) {
+                    if (space.get() <= 0) {
+                        if (total > 0) {
+                            return total;
+                        }
+                        throw new IOException("No space left on device");
+                    }
+                    total += write(srcs[i]);
+                }
+            }
+            return total;
+        }
         @Override public long position() throws IOException { return delegate.position(); }
         @Override public FileChannel position(long newPosition) throws IOException { delegate.position(newPosition); return this; }
         @Override public long size() throws IOException { return delegate.size(); }
