@@ -465,11 +465,12 @@ final class RelayPass {
     }
 
     private void filterFailed(FilterFailure failure, ResponseHead head) {
+        int status = failure.getCause() instanceof io.kongjava.pdk.filter.AnswerRefused refused ? refused.status() : 500;
         LOG.log(Level.WARNING, "relay: the response filter of " + failure.plugin + " failed on request " + route.requestId
-                + (committed ? " after " + sent + " bytes; the response was ended there: " : "; the client got a 500: ")
+                + (committed ? " after " + sent + " bytes; the response was ended there: " : "; the client got a " + status + ": ")
                 + failure.getMessage());
         if (!committed) {
-            kongError(500, "An unexpected error occurred");
+            kongError(status, io.kongjava.catalogue.KongStatusTexts.defaultMessage(status));
         } else {
             breakOff();
         }

@@ -158,7 +158,8 @@ public final class FilterTester {
         } catch (FilterThrew threw) {
             StreamEnd how = new StreamEnd.FilterFailed(plugin, threw.getCause().toString());
             if (output.size() == 0) {
-                return kongError(request, 500, "An unexpected error occurred", how);
+                int status = threw.getCause() instanceof io.kongjava.pdk.filter.AnswerRefused refused ? refused.status() : 500;
+                return kongError(request, status, io.kongjava.catalogue.KongStatusTexts.defaultMessage(status), how);
             }
             close(how);
             return relayed(request, head.status(), head.headers().toMap());

@@ -19,6 +19,8 @@ public class ExchangeMeter {
     private long firstTokenNanos;
     private long endNanos;
     private final StringBuilder payload = new StringBuilder();
+    private java.nio.charset.CharsetDecoder payloadDecoder;
+    private byte[] payloadCarry = new byte[0];
 
     /**
      * @param startNanos   {@link System#nanoTime()} when the access phase began
@@ -74,6 +76,33 @@ public class ExchangeMeter {
         if (payload.length() < payloadLimit) {
             payload.append(text, 0, Math.min(text.length(), payloadLimit - payload.length()));
         }
+    }
+
+    /**
+     * Keeps raw answer bytes as they arrive, for {@code log_payloads}: a character split between two reads is decoded
+     * whole, not as two replacement characters.
+     */
+    public synchronized void payload(byte[] chunk) {
+        if (payload.length() >= payloadLimit) {
+            return;
+        }
+        if (payloadDecoder == null) {
+            payloadDecoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+        }
+        java.nio.ByteBuffer in;
+        if (payloadCarry.length > 0) {
+            in = java.nio.ByteBuffer.allocate(payloadCarry.length + chunk.length).put(payloadCarry).put(chunk).flip();
+        } else {
+            in = java.nio.ByteBuffer.wrap(chunk);
+        }
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(in.remaining());
+        payloadDecoder.decode(in, out, false);
+        payloadCarry = new byte[in.remaining()]; // at most the first bytes of one character
+        in.get(payloadCarry);
+        out.flip();
+        payload(out.toString());
     }
 
     public synchronized String payload() {

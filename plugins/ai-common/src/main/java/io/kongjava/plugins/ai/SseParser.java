@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Server-sent events parsed incrementally from whatever chunks the network delivers: a line or an event
- * may be split anywhere, even inside a UTF-8 character, and lines may end in LF or CRLF. Comments are skipped and
+ * may be split anywhere, even inside a UTF-8 character, and lines may end in LF, CRLF or CR (as the SSE format allows). Comments are skipped and
  * fields other than {@code event} and {@code data} ignored. Not thread-safe: one parser per stream.
  */
 public final class SseParser {
@@ -33,6 +33,8 @@ public final class SseParser {
     private final StringBuilder data = new StringBuilder();
     private String event;
     private boolean hasData;
+    /** The last byte was a CR, so an LF next belongs to the same line end. */
+    private boolean afterCarriageReturn;
 
     public SseParser(Listener listener) {
         this.listener = listener;
@@ -42,9 +44,13 @@ public final class SseParser {
     public void feed(byte[] bytes, int offset, int length) {
         for (int i = offset; i < offset + length; i++) {
             byte b = bytes[i];
-            if (b == '\n') {
+            if (b == '\n' && afterCarriageReturn) {
+                afterCarriageReturn = false; // the LF of a CRLF: its line has ended already
+            } else if (b == '\n' || b == '\r') {
+                afterCarriageReturn = b == '\r';
                 endLine();
             } else {
+                afterCarriageReturn = false;
                 line.write(b);
             }
         }
@@ -64,9 +70,6 @@ public final class SseParser {
     private void endLine() {
         String text = line.toString(StandardCharsets.UTF_8);
         line.reset();
-        if (text.endsWith("\r")) {
-            text = text.substring(0, text.length() - 1);
-        }
         if (text.isEmpty()) {
             dispatch();
             return;

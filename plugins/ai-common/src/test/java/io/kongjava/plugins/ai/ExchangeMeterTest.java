@@ -29,6 +29,17 @@ class ExchangeMeterTest {
     }
 
     @Test
+    void aCharacterSplitBetweenReadsIsKeptWhole() {
+        ExchangeMeter meter = new TestMeter(System.nanoTime(), 1000);
+        byte[] text = "data: {\"text\":\"Héllo 世界 👋\"}\n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (byte b : text) {
+            meter.payload(new byte[] {b}); // the worst network: every byte its own read
+        }
+
+        assertThat(meter.payload()).isEqualTo("data: {\"text\":\"Héllo 世界 👋\"}\n\n");
+    }
+
+    @Test
     void thePayloadIsCutAtTheLimit() {
         ExchangeMeter meter = new TestMeter(System.nanoTime(), 5);
         meter.payload("abc");

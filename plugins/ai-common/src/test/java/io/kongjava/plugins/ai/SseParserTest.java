@@ -41,6 +41,15 @@ class SseParserTest {
     }
 
     @Test
+    void linesEndingInABareCarriageReturnAreLinesAsTheSseFormatSays() {
+        byte[] bytes = STREAM.replace("\r\n", "\n").replace("\n", "\r").getBytes(StandardCharsets.UTF_8);
+        List<String> expected = parse(STREAM.getBytes(StandardCharsets.UTF_8), 1000);
+        for (int size = 1; size < 17; size++) {
+            assertThat(parse(bytes, size)).as("chunks of %d bytes", size).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void anEventWithoutItsBlankLineIsDispatchedAtTheEnd() {
         assertThat(parse("event: error\ndata: {\"x\":1}".getBytes(StandardCharsets.UTF_8), 4)).containsExactly("error={\"x\":1}");
     }

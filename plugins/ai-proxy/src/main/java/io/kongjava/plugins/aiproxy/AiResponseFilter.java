@@ -3,6 +3,7 @@ package io.kongjava.plugins.aiproxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kongjava.plugins.ai.SseParser;
+import io.kongjava.pdk.filter.AnswerRefused;
 import io.kongjava.pdk.filter.HttpFields;
 import io.kongjava.pdk.filter.ResponseFilter;
 import io.kongjava.pdk.filter.ResponseHead;
@@ -53,6 +54,8 @@ final class AiResponseFilter implements ResponseFilter {
     private SseParser parser;
     private final WholeEvents events = new WholeEvents();
     private boolean finished;
+    /** The answer was refused for its size (the client got Kong's 502), not cut short. */
+    private boolean tooLarge;
 
     /** The request body's share of the server's {@link io.kongjava.plugins.ai.BodyBudget}, given back when the exchange ends. */
     private final io.kongjava.plugins.ai.BodyBudget.Reservation bodyReservation;
@@ -190,20 +193,22 @@ final class AiResponseFilter implements ResponseFilter {
     }
 
     @Override
-    public byte[] onChunk(byte[] chunk) throws IOException {
+    public byte[] onChunk(byte[] chunk) throws IOException, AnswerRefused {
         if (mode == Mode.OPAQUE) {
             return chunk;
         }
         if (mode != Mode.STREAM) {
             long size = buffered.size() + (long) chunk.length;
             if (size > MAX_BUFFERED_RESPONSE) {
-                throw new IOException("response larger than " + MAX_BUFFERED_RESPONSE + " bytes");
+                tooLarge = true;
+                throw new AnswerRefused(502, "the provider's answer is larger than " + MAX_BUFFERED_RESPONSE
+                        + " bytes, the most java-ai-proxy reads whole");
             }
             makeRoom(size);
             buffered.write(chunk);
             return NOTHING;
         }
-        meter.payload(new String(chunk, StandardCharsets.UTF_8));
+        meter.payload(chunk);
         ByteArrayOutputStream out = new ByteArrayOutputStream(chunk.length + 64);
         if (!translate) {
             events.write(out, chunk, chunk.length);
@@ -233,7 +238,7 @@ final class AiResponseFilter implements ResponseFilter {
     }
 
     @Override
-    public byte[] onEnd() {
+    public byte[] onEnd() throws IOException, AnswerRefused {
         byte[] body = buffered.toByteArray();
         return switch (mode) {
             case ERROR -> {
@@ -248,16 +253,21 @@ final class AiResponseFilter implements ResponseFilter {
             case STREAM -> {
                 parser.finish();
                 meter.end();
-                StringBuilder last = new StringBuilder();
                 if (!state.stopped && !state.errored) {
-                    // Nothing is added: the relay breaks a broken answer off, as nginx does, and the client retries as it
-                    // would a connection to Anthropic that dropped (an error event made Claude Code give up streaming).
+                    // Broken off, not ended: the client sees the answer incomplete and retries as it would a connection to
+                    // Anthropic that dropped (an error event made Claude Code give up streaming), never a short answer
+                    // that looks whole. Nothing sent yet: Kong's 502.
                     LOG.log(Level.WARNING, "java-ai-proxy: the stream of request " + call.requestId() + " ended before message_stop");
+                    throw new AnswerRefused(502, "the provider's stream ended before message_stop");
                 }
-                if (translate && !state.pending.isEmpty()) {
-                    last.append(state.pending);
+                ByteArrayOutputStream last = new ByteArrayOutputStream();
+                if (translate) {
+                    last.writeBytes(state.pending.toString().getBytes(StandardCharsets.UTF_8));
+                } else {
+                    // the last event, complete but for its blank line, goes on as it came
+                    events.drain(last);
                 }
-                yield last.toString().getBytes(StandardCharsets.UTF_8);
+                yield last.toByteArray();
             }
         };
     }
@@ -269,7 +279,7 @@ final class AiResponseFilter implements ResponseFilter {
                 // A count, not a consumption: kept apart so that nothing summing usage adds it.
                 meter.counted(message.path("input_tokens").asLong(0));
             } else {
-                meter.finalUsage(message.get("usage"));
+                meter.wholeAnswerUsage(message.get("usage"));
             }
             meter.responseModel(message.path("model").asText(null));
             meter.stopReason(message.path("stop_reason").asText(null));
@@ -308,7 +318,7 @@ final class AiResponseFilter implements ResponseFilter {
                         + ": " + call.scrub(failed.message()));
                 yield failed.timeout() ? Outcome.UPSTREAM_TIMEOUT : mode == null ? Outcome.UPSTREAM_UNREACHABLE : Outcome.TRUNCATED;
             }
-            case StreamEnd.FilterFailed failed -> Outcome.TRUNCATED;
+            case StreamEnd.FilterFailed failed -> tooLarge ? Outcome.RESPONSE_TOO_LARGE : Outcome.TRUNCATED;
             case StreamEnd.NotProxied notProxied -> null;
             case StreamEnd.NotAttached notAttached -> Outcome.INTERNAL_ERROR;
         };
@@ -367,29 +377,61 @@ final class AiResponseFilter implements ResponseFilter {
 
     /**
      * Passes the stream on in whole events only, each as soon as its blank line arrives, so that a stream
-     * that breaks off never leaves the client half an event in front of the error event that ends it.
+     * that breaks off never leaves the client half an event in front of the error event that ends it. Lines end in
+     * LF, CRLF or CR, as the SSE format allows; the bytes go on unchanged.
      */
     static final class WholeEvents {
         private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
         private int lineLength;
+        private boolean afterCarriageReturn;
+        /** An event went out at the CR of its blank line; an LF right after it goes out at once. */
+        private boolean owedLineFeed;
 
         void write(java.io.OutputStream out, byte[] bytes, int length) throws IOException {
             int from = 0;
             for (int i = 0; i < length; i++) {
                 byte b = bytes[i];
-                if (b == '\n') {
-                    if (lineLength == 0) {
-                        pending.write(bytes, from, i + 1 - from);
-                        pending.writeTo(out);
-                        pending.reset();
+                if (b == '\n' && afterCarriageReturn) {
+                    // the LF of a CRLF whose CR ended the line; if that line was the blank one, the event went out
+                    // without this byte, which follows at once
+                    afterCarriageReturn = false;
+                    if (owedLineFeed) {
+                        owedLineFeed = false;
+                        out.write('\n');
                         from = i + 1;
                     }
+                    continue;
+                }
+                afterCarriageReturn = false;
+                owedLineFeed = false;
+                if (b == '\n' || b == '\r') {
+                    if (lineLength == 0) {
+                        int end = i + 1;
+                        if (b == '\r' && i + 1 < length && bytes[i + 1] == '\n') {
+                            end = ++i + 1; // CRLF: the event ends after its LF
+                        } else if (b == '\r') {
+                            afterCarriageReturn = true;
+                            owedLineFeed = true;
+                        }
+                        pending.write(bytes, from, end - from);
+                        pending.writeTo(out);
+                        pending.reset();
+                        from = end;
+                    } else {
+                        afterCarriageReturn = b == '\r';
+                    }
                     lineLength = 0;
-                } else if (b != '\r') {
+                } else {
                     lineLength++;
                 }
             }
             pending.write(bytes, from, length - from);
+        }
+
+        /** Passes on the bytes held back. */
+        void drain(java.io.OutputStream out) throws IOException {
+            pending.writeTo(out);
+            pending.reset();
         }
 
         /** Bytes of an event not yet complete. */

@@ -129,6 +129,10 @@ final class Analytics {
         meta.put("request_model", model);
         if (meter.responseModel() != null) {
             meta.put("response_model", meter.responseModel());
+        } else if (outcome.providerAnswered()) {
+            // Kong's ai-proxy logs an answer that names no model (an error body, a stream cut short) under the model
+            // it asked for (shared.lua post_request: response.model or conf.model.name)
+            meta.put("response_model", model);
         }
         meta.put("llm_latency", meter.latencyMillis());
         meta.put("request_mode", mode);

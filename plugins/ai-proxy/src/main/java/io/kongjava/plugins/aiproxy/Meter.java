@@ -35,6 +35,15 @@ final class Meter extends ExchangeMeter {
     }
 
     /**
+     * A whole answer's usage, the last word whether it came or not: Kong estimates a count only at a stream's end, and
+     * logs a whole answer without usage with 0 tokens.
+     */
+    synchronized void wholeAnswerUsage(com.fasterxml.jackson.databind.JsonNode usage) {
+        usage(usage);
+        finalCount = true;
+    }
+
+    /**
      * The output count: the upstream's final one; without it (a stream cut before its {@code message_delta}, whose
      * {@code message_start} says 1) at least four characters a token of what was generated, so that the output the
      * client got is not logged as one token. Kong estimates only when the count is 0.

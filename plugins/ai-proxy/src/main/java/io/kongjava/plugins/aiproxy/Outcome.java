@@ -9,6 +9,8 @@ enum Outcome {
     STREAM_ERROR("stream_error"),
     /** The provider's response ended before its last byte or event. */
     TRUNCATED("truncated"),
+    /** The provider's non-streamed answer was larger than the plugin reads whole: the client got Kong's 502. */
+    RESPONSE_TOO_LARGE("response_too_large"),
     UPSTREAM_TIMEOUT("upstream_timeout"),
     UPSTREAM_UNREACHABLE("upstream_unreachable"),
     CLIENT_DISCONNECTED("client_disconnected"),
@@ -30,5 +32,13 @@ enum Outcome {
 
     Outcome(String label) {
         this.label = label;
+    }
+
+    /** Whether the provider's answer (or part of it) was read, so that Kong's ai-proxy would have logged its model. */
+    boolean providerAnswered() {
+        return switch (this) {
+            case COMPLETE, UPSTREAM_ERROR, STREAM_ERROR, TRUNCATED, RESPONSE_TOO_LARGE, CLIENT_DISCONNECTED -> true;
+            case UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE, REJECTED, INTERNAL_ERROR, ABANDONED -> false;
+        };
     }
 }

@@ -378,6 +378,50 @@ class AiProxyPluginTest {
         assertThat(response.body()).isEqualTo(compressed);
     }
 
+    private static final String STREAM_START = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"m\","
+            + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n"
+            + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n";
+    private static final String STREAM_END = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+            + "\"usage\":{\"output_tokens\":7}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+
+    @Test
+    void aStreamThatEndsCleanlyBeforeMessageStopIsBrokenOffNotEndedAsIfWhole() throws Exception {
+        anthropic.enqueue(Reply.raw(200, "text/event-stream", STREAM_START.getBytes(StandardCharsets.UTF_8)));
+        String body = "{\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body).requestId("short-1"));
+
+        assertThatThrownBy(() -> kongForwardsBytes(run, "/anything/v1/messages", body)).as("the client sees it incomplete")
+                .isInstanceOf(java.io.IOException.class);
+        assertThat(String.valueOf(aiBlock("short-1"))).contains("truncated");
+    }
+
+    @Test
+    void aStreamWhoseLinesEndInBareCarriageReturnsPassesWholeAndIsCounted() throws Exception {
+        byte[] stream = (STREAM_START + STREAM_END).replace('\n', '\r').getBytes(StandardCharsets.UTF_8);
+        anthropic.enqueue(Reply.raw(200, "text/event-stream", stream));
+        String body = "{\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body).requestId("cr-1"));
+
+        HttpResponse<byte[]> answer = kongForwardsBytes(run, "/anything/v1/messages", body);
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo(stream);
+        assertThat(String.valueOf(aiBlock("cr-1"))).contains("complete").contains("completion_tokens=7");
+    }
+
+    @Test
+    void aLastEventWithoutItsBlankLineStillReachesTheClient() throws Exception {
+        String stream = STREAM_START + STREAM_END.substring(0, STREAM_END.length() - 1); // the upstream left out the last \n
+        anthropic.enqueue(Reply.raw(200, "text/event-stream", stream.getBytes(StandardCharsets.UTF_8)));
+        String body = "{\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body).requestId("no-blank-1"));
+
+        HttpResponse<byte[]> answer = kongForwardsBytes(run, "/anything/v1/messages", body);
+
+        assertThat(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo(stream);
+        assertThat(String.valueOf(aiBlock("no-blank-1"))).contains("complete");
+    }
+
     @Test
     void anSseEventThatNeverEndsBreaksTheStreamOffInsteadOfFillingTheHeap() throws Exception {
         String start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"m\",\"usage\":"
@@ -420,6 +464,19 @@ class AiProxyPluginTest {
             AiProxyPlugin.bodyBudget = before;
             AiProxyPlugin.bodyBudgetWait = waitBefore;
         }
+    }
+
+    @Test
+    void aWholeAnswerLargerThanThePluginReadsIsRefusedWithKongs502NotCalledTruncated() throws Exception {
+        String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        anthropic.enqueue(Reply.text("y".repeat(AiResponseFilter.MAX_BUFFERED_RESPONSE + 1000)).usage(Usage.of(5, 1_000_000)));
+        TestRun run = plugin(NATIVE).run(claudeCode("/anything/v1/messages", body).requestId("too-large-1"));
+
+        HttpResponse<String> answer = kongForwards(run, "/anything/v1/messages", body, Map.of());
+
+        assertThat(answer.statusCode()).isEqualTo(502);
+        assertThat(answer.body()).contains("An invalid response was received from the upstream server");
+        assertThat(String.valueOf(aiBlock("too-large-1"))).contains("response_too_large").doesNotContain("truncated");
     }
 
     @Test

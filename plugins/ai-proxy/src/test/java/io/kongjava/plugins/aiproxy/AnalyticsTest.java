@@ -31,15 +31,18 @@ class AnalyticsTest {
     }
 
     @Test
-    void aStreamThatEndedBeforeAnyTokenHasNoTimeToFirstTokenAndNoResponseModel_andAMissingModelIsLoggedAsThePinnedOne() throws Exception {
+    void aStreamThatEndedBeforeAnyTokenHasNoTimeToFirstTokenAndItsResponseModelIsTheOneAskedFor() throws Exception {
         Meter meter = new Meter(System.nanoTime(), 0);
         meter.end();
 
         Map<String, Object> block = Analytics.block(call(ProxyCall.Endpoint.MESSAGES, null, true), meter, Outcome.TRUNCATED, 200, null);
 
         assertThat(part(block, "usage")).doesNotContainKey("time_to_first_token");
-        // the body named no model: Kong logs the effective (pinned) model it sent upstream
-        assertThat(part(block, "meta")).doesNotContainKey("response_model").containsEntry("request_model", "claude-opus-5-5");
+        // the body named no model: Kong logs the effective (pinned) model it sent upstream, as request and response model
+        assertThat(part(block, "meta")).containsEntry("response_model", "claude-opus-5-5").containsEntry("request_model", "claude-opus-5-5");
+
+        Map<String, Object> refused = Analytics.block(call(ProxyCall.Endpoint.MESSAGES, null, true), meter, Outcome.UPSTREAM_UNREACHABLE, 0, null);
+        assertThat(part(refused, "meta")).as("no answer, no response model").doesNotContainKey("response_model");
     }
 
     @Test

@@ -42,6 +42,15 @@ class MeterTest {
     }
 
     @Test
+    void aWholeAnswerWithoutUsageIsCountedAsZeroAsKongDoesNotEstimated() {
+        Meter meter = new Meter(System.nanoTime(), 1000);
+        meter.token("twelve chars");
+        meter.wholeAnswerUsage(null);
+
+        assertThat(meter.completionTokens()).as("Kong estimates only at a stream's end").isZero();
+    }
+
+    @Test
     void costPricesAnthropicsCacheTiersApartWheneverAPriceIsConfigured() throws Exception {
         Meter meter = new Meter(System.nanoTime(), 0);
         meter.usage(JSON.readTree("""
