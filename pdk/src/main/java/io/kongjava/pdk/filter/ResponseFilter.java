@@ -7,7 +7,8 @@ import java.util.Map;
  * {@link #onRequest} once, {@link #onHeaders} once, {@link #onChunk} for each piece of the body as it
  * arrives (fed with what the filters before this one returned), {@link #onEnd} at the end of the body, and
  * {@link #onClose} exactly once however the exchange ended. A method that throws ends the response: with
- * Kong's 500 when nothing was sent yet, otherwise by closing the body where it is; the log line says so.
+ * Kong's 500 when nothing was sent yet (the status of an {@link AnswerRefused}), otherwise by closing the body where
+ * it is; the log line says so.
  *
  * <p>Bytes returned reach the client as soon as every later filter has passed them on; an empty array
  * holds nothing back and sends nothing. The response head is sent with the first bytes that leave (or at
