@@ -63,6 +63,8 @@ final class Event implements EventBridge {
     private volatile Connection waitingOn;
     private volatile Thread thread;
     private volatile String endedBy;
+    /** It stopped waiting for a Step that Kong may still send (see {@link PluginServer}'s answer to a late Step). */
+    private volatile boolean stoppedWaiting;
     /** How the event ended, for the metrics: set by whatever ended it first. */
     private volatile String outcome;
 
@@ -201,9 +203,19 @@ final class Event implements EventBridge {
         end("it did not answer within " + limit.toSeconds() + " s");
         state.set(OVER);
         host.eventEnded(this);
-        if (write(connection, RpcMessage.Response.failure(answerMsgid, reason))) {
+        // An RPC error would let Kong proxy the request without the plugin: where Kong lets a plugin end the request,
+        // the answer to Kong's pending call ends it with Kong's 500 instead.
+        LOG.log(Level.WARNING, reason + (PhaseFailure.endsTheRequest(phase) ? ": the request is ended with Kong's 500" : ""));
+        RpcMessage.Response answer = PhaseFailure.endsTheRequest(phase)
+                ? RpcMessage.Response.success(answerMsgid, PhaseFailure.endRequest(id))
+                : RpcMessage.Response.failure(answerMsgid, reason);
+        if (write(connection, answer)) {
             host.serveElsewhere(connection, null);
         }
+    }
+
+    boolean stoppedWaitingForKong() {
+        return stoppedWaiting;
     }
 
     @Override
@@ -211,8 +223,20 @@ final class Event implements EventBridge {
         return endedBy != null;
     }
 
+    /**
+     * How long Kong may take over a call that reads the client's body: nginx's client_body_timeout bounds only each read,
+     * so a slow upload keeps Kong inside get_raw_body well past the usual Step timeout, and is no abandoned event.
+     */
+    static final Duration BODY_READ_STEP_TIMEOUT = Duration.ofMinutes(10);
+
+    private Duration stepTimeoutFor(String method) {
+        boolean readsBody = method.equals(PdkFunction.REQUEST_GET_RAW_BODY.kongName()) || method.equals(PdkFunction.REQUEST_GET_BODY.kongName());
+        return readsBody && BODY_READ_STEP_TIMEOUT.compareTo(stepTimeout) > 0 ? BODY_READ_STEP_TIMEOUT : stepTimeout;
+    }
+
     private Object awaitStep(String method, Connection connection) throws PdkException {
-        long deadline = System.nanoTime() + stepTimeout.toNanos();
+        Duration limit = stepTimeoutFor(method);
+        long deadline = System.nanoTime() + limit.toNanos();
         try {
             RpcMessage message = connection.read(true, deadline);
             waitingOn = null;
@@ -239,10 +263,10 @@ final class Event implements EventBridge {
             LOG.log(Level.DEBUG, () -> "connection ended while event #" + id + " waited for its Step: " + e.getMessage());
             host.drop(connection);
         }
-        return awaitHandover(method, deadline);
+        return awaitHandover(method, deadline, limit);
     }
 
-    private Object awaitHandover(String method, long deadline) throws PdkException {
+    private Object awaitHandover(String method, long deadline, Duration limit) throws PdkException {
         while (true) {
             Handover delivered = handover;
             if (delivered != null) {
@@ -253,9 +277,10 @@ final class Event implements EventBridge {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0 && state.compareAndSet(WAITING, OVER)) {
+                stoppedWaiting = true;
                 outcome("timeout");
-                end("no Step from Kong within " + stepTimeout.toSeconds() + " s");
-                throw new PdkException(method, "Kong sent no answer within " + stepTimeout.toSeconds()
+                end("no Step from Kong within " + limit.toSeconds() + " s");
+                throw new PdkException(method, "Kong sent no answer within " + limit.toSeconds()
                         + " s (Kong abandons an event when a PDK function raises); the event is over");
             }
             LockSupport.parkNanos(this, Math.max(left, 1_000_000));

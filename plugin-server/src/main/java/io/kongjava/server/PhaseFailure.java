@@ -20,6 +20,16 @@ final class PhaseFailure {
     private PhaseFailure() {
     }
 
+    /** Whether a failure in {@code phase} ends the request (the phases in which Kong lets a plugin answer it). */
+    static boolean endsTheRequest(String phase) {
+        return "rewrite".equals(phase) || "access".equals(phase) || "response".equals(phase);
+    }
+
+    /** The answer to Kong's pending call that ends the request with Kong's 500: {@code kong.response.error(500)}. */
+    static io.kongjava.protocol.EventReply endRequest(long eventId) {
+        return new io.kongjava.protocol.EventReply.PdkCall(eventId, PdkFunction.RESPONSE_ERROR.kongName(), List.of(500L));
+    }
+
     /** Reports {@code failure} to Kong through the event, and ends the request in rewrite, access and response; the event may be gone. */
     static void answer(EventBridge event, String plugin, String phase, Throwable failure) {
         if (event.ended()) {
@@ -28,7 +38,7 @@ final class PhaseFailure {
         String line = "plugin " + plugin + " failed in " + phase + ": " + failure;
         try {
             event.call(PdkFunction.LOG_ERR.kongName(), List.of(line));
-            if ("rewrite".equals(phase) || "access".equals(phase) || "response".equals(phase)) {
+            if (endsTheRequest(phase)) {
                 event.callTerminal(PdkFunction.RESPONSE_ERROR.kongName(), List.of(500L));
             }
         } catch (PdkException | RuntimeException e) {

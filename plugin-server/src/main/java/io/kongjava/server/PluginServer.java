@@ -163,6 +163,9 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     @Override
     public void eventEnded(Event event) {
         registry.removeEvent(event);
+        if (event.stoppedWaitingForKong()) {
+            registry.rememberAbandoned(event);
+        }
     }
 
     /**
@@ -247,11 +250,22 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         return event.run(start.body());
     }
 
-    private Connection step(Connection connection, RpcMessage.Request request) throws RpcMethods.RpcError {
+    private Connection step(Connection connection, RpcMessage.Request request) throws RpcMethods.RpcError, IOException {
         long eventId = RpcMethods.stepEventId(request.method(), request.argument());
         Event event = registry.event(eventId);
         if (event == null) {
-            throw new RpcMethods.RpcError("no event #" + eventId + " (it finished, timed out or never existed)");
+            String phase = registry.takeAbandoned(eventId);
+            if (phase != null && !PhaseFailure.endsTheRequest(phase)) {
+                throw new RpcMethods.RpcError("no event #" + eventId + " (it stopped waiting for this Step)");
+            }
+            // Kong goes on with the request after an RPC error: a request whose plugin (an access phase that guards a key,
+            // say) stopped waiting, or which a restarted server never knew, must not be proxied without it. Kong's answer
+            // to the Step's call is this terminal call instead; in a log phase Kong only logs that it is not allowed there.
+            observer.error("late_step");
+            LOG.log(Level.WARNING, "Kong sent a Step for event #" + eventId + (phase == null ? ", which this server does not know"
+                    : " (" + phase + "), which stopped waiting for it") + ": the request is ended with Kong's 500, not proxied without the plugin");
+            connection.write(RpcMessage.Response.success(request.msgid(), PhaseFailure.endRequest(eventId)));
+            return connection;
         }
         if (!event.offerStep(connection, request.msgid(), event.stepData(request.method(), ((Map<?, ?>) request.argument()).get(KongCall.DATA)))) {
             throw new RpcMethods.RpcError("event #" + eventId + " is not waiting for a Step");

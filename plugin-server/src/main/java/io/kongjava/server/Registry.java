@@ -84,6 +84,23 @@ final class Registry {
         return events.values();
     }
 
+    /** Events that stopped waiting for a Step Kong may still send, with their phase; the oldest forgotten past 4,096. */
+    private final Map<Long, String> abandoned = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+            return size() > 4096;
+        }
+    });
+
+    void rememberAbandoned(Event event) {
+        abandoned.put(event.id, event.phase);
+    }
+
+    /** The phase of an event that stopped waiting for its Step, once; null when none is remembered. */
+    String takeAbandoned(long eventId) {
+        return abandoned.remove(eventId);
+    }
+
     int eventCount() {
         return events.size();
     }

@@ -15,7 +15,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 public final class GreeterPlugin implements KongPlugin<GreeterPlugin.Config> {
 
     public record Config(@Default("hello") String greeting, @Default("0") int extraCalls,
-                         Optional<String> denyHeader, @Default("false") boolean fail, @Default("false") boolean tellPluginId) {
+                         Optional<String> denyHeader, @Default("false") boolean fail, @Default("false") boolean tellPluginId,
+                         @Default("0") int sleepMs) {
     }
 
     /** What the plugin observed, for assertions. */
@@ -30,6 +31,13 @@ public final class GreeterPlugin implements KongPlugin<GreeterPlugin.Config> {
 
     @Override
     public void access(Kong kong, Config config) throws PdkException {
+        if (config.sleepMs() > 0) {
+            try {
+                Thread.sleep(config.sleepMs()); // a plugin that holds Kong's call
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (config.fail()) {
             throw new IllegalStateException("plugin bug on purpose");
         }

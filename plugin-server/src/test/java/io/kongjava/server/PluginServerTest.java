@@ -312,9 +312,11 @@ class PluginServerTest {
     }
 
     @Test
-    void badCallsGetAnErrorAndTheConnectionStaysUsable() {
+    void badCallsGetAnErrorAndTheConnectionStaysUsable() throws Exception {
         assertThatThrownBy(() -> kong.call("plugin.Teleport", 1L)).hasMessageContaining("method plugin.Teleport not implemented");
-        assertThatThrownBy(() -> kong.call("plugin.Step", Map.of("EventId", 999_999_999_999L))).hasMessageContaining("no event #999999999999");
+        assertThat(kong.call("plugin.Step", Map.of("EventId", 999_999_999_999L)))
+                .as("a Step for an event this server never knew (it restarted): Kong is told to end the request, not to go on")
+                .isEqualTo(Map.of("EventId", 999_999_999_999L, "Data", Map.of("Method", "kong.response.error", "Args", List.of(500L))));
         assertThatThrownBy(() -> kong.call("plugin.HandleEvent", "access")).hasMessageContaining("needs a map argument");
         assertThatThrownBy(() -> kong.call("plugin.HandleEvent", Map.of("InstanceId", "x", "EventName", "access")))
                 .hasMessageContaining("must be an integer id");
@@ -364,6 +366,36 @@ class PluginServerTest {
         assertThat(server.eventsInFlight()).isEqualTo(1);
 
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> server.eventsInFlight() == 0);
+    }
+
+    @Test
+    void aStepThatComesAfterTheEventStoppedWaitingEndsTheRequestInAccessAndIsAnErrorInLog() throws Exception {
+        server.close();
+        server = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofMinutes(10), true));
+        long id = startInstance("{}");
+
+        Map<?, ?> access = (Map<?, ?>) kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "access"));
+        Map<?, ?> log = (Map<?, ?>) kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "log"));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> server.eventsInFlight() == 0);
+
+        // Kong was busy (a slow upload inside get_raw_body, say) and comes back: an RPC error would let it proxy the
+        // request without the plugin, so its call is answered with the call that ends the request.
+        assertThat(kong.call("plugin.Step", Map.of("EventId", access.get("EventId"), "Data", "late")))
+                .isEqualTo(Map.of("EventId", access.get("EventId"), "Data", Map.of("Method", "kong.response.error", "Args", List.of(500L))));
+        assertThatThrownBy(() -> kong.call("plugin.Step", Map.of("EventId", log.get("EventId"), "Data", "late")))
+                .hasMessageContaining("stopped waiting");
+        assertThat(startInstance("{}")).as("the connection goes on").isPositive();
+    }
+
+    @Test
+    void aPluginThatHoldsKongsCallTooLongInAccessEndsTheRequestInsteadOfLettingKongGoOn() throws Exception {
+        server.close();
+        server = startServer(new PluginServer.Settings(Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofMinutes(10), true));
+        long id = startInstance("{\"sleep_ms\":3000}");
+
+        Map<?, ?> answer = (Map<?, ?>) kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "access"));
+
+        assertThat(answer.get("Data")).isEqualTo(Map.of("Method", "kong.response.error", "Args", List.of(500L)));
     }
 
     @Test
