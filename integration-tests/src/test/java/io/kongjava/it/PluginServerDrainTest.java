@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A plugin server told to stop (SIGTERM: Kong sends it from the nginx worker that exits on a reload or a graceful
- * quit, while other workers still stream) lets the answers it is relaying finish, then ends.
+ * quit, while other workers still stream) lets the answers it is relaying finish, then ends; a request that comes
+ * meanwhile is refused with 503, not proxied without the plugin.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class PluginServerDrainTest {
@@ -48,6 +49,14 @@ class PluginServerDrainTest {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
                 lines.add(reader.readLine());
                 server.destroy(); // SIGTERM, mid-stream
+                assertThat(howTo.anthropic.takeRequest(Duration.ofSeconds(5))).as("the stream's own request").isPresent();
+                HttpResponse<String> during = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + howTo.proxyPort
+                                + "/anything/v1/messages"))
+                        .header("x-api-key", "sk-client-own").header("anthropic-version", "2023-06-01").header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.replace(",\"stream\":true", ""))).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(during.statusCode()).as("a new request while the server drains: refused, never proxied without the plugin")
+                        .isEqualTo(503);
+                assertThat(howTo.anthropic.takeRequest(Duration.ofMillis(300))).isEmpty();
                 String line;
                 while ((line = reader.readLine()) != null) {
                     lines.add(line);

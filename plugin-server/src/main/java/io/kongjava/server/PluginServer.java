@@ -95,6 +95,8 @@ public final class PluginServer implements AutoCloseable, Event.Host {
 
     /** Binds the socket (replacing a stale file from a crashed run) and starts accepting. */
     /** The identity of the socket file this server bound, so that it removes only its own. */
+    /** Stopping: new requests are answered 503 (see {@link #startDraining}). */
+    private volatile boolean draining;
     private volatile Object boundSocket;
 
     public synchronized PluginServer start() throws IOException {
@@ -241,6 +243,12 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     private Connection handleEvent(Connection connection, RpcMessage.Request request) throws RpcMethods.RpcError, IOException {
         RpcMethods.EventStart start = methods.eventStart(request.argument());
         long eventId = registry.nextEventId();
+        if (draining && PhaseFailure.endsTheRequest(start.eventName())) {
+            observer.error("draining");
+            connection.write(RpcMessage.Response.success(request.msgid(),
+                    new EventReply.PdkCall(eventId, io.kongjava.catalogue.PdkFunction.RESPONSE_ERROR.kongName(), List.of(503L))));
+            return connection;
+        }
         if (start.body() == null) {
             connection.write(RpcMessage.Response.success(request.msgid(), new EventReply.Returned(eventId)));
             return connection;
@@ -340,8 +348,18 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     }
 
     /**
+     * What a stopping server does first, so that the requests in flight can finish: it goes on serving every call, new
+     * connections included, but answers a new request's rewrite, access or response event with Kong's 503 instead of
+     * running the plugin. Giving the socket up instead would make Kong, which fails open when it cannot reach the
+     * server, proxy new requests without their plugins until the server ends and Kong starts another.
+     */
+    public void startDraining() {
+        draining = true;
+    }
+
+    /**
      * Takes no more connections (and gives the socket file up, if it is still ours), while the connections Kong has
-     * open are still served: what a stopping server does first, so in-flight requests can finish.
+     * open are still served.
      */
     public synchronized void stopAccepting() {
         try {
