@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The request-body bytes the AI plugins of this JVM hold at once. A body is held from the access phase until its
@@ -42,17 +41,32 @@ public final class BodyBudget {
 
     /** A body's share of the budget; {@link #close()} gives it back (once, whoever calls it). */
     public final class Reservation implements AutoCloseable {
-        private final int permits;
-        private final AtomicBoolean released = new AtomicBoolean();
+        private final java.util.concurrent.atomic.AtomicInteger permits;
 
         private Reservation(int permits) {
-            this.permits = permits;
+            this.permits = new java.util.concurrent.atomic.AtomicInteger(permits);
+        }
+
+        /** Gives back what a body of {@code bytes} does not need (one reserved at its largest before its size was known). */
+        public void shrinkTo(long bytes) {
+            int needed = bytes <= UNCOUNTED_BYTES ? 0 : (int) Math.min(capacityKib, (bytes + 1023) / 1024);
+            while (true) {
+                int held = permits.get();
+                if (held <= needed) {
+                    return;
+                }
+                if (permits.compareAndSet(held, needed)) {
+                    kib.release(held - needed);
+                    return;
+                }
+            }
         }
 
         @Override
         public void close() {
-            if (permits > 0 && released.compareAndSet(false, true)) {
-                kib.release(permits);
+            int held = permits.getAndSet(0);
+            if (held > 0) {
+                kib.release(held);
             }
         }
     }

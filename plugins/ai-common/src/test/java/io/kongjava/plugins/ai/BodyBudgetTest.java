@@ -34,6 +34,22 @@ class BodyBudgetTest {
     }
 
     @Test
+    void aBodyOfUnknownSizeHoldsRoomForTheLargestItMayBeUntilItIsReadThenOnlyItsOwn() throws Exception {
+        BodyBudget budget = new BodyBudget(8 * MIB);
+        BodyBudget.Reservation chunked = budget.reserve(10 * MIB, Duration.ZERO).orElseThrow(); // max_request_body_size
+
+        assertThat(budget.availableBytes()).as("the whole budget, held alone").isZero();
+        chunked.shrinkTo(3 * MIB);
+        assertThat(budget.availableBytes()).isEqualTo(5 * MIB);
+        chunked.shrinkTo(4 * MIB);
+        assertThat(budget.availableBytes()).as("shrinking never grows").isEqualTo(5 * MIB);
+        chunked.shrinkTo(10);
+        assertThat(budget.availableBytes()).as("a small body is not counted").isEqualTo(8 * MIB);
+        chunked.close();
+        assertThat(budget.availableBytes()).isEqualTo(8 * MIB);
+    }
+
+    @Test
     void smallBodiesAreNotCountedAndABodyLargerThanTheBudgetIsAdmittedAlone() throws Exception {
         BodyBudget budget = new BodyBudget(8 * MIB);
         assertThat(budget.reserve(BodyBudget.UNCOUNTED_BYTES, Duration.ZERO)).isPresent();

@@ -274,8 +274,8 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
             exchange.publish(requestId, AI_PENDING_KEY, CompletableFuture.completedFuture(LogBlock.unsent(pluginId, config, "abandoned")));
             AiExchange.forgetPendingOnceMeasured(exchange, requestId, logBlock);
             Optional<String> declared = kong.request().getHeader("content-length");
-            reservation = reserveBodyRoom(declared);
-            Accepted accepted = accept(kong, config, declared);
+            reservation = reserveBodyRoom(declared, config.maxRequestBodySize());
+            Accepted accepted = accept(kong, config, declared, reservation);
             Engine engine = engine(config);
             String hashKey = config.balancerOrDefaults().algorithm() == AdvancedConfig.Algorithm.CONSISTENT_HASHING
                     ? kong.request().getHeader(config.balancerOrDefaults().hashOnHeader()).orElse(null) : null;
@@ -306,9 +306,10 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
 
     /**
      * Room for the body in the server's {@link BodyBudget} before Kong sends it: a burst of large bodies waits rather than
-     * running the server out of heap. A chunked body (no length) is not counted.
+     * running the server out of heap (and Kong proxying the requests whose events failed, without the plugin). A body of
+     * unknown size (chunked) takes room for the largest it may be ({@code max_request_body_size}) until it is read.
      */
-    private static BodyBudget.Reservation reserveBodyRoom(Optional<String> declared) throws Rejection {
+    private static BodyBudget.Reservation reserveBodyRoom(Optional<String> declared, long limit) throws Rejection {
         long length;
         try {
             length = Long.parseLong(declared.orElse("-1").trim());
@@ -317,7 +318,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         }
         BodyBudget budget = BodyBudget.shared();
         try {
-            return budget.reserve(Math.max(0, length), BODY_BUDGET_WAIT).orElseThrow(() -> new Rejection(503, "overloaded_error",
+            return budget.reserve(length >= 0 ? length : limit > 0 ? limit : Long.MAX_VALUE, BODY_BUDGET_WAIT).orElseThrow(() -> new Rejection(503, "overloaded_error",
                     "the gateway holds as many large request bodies as its plugin server's heap allows (" + (budget.capacityBytes() >> 20)
                             + " MiB); retry, or raise its heap (KONG_JAVA_OPTS=-Xmx... on the start command)"));
         } catch (InterruptedException e) {
@@ -348,7 +349,8 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
     record Accepted(ClientRequest request, String clientModel, Set<Integer> eligible) {
     }
 
-    static Accepted accept(Kong kong, AdvancedConfig config, Optional<String> declared) throws PdkException, Rejection {
+    static Accepted accept(Kong kong, AdvancedConfig config, Optional<String> declared, BodyBudget.Reservation reservation)
+            throws PdkException, Rejection {
         String path = kong.request().getPath();
         String trimmed = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
         ClientRequest.Operation operation;
@@ -360,6 +362,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
             throw new Rejection(404, "not_found_error", "java-ai-proxy-advanced serves /v1/messages and /v1/messages/count_tokens, not " + path);
         }
         byte[] body = readBody(kong, config, declared);
+        reservation.shrinkTo(body.length); // a chunked body was given room for the largest it could be
         JsonNode parsed;
         try {
             parsed = StrictJson.read(body);

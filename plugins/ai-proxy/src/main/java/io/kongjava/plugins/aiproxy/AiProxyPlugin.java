@@ -358,9 +358,10 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
                 throw tooLarge(length, limit);
             }
         }
-        // Room for the body before Kong sends it (a chunked one is counted once read): a burst of large bodies waits
-        // instead of running the server out of heap, which would fail every request in flight.
-        reservation[0] = length >= 0 ? reserve(length) : bodyBudget.none();
+        // Room for the body before Kong sends it: a burst of large bodies waits instead of running the server out of heap,
+        // which would fail every request in flight (and Kong proxies a request whose event failed, without the plugin). A
+        // body of unknown size (chunked) takes room for the largest it may be, and gives the rest back once read.
+        reservation[0] = reserve(length >= 0 ? length : limit > 0 ? limit : Long.MAX_VALUE);
         try {
             byte[] body;
             try {
@@ -378,7 +379,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
                 throw tooLarge(body.length, limit);
             }
             if (length < 0) {
-                reservation[0] = reserve(body.length);
+                reservation[0].shrinkTo(body.length);
             }
             return body;
         } catch (Rejection | RuntimeException e) {
