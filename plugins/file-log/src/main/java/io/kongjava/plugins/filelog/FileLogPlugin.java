@@ -172,6 +172,8 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
                 aiJson = JSON.writeValueAsBytes(measured);
             }
         }
+        // Kong's nginx passes header names with underscores (underscores_in_headers on): x_api_key is a credential too
+        List.copyOf(redacted).forEach(name -> redacted.add(name.replace('-', '_')));
         byte[] relayJson = null;
         if (relayBlock != null) {
             Map<Object, Object> relay = new java.util.LinkedHashMap<>(relayBlock);
@@ -291,8 +293,10 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
     private static void redact(ObjectNode record, String header) {
         JsonNode headers = record.path("request").path("headers");
         String name = header.toLowerCase(java.util.Locale.ROOT);
-        if (headers instanceof ObjectNode object && object.has(name)) {
-            object.put(name, "REDACTED");
+        for (String spelling : List.of(name, name.replace('-', '_'))) {
+            if (headers instanceof ObjectNode object && object.has(spelling)) {
+                object.put(spelling, "REDACTED");
+            }
         }
     }
 

@@ -61,6 +61,8 @@ class FileLogPluginTest {
                 .header("authorization", "Bearer gateway-token")
                 .header("proxy-authorization", "Basic abc")
                 .header("x-api-key", "sk-ant-client-key") // no java-ai-proxy on this request: redacted all the same
+                .header("x_api_key", "sk-ant-underscored") // Kong passes underscores in names: a credential all the same
+                .header("proxy_authorization", "Basic def")
                 .header("user-agent", "claude-cli/2.0.0")
                 .clientIp("10.1.2.3")
                 .requestId("req-one")
@@ -77,6 +79,8 @@ class FileLogPluginTest {
         assertThat(line.path("request").path("headers").path("authorization").asText()).isEqualTo("REDACTED");
         assertThat(line.path("request").path("headers").path("proxy-authorization").asText()).isEqualTo("REDACTED");
         assertThat(line.path("request").path("headers").path("x-api-key").asText()).isEqualTo("REDACTED");
+        assertThat(line.path("request").path("headers").path("x_api_key").asText()).isEqualTo("REDACTED");
+        assertThat(line.path("request").path("headers").path("proxy_authorization").asText()).isEqualTo("REDACTED");
         assertThat(line.path("request").path("headers").path("user-agent").asText()).isEqualTo("claude-cli/2.0.0");
         assertThat(line.path("response").path("status").asInt()).isEqualTo(201);
         assertThat(line.path("client_ip").asText()).isEqualTo("10.1.2.3");
