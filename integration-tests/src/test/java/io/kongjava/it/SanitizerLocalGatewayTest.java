@@ -67,6 +67,17 @@ class SanitizerLocalGatewayTest {
         silentService.put("name", "silent").put("url", silent.url()).put("read_timeout", 30_000);
         silentService.putArray("routes").addObject().put("name", "silent").put("strip_path", true).putArray("paths").add("/silent");
         silentService.set("plugins", plugins.deepCopy());
+        ObjectNode advanced = ((ArrayNode) root.path("services")).addObject();
+        advanced.put("name", "advanced").put("url", "http://java-ai-proxy-placeholder.invalid");
+        advanced.putArray("routes").addObject().put("name", "advanced").putArray("paths").add("/advanced");
+        ArrayNode advancedPlugins = advanced.putArray("plugins");
+        advancedPlugins.addObject().put("name", "java-ai-sanitizer");
+        advancedPlugins.addObject().put("name", "java-ai-proxy-advanced").set("config", JSON.readTree("""
+                {"llm_format":"anthropic","targets":[{"model":{"provider":"anthropic","name":"%s",
+                  "options":{"anthropic_version":"2023-06-01","upstream_url":"%s"}},
+                 "auth":{"header_name":"x-api-key","header_value":"%s"},"logging":{"log_statistics":true,"log_payloads":true}}]}"""
+                .formatted(HowToGateway.PINNED_MODEL, anthropic.url(), REAL_KEY)));
+        advancedPlugins.addObject().put("name", "java-file-log").putObject("config").put("path", logFile.toString());
         Path kongYaml = dir.resolve("kong.yaml");
         Files.writeString(kongYaml, yaml.writeValueAsString(root));
 
@@ -77,8 +88,8 @@ class SanitizerLocalGatewayTest {
                 "KONG_PREFIX", prefix.toString(),
                 "KONG_DECLARATIVE_CONFIG", kongYaml.toString(),
                 "KONG_PROXY_LISTEN", "127.0.0.1:" + proxyPort,
-                "KONG_PLUGINS", "bundled,java-ai-proxy,java-file-log,java-ai-sanitizer",
-                "KONG_PLUGINSERVER_NAMES", "java-ai-proxy,java-file-log,java-ai-sanitizer",
+                "KONG_PLUGINS", "bundled,java-ai-proxy,java-file-log,java-ai-sanitizer,java-ai-proxy-advanced",
+                "KONG_PLUGINSERVER_NAMES", "java-ai-proxy,java-file-log,java-ai-sanitizer,java-ai-proxy-advanced",
                 "KONG_PLUGINSERVER_JAVA_AI_PROXY_SOCKET", socket,
                 "KONG_PLUGINSERVER_JAVA_AI_PROXY_START_CMD", server + " -kong-prefix " + prefix,
                 "KONG_PLUGINSERVER_JAVA_AI_PROXY_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy",
@@ -87,6 +98,8 @@ class SanitizerLocalGatewayTest {
                 "KONG_PLUGINSERVER_JAVA_FILE_LOG_QUERY_CMD", server + " --dump-plugin-info java-file-log",
                 "KONG_PLUGINSERVER_JAVA_AI_SANITIZER_SOCKET", socket,
                 "KONG_PLUGINSERVER_JAVA_AI_SANITIZER_QUERY_CMD", server + " --dump-plugin-info java-ai-sanitizer",
+                "KONG_PLUGINSERVER_JAVA_AI_PROXY_ADVANCED_SOCKET", socket,
+                "KONG_PLUGINSERVER_JAVA_AI_PROXY_ADVANCED_QUERY_CMD", server + " --dump-plugin-info java-ai-proxy-advanced",
                 "ANTHROPIC_API_KEY", REAL_KEY,
                 "ANTHROPIC_PINNED_MODEL", HowToGateway.PINNED_MODEL));
         gateway = GatewayMain.start(repo.resolve("kong-config/kong.conf"), env);
@@ -176,6 +189,21 @@ class SanitizerLocalGatewayTest {
                 org.assertj.core.api.Assertions.assertThat(JSON.readTree(response.body()).path("choices").get(0).path("message")
                         .path("content").asText()).isEqualTo(SanitizerScenarios.REDACTED);
             }
+        }
+    }
+
+    @Test
+    void behindJavaAiProxyAdvancedTheAnswerAndItsLoggedPayloadAreRedacted() throws Exception {
+        for (boolean stream : new boolean[] {true, false}) {
+            anthropic.enqueue(io.kongjava.testing.anthropic.Reply.text(SanitizerScenarios.TEXT));
+            java.net.http.HttpResponse<String> response = SanitizerScenarios.send(at("/advanced"), HowToGateway.PINNED_MODEL, stream);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(response.body()).as("stream=" + stream).contains("[REDACTED]").doesNotContain("sk-ant-").doesNotContain("jane.doe");
+            String requestId = response.headers().firstValue("x-kong-request-id").orElseThrow();
+
+            JsonNode payload = at("/advanced").logLine(requestId).path("ai").path("proxy").path("payload");
+            assertThat(payload.path("response").asText()).as("stream=" + stream + ": the log file gets what the client got")
+                    .contains("[REDACTED]").doesNotContain("sk-ant-").doesNotContain("tttttttt").doesNotContain("jane.doe");
         }
     }
 

@@ -31,6 +31,11 @@ final class AdvancedFilter implements ResponseFilter, CallsUpstream {
     private final long startNanos;
     private final CompletableFuture<Map<String, Object>> logBlock;
 
+    private volatile Attempts.Result served;
+    private final boolean keepPayload;
+    private final io.kongjava.plugins.ai.ExchangeMeter sentToClient = new io.kongjava.plugins.ai.ExchangeMeter(0, UsageMeter.PAYLOAD_LIMIT) {
+    };
+
     /** The request body's share of the server's body budget, given back when the exchange ends. */
     private final io.kongjava.plugins.ai.BodyBudget.Reservation bodyReservation;
 
@@ -43,6 +48,7 @@ final class AdvancedFilter implements ResponseFilter, CallsUpstream {
                    String hashKey, long startNanos, CompletableFuture<Map<String, Object>> logBlock,
                    io.kongjava.plugins.ai.BodyBudget.Reservation bodyReservation) {
         this.bodyReservation = bodyReservation;
+        this.keepPayload = config.targets().stream().anyMatch(target -> target.logging().logPayloads());
         this.requestId = requestId;
         this.pluginId = pluginId;
         this.config = config;
@@ -63,8 +69,10 @@ final class AdvancedFilter implements ResponseFilter, CallsUpstream {
         try {
             result = attempts.serve(accepted.request(), accepted.eligible(), hashKey, new RelaySink(answer), startNanos);
         } finally {
-            logBlock.complete(result == null ? null : LogBlock.of(pluginId, config, accepted.request(), accepted.clientModel(), result));
-            if (result != null) {
+            served = result;
+            if (result == null) {
+                logBlock.complete(null);
+            } else {
                 LOG.log(Level.INFO, "java-ai-proxy-advanced: request " + requestId + " " + result.outcome() + " after "
                         + result.tried().stream().map(t -> t.target().label() + "=" + t.outcome()).toList());
             }
@@ -82,8 +90,26 @@ final class AdvancedFilter implements ResponseFilter, CallsUpstream {
     @Override
     public void onClose(StreamEnd end) {
         bodyReservation.close();
+        Attempts.Result result = served;
+        if (result != null) {
+            // completed only now: the last bytes a filter held back (a redactor's) pass through onChunk after callUpstream
+            logBlock.complete(LogBlock.of(pluginId, config, accepted.request(), accepted.clientModel(), result, sentToClient.payload()));
+            return;
+        }
         boolean refused = end instanceof StreamEnd.NotAttached || end instanceof StreamEnd.FilterFailed;
         logBlock.complete(refused ? LogBlock.unsent(pluginId, config, "internal_error") : null);
+    }
+
+    /**
+     * The answer as the client gets it, for {@code log_payloads}: what this filter passes on has been through the route's
+     * filters before it (java-ai-sanitizer, at a higher priority, redacts it first), not the provider's own bytes.
+     */
+    @Override
+    public byte[] onChunk(byte[] chunk) {
+        if (keepPayload) {
+            sentToClient.payload(chunk);
+        }
+        return chunk;
     }
 
     /** The failover logic's client is the relay: what is written here is the upstream's answer for the route's filters. */

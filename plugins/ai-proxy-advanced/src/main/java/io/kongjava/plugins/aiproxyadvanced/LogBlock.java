@@ -24,6 +24,12 @@ final class LogBlock {
 
     static Map<String, Object> of(String pluginId, AdvancedConfig config, ClientRequest request, String clientModel,
                                   Attempts.Result result) {
+        return of(pluginId, config, request, clientModel, result, result.last() == null ? "" : result.last().meter().payload());
+    }
+
+    /** With {@code response} as the logged payload: the answer as the client got it. */
+    static Map<String, Object> of(String pluginId, AdvancedConfig config, ClientRequest request, String clientModel,
+                                  Attempts.Result result, String response) {
         Map<String, Object> proxy = new LinkedHashMap<>();
         Attempts.Tried last = result.last();
         boolean statistics = last == null ? config.targets().getFirst().logging().logStatistics() : last.target().logging().logStatistics();
@@ -35,7 +41,7 @@ final class LogBlock {
             String body = request.body().toString();
             Map<String, Object> payload = new LinkedHashMap<>();
             payload.put("request", body.length() > UsageMeter.PAYLOAD_LIMIT ? body.substring(0, UsageMeter.PAYLOAD_LIMIT) : body);
-            payload.put("response", last.meter().payload());
+            payload.put("response", response);
             proxy.put("payload", payload);
         }
         List<Map<String, Object>> tried = new ArrayList<>();

@@ -106,6 +106,24 @@ class FailoverFilterTest {
     }
 
     @Test
+    void theLoggedPayloadIsTheAnswerAsItLeftTheFilterChainNotTheProvidersOwnBytes() throws Exception {
+        working.enqueue(Upstream.sse(STREAM.toArray(String[]::new)));
+        String config = """
+                {"llm_format":"anthropic","targets":[%s]}""".formatted(target(working.url(), 1)
+                .replace("\"logging\":{\"log_statistics\":true}", "\"logging\":{\"log_statistics\":true,\"log_payloads\":true}"));
+        TestRequest request = TestRequest.post("http://gateway.test/anything/v1/messages", REQUEST)
+                .header("content-type", "application/json").requestId("req-payload");
+        FilterTester filter = PluginTester.of(new AdvancedProxyPlugin()).configJson(config).exchange(exchange).responseFilter(request)
+                .orElseThrow();
+
+        FilterTester.Relayed relayed = filter.exchange("POST", "http://java-ai-proxy-placeholder.invalid/v1/messages", Map.of(), REQUEST);
+
+        JsonNode line = JSON.valueToTree(exchange.await("req-payload", AdvancedProxyPlugin.AI_KEY, Duration.ofSeconds(5)).orElseThrow());
+        // what a filter before this one in the chain (java-ai-sanitizer's redactions) made of it is what is logged
+        assertThat(line.path("proxy").path("payload").path("response").asText()).isEqualTo(relayed.body());
+    }
+
+    @Test
     void whenTheLastTargetCannotBeReachedEitherThePluginAnswersKongs502Itself() throws Exception {
         overloaded.enqueue(Upstream.answer(503, Map.of(), "{}"));
         working.enqueue(Upstream.noAnswer());
