@@ -113,7 +113,8 @@ final class Attempts {
             used.add(index);
             AdvancedConfig.Target target = targets.get(index);
             Provider provider = providers.get(index);
-            UsageMeter meter = new UsageMeter(startNanos);
+            // each attempt's own time: a target is not charged the wait of the one that failed before it
+            UsageMeter meter = new UsageMeter(attempt == 0 ? startNanos : System.nanoTime());
             UpstreamCall call;
             try {
                 call = provider.call(request, target.model().name());
@@ -159,6 +160,8 @@ final class Attempts {
                 return answerFailure(client, tried, failure);
             }
             balancer.failed(index);
+            // lowest-latency learns from a target that times out or fails what it cost, or it would stay the favourite
+            balancer.latency(index, meter.latencyMillis());
         }
         if (lastFailure == null) {
             lastFailure = new Failure(FailoverCriterion.ERROR, 0, null, null, "no target available");

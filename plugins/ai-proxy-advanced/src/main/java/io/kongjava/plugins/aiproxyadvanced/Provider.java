@@ -40,7 +40,7 @@ sealed interface Provider permits AnthropicProvider, BedrockProvider, VertexProv
         address.put("host", url.getHost());
         address.put("port", url.getPort() > 0 ? url.getPort() : url.getScheme().equals("https") ? 443 : 80);
         address.put("upstream_scheme", url.getScheme());
-        address.put("upstream_uri", url.getRawPath());
+        address.put("upstream_uri", url.getRawQuery() == null ? url.getRawPath() : url.getRawPath() + "?" + url.getRawQuery());
         return address;
     }
 

@@ -403,6 +403,38 @@ class ProvidersAndFailoverTest {
     }
 
     @Test
+    void lowestLatencyStopsPickingATargetThatTimesOutAndChargesEachTargetOnlyItsOwnTime() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0)) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        silent.accept();
+                    }
+                } catch (IOException closed) {
+                    // test over
+                }
+            });
+            for (String strategy : List.of("e2e", "tpot")) {
+                AdvancedConfig config = config("{\"algorithm\":\"lowest-latency\",\"latency_strategy\":\"" + strategy + "\",\"read_timeout\":300}",
+                        anthropicTarget("http://127.0.0.1:" + silent.getLocalPort()), anthropicTarget(anthropic.url()));
+                Attempts attempts = attempts(config);
+                int silentTries = 0;
+                for (int request = 0; request < 5; request++) {
+                    anthropic.enqueue(Reply.text("hello there"));
+                    Attempts.Result result = attempts.serve(messages(false), null, new RecordingSink(), System.nanoTime());
+
+                    assertThat(result.outcome()).isEqualTo("complete");
+                    assertThat(result.last().meter().latencyMillis()).as(strategy + " #" + request + ": the answering target's own time")
+                            .isLessThan(300);
+                    silentTries += (int) result.tried().stream().filter(tried -> tried.index() == 0).count();
+                }
+                // unmeasured, it is tried once (lowest-latency tries unmeasured targets first); then its 300 ms count
+                assertThat(silentTries).as(strategy).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void aSilentTargetTimesOutAndTheNextServes() throws Exception {
         try (ServerSocket silent = new ServerSocket(0)) {
             Thread.ofVirtual().start(() -> {
