@@ -57,7 +57,11 @@ final class Attempts {
     }
 
     /** A failed attempt that the client has not seen. */
-    private record Failure(FailoverCriterion criterion, int status, byte[] body, String errorType, String message) {
+    private record Failure(FailoverCriterion criterion, int status, byte[] body, String errorType, String message,
+                           List<Map.Entry<String, String>> headers) {
+        Failure(FailoverCriterion criterion, int status, byte[] body, String errorType, String message) {
+            this(criterion, status, body, errorType, message, List.of());
+        }
     }
 
     private final List<AdvancedConfig.Target> targets;
@@ -173,7 +177,7 @@ final class Attempts {
         try {
             if (failure.status() > 0) {
                 Provider provider = providers.get(tried.getLast().index());
-                client.send(failure.status(), List.of(Map.entry("content-type", "application/json")),
+                client.send(failure.status(), withProviderHeaders(List.of(Map.entry("content-type", "application/json")), failure.headers()),
                         provider.error(failure.status(), failure.body(), failure.errorType()));
                 return new Result(tried, false, "upstream_error", failure.status());
             }
@@ -253,10 +257,10 @@ final class Attempts {
                 String errorType = response.header("x-amzn-errortype");
                 FailoverCriterion criterion = FailoverCriterion.ofStatus(status).orElse(null);
                 if (criterion != null) {
-                    return Step.failed(new Failure(criterion, status, body, errorType, "HTTP " + status));
+                    return Step.failed(new Failure(criterion, status, body, errorType, "HTTP " + status, providerHeaders(response)));
                 }
                 meter.end();
-                client.send(status, List.of(Map.entry("content-type", "application/json")),
+                client.send(status, withProviderHeaders(List.of(Map.entry("content-type", "application/json")), providerHeaders(response)),
                         providers.get(index).error(status, body, errorType));
                 return new Step("upstream_error", status, null);
             }
@@ -300,7 +304,7 @@ final class Attempts {
         if (targets.get(index).logging().logPayloads()) {
             meter.payload(new String(body, java.nio.charset.StandardCharsets.UTF_8));
         }
-        client.send(200, answerHeaders(index, "application/json"), body);
+        client.send(200, withProviderHeaders(answerHeaders(index, "application/json"), providerHeaders(response)), body);
         succeeded(index, meter);
         return new Step("complete", 200, null);
     }
@@ -333,7 +337,7 @@ final class Attempts {
             }
             if (!events.isEmpty()) {
                 if (!started) {
-                    client.beginStream(answerHeaders(index, "text/event-stream; charset=utf-8"));
+                    client.beginStream(withProviderHeaders(answerHeaders(index, "text/event-stream; charset=utf-8"), providerHeaders(response)));
                     started = true;
                 }
                 boolean keepPayload = targets.get(index).logging().logPayloads();
@@ -392,6 +396,32 @@ final class Attempts {
             default -> meter.promptTokens() + meter.completionTokens();
         };
         balancer.usage(index, amount);
+    }
+
+    /**
+     * The provider's headers a client acts on, passed on as java-ai-proxy passes the provider's: its back-off hint
+     * ({@code retry-after}, Anthropic's {@code x-should-retry}), its rate limits and the request id to quote to support.
+     */
+    static List<Map.Entry<String, String>> providerHeaders(Response response) {
+        List<Map.Entry<String, String>> kept = new ArrayList<>();
+        for (kotlin.Pair<? extends String, ? extends String> header : response.headers()) {
+            String name = header.getFirst().toLowerCase(java.util.Locale.ROOT);
+            if (name.equals("retry-after") || name.equals("request-id") || name.equals("x-request-id") || name.equals("x-should-retry")
+                    || name.equals("x-amzn-requestid") || name.startsWith("anthropic-ratelimit-") || name.equals("anthropic-organization-id")) {
+                kept.add(Map.entry(name, header.getSecond()));
+            }
+        }
+        return kept;
+    }
+
+    private static List<Map.Entry<String, String>> withProviderHeaders(List<Map.Entry<String, String>> ours,
+                                                                       List<Map.Entry<String, String>> provider) {
+        if (provider.isEmpty()) {
+            return ours;
+        }
+        List<Map.Entry<String, String>> all = new ArrayList<>(ours);
+        all.addAll(provider);
+        return all;
     }
 
     private List<Map.Entry<String, String>> answerHeaders(int index, String contentType) {

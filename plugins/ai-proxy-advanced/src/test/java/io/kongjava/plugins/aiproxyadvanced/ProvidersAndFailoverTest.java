@@ -324,11 +324,15 @@ class ProvidersAndFailoverTest {
         assertThat(failedOver.status).isEqualTo(200);
         assertThat(bedrock.seenCount()).isEqualTo(1);
 
-        anthropic.enqueue(Reply.error(429, "rate_limit_error", "slow down"));
+        anthropic.enqueue(Reply.error(429, "rate_limit_error", "slow down").header("retry-after", "17")
+                .header("anthropic-ratelimit-requests-remaining", "0").header("x-internal-debug", "no"));
         AdvancedConfig without = config("{\"algorithm\":\"priority\"}", priority(anthropicTarget(anthropic.url()), 10), priority(bedrockTarget(AWS_SECRET), 1));
         RecordingSink passed = new RecordingSink();
         Attempts.Result result = attempts(without).serve(messages(false), null, passed, System.nanoTime());
         assertThat(passed.status).isEqualTo(429);
+        assertThat(passed.headers).as("the provider's back-off hint and limits reach the client (Claude Code waits as told)")
+                .contains(Map.entry("retry-after", "17"), Map.entry("anthropic-ratelimit-requests-remaining", "0"))
+                .doesNotContain(Map.entry("x-internal-debug", "no"));
         assertThat(JSON.readTree(passed.text()).path("error").path("message").asText()).isEqualTo("slow down");
         assertThat(result.tried()).hasSize(1);
     }
