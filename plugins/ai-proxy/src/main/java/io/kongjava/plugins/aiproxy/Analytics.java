@@ -90,7 +90,14 @@ final class Analytics {
         if (config.logging().logStatistics()) {
             Meter meter = new Meter(startNanos, 0);
             meter.end();
-            proxy.put("meta", meta(pluginId, requestModel, meter, stream ? "stream" : "oneshot", null, outcome, 0));
+            // Kong logs a refused request under its configured model, or UNSPECIFIED, never under a name the client made
+            // up: that name would also become a metrics label (a client could fill the model labels with junk)
+            String pinned = config.model().name().filter(name -> !name.isEmpty() && !name.contains("$(")).orElse(null);
+            Map<String, Object> meta = meta(pluginId, pinned, meter, stream ? "stream" : "oneshot", null, outcome, 0);
+            if (requestModel != null && !requestModel.equals(pinned)) {
+                meta.put("client_model", requestModel); // what the client asked for, bounded: why it was refused
+            }
+            proxy.put("meta", meta);
             proxy.put("usage", zeroUsage());
         }
         return block(proxy, config);

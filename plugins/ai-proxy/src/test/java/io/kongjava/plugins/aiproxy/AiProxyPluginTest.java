@@ -268,7 +268,9 @@ class AiProxyPluginTest {
 
         Map<?, ?> meta = (Map<?, ?>) ((Map<?, ?>) aiBlock("refused-1").get("proxy")).get("meta");
         assertThat(meta.get("outcome")).isEqualTo("rejected");
-        assertThat(meta.get("request_model")).as("what the client asked for").isEqualTo("other");
+        assertThat(meta.get("request_model")).as("Kong's: the configured model, never the client's made-up name (a metrics label)")
+                .isEqualTo("claude-sonnet-4-5-20250929");
+        assertThat(meta.get("client_model")).as("what the client asked for").isEqualTo("other");
         assertThat(meta.containsKey("response_model")).isFalse();
         assertThat(aiBlock("refused-1").get("redact_headers")).isEqualTo(List.of("x-api-key"));
         assertThat(aiBlock("refused-1").get("drop_headers")).isEqualTo(List.of(io.kongjava.relay.ResponseRelay.TICKET_HEADER));
@@ -288,7 +290,8 @@ class AiProxyPluginTest {
         String huge = "m".repeat(100_000);
         plugin(NATIVE).run(claudeCode("/anything/v1/messages", "{\"model\":\"" + huge + "\",\"messages\":[]}").requestId("refused-huge"));
         Map<?, ?> meta = (Map<?, ?>) ((Map<?, ?>) aiBlock("refused-huge").get("proxy")).get("meta");
-        assertThat((String) meta.get("request_model")).hasSize(AiProxyPlugin.LOGGED_MODEL_LENGTH + 3).endsWith("m...");
+        assertThat((String) meta.get("client_model")).hasSize(AiProxyPlugin.LOGGED_MODEL_LENGTH + 3).endsWith("m...");
+        assertThat(meta.get("request_model")).isEqualTo("claude-sonnet-4-5-20250929");
     }
 
     @Test
