@@ -8,8 +8,10 @@ import io.kongjava.pdk.schema.EntityCheck;
 import io.kongjava.pdk.schema.Gt;
 import io.kongjava.pdk.schema.KongName;
 import io.kongjava.pdk.schema.LenMin;
+import io.kongjava.pdk.schema.Match;
 import io.kongjava.pdk.schema.OneOf;
 import io.kongjava.pdk.schema.Referenceable;
+import io.kongjava.plugins.ai.UpstreamSchema;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,7 +71,7 @@ public record AdvancedConfig(
     @EntityCheck(kind = EntityCheck.Kind.MUTUALLY_REQUIRED, fields = {"header_name", "header_value"})
     @EntityCheck(kind = EntityCheck.Kind.MUTUALLY_REQUIRED, fields = {"aws_access_key_id", "aws_secret_access_key"})
     public record Auth(
-            @Referenceable Optional<String> headerName,
+            @Referenceable @Match(value = UpstreamSchema.HEADER_NAME, err = "not a valid header name") Optional<String> headerName,
             @Referenceable @Encrypted Optional<String> headerValue,
             @Referenceable Optional<String> paramName,
             @Referenceable @Encrypted Optional<String> paramValue,
@@ -108,7 +110,7 @@ public record AdvancedConfig(
             @Between(min = 0, max = 1) OptionalDouble topP,
             @Between(min = 0, max = 500) OptionalInt topK,
             Optional<String> anthropicVersion,
-            Optional<String> upstreamUrl,
+            @Match(value = UpstreamSchema.HTTP_URL, err = UpstreamSchema.HTTP_URL_ERROR) Optional<String> upstreamUrl,
             Optional<String> upstreamPath,
             Optional<Bedrock> bedrock,
             Optional<Gemini> gemini,
@@ -135,7 +137,7 @@ public record AdvancedConfig(
             Optional<String> awsRegion,
             Optional<String> awsAssumeRoleArn,
             Optional<String> awsRoleSessionName,
-            Optional<String> awsStsEndpointUrl,
+            @Match(value = UpstreamSchema.HTTP_URL, err = UpstreamSchema.HTTP_URL_ERROR) Optional<String> awsStsEndpointUrl,
             Optional<String> performanceConfigLatency,
             @Default("false") boolean embeddingsNormalize,
             Optional<String> batchBucketPrefix,

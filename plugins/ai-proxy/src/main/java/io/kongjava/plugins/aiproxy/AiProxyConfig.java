@@ -7,8 +7,11 @@ import io.kongjava.pdk.schema.Encrypted;
 import io.kongjava.pdk.schema.EntityCheck;
 import io.kongjava.pdk.schema.Gt;
 import io.kongjava.pdk.schema.KongName;
+import io.kongjava.pdk.schema.Match;
+import io.kongjava.plugins.ai.UpstreamSchema;
 import io.kongjava.pdk.schema.OneOf;
 import io.kongjava.pdk.schema.Referenceable;
+import io.kongjava.pdk.schema.Required;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
@@ -42,18 +45,21 @@ public record AiProxyConfig(
     @EntityCheck(kind = EntityCheck.Kind.MUTUALLY_REQUIRED, fields = {"header_name", "header_value"})
     @EntityCheck(kind = EntityCheck.Kind.MUTUALLY_REQUIRED, fields = {"param_name", "param_value", "param_location"})
     public record Auth(
-            @Referenceable Optional<String> headerName,
+            @Referenceable @Match(value = UpstreamSchema.HEADER_NAME, err = "not a valid header name") Optional<String> headerName,
             @Referenceable @Encrypted Optional<String> headerValue,
             @Referenceable Optional<String> paramName,
             @Referenceable @Encrypted Optional<String> paramValue,
-            @OneOf({"query", "body"}) Optional<String> paramLocation,
+            // Kong's ai-proxy drops a body credential for anthropic (the request goes without it): refused instead
+            @OneOf({"query"}) Optional<String> paramLocation,
             @Default("false") boolean allowOverride) {
     }
 
     public record Model(
             @OneOf({"anthropic"}) String provider,
             @Referenceable @Description("Pins the model: requests naming another model are refused. May be a vault reference, e.g. {vault://env/anthropic-pinned-model}.") Optional<String> name,
-            Optional<Options> options) {
+            // required, as anthropic_version in it: Kong's ai-proxy refuses an anthropic model without it when the config
+            // is stored; in the dumped schema, so that Kong does so here too, not every request with a 500
+            @Required Optional<Options> options) {
     }
 
     public record Options(
@@ -66,8 +72,8 @@ public record AiProxyConfig(
             @Between(min = 0, max = 5) OptionalDouble temperature,
             @Between(min = 0, max = 1) OptionalDouble topP,
             @Between(min = 0, max = 500) OptionalInt topK,
-            Optional<String> anthropicVersion,
-            Optional<String> upstreamUrl,
+            @Required Optional<String> anthropicVersion,
+            @Match(value = UpstreamSchema.HTTP_URL, err = UpstreamSchema.HTTP_URL_ERROR) Optional<String> upstreamUrl,
             Optional<String> upstreamPath) {
 
         static final Options NONE = new Options(OptionalInt.empty(), OptionalDouble.empty(), OptionalDouble.empty(),

@@ -81,6 +81,8 @@ class MeterTest {
     }
 
     private static AiProxyConfig.Options options(Map<String, Object> options) throws Exception {
-        return ConfigBinder.bind(AiProxyConfig.Options.class, options);
+        Map<String, Object> withVersion = new java.util.HashMap<>(options);
+        withVersion.putIfAbsent("anthropic_version", "2023-06-01"); // required
+        return ConfigBinder.bind(AiProxyConfig.Options.class, withVersion);
     }
 }

@@ -22,7 +22,8 @@ public record FileLogConfig(
         @Default("false") boolean reopen,
         Map<String, String> customFields,
         // in the dumped schema, so that Kong refuses it when the config is stored, not at the first request's log phase
-        @Match(value = "^$", err = "Lua cannot run in the Java plugin server; use custom_fields (a value, or $field.path"
+        // a pattern nothing matches, the empty string included (Kong's implicit len_min does not reach map values)
+        @Match(value = "^[^%w%W]$", err = "Lua cannot run in the Java plugin server; use custom_fields (a value, or $field.path"
                 + " to copy a field of the log record)") Map<String, String> customFieldsByLua,
         @Default("0644") @Match(value = "^0?[0-7][0-7][0-7]$", err = "expected file permissions in octal, e.g. 0644") String mode,
         @Default("2000") @Between(min = 0, max = 60000)
