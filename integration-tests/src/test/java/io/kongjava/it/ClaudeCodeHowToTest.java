@@ -230,7 +230,9 @@ class ClaudeCodeHowToTest {
             assertThat(JSON.readTree(response.body()).path("error").path("message").asText())
                     .isEqualTo("cannot use own model - must be: " + PINNED_MODEL);
             JsonNode meta = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("meta");
-            assertThat(meta.path("request_model").asText()).as("what the client asked for").isEqualTo("claude-opus-4-1");
+            assertThat(meta.path("request_model").asText()).as("Kong's, for a refusal: never a client's name (a metrics label)")
+                    .isEqualTo("UNSPECIFIED");
+            assertThat(meta.path("client_model").asText()).as("what the client asked for").isEqualTo("claude-opus-4-1");
         }
         HttpResponse<String> garbage = post("/anything/v1/messages", "model=claude-opus-4-1", "application/x-www-form-urlencoded");
         assertThat(garbage.statusCode()).isEqualTo(400);
@@ -287,7 +289,7 @@ class ClaudeCodeHowToTest {
         assertThat(meta.path("outcome").asText()).isEqualTo("upstream_error");
         assertThat(meta.path("upstream_status").asInt()).isEqualTo(429);
         assertThat(meta.path("request_model").asText()).isEqualTo(PINNED_MODEL);
-        assertThat(meta.has("response_model")).as("no response named a model").isFalse();
+        assertThat(meta.path("response_model").asText()).as("no answer named a model: Kong logs the requested one").isEqualTo(PINNED_MODEL);
         assertThat(proxy.path("usage").has("time_to_first_token")).as("no token came").isFalse();
     }
 

@@ -59,6 +59,9 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         this.exchange = exchange;
     }
 
+    /** Configs whose warnings were logged already. */
+    private final java.util.Set<AiProxyConfig> warnedConfigs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @Override
     public void validate(AiProxyConfig config) throws InvalidConfigException {
         Map<String, String> errors = new LinkedHashMap<>();
@@ -71,10 +74,14 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
                 errors.put("auth.header_name", "not a valid header name"));
         config.auth().flatMap(AiProxyConfig.Auth::headerValue).filter(value -> value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0))
                 .ifPresent(value -> errors.put("auth.header_value", "must not contain line breaks")); // the value itself is a secret: not echoed
-        config.auth().flatMap(AiProxyConfig.Auth::paramLocation).filter("body"::equals).ifPresent(location ->
-                errors.put("auth.param_location", "the anthropic provider takes no credentials in the body; use 'query' or a header"));
         if (!errors.isEmpty()) {
             throw new InvalidConfigException(errors);
+        }
+        if (!warnedConfigs.add(config)) {
+            return; // said once per config: Kong starts an instance of it per worker and after every change
+        }
+        if (warnedConfigs.size() > 1024) {
+            warnedConfigs.clear();
         }
         if (options.upstreamPath().isPresent()) {
             LOG.log(Level.WARNING, "llm: config.model.options.upstream_path is deprecated, please use config.model.options.upstream_url instead");
@@ -125,7 +132,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
                 kong.response().exit(rejection.status, errorBody(config, rejection), JSON_CONTENT);
             } catch (PdkException | RuntimeException exitFailed) {
                 // Kong did not take the answer (the event is over): the client did not get the refusal either
-                complete(analytics, () -> Analytics.failed(id, config, rejection.requestModel, rejection.streamAsked, start));
+                complete(analytics, () -> Analytics.failed(id, config, null, rejection.requestModel, rejection.streamAsked, start));
                 throw exitFailed;
             }
             complete(analytics, () -> Analytics.rejected(id, config, rejection.requestModel, rejection.streamAsked, start));
@@ -137,7 +144,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             String id = pluginId;
             String asked = askedModel(prepared);
             boolean stream = prepared != null && prepared.stream();
-            complete(analytics, () -> Analytics.failed(id, config, asked, stream, start));
+            complete(analytics, () -> Analytics.failed(id, config, asked, null, stream, start));
             LOG.log(Level.ERROR, "java-ai-proxy: request " + requestId + " refused with 500, its access phase failed: "
                     + scrub(config, String.valueOf(failure)));
             kong.response().exit(500, internalErrorBody(requestId), JSON_CONTENT);

@@ -329,7 +329,7 @@ final class AiResponseFilter implements ResponseFilter {
         }
         if (outcome == Outcome.INTERNAL_ERROR) {
             // the relay could not take the request: Kong's 500 went to the client, nothing to the provider
-            call.analytics().complete(Analytics.failed(call.pluginId(), call.config(), Analytics.loggedModel(call), call.stream(), call.startNanos()));
+            call.analytics().complete(Analytics.failed(call.pluginId(), call.config(), Analytics.loggedModel(call), null, call.stream(), call.startNanos()));
             return;
         }
         meter.end();

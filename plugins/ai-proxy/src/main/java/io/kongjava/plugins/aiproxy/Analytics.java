@@ -48,8 +48,8 @@ final class Analytics {
         return call.requestModel() != null ? call.requestModel() : call.askedModel();
     }
 
-    static Map<String, Object> rejected(String pluginId, AiProxyConfig config, String requestModel, boolean stream, long startNanos) {
-        return unsent(pluginId, config, requestModel, stream, startNanos, Outcome.REJECTED);
+    static Map<String, Object> rejected(String pluginId, AiProxyConfig config, String clientModel, boolean stream, long startNanos) {
+        return unsent(pluginId, config, null, clientModel, stream, startNanos, Outcome.REJECTED);
     }
 
     /**
@@ -57,8 +57,9 @@ final class Analytics {
      * {@code internal_error}, and the headers to redact, so that the line says what happened and still hides the
      * client's credentials.
      */
-    static Map<String, Object> failed(String pluginId, AiProxyConfig config, String requestModel, boolean stream, long startNanos) {
-        return unsent(pluginId, config, requestModel, stream, startNanos, Outcome.INTERNAL_ERROR);
+    static Map<String, Object> failed(String pluginId, AiProxyConfig config, String requestModel, String clientModel, boolean stream,
+                                      long startNanos) {
+        return unsent(pluginId, config, requestModel, clientModel, stream, startNanos, Outcome.INTERNAL_ERROR);
     }
 
     /**
@@ -84,18 +85,20 @@ final class Analytics {
         return Collections.unmodifiableMap(block);
     }
 
-    private static Map<String, Object> unsent(String pluginId, AiProxyConfig config, String requestModel, boolean stream, long startNanos,
-                                              Outcome outcome) {
+    /**
+     * @param requestModel the effective model, once settled; null (UNSPECIFIED) for a request refused before that, as Kong
+     *                     logs it (serialize-analytics.lua), never a name the client made up: it would become a metrics label
+     * @param clientModel  the model the client named in a request refused for it, bounded: why it was refused
+     */
+    private static Map<String, Object> unsent(String pluginId, AiProxyConfig config, String requestModel, String clientModel, boolean stream,
+                                              long startNanos, Outcome outcome) {
         Map<String, Object> proxy = new LinkedHashMap<>();
         if (config.logging().logStatistics()) {
             Meter meter = new Meter(startNanos, 0);
             meter.end();
-            // Kong logs a refused request under its configured model, or UNSPECIFIED, never under a name the client made
-            // up: that name would also become a metrics label (a client could fill the model labels with junk)
-            String pinned = config.model().name().filter(name -> !name.isEmpty() && !name.contains("$(")).orElse(null);
-            Map<String, Object> meta = meta(pluginId, pinned, meter, stream ? "stream" : "oneshot", null, outcome, 0);
-            if (requestModel != null && !requestModel.equals(pinned)) {
-                meta.put("client_model", requestModel); // what the client asked for, bounded: why it was refused
+            Map<String, Object> meta = meta(pluginId, requestModel, meter, stream ? "stream" : "oneshot", null, outcome, 0);
+            if (clientModel != null) {
+                meta.put("client_model", clientModel);
             }
             proxy.put("meta", meta);
             proxy.put("usage", zeroUsage());

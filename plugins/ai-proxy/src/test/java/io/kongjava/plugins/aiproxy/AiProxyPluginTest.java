@@ -268,8 +268,8 @@ class AiProxyPluginTest {
 
         Map<?, ?> meta = (Map<?, ?>) ((Map<?, ?>) aiBlock("refused-1").get("proxy")).get("meta");
         assertThat(meta.get("outcome")).isEqualTo("rejected");
-        assertThat(meta.get("request_model")).as("Kong's: the configured model, never the client's made-up name (a metrics label)")
-                .isEqualTo("claude-sonnet-4-5-20250929");
+        assertThat(meta.get("request_model")).as("Kong's UNSPECIFIED, never the client's made-up name (a metrics label)")
+                .isEqualTo("UNSPECIFIED");
         assertThat(meta.get("client_model")).as("what the client asked for").isEqualTo("other");
         assertThat(meta.containsKey("response_model")).isFalse();
         assertThat(aiBlock("refused-1").get("redact_headers")).isEqualTo(List.of("x-api-key"));
@@ -291,7 +291,7 @@ class AiProxyPluginTest {
         plugin(NATIVE).run(claudeCode("/anything/v1/messages", "{\"model\":\"" + huge + "\",\"messages\":[]}").requestId("refused-huge"));
         Map<?, ?> meta = (Map<?, ?>) ((Map<?, ?>) aiBlock("refused-huge").get("proxy")).get("meta");
         assertThat((String) meta.get("client_model")).hasSize(AiProxyPlugin.LOGGED_MODEL_LENGTH + 3).endsWith("m...");
-        assertThat(meta.get("request_model")).isEqualTo("claude-sonnet-4-5-20250929");
+        assertThat(meta.get("request_model")).isEqualTo("UNSPECIFIED");
     }
 
     @Test
@@ -494,11 +494,14 @@ class AiProxyPluginTest {
         }
         String base = NATIVE.formatted(KEY, "http://127.0.0.1:1");
         List<Bad> bad = List.of(
-                new Bad(base.replace("\"options\":{\"anthropic_version\":\"2023-06-01\",", "\"options\":{"), "@entity",
-                        "must set 'model.options.anthropic_version' for anthropic provider"),
+                new Bad(base.replace("\"options\":{\"anthropic_version\":\"2023-06-01\",", "\"options\":{"), "model.options.anthropic_version",
+                        "required field missing"),
                 new Bad(base.replace("\"provider\":\"anthropic\"", "\"provider\":\"openai\""), "model.provider", "expected one of: anthropic"),
-                new Bad(base.replace("http://127.0.0.1:1", "http:///v1"), "model.options.upstream_url", "missing host in url"),
-                new Bad(base.replace("http://127.0.0.1:1", "/v1/messages"), "model.options.upstream_url", "missing scheme in url"),
+                new Bad(base.replace("http://127.0.0.1:1", "http:///v1"), "model.options.upstream_url", "must be an http or https URL with a host"),
+                new Bad(base.replace("http://127.0.0.1:1", "/v1/messages"), "model.options.upstream_url", "must be an http or https URL"),
+                new Bad(base.replace("http://127.0.0.1:1", "ftp://files.example/v1"), "model.options.upstream_url", "must be an http or https URL"),
+                new Bad(base.replace("\"header_name\":\"x-api-key\",\"header_value\":\"" + KEY + "\"",
+                        "\"param_name\":\"key\",\"param_value\":\"v\",\"param_location\":\"body\""), "auth.param_location", "expected one of: query"),
                 new Bad(base.replace("\"header_value\":\"" + KEY + "\"", "\"param_name\":\"key\""), "auth", "all or none"),
                 new Bad(base.replace("\"route_type\":\"llm/v1/chat\"", "\"route_type\":\"llm/v1/completions\""), "route_type", "expected one of"),
                 new Bad(base.replace("\"max_request_body_size\":524288", "\"max_request_body_size\":-1"), "max_request_body_size", "between"),
@@ -507,7 +510,11 @@ class AiProxyPluginTest {
                 new Bad(base.replace("\"header_value\":\"" + KEY + "\"", "\"header_value\":\"\""), "auth.header_value", "length must be at least 1"),
                 new Bad(base.replace("\"header_value\":\"" + KEY + "\"", "\"header_value\":\"k\\r\\nx: y\""), "auth.header_value", "line breaks"),
                 new Bad(base.replace("\"header_name\":\"x-api-key\"", "\"header_name\":\"bad name\""), "auth.header_name", "not a valid header name"),
-                new Bad(base.replace("http://127.0.0.1:1", "http://h/x y?key=sk-secret"), "model.options.upstream_url", "at index"));
+                new Bad(base.replace("http://127.0.0.1:1", "http://h/x y?key=sk-secret"), "model.options.upstream_url", "without spaces"));
+        String dumped = io.kongjava.pdk.schema.KongSchema.derive("java-ai-proxy", AiProxyConfig.class).toString();
+        // the same rules in the schema Kong gets, so that Kong refuses such a config when it is stored, not every request
+        assertThat(dumped).contains("anthropic_version={type=string, required=true").contains("match=" + io.kongjava.plugins.ai.UpstreamSchema.HTTP_URL)
+                .contains("match=" + io.kongjava.plugins.ai.UpstreamSchema.HEADER_NAME).contains("one_of=[query]");
         for (Bad b : bad) {
             assertThatThrownBy(() -> PluginTester.of(new AiProxyPlugin()).configJson(b.config()))
                     .as(b.config())
