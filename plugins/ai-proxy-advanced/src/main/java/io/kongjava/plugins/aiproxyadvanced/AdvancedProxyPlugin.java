@@ -275,7 +275,7 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
             AiExchange.forgetPendingOnceMeasured(exchange, requestId, logBlock);
             Optional<String> declared = kong.request().getHeader("content-length");
             reservation = reserveBodyRoom(declared, config.maxRequestBodySize());
-            Accepted accepted = accept(kong, config, declared, reservation);
+            Accepted accepted = accept(kong, config, declared, reservation, requestId);
             Engine engine = engine(config);
             String hashKey = config.balancerOrDefaults().algorithm() == AdvancedConfig.Algorithm.CONSISTENT_HASHING
                     ? kong.request().getHeader(config.balancerOrDefaults().hashOnHeader()).orElse(null) : null;
@@ -349,8 +349,8 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
     record Accepted(ClientRequest request, String clientModel, Set<Integer> eligible) {
     }
 
-    static Accepted accept(Kong kong, AdvancedConfig config, Optional<String> declared, BodyBudget.Reservation reservation)
-            throws PdkException, Rejection {
+    static Accepted accept(Kong kong, AdvancedConfig config, Optional<String> declared, BodyBudget.Reservation reservation,
+                           String requestId) throws PdkException, Rejection {
         String path = kong.request().getPath();
         String trimmed = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
         ClientRequest.Operation operation;
@@ -386,7 +386,8 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         boolean stream = streamed(json, operation, config.responseStreaming());
         String beta = kong.request().getHeader("anthropic-beta").orElse(null);
         String query = kong.request().getRawQuery();
-        return new Accepted(new ClientRequest(operation, json, stream, beta, query == null || query.isEmpty() ? null : query), clientModel, eligible);
+        return new Accepted(new ClientRequest(operation, json, stream, beta, query == null || query.isEmpty() ? null : query, requestId),
+                clientModel, eligible);
     }
 
     /**

@@ -161,7 +161,7 @@ final class Attempts {
             lastFailure = failure;
             if (!settings.failoverCriteria().contains(failure.criterion())) {
                 // Not a failover case: the failure is the answer.
-                return answerFailure(client, tried, failure);
+                return answerFailure(request, client, tried, failure);
             }
             balancer.failed(index);
             // lowest-latency learns from a target that times out or fails what it cost, or it would stay the favourite
@@ -170,10 +170,10 @@ final class Attempts {
         if (lastFailure == null) {
             lastFailure = new Failure(FailoverCriterion.ERROR, 0, null, null, "no target available");
         }
-        return answerFailure(client, tried, lastFailure);
+        return answerFailure(request, client, tried, lastFailure);
     }
 
-    private Result answerFailure(ClientSink client, List<Tried> tried, Failure failure) {
+    private Result answerFailure(ClientRequest request, ClientSink client, List<Tried> tried, Failure failure) {
         try {
             if (failure.status() > 0) {
                 Provider provider = providers.get(tried.getLast().index());
@@ -182,10 +182,11 @@ final class Attempts {
                 return new Result(tried, false, "upstream_error", failure.status());
             }
             boolean timeout = failure.criterion() == FailoverCriterion.TIMEOUT;
-            ObjectNode body = JSON.createObjectNode().put("message", timeout
-                    ? "The upstream server is timing out" : "An invalid response was received from the upstream server");
-            client.send(timeout ? 504 : 502, List.of(Map.entry("content-type", "application/json; charset=utf-8")),
-                    body.toString().getBytes(StandardCharsets.UTF_8));
+            int status = timeout ? 504 : 502;
+            // Kong's own page for it, with the request id to quote (JSON: asking for the Accept header costs a round trip)
+            client.send(status, List.of(Map.entry("content-type", io.kongjava.catalogue.KongErrorPages.JSON)),
+                    io.kongjava.catalogue.KongErrorPages.body(io.kongjava.catalogue.KongErrorPages.JSON,
+                            io.kongjava.catalogue.KongStatusTexts.defaultMessage(status), request.requestId()));
             return new Result(tried, false, timeout ? "upstream_timeout" : "upstream_unreachable", timeout ? 504 : 502);
         } catch (IOException clientGone) {
             return new Result(tried, false, "client_disconnected", 0);

@@ -62,7 +62,7 @@ class AdvancedProxyPluginTest {
                 new Bad(config(",\"balancer\":{\"algorithm\":\"random\"}", ANTHROPIC), "balancer.algorithm", "expected one of: round-robin, lowest-latency"),
                 new Bad(config(",\"balancer\":{\"failover_criteria\":[\"error\",\"http_418\"]}", ANTHROPIC), "balancer.failover_criteria", "expected one of"),
                 new Bad(config(",\"balancer\":{\"retries\":-1}", ANTHROPIC), "balancer.retries", "between"),
-                new Bad(config("", ANTHROPIC.replace("http://127.0.0.1:1", "ftp://x")), "targets.1.model.options.upstream_url", "unsupported scheme"),
+                new Bad(config("", ANTHROPIC.replace("http://127.0.0.1:1", "ftp://x")), "targets.1.model.options.upstream_url", "must be an http or https URL"),
                 new Bad(config("", ANTHROPIC.replace("\"header_value\":\"sk-ant-secret\"", "\"param_name\":\"k\"")), "targets", "all or none"),
                 new Bad(config("", VERTEX.replace("}}}}", "}}},\"auth\":{\"gcp_service_account_json\":\"{\\\"type\\\":\\\"user\\\"}\"}}")),
                         "targets.1.auth.gcp_service_account_json", "service account"));

@@ -133,7 +133,9 @@ class FailoverFilterTest {
 
         // The filter wrote the answer (its head and body), so for the relay the exchange completed.
         assertThat(relayed.status()).isEqualTo(502);
-        assertThat(relayed.body()).isEqualTo("{\"message\":\"An invalid response was received from the upstream server\"}");
+        JsonNode page = JSON.readTree(relayed.body());
+        assertThat(page.path("message").asText()).isEqualTo("An invalid response was received from the upstream server");
+        assertThat(page.path("request_id").asText()).as("Kong's page names the request").isEqualTo("req-both-fail");
         assertThat(relayed.end()).isEqualTo(new StreamEnd.Completed(502));
         JsonNode line = JSON.valueToTree(exchange.await("req-both-fail", AdvancedProxyPlugin.AI_KEY, Duration.ofSeconds(5)).orElseThrow());
         assertThat(line.path("proxy").path("tried_targets")).extracting(target -> target.path("outcome").asText()).hasSize(2);
