@@ -117,27 +117,27 @@ final class FileAppender {
         try {
             while (mine.outcome == null) {
                 if (writing.compareAndSet(false, true)) {
+                    // an interrupt would close the channel in the middle of other callers' lines: it waits until they are out
+                    interrupted |= Thread.interrupted();
                     try {
                         writeWaitingLines();
                     } finally {
                         writing.set(false);
                     }
-                    // whoever queued a line while we wrote, and found us writing, waits: the first of them writes next
-                    Pending next = queue.peek();
-                    if (next != null) {
-                        LockSupport.unpark(next.waiter);
-                    }
+                    handOff();
                     continue;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0 && queue.remove(mine)) {
                     failures.incrementAndGet();
+                    handOff();
                     return new Outcome(false, "write", "timed out waiting for other writers of " + path);
                 }
                 LockSupport.parkNanos(this, left > 0 ? left : WAIT_LIMIT_NANOS);
                 if (Thread.interrupted()) {
                     interrupted = true;
                     if (queue.remove(mine)) {
+                        handOff();
                         return new Outcome(false, "write", "interrupted");
                     }
                 }
@@ -150,25 +150,52 @@ final class FileAppender {
         }
     }
 
+    /**
+     * Wakes the first waiting caller when nobody writes: called by a writer that is done and by a caller that left the
+     * queue (it may have been the one a writer woke), so that no line waits for its caller's deadline.
+     */
+    private void handOff() {
+        if (!writing.get()) {
+            Pending next = queue.peek();
+            if (next != null) {
+                LockSupport.unpark(next.waiter);
+            }
+        }
+    }
+
     private static final long WAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** At most this many lines in one write: IOV_MAX is 1024 on Linux, and a batch should not hold its callers long. */
     private static final int MAX_BATCH = 256;
 
-    /** Called by the one caller that is writing. */
+    /** Called by the one caller that is writing. Every line taken from the queue is settled, whatever happens. */
     private void writeWaitingLines() {
         List<Pending> batch = new ArrayList<>();
         for (Pending next; batch.size() < MAX_BATCH && (next = queue.poll()) != null; ) {
             batch.add(next);
         }
-        int done = 0;
-        while (done < batch.size()) {
-            Pending first = batch.get(done);
-            // a reopening line is written alone, between its own open and close, as Kong's reopen does
-            int end = first.reopen ? done + 1 : done;
-            while (!first.reopen && end < batch.size() && !batch.get(end).reopen) {
-                end++;
+        try {
+            int done = 0;
+            while (done < batch.size()) {
+                Pending first = batch.get(done);
+                // a reopening line is written alone, between its own open and close, as Kong's reopen does
+                int end = first.reopen ? done + 1 : done;
+                while (!first.reopen && end < batch.size() && !batch.get(end).reopen) {
+                    end++;
+                }
+                done = writeRun(batch, done, end);
             }
-            done = writeRun(batch, done, end);
+        } catch (RuntimeException | Error e) {
+            // a file system without POSIX modes, a full heap: the lines fail, and their callers are not left waiting
+            closeQuietly();
+            for (Pending pending : batch) {
+                if (pending.outcome == null) {
+                    failures.incrementAndGet();
+                    settle(pending, new Outcome(false, "write", String.valueOf(e)));
+                }
+            }
+            if (e instanceof Error error) {
+                throw error;
+            }
         }
     }
 
@@ -199,6 +226,10 @@ final class FileAppender {
             int cut = from;
             while (cut < to && !batch.get(cut).line.hasRemaining()) {
                 settle(batch.get(cut++), Outcome.OK);
+            }
+            if (cut == to) {
+                closeQuietly(); // every byte went out before the channel failed (closed by an interrupt, say)
+                return to;
             }
             ByteBuffer partial = batch.get(cut).line;
             // A line cut short (disk full) must not stay in the file: the next line would be glued to it. The

@@ -155,6 +155,27 @@ class FileAppenderTest {
     }
 
     @Test
+    void anOpenerThatThrowsFailsEveryWaitingLineAtOnceAndLeavesNoCallerWaiting() throws Exception {
+        // a file system without POSIX modes throws UnsupportedOperationException from createFile, say
+        FileAppender appender = new FileAppender(dir.resolve("never.json"), p -> {
+            throw new UnsupportedOperationException("no POSIX file modes here");
+        });
+        List<Future<FileAppender.Outcome>> outcomes = new ArrayList<>();
+        long start = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            for (int i = 0; i < 80; i++) {
+                int n = i;
+                outcomes.add(pool.submit(() -> appender.append(line(0, n, 10), false, MODE)));
+            }
+            for (Future<FileAppender.Outcome> outcome : outcomes) {
+                assertThat(outcome.get(10, TimeUnit.SECONDS).written()).isFalse();
+            }
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("nobody waited for the 5 s limit").isLessThan(Duration.ofSeconds(4));
+        assertThat(appender.failures()).isEqualTo(80);
+    }
+
+    @Test
     void linesArrivingTogetherShareASystemCall() throws Exception {
         LoadResult load = sixteenWriters("batched.json", -1, true);
 
