@@ -170,6 +170,9 @@ final class Event implements EventBridge {
      * {@code false} when the event is not waiting for one (that thread then answers Kong with an error).
      */
     boolean offerStep(Connection connection, long msgid, Object data) {
+        if (state.get() == WAITING) {
+            runningSince = System.nanoTime(); // before RUNNING, as in awaitStep
+        }
         if (!state.compareAndSet(WAITING, RUNNING)) {
             return false;
         }
@@ -241,6 +244,7 @@ final class Event implements EventBridge {
             RpcMessage message = connection.read(true, deadline);
             waitingOn = null;
             if (message instanceof RpcMessage.Request request && isStepFor(request)) {
+                runningSince = System.nanoTime(); // before RUNNING: the watch for silent plugins must not count Kong's time
                 if (state.compareAndSet(WAITING, RUNNING)) {
                     answerMsgid = request.msgid();
                     held.set(connection);
@@ -267,22 +271,28 @@ final class Event implements EventBridge {
     }
 
     private Object awaitHandover(String method, long deadline, Duration limit) throws PdkException {
+        boolean interruptedMeanwhile = false;
         while (true) {
             Handover delivered = handover;
             if (delivered != null) {
                 handover = null;
                 answerMsgid = delivered.msgid();
                 held.set(delivered.connection());
+                if (interruptedMeanwhile) {
+                    Thread.currentThread().interrupt();
+                }
                 return delivered.data();
             }
             long left = deadline - System.nanoTime();
+            // set before the event is over, so that a Step arriving at that moment is answered as a late one
+            stoppedWaiting = left <= 0;
             if (left <= 0 && state.compareAndSet(WAITING, OVER)) {
-                stoppedWaiting = true;
                 outcome("timeout");
                 end("no Step from Kong within " + limit.toSeconds() + " s");
                 throw new PdkException(method, "Kong sent no answer within " + limit.toSeconds()
                         + " s (Kong abandons an event when a PDK function raises); the event is over");
             }
+            stoppedWaiting = false; // the Step was handed over meanwhile
             LockSupport.parkNanos(this, Math.max(left, 1_000_000));
             if (Thread.interrupted()) {
                 if (state.compareAndSet(WAITING, OVER)) {
@@ -290,6 +300,7 @@ final class Event implements EventBridge {
                     Thread.currentThread().interrupt();
                     throw new PdkException(method, "interrupted while waiting for Kong's answer");
                 }
+                interruptedMeanwhile = true; // the Step came first: the interrupt is the plugin's to see
             }
         }
     }

@@ -243,7 +243,8 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     private Connection handleEvent(Connection connection, RpcMessage.Request request) throws RpcMethods.RpcError, IOException {
         RpcMethods.EventStart start = methods.eventStart(request.argument());
         long eventId = registry.nextEventId();
-        if (draining && PhaseFailure.endsTheRequest(start.eventName())) {
+        // a response event always belongs to a request in flight (its access ran before): only new requests are refused
+        if (draining && ("access".equals(start.eventName()) || "rewrite".equals(start.eventName()))) {
             observer.error("draining");
             connection.write(RpcMessage.Response.success(request.msgid(),
                     new EventReply.PdkCall(eventId, io.kongjava.catalogue.PdkFunction.RESPONSE_ERROR.kongName(), List.of(503L))));
@@ -276,6 +277,14 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             return connection;
         }
         if (!event.offerStep(connection, request.msgid(), event.stepData(request.method(), ((Map<?, ?>) request.argument()).get(KongCall.DATA)))) {
+            if (event.stoppedWaitingForKong() && PhaseFailure.endsTheRequest(event.phase)) {
+                // it stopped waiting the moment this Step came: answered as any late Step is
+                observer.error("late_step");
+                LOG.log(Level.WARNING, "Kong's Step for event #" + eventId + " (" + event.phase + ") came as it stopped waiting for it:"
+                        + " the request is ended with Kong's 500, not proxied without the plugin");
+                connection.write(RpcMessage.Response.success(request.msgid(), PhaseFailure.endRequest(eventId)));
+                return connection;
+            }
             throw new RpcMethods.RpcError("event #" + eventId + " is not waiting for a Step");
         }
         return null;

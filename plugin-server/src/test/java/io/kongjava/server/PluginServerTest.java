@@ -399,6 +399,18 @@ class PluginServerTest {
     }
 
     @Test
+    void aDrainingServerRefusesNewRequestsWith503ButServesTheEventsOfRequestsInFlight() throws Exception {
+        long id = startInstance("{}");
+        server.startDraining();
+
+        Map<?, ?> access = (Map<?, ?>) kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "access"));
+        assertThat(access.get("Data")).as("a new request: refused, never proxied without the plugin")
+                .isEqualTo(Map.of("Method", "kong.response.error", "Args", List.of(503L)));
+        Map<?, ?> log = (Map<?, ?>) kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "log"));
+        assertThat(((Map<?, ?>) log.get("Data")).get("Method")).as("a request in flight still logs").isEqualTo("kong.log.serialize");
+    }
+
+    @Test
     void manyConcurrentEventsOverManyConnections() throws Exception {
         long id = startInstance("{\"extra_calls\":3}");
         List<Callable<EventOutcome>> work = new ArrayList<>();

@@ -230,7 +230,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             Prepared prepared = prepare(kong, config, path, endpoint, body);
             return new Prepared(prepared.endpoint(), prepared.askedModel(), prepared.model(), prepared.stream(), prepared.includeStreamUsage(),
                     prepared.upstream(), prepared.body(), reservation[0]);
-        } catch (Rejection | RuntimeException e) {
+        } catch (Rejection | RuntimeException | Error e) {
             reservation[0].close();
             throw e;
         }
@@ -380,6 +380,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
                 throw new Rejection(400, "invalid_request_error", "the request body could not be read");
             }
             if (body == null) {
+                reservation[0].shrinkTo(0);
                 return new byte[0];
             }
             if (limit > 0 && body.length > limit) {
@@ -389,8 +390,8 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
                 reservation[0].shrinkTo(body.length);
             }
             return body;
-        } catch (Rejection | RuntimeException e) {
-            reservation[0].close();
+        } catch (Rejection | RuntimeException | Error e) {
+            reservation[0].close(); // an OutOfMemoryError reading the body too: the room would be lost until a restart
             throw e;
         }
     }
