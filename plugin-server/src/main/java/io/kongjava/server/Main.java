@@ -150,27 +150,28 @@ public final class Main {
         // Registered before binding: a SIGTERM that arrives while we start must still remove the socket.
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.log(Level.INFO, "stopping: requests in flight finish (up to " + options.drainTimeout().toSeconds()
+            System.Logger stopLog = shutdownLog(); // java.util.logging may be reset by its own shutdown hook by now
+            stopLog.log(Level.INFO, "stopping: requests in flight finish (up to " + options.drainTimeout().toSeconds()
                     + " s, --drain-timeout); new ones are answered 503 until the server has ended");
             server.startDraining();
             metrics.stopServing();
-            drain(server, options.drainTimeout(), log);
+            drain(server, options.drainTimeout(), stopLog);
             server.close();
-            log.log(Level.INFO, "stopped");
             try {
                 metrics.close();
             } catch (Exception e) {
-                log.log(Level.WARNING, "metrics failed to stop: " + e);
+                stopLog.log(Level.WARNING, "metrics failed to stop: " + e);
             }
             catalog.all().forEach(p -> {
                 try {
                     p.plugin().shutdown();
                 } catch (RuntimeException e) {
-                    log.log(Level.WARNING, "plugin " + p.name() + " failed to shut down: " + e);
+                    stopLog.log(Level.WARNING, "plugin " + p.name() + " failed to shut down: " + e);
                 }
             });
             // Filters still open are told their exchange ended (their log blocks complete).
             io.kongjava.relay.ResponseRelay.closeShared();
+            stopLog.log(Level.INFO, "stopped");
             stopped.countDown();
         }, "shutdown"));
         try {
@@ -291,6 +292,48 @@ public final class Main {
                 }
             }
         });
+    }
+
+    /**
+     * The server's log for its shutdown hook, written straight to stderr in the same one-line form: the JDK resets
+     * java.util.logging in a shutdown hook of its own, which may run first, and then a stopping server's lines (that it
+     * drains, what was still in flight) were lost.
+     */
+    static System.Logger shutdownLog() {
+        OneLineFormatter formatter = new OneLineFormatter();
+        return new System.Logger() {
+            @Override
+            public String getName() {
+                return Main.class.getName();
+            }
+
+            @Override
+            public boolean isLoggable(Level level) {
+                return level.getSeverity() >= Level.INFO.getSeverity();
+            }
+
+            @Override
+            public void log(Level level, java.util.ResourceBundle bundle, String message, Throwable thrown) {
+                if (!isLoggable(level)) {
+                    return;
+                }
+                java.util.logging.LogRecord record = new java.util.logging.LogRecord(switch (level) {
+                    case ERROR -> java.util.logging.Level.SEVERE;
+                    case WARNING -> java.util.logging.Level.WARNING;
+                    default -> java.util.logging.Level.INFO;
+                }, message);
+                record.setLoggerName(getName());
+                record.setThrown(thrown);
+                System.err.print(formatter.format(record));
+                System.err.flush();
+            }
+
+            @Override
+            public void log(Level level, java.util.ResourceBundle bundle, String format, Object... params) {
+                log(level, bundle, params == null || params.length == 0 ? format : java.text.MessageFormat.format(format, params),
+                        (Throwable) null);
+            }
+        };
     }
 
     private static void configureLogging(boolean verbose) {

@@ -175,6 +175,23 @@ class MainTest {
     }
 
     @Test
+    void theShutdownLogWritesTheServersOneLineFormStraightToStderrNotThroughJavaUtilLogging() {
+        java.io.PrintStream before = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            System.Logger log = Main.shutdownLog();
+            log.log(System.Logger.Level.INFO, "stopping: 2 event(s) in flight");
+            log.log(System.Logger.Level.WARNING, "stopping with {0} event(s) still in flight", 1);
+            log.log(System.Logger.Level.DEBUG, "not shown");
+        } finally {
+            System.setErr(before);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines())
+                .containsExactly("info Main: stopping: 2 event(s) in flight", "warn Main: stopping with 1 event(s) still in flight");
+    }
+
+    @Test
     void aDrainGivesUpAtItsLimitAndAnIdleServerDoesNotWait() {
         System.Logger log = System.getLogger("drain-test");
         long started = System.nanoTime();
