@@ -150,10 +150,10 @@ public final class Main {
         // Registered before binding: a SIGTERM that arrives while we start must still remove the socket.
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.startDraining();
             System.Logger stopLog = shutdownLog(); // java.util.logging may be reset by its own shutdown hook by now
             stopLog.log(Level.INFO, "stopping: requests in flight finish (up to " + options.drainTimeout().toSeconds()
                     + " s, --drain-timeout); new ones are answered 503 until the server has ended");
-            server.startDraining();
             metrics.stopServing();
             drain(server, options.drainTimeout(), stopLog);
             server.close();
