@@ -37,6 +37,10 @@ final class Event implements EventBridge {
         default ServerObserver observer() {
             return ServerObserver.NONE;
         }
+
+        /** Kong never answered {@code method}: it abandons an event when a PDK function raises. */
+        default void stepNeverCame(Event event, String method, Duration waited, boolean givenUpEarly) {
+        }
     }
 
     private static final System.Logger LOG = System.getLogger(Event.class.getName());
@@ -65,6 +69,12 @@ final class Event implements EventBridge {
     private volatile String endedBy;
     /** It stopped waiting for a Step that Kong may still send (see {@link PluginServer}'s answer to a late Step). */
     private volatile boolean stoppedWaiting;
+    /** When the wait for the current Step ends; brought forward by {@link #giveUpWaiting()}. */
+    private volatile long stepDeadline;
+    private volatile long stepSent;
+    /** When the PDK call now waiting for its Step went out, or 0 while running or waiting on a body read. */
+    private volatile long ordinaryWaitSince;
+    private volatile boolean givenUpEarly;
     /** How the event ended, for the metrics: set by whatever ended it first. */
     private volatile String outcome;
 
@@ -133,8 +143,12 @@ final class Event implements EventBridge {
         // this thread waits, or its wake-up would be lost.
         connection.clearWake();
         waitingOn = connection;
-        state.set(WAITING);
         long sent = System.nanoTime();
+        Duration limit = stepTimeoutFor(method);
+        stepSent = sent;
+        stepDeadline = sent + limit.toNanos();
+        ordinaryWaitSince = readsBody(method) ? 0 : sent;
+        state.set(WAITING);
         if (!answer(connection, new EventReply.PdkCall(id, method, args))) {
             waitingOn = null;
             state.set(OVER);
@@ -142,7 +156,12 @@ final class Event implements EventBridge {
             end("Kong's connection failed");
             throw new PdkException(method, "the connection to Kong failed; the event is over");
         }
-        Object data = awaitStep(method, connection);
+        Object data;
+        try {
+            data = awaitStep(method, connection, limit);
+        } finally {
+            ordinaryWaitSince = 0;
+        }
         runningSince = System.nanoTime();
         host.observer().pdkCall(instance.name(), phase, method, runningSince - sent);
         return data;
@@ -217,6 +236,28 @@ final class Event implements EventBridge {
         }
     }
 
+    /** When its PDK call went out, if it is waiting for an ordinary Step (not a body read); 0 otherwise. */
+    long ordinaryWaitSince() {
+        return state.get() == WAITING ? ordinaryWaitSince : 0;
+    }
+
+    /** Stops waiting for the Step now, as if its deadline had passed. */
+    void giveUpWaiting() {
+        if (state.get() != WAITING) {
+            return;
+        }
+        givenUpEarly = true;
+        stepDeadline = System.nanoTime();
+        Connection reading = waitingOn;
+        if (reading != null) {
+            reading.wake();
+        }
+        Thread waiter = thread;
+        if (waiter != null) {
+            LockSupport.unpark(waiter);
+        }
+    }
+
     boolean stoppedWaitingForKong() {
         return stoppedWaiting;
     }
@@ -233,15 +274,16 @@ final class Event implements EventBridge {
     static final Duration BODY_READ_STEP_TIMEOUT = Duration.ofMinutes(10);
 
     private Duration stepTimeoutFor(String method) {
-        boolean readsBody = method.equals(PdkFunction.REQUEST_GET_RAW_BODY.kongName()) || method.equals(PdkFunction.REQUEST_GET_BODY.kongName());
-        return readsBody && BODY_READ_STEP_TIMEOUT.compareTo(stepTimeout) > 0 ? BODY_READ_STEP_TIMEOUT : stepTimeout;
+        return readsBody(method) && BODY_READ_STEP_TIMEOUT.compareTo(stepTimeout) > 0 ? BODY_READ_STEP_TIMEOUT : stepTimeout;
     }
 
-    private Object awaitStep(String method, Connection connection) throws PdkException {
-        Duration limit = stepTimeoutFor(method);
-        long deadline = System.nanoTime() + limit.toNanos();
+    private static boolean readsBody(String method) {
+        return method.equals(PdkFunction.REQUEST_GET_RAW_BODY.kongName()) || method.equals(PdkFunction.REQUEST_GET_BODY.kongName());
+    }
+
+    private Object awaitStep(String method, Connection connection, Duration limit) throws PdkException {
         try {
-            RpcMessage message = connection.read(true, deadline);
+            RpcMessage message = connection.read(true, stepDeadline);
             waitingOn = null;
             if (message instanceof RpcMessage.Request request && isStepFor(request)) {
                 runningSince = System.nanoTime(); // before RUNNING: the watch for silent plugins must not count Kong's time
@@ -267,10 +309,10 @@ final class Event implements EventBridge {
             LOG.log(Level.DEBUG, () -> "connection ended while event #" + id + " waited for its Step: " + e.getMessage());
             host.drop(connection);
         }
-        return awaitHandover(method, deadline, limit);
+        return awaitHandover(method, limit);
     }
 
-    private Object awaitHandover(String method, long deadline, Duration limit) throws PdkException {
+    private Object awaitHandover(String method, Duration limit) throws PdkException {
         boolean interruptedMeanwhile = false;
         while (true) {
             Handover delivered = handover;
@@ -283,14 +325,18 @@ final class Event implements EventBridge {
                 }
                 return delivered.data();
             }
-            long left = deadline - System.nanoTime();
+            long now = System.nanoTime();
+            long left = stepDeadline - now;
             // set before the event is over, so that a Step arriving at that moment is answered as a late one
             stoppedWaiting = left <= 0;
             if (left <= 0 && state.compareAndSet(WAITING, OVER)) {
+                Duration waited = Duration.ofNanos(now - stepSent);
+                String after = givenUpEarly ? "after " + waited.toMillis() + " ms, among too many unanswered calls" : "within " + limit.toSeconds() + " s";
                 outcome("timeout");
-                end("no Step from Kong within " + limit.toSeconds() + " s");
-                throw new PdkException(method, "Kong sent no answer within " + limit.toSeconds()
-                        + " s (Kong abandons an event when a PDK function raises); the event is over");
+                end("no Step from Kong " + after);
+                host.stepNeverCame(this, method, waited, givenUpEarly);
+                throw new PdkException(method, "Kong sent no answer " + after
+                        + " (Kong abandons an event when a PDK function raises); the event is over");
             }
             stoppedWaiting = false; // the Step was handed over meanwhile
             LockSupport.parkNanos(this, Math.max(left, 1_000_000));

@@ -62,6 +62,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     private final Settings settings;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers;
+    private final UnansweredSteps unansweredSteps = new UnansweredSteps();
     private IdleConnections idle;
     private ServerSocketChannel server;
     private volatile boolean closed;
@@ -93,12 +94,12 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         return observer;
     }
 
-    /** Binds the socket (replacing a stale file from a crashed run) and starts accepting. */
-    /** The identity of the socket file this server bound, so that it removes only its own. */
     /** Stopping: new requests are answered 503 (see {@link #startDraining}). */
     private volatile boolean draining;
+    /** The identity of the socket file this server bound, so that it removes only its own. */
     private volatile Object boundSocket;
 
+    /** Binds the socket (replacing a stale file from a crashed run) and starts accepting. */
     public synchronized PluginServer start() throws IOException {
         if (closed) {
             throw new IOException("the server is shutting down");
@@ -160,6 +161,11 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         } catch (RejectedExecutionException e) {
             forget(connection);
         }
+    }
+
+    @Override
+    public void stepNeverCame(Event event, String method, Duration waited, boolean givenUpEarly) {
+        unansweredSteps.report(event, method, waited, givenUpEarly);
     }
 
     @Override
@@ -315,6 +321,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             }
             long now = System.nanoTime();
             registry.events().forEach(event -> event.expireIfSilent(settings.replyTimeout(), now));
+            UnansweredSteps.giveUpCrowdedWaits(registry.events(), now);
             if (now - lastExpiry >= expiryEvery * 1_000_000) {
                 registry.expireIdleInstances(instance -> observer.instanceClosed(instance.name(), "expired"));
                 lastExpiry = now;

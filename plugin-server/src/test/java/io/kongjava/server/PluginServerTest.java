@@ -369,6 +369,32 @@ class PluginServerTest {
     }
 
     @Test
+    void callsKongNeverAnswersAreGivenUpOnceTooManyPileUp() throws Exception {
+        server.close();
+        server = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofMinutes(1), Duration.ofMinutes(10), true));
+        long id = startInstance("{}");
+        int unanswered = UnansweredSteps.MAX_STALE_WAITS + 8;
+
+        // A PDK function that raises in Kong (a plugin bug on a busy route) leaves each event waiting for a Step that
+        // never comes: each holds a thread, so they must not pile up for the whole step timeout.
+        List<Object> eventIds = new ArrayList<>();
+        for (int i = 0; i < unanswered; i++) {
+            eventIds.add(((Map<?, ?>) kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "access"))).get("EventId"));
+        }
+        assertThat(server.eventsInFlight()).isEqualTo(unanswered);
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> server.eventsInFlight() == UnansweredSteps.MAX_STALE_WAITS);
+        assertThat(kong.call("plugin.Step", Map.of("EventId", eventIds.getFirst(), "Data", "late")))
+                .as("the oldest was given up; should Kong answer after all, its request ends")
+                .isEqualTo(Map.of("EventId", eventIds.getFirst(), "Data", Map.of("Method", "kong.response.error", "Args", List.of(500L))));
+        Object newest = eventIds.getLast();
+        assertThat(kong.call("plugin.Step", Map.of("EventId", newest, "Data", "Hello")))
+                .as("the newest still waits and goes on when its Step comes")
+                .isInstanceOfSatisfying(Map.class, step -> assertThat(step.get("EventId")).isEqualTo(newest));
+    }
+
+    @Test
     void aStepThatComesAfterTheEventStoppedWaitingEndsTheRequestInAccessAndIsAnErrorInLog() throws Exception {
         server.close();
         server = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofMinutes(10), true));
