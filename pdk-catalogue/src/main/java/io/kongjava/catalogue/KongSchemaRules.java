@@ -87,7 +87,7 @@ public final class KongSchemaRules {
 
         /**
          * Whether a decoded JSON or MessagePack value is of this type, as Lua sees it: an integer is any whole
-         * number, and an empty list is also an empty record or map (Lua has one empty table).
+         * number, and an empty list is also an empty record or map, an empty map also an empty array (Lua has one empty table).
          */
         public boolean accepts(Object value) {
             return switch (this) {
@@ -95,7 +95,7 @@ public final class KongSchemaRules {
                 case INTEGER -> isWholeNumber(value);
                 case NUMBER -> value instanceof Number;
                 case BOOLEAN -> value instanceof Boolean;
-                case ARRAY, SET -> value instanceof List<?>;
+                case ARRAY, SET -> value instanceof List<?> || value instanceof Map<?, ?> map && map.isEmpty();
                 case MAP, RECORD -> value instanceof Map<?, ?> || value instanceof List<?> list && list.isEmpty();
             };
         }

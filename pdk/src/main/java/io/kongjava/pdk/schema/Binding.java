@@ -135,7 +135,9 @@ final class Binding {
             case Scalar s -> {
                 Object v = scalar(s, raw);
                 if (v == null) {
-                    errors.putIfAbsent(path, s.kongType().mismatch());
+                    // a whole number beyond what the Java type holds: the dumped between says so, as Kong would
+                    String outOfRange = s.kongType().accepts(raw) ? validateScalar(raw, c) : null;
+                    errors.putIfAbsent(path, outOfRange != null ? outOfRange : s.kongType().mismatch());
                     return INVALID;
                 }
                 String error = validateScalar(raw, c);
@@ -158,6 +160,10 @@ final class Binding {
                 return constant;
             }
             case CollectionShape col -> {
+                // Lua has one empty table: Kong's JSON of an empty array can be {} (cjson without array_mt)
+                if (raw instanceof Map<?, ?> empty && empty.isEmpty()) {
+                    raw = List.of();
+                }
                 if (!(raw instanceof List<?> list)) {
                     errors.putIfAbsent(path, col.kongType().mismatch());
                     return INVALID;
@@ -242,22 +248,8 @@ final class Binding {
                 if (t == BigInteger.class) {
                     yield big;
                 }
-                long min;
-                long max;
-                if (t == int.class || t == Integer.class) {
-                    min = Integer.MIN_VALUE;
-                    max = Integer.MAX_VALUE;
-                } else if (t == short.class || t == Short.class) {
-                    min = Short.MIN_VALUE;
-                    max = Short.MAX_VALUE;
-                } else if (t == byte.class || t == Byte.class) {
-                    min = Byte.MIN_VALUE;
-                    max = Byte.MAX_VALUE;
-                } else {
-                    min = Long.MIN_VALUE;
-                    max = Long.MAX_VALUE;
-                }
-                if (big.compareTo(BigInteger.valueOf(min)) < 0 || big.compareTo(BigInteger.valueOf(max)) > 0) {
+                long[] range = ConfigModel.integerRange(t);
+                if (big.compareTo(BigInteger.valueOf(range[0])) < 0 || big.compareTo(BigInteger.valueOf(range[1])) > 0) {
                     yield null;
                 }
                 long v = big.longValue();

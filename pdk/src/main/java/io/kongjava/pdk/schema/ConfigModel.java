@@ -228,6 +228,23 @@ final class ConfigModel {
         return new Field(component.getName(), name, shape, holder, required, defaultValue, constraints);
     }
 
+    /** The whole numbers a Java integer type holds; {@code null} for {@link java.math.BigInteger}. */
+    static long[] integerRange(Class<?> type) {
+        if (type == int.class || type == Integer.class) {
+            return new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE};
+        }
+        if (type == short.class || type == Short.class) {
+            return new long[] {Short.MIN_VALUE, Short.MAX_VALUE};
+        }
+        if (type == byte.class || type == Byte.class) {
+            return new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE};
+        }
+        if (type == long.class || type == Long.class) {
+            return new long[] {Long.MIN_VALUE, Long.MAX_VALUE};
+        }
+        return null;
+    }
+
     private static Constraints constraints(RecordComponent component, Shape shape, String where) {
         Shape valueShape = switch (shape) {
             case CollectionShape c -> c.elements();
@@ -264,6 +281,16 @@ final class ConfigModel {
                 throw new IllegalArgumentException(where + ": @Between needs whole numbers (Kong's metaschema accepts only integers); use @Gt or validate() for fractions");
             }
             between = new double[] {b.min(), b.max()};
+        }
+        long[] range = valueShape instanceof Scalar scalar && valueType == KongType.INTEGER ? integerRange(scalar.javaType()) : null;
+        if (range != null && range[0] != Long.MIN_VALUE) {
+            if (between == null) {
+                // Kong's integer is any whole number: the dumped range refuses at config time what this field cannot hold
+                between = new double[] {range[0], range[1]};
+            } else if (between[0] < range[0] || between[1] > range[1]) {
+                throw new IllegalArgumentException(where + ": @Between(min = " + (long) between[0] + ", max = " + (long) between[1]
+                        + ") goes beyond what its Java type holds (" + range[0] + " to " + range[1] + ")");
+            }
         }
         Double gt = null;
         Gt g = component.getAnnotation(Gt.class);

@@ -158,9 +158,13 @@ class ConfigBinderTest {
 
         config.put("count", 3_000_000_000L);
         config.put("ratio", "2");
+        config.put("s", 1e20);
+        config.put("big", 1e20);
         assertThat(errorsOf(Numbers.class, config)).containsExactly(
-                Map.entry("count", "expected an integer"),
-                Map.entry("ratio", "expected a number"));
+                Map.entry("count", "value should be between -2147483648 and 2147483647"),
+                Map.entry("big", "expected an integer"),
+                Map.entry("ratio", "expected a number"),
+                Map.entry("s", "value should be between -32768 and 32767"));
     }
 
     record Lists(List<String> tags, Set<String> unique, Map<String, Integer> weights, List<Item> items,
@@ -199,9 +203,12 @@ class ConfigBinderTest {
     }
 
     @Test
-    void emptyLuaTablesArriveAsArraysForMapsAndRecords() throws InvalidConfigException {
-        Lists bound = ConfigBinder.bind(Lists.class, json("{\"weights\":[]}"));
+    void emptyLuaTablesArriveAsArraysForMapsAndRecordsAndAsObjectsForArrays() throws InvalidConfigException {
+        Lists bound = ConfigBinder.bind(Lists.class, json("{\"weights\":[],\"tags\":{},\"unique\":{}}"));
         assertThat(bound.weights()).isEmpty();
+        assertThat(bound.tags()).isEmpty();
+        assertThat(bound.unique()).isEmpty();
+        assertThat(errorsOf(Lists.class, json("{\"tags\":{\"a\":\"b\"}}"))).containsExactly(Map.entry("tags", "expected an array"));
 
         AiProxyLikeConfig config = ConfigBinder.bind(AiProxyLikeConfig.class,
                 json("{\"route_type\":\"preserve\",\"model\":{\"provider\":\"openai\",\"options\":[]},\"logging\":[]}"));

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class KongSchemaTest {
 
+    private static final List<Long> INT_RANGE = List.of((long) Integer.MIN_VALUE, (long) Integer.MAX_VALUE);
+
     @Test
     void fileLogShapedConfig() {
         Map<String, Object> schema = KongSchema.derive("java-file-log", FileLogLikeConfig.class);
@@ -34,7 +36,8 @@ class KongSchemaTest {
                 "one_of", List.of("llm/v1/chat", "llm/v1/completions", "preserve")));
         assertThat(fields.get("response_streaming")).isEqualTo(Map.of("type", "string", "required", true, "default", "allow",
                 "one_of", List.of("allow", "deny", "always")));
-        assertThat(fields.get("max_request_body_size")).isEqualTo(Map.of("type", "integer", "required", true, "default", 8192L, "gt", 0L));
+        assertThat(fields.get("max_request_body_size")).isEqualTo(Map.of("type", "integer", "required", true, "default", 8192L, "gt", 0L,
+                "between", INT_RANGE));
 
         @SuppressWarnings("unchecked")
         Map<String, Object> auth = (Map<String, Object>) fields.get("auth");
@@ -90,7 +93,7 @@ class KongSchemaTest {
     void collectionsMapToArraysSetsAndMapsWithTheirElementRules() {
         Map<String, Object> fields = fieldsByName(KongSchema.record(CollectionFields.class));
         assertThat(fields.get("tags")).isEqualTo(Map.of("type", "array", "elements", Map.of("type", "string")));
-        assertThat(fields.get("ports")).isEqualTo(Map.of("type", "set", "required", true, "elements", Map.of("type", "integer")));
+        assertThat(fields.get("ports")).isEqualTo(Map.of("type", "set", "required", true, "elements", Map.of("type", "integer", "between", INT_RANGE)));
         assertThat(fields.get("with_default")).isEqualTo(Map.of("type", "array", "default", List.of("a"), "elements", Map.of("type", "string")));
         assertThat(fields.get("levels")).isEqualTo(Map.of("type", "array",
                 "elements", Map.of("type", "string", "one_of", List.of("INFO", "warn"))));
@@ -98,7 +101,7 @@ class KongSchemaTest {
                 "values", Map.of("type", "array", "elements", Map.of("type", "integer"))));
         assertThat(fields.get("upstreams")).isEqualTo(Map.of("type", "array", "elements", Map.of("type", "record", "fields", List.of(
                 Map.of("host", Map.of("type", "string", "required", true)),
-                Map.of("port", Map.of("type", "integer", "required", true, "default", 80L))))));
+                Map.of("port", Map.of("type", "integer", "required", true, "default", 80L, "between", INT_RANGE))))));
         assertThat(fields.get("methods")).isEqualTo(Map.of("type", "array",
                 "elements", Map.of("type", "string", "one_of", List.of("GET", "POST"))));
         assertThat(fields.get("allowed_ports")).isEqualTo(Map.of("type", "array",
@@ -114,15 +117,15 @@ class KongSchemaTest {
     @Test
     void primitivesAndStringsAreRequiredBoxesAndOptionalsAreNot() {
         Map<String, Object> fields = fieldsByName(KongSchema.record(Scalars.class));
-        assertThat(fields.get("a")).isEqualTo(Map.of("type", "integer", "required", true));
+        assertThat(fields.get("a")).isEqualTo(Map.of("type", "integer", "required", true, "between", INT_RANGE));
         assertThat(fields.get("b")).isEqualTo(Map.of("type", "integer", "required", true));
-        assertThat(fields.get("c")).isEqualTo(Map.of("type", "integer"));
+        assertThat(fields.get("c")).isEqualTo(Map.of("type", "integer", "between", INT_RANGE));
         assertThat(fields.get("d")).isEqualTo(Map.of("type", "number", "required", true));
         assertThat(fields.get("e")).isEqualTo(Map.of("type", "number"));
         assertThat(fields.get("f")).isEqualTo(Map.of("type", "boolean", "required", true));
         assertThat(fields.get("g")).isEqualTo(Map.of("type", "boolean"));
         assertThat(fields.get("h")).isEqualTo(Map.of("type", "string", "required", true));
-        assertThat(fields.get("i")).isEqualTo(Map.of("type", "integer"));
+        assertThat(fields.get("i")).isEqualTo(Map.of("type", "integer", "between", INT_RANGE));
         assertThat(fields.get("j")).isEqualTo(Map.of("type", "integer"));
         assertThat(fields.get("X-Custom")).isEqualTo(Map.of("type", "string", "required", true));
         assertThat(fields.get("url")).isEqualTo(Map.of("type", "string", "description", "The upstream URL to call."));
@@ -163,6 +166,24 @@ class KongSchemaTest {
 
     @EntityCheck(kind = EntityCheck.Kind.AT_LEAST_ONE_OF, fields = {"a", "nope"})
     record UnknownCheckField(Optional<String> a) {
+    }
+
+    record Widths(int count, short port, @Between(min = 1, max = 10) int small, long big) {
+    }
+
+    record BetweenBeyondItsType(@Between(min = 0, max = 3_000_000_000L) int count) {
+    }
+
+    @Test
+    void integerFieldsDumpWhatTheirJavaTypeHoldsSoKongRefusesTheRestAtConfigTime() {
+        Map<String, Object> fields = fieldsByName(KongSchema.record(Widths.class));
+
+        assertThat(fields.get("count")).isEqualTo(Map.of("type", "integer", "required", true, "between", INT_RANGE));
+        assertThat(fields.get("port")).isEqualTo(Map.of("type", "integer", "required", true, "between", List.of(-32768L, 32767L)));
+        assertThat(fields.get("small")).isEqualTo(Map.of("type", "integer", "required", true, "between", List.of(1L, 10L)));
+        assertThat(fields.get("big")).isEqualTo(Map.of("type", "integer", "required", true));
+        assertThatThrownBy(() -> KongSchema.record(BetweenBeyondItsType.class)).hasMessageContaining("BetweenBeyondItsType.count")
+                .hasMessageContaining("goes beyond what its Java type holds");
     }
 
     @Test
