@@ -12,7 +12,7 @@ import java.util.Map;
  */
 public final class LogSerializer {
 
-    private static final int MAX_HEADERS = 100;
+    private static final int MAX_HEADERS = LuaValues.DEFAULT_MAX_ARGS;
 
     private LogSerializer() {
     }
@@ -86,7 +86,7 @@ public final class LogSerializer {
 
     private static Map<String, Object> querystring(String raw) {
         Map<String, Object> out = new LinkedHashMap<>();
-        LuaValues.parseQuery(raw).forEach((k, v) -> out.put(k, v.isEmpty() ? (Object) true : v.size() == 1 ? v.getFirst() : v));
+        LuaValues.parseQuery(raw, LuaValues.DEFAULT_MAX_ARGS).forEach((k, v) -> out.put(k, v.isEmpty() ? (Object) true : v.size() == 1 ? v.getFirst() : v));
         return out;
     }
 

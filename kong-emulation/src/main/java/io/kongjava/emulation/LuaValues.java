@@ -21,14 +21,26 @@ final class LuaValues {
     private LuaValues() {
     }
 
+    /** How many arguments or header lines ngx.req.get_uri_args, get_post_args and get_headers read unless told (lua_max_uri_args). */
+    static final int DEFAULT_MAX_ARGS = 100;
+
     static Map<String, List<String>> parseQuery(String raw) {
+        return parseQuery(raw, Integer.MAX_VALUE);
+    }
+
+    /** The first {@code maxArgs} arguments of a query string, as ngx.decode_args reads them. */
+    static Map<String, List<String>> parseQuery(String raw, int maxArgs) {
         Map<String, List<String>> query = new LinkedHashMap<>();
         if (raw == null || raw.isEmpty()) {
             return query;
         }
+        int read = 0;
         for (String part : raw.split("&")) {
             if (part.isEmpty()) {
                 continue;
+            }
+            if (read++ == maxArgs) {
+                break;
             }
             int eq = part.indexOf('=');
             // percent escapes and raw bytes alike become bytes first, then UTF-8 text, as ngx.decode_args and Kong's side do
@@ -41,24 +53,89 @@ final class LuaValues {
         return query;
     }
 
+    /**
+     * Kong's make_ordered_args (kong/pdk/service/request.lua), behind set_query and set_body's form encoding: each key
+     * encoded alone by ngx.encode_args, the pieces sorted and joined with "&". A false value encodes to nothing but
+     * still counts as a piece, as in Kong.
+     */
     static String encodeQuery(Map<?, ?> args) {
-        StringBuilder out = new StringBuilder();
+        List<String> pieces = new ArrayList<>();
         args.forEach((k, v) -> {
-            for (String value : v instanceof Boolean ? List.<String>of() : values(v)) {
-                if (!out.isEmpty()) {
-                    out.append('&');
-                }
-                out.append(java.net.URLEncoder.encode(String.valueOf(k), StandardCharsets.UTF_8)).append('=')
-                        .append(java.net.URLEncoder.encode(value, StandardCharsets.UTF_8));
+            if (!(k instanceof String key)) {
+                throw new LuaError("arg keys must be strings");
             }
-            if (v instanceof Boolean) {
-                if (!out.isEmpty()) {
-                    out.append('&');
-                }
-                out.append(java.net.URLEncoder.encode(String.valueOf(k), StandardCharsets.UTF_8));
-            }
+            pieces.add(encodeArg(key, v));
         });
+        java.util.Collections.sort(pieces);
+        return String.join("&", pieces);
+    }
+
+    /** ngx.encode_args for one key: {@code k=v}, a list as {@code k=a&k=b}, true as a bare {@code k}, false as nothing. */
+    private static String encodeArg(String key, Object value) {
+        if (value instanceof List<?> list) {
+            List<String> parts = new ArrayList<>();
+            for (Object element : list) {
+                String part = encodeArg(key, element);
+                if (!part.isEmpty()) {
+                    parts.add(part);
+                }
+            }
+            return String.join("&", parts);
+        }
+        return switch (value) {
+            case Boolean b -> b ? escapeUri(key) : "";
+            case String text -> escapeUri(key) + "=" + escapeUri(text);
+            case byte[] raw -> escapeUri(key) + "=" + escapeUri(raw);
+            case Number n -> escapeUri(key) + "=" + luaNumber(n);
+            case null, default -> throw new LuaError("attempt to use " + (value == null ? "nil" : "a table") + " as query arg value");
+        };
+    }
+
+    /** What ngx.escape_uri leaves of a URI component besides letters and digits (lua-nginx-module, checked under Debian's nginx). */
+    private static final String UNESCAPED_MARKS = "!'()*-._~";
+
+    /** ngx.escape_uri as ngx.encode_args applies it: every other byte percent-encoded. */
+    static String escapeUri(String text) {
+        return escapeUri(WireText.wire(text).getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private static String escapeUri(byte[] bytes) {
+        StringBuilder out = new StringBuilder(bytes.length + 8);
+        for (byte b : bytes) {
+            int c = b & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || UNESCAPED_MARKS.indexOf(c) >= 0) {
+                out.append((char) c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16))).append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
         return out.toString();
+    }
+
+    /** A number as Lua's tostring writes it ({@code %.14g}; whole numbers without a fraction). */
+    static String luaNumber(Number n) {
+        if (n instanceof Long || n instanceof Integer || n instanceof Short || n instanceof Byte) {
+            return n.toString();
+        }
+        double d = n.doubleValue();
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            return Long.toString((long) d);
+        }
+        String g = String.format(Locale.ROOT, "%.14g", d);
+        if (g.contains("e")) {
+            String mantissa = g.substring(0, g.indexOf('e'));
+            String exponent = g.substring(g.indexOf('e') + 1);
+            return stripZeros(mantissa) + "e" + (exponent.startsWith("-") ? "-" : "+") + String.format("%02d", Math.abs(Integer.parseInt(exponent)));
+        }
+        return stripZeros(g);
+    }
+
+    private static String stripZeros(String decimal) {
+        if (!decimal.contains(".")) {
+            return decimal;
+        }
+        String stripped = decimal.replaceAll("0+$", "");
+        return stripped.endsWith(".") ? stripped.substring(0, stripped.length() - 1) : stripped;
     }
 
     static void setHeader(Map<String, List<String>> headers, List<Object> args) {
@@ -105,6 +182,25 @@ final class LuaValues {
                 out.put(k, v.stream().map(WireText::text).toList());
             }
         });
+        return out;
+    }
+
+    /** The first {@code max} header lines, as ngx.req.get_headers(max) reads them (a name's lines counted one by one). */
+    static Map<String, List<String>> firstLines(Map<String, List<String>> headers, int max) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        int left = max;
+        for (Map.Entry<String, List<String>> entry : headers.entrySet()) {
+            if (left <= 0) {
+                break;
+            }
+            List<String> values = entry.getValue();
+            if (values.size() <= left) {
+                out.put(entry.getKey(), values);
+            } else {
+                out.put(entry.getKey(), values.subList(0, left));
+            }
+            left -= values.size();
+        }
         return out;
     }
 
@@ -155,6 +251,44 @@ final class LuaValues {
 
     static String firstNonNull(String a, String b) {
         return a != null ? a : b;
+    }
+
+    /**
+     * A value as it comes back after a stay in Kong's Lua (kong.ctx.shared, a body cjson decoded): every number is a
+     * double there and lua-MessagePack packs a whole one in the integer range as an integer (so 1.0 comes back 1, and
+     * Long.MAX_VALUE as 2^63, a double); a string of bytes is a string; an empty table packs as an empty array.
+     */
+    static Object throughLua(Object value) {
+        return switch (value) {
+            case null -> null;
+            case Number n -> luaNumberValue(n.doubleValue());
+            case byte[] bytes -> new String(bytes, StandardCharsets.UTF_8);
+            case CharSequence text -> text.toString();
+            case List<?> list -> {
+                List<Object> out = new ArrayList<>(list.size());
+                for (Object element : list) {
+                    out.add(throughLua(element));
+                }
+                yield out;
+            }
+            case Map<?, ?> map when map.isEmpty() -> new ArrayList<>();
+            case Map<?, ?> map -> {
+                Map<Object, Object> out = new LinkedHashMap<>();
+                map.forEach((k, v) -> out.put(k instanceof Number n ? luaNumberValue(n.doubleValue()) : throughLua(k), throughLua(v)));
+                yield out;
+            }
+            default -> value;
+        };
+    }
+
+    /** lua-MessagePack packs a whole number as an integer only strictly inside this bound (its maxinteger, 2^53 - 1). */
+    private static final double MAX_PACKED_INTEGER = 9007199254740991.0;
+
+    private static Object luaNumberValue(double d) {
+        if (d == Math.floor(d) && d < MAX_PACKED_INTEGER && d > -MAX_PACKED_INTEGER) {
+            return (long) d;
+        }
+        return d;
     }
 
     /** The JSON text's value, or null when it is not JSON (Kong's get_body answers nil then). */

@@ -16,6 +16,7 @@ import static io.kongjava.emulation.LuaValues.readJson;
 import static io.kongjava.emulation.LuaValues.setHeader;
 import static io.kongjava.emulation.LuaValues.setHeaders;
 import static io.kongjava.emulation.LuaValues.string;
+import static io.kongjava.emulation.LuaValues.throughLua;
 import static io.kongjava.emulation.LuaValues.values;
 import static io.kongjava.emulation.WireText.text;
 import static io.kongjava.emulation.WireText.wire;
@@ -175,9 +176,10 @@ public final class PdkEmulator implements PdkHandler {
             case REQUEST_GET_PATH_WITH_QUERY -> text(r.pathWithQuery());
             case REQUEST_GET_RAW_QUERY -> text(r.rawQuery);
             case REQUEST_GET_QUERY_ARG -> queryArg(string(args, 0));
-            case REQUEST_GET_QUERY -> query();
-            case REQUEST_GET_HEADER -> text(r.header(string(args, 0)));
-            case REQUEST_GET_HEADERS -> multimap(r.headers);
+            case REQUEST_GET_QUERY -> query(maxArgs(args, 0));
+            // nginx's $http_<name>: dashes and underscores alike, any case
+            case REQUEST_GET_HEADER -> text(r.header(string(args, 0).replace('_', '-')));
+            case REQUEST_GET_HEADERS -> multimap(LuaValues.firstLines(r.headers, maxArgs(args, 0)));
             case REQUEST_GET_RAW_BODY -> rawBody(args);
             case REQUEST_GET_BODY -> body(args);
             case REQUEST_GET_START_TIME -> r.startedAtMillis;
@@ -253,11 +255,7 @@ public final class PdkEmulator implements PdkHandler {
             }
             case SERVICE_REQUEST_SET_HEADERS -> { setHeaders(r.upstream.headers, args); yield null; }
             case SERVICE_REQUEST_SET_RAW_BODY -> { r.upstream.body = bytes(args.getFirst()); yield null; }
-            case SERVICE_REQUEST_SET_BODY -> {
-                r.upstream.body = json(args.getFirst()).getBytes(StandardCharsets.UTF_8);
-                r.upstream.headers.put("content-type", List.of("application/json"));
-                yield true;
-            }
+            case SERVICE_REQUEST_SET_BODY -> setBody(args);
             // kong.service.response
             case SERVICE_RESPONSE_GET_STATUS -> r.upstreamResponse == null ? null : (long) r.upstreamResponse.status();
             case SERVICE_RESPONSE_GET_HEADER -> r.upstreamResponse == null ? null : first(r.upstreamResponse.headers(), string(args, 0));
@@ -278,9 +276,9 @@ public final class PdkEmulator implements PdkHandler {
             case IP_IS_TRUSTED -> r.trustedIps.contains(string(args, 0));
             // kong.ctx.shared and kong.nginx
             case CTX_SHARED_GET -> emptyAsList(r.ctxShared.get(string(args, 0)));
-            case CTX_SHARED_SET -> { r.ctxShared.put(string(args, 0), args.size() > 1 ? args.get(1) : null); yield null; }
+            case CTX_SHARED_SET -> { r.ctxShared.put(string(args, 0), args.size() > 1 ? throughLua(args.get(1)) : null); yield null; }
             case NGINX_GET_CTX -> emptyAsList(r.nginxCtx.get(string(args, 0)));
-            case NGINX_SET_CTX -> { r.nginxCtx.put(string(args, 0), args.size() > 1 ? args.get(1) : null); yield null; }
+            case NGINX_SET_CTX -> { r.nginxCtx.put(string(args, 0), args.size() > 1 ? throughLua(args.get(1)) : null); yield null; }
             case NGINX_GET_VAR -> nginxVar(string(args, 0));
             case NGINX_GET_SUBSYSTEM -> "http";
             case NGINX_REQ_START_TIME -> r.startedAtMillis / 1000.0;
@@ -365,20 +363,24 @@ public final class PdkEmulator implements PdkHandler {
                 return null;
             }
         }
-        return decoded(mimetype, request.body);
+        return decoded(mimetype, request.body, maxArgs(args, 1));
     }
 
     /** A body as Kong's get_body decodes it by its content type (JSON, or a form); nil for any other type. */
     private static Object decoded(String mimetype, byte[] body) {
+        return decoded(mimetype, body, LuaValues.DEFAULT_MAX_ARGS);
+    }
+
+    private static Object decoded(String mimetype, byte[] body, int maxArgs) {
         if (mimetype == null) {
             return null;
         }
         String type = mimetype.toLowerCase(java.util.Locale.ROOT);
         if (type.startsWith("application/json")) {
-            return emptyAsList(readJson(new String(body, StandardCharsets.UTF_8)));
+            return throughLua(readJson(new String(body, StandardCharsets.UTF_8)));
         }
         if (type.startsWith("application/x-www-form-urlencoded")) {
-            return emptyAsList(decodedArgs(parseQuery(new String(body, StandardCharsets.ISO_8859_1))));
+            return emptyAsList(decodedArgs(parseQuery(new String(body, StandardCharsets.ISO_8859_1), maxArgs)));
         }
         return null;
     }
@@ -393,20 +395,22 @@ public final class PdkEmulator implements PdkHandler {
         return out;
     }
 
+    /** Kong's get_query_arg: looked up in get_query() (its first 100 arguments), the first value of several. */
     private Object queryArg(String name) {
-        Map<String, List<String>> query = parseQuery(request.rawQuery);
-        List<String> values = query.get(name);
+        List<String> values = query(LuaValues.DEFAULT_MAX_ARGS).get(name);
         if (values == null) {
             return null;
         }
-        if (values.isEmpty()) {
-            return true;
-        }
-        return values.size() == 1 ? values.getFirst() : values;
+        return values.isEmpty() ? (Object) true : values.getFirst();
     }
 
-    private Map<String, List<String>> query() {
-        return parseQuery(request.rawQuery);
+    private Map<String, List<String>> query(int maxArgs) {
+        return parseQuery(request.rawQuery, maxArgs);
+    }
+
+    /** A max_args / max_headers argument (the catalogue checks its range), or nginx's default of 100. */
+    private static int maxArgs(List<Object> args, int index) {
+        return index < args.size() && args.get(index) instanceof Number n ? n.intValue() : LuaValues.DEFAULT_MAX_ARGS;
     }
 
     private static Object byIndex(List<String> captures) {
@@ -486,6 +490,43 @@ public final class PdkEmulator implements PdkHandler {
         Map<String, List<String>> query = parseQuery(current);
         query.remove(name);
         request.upstream.rawQuery = encodeQuery(query);
+    }
+
+    /**
+     * kong.service.request.set_body: the table encoded by the MIME type given, or else by the client's Content-Type
+     * (nil when there is neither), which becomes the upstream's Content-Type; any other type raises.
+     */
+    private Object setBody(List<Object> args) {
+        Object table = args.isEmpty() ? null : args.getFirst();
+        if (!(table instanceof Map<?, ?>) && !(table instanceof List<?>)) {
+            throw new LuaError("args must be a table");
+        }
+        Object given = args.size() > 1 ? args.get(1) : null;
+        if (given != null && !(given instanceof String)) {
+            throw new LuaError("mime must be a string");
+        }
+        String mime = given != null ? (String) given : first(request.headers, "content-type");
+        if (mime == null) {
+            return null; // Kong returns nil, "content type was neither explicitly given as an argument or received as a header"
+        }
+        int semicolon = mime.indexOf(';');
+        String bare = semicolon < 0 ? mime : mime.substring(0, semicolon);
+        Map<?, ?> fields = table instanceof Map<?, ?> map ? map : Map.of();
+        byte[] body;
+        String contentType = mime;
+        switch (bare) {
+            case "application/x-www-form-urlencoded" -> body = encodeQuery(fields).getBytes(StandardCharsets.ISO_8859_1);
+            case "application/json" -> body = json(table).getBytes(StandardCharsets.UTF_8);
+            case "multipart/form-data" -> {
+                MultipartBody multipart = MultipartBody.of(fields, mime);
+                body = multipart.bytes();
+                contentType = "multipart/form-data; boundary=" + multipart.boundary();
+            }
+            default -> throw new LuaError("unsupported content type " + mime);
+        }
+        request.upstream.body = body;
+        request.upstream.headers.put("content-type", List.of(contentType));
+        return true;
     }
 
     @Override

@@ -211,7 +211,7 @@ class PdkEmulatorTest {
         kong.phase("response");
         request.upstreamResponse = new KongRequest.UpstreamResponse(200, Map.of("content-type", List.of("Application/JSON; charset=utf-8")),
                 "{\"usage\":{\"input_tokens\":3}}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        assertThat(value("kong.service.response.get_body")).isEqualTo(Map.of("usage", Map.of("input_tokens", 3)));
+        assertThat(value("kong.service.response.get_body")).isEqualTo(Map.of("usage", Map.of("input_tokens", 3L)));
         assertThat(value("kong.service.response.get_body", "text/plain")).as("the type given wins over the header").isNull();
 
         request.upstreamResponse = new KongRequest.UpstreamResponse(200, Map.of("content-type", List.of("text/plain")), new byte[] {'x'});
@@ -328,6 +328,97 @@ class PdkEmulatorTest {
         assertThat(request.upstream.path).isEqualTo("/v1/messages");
         assertThat(request.upstream.headers.get("x-api-key")).isEqualTo(List.of("secret"));
         assertThat(request.upstream.headers.get("authorization")).isEmpty();
+    }
+
+    @Test
+    void setBodyEncodesByTheMimeTypeGivenOrTheClientsContentTypeAsKongDoes() {
+        Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        fields.put("n", 1L);
+        fields.put("a", "b c");
+
+        assertThat(value("kong.service.request.set_body", fields, "application/x-www-form-urlencoded")).isEqualTo(true);
+        assertThat(new String(request.upstream.body, StandardCharsets.UTF_8)).isEqualTo("a=b%20c&n=1");
+        assertThat(request.upstream.headers.get("content-type")).containsExactly("application/x-www-form-urlencoded");
+
+        assertThat(value("kong.service.request.set_body", fields, "multipart/form-data; boundary=XyZ")).isEqualTo(true);
+        assertThat(new String(request.upstream.body, StandardCharsets.UTF_8)).isEqualTo("""
+                --XyZ\r
+                Content-Disposition: form-data; name="a"\r
+                \r
+                b c\r
+                --XyZ\r
+                Content-Disposition: form-data; name="n"\r
+                \r
+                1\r
+                --XyZ--\r
+                """);
+        assertThat(request.upstream.headers.get("content-type")).containsExactly("multipart/form-data; boundary=XyZ");
+
+        assertThat(value("kong.service.request.set_body", fields)).as("no MIME type and no Content-Type: nil").isNull();
+
+        request.addHeader("Content-Type", "application/json; charset=utf-8");
+        assertThat(value("kong.service.request.set_body", fields)).isEqualTo(true);
+        assertThat(new String(request.upstream.body, StandardCharsets.UTF_8)).isEqualTo("{\"n\":1,\"a\":\"b c\"}");
+        assertThat(request.upstream.headers.get("content-type")).containsExactly("application/json; charset=utf-8");
+
+        assertThat(kong.answer("kong.service.request.set_body", List.of(fields, "text/plain"))).isInstanceOfSatisfying(PdkAnswer.Raised.class,
+                raised -> assertThat(raised.message()).isEqualTo("unsupported content type text/plain"));
+    }
+
+    @Test
+    void valuesComeBackFromKongsLuaAsLuaMessagePackPacksThem() {
+        Map<String, Object> table = new java.util.LinkedHashMap<>();
+        table.put("whole", 1.0);
+        table.put("negative_zero", -0.0);
+        table.put("big", Long.MAX_VALUE);
+        table.put("past_2_53", 9007199254740993L);
+        table.put("fraction", 0.5);
+        table.put("bytes", "raw".getBytes(StandardCharsets.UTF_8));
+        table.put("empty", Map.of());
+        value("kong.ctx.shared.set", "t", table);
+
+        assertThat(value("kong.ctx.shared.get", "t")).isEqualTo(Map.of("whole", 1L, "negative_zero", 0L, "big", 9.223372036854775807E18,
+                "past_2_53", 9.007199254740992E15, "fraction", 0.5, "bytes", "raw", "empty", List.of()));
+
+        request.addHeader("Content-Type", "application/json");
+        request.body = "{\"n\":1.0,\"o\":{},\"l\":[2.5,-0.0]}".getBytes(StandardCharsets.UTF_8);
+        assertThat(value("kong.request.get_body")).isEqualTo(Map.of("n", 1L, "o", List.of(), "l", List.of(2.5, 0L)));
+    }
+
+    @Test
+    void queryAndHeadersStopAtNginxsHundredUnlessToldAndLookupsSeeOnlyThose() {
+        StringBuilder query = new StringBuilder("multi=first&multi=second&bare");
+        for (int i = 1; i <= 160; i++) {
+            query.append("&q").append(i).append("=v");
+            request.addHeader("x-h" + i, "v");
+        }
+        request.rawQuery = query.toString();
+        request.addHeader("x-multi", "m1");
+
+        assertThat((Map<?, ?>) value("kong.request.get_query")).as("100 arguments, multi's two among them").hasSize(99);
+        assertThat((Map<?, ?>) value("kong.request.get_query", 1000L)).hasSize(162);
+        assertThat(value("kong.request.get_query_arg", "q50")).isEqualTo("v");
+        assertThat(value("kong.request.get_query_arg", "q150")).as("past the 100 get_query reads").isNull();
+        assertThat(value("kong.request.get_query_arg", "multi")).isEqualTo("first");
+        assertThat(value("kong.request.get_query_arg", "bare")).isEqualTo(true);
+        assertThat((Map<?, ?>) value("kong.request.get_headers")).hasSize(100);
+        assertThat((Map<?, ?>) value("kong.request.get_headers", 500L)).hasSize(161);
+        assertThat(value("kong.request.get_header", "X_Multi")).as("nginx's $http_x_multi").isEqualTo("m1");
+    }
+
+    @Test
+    void setQueryIsKongsOrderedEncoding() {
+        Map<String, Object> args = new java.util.LinkedHashMap<>();
+        args.put("z", "last one ~*!'()+&");
+        args.put("flag", true);
+        args.put("off", false);
+        args.put("a", List.of("1", "2"));
+        args.put("ratio", 0.5);
+        args.put("whole", 2.0);
+
+        value("kong.service.request.set_query", args);
+
+        assertThat(request.upstream.rawQuery).isEqualTo("&a=1&a=2&flag&ratio=0.5&whole=2&z=last%20one%20~*!'()%2B%26");
     }
 
     @Test
