@@ -634,6 +634,26 @@ public final class DeclarativeConfig {
         return Set.copyOf(out);
     }
 
+    /** Kong's constants.PROTOCOLS, what a Service's protocol may be. */
+    private static final List<String> KONG_PROTOCOLS = List.of("grpc", "grpcs", "http", "https", "tcp", "tls", "tls_passthrough", "udp", "ws", "wss");
+    /** A Service timeout's upper bound in Kong's schema (kong/db/schema/entities/services.lua): 2^31 - 2 ms. */
+    private static final long MAX_TIMEOUT_MS = 2147483646L;
+
+    /** An integer field as Kong's schema checks it: a whole number (not a quoted one) within {@code between}. */
+    private long kongInteger(Object value, String at, long min, long max, long defaultValue) throws ConfigException {
+        if (value == null) {
+            return defaultValue;
+        }
+        if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || Double.isInfinite(n.doubleValue())) {
+            throw new ConfigException(at(at) + ": expected an integer" + (value instanceof String ? " (got the string '" + value
+                    + "'; write it without quotes)" : ""));
+        }
+        if (n.doubleValue() < min || n.doubleValue() > max) {
+            throw new ConfigException(at(at) + ": value should be between " + min + " and " + max);
+        }
+        return n.longValue();
+    }
+
     private long bounded(Object value, String at, long min, long max, long defaultValue) throws ConfigException {
         if (value == null) {
             return defaultValue;
@@ -766,8 +786,16 @@ public final class DeclarativeConfig {
         if (host == null) {
             throw new ConfigException(at(where + ".host") + ": required field missing");
         }
+        if (!KONG_PROTOCOLS.contains(protocol)) {
+            throw new ConfigException(at(where + (s.get("url") != null ? ".url" : ".protocol")) + ": expected one of: "
+                    + String.join(", ", KONG_PROTOCOLS));
+        }
+        if (!protocol.equals("http") && !protocol.equals("https")) {
+            throw new ConfigException(at(where + (s.get("url") != null ? ".url" : ".protocol")) + ": '" + protocol
+                    + "': the local gateway proxies http and https Services only");
+        }
         if (port < 0) {
-            port = s.get("port") instanceof Number n ? n.intValue() : "https".equals(protocol) ? 443 : 80;
+            port = (int) kongInteger(s.get("port"), where + ".port", 0, 65535, "https".equals(protocol) ? 443 : 80);
         }
         String id = string(s.get("id"), uuid("service:" + (name != null ? name : where)));
         Map<String, Object> entity = new LinkedHashMap<>();
@@ -781,10 +809,10 @@ public final class DeclarativeConfig {
         if (path != null) {
             entity.put("path", path);
         }
-        int connect = intValue(s.get("connect_timeout"), 60000);
-        int read = intValue(s.get("read_timeout"), 60000);
-        int write = intValue(s.get("write_timeout"), 60000);
-        int retries = intValue(s.get("retries"), 5);
+        int connect = (int) kongInteger(s.get("connect_timeout"), where + ".connect_timeout", 1, MAX_TIMEOUT_MS, 60000);
+        int read = (int) kongInteger(s.get("read_timeout"), where + ".read_timeout", 1, MAX_TIMEOUT_MS, 60000);
+        int write = (int) kongInteger(s.get("write_timeout"), where + ".write_timeout", 1, MAX_TIMEOUT_MS, 60000);
+        int retries = (int) kongInteger(s.get("retries"), where + ".retries", 0, 32767, 5);
         entity.put("connect_timeout", (long) connect);
         entity.put("read_timeout", (long) read);
         entity.put("write_timeout", (long) write);
@@ -943,8 +971,20 @@ public final class DeclarativeConfig {
         refuseDuplicateName("routes", name, where);
         checkTags(r, where);
         List<String> paths = strings(r.get("paths"), where + ".paths");
-        List<String> methods = strings(r.get("methods"), where + ".methods").stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
-        List<String> hosts = strings(r.get("hosts"), where + ".hosts").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        List<String> methods = strings(r.get("methods"), where + ".methods");
+        for (int i = 0; i < methods.size(); i++) {
+            if (!methods.get(i).matches("[A-Z]+")) { // Kong's typedefs.http_method: "^%u+$"
+                throw new ConfigException(at(where + ".methods[" + i + "]") + ": invalid value: " + methods.get(i)
+                        + " (methods are upper case, e.g. " + methods.get(i).toUpperCase(Locale.ROOT) + ")");
+            }
+        }
+        List<String> hosts = strings(r.get("hosts"), where + ".hosts");
+        for (int i = 0; i < hosts.size(); i++) {
+            if (!hosts.get(i).matches("[A-Za-z0-9._*\\[\\]:-]+")) { // what Kong's host normalization takes
+                throw new ConfigException(at(where + ".hosts[" + i + "]") + ": invalid value: " + hosts.get(i));
+            }
+        }
+        hosts = hosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
         Map<String, List<String>> headers = headers(r.get("headers"), where + ".headers");
         int regexPriority = intValue(r.get("regex_priority"), 0);
         List<String> snis = snis(r.get("snis"), protocols, where + ".snis");

@@ -68,7 +68,7 @@ class DeclarativeConfigTest {
                 routes:
                   - name: echo-route
                     service: echo
-                    methods: [get, post]
+                    methods: [GET, POST]
                     hosts: [Echo.Example.com]
                     paths: [/echo]
                     strip_path: false
@@ -430,6 +430,43 @@ class DeclarativeConfigTest {
                     confg: {}
                 """);
         assertRefused(plugin).hasMessage(plugin + ":4: plugins[0].confg: unknown field");
+    }
+
+    @Test
+    void serviceAndRouteFieldsAreCheckedAsKongsSchemaChecksThem() throws Exception {
+        String service = """
+                _format_version: "3.0"
+                services:
+                  - name: s
+                    host: 127.0.0.1
+                    %s
+                    routes:
+                      - name: r
+                        %s
+                """;
+        String[][] refused = {
+                {"port: \"18201\"", "paths: [/x]", ":5: services[0].port: expected an integer (got the string '18201'; write it without quotes)"},
+                {"read_timeout: 0", "paths: [/x]", ":5: services[0].read_timeout: value should be between 1 and 2147483646"},
+                {"read_timeout: 3000000000", "paths: [/x]", ":5: services[0].read_timeout: value should be between 1 and 2147483646"},
+                {"retries: -3", "paths: [/x]", ":5: services[0].retries: value should be between 0 and 32767"},
+                {"retries: \"0\"", "paths: [/x]", ":5: services[0].retries: expected an integer (got the string '0'; write it without quotes)"},
+                {"connect_timeout: 1.5", "paths: [/x]", ":5: services[0].connect_timeout: expected an integer"},
+                {"protocol: ftp", "paths: [/x]", ":5: services[0].protocol: expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp, ws, wss"},
+                {"protocol: grpc", "paths: [/x]", ":5: services[0].protocol: 'grpc': the local gateway proxies http and https Services only"},
+                {"port: 80", "methods: [get]", ":8: services[0].routes[0].methods[0]: invalid value: get (methods are upper case, e.g. GET)"},
+                {"port: 80", "hosts: [\"exa mple.com\"]", ":8: services[0].routes[0].hosts[0]: invalid value: exa mple.com"},
+        };
+        for (String[] c : refused) {
+            Path file = write(service.formatted(c[0], c[1]));
+            assertRefused(file).as(c[0] + " / " + c[1]).hasMessage(file + c[2]);
+        }
+        Path url = write("""
+                _format_version: "3.0"
+                services:
+                  - name: s
+                    url: ftp://127.0.0.1:18201
+                """);
+        assertRefused(url).hasMessage(url + ":4: services[0].url: expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp, ws, wss");
     }
 
     @Test

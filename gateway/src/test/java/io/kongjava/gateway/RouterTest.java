@@ -232,7 +232,7 @@ class RouterTest {
                 routes:
                   - {name: any, paths: [/api]}
                   - {name: read, paths: [/api], methods: [GET]}
-                  - {name: write, paths: [/api], methods: [post, PUT]}
+                  - {name: write, paths: [/api], methods: [POST, PUT]}
                 """);
 
         assertThat(routeFor(router, "GET", "localhost", "/api/items")).isEqualTo("read");
