@@ -156,6 +156,7 @@ public final class Main {
                     + " s, --drain-timeout); new ones are answered 503 until the server has ended");
             metrics.stopServing();
             drain(server, options.drainTimeout(), stopLog);
+            awaitSuccessor(server, SUCCESSOR_WAIT, stopLog);
             server.close();
             try {
                 metrics.close();
@@ -183,12 +184,68 @@ public final class Main {
         log.log(Level.INFO, SERVER_NAME + " " + VERSION + " pid " + ProcessHandle.current().pid() + " serving "
                 + catalog.all().stream().map(p -> p.name() + " " + p.descriptor().version()).toList());
         watchParent(log, options.exitWithParent());
+        watchTakeover(server, log);
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * A server whose socket another one has taken over (a second server started on the same path, or a reload's new one
+     * before its SIGTERM comes) gets no new connections: it serves those Kong still has open and then ends, rather than
+     * running on unseen.
+     */
+    private static void watchTakeover(PluginServer server, System.Logger log) {
+        Thread.ofPlatform().daemon(true).name("takeover-watch").start(() -> {
+            try {
+                while (!server.takenOver()) {
+                    Thread.sleep(1000);
+                }
+                log.log(Level.WARNING, "another server has taken " + server.socketPath() + " over; this one serves the "
+                        + server.openConnections() + " connection(s) Kong still has open to it and ends when they have closed");
+                while (server.openConnections() > 0 || server.eventsInFlight() > 0) {
+                    Thread.sleep(1000);
+                }
+                log.log(Level.INFO, "no connection from Kong is left: ending");
+                System.exit(0);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    /** How long a stopping server that Kong still talks to keeps its socket for a successor (see {@link #awaitSuccessor}). */
+    static final Duration SUCCESSOR_WAIT = Duration.ofSeconds(5);
+
+    /**
+     * Keeps the socket, answering new requests 503, until another server has taken it over, Kong has closed every
+     * connection, or {@code limit} has passed. Removing it at once would leave a reload's new workers no socket until the
+     * new server binds (a JVM takes a second or two), and Kong, which fails open when it cannot connect, would proxy
+     * their requests without the plugins. When Kong itself is stopping its connections close and the server ends at once.
+     */
+    static void awaitSuccessor(PluginServer server, Duration limit, System.Logger log) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        boolean told = false;
+        while (!server.takenOver() && server.openConnections() > 0 && System.nanoTime() - deadline < 0) {
+            if (!told) {
+                log.log(Level.INFO, "stopping: keeping the socket up to " + limit.toSeconds() + " s for a server to take it over ("
+                        + server.openConnections() + " connection(s) from Kong still open; new requests are answered 503)");
+                told = true;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (told) {
+            log.log(Level.INFO, server.takenOver() ? "stopping: another server has taken the socket over"
+                    : server.openConnections() == 0 ? "stopping: Kong has closed its connections" : "stopping: no server took the socket over");
+        }
     }
 
     /**

@@ -108,6 +108,10 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         if (dir != null && !Files.isDirectory(dir)) {
             throw new IOException("socket directory " + dir + " does not exist");
         }
+        if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)
+                && !Files.readAttributes(socketPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+            throw new IOException(socketPath + " exists and is not a socket; not replacing it");
+        }
         if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS) && stillAccepts(socketPath)) {
             // Kong's reload starts the new workers' server while the old one finishes its requests
             LOG.log(Level.WARNING, "taking over " + socketPath + " from a server that still accepts there (a Kong reload, or a second"
@@ -250,7 +254,9 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         RpcMethods.EventStart start = methods.eventStart(request.argument());
         long eventId = registry.nextEventId();
         // a response event always belongs to a request in flight (its access ran before): only new requests are refused
-        if (draining && ("access".equals(start.eventName()) || "rewrite".equals(start.eventName()))) {
+        // once another server has the socket, Kong's new connections go there: what still comes here on the connections
+        // Kong pooled is served, as refusing it would fail a reload's requests by the thousand
+        if (draining && ("access".equals(start.eventName()) || "rewrite".equals(start.eventName())) && !takenOver()) {
             observer.error("draining");
             connection.write(RpcMessage.Response.success(request.msgid(),
                     new EventReply.PdkCall(eventId, io.kongjava.catalogue.PdkFunction.RESPONSE_ERROR.kongName(), List.of(503L))));
@@ -371,6 +377,18 @@ public final class PluginServer implements AutoCloseable, Event.Host {
      */
     public void startDraining() {
         draining = true;
+    }
+
+    /** Whether another server has bound this socket path since this one did (a reload's or an operator's successor). */
+    public boolean takenOver() {
+        Object current = fileKey(socketPath);
+        Object ours = boundSocket;
+        return current != null && ours != null && !current.equals(ours);
+    }
+
+    /** Connections Kong has open to this server. */
+    public int openConnections() {
+        return connections.size();
     }
 
     /**

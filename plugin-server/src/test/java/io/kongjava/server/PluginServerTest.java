@@ -437,6 +437,61 @@ class PluginServerTest {
     }
 
     @Test
+    void onceAnotherServerHasTheSocketADrainingServerServesWhatStillComesOnKongsPooledConnections() throws Exception {
+        long id = startInstance("{}");
+        server.startDraining();
+        assertThat(server.takenOver()).isFalse();
+
+        // a reload: the new server binds the path while Kong's workers still hold pooled connections to this one
+        PluginServer successor = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMinutes(10), true));
+        try {
+            assertThat(server.takenOver()).isTrue();
+            Map<?, ?> access = (Map<?, ?>) kong.call("plugin.HandleEvent", Map.of("InstanceId", id, "EventName", "access"));
+            assertThat(((Map<?, ?>) access.get("Data")).get("Method")).as("served, not refused by the thousand")
+                    .isEqualTo("kong.request.get_headers");
+        } finally {
+            successor.close();
+        }
+    }
+
+    @Test
+    void aStoppingServerKongStillTalksToKeepsItsSocketUntilASuccessorHasItButNotForAKongThatLeft() throws Exception {
+        System.Logger log = System.getLogger("successor-test");
+        startInstance("{}"); // Kong has a connection open
+        server.startDraining();
+
+        long started = System.nanoTime();
+        Main.awaitSuccessor(server, Duration.ofMillis(400), log);
+        assertThat((System.nanoTime() - started) / 1_000_000).as("no successor: the whole wait").isBetween(350L, 5_000L);
+
+        PluginServer successor = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMinutes(10), true));
+        try {
+            started = System.nanoTime();
+            Main.awaitSuccessor(server, Duration.ofSeconds(30), log);
+            assertThat((System.nanoTime() - started) / 1_000_000).as("a successor has the socket").isLessThan(1_000L);
+        } finally {
+            successor.close();
+        }
+
+        kong.close(); // Kong stopping: its workers' connections close
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.openConnections() == 0);
+        started = System.nanoTime();
+        Main.awaitSuccessor(server, Duration.ofSeconds(30), log);
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1_000L);
+    }
+
+    @Test
+    void aFileThatIsNoSocketIsNeverReplaced() throws Exception {
+        Path notASocket = dir.resolve("important.conf");
+        Files.writeString(notASocket, "data");
+
+        assertThatThrownBy(() -> new PluginServer(notASocket, PluginCatalog.of(List.of(new GreeterPlugin())), ProcessRequestExchange.shared(),
+                PluginServer.Settings.defaults()).start()).hasMessageContaining("exists and is not a socket");
+        assertThat(Files.readString(notASocket)).isEqualTo("data");
+        Files.delete(notASocket);
+    }
+
+    @Test
     void manyConcurrentEventsOverManyConnections() throws Exception {
         long id = startInstance("{\"extra_calls\":3}");
         List<Callable<EventOutcome>> work = new ArrayList<>();
@@ -452,11 +507,15 @@ class PluginServerTest {
     }
 
     @Test
-    void theSocketIsOwnerOnlyAndAStaleFileIsReplaced() throws Exception {
+    void theSocketIsOwnerOnlyAndAStaleSocketIsReplaced() throws Exception {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.socketPath()))).isEqualTo("rw-------");
 
         server.close();
-        Files.writeString(server.socketPath(), "stale");
+        // a crashed server's socket: the file stays, nobody accepts
+        try (java.nio.channels.ServerSocketChannel crashed = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            crashed.bind(UnixDomainSocketAddress.of(server.socketPath()));
+        }
+        assertThat(server.socketPath()).exists();
         server = startServer(PluginServer.Settings.defaults());
 
         assertThat(startInstance("{}")).isPositive();
