@@ -23,7 +23,32 @@ final class RequestTarget {
         if (uri != null && uri.getRawPath() != null && uri.getRawPath().toLowerCase(java.util.Locale.ROOT).contains("%00")) {
             return null; // nginx decodes the path to route it and refuses a NUL ("client sent invalid request")
         }
+        if (uri != null && uri.getRawPath() != null && climbsAboveRoot(uri.getRawPath())) {
+            return null; // nginx's complex-URI parsing refuses a ".." above the root (400) rather than resolving it
+        }
         return uri;
+    }
+
+    /** Whether the path's {@code ..} segments (also written {@code %2E%2E}) go above {@code /}. */
+    static boolean climbsAboveRoot(String rawPath) {
+        if (rawPath.indexOf('.') < 0 && rawPath.indexOf('%') < 0) {
+            return false;
+        }
+        int depth = 0;
+        for (String segment : rawPath.split("/", -1)) {
+            String decoded = segment.replace("%2e", ".").replace("%2E", ".");
+            if (decoded.isEmpty() || decoded.equals(".")) {
+                continue;
+            }
+            if (decoded.equals("..")) {
+                if (--depth < 0) {
+                    return true;
+                }
+            } else {
+                depth++;
+            }
+        }
+        return false;
     }
 
     private static URI parseLeniently(String target) {

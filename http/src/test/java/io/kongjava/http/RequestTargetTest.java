@@ -32,4 +32,15 @@ class RequestTargetTest {
         assertThat(RequestTarget.parse("/q%00x")).as("a NUL in the path, which nginx decodes").isNull();
         assertThat(RequestTarget.parse("/q?x=%00").getRawQuery()).as("the query is not decoded").isEqualTo("x=%00");
     }
+
+    @Test
+    void aPathThatClimbsAboveTheRootIsRefusedAsNginxDoesAndOneThatStaysBelowItIsKept() {
+        assertThat(RequestTarget.parse("/../../etc/passwd")).isNull();
+        assertThat(RequestTarget.parse("/a/../../b")).isNull();
+        assertThat(RequestTarget.parse("/%2e%2E/x")).isNull();
+        assertThat(RequestTarget.parse("/..")).isNull();
+        assertThat(RequestTarget.parse("/a/../b").getRawPath()).isEqualTo("/a/../b");
+        assertThat(RequestTarget.parse("/a/./b/..").getRawPath()).isEqualTo("/a/./b/..");
+        assertThat(RequestTarget.parse("/..a/b...").getRawPath()).isEqualTo("/..a/b...");
+    }
 }

@@ -215,6 +215,10 @@ public final class PdkEmulator implements PdkHandler {
             case RESPONSE_SET_HEADERS -> { setHeaders(r.responseHeaders, args); yield null; }
             // kong.service
             case SERVICE_SET_TARGET -> {
+                if (phase == KongPhase.REWRITE) {
+                    // Kong's phase check lets it through, but the balancer data it writes exists only from access.before
+                    throw new LuaError("attempt to index field 'balancer_data' (a nil value)");
+                }
                 r.upstream.upstreamName = null;
                 r.upstream.targetHost = string(args, 0);
                 r.upstream.targetPort = intArg(args, 1);
@@ -241,8 +245,9 @@ public final class PdkEmulator implements PdkHandler {
             case SERVICE_SET_TLS_VERIFY_DEPTH -> { r.upstream.tlsVerifyDepth = intArg(args, 0); yield true; }
             // kong.service.request
             case SERVICE_REQUEST_ENABLE_BUFFERING -> { r.upstream.buffering = true; yield null; }
-            case SERVICE_REQUEST_SET_SCHEME -> { r.upstream.scheme = string(args, 0); yield null; }
-            case SERVICE_REQUEST_SET_PATH -> { r.upstream.path = wire(string(args, 0)); yield null; }
+            // in rewrite these take, and Kong's access.before then sets the scheme and path from the matched route again
+            case SERVICE_REQUEST_SET_SCHEME -> { if (phase != KongPhase.REWRITE) r.upstream.scheme = string(args, 0); yield null; }
+            case SERVICE_REQUEST_SET_PATH -> { if (phase != KongPhase.REWRITE) r.upstream.path = wire(string(args, 0)); yield null; }
             case SERVICE_REQUEST_SET_RAW_QUERY -> { r.upstream.rawQuery = wire(string(args, 0)); yield null; }
             case SERVICE_REQUEST_SET_METHOD -> { r.upstream.method = string(args, 0); yield null; }
             case SERVICE_REQUEST_SET_QUERY -> { r.upstream.rawQuery = encodeQuery(mapArg(args, 0)); yield null; }

@@ -407,6 +407,17 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void inRewriteTheUpstreamIsNotSetYetAsUnderKong() {
+        PdkEmulator rewrite = new PdkEmulator(request).phase("rewrite");
+        request.upstream.path = "/from-the-route";
+
+        assertThat(rewrite.answer("kong.service.set_target", List.of("127.0.0.1", 9999L))).isInstanceOfSatisfying(PdkAnswer.Raised.class,
+                raised -> assertThat(raised.message()).contains("balancer_data"));
+        assertThat(rewrite.answer("kong.service.request.set_path", List.of("/from-rewrite"))).isInstanceOf(PdkAnswer.Value.class);
+        assertThat(request.upstream.path).as("access.before sets it from the route again").isEqualTo("/from-the-route");
+    }
+
+    @Test
     void setQueryIsKongsOrderedEncoding() {
         Map<String, Object> args = new java.util.LinkedHashMap<>();
         args.put("z", "last one ~*!'()+&");
