@@ -63,6 +63,11 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     /** Paths failing now, with the appender's failure count before the first failure. */
     private final Map<String, Long> failingSince = new ConcurrentHashMap<>();
+    /** When each failing path's loss was last counted in the log: a disk that never recovers must not keep it unsaid. */
+    private final Map<String, Long> lossLastReported = new ConcurrentHashMap<>();
+    static final Duration LOSS_REPORT_EVERY = Duration.ofMinutes(1);
+    /** The clock of those reports; a test's own. */
+    java.util.function.LongSupplier nanoClock = System::nanoTime;
 
     @Override
     public void validate(FileLogConfig config) throws InvalidConfigException {
@@ -97,6 +102,7 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
         String path = config.path();
         if (outcome.written()) {
             Long failedBefore = failingSince.remove(path);
+            lossLastReported.remove(path);
             reported.removeIf(key -> key.startsWith(path + "\u0000"));
             if (failedBefore != null) {
                 String message = "[file-log] writing to " + path + " again; lines lost while it failed: "
@@ -106,9 +112,19 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
             }
             return;
         }
-        failingSince.putIfAbsent(path, appender.failures() - 1);
+        long failedBefore = failingSince.computeIfAbsent(path, p -> appender.failures() - 1);
+        long now = nanoClock.getAsLong();
         if (reported.add(path + "\u0000" + outcome.stage() + outcome.failure())) {
+            lossLastReported.put(path, now);
             String message = "[file-log] failed to " + outcome.stage() + " the file: " + outcome.failure() + " (" + path + ")";
+            LOG.log(Level.ERROR, message);
+            kong.log().err(message);
+            return;
+        }
+        Long last = lossLastReported.get(path);
+        if (last != null && now - last >= LOSS_REPORT_EVERY.toNanos() && lossLastReported.replace(path, last, now)) {
+            String message = "[file-log] still failing to " + outcome.stage() + " " + path + ": " + outcome.failure()
+                    + "; lines lost so far: " + (appender.failures() - failedBefore);
             LOG.log(Level.ERROR, message);
             kong.log().err(message);
         }

@@ -263,6 +263,24 @@ class FileLogPluginTest {
                 .contains("[file-log] failed to open the file: No such file or directory"));
     }
 
+    @Test
+    void aDiskThatNeverRecoversStillHasItsLossCountedOnceAMinute() throws Exception {
+        Files.createDirectory(log);
+        FileLogPlugin plugin = new FileLogPlugin();
+        long[] now = {0};
+        plugin.nanoClock = () -> now[0];
+        PluginTester<FileLogConfig> tester = PluginTester.of(plugin).configJson("{\"path\":\"" + log + "\"}").exchange(exchange);
+
+        assertThat(tester.run(TestRequest.get("http://localhost/1")).logs())
+                .anySatisfy(l -> assertThat(l.toString()).contains("failed to open the file: Is a directory"));
+        now[0] += FileLogPlugin.LOSS_REPORT_EVERY.toNanos() / 2;
+        assertThat(tester.run(TestRequest.get("http://localhost/2")).logs()).noneSatisfy(l -> assertThat(l.toString()).contains("[file-log]"));
+        now[0] += FileLogPlugin.LOSS_REPORT_EVERY.toNanos() / 2;
+        assertThat(tester.run(TestRequest.get("http://localhost/3")).logs()).anySatisfy(l -> assertThat(l.toString())
+                .contains("still failing to open " + log + ": Is a directory; lines lost so far: 3"));
+        assertThat(tester.run(TestRequest.get("http://localhost/4")).logs()).noneSatisfy(l -> assertThat(l.toString()).contains("[file-log]"));
+    }
+
     InvalidConfigException catchInvalid(String config) {
         try {
             PluginTester.of(new FileLogPlugin()).configJson(config);
