@@ -19,6 +19,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -526,6 +527,38 @@ public final class Gateway implements AutoCloseable {
                 told = client;
             }
         }
+    }
+
+    /**
+     * Kong's graceful quit: no new connections, the requests being served and the log phases still to run finish (up to
+     * {@code limit}), then everything closes. A streamed answer cut by a stop would reach the client broken off.
+     */
+    public void closeGracefully(Duration limit) {
+        List<BlockingHttpServer> fronts = new ArrayList<>(moreFronts);
+        if (front != null) {
+            fronts.add(front);
+        }
+        fronts.forEach(BlockingHttpServer::stopAccepting);
+        long deadline = System.nanoTime() + limit.toNanos();
+        while ((fronts.stream().mapToInt(BlockingHttpServer::requestsInFlight).sum() > 0 || pendingLogPhases.get() > 0)
+                && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        close();
+    }
+
+    /** Requests being served now, on every listener. */
+    public int requestsInFlight() {
+        int inFlight = front == null ? 0 : front.requestsInFlight();
+        for (BlockingHttpServer more : moreFronts) {
+            inFlight += more.requestsInFlight();
+        }
+        return inFlight;
     }
 
     @Override

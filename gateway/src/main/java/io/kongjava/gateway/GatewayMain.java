@@ -83,7 +83,7 @@ public final class GatewayMain {
         }
         try {
             Running running = start(confFile, System.getenv(), pluginsInProcess);
-            Runtime.getRuntime().addShutdownHook(new Thread(running::close, "shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> running.stop(err), "shutdown"));
             out.println("kong-java-gateway: proxy on " + String.join(", ", running.gateway().addresses().stream()
                     .map(GatewayMain::url).toList()) + " (Ctrl-C to stop)");
             new CountDownLatch(1).await();
@@ -102,6 +102,20 @@ public final class GatewayMain {
 
     /** A started gateway with its plugin servers. */
     public record Running(Gateway gateway, PluginServerProcesses processes) implements AutoCloseable {
+        /** How long a stop (SIGTERM, Ctrl-C) lets the requests being served finish, as `kong quit`'s default timeout. */
+        public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+        /** A graceful stop: new connections refused, requests in flight (a streamed answer, say) finish first. */
+        public void stop(PrintStream err) {
+            int inFlight = gateway.requestsInFlight();
+            if (inFlight > 0) {
+                err.println("kong-java-gateway: stopping: " + inFlight + " request(s) in flight may finish, up to "
+                        + STOP_TIMEOUT.toSeconds() + " s");
+            }
+            gateway.closeGracefully(STOP_TIMEOUT);
+            processes.close();
+        }
+
         @Override
         public void close() {
             gateway.close();

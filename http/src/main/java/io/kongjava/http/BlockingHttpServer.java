@@ -202,6 +202,20 @@ public final class BlockingHttpServer implements AutoCloseable {
         out.flush();
     }
 
+    /** Requests being served now (nginx's "writing"). */
+    public int requestsInFlight() {
+        return writing.get();
+    }
+
+    /** Takes no new connections (the first step of nginx's graceful shutdown); those open are served until {@link #close}. */
+    public void stopAccepting() {
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
     @Override
     public void close() {
         closed = true;

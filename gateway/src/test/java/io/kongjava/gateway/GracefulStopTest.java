@@ -1,0 +1,112 @@
+package io.kongjava.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import io.kongjava.kongclient.EventOutcome;
+import io.kongjava.kongclient.PdkHandler;
+import io.kongjava.kongclient.PluginServerClient;
+import io.kongjava.protocol.KongCall;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A stop (SIGTERM, Ctrl-C) as Kong's graceful quit: a streamed answer in flight ends whole, with its log phase; no new connection is taken. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class GracefulStopTest {
+
+    @TempDir
+    Path dir;
+
+    final AtomicInteger logPhases = new AtomicInteger();
+    final CountDownLatch streaming = new CountDownLatch(1);
+    HttpServer upstream;
+    Gateway gateway;
+
+    final class CountingLogger implements PluginServerClient {
+        @Override
+        public Object call(KongCall call) {
+            return Map.of("Name", "count-log", "Id", 3L, "Config", Map.of());
+        }
+
+        @Override
+        public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) {
+            logPhases.incrementAndGet();
+            return new EventOutcome.Returned(0);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (upstream != null) {
+            upstream.stop(0);
+        }
+    }
+
+    @Test
+    void aStreamInFlightEndsWholeAndNoNewConnectionIsTaken() throws Exception {
+        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        upstream.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        upstream.createContext("/", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream body = exchange.getResponseBody();
+            for (int i = 1; i <= 5; i++) {
+                body.write(("data: " + i + "\n\n").getBytes(StandardCharsets.UTF_8));
+                body.flush();
+                streaming.countDown();
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            exchange.close();
+        });
+        upstream.start();
+        gateway = OnePluginGateway.global(dir, upstream.getAddress().getPort(), "count-log", "log", new CountingLogger())
+                .start(new InetSocketAddress("127.0.0.1", 0));
+        int port = gateway.address().getPort();
+
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            client.getOutputStream().write("GET /r/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            client.getOutputStream().flush();
+            assertThat(streaming.await(10, TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> gateway.closeGracefully(Duration.ofSeconds(10)));
+            Thread.sleep(100);
+            assertThatThrownBy(() -> {
+                try (Socket late = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    late.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                }
+            }).as("a stopping gateway takes no new connection").isInstanceOf(IOException.class);
+
+            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).contains("data: 1").contains("data: 5");
+            stopping.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(logPhases.get()).as("its log phase ran before the stop ended").isEqualTo(1);
+    }
+}
