@@ -105,7 +105,27 @@ public final class KongPluginProcessor extends AbstractProcessor {
         valid &= checkInstantiable(type);
         if (valid) {
             registered.add(processingEnv.getElementUtils().getBinaryName(type).toString());
+            warnIfNoPhase(type);
         }
+    }
+
+    private static final Set<String> PHASE_METHODS = Set.of("certificate", "rewrite", "access", "response", "preread", "log");
+
+    /** A plugin that overrides no phase method is dumped with no phases, and Kong never calls it (an {@code acess} typo, say). */
+    private void warnIfNoPhase(TypeElement type) {
+        for (TypeElement current = type; current != null; ) {
+            for (var method : ElementFilter.methodsIn(current.getEnclosedElements())) {
+                if (PHASE_METHODS.contains(method.getSimpleName().toString()) && method.getParameters().size() == 2
+                        && !method.getModifiers().contains(Modifier.ABSTRACT)) {
+                    return;
+                }
+            }
+            TypeMirror superclass = current.getSuperclass();
+            current = superclass instanceof DeclaredType declared ? (TypeElement) declared.asElement() : null;
+        }
+        processingEnv.getMessager().printMessage(Diagnostic.Kind.WARNING, "plugin " + type.getQualifiedName()
+                + " overrides no phase method (" + String.join(", ", List.of("certificate", "rewrite", "access", "response", "preread", "log"))
+                + "): Kong will never call it; mark phase methods @Override to catch a misspelt one", type);
     }
 
     private Optional<AnnotationMirror> infoOf(TypeElement type) {

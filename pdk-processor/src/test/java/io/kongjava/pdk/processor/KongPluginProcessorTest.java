@@ -29,7 +29,7 @@ class KongPluginProcessorTest {
     @TempDir
     Path output;
 
-    record Compilation(boolean success, List<String> errors, Path output) {
+    record Compilation(boolean success, List<String> errors, List<String> warnings, Path output) {
         String serviceFile() throws IOException {
             return Files.readString(output.resolve(KongPluginProcessor.SERVICE_FILE));
         }
@@ -56,7 +56,10 @@ class KongPluginProcessorTest {
         List<String> errors = diagnostics.getDiagnostics().stream()
                 .filter(d -> d.getKind() == Diagnostic.Kind.ERROR)
                 .map(d -> d.getMessage(Locale.ROOT)).toList();
-        return new Compilation(success, errors, output);
+        List<String> warnings = diagnostics.getDiagnostics().stream()
+                .filter(d -> d.getKind() == Diagnostic.Kind.WARNING || d.getKind() == Diagnostic.Kind.MANDATORY_WARNING)
+                .map(d -> d.getMessage(Locale.ROOT)).toList();
+        return new Compilation(success, errors, warnings, output);
     }
 
     private static final String HELLO = """
@@ -124,6 +127,24 @@ class KongPluginProcessorTest {
 
         assertThat(compilation.errors()).isEmpty();
         assertThat(compilation.serviceFile()).isEqualTo("demo.Stateless\n");
+        assertThat(compilation.warnings()).as("it has no phase: Kong would never call it")
+                .anySatisfy(w -> assertThat(w).contains("plugin demo.Stateless overrides no phase method"));
+    }
+
+    @Test
+    void aMisspeltPhaseMethodIsWarnedAboutAndARealOneIsNot() throws Exception {
+        Compilation misspelt = compile("""
+                package demo;
+                import io.kongjava.pdk.Kong;
+                @io.kongjava.pdk.KongPlugin.Info(name = "typo", version = "1.0.0", priority = 5)
+                public final class Typo implements io.kongjava.pdk.KongPlugin<Typo.Config> {
+                    public record Config() {}
+                    public void acess(Kong kong, Config config) {}
+                }
+                """);
+        assertThat(misspelt.warnings()).anySatisfy(w -> assertThat(w).contains("plugin demo.Typo overrides no phase method"));
+
+        assertThat(compile(HELLO).warnings()).noneSatisfy(w -> assertThat(w).contains("plugin demo.Hello overrides no phase method"));
     }
 
     @Test
