@@ -51,6 +51,9 @@ public final class Main {
               -dump, --dump         print {"Protocol":"MsgPack:1","Plugins":[...]} and exit
               --instance-idle-timeout SECONDS
                                     forget instances unused this long (default 600; Kong restarts them on demand)
+              --socket-mode MODE    the socket's permissions in octal (default 0600: Kong's workers run as the
+                                    user Kong starts the server as); 0660 with a shared group for a server
+                                    started as another user (a sidecar), else Kong cannot connect and fails open
               --drain-timeout SECONDS
                                     on SIGTERM, stop taking connections and wait this long for the events and
                                     relayed answers (streams) in flight before ending (default 120)
@@ -139,7 +142,8 @@ public final class Main {
         }
         Path socket = options.listensOn();
         PluginServer server = new PluginServer(socket, catalog, ProcessRequestExchange.shared(),
-                new PluginServer.Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), options.instanceIdleTimeout(), true));
+                new PluginServer.Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), options.instanceIdleTimeout(), true))
+                .socketMode(options.socketMode());
         ServerObserver.Attached metrics;
         try {
             metrics = attachMetrics(options, server);
@@ -409,7 +413,8 @@ public final class Main {
     /** The parsed command line. */
     record Options(Path prefix, Path socket, Path pluginsDirectory, String dumpPluginInfo, boolean dumpAll,
                    boolean dumpObject, Duration instanceIdleTimeout, Boolean exitWithParent, boolean verbose,
-                   boolean version, boolean help, String metricsListen, String otlpEndpoint, Duration drainTimeout) {
+                   boolean version, boolean help, String metricsListen, String otlpEndpoint, Duration drainTimeout,
+                   java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode) {
 
         /** The socket the server listens on: {@code --socket}, else the prefix's {@code kong-java-pluginserver.socket}. */
         Path listensOn() {
@@ -431,6 +436,7 @@ public final class Main {
             String metricsListen = null;
             String otlpEndpoint = null;
             Duration drain = Duration.ofSeconds(120);
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode = PluginServer.OWNER_ONLY;
             java.util.Deque<String> rest = new java.util.ArrayDeque<>();
             for (String arg : args) {
                 int eq = arg.indexOf('=');
@@ -466,6 +472,7 @@ public final class Main {
                             throw new IllegalArgumentException(option + " needs whole seconds, got " + seconds);
                         }
                     }
+                    case "--socket-mode", "-socket-mode" -> socketMode = socketMode(value(rest, option), option);
                     case "--exit-with-parent", "-exit-with-parent" -> exitWithParent = true;
                     case "--no-exit-with-parent", "-no-exit-with-parent" -> exitWithParent = false;
                     case "--metrics-listen", "-metrics-listen" -> metricsListen = value(rest, option);
@@ -477,7 +484,24 @@ public final class Main {
                 }
             }
             return new Options(prefix, socket, plugins, dumpInfo, dumpAll, dumpObject, idle, exitWithParent, verbose, version, help,
-                    metricsListen, otlpEndpoint, drain);
+                    metricsListen, otlpEndpoint, drain, socketMode);
+        }
+
+        /** An octal mode such as 660 or 0660, for a server Kong's workers reach as another user (a sidecar). */
+        private static java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode(String octal, String option) {
+            if (!octal.matches("0?[0-7]{3}")) {
+                throw new IllegalArgumentException(option + " needs an octal mode such as 0600 or 0660, got " + octal);
+            }
+            int mode = Integer.parseInt(octal, 8);
+            java.nio.file.attribute.PosixFilePermission[] bits = java.nio.file.attribute.PosixFilePermission.values();
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> set = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+            for (int i = 0; i < 9; i++) {
+                // PosixFilePermission's order: OWNER_READ ... OTHERS_EXECUTE, the mode's bits from the highest down
+                if ((mode & (1 << (8 - i))) != 0) {
+                    set.add(bits[i]);
+                }
+            }
+            return set;
         }
 
         private static String value(java.util.Deque<String> rest, String option) {

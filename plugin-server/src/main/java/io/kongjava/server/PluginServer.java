@@ -94,6 +94,17 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         return observer;
     }
 
+    /** The socket's default permissions: only the user Kong started the server as (its nginx workers' user). */
+    public static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
+            java.util.Collections.unmodifiableSet(PosixFilePermissions.fromString("rw-------"));
+    private volatile java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode = OWNER_ONLY;
+
+    /** The socket's permissions, before {@link #start}: wider than the owner's for a server Kong's workers reach as another user. */
+    public PluginServer socketMode(java.util.Set<java.nio.file.attribute.PosixFilePermission> mode) {
+        this.socketMode = java.util.Set.copyOf(mode);
+        return this;
+    }
+
     /** Stopping: new requests are answered 503 (see {@link #startDraining}). */
     private volatile boolean draining;
     /** The identity of the socket file this server bound, so that it removes only its own. */
@@ -123,7 +134,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         server.bind(UnixDomainSocketAddress.of(socketPath), 4096);
         boundSocket = fileKey(socketPath);
         try {
-            Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(socketPath, socketMode);
         } catch (UnsupportedOperationException e) {
             LOG.log(Level.WARNING, "cannot restrict permissions of " + socketPath + " on this file system");
         }

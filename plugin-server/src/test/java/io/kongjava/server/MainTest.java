@@ -208,4 +208,15 @@ class MainTest {
         assertThat(Main.Options.parse(new String[] {"--drain-timeout", "30"}).drainTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
         assertThat(Main.Options.parse(new String[0]).drainTimeout()).isEqualTo(java.time.Duration.ofSeconds(120));
     }
+
+    @Test
+    void theSocketModeIsAnOctalOption() {
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Main.Options.parse(new String[0]).socketMode())).isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Main.Options.parse(new String[] {"--socket-mode", "0660"}).socketMode()))
+                .isEqualTo("rw-rw----");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Main.Options.parse(new String[] {"--socket-mode", "666"}).socketMode()))
+                .isEqualTo("rw-rw-rw-");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Main.Options.parse(new String[] {"--socket-mode", "rw"}))
+                .hasMessage("--socket-mode needs an octal mode such as 0600 or 0660, got rw");
+    }
 }

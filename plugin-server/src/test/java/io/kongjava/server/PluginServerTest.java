@@ -481,6 +481,15 @@ class PluginServerTest {
     }
 
     @Test
+    void aSidecarsSocketCanBeOpenedToItsGroup() throws Exception {
+        server.close();
+        server = new PluginServer(dir.resolve("java.socket"), PluginCatalog.of(List.of(new GreeterPlugin())), ProcessRequestExchange.shared(),
+                PluginServer.Settings.defaults()).socketMode(PosixFilePermissions.fromString("rw-rw----")).start();
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.socketPath()))).isEqualTo("rw-rw----");
+    }
+
+    @Test
     void aFileThatIsNoSocketIsNeverReplaced() throws Exception {
         Path notASocket = dir.resolve("important.conf");
         Files.writeString(notASocket, "data");
