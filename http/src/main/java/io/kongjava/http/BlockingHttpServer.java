@@ -50,6 +50,8 @@ public final class BlockingHttpServer implements AutoCloseable {
     /** nginx's keepalive_timeout and client_header_timeout / client_body_timeout defaults (75 s; 60 s). */
     private static final int IDLE_TIMEOUT_MS = 75_000;
     private static final int READ_TIMEOUT_MS = 60_000;
+    /** nginx's client_header_timeout (Kong keeps its 60 s default): the whole request head, once its first byte came. */
+    static volatile long headerTimeoutNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
     /** An unread request body up to this size is drained to keep the connection; a larger one closes it. */
     private static final long DRAIN_LIMIT = 64 * 1024;
     private static final Set<String> NO_BODY_STATUS = Set.of("204", "304");
@@ -140,12 +142,23 @@ public final class BlockingHttpServer implements AutoCloseable {
                 }
                 Head head;
                 reading.incrementAndGet();
+                // nginx's client_header_timeout bounds the whole head, not each read: a client sending it a byte at a time
+                // must not hold the connection for ever. A head that came in one read never gets here.
+                long headDeadline = System.nanoTime() + headerTimeoutNanos;
+                in.beforeEachRead(() -> {
+                    long left = headDeadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new SocketTimeoutException("client_header_timeout");
+                    }
+                    socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+                });
                 try {
                     head = Head.read(in, limits);
                 } catch (Refused refused) {
                     refuse(out, refused.status, refused.getMessage());
                     return;
                 } finally {
+                    in.beforeEachRead(null);
                     reading.decrementAndGet();
                 }
                 if (head == null) {

@@ -38,7 +38,23 @@ public final class HttpInput extends InputStream {
         this.buffer = new byte[size];
     }
 
+    /** Run before each read from the network while set; may throw to end the wait (a deadline over several reads). */
+    @FunctionalInterface
+    public interface BeforeRead {
+        void check() throws IOException;
+    }
+
+    private BeforeRead beforeRead;
+
+    /** Sets (or with null clears) what runs before each read from the network. */
+    public void beforeEachRead(BeforeRead check) {
+        this.beforeRead = check;
+    }
+
     private boolean fill() throws IOException {
+        if (beforeRead != null) {
+            beforeRead.check();
+        }
         int n = raw.read(buffer, 0, buffer.length);
         if (n <= 0) {
             return false;

@@ -56,6 +56,36 @@ class BlockingHttpServerRequestsTest {
     }
 
     @Test
+    void aHeadDrippedAByteAtATimeIsCutAtTheHeaderTimeoutAsNginxsClientHeaderTimeout() throws Exception {
+        long before = BlockingHttpServer.headerTimeoutNanos;
+        BlockingHttpServer.headerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(600);
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.address().getPort())) {
+            socket.setSoTimeout(10_000);
+            long started = System.nanoTime();
+            boolean cut = false;
+            // each byte well within any per-read timeout; the head as a whole never within the deadline
+            for (byte b : "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ".concat("y".repeat(40)).getBytes(StandardCharsets.ISO_8859_1)) {
+                try {
+                    socket.getOutputStream().write(b);
+                    socket.getOutputStream().flush();
+                } catch (IOException closed) {
+                    cut = true;
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            if (!cut) {
+                cut = socket.getInputStream().read() == -1;
+            }
+            assertThat(cut).isTrue();
+            assertThat((System.nanoTime() - started) / 1_000_000).as("cut near the deadline, not after the drip").isLessThan(3_000L);
+            assertThat(handled.get()).isZero();
+        } finally {
+            BlockingHttpServer.headerTimeoutNanos = before;
+        }
+    }
+
+    @Test
     void theDateHeaderIsAnImfFixdateWithATwoDigitDay() throws IOException {
         assertThat(send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
                 .containsPattern("\r\nDate: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT\r\n");
