@@ -7,10 +7,13 @@ import java.io.PrintStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
@@ -414,7 +417,7 @@ public final class Main {
     record Options(Path prefix, Path socket, Path pluginsDirectory, String dumpPluginInfo, boolean dumpAll,
                    boolean dumpObject, Duration instanceIdleTimeout, Boolean exitWithParent, boolean verbose,
                    boolean version, boolean help, String metricsListen, String otlpEndpoint, Duration drainTimeout,
-                   java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode) {
+                   Set<PosixFilePermission> socketMode) {
 
         /** The socket the server listens on: {@code --socket}, else the prefix's {@code kong-java-pluginserver.socket}. */
         Path listensOn() {
@@ -436,7 +439,7 @@ public final class Main {
             String metricsListen = null;
             String otlpEndpoint = null;
             Duration drain = Duration.ofSeconds(120);
-            java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode = PluginServer.OWNER_ONLY;
+            Set<PosixFilePermission> socketMode = PluginServer.OWNER_ONLY;
             java.util.Deque<String> rest = new java.util.ArrayDeque<>();
             for (String arg : args) {
                 int eq = arg.indexOf('=');
@@ -488,13 +491,13 @@ public final class Main {
         }
 
         /** An octal mode such as 660 or 0660, for a server Kong's workers reach as another user (a sidecar). */
-        private static java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode(String octal, String option) {
+        private static Set<PosixFilePermission> socketMode(String octal, String option) {
             if (!octal.matches("0?[0-7]{3}")) {
                 throw new IllegalArgumentException(option + " needs an octal mode such as 0600 or 0660, got " + octal);
             }
             int mode = Integer.parseInt(octal, 8);
-            java.nio.file.attribute.PosixFilePermission[] bits = java.nio.file.attribute.PosixFilePermission.values();
-            java.util.Set<java.nio.file.attribute.PosixFilePermission> set = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+            PosixFilePermission[] bits = PosixFilePermission.values();
+            Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
             for (int i = 0; i < 9; i++) {
                 // PosixFilePermission's order: OWNER_READ ... OTHERS_EXECUTE, the mode's bits from the highest down
                 if ((mode & (1 << (8 - i))) != 0) {

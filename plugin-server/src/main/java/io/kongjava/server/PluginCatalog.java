@@ -80,7 +80,7 @@ public final class PluginCatalog {
                 }
                 plugin = providers.next();
             } catch (ServiceConfigurationError e) {
-                LOG.log(Level.ERROR, "a plugin could not be loaded and is skipped: " + e.getMessage());
+                LOG.log(Level.ERROR, "a plugin could not be loaded and is skipped: " + e.getMessage() + causes(e));
                 continue;
             }
             try {
@@ -90,6 +90,18 @@ public final class PluginCatalog {
             }
         }
         return new PluginCatalog(byName);
+    }
+
+    /** What a plugin's constructor threw, for instance: ServiceLoader's own message names only the class. */
+    static String causes(Throwable e) {
+        StringBuilder out = new StringBuilder();
+        for (Throwable cause = e.getCause(); cause != null && out.length() < 1000; cause = cause.getCause()) {
+            if (cause instanceof java.lang.reflect.InvocationTargetException) {
+                continue;
+            }
+            out.append(": ").append(cause);
+        }
+        return out.toString();
     }
 
     private static void add(Map<String, LoadedPlugin> byName, KongPlugin<?> plugin) {

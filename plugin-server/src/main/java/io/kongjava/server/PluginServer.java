@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -95,13 +96,13 @@ public final class PluginServer implements AutoCloseable, Event.Host {
     }
 
     /** The socket's default permissions: only the user Kong started the server as (its nginx workers' user). */
-    public static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
-            java.util.Collections.unmodifiableSet(PosixFilePermissions.fromString("rw-------"));
-    private volatile java.util.Set<java.nio.file.attribute.PosixFilePermission> socketMode = OWNER_ONLY;
+    public static final Set<PosixFilePermission> OWNER_ONLY =
+            Set.copyOf(PosixFilePermissions.fromString("rw-------"));
+    private volatile Set<PosixFilePermission> socketMode = OWNER_ONLY;
 
     /** The socket's permissions, before {@link #start}: wider than the owner's for a server Kong's workers reach as another user. */
-    public PluginServer socketMode(java.util.Set<java.nio.file.attribute.PosixFilePermission> mode) {
-        this.socketMode = java.util.Set.copyOf(mode);
+    public PluginServer socketMode(Set<PosixFilePermission> mode) {
+        this.socketMode = Set.copyOf(mode);
         return this;
     }
 
