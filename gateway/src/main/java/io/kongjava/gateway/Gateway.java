@@ -183,8 +183,7 @@ public final class Gateway implements AutoCloseable {
             });
             server.start();
         } else {
-            front = new BlockingHttpServer(listen, 1024, headerLimits, this::handle,
-                    (status, message) -> ResponseWriter.kongErrorBody(message, RequestReader.newRequestId()));
+            front = new BlockingHttpServer(listen, 1024, headerLimits, this::handle, this::refusal);
         }
         requests.listenPort(address().getPort());
         healthChecks = new ActiveHealthChecks(balancers);
@@ -192,13 +191,25 @@ public final class Gateway implements AutoCloseable {
         return this;
     }
 
+    /** A head nginx refuses (400, 413, 414): Kong's error page, with the headers Kong's header_filter adds to it. */
+    private BlockingHttpServer.RefusalAnswer refusal(int status, String message) {
+        String requestId = RequestReader.newRequestId();
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        if (kongHeaders.contains("x-kong-request-id")) {
+            headers.put("X-Kong-Request-Id", requestId);
+        }
+        if (kongHeaders.contains("server")) {
+            headers.put("Server", ResponseWriter.SERVER);
+        }
+        return new BlockingHttpServer.RefusalAnswer(ResponseWriter.kongErrorBody(message, requestId), headers);
+    }
+
     /** proxy_listen's further addresses, served as the first; each connection's port is then its own listener's. */
     public Gateway alsoListen(InetSocketAddress listen) throws IOException {
         if (front == null) {
             throw new IllegalStateException("start the first listener first (and the JDK server takes one address only)");
         }
-        BlockingHttpServer more = new BlockingHttpServer(listen, 1024, headerLimits, this::handle,
-                (status, message) -> ResponseWriter.kongErrorBody(message, RequestReader.newRequestId()));
+        BlockingHttpServer more = new BlockingHttpServer(listen, 1024, headerLimits, this::handle, this::refusal);
         moreFronts.add(more);
         requests.listenPort(0);
         LOG.log(Level.INFO, "proxy listening on " + more.address().getHostString() + ":" + more.address().getPort());

@@ -40,6 +40,17 @@ final class ResponseWriter {
         // the page in the format the client's Accept asks for, as Kong's error handler answers
         String contentType = KongErrorPages.contentType(state.header("accept"));
         headers.put("content-type", List.of(contentType));
+        // Kong's header_filter runs on its error pages too: latency headers as for a proxied answer once the request
+        // went upstream (a 502 or 504), else the response latency
+        if (!state.upstreamStatus.isEmpty()) {
+            if (state.latencyProxy >= 0) {
+                kongHeader(headers, state, "x-kong-upstream-latency", String.valueOf((long) state.latencyProxy));
+            }
+            kongHeader(headers, state, "x-kong-proxy-latency", String.valueOf((long) state.latencyKong));
+            kongHeader(headers, state, "via", VIA);
+        } else {
+            kongHeader(headers, state, "x-kong-response-latency", String.valueOf((long) state.latencyKong));
+        }
         kongHeader(headers, state, "x-kong-request-id", state.requestId);
         kongHeader(headers, state, "server", SERVER);
         state.responseSource = "error";

@@ -31,7 +31,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BiFunction;
 
 /**
  * The local gateway's front server and the response relay's listener: HTTP/1.1 over blocking sockets, a thread
@@ -66,8 +65,17 @@ public final class BlockingHttpServer implements AutoCloseable {
     private static final DeferredWatches WATCHES = new DeferredWatches();
     private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]{1,15}");
 
-    /** The JSON body answering a request refused before it reaches the handler, from its status and message. */
-    public interface Refusal extends BiFunction<Integer, String, byte[]> {
+    /** The answer to a request refused before it reaches the handler, from its status and message. */
+    @FunctionalInterface
+    public interface Refusal {
+        RefusalAnswer answer(int status, String message);
+    }
+
+    /** A refusal's JSON body and headers of its own (beside Date, Content-Type, Content-Length and Connection). */
+    public record RefusalAnswer(byte[] body, Map<String, String> headers) {
+        public RefusalAnswer(byte[] body) {
+            this(body, Map.of());
+        }
     }
 
     private final ServerSocket listener;
@@ -207,10 +215,13 @@ public final class BlockingHttpServer implements AutoCloseable {
     }
 
     private void refuse(OutputStream out, int status, String message) throws IOException {
-        byte[] body = refusal.apply(status, message);
-        out.write(("HTTP/1.1 " + status + " " + reason(status) + "\r\nDate: " + HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC))
-                + "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " + body.length
-                + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        RefusalAnswer answer = refusal.answer(status, message);
+        byte[] body = answer.body();
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status))
+                .append("\r\nDate: ").append(HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)))
+                .append("\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ").append(body.length);
+        answer.headers().forEach((name, value) -> head.append("\r\n").append(name).append(": ").append(value));
+        out.write(head.append("\r\nConnection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
         out.write(body);
         out.flush();
     }

@@ -38,7 +38,7 @@ class BlockingHttpServerRequestsTest {
                     exchange.sendResponseHeaders(200, names.length);
                     exchange.getResponseBody().write(names);
                     exchange.close();
-                }, (status, message) -> message.getBytes(StandardCharsets.ISO_8859_1));
+                }, (status, message) -> new BlockingHttpServer.RefusalAnswer(message.getBytes(StandardCharsets.ISO_8859_1)));
     }
 
     @AfterEach

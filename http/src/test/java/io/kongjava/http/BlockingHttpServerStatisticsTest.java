@@ -30,7 +30,7 @@ class BlockingHttpServerStatisticsTest {
                     }
                     exchange.sendResponseHeaders(204, -1);
                     exchange.close();
-                }, (status, message) -> new byte[0]);
+                }, (status, message) -> new BlockingHttpServer.RefusalAnswer(new byte[0]));
              Socket idle = new Socket(InetAddress.getLoopbackAddress(), server.address().getPort());
              Socket halfway = new Socket(InetAddress.getLoopbackAddress(), server.address().getPort());
              Socket served = new Socket(InetAddress.getLoopbackAddress(), server.address().getPort())) {

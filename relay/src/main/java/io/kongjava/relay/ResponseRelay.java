@@ -72,7 +72,7 @@ public final class ResponseRelay implements AutoCloseable {
      */
     public static final ListenerFactory VIRTUAL_THREAD_SERVER = (address, handler) -> {
         BlockingHttpServer server = new BlockingHttpServer(address, 1024, HeaderLimits.BEHIND_NGINX, handler,
-                (status, message) -> ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
+                (status, message) -> new BlockingHttpServer.RefusalAnswer(("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8)));
         return new Listener() {
             @Override
             public int port() {
