@@ -413,6 +413,16 @@ public enum PdkFunction {
         return f == null ? RpcMethod.STEP : f.step;
     }
 
+    /**
+     * Whether Kong may take seconds over {@code kongName} without having failed: it reads the client's body, or asks a
+     * database or a vault. Any other call Kong answers at once unless the function raised (and then never).
+     */
+    public static boolean mayTakeLong(String kongName) {
+        PdkFunction f = lookup(kongName);
+        return f == REQUEST_GET_RAW_BODY || f == REQUEST_GET_BODY || f == CLIENT_LOAD_CONSUMER || f == VAULT_GET || f == VAULT_UPDATE
+                || f == CLIENT_AUTHENTICATE_CONSUMER_GROUP_BY_CONSUMER_ID;
+    }
+
     /** See {@link Flag#ANSWERED_FROM_INSTANCE_CONFIG}. */
     public static boolean answeredFromInstanceConfig(String kongName) {
         PdkFunction f = lookup(kongName);

@@ -41,6 +41,10 @@ final class Event implements EventBridge {
         /** Kong never answered {@code method}: it abandons an event when a PDK function raises. */
         default void stepNeverCame(Event event, String method, Duration waited, boolean givenUpEarly) {
         }
+
+        /** Kong answered a call this server sent at {@code sentNanos}: it is alive and working through its calls. */
+        default void stepCame(long sentNanos) {
+        }
     }
 
     private static final System.Logger LOG = System.getLogger(Event.class.getName());
@@ -72,9 +76,10 @@ final class Event implements EventBridge {
     /** When the wait for the current Step ends; brought forward by {@link #giveUpWaiting()}. */
     private volatile long stepDeadline;
     private volatile long stepSent;
-    /** When the PDK call now waiting for its Step went out, or 0 while running or waiting on a body read. */
+    /** When the PDK call now waiting for its Step went out, or 0 while running or waiting on a call Kong may take long over. */
     private volatile long ordinaryWaitSince;
-    private volatile boolean givenUpEarly;
+    /** The wait (by the time its call went out) that {@link #giveUpWaiting} gave up; a later wait is not touched by it. */
+    private volatile long givenUpWait;
     /** How the event ended, for the metrics: set by whatever ended it first. */
     private volatile String outcome;
 
@@ -147,7 +152,7 @@ final class Event implements EventBridge {
         Duration limit = stepTimeoutFor(method);
         stepSent = sent;
         stepDeadline = sent + limit.toNanos();
-        ordinaryWaitSince = readsBody(method) ? 0 : sent;
+        ordinaryWaitSince = PdkFunction.mayTakeLong(method) ? 0 : sent;
         state.set(WAITING);
         if (!answer(connection, new EventReply.PdkCall(id, method, args))) {
             waitingOn = null;
@@ -241,13 +246,12 @@ final class Event implements EventBridge {
         return state.get() == WAITING ? ordinaryWaitSince : 0;
     }
 
-    /** Stops waiting for the Step now, as if its deadline had passed. */
-    void giveUpWaiting() {
-        if (state.get() != WAITING) {
+    /** Stops the wait whose call went out at {@code since} now, as if its deadline had passed; a later wait goes on. */
+    void giveUpWaiting(long since) {
+        if (state.get() != WAITING || ordinaryWaitSince != since) {
             return;
         }
-        givenUpEarly = true;
-        stepDeadline = System.nanoTime();
+        givenUpWait = since;
         Connection reading = waitingOn;
         if (reading != null) {
             reading.wake();
@@ -288,6 +292,7 @@ final class Event implements EventBridge {
             if (message instanceof RpcMessage.Request request && isStepFor(request)) {
                 runningSince = System.nanoTime(); // before RUNNING: the watch for silent plugins must not count Kong's time
                 if (state.compareAndSet(WAITING, RUNNING)) {
+                    host.stepCame(stepSent);
                     answerMsgid = request.msgid();
                     held.set(connection);
                     return request.argument() instanceof Map<?, ?> step ? stepData(request.method(), step.get(KongCall.DATA)) : null;
@@ -318,6 +323,7 @@ final class Event implements EventBridge {
             Handover delivered = handover;
             if (delivered != null) {
                 handover = null;
+                host.stepCame(stepSent);
                 answerMsgid = delivered.msgid();
                 held.set(delivered.connection());
                 if (interruptedMeanwhile) {
@@ -326,7 +332,8 @@ final class Event implements EventBridge {
                 return delivered.data();
             }
             long now = System.nanoTime();
-            long left = stepDeadline - now;
+            boolean givenUpEarly = givenUpWait == stepSent;
+            long left = givenUpEarly ? 0 : stepDeadline - now;
             // set before the event is over, so that a Step arriving at that moment is answered as a late one
             stoppedWaiting = left <= 0;
             if (left <= 0 && state.compareAndSet(WAITING, OVER)) {

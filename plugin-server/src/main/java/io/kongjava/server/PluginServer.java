@@ -120,8 +120,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
         if (dir != null && !Files.isDirectory(dir)) {
             throw new IOException("socket directory " + dir + " does not exist");
         }
-        if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)
-                && !Files.readAttributes(socketPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+        if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS) && !isSocket(socketPath)) {
             throw new IOException(socketPath + " exists and is not a socket; not replacing it");
         }
         if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS) && stillAccepts(socketPath)) {
@@ -129,21 +128,55 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             LOG.log(Level.WARNING, "taking over " + socketPath + " from a server that still accepts there (a Kong reload, or a second"
                     + " server on the same socket?); it keeps its connections and no longer gets new ones");
         }
-        Files.deleteIfExists(socketPath);
         idle = new IdleConnections(connection -> serveElsewhere(connection, null), this::forget);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socketPath), 4096);
-        boundSocket = fileKey(socketPath);
-        try {
-            Files.setPosixFilePermissions(socketPath, socketMode);
-        } catch (UnsupportedOperationException e) {
-            LOG.log(Level.WARNING, "cannot restrict permissions of " + socketPath + " on this file system");
-        }
+        bindInPlace();
         Thread.ofPlatform().name("accept " + socketPath.getFileName()).daemon(true).start(this::acceptLoop);
         Thread.ofPlatform().name("housekeeping").daemon(true).start(this::housekeepingLoop);
         Thread.ofPlatform().name("warm-up").daemon(true).start(this::warmUp);
         LOG.log(Level.INFO, "listening on " + socketPath);
         return this;
+    }
+
+    /**
+     * Binds a name of its own beside the socket path and renames it into place: the path always names a socket that
+     * accepts (the old server's until the rename, this one's after; Kong, which fails open when it cannot connect, never
+     * finds none), and the socket this server owns is known by its identity before anyone else can take the path.
+     */
+    private void bindInPlace() throws IOException {
+        Path staging = socketPath.resolveSibling("." + socketPath.getFileName() + "." + ProcessHandle.current().pid() + ".binding");
+        try {
+            Files.deleteIfExists(staging);
+            server.bind(UnixDomainSocketAddress.of(staging), 4096);
+        } catch (IOException | RuntimeException tooLongOrRefused) {
+            // a path near the 108-byte limit of a socket name: bound where it stands, the old way
+            Files.deleteIfExists(socketPath);
+            server.bind(UnixDomainSocketAddress.of(socketPath), 4096);
+            boundSocket = fileKey(socketPath);
+            restrict(socketPath);
+            return;
+        }
+        boundSocket = fileKey(staging);
+        restrict(staging);
+        Files.move(staging, socketPath, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private void restrict(Path socket) throws IOException {
+        try {
+            Files.setPosixFilePermissions(socket, socketMode);
+        } catch (UnsupportedOperationException e) {
+            LOG.log(Level.WARNING, "cannot restrict permissions of " + socket + " on this file system");
+        }
+    }
+
+    /** A Unix socket exactly (a FIFO or a device is "other" too, and must not be replaced). */
+    private static boolean isSocket(Path path) throws IOException {
+        try {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return (mode & 0170000) == 0140000;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
+        }
     }
 
     private void acceptLoop() {
@@ -176,6 +209,16 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             workers.execute(() -> serve(connection, first));
         } catch (RejectedExecutionException e) {
             forget(connection);
+        }
+    }
+
+    /** When the latest call that Kong has answered went out: Kong is working through calls sent up to then. */
+    private volatile long latestAnsweredCall = System.nanoTime();
+
+    @Override
+    public void stepCame(long sentNanos) {
+        if (sentNanos - latestAnsweredCall > 0) {
+            latestAnsweredCall = sentNanos; // a racing writer may win with an older time: only a little precision is lost
         }
     }
 
@@ -339,7 +382,7 @@ public final class PluginServer implements AutoCloseable, Event.Host {
             }
             long now = System.nanoTime();
             registry.events().forEach(event -> event.expireIfSilent(settings.replyTimeout(), now));
-            UnansweredSteps.giveUpCrowdedWaits(registry.events(), now);
+            UnansweredSteps.giveUpCrowdedWaits(registry.events(), now, latestAnsweredCall);
             if (now - lastExpiry >= expiryEvery * 1_000_000) {
                 registry.expireIdleInstances(instance -> observer.instanceClosed(instance.name(), "expired"));
                 lastExpiry = now;

@@ -10,13 +10,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * PDK calls Kong never answers. Kong answers a call in microseconds unless the PDK function raised (a wrong
- * argument, a function that cannot run in this phase): mp_rpc.lua's loop dies with the error, Kong ends the request
- * with its 500 and logs the error, and the event's thread here waits for a Step that never comes. One such wait is
- * cheap; a plugin bug on a busy route makes one per request, each holding a thread for the step timeout. So once
- * more than {@link #MAX_STALE_WAITS} calls have gone unanswered for {@link #STALE_AFTER}, the oldest are given up;
- * and each kind of unanswered call is logged, once a minute at most, with the plugin, phase and function that
- * Kong's error.log will have the reason for.
+ * PDK calls Kong never answers. Kong answers a call at once unless the PDK function raised (a wrong argument, a function
+ * that cannot run in this phase): then mp_rpc.lua's loop dies with the error, Kong ends the request with its 500 and
+ * logs why, and the event's thread here waits for a Step that never comes. One such wait is cheap; a plugin bug on a
+ * busy route makes one per request, each holding a thread for the step timeout. So once more than
+ * {@link #MAX_STALE_WAITS} calls have waited over {@link #STALE_AFTER} while Kong answered calls sent after them, the
+ * oldest are given up. Calls Kong may take long over (a body read, a database or vault:
+ * {@link io.kongjava.catalogue.PdkFunction#mayTakeLong}) are never given up here, nor any while Kong answers nothing
+ * (stalled, not failed). Each kind of unanswered call is logged, once a minute at most, with the plugin, phase and
+ * function that Kong's error.log has the reason for.
  */
 final class UnansweredSteps {
 
@@ -39,13 +41,16 @@ final class UnansweredSteps {
 
     private final Map<Kind, Tally> tallies = new ConcurrentHashMap<>();
 
-    /** Gives up the oldest stale waits beyond {@link #MAX_STALE_WAITS}; returns how many. */
-    static int giveUpCrowdedWaits(Iterable<Event> events, long now) {
+    /**
+     * Gives up the oldest stale waits beyond {@link #MAX_STALE_WAITS}, of those Kong has since answered later calls than
+     * (a Kong that is stalled or slow answers nothing, and then nothing is given up); returns how many.
+     */
+    static int giveUpCrowdedWaits(Iterable<Event> events, long now, long latestAnsweredCall) {
         long staleSince = now - STALE_AFTER.toNanos();
         List<StaleWait> stale = new ArrayList<>();
         for (Event event : events) {
             long waitingSince = event.ordinaryWaitSince();
-            if (waitingSince != 0 && waitingSince - staleSince <= 0) {
+            if (waitingSince != 0 && waitingSince - staleSince <= 0 && latestAnsweredCall - waitingSince > 0) {
                 stale.add(new StaleWait(event, waitingSince));
             }
         }
@@ -55,7 +60,7 @@ final class UnansweredSteps {
         stale.sort(Comparator.comparingLong(StaleWait::since));
         int excess = stale.size() - MAX_STALE_WAITS;
         for (int i = 0; i < excess; i++) {
-            stale.get(i).event().giveUpWaiting();
+            stale.get(i).event().giveUpWaiting(stale.get(i).since());
         }
         return excess;
     }

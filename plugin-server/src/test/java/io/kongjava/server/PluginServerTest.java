@@ -383,6 +383,12 @@ class PluginServerTest {
         }
         assertThat(server.eventsInFlight()).isEqualTo(unanswered);
 
+        // a Kong that answers nothing is stalled, not failed: nothing is given up
+        Thread.sleep(UnansweredSteps.STALE_AFTER.toMillis() + 1_500);
+        assertThat(server.eventsInFlight()).isEqualTo(unanswered);
+
+        // once Kong answers calls sent after them, the oldest beyond the limit are
+        assertThat(kong.handleEvent(id, "access", new FakeKong(Map.of("x-name", List.of("n"))))).isInstanceOf(EventOutcome.Returned.class);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
                 .until(() -> server.eventsInFlight() == UnansweredSteps.MAX_STALE_WAITS);
         assertThat(kong.call("plugin.Step", Map.of("EventId", eventIds.getFirst(), "Data", "late")))
@@ -498,6 +504,45 @@ class PluginServerTest {
                 PluginServer.Settings.defaults()).start()).hasMessageContaining("exists and is not a socket");
         assertThat(Files.readString(notASocket)).isEqualTo("data");
         Files.delete(notASocket);
+
+        Path fifo = dir.resolve("a.fifo"); // "other" to Java, as a socket is
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        assertThatThrownBy(() -> new PluginServer(fifo, PluginCatalog.of(List.of(new GreeterPlugin())), ProcessRequestExchange.shared(),
+                PluginServer.Settings.defaults()).start()).hasMessageContaining("exists and is not a socket");
+        assertThat(fifo).exists();
+        Files.delete(fifo);
+    }
+
+    @Test
+    void aServerTakesThePathOverWithoutAMomentWhenNoSocketIsThere() throws Exception {
+        // bound beside the path and renamed into place: a client connecting meanwhile reaches one server or the other
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        Thread prober = Thread.ofPlatform().start(() -> {
+            while (!stop.get()) {
+                try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(server.socketPath()))) {
+                    probe.isConnected();
+                } catch (IOException e) {
+                    failed.incrementAndGet();
+                }
+            }
+        });
+        List<PluginServer> successors = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                successors.add(startServer(PluginServer.Settings.defaults()));
+            }
+        } finally {
+            stop.set(true);
+            prober.join();
+            for (PluginServer successor : successors.reversed()) {
+                successor.close();
+            }
+        }
+        assertThat(failed.get()).as("connects that found no socket").isZero();
+        try (var leftovers = Files.list(dir)) {
+            assertThat(leftovers.map(p -> p.getFileName().toString())).noneMatch(name -> name.endsWith(".binding"));
+        }
     }
 
     @Test
