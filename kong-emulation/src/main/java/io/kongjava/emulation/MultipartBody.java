@@ -10,7 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * set_body's multipart/form-data encoding as Kong writes it (kong/pdk/service/request.lua): the boundary of the
- * given MIME type or a random number, one part per key in sorted order, each value a string, number or boolean.
+ * given MIME type or a random number, one part per key in sorted order, each value a string or number.
  */
 record MultipartBody(byte[] bytes, String boundary) {
 
@@ -26,7 +26,8 @@ record MultipartBody(byte[] bytes, String boundary) {
                 case String text -> text;
                 case byte[] raw -> new String(raw, StandardCharsets.UTF_8);
                 case Number n -> LuaValues.luaNumber(n);
-                case Boolean b -> b.toString();
+                // Kong's type check lets a boolean through, but LuaJIT's string.buffer it writes into takes none
+                case Boolean b -> throw new LuaError("bad argument #1 to 'put' (string expected, got boolean)");
                 case null, default -> throw new LuaError("invalid value \"" + key + "\": got " + luaType(v)
                         + ", expected string, number or boolean");
             };

@@ -516,6 +516,10 @@ public final class PdkEmulator implements PdkHandler {
         }
         int semicolon = mime.indexOf(';');
         String bare = semicolon < 0 ? mime : mime.substring(0, semicolon);
+        if (table instanceof List<?> list && !list.isEmpty() && !bare.equals("application/json")) {
+            // a Lua array's keys are numbers, which Kong's form and multipart encoders refuse
+            throw new LuaError(bare.equals("multipart/form-data") ? "invalid key \"1\": got number, expected string" : "arg keys must be strings");
+        }
         Map<?, ?> fields = table instanceof Map<?, ?> map ? map : Map.of();
         byte[] body;
         String contentType = mime;

@@ -363,6 +363,10 @@ class PdkEmulatorTest {
 
         assertThat(kong.answer("kong.service.request.set_body", List.of(fields, "text/plain"))).isInstanceOfSatisfying(PdkAnswer.Raised.class,
                 raised -> assertThat(raised.message()).isEqualTo("unsupported content type text/plain"));
+        assertThat(kong.answer("kong.service.request.set_body", List.of(Map.of("flag", true), "multipart/form-data")))
+                .as("LuaJIT's string.buffer takes no boolean").isInstanceOf(PdkAnswer.Raised.class);
+        assertThat(kong.answer("kong.service.request.set_body", List.of(List.of("a"), "application/x-www-form-urlencoded")))
+                .isInstanceOfSatisfying(PdkAnswer.Raised.class, raised -> assertThat(raised.message()).isEqualTo("arg keys must be strings"));
     }
 
     @Test
