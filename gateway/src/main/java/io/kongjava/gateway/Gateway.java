@@ -137,6 +137,12 @@ public final class Gateway implements AutoCloseable {
         return this;
     }
 
+    /** kong.conf's {@code nginx_proxy_proxy_buffer_size}: the largest response head an upstream may send (else 502). */
+    public Gateway proxyBufferSize(int bytes) {
+        upstream.proxyBufferSize(bytes);
+        return this;
+    }
+
     /** kong.conf's {@code upstream_keepalive_pool_size}, {@code _max_requests} and {@code _idle_timeout}. */
     public Gateway upstreamKeepAlive(UpstreamClient.KeepAlive settings) {
         upstream.keepAlive(settings);
@@ -551,8 +557,10 @@ public final class Gateway implements AutoCloseable {
         }
         fronts.forEach(BlockingHttpServer::stopAccepting);
         long deadline = System.nanoTime() + limit.toNanos();
-        while ((fronts.stream().mapToInt(BlockingHttpServer::requestsInFlight).sum() > 0 || pendingLogPhases.get() > 0)
-                && System.nanoTime() - deadline < 0) {
+        if (server != null) {
+            server.stop((int) Math.max(1, limit.toSeconds())); // the JDK server's own graceful stop
+        }
+        while ((requestsInFlight() > 0 || pendingLogPhases.get() > 0) && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -565,7 +573,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Requests being served now, on every listener. */
     public int requestsInFlight() {
-        int inFlight = front == null ? 0 : front.requestsInFlight();
+        int inFlight = (front == null ? 0 : front.requestsInFlight()) + jdkServerInFlight.get();
         for (BlockingHttpServer more : moreFronts) {
             inFlight += more.requestsInFlight();
         }

@@ -188,6 +188,11 @@ public final class GatewayMain {
             }
             enabled.add(name);
         }
+        String database = conf.get("database", "off");
+        if (!database.equalsIgnoreCase("off")) {
+            log.log(Level.WARNING, conf.where("database") + ": '" + database + "' is not used: the local gateway runs"
+                    + " DB-less, from declarative_config, as Kong does with database = off");
+        }
         String declarative = conf.get("declarative_config", null);
         if (declarative == null) {
             throw new ConfigException(conf.file() + ": declarative_config is required (the local gateway runs DB-less)");
@@ -270,6 +275,8 @@ public final class GatewayMain {
                     .certificates(certificates)
                     .trustedIps(trustedIps, realIpHeader, realIpRecursive)
                     .kongHeaders(kongHeaders)
+                    .proxyBufferSize((int) Math.min(Integer.MAX_VALUE, conf.size("nginx_proxy_proxy_buffer_size",
+                            conf.size("nginx_http_proxy_buffer_size", 4096))))
                     .logLevel(logLevel)
                     .upstreamKeepAlive(new io.kongjava.http.UpstreamClient.KeepAlive(
                             (int) Math.min(Integer.MAX_VALUE, conf.nonNegative("upstream_keepalive_pool_size", 512)),

@@ -48,7 +48,7 @@ final class UpstreamProxy implements AutoCloseable {
     }
 
     /** For http Services; https ones get a client per TLS setting (its own pool: a connection is reused only for the same settings). */
-    private final UpstreamClient upstreamClient = new UpstreamClient();
+    private final UpstreamClient upstreamClient = new UpstreamClient().withMaxResponseHead(DEFAULT_PROXY_BUFFER_SIZE);
     private volatile UpstreamClient.KeepAlive keepAlive = UpstreamClient.KeepAlive.KONG_DEFAULTS;
     private final Map<UpstreamTls, UpstreamClient> tlsClients = new java.util.concurrent.ConcurrentHashMap<>();
     /** Where a Service's ca_certificates and client_certificate are found by id (the kong.yaml's, written out); null for none. */
@@ -64,6 +64,17 @@ final class UpstreamProxy implements AutoCloseable {
 
     void certificates(java.nio.file.Path directory) {
         this.certificates = directory;
+    }
+
+    /** nginx's proxy_buffer_size: one memory page (4 KB on x86-64) unless kong.conf's nginx_proxy_proxy_buffer_size sets it. */
+    static final int DEFAULT_PROXY_BUFFER_SIZE = 4096;
+    private volatile int proxyBufferSize = DEFAULT_PROXY_BUFFER_SIZE;
+
+    /** The largest response head an upstream may send (nginx's proxy_buffer_size). */
+    void proxyBufferSize(int bytes) {
+        this.proxyBufferSize = bytes;
+        upstreamClient.withMaxResponseHead(bytes);
+        tlsClients.values().forEach(client -> client.withMaxResponseHead(bytes));
     }
 
     /** kong.conf's upstream_keepalive_* settings, for every upstream connection from now on. */
@@ -85,7 +96,7 @@ final class UpstreamProxy implements AutoCloseable {
         }
         UpstreamClient client = tlsClients.get(tls);
         if (client == null) {
-            client = tls.client(certificates).withKeepAlive(keepAlive);
+            client = tls.client(certificates).withKeepAlive(keepAlive).withMaxResponseHead(proxyBufferSize);
             UpstreamClient raced = tlsClients.putIfAbsent(tls, client);
             if (raced != null) {
                 client.close();

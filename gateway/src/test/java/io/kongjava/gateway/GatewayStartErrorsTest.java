@@ -108,6 +108,40 @@ class GatewayStartErrorsTest {
     }
 
     @Test
+    void aDatabaseTheGatewayDoesNotUseIsNamedAsAWarning() throws Exception {
+        Files.writeString(dir.resolve("kong.yaml"), "_format_version: \"3.0\"\n");
+        Path conf = dir.resolve("kong.conf");
+        Files.writeString(conf, """
+                prefix = %s
+                proxy_listen = 127.0.0.1:0
+                database = postgres
+                declarative_config = kong.yaml
+                """.formatted(dir.resolve("prefix")));
+        java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(GatewayMain.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                warnings.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(handler);
+        try (GatewayMain.Running running = GatewayMain.start(conf, Map.of())) {
+            assertThat(warnings).anySatisfy(w -> assertThat(w).contains(conf + ":3: database: 'postgres' is not used"));
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
+
+    @Test
     void aMissingDeclarativeConfigOrAPrefixThatIsAFileNamesItsKongConfLine() throws Exception {
         Path conf = dir.resolve("kong.conf");
         Files.writeString(conf, """

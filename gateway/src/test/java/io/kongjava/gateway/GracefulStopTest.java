@@ -95,6 +95,25 @@ class GracefulStopTest {
             client.getOutputStream().flush();
             assertThat(streaming.await(10, TimeUnit.SECONDS)).isTrue();
 
+            AtomicInteger acceptErrors = new AtomicInteger();
+            java.util.logging.Logger serverLog = java.util.logging.Logger.getLogger(io.kongjava.http.BlockingHttpServer.class.getName());
+            java.util.logging.Handler counter = new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord record) {
+                    if (String.valueOf(record.getMessage()).contains("accept failed")) {
+                        acceptErrors.incrementAndGet();
+                    }
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            serverLog.addHandler(counter);
             CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> gateway.closeGracefully(Duration.ofSeconds(10)));
             Thread.sleep(100);
             assertThatThrownBy(() -> {
@@ -106,6 +125,8 @@ class GracefulStopTest {
             String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(answer).contains("data: 1").contains("data: 5");
             stopping.get(10, TimeUnit.SECONDS);
+            serverLog.removeHandler(counter);
+            assertThat(acceptErrors.get()).as("the closed listener is not accepted on in a loop").isZero();
         }
         assertThat(logPhases.get()).as("its log phase ran before the stop ended").isEqualTo(1);
     }

@@ -104,6 +104,7 @@ public final class BlockingHttpServer implements AutoCloseable {
     }
     private final PlatformFirstThreads threads = new PlatformFirstThreads("http-connection", PlatformFirstThreads.DEFAULT_LIMIT);
     private volatile boolean closed;
+    private volatile boolean stopping;
 
     public BlockingHttpServer(InetSocketAddress address, int backlog, HeaderLimits limits, HttpHandler handler, Refusal refusal)
             throws IOException {
@@ -121,7 +122,7 @@ public final class BlockingHttpServer implements AutoCloseable {
     }
 
     private void accept() {
-        while (!closed) {
+        while (!closed && !stopping) {
             try {
                 Socket socket = listener.accept();
                 socket.setTcpNoDelay(true); // a streamed answer's small writes must not wait for a delayed ACK
@@ -129,7 +130,7 @@ public final class BlockingHttpServer implements AutoCloseable {
                 accepted.increment();
                 threads.execute(() -> serve(socket));
             } catch (IOException e) {
-                if (!closed) {
+                if (!closed && !stopping) {
                     LOG.log(Level.ERROR, "accept failed: " + e.getMessage());
                 }
             }
@@ -143,7 +144,7 @@ public final class BlockingHttpServer implements AutoCloseable {
             // asked once per connection: the socket's own address is a system call each time it is asked
             InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
             boolean keepAlive = true;
-            while (keepAlive && !closed) {
+            while (keepAlive && !closed && !stopping) {
                 socket.setSoTimeout(IDLE_TIMEOUT_MS);
                 if (!in.awaitData()) {
                     return; // the client closed between requests
@@ -233,6 +234,7 @@ public final class BlockingHttpServer implements AutoCloseable {
 
     /** Takes no new connections (the first step of nginx's graceful shutdown); those open are served until {@link #close}. */
     public void stopAccepting() {
+        stopping = true; // and a connection that finishes its request is closed, not kept alive
         try {
             listener.close();
         } catch (IOException e) {

@@ -204,6 +204,17 @@ public final class UpstreamClient implements AutoCloseable {
         this.verifyHostname = verifyHostname;
     }
 
+    private volatile int maxResponseHead = MAX_RESPONSE_HEAD;
+
+    /**
+     * Refuses (502, not retried) a response whose status line and headers take more than {@code bytes}: nginx's
+     * {@code proxy_buffer_size}, one memory page unless set, answers such a response "upstream sent too big header".
+     */
+    public UpstreamClient withMaxResponseHead(int bytes) {
+        this.maxResponseHead = bytes;
+        return this;
+    }
+
     /** Keeps connections within {@code settings} from now on. */
     public UpstreamClient withKeepAlive(KeepAlive settings) {
         this.keepAliveSettings = settings;
@@ -477,13 +488,14 @@ public final class UpstreamClient implements AutoCloseable {
                 int status = Integer.parseInt(parts[1]);
                 boolean http10 = parts[0].equals("HTTP/1.0");
                 List<String[]> headers = new ArrayList<>();
-                int size = statusLine.length();
+                int limit = maxResponseHead;
+                int size = statusLine.length() + 2;
                 String header;
                 while (!(header = line()).isEmpty()) {
-                    size += header.length();
+                    size += header.length() + 2; // as nginx's buffer holds them, with their CR LF
                     int colon = header.indexOf(':');
-                    if (size > MAX_RESPONSE_HEAD) {
-                        throw new InvalidResponse("a response head over " + MAX_RESPONSE_HEAD + " bytes from the upstream");
+                    if (size + 2 > limit) {
+                        throw new InvalidResponse("upstream sent too big header (over " + limit + " bytes; nginx's proxy_buffer_size)");
                     }
                     if (colon <= 0 || !HEADER_NAME.matcher(header).region(0, colon).matches()) {
                         throw new InvalidResponse("an invalid header line from the upstream: " + abbreviate(header));
@@ -566,9 +578,9 @@ public final class UpstreamClient implements AutoCloseable {
 
         private String line() throws IOException {
             try {
-                return in.readLine(MAX_RESPONSE_HEAD);
+                return in.readLine(maxResponseHead);
             } catch (HttpInput.LineTooLong e) {
-                throw new IOException("a response line over " + MAX_RESPONSE_HEAD + " bytes from the upstream");
+                throw new InvalidResponse("upstream sent too big header (a line over " + maxResponseHead + " bytes; nginx's proxy_buffer_size)");
             } catch (HttpInput.BareCarriageReturn e) {
                 throw new InvalidResponse("a CR inside a line from the upstream"); // nginx: "upstream sent invalid header"
             }
