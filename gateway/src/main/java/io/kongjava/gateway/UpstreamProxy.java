@@ -203,7 +203,10 @@ final class UpstreamProxy implements AutoCloseable {
             return;
         }
         UpstreamClient.Cancellation cancellation = new UpstreamClient.Cancellation();
-        BlockingHttpServer.watchClient(exchange, cancellation::cancel);
+        boolean websocket = isWebSocketUpgrade(state);
+        if (!websocket) { // a watch would read the client's first frames
+            BlockingHttpServer.watchClient(exchange, cancellation::cancel);
+        }
         UpstreamClient.Response response;
         try {
             UpstreamAttempts.Request request = new UpstreamAttempts.Request(new UpstreamClient.Address("https".equals(scheme), host, port),
@@ -249,6 +252,10 @@ final class UpstreamProxy implements AutoCloseable {
             state.latencyProxy = millisSince(sentNanos);
             int code = response.status;
             state.upstreamStatus = String.valueOf(code);
+            if (websocket && code == 101) {
+                tunnel(exchange, state, response, cancellation, up.readTimeoutMs, startNanos, sentNanos);
+                return;
+            }
             if (!buffered) {
                 stream(exchange, state, response, startNanos, sentNanos, cancellation);
                 return;
@@ -256,6 +263,65 @@ final class UpstreamProxy implements AutoCloseable {
             byte[] bytes = response.body.readAllBytes();
             answerBuffered(exchange, state, code, response.headers, bytes, responsePhases, startNanos, sentNanos);
         }
+    }
+
+    /**
+     * The upstream switched to WebSocket: the client gets the 101 and the two connections are joined until either side
+     * ends, each read waiting at most the Service's read_timeout, as nginx's proxy of an upgraded connection does.
+     */
+    private static void tunnel(HttpExchange exchange, KongRequest state, UpstreamClient.Response response,
+                               UpstreamClient.Cancellation upstreamSide, int readTimeoutMs, long startNanos, long sentNanos) throws IOException {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (String[] header : response.headers) {
+            String lower = header[0].toLowerCase(Locale.ROOT);
+            if (!NOT_FORWARDED.contains(lower)) {
+                headers.computeIfAbsent(lower, k -> new ArrayList<>()).add(header[1]);
+            }
+        }
+        headers.put("upgrade", List.of("websocket"));
+        headers.put("connection", List.of("upgrade"));
+        ResponseWriter.addKongHeaders(headers, state, startNanos, sentNanos);
+        headers.remove("x-kong-upstream-status");
+        state.responseStatus = 101;
+        state.responseHeaders.putAll(headers);
+        BlockingHttpServer.Tunnel client = BlockingHttpServer.switchProtocols(exchange, headers, readTimeoutMs);
+        OutputStream toUpstream = response.upgradedOutput();
+        if (client == null || toUpstream == null) {
+            LOG.log(Level.ERROR, "a WebSocket upgrade needs the gateway's own front server; answered 502");
+            state.responseStatus = 0;
+            state.responseHeaders.clear();
+            ResponseWriter.sendKongError(exchange, state, 502, null);
+            return;
+        }
+        Thread upward = Thread.ofVirtual().name("websocket-up").start(() -> {
+            try {
+                copy(client.in(), toUpstream);
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, () -> "WebSocket client side ended: " + e.getMessage());
+            } finally {
+                upstreamSide.cancel(); // the client left: the upstream's side ends too
+            }
+        });
+        try {
+            state.responseSize += copy(response.body, client.out());
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, () -> "WebSocket upstream side ended: " + e.getMessage());
+        }
+        // the upstream ended: the client's side closes as the handler returns, which ends the upward copy
+        upward.interrupt();
+    }
+
+    /** Copies until the end of {@code in}, flushing each read; returns the bytes copied. */
+    private static long copy(InputStream in, OutputStream out) throws IOException {
+        byte[] buffer = new byte[16 * 1024];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            out.write(buffer, 0, n);
+            out.flush();
+            total += n;
+        }
+        return total;
     }
 
     /** A buffered answer: the response phases run on the whole of it, then the client gets what they left. */
@@ -426,7 +492,9 @@ final class UpstreamProxy implements AutoCloseable {
         String ownVia = version + " " + ResponseWriter.VIA.substring(ResponseWriter.VIA.indexOf(' ') + 1);
         List<String> clientVia = state.headers.get("via");
         String via = clientVia == null || clientVia.isEmpty() ? ownVia : String.join(", ", clientVia) + ", " + ownVia;
-        String[] kong = {via, hostHeader, "keep-alive", // Kong's template: proxy_set_header Connection $upstream_connection
+        boolean websocket = isWebSocketUpgrade(state);
+        // Kong's template: proxy_set_header Connection $upstream_connection (and Upgrade $upstream_upgrade, for a WebSocket)
+        String[] kong = {via, hostHeader, websocket ? "keep-alive, Upgrade" : "keep-alive",
                 forwardedFor != null ? String.join(", ", state.headers.get("x-forwarded-for")) + ", " + state.clientIp : remoteAddr,
                 forwarded(trusted, state, "x-forwarded-proto", state.scheme), forwarded(trusted, state, "x-forwarded-host", state.host),
                 forwarded(trusted, state, "x-forwarded-port", String.valueOf(state.port)), forwarded(trusted, state, "x-forwarded-path", state.path),
@@ -453,12 +521,21 @@ final class UpstreamProxy implements AutoCloseable {
         if (asksForTrailers(state.headers.get("te"))) {
             headers.add(new String[] {"te", "trailers"}); // Kong's $upstream_te: only when the client asks for trailers
         }
+        if (websocket) {
+            headers.add(new String[] {"upgrade", "websocket"});
+        }
         for (int i = 0; i < kong.length; i++) {
             if (!placed[i] && kong[i] != null) {
                 headers.add(new String[] {KONG_REQUEST_HEADERS.get(i), withoutLineBreaks(kong[i])});
             }
         }
         return headers;
+    }
+
+    /** Kong's access.before: a request whose Upgrade header says websocket (any case) is passed on as an upgrade. */
+    static boolean isWebSocketUpgrade(KongRequest state) {
+        String upgrade = state.header("upgrade");
+        return upgrade != null && upgrade.equalsIgnoreCase("websocket");
     }
 
     private static boolean asksForTrailers(List<String> te) {

@@ -201,6 +201,20 @@ public final class BlockingHttpServer implements AutoCloseable {
         }
     }
 
+    /** A connection handed over whole after 101 Switching Protocols: what the client sends, and the way back to it. */
+    public record Tunnel(InputStream in, OutputStream out) {
+    }
+
+    /**
+     * Answers {@code exchange} with 101 Switching Protocols and {@code headers} (a WebSocket upgrade nginx passes on),
+     * and hands its connection over: bytes either way are the caller's from now on, each read waiting at most
+     * {@code idleTimeoutMs}; the connection closes when the handler returns. Null when the exchange is not this
+     * server's (nothing was sent).
+     */
+    public static Tunnel switchProtocols(HttpExchange exchange, Map<String, List<String>> headers, int idleTimeoutMs) throws IOException {
+        return exchange instanceof Exchange ours ? ours.switchProtocols(headers, idleTimeoutMs) : null;
+    }
+
     /**
      * Has {@code onLeave} run, on another thread, as soon as the client of {@code exchange} closes or resets its
      * connection before the exchange ends: a blocked read on the client's side of the socket notices at once,
@@ -263,6 +277,7 @@ public final class BlockingHttpServer implements AutoCloseable {
     public static String reason(int status) {
         return switch (status) {
             case 100 -> "Continue";
+            case 101 -> "Switching Protocols";
             case 200 -> "OK";
             case 201 -> "Created";
             case 204 -> "No Content";
@@ -615,6 +630,24 @@ public final class BlockingHttpServer implements AutoCloseable {
             } catch (ExecutionException e) {
                 return false;
             }
+        }
+
+        Tunnel switchProtocols(Map<String, List<String>> headers, int idleTimeoutMs) throws IOException {
+            if (responseCode != -1) {
+                throw new IOException("headers already sent");
+            }
+            responseCode = 101;
+            closeAfter = true;
+            StringBuilder text = new StringBuilder(256).append("HTTP/1.1 101 Switching Protocols\r\n");
+            if (!headers.containsKey("Date") && !headers.containsKey("date")) {
+                text.append("Date: ").append(HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n");
+            }
+            headers.forEach((name, values) -> values.forEach(value -> text.append(wordCase(name)).append(": ").append(value).append("\r\n")));
+            out.write(text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            responseBody = OutputStream.nullOutputStream();
+            socket.setSoTimeout(idleTimeoutMs);
+            return new Tunnel(in, out);
         }
 
         /** Whether the connection can carry another request. */

@@ -126,6 +126,11 @@ public final class UpstreamClient implements AutoCloseable {
             return null;
         }
 
+        /** After 101 Switching Protocols, the way to the upstream (its bytes back come in {@link #body}); null otherwise. */
+        public OutputStream upgradedOutput() {
+            return status == 101 ? connection.out : null;
+        }
+
         /** Gives the connection back when the body was read to its end and it may carry another request. */
         @Override
         public void close() {
