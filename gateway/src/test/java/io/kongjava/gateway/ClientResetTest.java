@@ -3,10 +3,6 @@ package io.kongjava.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.kongjava.kongclient.EventOutcome;
-import io.kongjava.kongclient.PdkHandler;
-import io.kongjava.kongclient.PluginServerClient;
-import io.kongjava.protocol.KongCall;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,10 +10,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,29 +25,11 @@ class ClientResetTest {
     @TempDir
     Path dir;
 
-    final AtomicInteger logPhases = new AtomicInteger();
+    final CountingPluginServer logger = new CountingPluginServer("count-log");
     final CountDownLatch requested = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     HttpServer upstream;
     Gateway gateway;
-
-    /** A plugin server whose one plugin has only a log phase, counted. */
-    final class CountingLogger implements PluginServerClient {
-        @Override
-        public Object call(KongCall call) {
-            return Map.of("Name", "count-log", "Id", 3L, "Config", Map.of());
-        }
-
-        @Override
-        public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) {
-            logPhases.incrementAndGet();
-            return new EventOutcome.Returned(0);
-        }
-
-        @Override
-        public void close() {
-        }
-    }
 
     @AfterEach
     void stop() {
@@ -83,7 +59,7 @@ class ClientResetTest {
             exchange.close();
         });
         upstream.start();
-        gateway = OnePluginGateway.global(dir, upstream.getAddress().getPort(), "count-log", "log", new CountingLogger())
+        gateway = OnePluginGateway.global(dir, upstream.getAddress().getPort(), "count-log", "log", logger)
                 .start(new InetSocketAddress("127.0.0.1", 0));
 
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), gateway.address().getPort())) {
@@ -95,8 +71,8 @@ class ClientResetTest {
         }
         release.countDown();
 
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> logPhases.get() == 1);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> logger.events.get() == 1);
         Thread.sleep(300);
-        assertThat(logPhases.get()).as("exactly one log phase").isEqualTo(1);
+        assertThat(logger.events.get()).as("exactly one log phase").isEqualTo(1);
     }
 }

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import io.kongjava.kongclient.EventOutcome;
-import io.kongjava.kongclient.PdkHandler;
-import io.kongjava.kongclient.PluginServerClient;
-import io.kongjava.protocol.KongCall;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -16,7 +12,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,27 +28,10 @@ class GracefulStopTest {
     @TempDir
     Path dir;
 
-    final AtomicInteger logPhases = new AtomicInteger();
+    final CountingPluginServer logger = new CountingPluginServer("count-log");
     final CountDownLatch streaming = new CountDownLatch(1);
     HttpServer upstream;
     Gateway gateway;
-
-    final class CountingLogger implements PluginServerClient {
-        @Override
-        public Object call(KongCall call) {
-            return Map.of("Name", "count-log", "Id", 3L, "Config", Map.of());
-        }
-
-        @Override
-        public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) {
-            logPhases.incrementAndGet();
-            return new EventOutcome.Returned(0);
-        }
-
-        @Override
-        public void close() {
-        }
-    }
 
     @AfterEach
     void stop() {
@@ -86,7 +64,7 @@ class GracefulStopTest {
             exchange.close();
         });
         upstream.start();
-        gateway = OnePluginGateway.global(dir, upstream.getAddress().getPort(), "count-log", "log", new CountingLogger())
+        gateway = OnePluginGateway.global(dir, upstream.getAddress().getPort(), "count-log", "log", logger)
                 .start(new InetSocketAddress("127.0.0.1", 0));
         int port = gateway.address().getPort();
 
@@ -128,6 +106,6 @@ class GracefulStopTest {
             serverLog.removeHandler(counter);
             assertThat(acceptErrors.get()).as("the closed listener is not accepted on in a loop").isZero();
         }
-        assertThat(logPhases.get()).as("its log phase ran before the stop ended").isEqualTo(1);
+        assertThat(logger.events.get()).as("its log phase ran before the stop ended").isEqualTo(1);
     }
 }

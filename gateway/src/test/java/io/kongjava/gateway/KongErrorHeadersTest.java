@@ -2,10 +2,6 @@ package io.kongjava.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kongjava.kongclient.EventOutcome;
-import io.kongjava.kongclient.PdkHandler;
-import io.kongjava.kongclient.PluginServerClient;
-import io.kongjava.protocol.KongCall;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,7 +9,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,29 +25,13 @@ class KongErrorHeadersTest {
 
     Gateway gateway;
 
-    static final class NoOpLogger implements PluginServerClient {
-        @Override
-        public Object call(KongCall call) {
-            return Map.of("Name", "noop", "Id", 3L, "Config", Map.of());
-        }
-
-        @Override
-        public EventOutcome handleEvent(long instanceId, String eventName, PdkHandler kong) {
-            return new EventOutcome.Returned(0);
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     @BeforeEach
     void start() throws Exception {
         int closedPort;
         try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = gone.getLocalPort(); // nobody listens there once this closes: the upstream refuses
         }
-        gateway = OnePluginGateway.global(dir, closedPort, "noop", "log", new NoOpLogger()).start(new InetSocketAddress("127.0.0.1", 0));
+        gateway = OnePluginGateway.global(dir, closedPort, "noop", "log", new CountingPluginServer("noop")).start(new InetSocketAddress("127.0.0.1", 0));
     }
 
     @AfterEach

@@ -66,7 +66,7 @@ class ProxyBufferSizeTest {
 
     @Test
     void aResponseHeadOverFourKilobytesIsA502AsUnderKong() throws Exception {
-        gateway = OnePluginGateway.global(dir, bigHeaderUpstream(), "noop", "log", new KongErrorHeadersTest.NoOpLogger())
+        gateway = OnePluginGateway.global(dir, bigHeaderUpstream(), "noop", "log", new CountingPluginServer("noop"))
                 .start(new InetSocketAddress("127.0.0.1", 0));
 
         assertThat(get()).startsWith("HTTP/1.1 502 ");
@@ -74,7 +74,7 @@ class ProxyBufferSizeTest {
 
     @Test
     void aLargerProxyBufferSizeLetsItThrough() throws Exception {
-        gateway = OnePluginGateway.global(dir, bigHeaderUpstream(), "noop", "log", new KongErrorHeadersTest.NoOpLogger())
+        gateway = OnePluginGateway.global(dir, bigHeaderUpstream(), "noop", "log", new CountingPluginServer("noop"))
                 .proxyBufferSize(16 * 1024).start(new InetSocketAddress("127.0.0.1", 0));
 
         assertThat(get()).startsWith("HTTP/1.1 200 ").endsWith("ok");

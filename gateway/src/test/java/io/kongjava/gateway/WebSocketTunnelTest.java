@@ -73,7 +73,7 @@ class WebSocketTunnelTest {
                 clientLeft.complete(true);
             }
         });
-        gateway = OnePluginGateway.global(dir, upstream.getLocalPort(), "noop", "log", new KongErrorHeadersTest.NoOpLogger())
+        gateway = OnePluginGateway.global(dir, upstream.getLocalPort(), "noop", "log", new CountingPluginServer("noop"))
                 .start(new InetSocketAddress("127.0.0.1", 0));
 
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), gateway.address().getPort())) {

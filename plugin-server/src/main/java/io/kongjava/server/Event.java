@@ -201,14 +201,7 @@ final class Event implements EventBridge {
             return false;
         }
         handover = new Handover(connection, msgid, data);
-        Connection reading = waitingOn;
-        if (reading != null) {
-            reading.wake();
-        }
-        Thread waiter = thread;
-        if (waiter != null) {
-            LockSupport.unpark(waiter);
-        }
+        wakeWaiter();
         return true;
     }
 
@@ -252,6 +245,11 @@ final class Event implements EventBridge {
             return;
         }
         givenUpWait = since;
+        wakeWaiter();
+    }
+
+    /** Wakes this event's thread, wherever it waits: on its connection's selector or parked for a hand-over. */
+    private void wakeWaiter() {
         Connection reading = waitingOn;
         if (reading != null) {
             reading.wake();
