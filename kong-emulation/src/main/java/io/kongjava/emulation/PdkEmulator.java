@@ -126,6 +126,24 @@ public final class PdkEmulator implements PdkHandler {
         }
     }
 
+    private static final java.util.regex.Pattern UUID =
+            java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    private static Object raise(String message) {
+        throw new LuaError(message);
+    }
+
+    /** A response header's name as nginx's ngx.header takes it: any case, an underscore standing for a dash. */
+    private static String responseHeaderName(String name) {
+        return name.replace('_', '-').toLowerCase(Locale.ROOT);
+    }
+
+    private static List<Object> withResponseHeaderName(List<Object> args) {
+        List<Object> renamed = new ArrayList<>(args);
+        renamed.set(0, responseHeaderName(string(args, 0)));
+        return renamed;
+    }
+
     /** Raises as Kong does when {@code function} is called outside its phases. */
     private void allowed(PdkFunction function) {
         Optional<String> refusal = function.refusalIn(phase);
@@ -194,7 +212,9 @@ public final class PdkEmulator implements PdkHandler {
             case CLIENT_GET_CREDENTIAL -> r.credential;
             case CLIENT_GET_CONSUMER -> r.consumer;
             // Kong looks the consumer up in its database by id (or username): here only the request's own is known
-            case CLIENT_LOAD_CONSUMER -> r.consumer != null && (string(args, 0).equals(r.consumer.get("id"))
+            case CLIENT_LOAD_CONSUMER -> !(args.size() > 1 && Boolean.TRUE.equals(args.get(1))) && !UUID.matcher(string(args, 0)).matches()
+                    ? raise("cannot load a consumer with an id that is not a uuid")
+                    : r.consumer != null && (string(args, 0).equals(r.consumer.get("id"))
                     || args.size() > 1 && Boolean.TRUE.equals(args.get(1)) && string(args, 0).equals(r.consumer.get("username")))
                     ? r.consumer : null;
             case CLIENT_AUTHENTICATE -> {
@@ -205,13 +225,13 @@ public final class PdkEmulator implements PdkHandler {
             case CLIENT_GET_PROTOCOL -> r.scheme;
             // kong.response
             case RESPONSE_GET_STATUS -> (long) r.responseStatus;
-            case RESPONSE_GET_HEADER -> first(r.responseHeaders, string(args, 0));
+            case RESPONSE_GET_HEADER -> first(r.responseHeaders, responseHeaderName(string(args, 0)));
             case RESPONSE_GET_HEADERS -> multimap(r.responseHeaders);
             case RESPONSE_GET_SOURCE -> r.responseSource;
             case RESPONSE_SET_STATUS -> { r.responseStatus = intArg(args, 0); yield null; }
-            case RESPONSE_SET_HEADER -> { setHeader(r.responseHeaders, args); yield null; }
-            case RESPONSE_ADD_HEADER -> { addHeader(r.responseHeaders, args); yield null; }
-            case RESPONSE_CLEAR_HEADER -> { r.responseHeaders.remove(string(args, 0).toLowerCase(Locale.ROOT)); yield null; }
+            case RESPONSE_SET_HEADER -> { setHeader(r.responseHeaders, withResponseHeaderName(args)); yield null; }
+            case RESPONSE_ADD_HEADER -> { addHeader(r.responseHeaders, withResponseHeaderName(args)); yield null; }
+            case RESPONSE_CLEAR_HEADER -> { r.responseHeaders.remove(responseHeaderName(string(args, 0))); yield null; }
             case RESPONSE_SET_HEADERS -> { setHeaders(r.responseHeaders, args); yield null; }
             // kong.service
             case SERVICE_SET_TARGET -> {
@@ -263,8 +283,12 @@ public final class PdkEmulator implements PdkHandler {
             case SERVICE_REQUEST_SET_BODY -> setBody(args);
             // kong.service.response
             case SERVICE_RESPONSE_GET_STATUS -> r.upstreamResponse == null ? null : (long) r.upstreamResponse.status();
-            case SERVICE_RESPONSE_GET_HEADER -> r.upstreamResponse == null ? null : first(r.upstreamResponse.headers(), string(args, 0));
-            case SERVICE_RESPONSE_GET_HEADERS -> r.upstreamResponse == null ? Map.of() : multimap(r.upstreamResponse.headers());
+            case SERVICE_RESPONSE_GET_HEADER -> r.upstreamResponse == null ? null
+                    : first(r.upstreamResponse.headers(), responseHeaderName(string(args, 0)));
+            // Kong answers the buffered response (a plugin with a response phase) with a table that only looks up by
+            // name and cannot be iterated: its RPC bridge sends it on as an empty map
+            case SERVICE_RESPONSE_GET_HEADERS -> r.upstreamResponse == null || phase == KongPhase.RESPONSE ? Map.of()
+                    : multimap(r.upstreamResponse.headers());
             case SERVICE_RESPONSE_GET_RAW_BODY -> r.upstreamResponse == null ? null : r.upstreamResponse.body();
             case SERVICE_RESPONSE_GET_BODY -> r.upstreamResponse == null ? null : decoded(
                     args.isEmpty() || args.getFirst() == null ? first(r.upstreamResponse.headers(), "content-type") : string(args, 0),
@@ -382,7 +406,9 @@ public final class PdkEmulator implements PdkHandler {
         }
         String type = mimetype.toLowerCase(java.util.Locale.ROOT);
         if (type.startsWith("application/json")) {
-            return throughLua(readJson(new String(body, StandardCharsets.UTF_8)));
+            // Kong's get_body answers a JSON body only when it is an object or an array
+            Object json = readJson(new String(body, StandardCharsets.UTF_8));
+            return json instanceof Map<?, ?> || json instanceof List<?> ? throughLua(json) : null;
         }
         if (type.startsWith("application/x-www-form-urlencoded")) {
             return emptyAsList(decodedArgs(parseQuery(new String(body, StandardCharsets.ISO_8859_1), maxArgs)));
@@ -454,7 +480,7 @@ public final class PdkEmulator implements PdkHandler {
         int status = status(function, args);
         Map<String, List<String>> headers = new LinkedHashMap<>();
         if (args.size() > 2 && args.get(2) instanceof Map<?, ?> given) {
-            given.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), headerValues(v)));
+            given.forEach((k, v) -> headers.put(responseHeaderName(String.valueOf(k)), headerValues(v)));
         }
         Object body = args.size() > 1 ? args.get(1) : null;
         byte[] bytes;
@@ -471,12 +497,18 @@ public final class PdkEmulator implements PdkHandler {
         int status = status(function, args);
         String message = args.size() > 1 && args.get(1) instanceof String s ? s : KongStatusTexts.defaultMessage(status);
         Map<String, List<String>> headers = new LinkedHashMap<>();
+        String givenType = null;
         if (args.size() > 2 && args.get(2) instanceof Map<?, ?> given) {
-            given.forEach((k, v) -> headers.put(String.valueOf(k).toLowerCase(Locale.ROOT), headerValues(v)));
+            given.forEach((k, v) -> headers.put(responseHeaderName(String.valueOf(k)), headerValues(v)));
+            // Kong reads the caller's type under exactly this key (headers["Content-Type"]); another spelling is not seen
+            Object exact = given.get("Content-Type");
+            givenType = exact instanceof List<?> list ? (list.isEmpty() ? null : String.valueOf(list.getFirst())) : exact == null ? null : String.valueOf(exact);
         }
         // Kong's page: in the Content-Type the caller gave, else the one the client's Accept asks for
-        List<String> given = headers.get("content-type");
-        String contentType = given != null && !given.isEmpty() ? given.getFirst() : KongErrorPages.contentType(request.header("accept"));
+        String contentType = givenType != null ? givenType : KongErrorPages.contentType(request.header("accept"));
+        if (!KongErrorPages.hasTemplate(contentType)) {
+            throw new LuaError("bad argument #1 to 'format' (string expected, got nil)"); // no template for it: Kong's 500
+        }
         headers.put("content-type", List.of(contentType));
         return new KongRequest.Exit(status, KongErrorPages.body(contentType, message, request.requestId), headers);
     }

@@ -137,11 +137,14 @@ class PdkEmulatorTest {
 
     @Test
     void loadConsumerFindsOnlyTheConsumerItIsAskedFor() {
-        request.consumer = Map.of("id", "c-1", "username", "ann");
-        assertThat(value("kong.client.load_consumer", "c-1")).isEqualTo(request.consumer);
+        String id = "5a1f0c6e-2d3b-4c5d-8e9f-0a1b2c3d4e5f";
+        request.consumer = Map.of("id", id, "username", "ann");
+        assertThat(value("kong.client.load_consumer", id)).isEqualTo(request.consumer);
         assertThat(value("kong.client.load_consumer", "ann", true)).isEqualTo(request.consumer);
-        assertThat(value("kong.client.load_consumer", "c-2")).isNull();
-        assertThat(value("kong.client.load_consumer", "ann")).as("by id unless asked by username").isNull();
+        assertThat(value("kong.client.load_consumer", "6b2f0c6e-2d3b-4c5d-8e9f-0a1b2c3d4e5f")).isNull();
+        assertThat(kong.answer("kong.client.load_consumer", List.of("ann"))).as("by id unless asked by username: Kong raises")
+                .isInstanceOfSatisfying(PdkAnswer.Raised.class, raised -> assertThat(raised.message())
+                        .isEqualTo("cannot load a consumer with an id that is not a uuid"));
     }
 
     @Test
@@ -419,6 +422,32 @@ class PdkEmulatorTest {
                 raised -> assertThat(raised.message()).contains("balancer_data"));
         assertThat(rewrite.answer("kong.service.request.set_path", List.of("/from-rewrite"))).isInstanceOf(PdkAnswer.Value.class);
         assertThat(request.upstream.path).as("access.before sets it from the route again").isEqualTo("/from-the-route");
+    }
+
+    @Test
+    void responseHeadersTakeNginxsNamesAndKongsErrorPagesOnlyTheirOwnTypes() {
+        PdkEmulator response = new PdkEmulator(request).phase("response");
+        request.upstreamResponse = new KongRequest.UpstreamResponse(200, Map.of("x-echo-server", List.of("up")), new byte[0]);
+        request.responseHeaders.put("x-echo-server", new java.util.ArrayList<>(List.of("up")));
+
+        response.answer("kong.response.set_header", List.of("X_Under", "v"));
+        assertThat(request.responseHeaders).containsEntry("x-under", List.of("v"));
+        assertThat(((PdkAnswer.Value) response.answer("kong.response.get_header", List.of("x_echo_server"))).value()).isEqualTo("up");
+        assertThat(((PdkAnswer.Value) response.answer("kong.service.response.get_header", List.of("X_Echo_Server"))).value()).isEqualTo("up");
+        assertThat(((PdkAnswer.Value) response.answer("kong.service.response.get_headers", List.of())).value())
+                .as("Kong's buffered headers table cannot be iterated: the bridge sends it empty").isEqualTo(Map.of());
+
+        assertThat(kong.answer("kong.response.error", List.of(401L, "no", Map.of("Content-Type", "application/problem+json"))))
+                .as("no template for it: Kong's formatting raises").isInstanceOf(PdkAnswer.Raised.class);
+        assertThat(kong.answer("kong.response.error", List.of(401L, "no", Map.of("Content-Type", "text/plain")))).isInstanceOf(PdkAnswer.Terminal.class);
+        assertThat(request.exit.headers()).containsEntry("content-type", List.of("text/plain"));
+    }
+
+    @Test
+    void aJsonBodyThatIsNoObjectOrArrayIsNilAsKongsGetBodyHasIt() {
+        request.addHeader("Content-Type", "application/json");
+        request.body = "42".getBytes(StandardCharsets.UTF_8);
+        assertThat(value("kong.request.get_body")).isNull();
     }
 
     @Test

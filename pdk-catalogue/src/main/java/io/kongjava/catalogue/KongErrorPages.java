@@ -59,6 +59,18 @@ public final class KongErrorPages {
     }
 
     /**
+     * Whether Kong has a page for {@code contentType} as a plugin gives it to kong.response.error (kong/tools/http.lua's
+     * get_error_template compares exactly: a bare type or this class's one with {@code ; charset=utf-8}, or gRPC). For any
+     * other, Kong's formatting of a missing template raises and the request ends with Kong's 500.
+     */
+    public static boolean hasTemplate(String contentType) {
+        return switch (contentType) {
+            case "application/json", JSON, "text/html", HTML, "application/xml", XML, "text/plain", PLAIN, "application/grpc" -> true;
+            default -> false;
+        };
+    }
+
+    /**
      * The page for {@code contentType} (one of this class's, or a bare {@code text/html} and the like); JSON for any
      * other. Kong puts the message in unescaped; here it is escaped for the page's format.
      */

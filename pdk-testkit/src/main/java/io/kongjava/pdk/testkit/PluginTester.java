@@ -245,10 +245,11 @@ public final class PluginTester<C extends Record> {
     private static void prepareResponse(KongRequest state) {
         if (state.exit != null) {
             state.responseStatus = state.exit.status();
-            state.exit.headers().forEach(state.responseHeaders::putIfAbsent);
+            state.exit.headers().forEach(state.responseHeaders::put); // Kong's send writes the exit's headers last
         } else if (state.upstreamResponse != null) {
             state.responseStatus = state.upstreamResponse.status();
-            state.upstreamResponse.headers().forEach(state.responseHeaders::putIfAbsent);
+            // Kong.response() sets the upstream's headers over what the plugins set in access (kong/init.lua)
+            state.upstreamResponse.headers().forEach(state.responseHeaders::put);
             state.upstreamStatus = String.valueOf(state.upstreamResponse.status());
         } else if (state.responseStatus == 0) {
             state.responseStatus = 200;

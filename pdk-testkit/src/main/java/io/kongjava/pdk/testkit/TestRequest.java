@@ -72,7 +72,9 @@ public final class TestRequest {
 
     /** What the upstream answers, for plugins with a response phase (Kong buffers it for them). */
     public TestRequest upstreamResponse(int status, Map<String, List<String>> headers, String body) {
-        this.upstreamResponse = new KongRequest.UpstreamResponse(status, WireText.wire(headers), body.getBytes(StandardCharsets.UTF_8));
+        Map<String, List<String>> named = new java.util.LinkedHashMap<>();
+        WireText.wire(headers).forEach((name, values) -> named.put(name.toLowerCase(java.util.Locale.ROOT), values)); // as nginx keys them
+        this.upstreamResponse = new KongRequest.UpstreamResponse(status, named, body.getBytes(StandardCharsets.UTF_8));
         return this;
     }
 

@@ -196,6 +196,33 @@ class PluginTesterTest {
         }
     }
 
+    /** Sets a header in access, and reads the upstream's answer in response. */
+    @KongPlugin.Info(name = "early-header", version = "1.0.0", priority = 1)
+    static final class EarlyHeader implements KongPlugin<EarlyHeader.Config> {
+        record Config() {
+        }
+
+        @Override
+        public void access(Kong kong, Config config) throws PdkException {
+            kong.response().setHeader("x-echo-server", "plugin");
+        }
+
+        @Override
+        public void response(Kong kong, Config config) throws PdkException {
+            kong.response().setHeader("x-type-seen", kong.service().response().getHeader("content-type").orElse("none"));
+        }
+    }
+
+    @Test
+    void theUpstreamsHeadersOverrideWhatAccessSetAndAreFoundWhateverTheCaseTheTestGaveThem() throws Exception {
+        TestRun run = PluginTester.of(new EarlyHeader()).configJson("{}").run(TestRequest.get("http://localhost/x")
+                .upstreamResponse(200, Map.of("X-Echo-Server", List.of("upstream"), "Content-Type", List.of("application/json")), "{}"));
+
+        assertThat(run.failures()).isEmpty();
+        assertThat(run.responseHeaders()).as("Kong.response() sets the upstream's headers over the plugin's")
+                .containsEntry("x-echo-server", List.of("upstream")).containsEntry("x-type-seen", List.of("application/json"));
+    }
+
     @Test
     void aResponsePhaseRunsOnTheUpstreamsAnswerAndATestWithoutOneIsToldInsteadOfSkippingIt() throws Exception {
         TestRun run = PluginTester.of(new Stamp()).configJson("{}")
