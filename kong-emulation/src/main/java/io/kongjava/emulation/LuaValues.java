@@ -112,22 +112,107 @@ final class LuaValues {
         return out.toString();
     }
 
-    /** A number as Lua's tostring writes it ({@code %.14g}; whole numbers without a fraction). */
+    /** A number as Lua's tostring writes it ({@code %.14g}): every Lua number is a double, a Java long too. */
     static String luaNumber(Number n) {
-        if (n instanceof Long || n instanceof Integer || n instanceof Short || n instanceof Byte) {
-            return n.toString();
+        return cNumber(n.doubleValue(), 14);
+    }
+
+    /** C's {@code %.<precision>g}: Lua's tostring (14 digits) and Kong's cjson (16, kong/globalpatches.lua) write numbers so. */
+    static String cNumber(double d, int precision) {
+        if (Double.isNaN(d)) {
+            return "nan";
         }
-        double d = n.doubleValue();
-        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        if (d == Math.rint(d) && Math.abs(d) < Math.pow(10, precision)) {
             return Long.toString((long) d);
         }
-        String g = String.format(Locale.ROOT, "%.14g", d);
+        String g = String.format(Locale.ROOT, "%." + precision + "g", d);
         if (g.contains("e")) {
             String mantissa = g.substring(0, g.indexOf('e'));
             String exponent = g.substring(g.indexOf('e') + 1);
             return stripZeros(mantissa) + "e" + (exponent.startsWith("-") ? "-" : "+") + String.format("%02d", Math.abs(Integer.parseInt(exponent)));
         }
         return stripZeros(g);
+    }
+
+    /**
+     * A table as Kong's cjson encodes it (kong.response.exit's table body, set_body's JSON): numbers as doubles in 16
+     * digits, {@code /} escaped, an empty table (list or map alike) an object, as cjson has it without the array marker.
+     */
+    static String cjson(Object value) {
+        StringBuilder out = new StringBuilder(128);
+        writeCjson(value, out);
+        return out.toString();
+    }
+
+    private static void writeCjson(Object value, StringBuilder out) {
+        switch (value) {
+            case null -> out.append("null");
+            case Boolean b -> out.append(b);
+            case Number n -> {
+                double d = n.doubleValue();
+                if (Double.isNaN(d) || Double.isInfinite(d)) {
+                    throw new LuaError("Cannot serialise number: must not be NaN or Infinity");
+                }
+                out.append(cNumber(d, 16));
+            }
+            case byte[] bytes -> quoteCjson(new String(bytes, StandardCharsets.UTF_8), out);
+            case CharSequence text -> quoteCjson(text.toString(), out);
+            case List<?> list when list.isEmpty() -> out.append("{}");
+            case List<?> list -> {
+                out.append('[');
+                for (int i = 0; i < list.size(); i++) {
+                    if (i > 0) {
+                        out.append(',');
+                    }
+                    writeCjson(list.get(i), out);
+                }
+                out.append(']');
+            }
+            case Map<?, ?> map -> {
+                out.append('{');
+                boolean first = true;
+                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    if (!first) {
+                        out.append(',');
+                    }
+                    first = false;
+                    Object key = entry.getKey();
+                    quoteCjson(key instanceof Number n ? cNumber(n.doubleValue(), 16) : String.valueOf(key), out);
+                    out.append(':');
+                    writeCjson(entry.getValue(), out);
+                }
+                out.append('}');
+            }
+            default -> throw new LuaError("Cannot serialise " + value.getClass().getSimpleName() + ": type not supported");
+        }
+    }
+
+    private static void quoteCjson(String text, StringBuilder out) {
+        out.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '/' -> out.append("\\/");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
     }
 
     private static String stripZeros(String decimal) {

@@ -485,7 +485,7 @@ public final class PdkEmulator implements PdkHandler {
         Object body = args.size() > 1 ? args.get(1) : null;
         byte[] bytes;
         if (body instanceof Map<?, ?> || body instanceof List<?>) {
-            bytes = json(body).getBytes(StandardCharsets.UTF_8);
+            bytes = LuaValues.cjson(body).getBytes(StandardCharsets.UTF_8);
             headers.putIfAbsent("content-type", List.of("application/json; charset=utf-8")); // Kong keeps one given
         } else {
             bytes = body == null ? new byte[0] : bytes(body);
@@ -557,7 +557,7 @@ public final class PdkEmulator implements PdkHandler {
         String contentType = mime;
         switch (bare) {
             case "application/x-www-form-urlencoded" -> body = encodeQuery(fields).getBytes(StandardCharsets.ISO_8859_1);
-            case "application/json" -> body = json(table).getBytes(StandardCharsets.UTF_8);
+            case "application/json" -> body = LuaValues.cjson(table).getBytes(StandardCharsets.UTF_8);
             case "multipart/form-data" -> {
                 MultipartBody multipart = MultipartBody.of(fields, mime);
                 body = multipart.bytes();

@@ -444,6 +444,22 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void aTableExitIsEncodedAsKongsCjsonEncodesIt() {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("n", 1.0);
+        body.put("l", List.of());
+        body.put("f", 0.30000000000000004);
+        body.put("big", 12345678901234567L);
+        body.put("u", "http://a/b");
+        body.put("ok", List.of(1L, "two"));
+
+        assertThat(kong.answer("kong.response.exit", List.of(200L, body))).isInstanceOf(PdkAnswer.Terminal.class);
+
+        assertThat(new String(request.exit.body(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"n\":1,\"l\":{},\"f\":0.3,\"big\":1.234567890123457e+16,\"u\":\"http:\\/\\/a\\/b\",\"ok\":[1,\"two\"]}");
+    }
+
+    @Test
     void aJsonBodyThatIsNoObjectOrArrayIsNilAsKongsGetBodyHasIt() {
         request.addHeader("Content-Type", "application/json");
         request.body = "42".getBytes(StandardCharsets.UTF_8);
