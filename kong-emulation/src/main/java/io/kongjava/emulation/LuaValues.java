@@ -241,7 +241,7 @@ final class LuaValues {
     static List<String> headerValues(Object value) {
         return switch (value) {
             case null -> List.of();
-            case List<?> list -> list.stream().map(LuaValues::headerValue).toList();
+            case List<?> list -> new ArrayList<>(list.stream().map(LuaValues::headerValue).toList()); // add_header may grow it
             default -> new ArrayList<>(List.of(headerValue(value)));
         };
     }

@@ -133,14 +133,61 @@ public final class PdkEmulator implements PdkHandler {
         throw new LuaError(message);
     }
 
-    /** A response header's name as nginx's ngx.header takes it: any case, an underscore standing for a dash. */
+    /**
+     * A response header's name as nginx's ngx.header takes it: any case, an underscore standing for a dash, a byte HTTP
+     * does not allow in a name percent-encoded (checked under Debian's nginx with lua-nginx-module).
+     */
     private static String responseHeaderName(String name) {
-        return name.replace('_', '-').toLowerCase(Locale.ROOT);
+        StringBuilder out = new StringBuilder(name.length());
+        for (char c : name.replace('_', '-').toLowerCase(Locale.ROOT).toCharArray()) {
+            if (c < 0x21 || c == 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+                out.append('%').append(String.format("%02X", (int) c & 0xff));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** A response header's value as ngx.header sends it: control bytes (a CR or LF above all) percent-encoded, tabs kept. */
+    private static String responseHeaderValue(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                StringBuilder out = new StringBuilder(value.length() + 8).append(value, 0, i);
+                for (int j = i; j < value.length(); j++) {
+                    char d = value.charAt(j);
+                    if ((d < 0x20 && d != '\t') || d == 0x7f) {
+                        out.append('%').append(String.format("%02X", (int) d));
+                    } else {
+                        out.append(d);
+                    }
+                }
+                return out.toString();
+            }
+        }
+        return value;
+    }
+
+    /** The plugin's value (text, or a list of them) with {@link #responseHeaderValue}'s escapes, before it becomes wire bytes. */
+    private static Object escapedForResponse(Object value) {
+        return switch (value) {
+            case String text -> responseHeaderValue(text);
+            case List<?> list -> list.stream().map(PdkEmulator::escapedForResponse).toList();
+            case null, default -> value;
+        };
+    }
+
+    private static List<String> responseHeaderValues(Object value) {
+        return headerValues(escapedForResponse(value));
     }
 
     private static List<Object> withResponseHeaderName(List<Object> args) {
         List<Object> renamed = new ArrayList<>(args);
         renamed.set(0, responseHeaderName(string(args, 0)));
+        if (renamed.size() > 1) {
+            renamed.set(1, escapedForResponse(renamed.get(1)));
+        }
         return renamed;
     }
 
@@ -232,7 +279,12 @@ public final class PdkEmulator implements PdkHandler {
             case RESPONSE_SET_HEADER -> { setHeader(r.responseHeaders, withResponseHeaderName(args)); yield null; }
             case RESPONSE_ADD_HEADER -> { addHeader(r.responseHeaders, withResponseHeaderName(args)); yield null; }
             case RESPONSE_CLEAR_HEADER -> { r.responseHeaders.remove(responseHeaderName(string(args, 0))); yield null; }
-            case RESPONSE_SET_HEADERS -> { setHeaders(r.responseHeaders, args); yield null; }
+            case RESPONSE_SET_HEADERS -> {
+                if (args.getFirst() instanceof Map<?, ?> given) {
+                    given.forEach((k, v) -> r.responseHeaders.put(responseHeaderName(String.valueOf(k)), responseHeaderValues(v)));
+                }
+                yield null;
+            }
             // kong.service
             case SERVICE_SET_TARGET -> {
                 if (phase == KongPhase.REWRITE) {
@@ -480,7 +532,7 @@ public final class PdkEmulator implements PdkHandler {
         int status = status(function, args);
         Map<String, List<String>> headers = new LinkedHashMap<>();
         if (args.size() > 2 && args.get(2) instanceof Map<?, ?> given) {
-            given.forEach((k, v) -> headers.put(responseHeaderName(String.valueOf(k)), headerValues(v)));
+            given.forEach((k, v) -> headers.put(responseHeaderName(String.valueOf(k)), responseHeaderValues(v)));
         }
         Object body = args.size() > 1 ? args.get(1) : null;
         byte[] bytes;
@@ -499,7 +551,7 @@ public final class PdkEmulator implements PdkHandler {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         String givenType = null;
         if (args.size() > 2 && args.get(2) instanceof Map<?, ?> given) {
-            given.forEach((k, v) -> headers.put(responseHeaderName(String.valueOf(k)), headerValues(v)));
+            given.forEach((k, v) -> headers.put(responseHeaderName(String.valueOf(k)), responseHeaderValues(v)));
             // Kong reads the caller's type under exactly this key (headers["Content-Type"]); another spelling is not seen
             Object exact = given.get("Content-Type");
             givenType = exact instanceof List<?> list ? (list.isEmpty() ? null : String.valueOf(list.getFirst())) : exact == null ? null : String.valueOf(exact);

@@ -432,6 +432,11 @@ class PdkEmulatorTest {
 
         response.answer("kong.response.set_header", List.of("X_Under", "v"));
         assertThat(request.responseHeaders).containsEntry("x-under", List.of("v"));
+        response.answer("kong.response.set_header", List.of("x-crlf", List.of("a\r\nx-injected: 1", "b\tc")));
+        response.answer("kong.response.add_header", List.of("x-crlf", "d"));
+        response.answer("kong.response.set_header", List.of("x bad:name", "v"));
+        assertThat(request.responseHeaders).as("nginx escapes what would split the head")
+                .containsEntry("x-crlf", List.of("a%0D%0Ax-injected: 1", "b\tc", "d")).containsEntry("x%20bad%3aname", List.of("v")); // the map keys names in lower case
         assertThat(((PdkAnswer.Value) response.answer("kong.response.get_header", List.of("x_echo_server"))).value()).isEqualTo("up");
         assertThat(((PdkAnswer.Value) response.answer("kong.service.response.get_header", List.of("X_Echo_Server"))).value()).isEqualTo("up");
         assertThat(((PdkAnswer.Value) response.answer("kong.service.response.get_headers", List.of())).value())
