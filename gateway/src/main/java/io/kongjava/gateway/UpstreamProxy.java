@@ -284,7 +284,9 @@ final class UpstreamProxy implements AutoCloseable {
         headers.remove("x-kong-upstream-status");
         state.responseStatus = 101;
         state.responseHeaders.putAll(headers);
-        BlockingHttpServer.Tunnel client = BlockingHttpServer.switchProtocols(exchange, headers, readTimeoutMs);
+        // nginx's upgraded proxying times only the upstream's read, and re-arms it on traffic either way: a tunnel ends
+        // after read_timeout without a byte in either direction, never while one side talks
+        BlockingHttpServer.Tunnel client = BlockingHttpServer.switchProtocols(exchange, headers, 0);
         OutputStream toUpstream = response.upgradedOutput();
         if (client == null || toUpstream == null) {
             LOG.log(Level.ERROR, "a WebSocket upgrade needs the gateway's own front server; answered 502");
@@ -293,35 +295,52 @@ final class UpstreamProxy implements AutoCloseable {
             ResponseWriter.sendKongError(exchange, state, 502, null);
             return;
         }
+        java.util.concurrent.atomic.AtomicLong lastTraffic = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
         Thread upward = Thread.ofVirtual().name("websocket-up").start(() -> {
+            byte[] buffer = new byte[16 * 1024];
             try {
-                copy(client.in(), toUpstream);
+                int n;
+                while ((n = client.in().read(buffer)) > 0) {
+                    lastTraffic.set(System.nanoTime());
+                    toUpstream.write(buffer, 0, n);
+                    toUpstream.flush();
+                }
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, () -> "WebSocket client side ended: " + e.getMessage());
             } finally {
                 upstreamSide.cancel(); // the client left: the upstream's side ends too
             }
         });
+        long toClient = client.headBytes();
+        long idleLimit = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(readTimeoutMs);
+        byte[] buffer = new byte[16 * 1024];
         try {
-            state.responseSize += copy(response.body, client.out());
+            while (true) {
+                int n;
+                try {
+                    n = response.body.read(buffer);
+                } catch (java.net.SocketTimeoutException quiet) {
+                    if (System.nanoTime() - lastTraffic.get() < idleLimit) {
+                        continue; // the client talked meanwhile: the timer starts again
+                    }
+                    LOG.log(Level.DEBUG, "WebSocket tunnel idle for read_timeout: closed");
+                    break;
+                }
+                if (n <= 0) {
+                    break;
+                }
+                lastTraffic.set(System.nanoTime());
+                client.out().write(buffer, 0, n);
+                client.out().flush();
+                toClient += n;
+            }
         } catch (IOException e) {
             LOG.log(Level.DEBUG, () -> "WebSocket upstream side ended: " + e.getMessage());
+        } finally {
+            state.responseSize += toClient; // nginx's $bytes_sent: the 101's head and every byte the client got
         }
         // the upstream ended: the client's side closes as the handler returns, which ends the upward copy
         upward.interrupt();
-    }
-
-    /** Copies until the end of {@code in}, flushing each read; returns the bytes copied. */
-    private static long copy(InputStream in, OutputStream out) throws IOException {
-        byte[] buffer = new byte[16 * 1024];
-        long total = 0;
-        int n;
-        while ((n = in.read(buffer)) > 0) {
-            out.write(buffer, 0, n);
-            out.flush();
-            total += n;
-        }
-        return total;
     }
 
     /** A buffered answer: the response phases run on the whole of it, then the client gets what they left. */

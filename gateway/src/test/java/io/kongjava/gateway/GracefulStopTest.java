@@ -29,7 +29,7 @@ class GracefulStopTest {
     Path dir;
 
     final CountingPluginServer logger = new CountingPluginServer("count-log");
-    final CountDownLatch streaming = new CountDownLatch(1);
+    volatile CountDownLatch streaming = new CountDownLatch(1);
     HttpServer upstream;
     Gateway gateway;
 
@@ -68,7 +68,13 @@ class GracefulStopTest {
                 .start(new InetSocketAddress("127.0.0.1", 0));
         int port = gateway.address().getPort();
 
-        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        Socket idleClient = new Socket(InetAddress.getLoopbackAddress(), port); // keep-alive, between requests at the stop
+        idleClient.setSoTimeout(5_000);
+        idleClient.getOutputStream().write("GET /r/first HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        String first = readChunkedAnswer(idleClient.getInputStream());
+        assertThat(first).contains("data: 5");
+        try (idleClient; Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            streaming = new CountDownLatch(1); // the stream below, not the first request's
             client.getOutputStream().write("GET /r/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             client.getOutputStream().flush();
             assertThat(streaming.await(10, TimeUnit.SECONDS)).isTrue();
@@ -100,12 +106,28 @@ class GracefulStopTest {
                 }
             }).as("a stopping gateway takes no new connection").isInstanceOf(IOException.class);
 
+            long stopAt = System.nanoTime();
+            assertThat(idleClient.getInputStream().read()).as("an idle keep-alive connection is closed at once, as nginx does").isEqualTo(-1);
+            assertThat((System.nanoTime() - stopAt) / 1_000_000).isLessThan(800L);
             String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(answer).contains("data: 1").contains("data: 5");
             stopping.get(10, TimeUnit.SECONDS);
             serverLog.removeHandler(counter);
             assertThat(acceptErrors.get()).as("the closed listener is not accepted on in a loop").isZero();
         }
-        assertThat(logger.events.get()).as("its log phase ran before the stop ended").isEqualTo(1);
+        assertThat(logger.events.get()).as("both requests' log phases ran before the stop ended").isEqualTo(2);
+    }
+
+    /** One chunked answer, head and body, read to its last chunk (the connection stays open). */
+    private static String readChunkedAnswer(java.io.InputStream in) throws IOException {
+        StringBuilder text = new StringBuilder();
+        while (!text.toString().endsWith("\r\n0\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            text.append((char) b);
+        }
+        return text.toString();
     }
 }

@@ -42,6 +42,18 @@ final class OnePluginGateway {
                 """.formatted(plugin));
     }
 
+    /** As {@link #global}, with the Service's read_timeout. */
+    static Gateway global(Path dir, int upstreamPort, String plugin, String phase, PluginServerClient server, int readTimeoutMs)
+            throws IOException, ConfigException {
+        return gateway(dir, upstreamPort, "    read_timeout: " + readTimeoutMs + "\n", plugin, phase, server, """
+                    routes:
+                      - name: r
+                        paths: [/r]
+                plugins:
+                  - name: %s
+                """.formatted(plugin));
+    }
+
     /** The kong.yaml the gateway was loaded from; its line numbers appear in config errors. */
     static Path yaml(Path dir) {
         return dir.resolve("kong.yaml");
@@ -49,6 +61,11 @@ final class OnePluginGateway {
 
     private static Gateway gateway(Path dir, int upstreamPort, String plugin, String phase, PluginServerClient server, String rest)
             throws IOException, ConfigException {
+        return gateway(dir, upstreamPort, "", plugin, phase, server, rest);
+    }
+
+    private static Gateway gateway(Path dir, int upstreamPort, String serviceFields, String plugin, String phase, PluginServerClient server,
+                                   String rest) throws IOException, ConfigException {
         Path socket = dir.resolve(plugin + ".socket");
         Map<String, Object> schema = Map.of("name", plugin, "fields", List.of(Map.of("config", Map.of("type", "record", "fields", List.of()))));
         var dumped = new PluginServerProcesses.Dumped(new KongConf.PluginServerEntry(plugin, socket, null, "true"), "MsgPack:1",
@@ -58,7 +75,7 @@ final class OnePluginGateway {
                 services:
                   - name: svc
                     url: http://127.0.0.1:%d
-                """.formatted(upstreamPort) + rest);
+                """.formatted(upstreamPort) + serviceFields + rest);
         DeclarativeConfig config = DeclarativeConfig.load(yaml(dir), Map.of(plugin, schema), List.of(plugin), name -> null);
         return new Gateway(config, Map.of(plugin, dumped), 1 << 20, HeaderLimits.NGINX_DEFAULT, Map.of(socket, server));
     }

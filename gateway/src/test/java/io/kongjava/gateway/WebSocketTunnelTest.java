@@ -98,4 +98,37 @@ class WebSocketTunnelTest {
         }
         assertThat(clientLeft.get(5, TimeUnit.SECONDS)).as("the upstream hears the client leave").isTrue();
     }
+
+    @Test
+    void aTunnelWhereOnlyTheUpstreamTalksOutlivesTheReadTimeoutAndAnIdleOneDoesNot() throws Exception {
+        upstream = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            try (Socket s = upstream.accept()) {
+                head(s.getInputStream());
+                OutputStream out = s.getOutputStream();
+                out.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                for (int i = 0; i < 6; i++) { // a push every 300 ms, past the 1 s read_timeout, the client silent
+                    out.write(("p" + i).getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    Thread.sleep(300);
+                }
+                Thread.sleep(10_000); // then silence both ways
+            } catch (IOException | InterruptedException e) {
+                // the tunnel ended
+            }
+        });
+        gateway = OnePluginGateway.global(dir, upstream.getLocalPort(), "noop", "log", new CountingPluginServer("noop"), 1000)
+                .start(new InetSocketAddress("127.0.0.1", 0));
+
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), gateway.address().getPort())) {
+            client.setSoTimeout(8_000);
+            client.getOutputStream().write("GET /r/push HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            assertThat(head(client.getInputStream())).startsWith("HTTP/1.1 101");
+            assertThat(new String(client.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1)).isEqualTo("p0p1p2p3p4p5");
+            long quietSince = System.nanoTime();
+            assertThat(client.getInputStream().read()).as("idle both ways: closed").isEqualTo(-1);
+            assertThat((System.nanoTime() - quietSince) / 1_000_000).isBetween(500L, 4_000L);
+        }
+    }
 }

@@ -83,6 +83,8 @@ public final class BlockingHttpServer implements AutoCloseable {
     private final HttpHandler handler;
     private final Refusal refusal;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    /** Connections waiting for their next request (nginx's idle keep-alive ones). */
+    private final Set<Socket> idle = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.AtomicInteger reading = new java.util.concurrent.atomic.AtomicInteger();
@@ -144,10 +146,20 @@ public final class BlockingHttpServer implements AutoCloseable {
             // asked once per connection: the socket's own address is a system call each time it is asked
             InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
             boolean keepAlive = true;
+            boolean first = true;
             while (keepAlive && !closed && !stopping) {
-                socket.setSoTimeout(IDLE_TIMEOUT_MS);
-                if (!in.awaitData()) {
-                    return; // the client closed between requests
+                // a new connection's first request within client_header_timeout (60 s), later ones within keepalive_timeout
+                socket.setSoTimeout(first ? (int) TimeUnit.NANOSECONDS.toMillis(headerTimeoutNanos) : IDLE_TIMEOUT_MS);
+                first = false;
+                idle.add(socket);
+                boolean more;
+                try {
+                    more = in.awaitData();
+                } finally {
+                    idle.remove(socket);
+                }
+                if (!more || stopping) {
+                    return; // the client closed between requests, or the server is stopping (nginx closes idle ones)
                 }
                 Head head;
                 reading.incrementAndGet();
@@ -187,6 +199,7 @@ public final class BlockingHttpServer implements AutoCloseable {
                     } finally {
                         exchange.close();
                     }
+                    idle.add(socket); // between requests from here: a stop closes it (the watch may be waiting on it)
                     keepAlive = exchange.reusable() && exchange.clientStillThere();
                 } finally {
                     writing.decrementAndGet();
@@ -198,17 +211,18 @@ public final class BlockingHttpServer implements AutoCloseable {
             LOG.log(Level.DEBUG, () -> "connection ended: " + e.getMessage());
         } finally {
             connections.remove(socket);
+            idle.remove(socket);
         }
     }
 
     /** A connection handed over whole after 101 Switching Protocols: what the client sends, and the way back to it. */
-    public record Tunnel(InputStream in, OutputStream out) {
+    public record Tunnel(InputStream in, OutputStream out, long headBytes) {
     }
 
     /**
      * Answers {@code exchange} with 101 Switching Protocols and {@code headers} (a WebSocket upgrade nginx passes on),
      * and hands its connection over: bytes either way are the caller's from now on, each read waiting at most
-     * {@code idleTimeoutMs}; the connection closes when the handler returns. Null when the exchange is not this
+     * {@code idleTimeoutMs} (0: no limit); the connection closes when the handler returns. Null when the exchange is not this
      * server's (nothing was sent).
      */
     public static Tunnel switchProtocols(HttpExchange exchange, Map<String, List<String>> headers, int idleTimeoutMs) throws IOException {
@@ -253,6 +267,13 @@ public final class BlockingHttpServer implements AutoCloseable {
             listener.close();
         } catch (IOException e) {
             // closing anyway
+        }
+        for (Socket waiting : idle) { // as nginx closes idle keep-alive connections when it starts to exit
+            try {
+                waiting.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
         }
     }
 
@@ -643,11 +664,12 @@ public final class BlockingHttpServer implements AutoCloseable {
                 text.append("Date: ").append(HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n");
             }
             headers.forEach((name, values) -> values.forEach(value -> text.append(wordCase(name)).append(": ").append(value).append("\r\n")));
-            out.write(text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            byte[] head = text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+            out.write(head);
             out.flush();
             responseBody = OutputStream.nullOutputStream();
             socket.setSoTimeout(idleTimeoutMs);
-            return new Tunnel(in, out);
+            return new Tunnel(in, out, head.length);
         }
 
         /** Whether the connection can carry another request. */

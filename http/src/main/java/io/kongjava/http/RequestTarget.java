@@ -23,19 +23,22 @@ final class RequestTarget {
         if (uri != null && uri.getRawPath() != null && uri.getRawPath().toLowerCase(java.util.Locale.ROOT).contains("%00")) {
             return null; // nginx decodes the path to route it and refuses a NUL ("client sent invalid request")
         }
-        if (uri != null && uri.getRawPath() != null && climbsAboveRoot(uri.getRawPath())) {
+        if (uri != null && target.startsWith("/") && climbsAboveRoot(target.indexOf('?') < 0 ? target : target.substring(0, target.indexOf('?')))) {
             return null; // nginx's complex-URI parsing refuses a ".." above the root (400) rather than resolving it
         }
         return uri;
     }
 
-    /** Whether the path's {@code ..} segments (also written {@code %2E%2E}) go above {@code /}. */
+    /**
+     * Whether the path's {@code ..} segments go above {@code /} as nginx parses it: percent-decoded first ({@code %2E},
+     * and {@code %2F} as a slash), runs of slashes merged (merge_slashes on, Kong's default).
+     */
     static boolean climbsAboveRoot(String rawPath) {
         if (rawPath.indexOf('.') < 0 && rawPath.indexOf('%') < 0) {
             return false;
         }
         int depth = 0;
-        for (String segment : rawPath.split("/", -1)) {
+        for (String segment : rawPath.replace("%2f", "/").replace("%2F", "/").split("/", -1)) {
             String decoded = segment.replace("%2e", ".").replace("%2E", ".");
             if (decoded.isEmpty() || decoded.equals(".")) {
                 continue;

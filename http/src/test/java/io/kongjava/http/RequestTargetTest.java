@@ -39,6 +39,9 @@ class RequestTargetTest {
         assertThat(RequestTarget.parse("/a/../../b")).isNull();
         assertThat(RequestTarget.parse("/%2e%2E/x")).isNull();
         assertThat(RequestTarget.parse("/..")).isNull();
+        assertThat(RequestTarget.parse("/ws/..%2f..%2fetc%2fpasswd")).as("a decoded slash counts, as nginx decodes it").isNull();
+        assertThat(RequestTarget.parse("//..")).as("slashes merged").isNull();
+        assertThat(RequestTarget.parse("//../ws")).isNull();
         assertThat(RequestTarget.parse("/a/../b").getRawPath()).isEqualTo("/a/../b");
         assertThat(RequestTarget.parse("/a/./b/..").getRawPath()).isEqualTo("/a/./b/..");
         assertThat(RequestTarget.parse("/..a/b...").getRawPath()).isEqualTo("/..a/b...");
