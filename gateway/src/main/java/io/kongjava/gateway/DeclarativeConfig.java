@@ -634,6 +634,9 @@ public final class DeclarativeConfig {
         return Set.copyOf(out);
     }
 
+    /** A host's port: after the last colon of a name or of a bracketed IPv6 address (a bare IPv6 address has none). */
+    private static final java.util.regex.Pattern HOST_PORT = java.util.regex.Pattern.compile("^(?:\\[[^\\]]*\\]|[^:\\[\\]]+):([0-9]+)$");
+
     /** Kong's constants.PROTOCOLS, what a Service's protocol may be. */
     private static final List<String> KONG_PROTOCOLS = List.of("grpc", "grpcs", "http", "https", "tcp", "tls", "tls_passthrough", "udp", "ws", "wss");
     /** A Service timeout's upper bound in Kong's schema (kong/db/schema/entities/services.lua): 2^31 - 2 ms. */
@@ -975,13 +978,17 @@ public final class DeclarativeConfig {
         for (int i = 0; i < methods.size(); i++) {
             if (!methods.get(i).matches("[A-Z]+")) { // Kong's typedefs.http_method: "^%u+$"
                 throw new ConfigException(at(where + ".methods[" + i + "]") + ": invalid value: " + methods.get(i)
-                        + " (methods are upper case, e.g. " + methods.get(i).toUpperCase(Locale.ROOT) + ")");
+                        + " (upper-case letters only, as GET or PURGE)");
             }
         }
         List<String> hosts = strings(r.get("hosts"), where + ".hosts");
         for (int i = 0; i < hosts.size(); i++) {
             if (!hosts.get(i).matches("[A-Za-z0-9._*\\[\\]:-]+")) { // what Kong's host normalization takes
                 throw new ConfigException(at(where + ".hosts[" + i + "]") + ": invalid value: " + hosts.get(i));
+            }
+            java.util.regex.Matcher port = HOST_PORT.matcher(hosts.get(i));
+            if (port.find() && (port.group(1).length() > 5 || Integer.parseInt(port.group(1)) > 65535)) {
+                throw new ConfigException(at(where + ".hosts[" + i + "]") + ": invalid port number");
             }
         }
         hosts = hosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();

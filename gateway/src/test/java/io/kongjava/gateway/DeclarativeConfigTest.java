@@ -453,7 +453,8 @@ class DeclarativeConfigTest {
                 {"connect_timeout: 1.5", "paths: [/x]", ":5: services[0].connect_timeout: expected an integer"},
                 {"protocol: ftp", "paths: [/x]", ":5: services[0].protocol: expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp, ws, wss"},
                 {"protocol: grpc", "paths: [/x]", ":5: services[0].protocol: 'grpc': the local gateway proxies http and https Services only"},
-                {"port: 80", "methods: [get]", ":8: services[0].routes[0].methods[0]: invalid value: get (methods are upper case, e.g. GET)"},
+                {"port: 80", "methods: [get]", ":8: services[0].routes[0].methods[0]: invalid value: get (upper-case letters only, as GET or PURGE)"},
+                {"port: 80", "hosts: [\"example.com:99999\"]", ":8: services[0].routes[0].hosts[0]: invalid port number"},
                 {"port: 80", "hosts: [\"exa mple.com\"]", ":8: services[0].routes[0].hosts[0]: invalid value: exa mple.com"},
         };
         for (String[] c : refused) {
