@@ -83,6 +83,70 @@ public final class BlockingHttpServer implements AutoCloseable {
     private final HttpHandler handler;
     private final Refusal refusal;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    /** Each connection's way to its client, timed (nginx's send_timeout). */
+    private final Map<Socket, SendTimeout> writers = new ConcurrentHashMap<>();
+    /** nginx's send_timeout (Kong keeps its 60 s): a write to the client that does not complete in this long closes the connection. */
+    static volatile long sendTimeoutNanos = TimeUnit.SECONDS.toNanos(60);
+
+    /** The socket's output, noting when a write started: Java has no write timeout of its own. */
+    private static final class SendTimeout extends java.io.FilterOutputStream {
+        private final Socket socket;
+        private volatile long writingSince;
+
+        SendTimeout(Socket socket) throws IOException {
+            super(socket.getOutputStream());
+            this.socket = socket;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            writingSince = System.nanoTime();
+            try {
+                out.write(b, off, len);
+            } finally {
+                writingSince = 0;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        boolean stalled(long now, long limit) {
+            long since = writingSince;
+            return since != 0 && now - since > limit;
+        }
+    }
+
+    /** Closes every connection whose client has not taken a write for send_timeout: a client that stopped reading. */
+    private void closeStalledWrites() {
+        while (!closed) {
+            try {
+                Thread.sleep(Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(sendTimeoutNanos) / 4)));
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            long limit = sendTimeoutNanos;
+            writers.forEach((socket, writer) -> {
+                if (writer.stalled(now, limit)) {
+                    LOG.log(Level.INFO, "client " + socket.getRemoteSocketAddress() + " took no data for send_timeout: connection closed");
+                    try {
+                        socket.close();
+                    } catch (IOException e) {
+                        // closing anyway
+                    }
+                }
+            });
+        }
+    }
+
     /** Connections waiting for their next request (nginx's idle keep-alive ones). */
     private final Set<Socket> idle = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
@@ -117,6 +181,7 @@ public final class BlockingHttpServer implements AutoCloseable {
         listener.setReuseAddress(true);
         listener.bind(address, backlog);
         Thread.ofPlatform().name("http-accept").daemon().start(this::accept);
+        Thread.ofPlatform().name("http-send-timeout").daemon().start(this::closeStalledWrites);
     }
 
     public InetSocketAddress address() {
@@ -142,7 +207,9 @@ public final class BlockingHttpServer implements AutoCloseable {
     private void serve(Socket socket) {
         try (socket) {
             HttpInput in = new HttpInput(socket.getInputStream(), 16 * 1024);
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+            SendTimeout watched = new SendTimeout(socket);
+            writers.put(socket, watched);
+            OutputStream out = new BufferedOutputStream(watched, 16 * 1024);
             // asked once per connection: the socket's own address is a system call each time it is asked
             InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
             boolean keepAlive = true;
@@ -212,6 +279,7 @@ public final class BlockingHttpServer implements AutoCloseable {
         } finally {
             connections.remove(socket);
             idle.remove(socket);
+            writers.remove(socket);
         }
     }
 

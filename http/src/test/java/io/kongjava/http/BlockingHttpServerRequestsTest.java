@@ -86,6 +86,37 @@ class BlockingHttpServerRequestsTest {
     }
 
     @Test
+    void aClientThatStopsReadingIsCutAtTheSendTimeoutAsNginxsSendTimeout() throws Exception {
+        long before = BlockingHttpServer.sendTimeoutNanos;
+        BlockingHttpServer.sendTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(500);
+        java.util.concurrent.CompletableFuture<Throwable> handlerSaw = new java.util.concurrent.CompletableFuture<>();
+        try (BlockingHttpServer flooding = new BlockingHttpServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16,
+                HeaderLimits.NGINX_DEFAULT, exchange -> {
+                    exchange.sendResponseHeaders(200, 0);
+                    byte[] chunk = new byte[64 * 1024];
+                    try {
+                        for (int i = 0; i < 4096; i++) { // 256 MB: far more than the socket buffers hold
+                            exchange.getResponseBody().write(chunk);
+                        }
+                        handlerSaw.complete(null);
+                    } catch (IOException e) {
+                        handlerSaw.complete(e);
+                    }
+                    exchange.close();
+                }, (status, message) -> new BlockingHttpServer.RefusalAnswer(new byte[0]));
+             Socket client = new Socket()) {
+            client.setReceiveBufferSize(4096);
+            client.connect(flooding.address());
+            client.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            client.getOutputStream().flush();
+            // and never reads
+            assertThat(handlerSaw.get(10, TimeUnit.SECONDS)).as("the stalled write ends in an error, the connection closed").isNotNull();
+        } finally {
+            BlockingHttpServer.sendTimeoutNanos = before;
+        }
+    }
+
+    @Test
     void theDateHeaderIsAnImfFixdateWithATwoDigitDay() throws IOException {
         assertThat(send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
                 .containsPattern("\r\nDate: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT\r\n");
