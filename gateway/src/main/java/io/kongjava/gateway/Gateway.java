@@ -10,6 +10,7 @@ import io.kongjava.catalogue.KongLogLevel;
 import io.kongjava.catalogue.RpcMethod;
 import io.kongjava.emulation.IpRanges;
 import io.kongjava.emulation.KongRequest;
+import io.kongjava.emulation.KongUri;
 import io.kongjava.emulation.PdkEmulator;
 import io.kongjava.kongclient.EventOutcome;
 import io.kongjava.kongclient.PluginServerClient;
@@ -431,6 +432,10 @@ public final class Gateway implements AutoCloseable {
         }
         if (route.stripPath()) {
             state.strippedPrefix = match.matchedPrefix();
+        }
+        if (service != null) {
+            // Kong's access.before: $upstream_uri from the route, escaped; set_path replaces it, access.after adds the query
+            state.upstreamUri = KongUri.escape(Router.upstreamPath(route.stripPath(), service.path(), state.normalizedPath(), state.strippedPrefix));
         }
         state.uriCaptures = match.captures().unnamed();
         state.uriCapturesNamed = match.captures().named();

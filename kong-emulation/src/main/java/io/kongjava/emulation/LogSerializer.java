@@ -54,7 +54,7 @@ public final class LogSerializer {
 
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("request", request);
-        record.put("upstream_uri", WireText.text(r.upstreamUri));
+        record.put("upstream_uri", WireText.text(upstreamUri(r)));
         record.put("upstream_status", r.upstreamStatus);
         record.put("response", response);
         record.put("latencies", latencies);
@@ -82,6 +82,19 @@ public final class LogSerializer {
             apply(record, value);
         }
         return record;
+    }
+
+    /**
+     * Kong's rule: $upstream_uri as the request left it, with the query added when the router's access.after did not
+     * add it (a request that ended in rewrite or access).
+     */
+    private static String upstreamUri(KongRequest r) {
+        String uri = r.upstreamUri;
+        if (uri.isEmpty() || uri.contains("?")) {
+            return uri;
+        }
+        String args = r.upstream.rawQuery != null ? r.upstream.rawQuery : r.rawQuery;
+        return args.isEmpty() ? uri : uri + "?" + args;
     }
 
     private static Map<String, Object> querystring(String raw) {

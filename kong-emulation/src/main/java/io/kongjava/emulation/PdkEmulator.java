@@ -319,7 +319,18 @@ public final class PdkEmulator implements PdkHandler {
             case SERVICE_REQUEST_ENABLE_BUFFERING -> { r.upstream.buffering = true; yield null; }
             // in rewrite these take, and Kong's access.before then sets the scheme and path from the matched route again
             case SERVICE_REQUEST_SET_SCHEME -> { if (phase != KongPhase.REWRITE) r.upstream.scheme = string(args, 0); yield null; }
-            case SERVICE_REQUEST_SET_PATH -> { if (phase != KongPhase.REWRITE) r.upstream.path = wire(string(args, 0)); yield null; }
+            case SERVICE_REQUEST_SET_PATH -> {
+                String path = wire(string(args, 0));
+                if (!path.startsWith("/")) {
+                    yield raise("path must start with /");
+                }
+                if (phase != KongPhase.REWRITE) {
+                    // Kong sets $upstream_uri to the path escaped as it forwards paths (kong.tools.uri.escape)
+                    r.upstream.path = KongUri.escape(path);
+                    r.upstreamUri = r.upstream.path;
+                }
+                yield null;
+            }
             case SERVICE_REQUEST_SET_RAW_QUERY -> { r.upstream.rawQuery = wire(string(args, 0)); yield null; }
             case SERVICE_REQUEST_SET_METHOD -> { r.upstream.method = string(args, 0); yield null; }
             case SERVICE_REQUEST_SET_QUERY -> { r.upstream.rawQuery = encodeQuery(mapArg(args, 0)); yield null; }
@@ -523,7 +534,7 @@ public final class PdkEmulator implements PdkHandler {
             case "scheme" -> request.scheme;
             case "host" -> request.host;
             case "server_port" -> String.valueOf(request.port);
-            case "upstream_uri" -> text(request.upstreamUri);
+            case "upstream_uri" -> phase == KongPhase.REWRITE ? "" : text(request.upstreamUri); // the router sets it after rewrite
             default -> name.startsWith("http_") ? text(request.header(name.substring(5).replace('_', '-'))) : null;
         };
     }

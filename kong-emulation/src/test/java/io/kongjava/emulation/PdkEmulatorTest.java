@@ -414,6 +414,28 @@ class PdkEmulatorTest {
     }
 
     @Test
+    void setPathEscapesAsKongForwardsPathsAndUpstreamUriFollowsIt() throws Exception {
+        request.path = "/anything";
+        request.rawQuery = "beta=true";
+        request.upstreamUri = "/anything"; // as the router set it
+
+        assertThat(value("kong.nginx.get_var", "upstream_uri")).isEqualTo("/anything");
+        value("kong.service.request.set_path", "/v1/a b\u00e9?x");
+        assertThat(request.upstream.path).as("kong.tools.uri.escape: what may not stand in a request line").isEqualTo("/v1/a%20b%C3%A9?x");
+        assertThat(value("kong.nginx.get_var", "upstream_uri")).isEqualTo("/v1/a%20b%C3%A9?x");
+        assertThat(kong.answer("kong.service.request.set_path", List.of("v1"))).isInstanceOfSatisfying(PdkAnswer.Raised.class,
+                raised -> assertThat(raised.message()).isEqualTo("path must start with /"));
+
+        request.upstreamUri = "/v1/messages";
+        kong.phase("log");
+        Map<?, ?> record = new ObjectMapper().readValue((String) value("kong.log.serialize"), Map.class);
+        assertThat(record.get("upstream_uri")).as("a request that ended before access.after: serialize adds the args")
+                .isEqualTo("/v1/messages?beta=true");
+        assertThat(new PdkEmulator(request).phase("rewrite").answer("kong.nginx.get_var", List.of("upstream_uri")))
+                .as("the router sets it after rewrite").isEqualTo(new PdkAnswer.Value(""));
+    }
+
+    @Test
     void inRewriteTheUpstreamIsNotSetYetAsUnderKong() {
         PdkEmulator rewrite = new PdkEmulator(request).phase("rewrite");
         request.upstream.path = "/from-the-route";

@@ -167,6 +167,7 @@ public final class PluginTester<C extends Record> {
             return java.util.Optional.empty();
         }
         KongRequest state = request.toKongRequest();
+        state.upstreamUri = io.kongjava.emulation.KongUri.escape(state.normalizedPath()); // as Kong's router, no strip_path
         PdkEmulator emulator = new PdkEmulator(state);
         emulator.phase(Phase.ACCESS.kongName());
         InProcessBridge bridge = new InProcessBridge(emulator);
@@ -187,6 +188,7 @@ public final class PluginTester<C extends Record> {
             throw new IllegalStateException("give the plugin a config first: config(...) or configJson(...)");
         }
         KongRequest state = request.toKongRequest();
+        state.upstreamUri = io.kongjava.emulation.KongUri.escape(state.normalizedPath()); // as Kong's router, no strip_path
         PdkEmulator emulator = new PdkEmulator(state);
         List<TestRun.Failure> failures = new ArrayList<>();
         List<Phase> ran = new ArrayList<>();
@@ -251,6 +253,10 @@ public final class PluginTester<C extends Record> {
             // Kong.response() sets the upstream's headers over what the plugins set in access (kong/init.lua)
             state.upstreamResponse.headers().forEach(state.responseHeaders::put);
             state.upstreamStatus = String.valueOf(state.upstreamResponse.status());
+            String query = state.upstream.rawQuery != null ? state.upstream.rawQuery : state.rawQuery;
+            if (!query.isEmpty() && !state.upstreamUri.contains("?")) {
+                state.upstreamUri += "?" + query; // Kong's access.after
+            }
         } else if (state.responseStatus == 0) {
             state.responseStatus = 200;
         }

@@ -88,6 +88,32 @@ class PluginTesterTest {
                 .containsEntry("x-user", "Zoë").containsEntry("x-seen", "Zoë ✓");
     }
 
+    /** Moves the request to another path upstream. */
+    @KongPlugin.Info(name = "mover", version = "1.0.0", priority = 1)
+    static final class Mover implements KongPlugin<Mover.Config> {
+        record Config(java.util.Optional<String> to) {
+        }
+
+        @Override
+        public void access(Kong kong, Config config) throws PdkException {
+            if (config.to().isPresent()) {
+                kong.service().request().setPath(config.to().get());
+            }
+        }
+    }
+
+    @Test
+    void theLogRecordsUpstreamUriIsWhatKongSentUpstream() throws Exception {
+        TestRun moved = PluginTester.of(new Mover()).configJson("{\"to\":\"/v2/a b\"}")
+                .run(TestRequest.get("http://localhost/v1/x?q=1").upstreamResponse(200, Map.of(), "ok"));
+        TestRun unmoved = PluginTester.of(new Mover()).configJson("{}")
+                .run(TestRequest.get("http://localhost/v1/caf%C3%A9").upstreamResponse(200, Map.of(), "ok"));
+
+        assertThat(moved.upstream().path()).isEqualTo("/v2/a%20b");
+        assertThat(moved.serialized().get("upstream_uri")).isEqualTo("/v2/a%20b?q=1");
+        assertThat(unmoved.serialized().get("upstream_uri")).isEqualTo("/v1/caf%C3%A9");
+    }
+
     @Test
     void callsKongRefusesInAPhaseAreReportedAsFailures() throws Exception {
         TestRun run = PluginTester.of(new KeyCheck()).configJson("{}")
