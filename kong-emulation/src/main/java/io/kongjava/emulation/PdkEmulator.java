@@ -446,12 +446,13 @@ public final class PdkEmulator implements PdkHandler {
         readPendingBody();
         String mimetype = args.isEmpty() || args.getFirst() == null ? request.header("content-type") : string(args, 0);
         if (request.body.length > request.clientBodyBufferSize) {
-            // nginx keeps it in a file: Kong's get_body passes max_allowed_file_size to get_raw_body (JSON), which
+            // nginx keeps it in a file: Kong's get_body passes max_allowed_file_size to get_raw_body (JSON, multipart), which
             // without one answers nil + "did not fit into client body buffer", and a form's get_post_args cannot read
             // a file at all; the plugin gets nil
             long max = args.size() < 3 || args.get(2) == null ? -1 : ((Number) args.get(2)).longValue();
             String type = mimetype == null ? "" : mimetype.toLowerCase(java.util.Locale.ROOT);
-            if (!type.startsWith("application/json") || max < 0 || (max > 0 && request.body.length > max)) {
+            boolean readsRawBody = type.startsWith("application/json") || type.startsWith("multipart/form-data");
+            if (!readsRawBody || max < 0 || (max > 0 && request.body.length > max)) {
                 return null;
             }
         }
@@ -475,6 +476,9 @@ public final class PdkEmulator implements PdkHandler {
         }
         if (type.startsWith("application/x-www-form-urlencoded")) {
             return emptyAsList(decodedArgs(parseQuery(new String(body, StandardCharsets.ISO_8859_1), maxArgs)));
+        }
+        if (type.startsWith("multipart/form-data")) {
+            return emptyAsList(MultipartBody.decode(body, mimetype));
         }
         return null;
     }

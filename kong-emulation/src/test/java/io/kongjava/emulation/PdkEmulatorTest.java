@@ -244,6 +244,47 @@ class PdkEmulatorTest {
         assertThat(value("kong.ctx.shared.get", "k")).isEqualTo(List.of());
     }
 
+    /** Expected values: lua-multipart 0.5.9 (Kong 3.9's) run under Debian's nginx + lua-nginx-module on the same bytes. */
+    @Test
+    void aMultipartBodyIsDecodedAsKongsLuaMultipartReadsIt() {
+        String browser = "------WebKitFormBoundary7MA4YWxkTrZu0gW\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nclaude\r\n"
+                + "------WebKitFormBoundary7MA4YWxkTrZu0gW\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+                + "Content-Type: text/plain\r\n\r\nline1\r\nline2\r\n\r\n------WebKitFormBoundary7MA4YWxkTrZu0gW--\r\n";
+        assertThat(multipart("multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW", browser))
+                .isEqualTo(Map.of("model", "claude", "file", "line1\r\nline2\r\n"));
+        assertThat(multipart("multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhello\r\n"
+                + "--X\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nwor\r\n\r\nld\r\n--X--\r\n"))
+                .as("a field sent twice").isEqualTo(Map.of("a", List.of("hello", "wor\r\n\r\nld")));
+        assertThat(multipart("multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n"
+                + "--X\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\ntail\r\n"))
+                .as("no closing boundary: the last part's value as it is, alone").isEqualTo(Map.of("x", "tail\r\n"));
+        assertThat(multipart("multipart/form-data; boundary=X", "--X\nContent-Disposition: form-data; name=\"x\"\n\nv1\n"
+                + "--X\nContent-Disposition: form-data; name=\"y\"\n\nk: v\n--X--\n"))
+                .as("LF line ends; a value line that looks like a header is taken as one").isEqualTo(Map.of("x", "v1", "y", ""));
+        assertThat(multipart("multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nabc\r\r--X--\r\n"))
+                .isEqualTo(Map.of("x", "abc"));
+        assertThat(multipart("multipart/form-data; boundary=X", wire("--X\r\nContent-Disposition: form-data; name=\"n\"\r\n\r\ncafé\r\n--X--")))
+                .isEqualTo(Map.of("n", "café"));
+        assertThat(multipart("multipart/form-data; boundary=\"q b\"", "--q b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--q b--"))
+                .as("Kong reads the boundary up to the first space").isEqualTo(List.of());
+        assertThat(multipart("multipart/form-data", "--X\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--X--"))
+                .as("no boundary: an empty table").isEqualTo(List.of());
+        assertThat(multipart("multipart/form-data; boundary=X", "--X\r\ncontent-disposition: form-data; NAME = \"z\" \r\n\r\nv\r\n--X--"))
+                .as("name= must follow the parameter's name at once").isEqualTo(List.of());
+
+        request.clientBodyBufferSize = 16;
+        assertThat(multipart("multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--X--"))
+                .as("kept in a file: get_raw_body without a size").isNull();
+        assertThat(value("kong.request.get_body", null, null, 1000L)).as("with one").isEqualTo(Map.of("x", "1"));
+    }
+
+    private Object multipart(String contentType, String wireBody) {
+        request.headers.clear();
+        request.addHeader("Content-Type", contentType);
+        request.body = wireBody.getBytes(StandardCharsets.ISO_8859_1);
+        return value("kong.request.get_body");
+    }
+
     @Test
     void aBodyOver8KiBNeedsTheSizeArgumentOrThePhaseDies() {
         request.body = new byte[10_000];
