@@ -27,7 +27,31 @@ public final class KongUri {
         if (path.isEmpty() || path.equals("/")) {
             return path;
         }
-        String uri = path.indexOf('%') >= 0 ? decodeUnreserved(path) : path;
+        return resolveDotSegments(path.indexOf('%') >= 0 ? decodeUnreserved(path) : path, mergeSlashes);
+    }
+
+    /**
+     * nginx's {@code $uri}: the path with every percent escape decoded ({@code %2F} too, which then separates segments),
+     * {@code .} and {@code ..} resolved and runs of {@code /} merged (merge_slashes on, Kong's default).
+     */
+    public static String nginxUri(String path) {
+        if (path.indexOf('%') < 0) {
+            return resolveDotSegments(path, true);
+        }
+        StringBuilder decoded = new StringBuilder(path.length());
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '%' && i + 2 < path.length() && isHex(path.charAt(i + 1)) && isHex(path.charAt(i + 2))) {
+                decoded.append((char) (Character.digit(path.charAt(i + 1), 16) * 16 + Character.digit(path.charAt(i + 2), 16)));
+                i += 2;
+            } else {
+                decoded.append(c);
+            }
+        }
+        return resolveDotSegments(decoded.toString(), true);
+    }
+
+    private static String resolveDotSegments(String uri, boolean mergeSlashes) {
         if (uri.indexOf('.') < 0 && (!mergeSlashes || !uri.contains("//"))) {
             return uri;
         }

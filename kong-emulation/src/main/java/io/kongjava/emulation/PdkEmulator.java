@@ -533,7 +533,7 @@ public final class PdkEmulator implements PdkHandler {
             case "remote_port" -> String.valueOf(request.clientPort);
             case "request_method" -> request.method;
             case "request_uri" -> text(request.pathWithQuery());
-            case "uri" -> text(request.normalizedPath());
+            case "uri" -> text(KongUri.nginxUri(request.path));
             case "args", "query_string" -> request.rawQuery.isEmpty() ? null : text(request.rawQuery);
             case "scheme" -> request.scheme;
             case "host" -> request.host;

@@ -47,6 +47,12 @@ class PdkEmulatorTest {
 
         request.path = "/caf%C3%A9";
         assertThat(value("kong.request.get_path")).as("Kong's bytes, read as UTF-8 by the plugin").isEqualTo("/caf\u00e9");
+
+        // nginx's $uri decodes every escape, %2F included (checked under Debian's nginx + lua-nginx-module)
+        request.path = "/a%2Fb/../c%20d//e";
+        assertThat(value("kong.nginx.get_var", "uri")).isEqualTo("/a/c d/e");
+        request.path = "/t/Abc%20123%2f/parent/..//test/./";
+        assertThat(value("kong.nginx.get_var", "uri")).isEqualTo("/t/Abc 123/test/");
     }
 
     /** What came off the wire, one char per byte, as the gateway's HTTP reader holds it. */
