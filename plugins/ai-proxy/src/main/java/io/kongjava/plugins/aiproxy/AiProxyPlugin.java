@@ -230,29 +230,39 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             Prepared prepared = prepare(kong, config, path, endpoint, body);
             return new Prepared(prepared.endpoint(), prepared.askedModel(), prepared.model(), prepared.stream(), prepared.includeStreamUsage(),
                     prepared.upstream(), prepared.body(), reservation[0]);
-        } catch (Rejection | RuntimeException | Error e) {
+        } catch (Rejection | PdkException | RuntimeException | Error e) {
             reservation[0].close();
             throw e;
         }
     }
 
-    private static Prepared prepare(Kong kong, AiProxyConfig config, String path, ProxyCall.Endpoint endpoint, byte[] body) throws Rejection {
-        StrictJson.Scan json = null;
-        if (body.length > 0) {
-            // One pass over the client's bytes, no tree: a long Claude Code session sends hundreds of KB per request.
-            try {
-                json = StrictJson.scan(body, TOP_LEVEL_MEMBERS);
-            } catch (StrictJson.DuplicateKeyException e) {
-                // {"model":"<other>","model":"<pinned>"}: a parser that keeps the first key would use the other model.
-                throw new Rejection(400, "invalid_request_error", "request body has a duplicate key: " + e.key());
-            } catch (IOException notJson) {
-                json = null;
-            }
-            json = json != null && json.object() ? json : null;
-            if (json == null && config.model().name().filter(n -> !n.isEmpty()).isPresent()) {
-                // An array, a string or broken JSON: nothing to pin, so nothing to forward either (preserve included).
-                throw new Rejection(400, "invalid_request_error", "request body must be a JSON object");
-            }
+    /** Kong's answer when its get_body yields nothing (no body, broken JSON): on every route_type, preserve included. */
+    static final String NO_BODY = "content-type header does not match request body, or bad JSON formatting";
+
+    private static Prepared prepare(Kong kong, AiProxyConfig config, String path, ProxyCall.Endpoint endpoint, byte[] body)
+            throws Rejection, PdkException {
+        if (body.length == 0) {
+            // a preserve route would otherwise lend the operator's key to GET /v1/models, DELETE /v1/files/..., ...
+            throw new Rejection(400, "invalid_request_error", NO_BODY);
+        }
+        StrictJson.Scan json;
+        // One pass over the client's bytes, no tree: a long Claude Code session sends hundreds of KB per request.
+        try {
+            json = StrictJson.scan(body, TOP_LEVEL_MEMBERS);
+        } catch (StrictJson.DuplicateKeyException e) {
+            // {"model":"<other>","model":"<pinned>"}: a parser that keeps the first key would use the other model.
+            throw new Rejection(400, "invalid_request_error", "request body has a duplicate key: " + e.key());
+        } catch (IOException notJson) {
+            json = null;
+        }
+        json = json != null && json.object() ? json : null;
+        if (json == null && config.model().name().filter(n -> !n.isEmpty()).isPresent()) {
+            // An array, a string or broken JSON: nothing to pin, so nothing to forward either (preserve included).
+            throw new Rejection(400, "invalid_request_error", "request body must be a JSON object");
+        }
+        if (json == null && endpoint == ProxyCall.Endpoint.PRESERVE && !formEncoded(kong.request().getHeader("content-type").orElse(""))) {
+            // Kong reads a body as its Content-Type says (JSON without one); only a form or multipart body is a table then
+            throw new Rejection(400, "invalid_request_error", NO_BODY);
         }
         if (json == null && endpoint != ProxyCall.Endpoint.PRESERVE) {
             // Whatever the Content-Type says: a body we cannot read is never forwarded, so the model pin holds.
@@ -262,7 +272,7 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         String asked = modelMember != null && modelMember.kind() == JsonToken.VALUE_STRING ? modelMember.text() : null;
         try {
             String model = effectiveModel(config, modelMember);
-            boolean stream = json != null && asBoolean(json.member("stream"));
+            boolean stream = json != null && asksForStream(json.member("stream"));
             if (endpoint != ProxyCall.Endpoint.PRESERVE) {
                 validatePrompts(endpoint, json);
                 if (model == null) {
@@ -292,9 +302,14 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
             // logged as the request_model of the refusal: the client wrote it, so a bounded piece of it
             rejection.requestModel = asked == null || asked.length() <= LOGGED_MODEL_LENGTH ? asked
                     : asked.substring(0, LOGGED_MODEL_LENGTH) + "...";
-            rejection.streamAsked = json != null && asBoolean(json.member("stream"));
+            rejection.streamAsked = json != null && asksForStream(json.member("stream"));
             throw rejection;
         }
+    }
+
+    private static boolean formEncoded(String contentType) {
+        String type = contentType.toLowerCase(java.util.Locale.ROOT);
+        return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data");
     }
 
     /** The longest model name a refused request is logged with (a client can send megabytes of one). */
@@ -311,17 +326,12 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
         }
     }
 
-    /** Jackson's {@code asBoolean}, which read {@code stream} before the scan: true, a non-zero integer, or "true". */
-    private static boolean asBoolean(StrictJson.Member member) {
-        if (member == null) {
-            return false;
-        }
-        return switch (member.kind()) {
-            case VALUE_TRUE -> true;
-            case VALUE_NUMBER_INT -> member.text().chars().anyMatch(c -> c >= '1' && c <= '9');
-            case VALUE_STRING -> member.text().trim().equals("true");
-            default -> false;
-        };
+    /**
+     * Whether the body asks for a stream as Kong's normalize-request reads {@code stream}: Lua's truth, so anything
+     * but false and null ({@code "false"} and {@code 0} included) asks, and with response_streaming deny is refused.
+     */
+    private static boolean asksForStream(StrictJson.Member member) {
+        return member != null && member.kind() != JsonToken.VALUE_FALSE && member.kind() != JsonToken.VALUE_NULL;
     }
 
 

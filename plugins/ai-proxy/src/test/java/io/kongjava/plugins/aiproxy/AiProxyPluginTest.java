@@ -245,7 +245,7 @@ class AiProxyPluginTest {
                 new Case("/anything/v1/messages",
                         "{\"model\":\"claude-sonnet-4-5-20250929\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} {\"model\":\"claude-opus-4-1\"}",
                         400, "invalid_request_error", "request body must be a JSON object"),
-                new Case("/anything/v1/messages", "", 400, "invalid_request_error", "request body doesn't contain valid prompts"),
+                new Case("/anything/v1/messages", "", 400, "invalid_request_error", "content-type header does not match request body, or bad JSON formatting"),
                 new Case("/anything/v1/models", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 404, "not_found_error",
                         "java-ai-proxy serves /v1/messages and /v1/messages/count_tokens on this route, not /anything/v1/models"));
         for (Case c : cases) {
@@ -297,10 +297,40 @@ class AiProxyPluginTest {
     @Test
     void streamingCanBeDenied() throws Exception {
         String config = NATIVE.replace("\"max_request_body_size\":524288", "\"response_streaming\":\"deny\"");
-        TestRun run = plugin(config).run(claudeCode("/v1/messages", "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
+        for (String stream : List.of("true", "\"false\"", "0", "{}")) {
+            TestRun run = plugin(config).run(claudeCode("/v1/messages", "{\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
 
-        assertThat(run.exit().orElseThrow().status()).isEqualTo(400);
-        assertThat(run.exit().orElseThrow().body()).contains("response streaming is not enabled for this LLM");
+            assertThat(run.exit()).as("stream %s is true to Kong's Lua", stream).hasValueSatisfying(exit -> {
+                assertThat(exit.status()).isEqualTo(400);
+                assertThat(exit.body()).contains("response streaming is not enabled for this LLM");
+            });
+        }
+        for (String stream : List.of("false", "null")) {
+            TestRun run = plugin(config).run(claudeCode("/v1/messages", "{\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
+            assertThat(run.exit()).as("stream %s", stream).isEmpty();
+        }
+    }
+
+    @Test
+    void aPreserveRouteForwardsOnlyRequestsWithABodyKongCanRead() throws Exception {
+        String preserve = NATIVE.replace("\"llm/v1/chat\",\"llm_format\":\"anthropic\"", "\"preserve\"")
+                .replace("\"name\":\"claude-sonnet-4-5-20250929\",", "");
+        PluginTester<AiProxyConfig> plugin = plugin(preserve);
+
+        for (TestRequest bodiless : List.of(TestRequest.get("http://localhost:8000/v1/models"),
+                TestRequest.post("http://localhost:8000/v1/files/abc", "").header("content-type", "application/json"),
+                TestRequest.post("http://localhost:8000/v1/x", "not json").header("content-type", "text/plain"))) {
+            TestRun run = plugin.run(bodiless.header("x-api-key", "sk-client"));
+            assertThat(run.exit()).as("Kong's get_body gives nothing: its 400, and the operator's key lent to nobody")
+                    .hasValueSatisfying(exit -> {
+                        assertThat(exit.status()).isEqualTo(400);
+                        assertThat(exit.body()).contains("content-type header does not match request body, or bad JSON formatting");
+                    });
+        }
+        TestRun form = plugin.run(TestRequest.post("http://localhost:8000/v1/x", "a=1").header("content-type", "application/x-www-form-urlencoded"));
+        assertThat(form.exit()).as("a form is a table to Kong's get_body").isEmpty();
+        TestRun json = plugin.run(claudeCode("/v1/messages/batches", "{\"requests\":[]}"));
+        assertThat(json.exit()).isEmpty();
     }
 
     @Test
