@@ -51,7 +51,17 @@ public record AiProxyConfig(
             @Referenceable @Encrypted Optional<String> paramValue,
             // Kong's ai-proxy drops a body credential for anthropic (the request goes without it): refused instead
             @OneOf({"query"}) Optional<String> paramLocation,
-            @Default("false") boolean allowOverride) {
+            @Default("false") boolean allowOverride,
+            // Kong's fields for other providers: accepted as Kong accepts them with anthropic (a decK dump of an
+            // ai-proxy carries their defaults) and, as there, of no effect
+            @Default("false") boolean gcpUseServiceAccount,
+            @Referenceable @Encrypted Optional<String> gcpServiceAccountJson,
+            @Referenceable @Encrypted Optional<String> awsAccessKeyId,
+            @Referenceable @Encrypted Optional<String> awsSecretAccessKey,
+            @Default("false") boolean azureUseManagedIdentity,
+            @Referenceable Optional<String> azureClientId,
+            @Referenceable @Encrypted Optional<String> azureClientSecret,
+            @Referenceable Optional<String> azureTenantId) {
     }
 
     public record Model(
@@ -74,11 +84,31 @@ public record AiProxyConfig(
             @Between(min = 0, max = 500) OptionalInt topK,
             @Required Optional<String> anthropicVersion,
             @Match(value = UpstreamSchema.HTTP_URL, err = UpstreamSchema.HTTP_URL_ERROR) Optional<String> upstreamUrl,
-            Optional<String> upstreamPath) {
+            Optional<String> upstreamPath,
+            // Kong's options for other providers, accepted and of no effect with anthropic (see Auth)
+            Optional<String> azureInstance,
+            @Default("2023-05-15") String azureApiVersion,
+            Optional<String> azureDeploymentId,
+            @OneOf({"raw", "openai", "ollama"}) Optional<String> llama2Format,
+            @OneOf({"openai", "ollama"}) Optional<String> mistralFormat,
+            Optional<Gemini> gemini,
+            Optional<Bedrock> bedrock,
+            Optional<Huggingface> huggingface) {
 
         static final Options NONE = new Options(OptionalInt.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
                 OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
-                OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+                OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "2023-05-15", Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    @EntityCheck(kind = EntityCheck.Kind.MUTUALLY_REQUIRED, fields = {"api_endpoint", "project_id", "location_id"})
+    public record Gemini(Optional<String> apiEndpoint, Optional<String> projectId, Optional<String> locationId) {
+    }
+
+    public record Bedrock(Optional<String> awsRegion) {
+    }
+
+    public record Huggingface(Optional<Boolean> useCache, Optional<Boolean> waitForModel) {
     }
 
     public record Logging(

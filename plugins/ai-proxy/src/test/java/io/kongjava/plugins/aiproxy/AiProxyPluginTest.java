@@ -557,6 +557,27 @@ class AiProxyPluginTest {
     }
 
     @Test
+    void aConfigAsKongDumpsItsAiProxyIsAccepted() throws Exception {
+        // what decK dumps for an anthropic ai-proxy on Kong 3.9 / Enterprise: every other provider's fields, defaults filled in
+        String dumped = NATIVE.formatted(KEY, "https://api.anthropic.com")
+                .replace("\"header_value\":\"" + KEY + "\"", "\"header_value\":\"" + KEY + "\",\"allow_override\":false,"
+                        + "\"gcp_use_service_account\":false,\"gcp_service_account_json\":null,\"aws_access_key_id\":null,"
+                        + "\"aws_secret_access_key\":null,\"azure_use_managed_identity\":false,\"azure_client_id\":null,"
+                        + "\"azure_client_secret\":null,\"azure_tenant_id\":null,\"param_name\":null,\"param_value\":null,\"param_location\":null")
+                .replace("\"anthropic_version\":\"2023-06-01\"", "\"anthropic_version\":\"2023-06-01\",\"azure_api_version\":\"2023-05-15\","
+                        + "\"azure_instance\":null,\"azure_deployment_id\":null,\"llama2_format\":null,\"mistral_format\":null,"
+                        + "\"gemini\":null,\"bedrock\":{\"aws_region\":null},\"huggingface\":null,\"max_tokens\":null,\"upstream_path\":null");
+
+        @SuppressWarnings("unchecked")
+        AiProxyConfig config = io.kongjava.pdk.schema.ConfigBinder.bind(AiProxyConfig.class, JSON.readValue(dumped, Map.class));
+
+        assertThat(config.options().azureApiVersion()).isEqualTo("2023-05-15");
+        assertThatThrownBy(() -> PluginTester.of(new AiProxyPlugin()).configJson(dumped.replace("\"gemini\":null", "\"gemini\":{\"project_id\":\"p\"}")))
+                .as("Kong's entity check on gemini").isInstanceOfSatisfying(InvalidConfigException.class,
+                        e -> assertThat(e.errors()).containsKey("model.options.gemini.@entity"));
+    }
+
+    @Test
     void theHowTosConfigIsAcceptedWithKongsDefaults() throws Exception {
         @SuppressWarnings("unchecked")
         Map<String, Object> kong = JSON.readValue(NATIVE.formatted(KEY, "https://api.anthropic.com"), Map.class);
