@@ -69,6 +69,8 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
     /** The clock of those reports; a test's own. */
     java.util.function.LongSupplier nanoClock = System::nanoTime;
 
+    private static final java.util.regex.Pattern DOTTED_KEY = java.util.regex.Pattern.compile("[^.]+(\\.[^.]+)*");
+
     @Override
     public void validate(FileLogConfig config) throws InvalidConfigException {
         if (!config.customFieldsByLua().isEmpty()) {
@@ -81,6 +83,10 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
         for (String key : config.customFields().keySet()) {
             if (key.isEmpty()) {
                 throw new InvalidConfigException("custom_fields", "length must be at least 1");
+            }
+            if (!DOTTED_KEY.matcher(key).matches()) {
+                // "." or "a..b" would name no field, and every line would be lost to the failure at the log phase
+                throw new InvalidConfigException("custom_fields", "'" + key + "' is not a field path: names joined by single dots, none empty");
             }
         }
     }

@@ -221,6 +221,14 @@ class FileLogPluginTest {
     }
 
     @Test
+    void aCustomFieldKeyThatNamesNoFieldIsRefusedNotEveryLineLost() {
+        for (String key : List.of(".", "a..b", ".a", "a.")) {
+            assertThat(catchInvalid("{\"path\":\"/tmp/x.log\",\"custom_fields\":{\"" + key + "\":\"x\"}}").errors())
+                    .as(key).containsEntry("custom_fields", "'" + key + "' is not a field path: names joined by single dots, none empty");
+        }
+    }
+
+    @Test
     void luaCannotRunHereSoCustomFieldsByLuaIsRefusedWithTheAlternative() {
         InvalidConfigException e = catchInvalid("{\"path\":\"/tmp/x.log\",\"custom_fields_by_lua\":{\"a\":\"return 1\"}}");
 
