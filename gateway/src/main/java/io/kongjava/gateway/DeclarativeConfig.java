@@ -258,6 +258,15 @@ public final class DeclarativeConfig {
         return map;
     }
 
+    /** When this file was loaded, in seconds: DB-less Kong fills each entity's created_at and updated_at with it. */
+    private final long loadedAt = java.time.Instant.now().getEpochSecond();
+
+    private void timestamps(Map<String, Object> entity, Map<String, Object> given) {
+        for (String field : List.of("created_at", "updated_at")) {
+            entity.put(field, given.get(field) instanceof Number n ? (Object) n.longValue() : loadedAt);
+        }
+    }
+
     private void refuseUnknownFields(Map<String, Object> entity, Set<String> known, String where) throws ConfigException {
         for (String field : entity.keySet()) {
             if (!known.contains(field)) {
@@ -823,6 +832,7 @@ public final class DeclarativeConfig {
         boolean serviceEnabled = !(s.get("enabled") instanceof Boolean b) || b;
         entity.put("enabled", serviceEnabled);
         UpstreamTls tls = serviceTls(s, protocol, where, entity);
+        timestamps(entity, s);
         entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
         Service service = new Service(id, name == null ? id : name, protocol, host, port, path, connect, read, write, retries, serviceEnabled,
                 tls, entity);
@@ -1066,6 +1076,7 @@ public final class DeclarativeConfig {
         if (service != null) {
             entity.put("service", Map.of("id", service.id()));
         }
+        timestamps(entity, r);
         entity.put("ws_id", "00000000-0000-4000-8000-000000000000");
         routes.add(new Route(id, name == null ? id : name, paths, methods, hosts, headers, snis, regexPriority, expression, priority,
                 httpsOnly, redirectCode,

@@ -130,6 +130,10 @@ class ClaudeCodeHowToTest {
         assertThat(usage.path("time_per_token").asDouble()).isEqualTo(meta.path("llm_latency").asDouble() / 5);
         assertThat(line.path("response").path("status").asInt()).isEqualTo(200);
         assertThat(line.path("request").path("uri").asText()).isEqualTo("/anything/v1/messages?beta=true");
+        assertThat(line.path("latencies").properties()).as("whole milliseconds, as Kong's").allSatisfy(latency ->
+                assertThat(latency.getValue().isIntegralNumber()).as(latency.getKey()).isTrue());
+        assertThat(line.path("route").path("created_at").isIntegralNumber()).as("DB-less Kong fills it in").isTrue();
+        assertThat(line.path("service").path("updated_at").isIntegralNumber()).isTrue();
         assertThat(line.path("request").path("headers").path("x-api-key").asText()).isNotEqualTo("sk-dummy-from-claude-code");
         assertThat(line.path("request").path("headers").has("x-kong-java-relay-ticket")).as("the ticket, not even as REDACTED").isFalse();
         assertThat(Files.readString(logFile)).doesNotContain("x-kong-java-relay-ticket");

@@ -47,10 +47,11 @@ public final class LogSerializer {
         response.put("size", r.responseSize);
 
         Map<String, Object> latencies = new LinkedHashMap<>();
-        latencies.put("kong", r.latencyKong);
-        latencies.put("proxy", r.latencyProxy);
-        latencies.put("request", r.latencyRequest);
-        latencies.put("receive", r.latencyReceive);
+        // whole milliseconds, as Kong's are (differences of ngx.now() * 1000, and $request_time's millisecond resolution)
+        latencies.put("kong", (long) r.latencyKong);
+        latencies.put("proxy", (long) r.latencyProxy);
+        latencies.put("request", (long) r.latencyRequest);
+        latencies.put("receive", (long) r.latencyReceive);
 
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("request", request);
