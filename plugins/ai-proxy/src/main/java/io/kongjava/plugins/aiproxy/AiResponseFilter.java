@@ -208,14 +208,16 @@ final class AiResponseFilter implements ResponseFilter {
             buffered.write(chunk);
             return NOTHING;
         }
-        meter.payload(chunk);
         ByteArrayOutputStream out = new ByteArrayOutputStream(chunk.length + 64);
         if (!translate) {
+            meter.payload(chunk);
             events.write(out, chunk, chunk.length);
         }
         parser.feed(chunk, 0, chunk.length);
         if (translate && !state.pending.isEmpty()) {
-            out.write(state.pending.toString().getBytes(StandardCharsets.UTF_8));
+            String translated = state.pending.toString();
+            meter.payload(translated); // what the client gets, as Kong logs it
+            out.write(translated.getBytes(StandardCharsets.UTF_8));
             state.pending.setLength(0);
         }
         return out.toByteArray();
@@ -262,6 +264,7 @@ final class AiResponseFilter implements ResponseFilter {
                 }
                 ByteArrayOutputStream last = new ByteArrayOutputStream();
                 if (translate) {
+                    meter.payload(state.pending.toString());
                     last.writeBytes(state.pending.toString().getBytes(StandardCharsets.UTF_8));
                 } else {
                     // the last event, complete but for its blank line, goes on as it came
@@ -294,7 +297,7 @@ final class AiResponseFilter implements ResponseFilter {
             // The head is still changeable: nothing of this body has left yet.
             head.headers().set("content-type", "application/json");
         }
-        meter.payload(new String(body, StandardCharsets.UTF_8));
+        meter.payload(new String(answer, StandardCharsets.UTF_8)); // the body the client gets, translated or not, as Kong logs it
         return answer;
     }
 

@@ -48,7 +48,7 @@ class AiProxyPluginTest {
              "auth":{"header_name":"x-api-key","header_value":"%s"},
              "model":{"provider":"anthropic","name":"claude-haiku-4-5",
                       "options":{"anthropic_version":"2023-06-01","upstream_url":"%s","max_tokens":256,"input_cost":1.0,"output_cost":5.0}},
-             "logging":{"log_statistics":true}}""";
+             "logging":{"log_statistics":true,"log_payloads":true}}""";
 
     FakeAnthropic anthropic;
     ProcessRequestExchange exchange;
@@ -360,6 +360,8 @@ class AiProxyPluginTest {
         assertThat(completion.path("usage").path("total_tokens").asInt()).isEqualTo(32);
         Map<?, ?> usage = (Map<?, ?>) ((Map<?, ?>) aiBlock("openai-1").get("proxy")).get("usage");
         assertThat(usage.get("cost")).isEqualTo((30 * 1.0 + 2 * 5.0) / 1e6);
+        Map<?, ?> payload = (Map<?, ?>) ((Map<?, ?>) aiBlock("openai-1").get("proxy")).get("payload");
+        assertThat(payload.get("response")).as("the body the client got, as Kong logs it").isEqualTo(response.body());
     }
 
     @Test
@@ -397,6 +399,8 @@ class AiProxyPluginTest {
         assertThat(finish).isEqualTo("tool_calls");
         assertThat(usage.path("completion_tokens").asInt()).isEqualTo(7);
         assertThat(((Map<?, ?>) ((Map<?, ?>) aiBlock("openai-2").get("proxy")).get("meta")).get("request_mode")).isEqualTo("stream");
+        Map<?, ?> payload = (Map<?, ?>) ((Map<?, ?>) aiBlock("openai-2").get("proxy")).get("payload");
+        assertThat(payload.get("response")).as("what the client got, translated").isEqualTo(response.body());
     }
 
     @Test
