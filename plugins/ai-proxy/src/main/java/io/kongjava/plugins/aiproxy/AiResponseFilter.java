@@ -62,6 +62,9 @@ final class AiResponseFilter implements ResponseFilter {
     /** A non-streamed answer's share of the same budget, taken as it is read. */
     private final io.kongjava.plugins.ai.BodyBudget.Growing answerRoom = AiProxyPlugin.bodyBudget.growing();
 
+    /** The client sent Kong-Debug, which makes Kong's ai-proxy name the model whatever model_name_header says. */
+    private boolean kongDebug;
+
     AiResponseFilter(ProxyCall call) {
         this(call, io.kongjava.plugins.ai.BodyBudget.shared().none());
     }
@@ -105,6 +108,7 @@ final class AiResponseFilter implements ResponseFilter {
         request.setUrl(URI.create(base.getScheme() + "://" + base.getRawAuthority() + base.getRawPath()
                 + (query.isEmpty() ? "" : "?" + query)));
         HttpFields headers = request.headers();
+        kongDebug = headers.contains("kong-debug");
         headers.remove("host");
         if (auth != null && !auth.allowOverride() && (auth.headerName().isPresent() || auth.paramName().isPresent())) {
             // The operator's credentials replace the client's, all of them: a client's Bearer token (an Anthropic
@@ -187,7 +191,7 @@ final class AiResponseFilter implements ResponseFilter {
         if (coding.equals("identity")) {
             head.headers().remove("content-encoding");
         }
-        if (upstreamStatus == 200 && call.config().modelNameHeader() && call.requestModel() != null) {
+        if (upstreamStatus == 200 && (call.config().modelNameHeader() || kongDebug) && call.requestModel() != null) {
             head.headers().set("x-kong-llm-model", Analytics.PROVIDER + "/" + call.requestModel());
         }
     }

@@ -295,6 +295,21 @@ class AiProxyPluginTest {
     }
 
     @Test
+    void theModelHeaderIsLeftOutWhenConfiguredSoUnlessTheClientSendsKongDebug() throws Exception {
+        String config = NATIVE.replace("\"max_request_body_size\":524288", "\"model_name_header\":false");
+        String body = "{\"model\":\"claude-sonnet-4-5-20250929\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        anthropic.enqueue(Reply.text("a").usage(Usage.of(1, 1)));
+        anthropic.enqueue(Reply.text("b").usage(Usage.of(1, 1)));
+
+        HttpResponse<String> plain = kongForwards(plugin(config).run(claudeCode("/v1/messages", body)), "/v1/messages", body, Map.of());
+        HttpResponse<String> debugged = kongForwards(plugin(config).run(claudeCode("/v1/messages", body)), "/v1/messages", body,
+                Map.of("Kong-Debug", "1"));
+
+        assertThat(plain.headers().firstValue("x-kong-llm-model")).isEmpty();
+        assertThat(debugged.headers().firstValue("x-kong-llm-model")).hasValue("anthropic/claude-sonnet-4-5-20250929");
+    }
+
+    @Test
     void streamingCanBeDenied() throws Exception {
         String config = NATIVE.replace("\"max_request_body_size\":524288", "\"response_streaming\":\"deny\"");
         for (String stream : List.of("true", "\"false\"", "0", "{}")) {
