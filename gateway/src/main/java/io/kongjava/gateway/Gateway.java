@@ -553,7 +553,8 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Kong's graceful quit: no new connections, the requests being served and the log phases still to run finish (up to
-     * {@code limit}), then everything closes. A streamed answer cut by a stop would reach the client broken off.
+     * {@code limit}), then everything closes. Requests still served then are cut (the client sees its answer broken off)
+     * and their log phases still run, within {@link #CUT_REQUESTS_LOG_WITHIN}.
      */
     public void closeGracefully(Duration limit) {
         List<BlockingHttpServer> fronts = new ArrayList<>(moreFronts);
@@ -565,15 +566,31 @@ public final class Gateway implements AutoCloseable {
         if (server != null) {
             server.stop((int) Math.max(1, limit.toSeconds())); // the JDK server's own graceful stop
         }
-        while ((requestsInFlight() > 0 || pendingLogPhases.get() > 0) && System.nanoTime() - deadline < 0) {
+        if (!awaitDrained(deadline) && requestsInFlight() > 0) {
+            // Past the limit, a request still served (a long stream) is cut, but not unrecorded: its client connection is
+            // closed, which ends it as a client that left, and its log phase (the usage line) still runs before the end.
+            fronts.forEach(BlockingHttpServer::close);
+            awaitDrained(System.nanoTime() + CUT_REQUESTS_LOG_WITHIN.toNanos());
+        }
+        close();
+    }
+
+    /** How long requests cut at the end of a stop have for their log phases. */
+    static final Duration CUT_REQUESTS_LOG_WITHIN = Duration.ofSeconds(5);
+
+    private boolean awaitDrained(long deadline) {
+        while (requestsInFlight() > 0 || pendingLogPhases.get() > 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                return false;
             }
         }
-        close();
+        return true;
     }
 
     /** Requests being served now, on every listener. */

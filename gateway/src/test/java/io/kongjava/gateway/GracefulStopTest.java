@@ -118,6 +118,45 @@ class GracefulStopTest {
         assertThat(logger.events.get()).as("both requests' log phases ran before the stop ended").isEqualTo(2);
     }
 
+    @Test
+    void aStreamOutlastingTheStopIsCutAndStillLogged() throws Exception {
+        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        upstream.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        upstream.createContext("/", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream body = exchange.getResponseBody();
+            try {
+                for (int i = 1; i <= 300; i++) { // a minute of answer
+                    body.write(("data: " + i + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    body.flush();
+                    streaming.countDown();
+                    Thread.sleep(200);
+                }
+            } catch (InterruptedException | IOException e) {
+                // the gateway went away
+            }
+            exchange.close();
+        });
+        upstream.start();
+        gateway = OnePluginGateway.global(dir, upstream.getAddress().getPort(), "count-log", "log", logger)
+                .start(new InetSocketAddress("127.0.0.1", 0));
+
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), gateway.address().getPort())) {
+            client.getOutputStream().write("GET /r/long HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            assertThat(streaming.await(10, TimeUnit.SECONDS)).isTrue();
+
+            long began = System.nanoTime();
+            gateway.closeGracefully(Duration.ofSeconds(1));
+
+            assertThat((System.nanoTime() - began) / 1_000_000).as("the limit, then the cut requests' log phases")
+                    .isLessThan(1_000 + Gateway.CUT_REQUESTS_LOG_WITHIN.toMillis());
+            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).contains("data: 1").doesNotEndWith("\r\n0\r\n\r\n");
+        }
+        assertThat(logger.events.get()).as("the cut request's log phase ran before the stop ended").isEqualTo(1);
+    }
+
     /** One chunked answer, head and body, read to its last chunk (the connection stays open). */
     private static String readChunkedAnswer(java.io.InputStream in) throws IOException {
         StringBuilder text = new StringBuilder();
