@@ -139,9 +139,10 @@ final class Analytics {
         meta.put("request_model", model);
         if (meter.responseModel() != null) {
             meta.put("response_model", meter.responseModel());
-        } else if (outcome.providerAnswered()) {
+        } else if (outcome.providerAnswered() && (outcome != Outcome.CLIENT_DISCONNECTED || upstreamStatus > 0)) {
             // Kong's ai-proxy logs an answer that names no model (an error body, a stream cut short) under the model
-            // it asked for (shared.lua post_request: response.model or conf.model.name)
+            // it asked for (shared.lua post_request: response.model or conf.model.name); a client that left before the
+            // answer's head came got none
             meta.put("response_model", model);
         }
         meta.put("llm_latency", meter.latencyMillis());

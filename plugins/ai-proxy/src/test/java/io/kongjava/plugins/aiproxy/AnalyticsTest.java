@@ -43,6 +43,10 @@ class AnalyticsTest {
 
         Map<String, Object> refused = Analytics.block(call(ProxyCall.Endpoint.MESSAGES, null, true), meter, Outcome.UPSTREAM_UNREACHABLE, 0, null);
         assertThat(part(refused, "meta")).as("no answer, no response model").doesNotContainKey("response_model");
+        Map<String, Object> leftEarly = Analytics.block(call(ProxyCall.Endpoint.MESSAGES, null, true), meter, Outcome.CLIENT_DISCONNECTED, 0, null);
+        assertThat(part(leftEarly, "meta")).as("the client left before any answer").doesNotContainKey("response_model");
+        Map<String, Object> leftMidStream = Analytics.block(call(ProxyCall.Endpoint.MESSAGES, null, true), meter, Outcome.CLIENT_DISCONNECTED, 200, null);
+        assertThat(part(leftMidStream, "meta")).containsEntry("response_model", "claude-opus-5-5");
     }
 
     @Test
