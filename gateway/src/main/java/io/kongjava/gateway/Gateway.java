@@ -314,6 +314,11 @@ public final class Gateway implements AutoCloseable {
                 // request_buffering: false: the body goes upstream as it comes, unless a plugin reads it first
                 streamed = new UpstreamClient.StreamedBody(exchange.getRequestBody(), streamable);
                 state.pendingBody = () -> requests.readBody(exchange, state, bodyTempPath);
+            } else if ("100-continue".equalsIgnoreCase(state.header("expect")) && requests.streamableLength(state) instanceof Long declared
+                    && declared >= 0) {
+                // nginx sends 100 Continue when the body is first read: a plugin that refuses the request by its declared
+                // length (java-ai-proxy's max_request_body_size) answers before the client uploads it
+                state.pendingBody = () -> requests.readBody(exchange, state, bodyTempPath);
             } else {
                 requests.readBody(exchange, state, bodyTempPath);
                 if (state.body.length > requests.maxBodySize()) {
@@ -357,6 +362,9 @@ public final class Gateway implements AutoCloseable {
             } else {
                 boolean buffered = state.upstream.buffering || running.anyResponsePhase();
                 try {
+                    if (streamed == null) {
+                        state.readPendingBody(); // a body left for the plugins to read first goes upstream whole
+                    }
                     upstream.proxy(exchange, state, route, service, buffered, () -> runResponsePhases(running.all(), kong), startNanos,
                             state.pendingBody != null ? streamed : null);
                 } catch (IOException clientGone) {

@@ -107,6 +107,15 @@ class FrontServerTest {
     }
 
     @Test
+    void aRequestAnsweredBeforeItsBodyIsReadGetsNo100ContinueAsFromNginx() throws Exception {
+        try (Connection c = new Connection()) {
+            // no route: Kong answers in access, and nginx reads a body (sending 100 Continue) only when someone reads it
+            c.send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+            assertThat(c.line()).startsWith("HTTP/1.1 404");
+        }
+    }
+
+    @Test
     void aDeclaredBodyOverTheLimitIs413AtOnceWithoutAsking100Continue() throws Exception {
         try (Connection c = new Connection()) {
             c.send("POST /svc HTTP/1.1\r\nHost: x\r\nContent-Length: " + ((1 << 20) + 1) + "\r\nExpect: 100-continue\r\n\r\n");
