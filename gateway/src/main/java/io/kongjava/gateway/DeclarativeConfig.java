@@ -1158,8 +1158,10 @@ public final class DeclarativeConfig {
     private String resolveReference(String where, String reference) throws ConfigException {
         String secret = Vaults.resolve(reference, environment);
         if (secret == null) {
-            throw new ConfigException(at(where) + ": could not resolve vault reference " + reference
-                    + " (for {vault://env/NAME} set the environment variable NAME in upper case with _ for -)");
+            String variable = Vaults.variable(reference, environment);
+            throw new ConfigException(at(where) + ": could not resolve vault reference " + reference + (variable != null
+                    ? " (set the environment variable " + variable + ")"
+                    : " (for {vault://env/NAME} set the environment variable NAME in upper case with _ for -)"));
         }
         return secret;
     }

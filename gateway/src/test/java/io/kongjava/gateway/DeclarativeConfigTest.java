@@ -977,8 +977,7 @@ class DeclarativeConfigTest {
         assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, Map.<String, String>of()::get))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(file + ":6: plugins[0].config.auth.header_value: could not resolve vault reference"
-                        + " {vault://env/anthropic-api-key}")
-                .hasMessageContaining("set the environment variable NAME in upper case with _ for -");
+                        + " {vault://env/anthropic-api-key} (set the environment variable ANTHROPIC_API_KEY)");
 
         Path inArray = write("""
                 _format_version: "3.0"

@@ -35,6 +35,33 @@ public final class Vaults {
 
     /** As {@link #resolve(String)}, reading variables through {@code environment} (which may return null). */
     public static String resolve(String reference, UnaryOperator<String> environment) {
+        EnvReference env = envReference(reference, environment);
+        if (env == null) {
+            return null;
+        }
+        String value = environment.apply(env.variable());
+        if (value == null || env.key() == null) {
+            return value;
+        }
+        try {
+            JsonNode member = JSON.readTree(value).get(env.key());
+            return member != null && member.isTextual() ? member.asText() : null;
+        } catch (IOException | RuntimeException notJson) {
+            return null;
+        }
+    }
+
+    /** The environment variable an env vault reference reads, or {@code null} for another reference. */
+    public static String variable(String reference, UnaryOperator<String> environment) {
+        EnvReference env = envReference(reference, environment);
+        return env == null ? null : env.variable();
+    }
+
+    /** @param key the JSON member of the variable's value the reference names, or null for the whole value */
+    private record EnvReference(String variable, String key) {
+    }
+
+    private static EnvReference envReference(String reference, UnaryOperator<String> environment) {
         if (!isReference(reference)) {
             return null;
         }
@@ -79,16 +106,7 @@ public final class Vaults {
         if (version != null && version == 2) {
             name += "_PREVIOUS";
         }
-        String value = environment.apply(name);
-        if (value == null || key == null) {
-            return value;
-        }
-        try {
-            JsonNode member = JSON.readTree(value).get(key);
-            return member != null && member.isTextual() ? member.asText() : null;
-        } catch (IOException | RuntimeException notJson) {
-            return null;
-        }
+        return new EnvReference(name, key);
     }
 
     private static String unescape(String text) {
