@@ -15,6 +15,7 @@ import io.kongjava.testing.anthropic.Usage;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -343,6 +344,22 @@ class ClaudeCodeHowToTest {
         assertThat(tookMillis).as("the service's read_timeout, not the relay's default").isBetween(1000L, 6000L);
         JsonNode meta = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("meta");
         assertThat(meta.path("outcome").asText()).isEqualTo("upstream_timeout");
+    }
+
+    @Test
+    void aStreamThatFallsSilentIsGivenUpAfterTheReadTimeoutAndLoggedAsATimeout() throws Exception {
+        anthropic.enqueue(Reply.text("one two three").usage(Usage.of(9, 3)).silentAfterEvents(4, Duration.ofSeconds(4)));
+
+        HttpResponse<java.io.InputStream> response = http.send(claudeCodeRequest("/slow/v1/messages", message(PINNED_MODEL, true),
+                "application/json").build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream body = response.body()) {
+            body.readAllBytes();
+        } catch (IOException brokenOff) {
+            // a stream whose head had gone out is broken off, as nginx leaves it
+        }
+
+        JsonNode meta = logLine(response.headers().firstValue("x-kong-request-id").orElseThrow()).path("ai").path("proxy").path("meta");
+        assertThat(meta.path("outcome").asText()).as("the provider's silence ended it, not a reset").isEqualTo("upstream_timeout");
     }
 
     @Test

@@ -395,7 +395,14 @@ final class RelayPass {
                 try {
                     last = stage.filter().onEnd();
                 } catch (Exception | LinkageError e) {
-                    throw new FilterFailure(stage.plugin(), e);
+                    if (upstreamFailure == null) {
+                        throw new FilterFailure(stage.plugin(), e);
+                    }
+                    // the upstream broke off first and the filter refuses the answer as incomplete: the upstream's
+                    // failure (a read timeout, a reset) is what ended it, and what its log says
+                    LOG.log(Level.DEBUG, () -> "relay: " + stage.plugin() + " refused the broken-off answer to request " + route.requestId
+                            + ": " + e);
+                    last = ResponseFilter.NOTHING;
                 }
                 byte[] out = pass(i + 1, last == null ? ResponseFilter.NOTHING : last);
                 if (committed) {

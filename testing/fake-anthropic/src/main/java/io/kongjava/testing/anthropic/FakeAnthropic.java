@@ -272,6 +272,7 @@ public final class FakeAnthropic implements AutoCloseable {
             for (String event : events.subList(0, truncateAfter)) {
                 writeEvent(out, event, message.eventDelay());
             }
+            sleep(message.silenceAtTruncation());
             out.write(": the connection drops here\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
             return;

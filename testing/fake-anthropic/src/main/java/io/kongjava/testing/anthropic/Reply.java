@@ -18,7 +18,7 @@ public sealed interface Reply {
 
     /** An assistant message with one text block. */
     static Message text(String text) {
-        return new Message(List.of(new Block.Text(text)), "end_turn", null, null, Duration.ZERO, Duration.ZERO, -1, null);
+        return new Message(List.of(new Block.Text(text)), "end_turn", null, null, Duration.ZERO, Duration.ZERO, -1, Duration.ZERO, null);
     }
 
     /** An Anthropic error body ({@code {"type":"error","error":{...}}}) with this status. */
@@ -63,51 +63,58 @@ public sealed interface Reply {
      * @param headersDelay        wait before the status line (time to first byte)
      * @param eventDelay          wait between stream events
      * @param truncateAfterEvents end the stream abruptly after this many events ({@code -1}: never)
+     * @param silenceAtTruncation how long to keep the connection open and silent before ending it there
      * @param streamError         an {@code error} event mid-stream ({@code null}: none)
      */
     record Message(List<Block> content, String stopReason, Usage usage, String model, Duration headersDelay,
-                   Duration eventDelay, int truncateAfterEvents, StreamError streamError) implements Reply {
+                   Duration eventDelay, int truncateAfterEvents, Duration silenceAtTruncation, StreamError streamError) implements Reply {
 
         public Message {
             content = List.copyOf(content);
             Objects.requireNonNull(stopReason, "stopReason");
             Objects.requireNonNull(headersDelay, "headersDelay");
             Objects.requireNonNull(eventDelay, "eventDelay");
+            Objects.requireNonNull(silenceAtTruncation, "silenceAtTruncation");
         }
 
         public Message usage(Usage usage) {
-            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, truncateAfterEvents, streamError);
+            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, truncateAfterEvents, silenceAtTruncation, streamError);
         }
 
         public Message model(String model) {
-            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, truncateAfterEvents, streamError);
+            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, truncateAfterEvents, silenceAtTruncation, streamError);
         }
 
         public Message stopReason(String stopReason) {
-            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, truncateAfterEvents, streamError);
+            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, truncateAfterEvents, silenceAtTruncation, streamError);
         }
 
         /** Adds a tool call after the text and makes {@code tool_use} the stop reason. */
         public Message thenToolUse(String id, String name, String inputJson) {
             List<Block> blocks = new ArrayList<>(content);
             blocks.add(new Block.ToolUse(id, name, inputJson));
-            return new Message(blocks, "tool_use", usage, model, headersDelay, eventDelay, truncateAfterEvents, streamError);
+            return new Message(blocks, "tool_use", usage, model, headersDelay, eventDelay, truncateAfterEvents, silenceAtTruncation, streamError);
         }
 
         public Message headersDelay(Duration delay) {
-            return new Message(content, stopReason, usage, model, delay, eventDelay, truncateAfterEvents, streamError);
+            return new Message(content, stopReason, usage, model, delay, eventDelay, truncateAfterEvents, silenceAtTruncation, streamError);
         }
 
         public Message eventDelay(Duration delay) {
-            return new Message(content, stopReason, usage, model, headersDelay, delay, truncateAfterEvents, streamError);
+            return new Message(content, stopReason, usage, model, headersDelay, delay, truncateAfterEvents, silenceAtTruncation, streamError);
+        }
+
+        /** After this many events the stream falls silent, the connection open, for {@code silence}; then it ends there. */
+        public Message silentAfterEvents(int events, Duration silence) {
+            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, events, silence, streamError);
         }
 
         public Message truncatedAfterEvents(int events) {
-            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, events, streamError);
+            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, events, silenceAtTruncation, streamError);
         }
 
         public Message errorAfterEvents(int events, String type, String message) {
-            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, truncateAfterEvents,
+            return new Message(content, stopReason, usage, model, headersDelay, eventDelay, truncateAfterEvents, silenceAtTruncation,
                     new StreamError(events, type, message));
         }
     }
