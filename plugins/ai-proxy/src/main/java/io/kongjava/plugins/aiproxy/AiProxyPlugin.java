@@ -98,7 +98,15 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
                         + " the client's body goes upstream as sent, as in Kong's native mode (they apply to llm_format openai)");
             }
         }
+        if (config.maxRequestBodySize() == OSS_DEFAULT_MAX_BODY) {
+            LOG.log(Level.WARNING, "java-ai-proxy: max_request_body_size is 8192, Kong 3.9/3.10's default, which there bounds only a"
+                    + " body nginx spooled to a file; here it refuses every body over 8 KiB, and Claude Code's are 50 KB and more"
+                    + " (Kong's cookbooks for Claude Code use 10485760)");
+        }
     }
+
+    /** max_request_body_size's default in Kong's open-source ai-proxy, which a config dumped from it carries. */
+    static final int OSS_DEFAULT_MAX_BODY = 8192;
 
 
     /**

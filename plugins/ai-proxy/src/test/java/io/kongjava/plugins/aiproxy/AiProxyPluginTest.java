@@ -597,6 +597,33 @@ class AiProxyPluginTest {
     }
 
     @Test
+    void kongsOpenSourceDefaultBodyLimitIsWarnedAboutNotSilentlyApplied() throws Exception {
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(AiProxyPlugin.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                warnings.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        try {
+            plugin(NATIVE.replace("\"max_request_body_size\":524288", "\"max_request_body_size\":8192"));
+        } finally {
+            log.removeHandler(handler);
+        }
+        assertThat(warnings).anySatisfy(w -> assertThat(w).contains("max_request_body_size is 8192").contains("Claude Code"));
+    }
+
+    @Test
     void theHowTosConfigIsAcceptedWithKongsDefaults() throws Exception {
         @SuppressWarnings("unchecked")
         Map<String, Object> kong = JSON.readValue(NATIVE.formatted(KEY, "https://api.anthropic.com"), Map.class);
