@@ -236,16 +236,26 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         return engines.computeIfAbsent(config, c -> new Engine(engineFactory.build(c, http())));
     }
 
+    /**
+     * The client every target is called with. It never sends a request again by itself: OkHttp would re-send a POST
+     * on a new connection when a reused one failed, also after the provider had it (a second, unlogged, billed
+     * call); as nginx, a sent POST is only ever tried again as the balancer's next attempt, by failover_criteria.
+     */
+    static OkHttpClient newHttpClient() {
+        return new OkHttpClient.Builder()
+                .followRedirects(false)
+                .retryOnConnectionFailure(false)
+                .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
+                .build();
+    }
+
     private OkHttpClient http() {
         OkHttpClient client = http;
         if (client == null) {
             synchronized (this) {
                 client = http;
                 if (client == null) {
-                    client = new OkHttpClient.Builder()
-                            .followRedirects(false)
-                            .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
-                            .build();
+                    client = newHttpClient();
                     http = client;
                 }
             }

@@ -34,7 +34,7 @@ class ProvidersAndFailoverTest {
     FakeBedrock bedrock;
     FakeVertex vertex;
     FakeAnthropic anthropic;
-    final OkHttpClient http = new OkHttpClient();
+    final OkHttpClient http = AdvancedProxyPlugin.newHttpClient();
 
     @BeforeEach
     void start() throws IOException {
@@ -220,6 +220,57 @@ class ProvidersAndFailoverTest {
         assertThat(client.eventTypes()).startsWith("message_start").endsWith("message_stop");
         assertThat(result.tried()).extracting(t -> t.target().model().provider() + ":" + t.outcome())
                 .containsExactly("anthropic:error", "bedrock:complete");
+    }
+
+    @Test
+    void aProviderThatDropsAReusedConnectionAfterTakingTheRequestIsNotSentItAgainBehindTheBalancersBack() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+        try (ServerSocket provider = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = Thread.ofVirtual().start(() -> {
+                try (java.net.Socket connection = provider.accept()) {
+                    java.io.InputStream in = connection.getInputStream();
+                    for (int request = 1; ; request++) {
+                        readRequest(in);
+                        received.incrementAndGet();
+                        if (request == 2) {
+                            return; // took the second request, then the connection drops: the provider may have billed it
+                        }
+                        String body = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\","
+                                + "\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],\"stop_reason\":\"end_turn\","
+                                + "\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}";
+                        connection.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                                + body.length() + "\r\n\r\n" + body).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        connection.getOutputStream().flush();
+                    }
+                } catch (IOException e) {
+                    // the test is over
+                }
+            });
+            AdvancedConfig config = config("{\"failover_criteria\":[\"error\",\"timeout\"]}",
+                    anthropicTarget("http://127.0.0.1:" + provider.getLocalPort()));
+            Attempts attempts = attempts(config);
+
+            attempts.serve(messages(false), null, new RecordingSink(), System.nanoTime());
+            Attempts.Result second = attempts.serve(messages(false), null, new RecordingSink(), System.nanoTime());
+            server.join(5_000);
+
+            assertThat(received.get()).as("the dropped request was not re-sent by the HTTP client").isEqualTo(2);
+            assertThat(second.tried()).extracting(t -> t.outcome()).containsExactly("error");
+        }
+    }
+
+    /** Reads one HTTP/1.1 request with a Content-Length body. */
+    private static void readRequest(java.io.InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed");
+            }
+            head.append((char) b);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
     }
 
     /** {@code target} with Kong's {@code model.model_alias}. */
