@@ -159,11 +159,13 @@ final class Attempts {
                     + failure.message() + (attempt + 1 < attempts && settings.failoverCriteria().contains(failure.criterion())
                     ? "; trying the next target" : ""));
             lastFailure = failure;
+            if (countsAgainstTarget(failure.criterion())) {
+                balancer.failed(index);
+            }
             if (!settings.failoverCriteria().contains(failure.criterion())) {
                 // Not a failover case: the failure is the answer.
                 return answerFailure(request, client, tried, failure);
             }
-            balancer.failed(index);
             // lowest-latency learns from a target that times out or fails what it cost, or it would stay the favourite
             balancer.latency(index, meter.latencyMillis());
         }
@@ -385,6 +387,19 @@ final class Attempts {
             balancer.failed(index);
         }
         return new Step(outcome, 200, null);
+    }
+
+    /**
+     * Whether a failed attempt counts towards the target's {@code max_fails}, as Kong documents it (nginx's rule): what
+     * failover_criteria names, except that {@code error}, {@code timeout} and {@code invalid_header} always count and
+     * {@code http_403} and {@code http_404} never do.
+     */
+    boolean countsAgainstTarget(FailoverCriterion criterion) {
+        return switch (criterion) {
+            case ERROR, TIMEOUT, INVALID_HEADER -> true;
+            case HTTP_403, HTTP_404 -> false;
+            default -> settings.failoverCriteria().contains(criterion);
+        };
     }
 
     private void succeeded(int index, UsageMeter meter) {

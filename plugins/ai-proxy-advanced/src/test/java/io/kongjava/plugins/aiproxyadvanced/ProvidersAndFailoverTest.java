@@ -273,6 +273,33 @@ class ProvidersAndFailoverTest {
         in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
     }
 
+    @Test
+    void whatCountsTowardsMaxFailsIsKongsRuleNotJustTheFailoverCriteria() throws Exception {
+        Attempts attempts = attempts(config("{\"failover_criteria\":[\"http_429\",\"http_404\"],\"max_fails\":1}",
+                anthropicTarget(anthropic.url())));
+
+        assertThat(attempts.countsAgainstTarget(AdvancedConfig.FailoverCriterion.ERROR)).as("always").isTrue();
+        assertThat(attempts.countsAgainstTarget(AdvancedConfig.FailoverCriterion.TIMEOUT)).as("always").isTrue();
+        assertThat(attempts.countsAgainstTarget(AdvancedConfig.FailoverCriterion.HTTP_404)).as("never").isFalse();
+        assertThat(attempts.countsAgainstTarget(AdvancedConfig.FailoverCriterion.HTTP_429)).as("named").isTrue();
+        assertThat(attempts.countsAgainstTarget(AdvancedConfig.FailoverCriterion.HTTP_500)).as("not named").isFalse();
+    }
+
+    @Test
+    void aTargetWhoseConnectionsFailIsTakenOutThoughErrorIsNoFailoverCriterion() throws Exception {
+        AdvancedConfig config = config("{\"failover_criteria\":[\"http_429\"],\"max_fails\":1,\"fail_timeout\":60000}",
+                anthropicTarget("http://127.0.0.1:" + deadPort()), anthropicTarget(anthropic.url()));
+        Attempts attempts = attempts(config);
+
+        List<String> served = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Attempts.Result result = attempts.serve(messages(false), null, new RecordingSink(), System.nanoTime());
+            served.add(result.tried().getLast().outcome());
+        }
+
+        assertThat(served).as("the dead target failed once, then was out for fail_timeout").containsOnlyOnce("error");
+    }
+
     /** {@code target} with Kong's {@code model.model_alias}. */
     static String aliased(String target, String alias) {
         return target.replaceFirst("\\{\"model\":\\{", "{\"model\":{\"model_alias\":\"" + alias + "\",");
