@@ -166,8 +166,8 @@ final class Attempts {
                 // Not a failover case: the failure is the answer.
                 return answerFailure(request, client, tried, failure);
             }
-            // lowest-latency learns from a target that times out or fails what it cost, or it would stay the favourite
-            balancer.latency(index, meter.latencyMillis());
+            // lowest-latency learns that the target failed, or it would stay the favourite (a fast 429 looks fast)
+            balancer.latencyOfFailure(index, meter.latencyMillis());
         }
         if (lastFailure == null) {
             lastFailure = new Failure(FailoverCriterion.ERROR, 0, null, null, "no target available");

@@ -30,6 +30,7 @@ final class TargetBalancer {
         boolean halfOpenTrialTaken;
         boolean wasOpened;
         double latencyEwma = -1;    // ms (e2e) or ms per output token (tpot); -1: never measured
+        long latencyTouchedNanos;   // when latencyEwma was last fed
         double usage;               // tokens or cost served, for lowest-usage
 
         State(int weight) {
@@ -148,10 +149,42 @@ final class TargetBalancer {
         return maxFails > 0 && state.wasOpened && nanoTime.getAsLong() - state.openUntilNanos < 0;
     }
 
-    /** Feeds lowest-latency: a measured latency (ms, or ms per token for tpot). */
+    /** Kong's latency balancer's decay time: a sample's weight falls by e every 10 s. */
+    static final double LATENCY_DECAY_NANOS = 10e9;
+
+    /**
+     * Feeds lowest-latency: a measured latency (ms, or ms per token for tpot), averaged as Kong's latency balancer does
+     * (runloop/balancer/latency.lua): the older the average, the less it weighs against the new sample.
+     */
     synchronized void latency(int target, double value) {
         State state = targets[target];
-        state.latencyEwma = state.latencyEwma < 0 ? value : 0.7 * state.latencyEwma + 0.3 * value;
+        long now = nanoTime.getAsLong();
+        state.latencyEwma = state.latencyEwma < 0 ? value : decayed(state, value, now);
+        state.latencyTouchedNanos = now;
+    }
+
+    /**
+     * A failed attempt that took {@code millis}, for lowest-latency: it puts the target behind every other for now (at
+     * least twice the slowest known score), so that a target failing fast (a quick 429) is not the favourite; the
+     * decay brings it back to be tried.
+     */
+    synchronized void latencyOfFailure(int target, double millis) {
+        long now = nanoTime.getAsLong();
+        double slowest = 0;
+        for (State state : targets) {
+            if (state.latencyEwma >= 0) {
+                slowest = Math.max(slowest, decayed(state, 0, now));
+            }
+        }
+        State state = targets[target];
+        state.latencyEwma = Math.max(millis, 2 * slowest);
+        state.latencyTouchedNanos = now;
+    }
+
+    /** The average as of {@code now}, moved towards {@code sample} by the time since it was last fed. */
+    private static double decayed(State state, double sample, long now) {
+        double weight = Math.exp(-Math.max(0, now - state.latencyTouchedNanos) / LATENCY_DECAY_NANOS);
+        return state.latencyEwma * weight + sample * (1 - weight);
     }
 
     /** Feeds lowest-usage: tokens (or cost) the target served. */
@@ -215,11 +248,13 @@ final class TargetBalancer {
 
     /** Lowest latency or lowest usage per unit of weight; unmeasured targets first, ties by weighted chance. */
     private int lowest(List<Integer> candidates, boolean byLatency) {
+        long now = nanoTime.getAsLong();
         double best = Double.MAX_VALUE;
         List<Integer> tied = new ArrayList<>();
         for (int i : candidates) {
             State state = targets[i];
-            double score = byLatency ? (state.latencyEwma < 0 ? -1 : state.latencyEwma / state.weight) : state.usage / state.weight;
+            // as Kong's latency balancer scores: the average decayed towards 0 since last fed, so an idle target is tried again
+            double score = byLatency ? (state.latencyEwma < 0 ? -1 : decayed(state, 0, now) / state.weight) : state.usage / state.weight;
             if (score < best - 1e-9) {
                 best = score;
                 tied.clear();

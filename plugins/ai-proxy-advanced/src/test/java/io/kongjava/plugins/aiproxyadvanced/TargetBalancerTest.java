@@ -189,9 +189,38 @@ class TargetBalancerTest {
         balancer.latency(1, 12);
         assertThat(spread(balancer, 10)).containsExactlyEntriesOf(Map.of(1, 10));
         for (int i = 0; i < 10; i++) {
+            clock.addAndGet(1_000_000_000L);
             balancer.latency(1, 200);  // b slows down: its average climbs past a's
         }
         assertThat(balancer.next(Set.of(), null)).isZero();
+    }
+
+    @Test
+    void aTargetLeftAloneAfterOneSlowAnswerIsTriedAgainAsItsAverageFades() {
+        TargetBalancer balancer = balancer(Algorithm.LOWEST_LATENCY, 0, List.of(target("anthropic", "a", 100), target("bedrock", "b", 100)));
+        balancer.latency(0, 300); // one slow answer
+        balancer.latency(1, 12);
+        int secondsUntilATriedAgain = -1;
+        for (int second = 1; second <= 120 && secondsUntilATriedAgain < 0; second++) {
+            clock.addAndGet(1_000_000_000L);
+            int chosen = balancer.next(Set.of(), null);
+            if (chosen == 0) {
+                secondsUntilATriedAgain = second;
+            } else {
+                balancer.latency(1, 12); // b keeps answering in 12 ms
+            }
+        }
+        assertThat(secondsUntilATriedAgain).as("Kong's latency balancer decays an idle average (10 s)").isBetween(20, 60);
+    }
+
+    @Test
+    void aTargetThatFailsFastIsNotTheFavourite() {
+        TargetBalancer balancer = balancer(Algorithm.LOWEST_LATENCY, 0, List.of(target("anthropic", "a", 100), target("bedrock", "b", 100)));
+        balancer.latency(0, 900);
+        balancer.latency(1, 1000);
+        balancer.latencyOfFailure(0, 3); // a answered 429 in 3 ms
+
+        assertThat(balancer.next(Set.of(), null)).isEqualTo(1);
     }
 
     @Test
