@@ -46,17 +46,32 @@ final class JsonText {
 
     /**
      * {@code json} with every string value replaced by {@code rewrite} of it, except the values of the {@code kept}
-     * members (and member names themselves): what a message says, not what it is.
+     * members (and member names themselves): what a message says, not what it is. Inside the value of a
+     * {@code freeForm} member (a tool's {@code input}, which the model writes whole) nothing is structure: a
+     * {@code name} or {@code id} there is content like any other.
      *
      * @throws IllegalArgumentException on a string that does not end
      */
-    static String rewriteStrings(String json, java.util.Set<String> kept, UnaryOperator<String> rewrite) {
+    static String rewriteStrings(String json, java.util.Set<String> kept, java.util.Set<String> freeForm, UnaryOperator<String> rewrite) {
         StringBuilder out = new StringBuilder(json.length() + 16);
         int i = 0;
         String lastKey = null;
+        int depth = 0;
+        int freeFormDepth = -1; // the depth of the free-form value being walked, or -1
         while (i < json.length()) {
             char c = json.charAt(i);
             if (c != '"') {
+                if (c == '{' || c == '[') {
+                    depth++;
+                    if (freeFormDepth < 0 && lastKey != null && freeForm.contains(lastKey)) {
+                        freeFormDepth = depth;
+                    }
+                } else if (c == '}' || c == ']') {
+                    if (depth == freeFormDepth) {
+                        freeFormDepth = -1;
+                    }
+                    depth--;
+                }
                 if (c == '{' || c == '}' || c == ']') {
                     lastKey = null; // a new object, or the end of the member's value (an array's elements share its key)
                 }
@@ -73,7 +88,7 @@ final class JsonText {
             if (next < json.length() && json.charAt(next) == ':') {
                 lastKey = decode(raw);
                 out.append(raw);
-            } else if (lastKey != null && kept.contains(lastKey)) {
+            } else if (lastKey != null && kept.contains(lastKey) && freeFormDepth < 0) {
                 out.append(raw);
             } else {
                 String value = decode(raw);
@@ -83,6 +98,51 @@ final class JsonText {
             i = end;
         }
         return out.toString();
+    }
+
+    /**
+     * JSON text (a tool's partial input) with the escapes that need not be escapes written as the characters they stand
+     * for ({@code \u002d} as {@code -}, {@code \/} as {@code /}), so that text matched against patterns reads as the
+     * client's parser will read it. Quotes, backslashes, control characters and surrogates stay escaped; so does an
+     * escape cut off at the end.
+     */
+    static String plainEscapes(String jsonText) {
+        if (jsonText.indexOf('\\') < 0) {
+            return jsonText;
+        }
+        StringBuilder out = new StringBuilder(jsonText.length());
+        for (int i = 0; i < jsonText.length(); i++) {
+            char c = jsonText.charAt(i);
+            if (c != '\\' || i + 1 >= jsonText.length()) {
+                out.append(c);
+                continue;
+            }
+            char e = jsonText.charAt(i + 1);
+            if (e == '/') {
+                out.append('/');
+            } else if (e == 'u' && i + 5 < jsonText.length() && isHex4(jsonText, i + 2)) {
+                char decoded = (char) Integer.parseInt(jsonText.substring(i + 2, i + 6), 16);
+                if (decoded >= 0x20 && decoded != '"' && decoded != '\\' && !Character.isSurrogate(decoded)) {
+                    out.append(decoded);
+                } else {
+                    out.append(jsonText, i, i + 6);
+                }
+                i += 4;
+            } else {
+                out.append(c).append(e);
+            }
+            i++;
+        }
+        return out.toString();
+    }
+
+    private static boolean isHex4(String text, int from) {
+        for (int i = from; i < from + 4; i++) {
+            if (Character.digit(text.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * event stays valid; every other event is redacted in all its string values. Any other answer (any status, JSON or
  * not) is read whole and redacted in every string value of its JSON, or as text when it is no JSON.
  * The values of {@link #KEPT} (ids, types, the model, thinking signatures) are the message's structure, not its
- * content, and are never rewritten.
+ * content, and are not rewritten, except inside a tool call's input ({@link #FREE_FORM}), which is all content.
  */
 final class SanitizerFilter implements ResponseFilter {
 
@@ -33,6 +33,8 @@ final class SanitizerFilter implements ResponseFilter {
     /** The longest SSE event taken; an upstream that never ends one is refused rather than buffered. */
     static final int MAX_EVENT = 4 << 20;
     static final Set<String> KEPT = Set.of("type", "id", "role", "model", "stop_reason", "signature", "data", "tool_use_id", "name");
+    /** Members whose whole value the model writes (a tool call's input): no key in them is structure. */
+    static final Set<String> FREE_FORM = Set.of("input");
     private static final Pattern INDEX = Pattern.compile("\"index\"\\s*:\\s*(\\d+)");
 
     /** The member of each kind of delta whose text streams, and which a held tail is sent back in. */
@@ -177,7 +179,7 @@ final class SanitizerFilter implements ResponseFilter {
     }
 
     private String redactJson(String json) {
-        return JsonText.rewriteStrings(json, KEPT, this::redactText);
+        return JsonText.rewriteStrings(json, KEPT, FREE_FORM, this::redactText);
     }
 
     private String redactText(String text) {
@@ -201,7 +203,9 @@ final class SanitizerFilter implements ResponseFilter {
                 boolean inJson = field.equals("partial_json");
                 String rewritten = JsonText.rewriteValues(data, field, text -> {
                     Held before = held.get(block);
-                    Redactor.Split split = redactor.split((before == null ? "" : before.raw()) + text, replacement(inJson));
+                    String combined = (before == null ? "" : before.raw()) + text;
+                    // a tool's input streams as JSON text: "sk\u002dant-..." must read as the client's parser will read it
+                    Redactor.Split split = redactor.split(inJson ? JsonText.plainEscapes(combined) : combined, replacement(inJson));
                     redactions += split.count();
                     held.put(block, new Held(deltaType, split.held()));
                     return split.emitted();

@@ -171,6 +171,39 @@ class SanitizerFilterTest {
     }
 
     @Test
+    void aToolInputsNameOrIdIsContentNotStructure() throws Exception {
+        FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, Map.of("content-type", List.of("application/json")));
+        tester.chunk("{\"id\":\"msg_1\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Write\",\"input\":"
+                + "{\"name\":\"" + KEY + "\",\"data\":{\"id\":[\"" + KEY + "\"]},\"type\":\"" + KEY + "\"}}]}");
+        String out = tester.end();
+
+        assertThat(out).doesNotContain(KEY).contains("\"name\":\"Write\"").contains("\"id\":\"toolu_1\"").contains("\"id\":\"msg_1\"");
+        assertThat(tester.logFields()).containsEntry("ai.sanitizer.redactions", 3);
+    }
+
+    @Test
+    void aStreamedToolInputCannotHideAKeyBehindJsonEscapes() throws Exception {
+        FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, SSE);
+        tester.chunk(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+                + "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Bash\",\"input\":{}}}"));
+        String escaped = KEY.replace("-", "\\u002d");
+        String[] parts = {"{\"cmd\": \"echo ", escaped.substring(0, 9), escaped.substring(9), "\"}"};
+        for (String part : parts) {
+            tester.chunk(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":"
+                    + "{\"type\":\"input_json_delta\",\"partial_json\":" + JsonText.encode(part) + "}}"));
+        }
+        tester.chunk(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":1}"));
+        tester.end();
+        StringBuilder input = new StringBuilder();
+        Matcher partial = Pattern.compile("\"partial_json\":(\"(?:[^\"\\\\]|\\\\.)*\")").matcher(tester.output());
+        while (partial.find()) {
+            input.append(JsonText.decode(partial.group(1)));
+        }
+        // what the client's JSON parser makes of the tool's input
+        assertThat(JsonText.decode(input.toString().replaceAll("^\\{\"cmd\": |\\}$", ""))).doesNotContain(KEY).contains("[REDACTED]");
+    }
+
+    @Test
     void streamedThinkingIsRedactedInThinkingDeltas() throws Exception {
         FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, SSE);
         tester.chunk(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
