@@ -128,7 +128,7 @@ public final class DeclarativeConfig {
         Map<String, Object> root;
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8);
-            Object parsed = new ObjectMapper(new YAMLFactory()).readValue(text, Object.class);
+            Object parsed = parseYaml(text);
             config.lines = YamlLines.index(text);
             if (!(parsed instanceof Map<?, ?>)) {
                 throw new ConfigException(file + ": expected a mapping at the top level");
@@ -1152,6 +1152,34 @@ public final class DeclarativeConfig {
             return "globally";
         }
         return "on " + (route == null ? service : service == null ? route : route + " and " + service);
+    }
+
+    private static Object parseYaml(String text) throws JsonProcessingException {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        if (!hasAliases(text)) {
+            return yaml.readValue(text, Object.class);
+        }
+        // Kong's YAML loader expands anchors and aliases (PyYAML writes them for values used twice); Jackson's gives an
+        // alias's name instead. SnakeYAML's safe loader expands them, at most 50 per collection (no "billion laughs").
+        org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
+        Object loaded = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(options)).load(text);
+        return yaml.convertValue(loaded, Object.class);
+    }
+
+    private static boolean hasAliases(String text) {
+        if (text.indexOf('*') < 0) {
+            return false;
+        }
+        try {
+            for (org.yaml.snakeyaml.events.Event event : new org.yaml.snakeyaml.Yaml().parse(new java.io.StringReader(text))) {
+                if (event instanceof org.yaml.snakeyaml.events.AliasEvent) {
+                    return true;
+                }
+            }
+        } catch (RuntimeException notYaml) {
+            return false; // Jackson reports it, with its line
+        }
+        return false;
     }
 
     /** Kong resolves {@code {vault://env/NAME}} references in referenceable fields when it loads the config. */

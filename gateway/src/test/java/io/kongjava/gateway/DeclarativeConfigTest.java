@@ -328,6 +328,33 @@ class DeclarativeConfigTest {
                 .hasMessageContaining("config.targets[0].wieght (balanced): unknown field");
     }
 
+    @Test
+    void anchorsAndAliasesAreExpandedAsKongsYamlLoaderDoes() throws Exception {
+        // as PyYAML writes a value used twice
+        Path file = write("""
+                _format_version: "3.0"
+                services:
+                  - name: a
+                    url: http://a.internal
+                    routes:
+                      - name: ra
+                        paths: &paths [/x, /y]
+                        methods: &methods [GET, POST]
+                  - name: b
+                    url: http://b.internal
+                    routes:
+                      - name: rb
+                        hosts: [b.example]
+                        paths: *paths
+                        methods: *methods
+                """);
+
+        DeclarativeConfig config = DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, name -> null);
+
+        assertThat(route(config, "rb").paths()).containsExactly("/x", "/y");
+        assertThat(route(config, "rb").methods()).containsExactly("GET", "POST");
+    }
+
     // What Kong refuses to load: the error names the file and where in it.
 
     @Test
