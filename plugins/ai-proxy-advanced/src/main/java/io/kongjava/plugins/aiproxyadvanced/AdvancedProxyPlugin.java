@@ -200,7 +200,28 @@ public final class AdvancedProxyPlugin implements KongPlugin<AdvancedConfig>, Fi
         if (!errors.isEmpty()) {
             throw new InvalidConfigException(errors);
         }
+        if (warnedConfigs.add(config)) {
+            if (warnedConfigs.size() > 1024) {
+                warnedConfigs.clear();
+            }
+            for (int i = 0; i < config.targets().size(); i++) {
+                AdvancedConfig.Options options = config.targets().get(i).options();
+                List<String> ignored = new ArrayList<>();
+                options.maxTokens().ifPresent(v -> ignored.add("max_tokens"));
+                options.temperature().ifPresent(v -> ignored.add("temperature"));
+                options.topP().ifPresent(v -> ignored.add("top_p"));
+                options.topK().ifPresent(v -> ignored.add("top_k"));
+                if (!ignored.isEmpty()) {
+                    // an operator counting on max_tokens as a cap must hear that the client's body decides
+                    LOG.log(Level.WARNING, "java-ai-proxy-advanced: targets." + (i + 1) + ".model.options " + String.join(", ", ignored)
+                            + " not applied: with llm_format anthropic the client's request goes to the provider as sent");
+                }
+            }
+        }
     }
+
+    /** Configs already warned about: Kong starts an instance of each per worker and after every change. */
+    private static final Set<AdvancedConfig> warnedConfigs = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
 
     /** Builds the engine of a configuration; a test may give its own. */
