@@ -71,6 +71,22 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
 
     private static final java.util.regex.Pattern DOTTED_KEY = java.util.regex.Pattern.compile("[^.]+(\\.[^.]+)*");
 
+    /**
+     * Into Kong's error log, once (the server's own log reaches the same file under Kong, and the same console on the
+     * local gateway); into the server's log only when Kong's cannot be written to.
+     */
+    private static void report(Kong kong, Level level, String message) {
+        try {
+            if (level == Level.ERROR) {
+                kong.log().err(message);
+            } else {
+                kong.log().warn(message);
+            }
+        } catch (PdkException e) {
+            LOG.log(level, message);
+        }
+    }
+
     @Override
     public void validate(FileLogConfig config) throws InvalidConfigException {
         if (!config.customFieldsByLua().isEmpty()) {
@@ -113,8 +129,7 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
             if (failedBefore != null) {
                 String message = "[file-log] writing to " + path + " again; lines lost while it failed: "
                         + (appender.failures() - failedBefore);
-                LOG.log(Level.WARNING, message);
-                kong.log().warn(message);
+                report(kong, Level.WARNING, message);
             }
             return;
         }
@@ -123,16 +138,14 @@ public final class FileLogPlugin implements KongPlugin<FileLogConfig>, UsesReque
         if (reported.add(path + "\u0000" + outcome.stage() + outcome.failure())) {
             lossLastReported.put(path, now);
             String message = "[file-log] failed to " + outcome.stage() + " the file: " + outcome.failure() + " (" + path + ")";
-            LOG.log(Level.ERROR, message);
-            kong.log().err(message);
+            report(kong, Level.ERROR, message);
             return;
         }
         Long last = lossLastReported.get(path);
         if (last != null && now - last >= LOSS_REPORT_EVERY.toNanos() && lossLastReported.replace(path, last, now)) {
             String message = "[file-log] still failing to " + outcome.stage() + " " + path + ": " + outcome.failure()
                     + "; lines lost so far: " + (appender.failures() - failedBefore);
-            LOG.log(Level.ERROR, message);
-            kong.log().err(message);
+            report(kong, Level.ERROR, message);
         }
     }
 
