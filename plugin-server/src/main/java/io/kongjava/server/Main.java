@@ -164,6 +164,7 @@ public final class Main {
             metrics.stopServing();
             drain(server, options.drainTimeout(), stopLog);
             awaitSuccessor(server, SUCCESSOR_WAIT, stopLog);
+            serveWhatKongStillSends(server, TAKEN_OVER_SERVE_LIMIT, stopLog);
             server.close();
             try {
                 metrics.close();
@@ -252,6 +253,34 @@ public final class Main {
         if (told) {
             log.log(Level.INFO, server.takenOver() ? "stopping: another server has taken the socket over"
                     : server.openConnections() == 0 ? "stopping: Kong has closed its connections" : "stopping: no server took the socket over");
+        }
+    }
+
+    /** How long a stopping server whose socket a successor has taken serves the connections Kong still has open to it. */
+    static final Duration TAKEN_OVER_SERVE_LIMIT = Duration.ofSeconds(60);
+
+    /**
+     * After a successor has taken the socket over (a reload), Kong's exiting workers still hold pooled connections to
+     * this server and send calls on them until their requests end: closing them would fail those calls, and Kong
+     * proxies such a request without the plugin. So the server serves them (a draining server serves once taken over)
+     * until Kong has closed them all, up to {@code limit} (Kong's keepalive timeout, 60 s, closes idle ones).
+     */
+    static void serveWhatKongStillSends(PluginServer server, Duration limit, System.Logger log) {
+        if (!server.takenOver()) {
+            return;
+        }
+        long deadline = System.nanoTime() + limit.toNanos();
+        if (server.openConnections() > 0) {
+            log.log(Level.INFO, "stopping: serving the " + server.openConnections() + " connection(s) Kong still has open to this"
+                    + " server until it closes them (up to " + limit.toSeconds() + " s); new ones go to the server that took the socket");
+        }
+        while ((server.openConnections() > 0 || server.eventsInFlight() > 0) && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

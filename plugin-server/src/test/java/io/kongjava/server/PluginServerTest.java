@@ -487,6 +487,27 @@ class PluginServerTest {
     }
 
     @Test
+    void aStoppingServerATakeoverFoundServesKongsOpenConnectionsUntilKongClosesThem() throws Exception {
+        System.Logger log = System.getLogger("successor-test");
+        long id = startInstance("{}"); // an exiting worker's pooled connection
+        server.startDraining();
+        PluginServer successor = startServer(new PluginServer.Settings(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMinutes(10), true));
+        try {
+            java.util.concurrent.CompletableFuture<Void> serving = java.util.concurrent.CompletableFuture.runAsync(
+                    () -> Main.serveWhatKongStillSends(server, Duration.ofSeconds(30), log));
+            Thread.sleep(300);
+            assertThat(serving).as("Kong still has its connection open").isNotDone();
+            Map<?, ?> status = (Map<?, ?>) kong.call("plugin.InstanceStatus", id);
+            assertThat(status.get("Name")).as("its calls are served").isEqualTo("test-greeter");
+
+            kong.close(); // the worker has exited
+            serving.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            successor.close();
+        }
+    }
+
+    @Test
     void aSidecarsSocketCanBeOpenedToItsGroup() throws Exception {
         server.close();
         server = new PluginServer(dir.resolve("java.socket"), PluginCatalog.of(List.of(new GreeterPlugin())), ProcessRequestExchange.shared(),
