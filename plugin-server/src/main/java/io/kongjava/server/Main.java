@@ -53,7 +53,9 @@ public final class Main {
                                     print every plugin's info as a JSON array and exit
               -dump, --dump         print {"Protocol":"MsgPack:1","Plugins":[...]} and exit
               --instance-idle-timeout SECONDS
-                                    forget instances unused this long (default 600; Kong restarts them on demand)
+                                    forget instances unused this long (default 600; Kong restarts them on demand);
+                                    past 10,000 instances the least recently used idle one is forgotten too
+                                    (-Dkong.java.maxInstances=N in KONG_JAVA_OPTS sets that bound)
               --socket-mode MODE    the socket's permissions in octal (default 0600: Kong's workers run as the
                                     user Kong starts the server as); 0660 with a shared group for a server
                                     started as another user (a sidecar), else Kong cannot connect and fails open

@@ -44,8 +44,39 @@ final class Registry {
         return eventIds.incrementAndGet();
     }
 
-    void addInstance(PluginInstance instance) {
+    /**
+     * The most instances kept. Kong starts one per plugin config and nginx worker and never closes those of a deleted
+     * plugin (the idle timeout does), so a large or churning config could otherwise fill the heap, and a server out of
+     * memory stops answering: past this, the least recently used idle instance is forgotten, and Kong, told "no plugin
+     * instance" when it next uses it, starts it again.
+     */
+    static final int MAX_INSTANCES = Integer.getInteger("kong.java.maxInstances", 10_000);
+    private final java.util.concurrent.atomic.AtomicBoolean toldOfEviction = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** @param evicted told of each instance forgotten to make room */
+    void addInstance(PluginInstance instance, java.util.function.Consumer<PluginInstance> evicted) {
         instances.put(instance.id, instance);
+        while (instances.size() > MAX_INSTANCES) {
+            PluginInstance oldest = null;
+            for (PluginInstance candidate : instances.values()) {
+                if (candidate != instance && candidate.activeEvents.get() == 0
+                        && (oldest == null || candidate.lastUsedNanos - oldest.lastUsedNanos < 0)) {
+                    oldest = candidate;
+                }
+            }
+            if (oldest == null || !instances.remove(oldest.id, oldest)) {
+                return; // every other instance is busy: over the bound for now
+            }
+            evicted.accept(oldest);
+            if (toldOfEviction.compareAndSet(false, true)) {
+                LOG.log(Level.WARNING, "more than " + MAX_INSTANCES + " plugin instances: the least recently used are forgotten"
+                        + " (Kong starts one again when it next needs it; -Dkong.java.maxInstances=N sets the bound)");
+            }
+        }
+    }
+
+    void addInstance(PluginInstance instance) {
+        addInstance(instance, evicted -> { });
     }
 
     PluginInstance instance(long id) {

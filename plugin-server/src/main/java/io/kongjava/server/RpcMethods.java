@@ -113,7 +113,7 @@ final class RpcMethods {
         Map<String, Object> kongConfig = decodeConfig(name, start.config());
         Record config = bind(plugin, kongConfig);
         PluginInstance instance = new PluginInstance(registry.nextInstanceId(), plugin, config, kongConfig);
-        registry.addInstance(instance);
+        registry.addInstance(instance, evicted -> observer.instanceClosed(evicted.name(), "evicted"));
         if (!kongConfig.containsKey("__warm_up__")) {
             // the start-up probes' instances are the server's own, gone at once: neither counted nor logged
             observer.instanceStarted(name);
