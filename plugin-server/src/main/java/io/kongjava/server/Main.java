@@ -59,6 +59,10 @@ public final class Main {
               --socket-mode MODE    the socket's permissions in octal (default 0600: Kong's workers run as the
                                     user Kong starts the server as); 0660 with a shared group for a server
                                     started as another user (a sidecar), else Kong cannot connect and fails open
+              --kong-timeout SECONDS
+                                    Kong's lua_socket_read_timeout (default 60, as Kong's): a phase that holds
+                                    Kong's call is ended with Kong's 500 5 s (at most half of it) before Kong gives up on it
+                                    and proxy the request without the plugin; set it when Kong's is lowered
               --drain-timeout SECONDS
                                     on SIGTERM, stop taking connections and wait this long for the events and
                                     relayed answers (streams) in flight before ending (default 120)
@@ -147,7 +151,7 @@ public final class Main {
         }
         Path socket = options.listensOn();
         PluginServer server = new PluginServer(socket, catalog, ProcessRequestExchange.shared(),
-                new PluginServer.Settings(Duration.ofSeconds(55), Duration.ofSeconds(65), options.instanceIdleTimeout(), true))
+                new PluginServer.Settings(options.replyTimeout(), options.stepTimeout(), options.instanceIdleTimeout(), true))
                 .socketMode(options.socketMode());
         ServerObserver.Attached metrics;
         try {
@@ -448,7 +452,18 @@ public final class Main {
     record Options(Path prefix, Path socket, Path pluginsDirectory, String dumpPluginInfo, boolean dumpAll,
                    boolean dumpObject, Duration instanceIdleTimeout, Boolean exitWithParent, boolean verbose,
                    boolean version, boolean help, String metricsListen, String otlpEndpoint, Duration drainTimeout,
-                   Set<PosixFilePermission> socketMode) {
+                   Set<PosixFilePermission> socketMode, Duration kongTimeout) {
+
+        /** How long a phase may hold Kong's call: 5 s (at most half of it) under Kong's own socket timeout, which would fail open. */
+        Duration replyTimeout() {
+            Duration margin = kongTimeout.dividedBy(2);
+            return kongTimeout.minus(margin.compareTo(Duration.ofSeconds(5)) < 0 ? margin : Duration.ofSeconds(5));
+        }
+
+        /** How long an event waits for Kong's next Step: longer than Kong may take to send it. */
+        Duration stepTimeout() {
+            return kongTimeout.plusSeconds(5);
+        }
 
         /** The socket the server listens on: {@code --socket}, else the prefix's {@code kong-java-pluginserver.socket}. */
         Path listensOn() {
@@ -470,6 +485,7 @@ public final class Main {
             String metricsListen = null;
             String otlpEndpoint = null;
             Duration drain = Duration.ofSeconds(120);
+            Duration kongTimeout = Duration.ofSeconds(60);
             Set<PosixFilePermission> socketMode = PluginServer.OWNER_ONLY;
             java.util.Deque<String> rest = new java.util.ArrayDeque<>();
             for (String arg : args) {
@@ -506,6 +522,17 @@ public final class Main {
                             throw new IllegalArgumentException(option + " needs whole seconds, got " + seconds);
                         }
                     }
+                    case "--kong-timeout" -> {
+                        String seconds = value(rest, option);
+                        try {
+                            kongTimeout = Duration.ofSeconds(Long.parseLong(seconds));
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException(option + " needs whole seconds, got " + seconds);
+                        }
+                        if (kongTimeout.toSeconds() < 2) {
+                            throw new IllegalArgumentException(option + " needs at least 2 seconds, got " + seconds);
+                        }
+                    }
                     case "--socket-mode", "-socket-mode" -> socketMode = socketMode(value(rest, option), option);
                     case "--exit-with-parent", "-exit-with-parent" -> exitWithParent = true;
                     case "--no-exit-with-parent", "-no-exit-with-parent" -> exitWithParent = false;
@@ -518,7 +545,7 @@ public final class Main {
                 }
             }
             return new Options(prefix, socket, plugins, dumpInfo, dumpAll, dumpObject, idle, exitWithParent, verbose, version, help,
-                    metricsListen, otlpEndpoint, drain, socketMode);
+                    metricsListen, otlpEndpoint, drain, socketMode, kongTimeout);
         }
 
         /** An octal mode such as 660 or 0660, for a server Kong's workers reach as another user (a sidecar). */

@@ -207,6 +207,11 @@ class MainTest {
     void theDrainTimeoutIsAnOption() {
         assertThat(Main.Options.parse(new String[] {"--drain-timeout", "30"}).drainTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
         assertThat(Main.Options.parse(new String[0]).drainTimeout()).isEqualTo(java.time.Duration.ofSeconds(120));
+        // a phase is ended 5 s before Kong's socket timeout would let the request through without the plugin
+        assertThat(Main.Options.parse(new String[0]).replyTimeout()).isEqualTo(java.time.Duration.ofSeconds(55));
+        assertThat(Main.Options.parse(new String[] {"--kong-timeout", "10"}).replyTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(Main.Options.parse(new String[] {"--kong-timeout", "10"}).stepTimeout()).isEqualTo(java.time.Duration.ofSeconds(15));
+        assertThat(Main.Options.parse(new String[] {"--kong-timeout", "4"}).replyTimeout()).isEqualTo(java.time.Duration.ofSeconds(2));
     }
 
     @Test
