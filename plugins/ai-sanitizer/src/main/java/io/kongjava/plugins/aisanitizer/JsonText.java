@@ -136,6 +136,23 @@ final class JsonText {
         return out.toString();
     }
 
+    /** The largest index at or before {@code at} that is not inside an escape sequence of JSON text {@code text}. */
+    static int escapeBoundary(String text, int at) {
+        int i = 0;
+        while (i < at) {
+            if (text.charAt(i) == '\\') {
+                int length = i + 1 < text.length() && text.charAt(i + 1) == 'u' ? 6 : 2;
+                if (i + length > at) {
+                    return i;
+                }
+                i += length;
+            } else {
+                i++;
+            }
+        }
+        return at;
+    }
+
     private static boolean isHex4(String text, int from) {
         for (int i = from; i < from + 4; i++) {
             if (Character.digit(text.charAt(i), 16) < 0) {

@@ -163,7 +163,18 @@ final class Redactor {
     }
 
     Split split(String text, String replacement) {
+        return split(text, replacement, false);
+    }
+
+    /**
+     * @param jsonText the text is JSON text (a tool's streamed input): the held tail never starts inside an escape
+     *                 sequence, so that the tail, read again with the next delta, reads as it did
+     */
+    Split split(String text, String replacement, boolean jsonText) {
         int cut = Math.max(0, text.length() - window);
+        if (jsonText) {
+            cut = JsonText.escapeBoundary(text, cut);
+        }
         Matcher matcher = matcher(text);
         List<int[]> matches = new ArrayList<>();
         while (matcher.find()) {
@@ -175,6 +186,9 @@ final class Redactor {
         }
         if (cut > 0 && Character.isHighSurrogate(text.charAt(cut - 1))) {
             cut--;
+        }
+        if (jsonText) {
+            cut = Math.max(JsonText.escapeBoundary(text, cut), matches.isEmpty() ? 0 : matches.getLast()[1]);
         }
         StringBuilder emitted = new StringBuilder(cut);
         int from = 0;

@@ -205,7 +205,7 @@ final class SanitizerFilter implements ResponseFilter {
                     Held before = held.get(block);
                     String combined = (before == null ? "" : before.raw()) + text;
                     // a tool's input streams as JSON text: "sk\u002dant-..." must read as the client's parser will read it
-                    Redactor.Split split = redactor.split(inJson ? JsonText.plainEscapes(combined) : combined, replacement(inJson));
+                    Redactor.Split split = redactor.split(inJson ? JsonText.plainEscapes(combined) : combined, replacement(inJson), inJson);
                     redactions += split.count();
                     held.put(block, new Held(deltaType, split.held()));
                     return split.emitted();

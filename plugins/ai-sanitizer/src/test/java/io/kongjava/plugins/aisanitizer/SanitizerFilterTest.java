@@ -204,6 +204,32 @@ class SanitizerFilterTest {
     }
 
     @Test
+    void aStreamedToolInputsEscapedBackslashesReachTheClientAsTheyCameWhereverTheHeldTailIsCut() throws Exception {
+        // a tool writing a file whose text holds \u00e9 and \/ literally: in the input's JSON text, \\u00e9 and \\/
+        for (int tail = 50; tail < 80; tail++) { // moves the held tail's start across the escapes
+            FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, SSE);
+            tester.chunk(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+                    + "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Write\",\"input\":{}}}"));
+            String[] parts = {"{\"content\": \"" + "y".repeat(100) + "x\\\\u00e9 a\\\\/b \\u00e9" + "z".repeat(tail), "more", "\"}"};
+            for (String part : parts) {
+                tester.chunk(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":"
+                        + "{\"type\":\"input_json_delta\",\"partial_json\":" + JsonText.encode(part) + "}}"));
+            }
+            tester.chunk(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":1}"));
+            tester.end();
+            StringBuilder input = new StringBuilder();
+            Matcher partial = Pattern.compile("\"partial_json\":(\"(?:[^\"\\\\]|\\\\.)*\")").matcher(tester.output());
+            while (partial.find()) {
+                input.append(JsonText.decode(partial.group(1)));
+            }
+            String sent = String.join("", parts);
+            // the client parses the same string value (the plain \u00e9 may arrive as é: the same JSON)
+            assertThat(JsonText.decode(input.toString().replaceAll("^\\{\"content\": |\\}$", "")))
+                    .as("tail %d", tail).isEqualTo(JsonText.decode(sent.replaceAll("^\\{\"content\": |\\}$", "")));
+        }
+    }
+
+    @Test
     void streamedThinkingIsRedactedInThinkingDeltas() throws Exception {
         FilterTester tester = FilterTester.of(filter(DEFAULTS)).headers(200, SSE);
         tester.chunk(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
