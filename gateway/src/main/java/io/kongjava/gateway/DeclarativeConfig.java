@@ -1162,8 +1162,19 @@ public final class DeclarativeConfig {
         // Kong's YAML loader expands anchors and aliases (PyYAML writes them for values used twice); Jackson's gives an
         // alias's name instead. SnakeYAML's safe loader expands them, at most 50 per collection (no "billion laughs").
         org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
-        Object loaded = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(options)).load(text);
+        org.yaml.snakeyaml.DumperOptions unused = new org.yaml.snakeyaml.DumperOptions();
+        Object loaded = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(options),
+                new org.yaml.snakeyaml.representer.Representer(unused), unused, options, new DatesAsText()).load(text);
         return yaml.convertValue(loaded, Object.class);
+    }
+
+    /** Kong's YAML loader (lyaml) has no timestamp type, nor has Jackson's: 2023-06-01 stays the text it is. */
+    private static final class DatesAsText extends org.yaml.snakeyaml.resolver.Resolver {
+        @Override
+        public org.yaml.snakeyaml.nodes.Tag resolve(org.yaml.snakeyaml.nodes.NodeId kind, String value, boolean implicit) {
+            org.yaml.snakeyaml.nodes.Tag tag = super.resolve(kind, value, implicit);
+            return org.yaml.snakeyaml.nodes.Tag.TIMESTAMP.equals(tag) ? org.yaml.snakeyaml.nodes.Tag.STR : tag;
+        }
     }
 
     private static boolean hasAliases(String text) {

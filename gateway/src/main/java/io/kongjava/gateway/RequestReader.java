@@ -136,6 +136,7 @@ final class RequestReader {
             }
         }
         state.requestHeadSize = head;
+        state.requestSize = head; // nginx's $request_length: what was read; the body adds to it when it is read
         String host = state.header("host");
         state.host = host == null ? exchange.getLocalAddress().getHostString() : withoutPort(host);
         // Every connection of a listener has the listener's port; asking the socket is a getsockname call.

@@ -353,6 +353,29 @@ class DeclarativeConfigTest {
 
         assertThat(route(config, "rb").paths()).containsExactly("/x", "/y");
         assertThat(route(config, "rb").methods()).containsExactly("GET", "POST");
+
+        // read alike with or without an alias: a date stays text (an unquoted anthropic_version)
+        Path dated = write("""
+                _format_version: "3.0"
+                services:
+                  - name: a
+                    url: http://a.internal
+                    routes:
+                      - name: ra
+                        paths: &paths [/x]
+                    plugins:
+                      - name: greeter
+                        config:
+                          greeting: 2023-06-01
+                  - name: b
+                    url: http://b.internal
+                    routes:
+                      - name: rb
+                        hosts: [b.example]
+                        paths: *paths
+                """);
+        DeclarativeConfig withDate = DeclarativeConfig.load(dated, PluginSchemas.both(), ENABLED, name -> null);
+        assertThat(withDate.plugins.getFirst().config().get("greeting")).isEqualTo("2023-06-01");
     }
 
     // What Kong refuses to load: the error names the file and where in it.
