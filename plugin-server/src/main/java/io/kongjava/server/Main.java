@@ -529,8 +529,8 @@ public final class Main {
                         } catch (NumberFormatException e) {
                             throw new IllegalArgumentException(option + " needs whole seconds, got " + seconds);
                         }
-                        if (kongTimeout.toSeconds() < 2) {
-                            throw new IllegalArgumentException(option + " needs at least 2 seconds, got " + seconds);
+                        if (kongTimeout.toSeconds() < 2 || kongTimeout.toSeconds() > 86_400) {
+                            throw new IllegalArgumentException(option + " needs 2 to 86400 seconds, got " + seconds);
                         }
                     }
                     case "--socket-mode", "-socket-mode" -> socketMode = socketMode(value(rest, option), option);

@@ -47,8 +47,10 @@ final class Registry {
     /**
      * The most instances kept. Kong starts one per plugin config and nginx worker and never closes those of a deleted
      * plugin (the idle timeout does), so a large or churning config could otherwise fill the heap, and a server out of
-     * memory stops answering: past this, the least recently used idle instance is forgotten, and Kong, told "no plugin
-     * instance" when it next uses it, starts it again.
+     * memory stops answering: past this, the least recently used idle instance is forgotten. Kong, told "no plugin
+     * instance" when it next uses it, forgets every instance of that plugin in all its workers and starts them again:
+     * cheap now and then, a churn if the configs in use (plugin entities x nginx workers) outnumber the bound, which
+     * must then be raised.
      */
     static final int MAX_INSTANCES = Integer.getInteger("kong.java.maxInstances", 10_000);
     private final java.util.concurrent.atomic.AtomicBoolean toldOfEviction = new java.util.concurrent.atomic.AtomicBoolean();
@@ -64,13 +66,17 @@ final class Registry {
                     oldest = candidate;
                 }
             }
-            if (oldest == null || !instances.remove(oldest.id, oldest)) {
+            if (oldest == null) {
                 return; // every other instance is busy: over the bound for now
+            }
+            if (!instances.remove(oldest.id, oldest)) {
+                continue; // closed or evicted meanwhile: look again
             }
             evicted.accept(oldest);
             if (toldOfEviction.compareAndSet(false, true)) {
                 LOG.log(Level.WARNING, "more than " + MAX_INSTANCES + " plugin instances: the least recently used are forgotten"
-                        + " (Kong starts one again when it next needs it; -Dkong.java.maxInstances=N sets the bound)");
+                        + " (Kong then restarts that plugin's instances in every worker; if the configs in use, plugins x nginx"
+                        + " workers, are that many, raise the bound: -Dkong.java.maxInstances=N in KONG_JAVA_OPTS)");
             }
         }
     }

@@ -164,8 +164,8 @@ final class TargetBalancer {
     }
 
     /**
-     * A failed attempt that took {@code millis}, for lowest-latency: it puts the target behind every other for now (at
-     * least twice the slowest known score), so that a target failing fast (a quick 429) is not the favourite; the
+     * A failed attempt that took {@code millis}, for lowest-latency: it puts the target behind every other for now (twice
+     * the slowest known score), so that a target failing fast (a quick 429) is not the favourite; the
      * decay brings it back to be tried.
      */
     synchronized void latencyOfFailure(int target, double millis) {
@@ -177,7 +177,8 @@ final class TargetBalancer {
             }
         }
         State state = targets[target];
-        state.latencyEwma = Math.max(millis, 2 * slowest);
+        // twice the slowest score, in the scores' own unit (ms per token for tpot); the attempt's time only when none is known
+        state.latencyEwma = slowest > 0 ? 2 * slowest : millis;
         state.latencyTouchedNanos = now;
     }
 

@@ -335,11 +335,12 @@ public final class AiProxyPlugin implements KongPlugin<AiProxyConfig>, FiltersRe
     }
 
     /**
-     * Whether the body asks for a stream as Kong's normalize-request reads {@code stream}: Lua's truth, so anything
-     * but false and null ({@code "false"} and {@code 0} included) asks, and with response_streaming deny is refused.
+     * Whether the body asks for a stream as Kong's normalize-request reads {@code stream}: Lua's truth, so anything but
+     * false ({@code "false"}, {@code 0} and JSON null, which cjson decodes to a truthy cjson.null, included) asks, and
+     * with response_streaming deny is refused.
      */
     private static boolean asksForStream(StrictJson.Member member) {
-        return member != null && member.kind() != JsonToken.VALUE_FALSE && member.kind() != JsonToken.VALUE_NULL;
+        return member != null && member.kind() != JsonToken.VALUE_FALSE;
     }
 
 
