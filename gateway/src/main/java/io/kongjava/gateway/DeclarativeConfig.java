@@ -1202,6 +1202,12 @@ public final class DeclarativeConfig {
                     ? " (set the environment variable " + variable + ")"
                     : " (for {vault://env/NAME} set the environment variable NAME in upper case with _ for -)"));
         }
+        if (secret.isEmpty()) {
+            // Kong would pass "" on and every request of the route would fail on it: said here, naming the variable
+            String variable = Vaults.variable(reference, environment);
+            throw new ConfigException(at(where) + ": vault reference " + reference + " resolved to an empty value"
+                    + (variable != null ? " (the environment variable " + variable + " is set but empty)" : ""));
+        }
         return secret;
     }
 

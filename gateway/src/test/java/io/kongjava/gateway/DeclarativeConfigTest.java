@@ -1028,6 +1028,10 @@ class DeclarativeConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(file + ":6: plugins[0].config.auth.header_value: could not resolve vault reference"
                         + " {vault://env/anthropic-api-key} (set the environment variable ANTHROPIC_API_KEY)");
+        assertThatThrownBy(() -> DeclarativeConfig.load(file, PluginSchemas.both(), ENABLED, Map.of("ANTHROPIC_API_KEY", "")::get))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file + ":6: plugins[0].config.auth.header_value: vault reference {vault://env/anthropic-api-key}"
+                        + " resolved to an empty value (the environment variable ANTHROPIC_API_KEY is set but empty)");
 
         Path inArray = write("""
                 _format_version: "3.0"
