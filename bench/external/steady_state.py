@@ -12,6 +12,9 @@ Two pairs, each with the same logic in both servers:
   log phase:    java-file-log / js-file-log (bench/js-file-log): kong.log.serialize answered with a 2.4 KB
                 record, one JSON line appended to a file
   access phase: java-hello / js-hello (testing/js-pluginserver/hello): get_header answered, set_header twice
+A third server in each pair is the floor (null_server.c, compiled with cc when there is one; --no-floor leaves
+it out): a C server making the same PDK calls and doing nothing else (null-log appends the record it gets as a line), so its CPU per event is what waking up,
+reading and writing for each of Kong's calls costs on this machine, the least any plugin server can spend.
 Rounds alternate the servers. Kong's own Lua is not in the loop (bench/run.sh harness has it); this is the
 server alone, without nginx or load-driver noise on the shared cores. Needs testing/js-pluginserver's npm
 packages (./test.sh installs them) and a built distribution. The Java server inherits KONG_JAVA_OPTS: C2's
@@ -22,6 +25,7 @@ a change, alternating on the same host, beside kong-pdk's figures.
 import argparse
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -138,6 +142,15 @@ def server_pid(marker):
 
 def start(kind, work, dist):
     prefix = tempfile.mkdtemp(dir=work)
+    if kind == "null":
+        sock = os.path.join(prefix, "null.sock")
+        proc = subprocess.Popen([os.path.join(work, "null_server"), sock, os.path.join(prefix, "null-log.log")],
+                                start_new_session=True)
+        for _ in range(300):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.01)
+        return proc, sock, proc.pid
     if kind.startswith("java"):
         sock = os.path.join(prefix, "java.sock")
         cmd = [os.path.join(dist, "bin/kong-java-pluginserver"), "-kong-prefix", prefix, "--socket", sock]
@@ -210,6 +223,7 @@ def main():
     parser.add_argument("--dist", default=os.path.join(ROOT, "distribution/target/kong-java-pdk"))
     parser.add_argument("--phase", choices=["log", "access"], help="only this phase's pair")
     parser.add_argument("--baseline-dist", help="another Java distribution, run first in each round")
+    parser.add_argument("--no-floor", action="store_true", help="leave out null_server.c's rows")
     args = parser.parse_args()
     if not os.path.exists(os.path.join(ROOT, "testing/js-pluginserver/node_modules/.bin/kong-js-pluginserver")):
         sys.exit("steady_state.py: Kong's JS plugin server is not installed (./test.sh, or npm ci in testing/js-pluginserver)")
@@ -219,18 +233,27 @@ def main():
              ("access", [("java", "java-hello"), ("js", "js-hello")], access_events)]
     if args.phase:
         pairs = [pair for pair in pairs if pair[0] == args.phase]
+    floor = not args.no_floor and shutil.which("cc") is not None
+    if floor:
+        pairs = [(phase, servers + [("null", "null-" + ("log" if phase == "log" else "hello"))], events_of)
+                 for phase, servers, events_of in pairs]
     if args.baseline_dist:
         pairs = [(phase, [("java-baseline", servers[0][1])] + servers, events_of) for phase, servers, events_of in pairs]
     print("# one connection, sequential events, %d measured after %d warm-up, %d rounds; %d cores; server CPU = user+system of its process"
           % (args.events, args.warmup, args.rounds, os.cpu_count()))
     print("%-7s %-25s %-5s %14s %9s %9s %14s" % ("phase", "plugin", "round", "CPU us/event", "user", "system", "wall us/event"))
     with tempfile.TemporaryDirectory(prefix="kjp-steady-") as work:
+        if floor:
+            subprocess.run(["cc", "-O2", "-o", os.path.join(work, "null_server"),
+                            os.path.join(ROOT, "bench/external/null_server.c")], check=True)
         for phase, servers, events_of in pairs:
             for r in range(args.rounds):
                 for kind, plugin in servers:
                     dist = args.baseline_dist if kind == "java-baseline" else args.dist
                     cpu, user, system, wall = measure(kind, plugin, events_of, args, work, record, dist)
                     label = plugin + (" (baseline)" if kind == "java-baseline" else "")
+                    if kind == "null":
+                        label += " (floor)"
                     print("%-7s %-25s %-5d %14.1f %9.1f %9.1f %14.1f" % (phase, label, r + 1, cpu, user, system, wall), flush=True)
 
 
