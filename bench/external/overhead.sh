@@ -20,6 +20,11 @@
 # NGINX_REFERENCE=true also starts Debian's nginx (when installed) as a plain reverse proxy to the same upstream
 # (keep-alive upstream connections, worker_processes auto as Kong's nginx_worker_processes), measured like a route:
 # what nginx alone, Kong's proxying engine without Kong's Lua, adds and keeps of direct's requests/s on this machine.
+# NGINX_LUA_REFERENCE=true (independent of NGINX_REFERENCE) also starts that nginx with lua-nginx-module running
+# bench/external/nginx-lua-howto.lua, labelled nginx+lua: the least work Kong's ai-proxy and file-log do per request
+# for the how-to (JSON in and out, the model pin, the key, usage from the answer or the stream, one serialized log
+# line), so a lower bound of what Kong itself would keep of direct's requests/s. NGINX_MODULES names the directory
+# of ndk_http_module.so and ngx_http_lua_module.so (default /usr/lib/nginx/modules).
 # Build first: mvn -B -q -ntp -o -DskipTests package -pl distribution,testing/fake-anthropic -am
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -135,26 +140,89 @@ http {
 }
 NGINX
     "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' 2>"$work/nginx/logs/stderr.log" &
-    pids+=($!)
+    pids+=($!); nginx_pid=$!
+  fi
+fi
+nginx_lua_port=
+if [ "${NGINX_LUA_REFERENCE:-false}" = true ]; then
+  nginx_bin=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
+  modules=${NGINX_MODULES:-/usr/lib/nginx/modules}
+  if [ -z "$nginx_bin" ] || [ ! -f "$modules/ngx_http_lua_module.so" ]; then
+    echo "# NGINX_LUA_REFERENCE: nginx or lua-nginx-module ($modules) is not installed; no nginx+lua rows" >&2
+  else
+    nginx_lua_port=$(free_port)
+    mkdir -p "$work/nginx-lua/logs" "$work/nginx-lua/tmp"
+    # Kong's buffered proxying location is kept by name: a non-streamed answer is read whole through it.
+    # client_body_buffer_size 16m as Kong's Claude Code cookbook sets it (Kong's default is 8k); a bigger body
+    # is read back from its temp file, as Kong's body reader does.
+    # the workers run as the invoking user (as the gateway does): they write the log in the private $work
+    cat >"$work/nginx-lua/nginx.conf" <<NGINX
+$([ "$(id -u)" != 0 ] || echo "user root;")
+worker_processes auto;
+pid $work/nginx-lua/nginx.pid;
+error_log $work/nginx-lua/logs/error.log warn;
+load_module $modules/ndk_http_module.so;
+load_module $modules/ngx_http_lua_module.so;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx-lua/tmp/body;
+  proxy_temp_path $work/nginx-lua/tmp/proxy;
+  client_max_body_size 0;
+  client_body_buffer_size 16m;
+  lua_package_path "$root/bench/external/?.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua;;";
+  lua_package_cpath "/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;/usr/local/lib/lua/5.1/?.so;;";
+  init_by_lua_block {
+    require("nginx-lua-howto").configure({ log_path = "$work/nginx-lua.json", upstream_host = "127.0.0.1", upstream_port = $up_port })
+  }
+  upstream fake { server 127.0.0.1:$up_port; keepalive 60; }
+  server {
+    listen 127.0.0.1:$nginx_lua_port;
+    location / {
+      set \$upstream_uri '';
+      access_by_lua_block { require("nginx-lua-howto").access() }
+      header_filter_by_lua_block { require("nginx-lua-howto").header_filter() }
+      body_filter_by_lua_block { require("nginx-lua-howto").body_filter() }
+      log_by_lua_block { require("nginx-lua-howto").log() }
+      proxy_pass http://fake\$upstream_uri;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+    location = /kong_buffered_http {
+      internal;
+      proxy_pass http://fake\$upstream_uri;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+NGINX
+    "$nginx_bin" -p "$work/nginx-lua" -c "$work/nginx-lua/nginx.conf" -g 'daemon off;' 2>"$work/nginx-lua/logs/stderr.log" &
+    pids+=($!); nginx_lua_pid=$!
   fi
 fi
 echo "# $(nproc) cores, $(uname -r), $("$JAVA" -version 2>&1 | head -1); upstream :$up_port, gateway :$gw_port; logs in $work"
 client=$root/bench/external/client.py
-# CPU (user+system, clock ticks) of the gateway, the plugin server and the upstream, for the CPU per request of
-# each client run (its warm-up requests included).
+# CPU (user+system, clock ticks) of the gateway, the plugin server and the upstream, then of each reference nginx
+# started (master and workers; columns named in ref_labels), for the CPU per request of each client run (its warm-up
+# requests included).
 plugin_server_pid() { pgrep -f "io.kongjava.server.Main.*$work/prefix" | head -1 || true; }
+ref_pids=(); ref_labels=
+[ -z "$nginx_port" ] || { ref_pids+=("$nginx_pid"); ref_labels+=" nginx"; }
+[ -z "$nginx_lua_port" ] || { ref_pids+=("$nginx_lua_pid"); ref_labels+=" nginx+lua"; }
 ticks() { local pid; for pid in "${pids[1]}" "$(plugin_server_pid)" "${pids[0]}"; do
   [ -n "$pid" ] && awk '{printf "%d ", $14 + $15}' "/proc/$pid/stat" 2>/dev/null || printf '0 '; done
-  if [ -n "$nginx_port" ]; then # nginx's master and workers
-    cat "/proc/${pids[2]}/stat" $(pgrep -P "${pids[2]}" | sed 's|.*|/proc/&/stat|') 2>/dev/null | awk '{t += $14 + $15} END {printf "%d ", t}'
-  fi; }
+  for pid in ${ref_pids[@]+"${ref_pids[@]}"}; do
+    cat "/proc/$pid/stat" $(pgrep -P "$pid" | sed 's|.*|/proc/&/stat|') 2>/dev/null | awk '{t += $14 + $15} END {printf "%d ", t}'
+  done; }
 hz=$(getconf CLK_TCK)
 measured() { # label, then the client's command line; prints its line and the CPU per request
   local before after n=4000 # client.py's default 2,000 warm-up and 2,000 measured requests
   before=$(ticks); "${@:2}"; after=$(ticks)
-  python3 -c 'import sys; b, a, hz, n, label = sys.argv[1].split(), sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+  python3 -c 'import sys; b, a, hz, n, label, refs = sys.argv[1].split(), sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6].split()
 us = [(int(y) - int(x)) * 1e6 / hz / n for x, y in zip(b, a)]
-print(f"  cpu us/request {label:<17} gateway {us[0]:6.0f}  plugin server {us[1]:6.0f}  upstream {us[2]:6.0f}" + (f"  nginx {us[3]:6.0f}" if len(us) > 3 else ""))' "$before" "$after" "$hz" "$n" "$1"
+print(f"  cpu us/request {label:<17} gateway {us[0]:6.0f}  plugin server {us[1]:6.0f}  upstream {us[2]:6.0f}" + "".join(f"  {r} {u:6.0f}" for r, u in zip(refs, us[3:])))' "$before" "$after" "$hz" "$n" "$1" "$ref_labels"
 }
 body='{"model":"claude-sonnet-4-5-20250929","max_tokens":256,"stream":false,"messages":[{"role":"user","content":"Say hi in five words."}]}'
 body_args=()
@@ -176,6 +244,9 @@ for round in $(seq 1 "$rounds"); do
     if [ -n "$nginx_port" ]; then
       measured "nginx ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$nginx_port/v1/messages" $stream --label "nginx ${stream:-oneshot}" ${body_args[@]+"${body_args[@]}"}
     fi
+    if [ -n "$nginx_lua_port" ]; then
+      measured "nginx+lua ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$nginx_lua_port/v1/messages" $stream --label "nginx+lua ${stream:-oneshot}" ${body_args[@]+"${body_args[@]}"}
+    fi
     for route in ${ONLY_ROUTES:-none log proxy anything}; do
       measured "$route ${stream:-oneshot}" python3 "$client" "http://127.0.0.1:$gw_port/$route/v1/messages" $stream --label "$route ${stream:-oneshot}" $(dump "$route") ${body_args[@]+"${body_args[@]}"}
     done
@@ -191,6 +262,7 @@ for round in $(seq 1 "$rounds"); do
   if command -v wrk >/dev/null; then
     targets=("direct http://127.0.0.1:$up_port/v1/messages")
     [ -z "$nginx_port" ] || targets+=("nginx http://127.0.0.1:$nginx_port/v1/messages")
+    [ -z "$nginx_lua_port" ] || targets+=("nginx+lua http://127.0.0.1:$nginx_lua_port/v1/messages")
     targets+=("none http://127.0.0.1:$gw_port/none/v1/messages" "howto http://127.0.0.1:$gw_port/anything/v1/messages")
     for target in "${targets[@]}"; do
       set -- $target
@@ -203,9 +275,9 @@ for round in $(seq 1 "$rounds"); do
       rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
       n=$(echo "$out" | awk '/requests in/ {print $1}')
       # the CPU per request at c=16 too: a pile-up of deferred work (log phases) shows here before it shows in req/s
-      echo "wrk c=16 $1: $rps req/s$(python3 -c 'import sys; b, a, hz, n = sys.argv[1].split(), sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4])
+      echo "wrk c=16 $1: $rps req/s$(python3 -c 'import sys; b, a, hz, n, refs = sys.argv[1].split(), sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5].split()
 us = [(int(y) - int(x)) * 1e6 / hz / max(n, 1) for x, y in zip(b, a)]
-print(f"  (cpu us/request gateway {us[0]:.0f}, plugin server {us[1]:.0f}, upstream {us[2]:.0f}" + (f", nginx {us[3]:.0f}" if len(us) > 3 else "") + ")")' "$before" "$after" "$hz" "${n:-0}")"
+print(f"  (cpu us/request gateway {us[0]:.0f}, plugin server {us[1]:.0f}, upstream {us[2]:.0f}" + "".join(f", {r} {u:.0f}" for r, u in zip(refs, us[3:])) + ")")' "$before" "$after" "$hz" "${n:-0}" "$ref_labels")"
     done
   fi
 done
