@@ -15,6 +15,8 @@
 --     normalize-json-response, parse-sse-chunk, normalize-sse-chunk     body_filter: SSE usage
 --   shared-filters/serialize-analytics.lua, kong/llm/plugin/observability.lua  ai.proxy.meta / ai.proxy.usage
 --   kong/plugins/file-log/handler.lua, kong/pdk/log.lua (serialize)      log: the record, one write(2) per request
+-- Kong 3.9.3 has no native Anthropic format (llm_format is openai, bedrock or gemini there); llm_format anthropic is
+-- Kong Gateway 3.13+ (Enterprise, not public): where the two differ this follows 3.9.3's native formats' code paths.
 -- Native Anthropic analytics (cache tokens in the prompt count, message_delta's cumulative output count, request_mode,
 -- time_to_first_token, the key header redacted) follow Kong Gateway 3.13+ as its ai-proxy documentation describes them.
 
@@ -164,10 +166,13 @@ function _M.access()
   end
   ctx.stream_mode = request.stream and true or false
 
-  -- the body sent upstream: the pinned model, re-encoded
-  request.model = model.name
-  ngx.req.set_body_data(cjson.encode(request))
-  ngx.req.set_header("Content-Type", "application/json")
+  -- the body sent upstream: a native format passes the client's bytes through; only a body without the pinned
+  -- model is re-encoded with it (the least work; Kong's OpenAI-format path re-encodes every body)
+  if request.model ~= model.name then
+    request.model = model.name
+    ngx.req.set_body_data(cjson.encode(request))
+    ngx.req.set_header("Content-Type", "application/json")
+  end
 
   -- anthropic driver's configure_request: upstream path (+ the client's query, as Kong core appends it),
   -- anthropic-version, and the operator's key in place of the client's

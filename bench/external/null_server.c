@@ -16,6 +16,7 @@ to LOG_FILE (one write(2) on a descriptor opened once with O_APPEND; dropped wit
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,7 +262,10 @@ int main(int argc, char **argv) {
     if (argc != 2 && argc != 3) { fprintf(stderr, "usage: null_server SOCKET [LOG_FILE]\n"); return 2; }
     if (argc == 3 && (log_file = open(argv[2], O_WRONLY | O_APPEND | O_CREAT, 0644)) < 0) { perror(argv[2]); return 1; }
     /* instance ids a restarted server never repeats, so Kong's stale ids get "no plugin instance" */
-    first_instance_id = next_instance_id = (int64_t)time(NULL) * 1000 % 1000000000;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    first_instance_id = next_instance_id = ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000) % 1000000000;
+    signal(SIGPIPE, SIG_IGN); /* a peer gone mid-answer closes its connection, not the server */
     int listener = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un address = {.sun_family = AF_UNIX};
     snprintf(address.sun_path, sizeof address.sun_path, "%s", argv[1]);
@@ -297,17 +301,23 @@ int main(int argc, char **argv) {
             c->used += got;
             size_t start = 0;
             struct writer w = {.n = 0};
+            int broken = 0;
             for (;;) {
                 struct reader r = {c->in + start, c->in + c->used};
                 int whole = skip(&r);
-                if (whole < 0 || (whole == 0 && c->used == BUFFER_SIZE)) { close(fd); c->used = 0; break; }
+                if (whole < 0 || (whole == 0 && c->used - start == BUFFER_SIZE)) { broken = 1; break; }
                 if (whole == 0) break;
                 size_t size = r.p - (c->in + start);
                 if (w.n > sizeof w.buf - 200) { write(fd, w.buf, w.n); w.n = 0; }
                 answer(c->in + start, size, &w); /* a message that is not a call is dropped */
                 start += size;
             }
-            if (w.n) write(fd, w.buf, w.n);
+            if (w.n && write(fd, w.buf, w.n) < 0) broken = 1;
+            if (broken) { /* not MessagePack, or a message over the buffer: this connection is done */
+                close(fd);
+                c->used = 0;
+                continue;
+            }
             memmove(c->in, c->in + start, c->used - start);
             c->used -= start;
         }

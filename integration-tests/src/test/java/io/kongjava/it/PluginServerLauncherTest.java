@@ -141,6 +141,9 @@ class PluginServerLauncherTest {
                 "MALLOC_ARENA_MAX", "4"));
         assertThat(overridden.flags()).containsEntry("TieredStopAtLevel", "4").containsEntry("CompileThresholdScaling", "5.000000")
                 .containsEntry("MaxHeapSize", String.valueOf(128L << 20));
+        // An operator who picks the compilers gets their usual thresholds, not C1's tenth.
+        assertThat(serverFlags(Map.of("KONG_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:-TieredCompilation")).flags())
+                .containsEntry("TieredCompilation", "false").containsEntry("CompileThresholdScaling", "1.000000");
         assertThat(overridden.environment()).containsEntry("MALLOC_ARENA_MAX", "4");
     }
 
