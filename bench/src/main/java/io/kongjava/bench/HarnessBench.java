@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * java-file-log / js-file-log (log phase: serialize, append one JSON line) and java-hello / js-hello (access
  * phase: read a header, set two). Per row: requests/s and latency at the client, HandleEvent and Step round
  * trips as Kong's mp_rpc saw them (the harness's /status), CPU per event of the server process
- * (/proc/PID/stat before and after), events lost, RPC errors, and the server's resident memory.
+ * (/proc/PID/stat before and after), events lost, RPC errors, and the server's resident memory. With a C
+ * compiler, a third server gives the floor: bench/external/null_server.c, the same PDK calls and nothing else.
  *
  * <pre>bench/run.sh harness [--requests 3000] [--concurrency 50] [--warmup 500] [--kong 3.10-dev|3.9.3] [--smoke]</pre>
  */
@@ -156,6 +157,10 @@ public final class HarnessBench {
                         phase, java.get().rps() / js.get().rps(), java.get().cpuMicrosPerEvent() / js.get().cpuMicrosPerEvent(),
                         java.get().handleEvent().p50Ms(), js.get().handleEvent().p50Ms(),
                         java.get().cpuSecondsBeforeWindow(), js.get().cpuSecondsBeforeWindow());
+                rows.stream().filter(r -> r.scenario().server().equals("null") && r.scenario().phase().equals(phase)).findFirst()
+                        .ifPresent(floor -> System.out.printf("%s phase: the floor (null_server.c) CPU per event = %.2fx js, java's = %.2fx the floor%n",
+                                phase, floor.cpuMicrosPerEvent() / js.get().cpuMicrosPerEvent(),
+                                java.get().cpuMicrosPerEvent() / floor.cpuMicrosPerEvent()));
             }
         }
         return rows;
@@ -169,7 +174,7 @@ public final class HarnessBench {
     static void summarize(List<Row> rows, int rounds) {
         System.out.printf("%nover %d rounds (median, min-max):%n", rounds);
         for (String phase : List.of("log", "access")) {
-            for (String server : List.of("java", "js")) {
+            for (String server : List.of("java", "js", "null")) {
                 List<Row> mine = rows.stream().filter(r -> r.scenario().server().equals(server) && r.scenario().phase().equals(phase)).toList();
                 if (mine.isEmpty()) {
                     continue;
@@ -276,7 +281,7 @@ public final class HarnessBench {
         throw new IOException("no run of " + count + " free ports");
     }
 
-    static List<Scenario> scenarios(Path dir) throws IOException {
+    static List<Scenario> scenarios(Path dir) throws IOException, InterruptedException {
         Path root = Repository.root();
         String java = Repository.bin("kong-java-pluginserver").toString();
         Path javaPrefix = Files.createDirectories(dir.resolve("java"));
@@ -299,7 +304,41 @@ public final class HarnessBench {
         } else {
             System.out.println("# js: skipped, Kong's JS plugin server is not installed (./test.sh or cd testing/js-pluginserver && npm ci)");
         }
+        scenarios.addAll(floorScenarios(dir, root));
         return scenarios;
+    }
+
+    /**
+     * The floor: bench/external/null_server.c makes the same PDK calls as each pair's plugins and nothing else (null-log
+     * appends the record it gets as a line), so its CPU per event is the least any plugin server spends here. Left out
+     * without a C compiler.
+     */
+    private static List<Scenario> floorScenarios(Path dir, Path root) throws IOException, InterruptedException {
+        if (onPath("cc").isEmpty()) {
+            System.out.println("# null: skipped, no C compiler (cc) for bench/external/null_server.c");
+            return List.of();
+        }
+        Path binary = dir.resolve("null_server");
+        Process cc = new ProcessBuilder("cc", "-O2", "-o", binary.toString(), root.resolve("bench/external/null_server.c").toString())
+                .inheritIO().start();
+        if (cc.waitFor() != 0) {
+            System.out.println("# null: skipped, bench/external/null_server.c did not compile");
+            return List.of();
+        }
+        Path prefix = Files.createDirectories(dir.resolve("null"));
+        Path socket = prefix.resolve("null.sock");
+        Path lines = dir.resolve("null-log.log");
+        List<Scenario> floor = new ArrayList<>();
+        for (String[] plugin : new String[][] {{"null-log", "log", "path"}, {"null-hello", "access", "message"}}) {
+            Path dump = prefix.resolve(plugin[0] + ".json");
+            Files.writeString(dump, "[{\"Name\":\"" + plugin[0] + "\",\"Version\":\"0.1.0\",\"Priority\":0,\"Phases\":[\"" + plugin[1]
+                    + "\"],\"Schema\":{\"name\":\"" + plugin[0] + "\",\"fields\":[{\"config\":{\"type\":\"record\",\"fields\":[{\""
+                    + plugin[2] + "\":{\"type\":\"string\"}}]}}]}}]");
+            boolean log = plugin[1].equals("log");
+            floor.add(new Scenario("null", plugin[0], plugin[1], List.of(binary.toString(), socket.toString(), lines.toString()), socket,
+                    "cat " + dump, log ? "{\"path\": \"" + lines + "\"}" : "{\"message\": \"bench\"}", log));
+        }
+        return floor;
     }
 
     private static Scenario jsScenario(Path dir, Path node, Path jsServer, Path plugins, String plugin, String phase, String config,

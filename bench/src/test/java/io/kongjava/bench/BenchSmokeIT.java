@@ -72,6 +72,11 @@ class BenchSmokeIT {
         assertThat(output).as("CI installs Kong's JS plugin server, so it must be compared")
                 .containsPattern("(?m)^js +js-file-log +log +200 ").containsPattern("(?m)^js +js-hello +access +200 ")
                 .contains("log phase: java req/s =").contains("access phase: java req/s =");
+        if (new ProcessBuilder("sh", "-c", "command -v cc").start().waitFor() == 0) {
+            assertThat(output).as("with a C compiler the floor's null server runs beside them")
+                    .containsPattern("(?m)^null +null-log +log +200 ").containsPattern("(?m)^null +null-hello +access +200 ")
+                    .contains("log phase: the floor (null_server.c) CPU per event =");
+        }
     }
 
     @Test
