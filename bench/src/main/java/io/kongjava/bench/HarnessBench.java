@@ -158,9 +158,11 @@ public final class HarnessBench {
                         java.get().handleEvent().p50Ms(), js.get().handleEvent().p50Ms(),
                         java.get().cpuSecondsBeforeWindow(), js.get().cpuSecondsBeforeWindow());
                 rows.stream().filter(r -> r.scenario().server().equals("null") && r.scenario().phase().equals(phase)).findFirst()
-                        .ifPresent(floor -> System.out.printf("%s phase: the floor (null_server.c) CPU per event = %.2fx js, java's = %.2fx the floor%n",
-                                phase, floor.cpuMicrosPerEvent() / js.get().cpuMicrosPerEvent(),
-                                java.get().cpuMicrosPerEvent() / floor.cpuMicrosPerEvent()));
+                        .ifPresent(floor -> System.out.println(floor.cpuMicrosPerEvent() == 0
+                                ? phase + " phase: the floor (null_server.c) used under one clock tick of CPU: too few events to compare"
+                                : String.format("%s phase: the floor (null_server.c) CPU per event = %.2fx js, java's = %.2fx the floor",
+                                        phase, floor.cpuMicrosPerEvent() / js.get().cpuMicrosPerEvent(),
+                                        java.get().cpuMicrosPerEvent() / floor.cpuMicrosPerEvent())));
             }
         }
         return rows;
